@@ -1,0 +1,37 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+
+// A part may import only parts above it in DESIGN.md's table (peer/ composes; cli/ and web/ adapt).
+const parts = ['catalog', 'library', 'identity', 'protocol', 'net', 'discovery', 'peers', 'archive', 'transfer', 'install', 'peer', 'web', 'cli'];
+const zones = parts.flatMap((part, i) =>
+  parts.slice(i + 1).map((later) => ({ target: `./src/${part}`, from: `./src/${later}` })),
+);
+// The leaf files import nothing of ours.
+zones.push(
+  ...['errors.ts', 'ids.ts', 'logger.ts'].map((leaf) => ({ target: `./src/${leaf}`, from: './src' })),
+);
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'eslint.config.js', 'scripts/*.mjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { 'import-x': importX },
+    rules: {
+      'import-x/no-restricted-paths': ['error', { zones }],
+      'import-x/no-cycle': 'off',
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['test/**', 'bench/**'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-floating-promises': 'off',
+    },
+  },
+);

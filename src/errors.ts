@@ -1,0 +1,48 @@
+/** The one error class of lanspread and the registry of its stable codes (see docs/errors.md). */
+
+export const ERROR_CODES = {
+  'bad-command': 'A JSONL command line could not be parsed, or names an unknown command or bad arguments.',
+  'bad-arguments': 'The command line of the program is wrong (exit code 2).',
+  'unknown-game': 'The game id is not in the local catalog.',
+  'no-peers-have-game': 'No connected peer has the game Ready at the catalog version.',
+  'operation-in-progress': 'Another operation is already running on this game.',
+  'self-connect': 'The address leads back to this very peer.',
+  'connect-failed': 'The remote address could not be reached or did not complete the handshake.',
+  'handshake-failed': 'The remote side is not a lanspread peer, or proved a different identity.',
+  'protocol-error': 'A peer sent a malformed, oversized or unexpected frame.',
+  'timeout': 'The operation did not finish in the time it was given.',
+  'not-downloaded': 'The game has no complete root (version.ini) here.',
+  'already-installed': 'The game is already installed.',
+  'download-failed': 'The download could not be completed.',
+  'not-implemented': 'This command arrives with a later capability.',
+  'catalog-missing': 'The catalog file does not exist or cannot be opened.',
+  'catalog-malformed': 'The catalog file is not a lanspread catalog database.',
+  'state-dir-unusable': 'The state folder cannot be created or written.',
+  'games-dir-unusable': 'The games folder cannot be created or read.',
+  'identity-corrupt': 'The key or certificate in the state folder cannot be read.',
+  'shutting-down': 'The peer is shutting down.',
+  'archive-unreadable': 'An archive could not be read or written.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class LanspreadError extends Error {
+  override readonly name = 'LanspreadError';
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, value);
+}
+
+/** The message of anything thrown, for logs and wire errors. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,32 @@
+/** Branded ids and versions, and the parsers that are the only way to make them. */
+
+declare const brand: unique symbol;
+type Brand<T, B extends string> = T & { readonly [brand]: B };
+
+/** Lower-case hex SHA-256 of the peer's public key (SPKI DER). */
+export type PeerId = Brand<string, 'PeerId'>;
+/** A catalog game id; also the name of the game's folder, so it must be a safe path segment. */
+export type GameId = Brand<string, 'GameId'>;
+/** A game version as written in version.ini and the catalog, e.g. `20250101`. */
+export type GameVersion = Brand<string, 'GameVersion'>;
+
+const PEER_ID = /^[0-9a-f]{64}$/;
+const GAME_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const GAME_VERSION = /^[\x21-\x7e]{1,64}$/;
+
+export function isPeerId(value: unknown): value is PeerId {
+  return typeof value === 'string' && PEER_ID.test(value);
+}
+
+export function isGameId(value: unknown): value is GameId {
+  return typeof value === 'string' && GAME_ID.test(value) && !value.includes('..');
+}
+
+export function isGameVersion(value: unknown): value is GameVersion {
+  return typeof value === 'string' && GAME_VERSION.test(value);
+}
+
+/** Short form of a peer id for people (logs, names). */
+export function shortPeerId(id: PeerId): string {
+  return id.slice(0, 12);
+}
