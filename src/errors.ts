@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   'operation-in-progress': 'Another operation is already running on this game.',
   'self-connect': 'The address leads back to this very peer.',
   'connect-failed': 'The remote address could not be reached or did not complete the handshake.',
+  'listen-failed': 'The peer cannot accept connections on the address and port it was given (in use or not allowed).',
   'handshake-failed': 'The remote side is not a lanspread peer, or proved a different identity.',
   'protocol-error': 'A peer sent a malformed, oversized or unexpected frame.',
   'timeout': 'The operation did not finish in the time it was given.',
@@ -22,6 +23,8 @@ export const ERROR_CODES = {
   'identity-corrupt': 'The key or certificate in the state folder cannot be read.',
   'shutting-down': 'The peer is shutting down.',
   'archive-unreadable': 'An archive could not be read or written.',
+  'archive-source-invalid':
+    'A folder or file cannot be packed into an archive: unreadable, a symlink or special file, an unsafe entry name, or a file that changed while it was read.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

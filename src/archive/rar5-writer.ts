@@ -1,0 +1,488 @@
+/** A streaming writer of stored (uncompressed) RAR5 archives, for `lanspread pack` and test fixtures. */
+import { randomBytes } from 'node:crypto';
+import { lstat, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { crc32 } from 'node:zlib';
+import { LanspreadError, errorMessage } from '../errors.js';
+
+/** One entry to archive: a directory, or a file whose bytes come from disk or from memory. */
+export type Rar5SourceEntry =
+  | { name: string; kind: 'dir'; mtime: Date }
+  | { name: string; kind: 'file'; mtime: Date; source: { path: string } | { bytes: Uint8Array } };
+
+export interface Rar5WriteOptions {
+  signal?: AbortSignal;
+}
+
+/** `bytes` is the size of the archive written. */
+export interface Rar5WriteResult {
+  entries: number;
+  bytes: number;
+}
+
+const SIGNATURE = Uint8Array.of(0x52, 0x61, 0x72, 0x21, 0x1a, 0x07, 0x01, 0x00);
+const HEAD_MAIN = 1;
+const HEAD_FILE = 2;
+const HEAD_END = 5;
+const HFL_DATA = 0x0002;
+const FHFL_DIRECTORY = 0x0001;
+const FHFL_UTIME = 0x0002;
+const FHFL_CRC32 = 0x0004;
+const HOST_UNIX = 1;
+// Unix hosts store the whole st_mode: libarchive takes the file type from these bits.
+const MODE_FILE = 0o100644;
+const MODE_DIR = 0o040755;
+// libarchive refuses names of 2048 bytes or more.
+const MAX_NAME_BYTES = 2047;
+// Readers take the header size from at most 3 vint bytes.
+const MAX_HEADER_SIZE = 0x1fffff;
+const IO_CHUNK = 4 * 1024 * 1024;
+// A read smaller than this flushes the staging buffer first, so that file reads stay large.
+const MIN_READ = 1024 * 1024;
+
+/** RAR5 variable-length integer: 7 bits per byte, least significant first, high bit = more. */
+export function encodeVint(value: number): Uint8Array {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new LanspreadError('archive-source-invalid', `cannot encode ${value} as a RAR5 vint`);
+  }
+  const out: number[] = [];
+  let rest = value;
+  // Arithmetic, not bit operators: sizes go beyond 32 bits.
+  while (rest >= 0x80) {
+    out.push((rest % 0x80) | 0x80);
+    rest = Math.floor(rest / 0x80);
+  }
+  out.push(rest);
+  return Uint8Array.from(out);
+}
+
+function uint32(value: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, value >>> 0, true);
+  return out;
+}
+
+/** Frames a header body (type field to end) with its CRC32 and size fields. */
+function frameHeader(body: Uint8Array): { bytes: Buffer; bodyOffset: number } {
+  if (body.length > MAX_HEADER_SIZE) {
+    throw new LanspreadError('archive-source-invalid', 'RAR5 header too large');
+  }
+  const size = encodeVint(body.length);
+  const bytes = Buffer.concat([new Uint8Array(4), size, body]);
+  bytes.writeUInt32LE(crc32(bytes.subarray(4)), 0);
+  return { bytes, bodyOffset: 4 + size.length };
+}
+
+function encodeMainHeader(): Buffer {
+  // Header flags 0, archive flags 0: a single-volume, non-solid archive without locator.
+  return frameHeader(Buffer.concat([encodeVint(HEAD_MAIN), encodeVint(0), encodeVint(0)])).bytes;
+}
+
+function encodeEndHeader(): Buffer {
+  // End-of-archive flags 0: not a volume that continues in another one.
+  return frameHeader(Buffer.concat([encodeVint(HEAD_END), encodeVint(0), encodeVint(0)])).bytes;
+}
+
+function unixSeconds(mtime: Date, name: string): number {
+  const ms = mtime.getTime();
+  if (Number.isNaN(ms)) {
+    throw new LanspreadError('archive-source-invalid', `invalid modification time for ${name}`);
+  }
+  // The uint32 field cannot hold times before 1970 or after 2106.
+  return Math.min(Math.max(Math.floor(ms / 1000), 0), 0xffffffff);
+}
+
+interface Rar5FileHeaderFields {
+  name: string;
+  kind: 'dir' | 'file';
+  size: number;
+  mtime: Date;
+  dataCrc: number;
+}
+
+/**
+ * Encodes a file header. Directories and empty files still carry a data-size field (of 0):
+ * libarchive rejects file headers without one. `dataCrcOffset` locates the data CRC32 field.
+ */
+function encodeFileHeader(fields: Rar5FileHeaderFields): {
+  bytes: Buffer;
+  dataCrcOffset: number;
+} {
+  const isDir = fields.kind === 'dir';
+  const size = isDir ? 0 : fields.size;
+  const nameBytes = Buffer.from(fields.name, 'utf8');
+  const head = Buffer.concat([
+    encodeVint(HEAD_FILE),
+    encodeVint(HFL_DATA),
+    encodeVint(size),
+    encodeVint(isDir ? FHFL_DIRECTORY | FHFL_UTIME : FHFL_UTIME | FHFL_CRC32),
+    encodeVint(size),
+    encodeVint(isDir ? MODE_DIR : MODE_FILE),
+    uint32(unixSeconds(fields.mtime, fields.name)),
+  ]);
+  const tail = Buffer.concat([
+    // Compression info 0: algorithm version 0, not solid, method 0 (store), smallest dictionary.
+    encodeVint(0),
+    encodeVint(HOST_UNIX),
+    encodeVint(nameBytes.length),
+    nameBytes,
+  ]);
+  const body = isDir
+    ? Buffer.concat([head, tail])
+    : Buffer.concat([head, uint32(fields.dataCrc), tail]);
+  const { bytes, bodyOffset } = frameHeader(body);
+  return { bytes, dataCrcOffset: isDir ? -1 : bodyOffset + head.length };
+}
+
+/** Sets the data CRC32 of an encoded file header and recomputes its header CRC32. */
+function patchDataCrc(header: Buffer, dataCrcOffset: number, dataCrc: number): void {
+  header.writeUInt32LE(dataCrc >>> 0, dataCrcOffset);
+  header.writeUInt32LE(crc32(header.subarray(4)), 0);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Rejects any name that could land outside the extraction root or that readers mangle. */
+function validateEntryName(name: string): void {
+  const fail = (why: string): never => {
+    throw new LanspreadError(
+      'archive-source-invalid',
+      `unsafe entry name ${JSON.stringify(name)}: ${why}`,
+    );
+  };
+  if (name === '') fail('empty');
+  if (name.includes('\\')) fail('contains a backslash');
+  if (name.includes('\0')) fail('contains a NUL character');
+  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) fail('absolute path');
+  if (LONE_SURROGATE.test(name)) fail('not valid Unicode');
+  for (const segment of name.split('/')) {
+    if (segment === '') fail('empty path segment');
+    if (segment === '.' || segment === '..') fail(`"${segment}" segment`);
+  }
+  if (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES) fail(`longer than ${MAX_NAME_BYTES} bytes`);
+}
+
+function validateEntries(entries: readonly Rar5SourceEntry[]): void {
+  const names = new Set<string>();
+  const files = new Set<string>();
+  for (const entry of entries) {
+    validateEntryName(entry.name);
+    if (names.has(entry.name)) {
+      throw new LanspreadError('archive-source-invalid', `duplicate entry name ${entry.name}`);
+    }
+    names.add(entry.name);
+    if (entry.kind === 'file') files.add(entry.name);
+  }
+  // A file cannot also be the parent of another entry.
+  for (const name of names) {
+    for (let i = name.indexOf('/'); i !== -1; i = name.indexOf('/', i + 1)) {
+      if (files.has(name.slice(0, i))) {
+        throw new LanspreadError(
+          'archive-source-invalid',
+          `entry ${name} lies under ${name.slice(0, i)}, which is a file`,
+        );
+      }
+    }
+  }
+}
+
+async function writeFully(
+  fh: FileHandle,
+  buf: Uint8Array,
+  length: number,
+  position: number,
+): Promise<void> {
+  let done = 0;
+  while (done < length) {
+    const { bytesWritten } = await fh.write(buf, done, length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+/**
+ * Sequential output through two large staging buffers: one fills while the other is written,
+ * and bytes already handed out can still be patched in place.
+ */
+class ArchiveOutput {
+  private current = Buffer.allocUnsafe(IO_CHUNK);
+  private spare = Buffer.allocUnsafe(IO_CHUNK);
+  private used = 0;
+  /** File position of current[0]. */
+  private bufferStart = 0;
+  private inFlight: Promise<void> | null = null;
+  private failure: { error: unknown } | null = null;
+
+  constructor(private readonly fh: FileHandle) {}
+
+  get position(): number {
+    return this.bufferStart + this.used;
+  }
+
+  /** The free tail of the staging buffer, at least `min` bytes long. */
+  async room(min: number): Promise<Buffer> {
+    if (IO_CHUNK - this.used < min) await this.flush();
+    return this.current.subarray(this.used);
+  }
+
+  commit(length: number): void {
+    this.used += length;
+  }
+
+  async append(bytes: Uint8Array): Promise<void> {
+    let done = 0;
+    while (done < bytes.length) {
+      const room = await this.room(1);
+      const n = Math.min(room.length, bytes.length - done);
+      room.set(bytes.subarray(done, done + n));
+      this.commit(n);
+      done += n;
+    }
+  }
+
+  /** Overwrites bytes at an earlier position, on disk or still in the staging buffer. */
+  async patch(position: number, bytes: Uint8Array): Promise<void> {
+    const onDisk = Math.min(bytes.length, Math.max(0, this.bufferStart - position));
+    if (onDisk > 0) {
+      await this.settle();
+      await writeFully(this.fh, bytes, onDisk, position);
+    }
+    if (onDisk < bytes.length) {
+      this.current.set(bytes.subarray(onDisk), position + onDisk - this.bufferStart);
+    }
+  }
+
+  /** Hands the filled buffer to a background write and switches to the other one. */
+  async flush(): Promise<void> {
+    await this.settle();
+    if (this.used === 0) return;
+    const buf = this.current;
+    const length = this.used;
+    // The rejection is kept and rethrown by settle(), so it is never unhandled.
+    this.inFlight = writeFully(this.fh, buf, length, this.bufferStart).catch((error: unknown) => {
+      this.failure = { error };
+    });
+    this.current = this.spare;
+    this.spare = buf;
+    this.bufferStart += length;
+    this.used = 0;
+  }
+
+  /** Waits for the background write and rethrows its failure. */
+  async settle(): Promise<void> {
+    const inFlight = this.inFlight;
+    this.inFlight = null;
+    if (inFlight) await inFlight;
+    if (this.failure) throw this.failure.error;
+  }
+
+  async finish(): Promise<void> {
+    await this.flush();
+    await this.settle();
+  }
+}
+
+/** Streams one source file into the archive and returns the CRC32 of its bytes. */
+async function copyFileData(
+  output: ArchiveOutput,
+  source: FileHandle,
+  size: number,
+  name: string,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const changed = (): LanspreadError =>
+    new LanspreadError('archive-source-invalid', `${name} changed while it was being read`);
+  let crc = 0;
+  let done = 0;
+  while (done < size) {
+    signal?.throwIfAborted();
+    const room = await output.room(Math.min(MIN_READ, size - done));
+    const want = Math.min(room.length, size - done);
+    const { bytesRead } = await source.read(room, 0, want, done);
+    if (bytesRead === 0) throw changed();
+    crc = crc32(room.subarray(0, bytesRead), crc);
+    output.commit(bytesRead);
+    done += bytesRead;
+  }
+  const probe = Buffer.alloc(1);
+  const { bytesRead } = await source.read(probe, 0, 1, size);
+  if (bytesRead !== 0) throw changed();
+  return crc;
+}
+
+async function writeEntry(
+  output: ArchiveOutput,
+  entry: Rar5SourceEntry,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (entry.kind === 'dir') {
+    await output.append(encodeFileHeader({ ...entry, size: 0, dataCrc: 0 }).bytes);
+    return;
+  }
+  if ('bytes' in entry.source) {
+    const { bytes } = entry.source;
+    const header = encodeFileHeader({ ...entry, size: bytes.length, dataCrc: crc32(bytes) });
+    await output.append(header.bytes);
+    await output.append(bytes);
+    return;
+  }
+  const sourcePath = entry.source.path;
+  const source = await open(sourcePath, 'r').catch((err: unknown) => {
+    throw new LanspreadError(
+      'archive-source-invalid',
+      `cannot read ${sourcePath}: ${errorMessage(err)}`,
+      {
+        cause: err,
+      },
+    );
+  });
+  try {
+    const before = await source.stat();
+    if (!before.isFile()) {
+      throw new LanspreadError('archive-source-invalid', `${sourcePath} is not a regular file`);
+    }
+    const header = encodeFileHeader({ ...entry, size: before.size, dataCrc: 0 });
+    const headerPosition = output.position;
+    await output.append(header.bytes);
+    const dataCrc = await copyFileData(output, source, before.size, sourcePath, signal);
+    const after = await source.stat();
+    if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+      throw new LanspreadError(
+        'archive-source-invalid',
+        `${sourcePath} changed while it was being read`,
+      );
+    }
+    // Sizes were final from the start, so only the two CRC fields change.
+    patchDataCrc(header.bytes, header.dataCrcOffset, dataCrc);
+    await output.patch(headerPosition, header.bytes);
+  } finally {
+    await source.close();
+  }
+}
+
+function asArchiveError(err: unknown, outFile: string, signal: AbortSignal | undefined): unknown {
+  if (err instanceof LanspreadError) return err;
+  if (signal?.aborted && err === signal.reason) return err;
+  return new LanspreadError('archive-unreadable', `cannot write ${outFile}: ${errorMessage(err)}`, {
+    cause: err,
+  });
+}
+
+/**
+ * Writes `entries`, in the given order, as a stored RAR5 archive. The archive is built under a
+ * temporary name beside `outFile` and renamed into place, so a failure leaves nothing behind.
+ */
+export async function writeStoredRar5(
+  outFile: string,
+  entries: readonly Rar5SourceEntry[],
+  opts: Rar5WriteOptions = {},
+): Promise<Rar5WriteResult> {
+  const { signal } = opts;
+  signal?.throwIfAborted();
+  validateEntries(entries);
+  const partial = `${outFile}.${process.pid}-${randomBytes(4).toString('hex')}.partial`;
+  let fh: FileHandle | null = null;
+  let output: ArchiveOutput | null = null;
+  try {
+    fh = await open(partial, 'wx');
+    output = new ArchiveOutput(fh);
+    await output.append(SIGNATURE);
+    await output.append(encodeMainHeader());
+    for (const entry of entries) {
+      signal?.throwIfAborted();
+      await writeEntry(output, entry, signal);
+    }
+    await output.append(encodeEndHeader());
+    await output.finish();
+    const bytes = output.position;
+    await fh.close();
+    fh = null;
+    await rename(partial, outFile);
+    return { entries: entries.length, bytes };
+  } catch (err) {
+    // The first error is the one reported; a background write failing too adds nothing.
+    await output?.settle().catch(() => undefined);
+    await fh?.close().catch(() => undefined);
+    await rm(partial, { force: true });
+    throw asArchiveError(err, outFile, signal);
+  }
+}
+
+function isInside(parent: string, child: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** Every directory and regular file under `root`, refusing symlinks and special files. */
+async function collectEntries(
+  root: string,
+  signal: AbortSignal | undefined,
+): Promise<Rar5SourceEntry[]> {
+  const entries: Rar5SourceEntry[] = [];
+  const walk = async (dir: string, prefix: string): Promise<void> => {
+    signal?.throwIfAborted();
+    for (const name of await readdir(dir)) {
+      const rel = prefix === '' ? name : `${prefix}/${name}`;
+      // readdir decodes names that are not UTF-8 with U+FFFD; such a name cannot be reopened.
+      if (name.includes('\uFFFD')) {
+        throw new LanspreadError('archive-source-invalid', `${rel} is not a valid UTF-8 name`);
+      }
+      const full = path.join(dir, name);
+      const info = await lstat(full);
+      if (info.isSymbolicLink()) {
+        throw new LanspreadError(
+          'archive-source-invalid',
+          `refusing to pack symlink ${rel}: replace it with the file or folder it points to`,
+        );
+      }
+      if (info.isDirectory()) {
+        entries.push({ name: rel, kind: 'dir', mtime: info.mtime });
+        await walk(full, rel);
+      } else if (info.isFile()) {
+        entries.push({ name: rel, kind: 'file', mtime: info.mtime, source: { path: full } });
+      } else {
+        throw new LanspreadError('archive-source-invalid', `refusing to pack special file ${rel}`);
+      }
+    }
+  };
+  await walk(root, '');
+  const keyed = entries.map((entry) => ({ entry, key: Buffer.from(entry.name, 'utf8') }));
+  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+  return keyed.map(({ entry }) => entry);
+}
+
+/**
+ * Packs every directory (empty ones too) and regular file under `sourceDir` into a stored RAR5
+ * archive, with names relative to `sourceDir` in byte-wise order.
+ */
+export async function packDirectory(
+  sourceDir: string,
+  outFile: string,
+  opts: Rar5WriteOptions = {},
+): Promise<Rar5WriteResult> {
+  const root = path.resolve(sourceDir);
+  if (isInside(root, path.resolve(outFile))) {
+    throw new LanspreadError(
+      'archive-source-invalid',
+      `the archive ${outFile} cannot be written inside the folder it packs`,
+    );
+  }
+  let entries: Rar5SourceEntry[];
+  try {
+    if (!(await stat(root)).isDirectory()) {
+      throw new LanspreadError('archive-source-invalid', `${sourceDir} is not a folder`);
+    }
+    entries = await collectEntries(root, opts.signal);
+  } catch (err) {
+    if (err instanceof LanspreadError || (opts.signal?.aborted && err === opts.signal.reason)) {
+      throw err;
+    }
+    throw new LanspreadError(
+      'archive-source-invalid',
+      `cannot read ${sourceDir}: ${errorMessage(err)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  return writeStoredRar5(outFile, entries, opts);
+}

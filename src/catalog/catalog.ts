@@ -1,0 +1,43 @@
+/** The catalog: the authoritative, in-memory list of games loaded once from a catalog database. */
+import { resolve } from 'node:path';
+import type { GameId, GameVersion } from '../ids.js';
+import { readCatalogFile, readEmbeddedCatalog } from './catalog-db.js';
+
+export interface CatalogGame {
+  readonly id: GameId;
+  readonly name: string;
+  readonly description: string | null;
+  /** Bytes of the game root; informational only. */
+  readonly size: number | null;
+  /** The authoritative version (column `eti_game_version`). */
+  readonly version: GameVersion;
+}
+
+export interface Catalog {
+  /** The catalog file's absolute path, or 'embedded' for the default that ships with the package. */
+  readonly source: string;
+  get(id: string): CatalogGame | undefined;
+  /** Every game, sorted by id. */
+  all(): readonly CatalogGame[];
+}
+
+/** Loads a catalog file read-only, or the embedded default when no file is given. */
+export function openCatalog(file?: string): Catalog {
+  if (file === undefined) return buildCatalog('embedded', readEmbeddedCatalog());
+  const source = resolve(file);
+  return buildCatalog(source, readCatalogFile(source));
+}
+
+function buildCatalog(source: string, games: readonly CatalogGame[]): Catalog {
+  const sorted = Object.freeze(
+    [...games]
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((g) => Object.freeze({ ...g })),
+  );
+  const byId = new Map<string, CatalogGame>(sorted.map((g) => [g.id, g]));
+  return {
+    source,
+    get: (id) => byId.get(id),
+    all: () => sorted,
+  };
+}

@@ -1,0 +1,79 @@
+/** `lanspread peer`: one peer driven by JSON lines on stdin, answering and reporting on stdout. */
+import { createInterface } from 'node:readline';
+import { LanspreadError, errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { Peer, parsePeerCommand, type PeerEvent, type PeerOptions } from '../peer/index.js';
+
+type Scalar = string | number | boolean | null;
+
+/** Runs until stdin ends or `shutdown` is answered; resolves to the process exit code. */
+export async function runJsonlPeer(
+  opts: PeerOptions,
+  io: { input: NodeJS.ReadableStream; write: (line: string) => void; version: string; log: Logger },
+): Promise<number> {
+  const out = (value: object): void => {
+    io.write(`${JSON.stringify(value)}\n`);
+  };
+  out({ event: 'cli-started', version: io.version });
+  const peer = await Peer.start(opts, (event: PeerEvent) => {
+    out(event);
+  });
+
+  const lines = createInterface({ input: io.input, crlfDelay: Infinity });
+  const inFlight = new Set<Promise<void>>();
+  let shutdownRequested = false;
+
+  const answer = async (id: Scalar, value: unknown): Promise<void> => {
+    const parsed = parsePeerCommand(value);
+    if (!parsed.ok) {
+      out({ id, ok: false, error: { code: 'bad-command', message: parsed.message } });
+      return;
+    }
+    if (parsed.command.cmd === 'shutdown') shutdownRequested = true;
+    try {
+      const result = await peer.execute(parsed.command);
+      out({ id, ok: true, result });
+    } catch (err) {
+      const code = err instanceof LanspreadError ? err.code : 'download-failed';
+      if (!(err instanceof LanspreadError)) io.log.error({ err: errorMessage(err), cmd: parsed.command.cmd }, 'command failed unexpectedly');
+      out({ id, ok: false, error: { code, message: errorMessage(err) } });
+    }
+    if (shutdownRequested) lines.close();
+  };
+
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    const { id, value, error } = readCommandLine(line);
+    if (error !== undefined) {
+      out({ id, ok: false, error: { code: 'bad-command', message: error } });
+      continue;
+    }
+    const task = answer(id, value).finally(() => inFlight.delete(task));
+    inFlight.add(task);
+    if (shutdownRequested) break;
+  }
+  // EOF or shutdown: leave gracefully; commands still running end with the peer.
+  await peer.shutdown();
+  await Promise.race([Promise.allSettled([...inFlight]), new Promise((done) => setTimeout(done, 2_000).unref())]);
+  return 0;
+}
+
+function readCommandLine(line: string): { id: Scalar; value?: unknown; error?: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { id: null, error: `not a JSON line: ${line.slice(0, 80)}` };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { id: null, error: 'a command is a JSON object' };
+  }
+  const rawId: unknown = 'id' in value ? value.id : null;
+  const id: Scalar = isScalar(rawId) ? rawId : null;
+  if (!isScalar(rawId)) return { id, error: 'id must be a JSON scalar' };
+  return { id, value };
+}
+
+function isScalar(value: unknown): value is Scalar {
+  return value === null || ['string', 'number', 'boolean'].includes(typeof value);
+}

@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+/** The `lanspread` command: the only place that reads argv and owns stdin, stdout and exit codes. */
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { LanspreadError, errorMessage } from '../errors.js';
+import { createLogger } from '../logger.js';
+import { writeDemoLibrary } from '../peer/index.js';
+import { runJsonlPeer } from './jsonl-harness.js';
+import { ArgsError, parsePeerArgs, type PeerArgs } from './peer-args.js';
+
+const USAGE = `usage:
+  lanspread peer --games DIR --state DIR [--name NAME] [--listen HOST:PORT] [--catalog FILE]
+                 [--no-mdns] [--unrar PATH] [--chunk-size BYTES] [--log-level LEVEL]
+      one peer driven by JSON lines on stdin/stdout (see docs/peer-jsonl.md)
+  lanspread demo [--dir DIR]
+      writes a demo games folder (default .lanspread-demo) and runs a JSONL peer on it
+  lanspread --version`;
+
+function packageVersion(): string {
+  const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  return typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string'
+    ? pkg.version
+    : '0.0.0';
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (verb === '--version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  if (verb === undefined || verb === '--help' || verb === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return verb === undefined ? 2 : 0;
+  }
+  if (verb === 'demo') return runDemo(rest);
+  if (verb !== 'peer') {
+    process.stderr.write(`lanspread: unknown command ${JSON.stringify(verb)}\n${USAGE}\n`);
+    return 2;
+  }
+  let args;
+  try {
+    args = parsePeerArgs(rest);
+  } catch (err) {
+    if (!(err instanceof ArgsError)) throw err;
+    process.stderr.write(`lanspread peer: ${err.message}\n${USAGE}\n`);
+    return 2;
+  }
+  return runPeer(args);
+}
+
+/** `lanspread demo`: a peer on the embedded catalog and a generated demo games folder. */
+async function runDemo(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { dir: { type: 'string', default: '.lanspread-demo' } } });
+  const games = join(values.dir, 'games');
+  await mkdir(games, { recursive: true });
+  const written = await writeDemoLibrary(games);
+  process.stderr.write(
+    `lanspread demo: games folder ${resolve(games)}${written.length > 0 ? ` (wrote ${written.join(', ')})` : ''}\n` +
+      'Type commands as JSON lines, e.g. {"id":1,"cmd":"list-games"} or {"id":2,"cmd":"connect","addr":"HOST:PORT"}; Ctrl-D quits.\n',
+  );
+  return runPeer(parsePeerArgs(['--games', games, '--state', join(values.dir, 'state'), '--log-level', 'warn']));
+}
+
+async function runPeer(args: PeerArgs): Promise<number> {
+  const log = createLogger(args.logLevel);
+  try {
+    return await runJsonlPeer(
+      {
+        gamesDir: args.games,
+        stateDir: args.state,
+        ...(args.name === undefined ? {} : { name: args.name }),
+        listenHost: args.listenHost,
+        listenPort: args.listenPort,
+        ...(args.catalog === undefined ? {} : { catalogFile: args.catalog }),
+        log,
+      },
+      {
+        input: process.stdin,
+        write: (line) => process.stdout.write(line),
+        version: packageVersion(),
+        log,
+      },
+    );
+  } catch (err) {
+    const code = err instanceof LanspreadError ? err.code : 'internal';
+    process.stderr.write(`lanspread peer: cannot start (${code}): ${errorMessage(err)}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // Exit explicitly: a paused stdin or a lingering socket must not keep a finished peer alive.
+    process.stdout.write('', () => process.exit(code));
+  },
+  (err: unknown) => {
+    process.stderr.write(`lanspread: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

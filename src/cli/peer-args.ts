@@ -1,0 +1,74 @@
+/** Parses `lanspread peer` arguments; any mistake is reported before anything is created. */
+import { parseArgs } from 'node:util';
+
+export interface PeerArgs {
+  games: string;
+  state: string;
+  name?: string;
+  listenHost: string;
+  listenPort: number;
+  catalog?: string;
+  mdns: boolean;
+  unrar?: string;
+  chunkSize?: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export class ArgsError extends Error {}
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
+export function parsePeerArgs(argv: readonly string[]): PeerArgs {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        games: { type: 'string' },
+        state: { type: 'string' },
+        name: { type: 'string' },
+        listen: { type: 'string', default: '0.0.0.0:0' },
+        catalog: { type: 'string' },
+        'no-mdns': { type: 'boolean', default: false },
+        unrar: { type: 'string' },
+        'chunk-size': { type: 'string' },
+        'log-level': { type: 'string', default: 'info' },
+      },
+    }));
+  } catch (err) {
+    throw new ArgsError(err instanceof Error ? err.message : String(err));
+  }
+  if (values.games === undefined || values.games === '') throw new ArgsError('--games DIR is required');
+  if (values.state === undefined || values.state === '') throw new ArgsError('--state DIR is required');
+  if (values.name !== undefined && (values.name.length === 0 || values.name.length > 64)) {
+    throw new ArgsError('--name must be 1 to 64 characters');
+  }
+  const listen = /^(.+):(\d{1,5})$/.exec(values.listen);
+  const listenPort = Number(listen?.[2]);
+  if (listen?.[1] === undefined || !Number.isInteger(listenPort) || listenPort > 65535) {
+    throw new ArgsError(`--listen must be HOST:PORT, got ${JSON.stringify(values.listen)}`);
+  }
+  let chunkSize: number | undefined;
+  if (values['chunk-size'] !== undefined) {
+    chunkSize = Number(values['chunk-size']);
+    if (!Number.isSafeInteger(chunkSize) || chunkSize < 64 * 1024 || chunkSize > 1024 ** 3) {
+      throw new ArgsError('--chunk-size must be a whole number of bytes between 65536 and 1073741824');
+    }
+  }
+  const logLevel = LOG_LEVELS.find((level) => level === values['log-level']);
+  if (logLevel === undefined) throw new ArgsError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  return {
+    games: values.games,
+    state: values.state,
+    ...(values.name === undefined ? {} : { name: values.name }),
+    listenHost: listen[1].replace(/^\[(.*)\]$/, '$1'),
+    listenPort,
+    ...(values.catalog === undefined ? {} : { catalog: values.catalog }),
+    mdns: !values['no-mdns'],
+    ...(values.unrar === undefined ? {} : { unrar: values.unrar }),
+    ...(chunkSize === undefined ? {} : { chunkSize }),
+    logLevel,
+  };
+}

@@ -1,0 +1,5 @@
+/** The library part: scans the games folder and derives what this peer has and can serve. */
+export { deriveAvailability, isServable, type Availability } from './availability.js';
+export { scanLibrary } from './library-scan.js';
+export type { LocalGame } from './local-game.js';
+export { parseVersionIni } from './version-ini.js';

@@ -1,0 +1,218 @@
+/** One authenticated TLS connection to a remote peer, carrying framed control messages and data. */
+import type { TLSSocket } from 'node:tls';
+import { errorMessage, LanspreadError } from '../errors.js';
+import { shortPeerId, type PeerId } from '../ids.js';
+import type { Logger } from '../logger.js';
+import { encodeControlFrame, encodeDataFrameHeader, FrameDecoder, type DecodedFrame, type WireMessage } from '../protocol/index.js';
+
+export interface CloseInfo {
+  /** `error` when the socket failed or was destroyed with an error; `closed` for any orderly end. */
+  reason: 'closed' | 'error';
+  error?: Error;
+}
+
+export interface ConnectionInit {
+  remotePeerId: PeerId;
+  remoteAddress: string;
+  remotePort: number;
+  inbound: boolean;
+  log: Logger;
+}
+
+/** How long a graceful close waits for the remote to end its side before the socket is destroyed. */
+const CLOSE_LINGER_MS = 5_000;
+
+/**
+ * Made by `Transport` once TLS has proven the remote's id. Reading starts with the first
+ * `onMessage` or `onData` subscriber, so nothing that arrives before anyone listens is lost.
+ * After `close()` or `destroy()` nothing more is delivered or sent; `onClose` fires exactly once.
+ */
+export class Connection {
+  readonly remotePeerId: PeerId;
+  /** IP address of the remote; an IPv4-mapped IPv6 address is given as plain IPv4. */
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** True when the remote dialled us. */
+  readonly inbound: boolean;
+
+  readonly #socket: TLSSocket;
+  readonly #log: Logger;
+  readonly #decoder = new FrameDecoder();
+  readonly #messageListeners = new Set<(msg: WireMessage) => void>();
+  readonly #dataListeners = new Set<(payload: Buffer) => void>();
+  readonly #closeListeners = new Set<(info: CloseInfo) => void>();
+  #reading = false;
+  #ending = false;
+  #error: Error | undefined;
+  #closeInfo: CloseInfo | undefined;
+  #lingerTimer: NodeJS.Timeout | undefined;
+
+  constructor(socket: TLSSocket, init: ConnectionInit) {
+    this.#socket = socket;
+    this.remotePeerId = init.remotePeerId;
+    this.remoteAddress = init.remoteAddress;
+    this.remotePort = init.remotePort;
+    this.inbound = init.inbound;
+    this.#log = init.log;
+    socket.setNoDelay(true);
+    // Liveness is the peer session's pings, not TCP keep-alive.
+    socket.setKeepAlive(false);
+    socket.on('error', (err) => {
+      this.#onSocketError(err);
+    });
+    socket.once('close', () => {
+      this.#onSocketClose();
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closeInfo !== undefined;
+  }
+
+  /** Subscribes to control messages; returns the unsubscribe function. */
+  onMessage(listener: (msg: WireMessage) => void): () => void {
+    return this.#subscribe(this.#messageListeners, listener);
+  }
+
+  /** Subscribes to data frame payloads (file transfers); returns the unsubscribe function. */
+  onData(listener: (payload: Buffer) => void): () => void {
+    return this.#subscribe(this.#dataListeners, listener);
+  }
+
+  /** Fires once when the connection has closed, however it closed; at once if it already has. */
+  onClose(listener: (info: CloseInfo) => void): () => void {
+    const info = this.#closeInfo;
+    if (info !== undefined) {
+      let subscribed = true;
+      queueMicrotask(() => {
+        if (subscribed) listener(info);
+      });
+      return () => {
+        subscribed = false;
+      };
+    }
+    this.#closeListeners.add(listener);
+    return () => this.#closeListeners.delete(listener);
+  }
+
+  /** Sends one control message; a no-op once the connection is closing. */
+  send(msg: WireMessage): void {
+    if (!this.#writable()) return;
+    this.#socket.write(encodeControlFrame(msg));
+  }
+
+  /** Sends one data frame without copying `payload`; a no-op once the connection is closing. */
+  sendData(payload: Buffer): void {
+    if (!this.#writable()) return;
+    const header = encodeDataFrameHeader(payload.length);
+    this.#socket.cork();
+    this.#socket.write(header);
+    this.#socket.write(payload);
+    this.#socket.uncork();
+  }
+
+  /** Ends the connection after what was sent is flushed; the remote's end completes the close. */
+  close(): void {
+    if (this.#ending || this.#closeInfo !== undefined) return;
+    this.#ending = true;
+    // The remote's end must be read for the socket to close, so read even without subscribers.
+    this.#startReading();
+    this.#socket.end();
+    this.#lingerTimer = setTimeout(() => {
+      this.#log.debug(this.#where(), 'remote did not end the connection in time; destroying it');
+      this.#socket.destroy();
+    }, CLOSE_LINGER_MS);
+    this.#lingerTimer.unref();
+  }
+
+  /** Drops the connection at once; with `err` the close is reported as an error. */
+  destroy(err?: Error): void {
+    if (this.#closeInfo !== undefined) return;
+    this.#ending = true;
+    if (err !== undefined) this.#error ??= err;
+    this.#socket.destroy();
+  }
+
+  #subscribe<T>(listeners: Set<(value: T) => void>, listener: (value: T) => void): () => void {
+    if (this.#closeInfo !== undefined) return () => undefined;
+    listeners.add(listener);
+    this.#startReading();
+    return () => listeners.delete(listener);
+  }
+
+  #writable(): boolean {
+    return !this.#ending && this.#closeInfo === undefined && this.#socket.writable;
+  }
+
+  #startReading(): void {
+    if (this.#reading) return;
+    this.#reading = true;
+    this.#socket.on('data', (chunk: Buffer) => {
+      this.#onChunk(chunk);
+    });
+  }
+
+  #onChunk(chunk: Buffer): void {
+    let frames: DecodedFrame[];
+    try {
+      frames = this.#decoder.push(chunk);
+    } catch (err) {
+      const error = err instanceof Error ? err : new LanspreadError('protocol-error', errorMessage(err));
+      this.#log.warn({ ...this.#where(), reason: error.message }, 'closing connection: malformed frame');
+      this.destroy(error);
+      return;
+    }
+    for (const frame of frames) {
+      if (this.#ending || this.#closeInfo !== undefined) return;
+      if (frame.kind === 'control') this.#deliver(this.#messageListeners, frame.message);
+      else this.#deliver(this.#dataListeners, frame.payload);
+    }
+  }
+
+  #deliver<T>(listeners: Set<(value: T) => void>, value: T): void {
+    for (const listener of [...listeners]) {
+      try {
+        listener(value);
+      } catch (err) {
+        // A listener's bug must not pass as the remote's fault, nor take the process down.
+        this.#log.error({ ...this.#where(), err: errorMessage(err) }, 'connection listener threw; closing the connection');
+        this.destroy(err instanceof Error ? err : new Error(errorMessage(err)));
+        return;
+      }
+    }
+  }
+
+  #onSocketError(err: Error): void {
+    this.#error ??= err;
+    if (isTlsError(err)) {
+      this.#log.warn({ ...this.#where(), reason: err.message }, 'closing connection: TLS error');
+    } else {
+      this.#log.debug({ ...this.#where(), reason: err.message }, 'connection error');
+    }
+  }
+
+  #onSocketClose(): void {
+    if (this.#lingerTimer !== undefined) clearTimeout(this.#lingerTimer);
+    const info: CloseInfo = this.#error === undefined ? { reason: 'closed' } : { reason: 'error', error: this.#error };
+    this.#closeInfo = info;
+    const listeners = [...this.#closeListeners];
+    this.#closeListeners.clear();
+    this.#messageListeners.clear();
+    this.#dataListeners.clear();
+    for (const listener of listeners) {
+      try {
+        listener(info);
+      } catch (err) {
+        this.#log.error({ ...this.#where(), err: errorMessage(err) }, 'close listener threw');
+      }
+    }
+  }
+
+  #where(): { remote_address: string; remote_port: number; peer: string } {
+    return { remote_address: this.remoteAddress, remote_port: this.remotePort, peer: shortPeerId(this.remotePeerId) };
+  }
+}
+
+function isTlsError(err: Error): boolean {
+  return 'code' in err && typeof err.code === 'string' && err.code.startsWith('ERR_SSL');
+}

@@ -1,0 +1,3 @@
+/** The TLS transport: listening, dialling and authenticated framed connections. */
+export { Connection, type CloseInfo } from './connection.js';
+export { Transport, type BoundAddress, type DialOptions, type TransportOptions } from './transport.js';

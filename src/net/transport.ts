@@ -1,0 +1,296 @@
+/** The TLS 1.3 transport: listens and dials, and proves each remote's peer id by its key. */
+import type { Socket } from 'node:net';
+import tls from 'node:tls';
+import { errorMessage, LanspreadError } from '../errors.js';
+import type { PeerId } from '../ids.js';
+import type { Logger } from '../logger.js';
+import { peerIdFromPublicKey, type Identity } from '../identity/index.js';
+import { Connection } from './connection.js';
+
+export interface TransportOptions {
+  identity: Identity;
+  log: Logger;
+  /** Inbound TLS handshakes that take longer are dropped; also the default dial timeout. */
+  handshakeTimeoutMs?: number;
+}
+
+export interface DialOptions {
+  signal?: AbortSignal;
+  /** Covers the TCP connect and the TLS handshake together. */
+  timeoutMs?: number;
+}
+
+export interface BoundAddress {
+  host: string;
+  port: number;
+}
+
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+// Node's 16 KiB stream buffers cost more than TLS does (DESIGN.md, "Transport"). tls.Server does not
+// pass highWaterMark on to its sockets (Node 20), so only dialled sockets get the larger buffers.
+const SOCKET_HIGH_WATER_MARK = 1024 * 1024;
+
+export class Transport {
+  readonly #identity: Identity;
+  readonly #log: Logger;
+  readonly #handshakeTimeoutMs: number;
+  readonly #connectionListeners = new Set<(conn: Connection) => void>();
+  readonly #connections = new Set<Connection>();
+  /** Sockets still in their TCP or TLS handshake, both directions, so that close() can drop them. */
+  readonly #handshaking = new Set<Socket>();
+  #server: tls.Server | undefined;
+  #closed = false;
+
+  constructor(opts: TransportOptions) {
+    this.#identity = opts.identity;
+    this.#log = opts.log;
+    this.#handshakeTimeoutMs = opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  }
+
+  /** Inbound connections, delivered once TLS is done and the remote's id is known. */
+  onConnection(listener: (conn: Connection) => void): () => void {
+    this.#connectionListeners.add(listener);
+    return () => this.#connectionListeners.delete(listener);
+  }
+
+  /** Starts accepting connections; resolves with the address actually bound (port 0 picks one). */
+  listen(host: string, port: number): Promise<BoundAddress> {
+    if (this.#closed) return Promise.reject(new LanspreadError('shutting-down', 'the transport is closed'));
+    if (this.#server !== undefined) {
+      return Promise.reject(new LanspreadError('listen-failed', 'the transport is already listening'));
+    }
+    const server = tls.createServer({
+      key: this.#identity.keyPem,
+      cert: this.#identity.certPem,
+      minVersion: 'TLSv1.3',
+      // Ask for the client's certificate but accept any: the id is its key's fingerprint, not a CA's word.
+      requestCert: true,
+      rejectUnauthorized: false,
+      handshakeTimeout: this.#handshakeTimeoutMs,
+    });
+    this.#server = server;
+    server.on('connection', (raw: Socket) => {
+      this.#handshaking.add(raw);
+      raw.once('close', () => this.#handshaking.delete(raw));
+    });
+    server.on('secureConnection', (socket: tls.TLSSocket) => {
+      this.#accept(socket);
+    });
+    server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
+      if (!this.#closed) {
+        this.#log.warn(
+          { remote_address: normalizeAddress(socket.remoteAddress), remote_port: socket.remotePort, reason: err.message },
+          'dropped an inbound connection: TLS handshake failed',
+        );
+      }
+      socket.destroy();
+    });
+    return new Promise<BoundAddress>((resolve, reject) => {
+      const onListenError = (err: Error): void => {
+        this.#server = undefined;
+        reject(new LanspreadError('listen-failed', `cannot listen on ${formatHostPort(host, port)}: ${err.message}`, { cause: err }));
+      };
+      server.once('error', onListenError);
+      server.listen(port, host, () => {
+        server.off('error', onListenError);
+        server.on('error', (err) => {
+          this.#log.error({ err: err.message }, 'listening socket failed');
+        });
+        const address = server.address();
+        if (address === null || typeof address === 'string') {
+          reject(new LanspreadError('listen-failed', `listening on ${formatHostPort(host, port)} gave no TCP address`));
+          return;
+        }
+        resolve({ host: normalizeAddress(address.address), port: address.port });
+      });
+    });
+  }
+
+  /**
+   * Connects to `host:port` and proves the remote's id. Rejects with `self-connect` when the
+   * remote is this very peer, `connect-failed` when it cannot be reached or the handshake fails.
+   */
+  dial(host: string, port: number, opts: DialOptions = {}): Promise<Connection> {
+    const where = formatHostPort(host, port);
+    const timeoutMs = opts.timeoutMs ?? this.#handshakeTimeoutMs;
+    const { signal } = opts;
+    return new Promise<Connection>((resolve, reject) => {
+      if (this.#closed) {
+        reject(new LanspreadError('shutting-down', 'the transport is closed'));
+        return;
+      }
+      if (signal?.aborted === true) {
+        reject(new LanspreadError('connect-failed', `dial to ${where} aborted`, { cause: signal.reason }));
+        return;
+      }
+      const socket = tls.connect({
+        host,
+        port,
+        key: this.#identity.keyPem,
+        cert: this.#identity.certPem,
+        minVersion: 'TLSv1.3',
+        rejectUnauthorized: false,
+        highWaterMark: SOCKET_HIGH_WATER_MARK,
+      });
+      this.#handshaking.add(socket);
+      let tcpConnected = false;
+      let settled = false;
+
+      const settle = (): void => {
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        socket.off('close', onClose);
+        this.#handshaking.delete(socket);
+      };
+      const fail = (reason: string, cause?: unknown): void => {
+        if (settled) return;
+        settle();
+        socket.destroy();
+        reject(
+          this.#closed
+            ? new LanspreadError('shutting-down', 'the transport closed during the dial')
+            : new LanspreadError('connect-failed', `cannot connect to ${where}: ${reason}`, { cause }),
+        );
+      };
+      // Stays attached on failure paths: an error the destroyed socket emits later must not go unhandled.
+      const onError = (err: Error): void => {
+        fail(tcpConnected ? `TLS handshake failed: ${err.message}` : describeConnectError(err), err);
+      };
+      const onClose = (): void => {
+        fail(tcpConnected ? 'the remote closed the connection during the TLS handshake' : 'the connection closed');
+      };
+      const onAbort = (): void => {
+        fail('aborted', signal?.reason);
+      };
+      const timer = setTimeout(() => {
+        fail(
+          tcpConnected
+            ? `the TLS handshake did not finish within ${timeoutMs} ms`
+            : `no TCP connection within ${timeoutMs} ms`,
+        );
+      }, timeoutMs);
+
+      signal?.addEventListener('abort', onAbort, { once: true });
+      socket.on('error', onError);
+      socket.once('close', onClose);
+      socket.once('connect', () => {
+        tcpConnected = true;
+      });
+      socket.once('secureConnect', () => {
+        if (settled) return;
+        const remotePeerId = remotePeerIdOf(socket);
+        if (remotePeerId === undefined) {
+          fail('the remote presented no certificate');
+          return;
+        }
+        if (remotePeerId === this.#identity.peerId) {
+          settle();
+          socket.destroy();
+          reject(new LanspreadError('self-connect', `${where} is this very peer`));
+          return;
+        }
+        settle();
+        socket.off('error', onError);
+        resolve(this.#adopt(socket, remotePeerId, false, host, port));
+      });
+    });
+  }
+
+  /** Stops listening and destroys every connection, established or still in its handshake. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#connectionListeners.clear();
+    for (const socket of this.#handshaking) socket.destroy();
+    for (const conn of this.#connections) conn.destroy();
+    const server = this.#server;
+    if (server === undefined || !server.listening) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => {
+        resolve();
+      });
+    });
+  }
+
+  #accept(socket: tls.TLSSocket): void {
+    const remoteAddress = normalizeAddress(socket.remoteAddress);
+    const where = { remote_address: remoteAddress, remote_port: socket.remotePort };
+    if (this.#closed) {
+      socket.destroy();
+      return;
+    }
+    const remotePeerId = remotePeerIdOf(socket);
+    if (remotePeerId === undefined) {
+      this.#log.warn({ ...where, reason: 'no client certificate' }, 'dropped an inbound connection');
+      socket.destroy();
+      return;
+    }
+    if (remotePeerId === this.#identity.peerId) {
+      this.#log.info(where, 'refused an inbound connection from this very peer (self-connect)');
+      socket.destroy();
+      return;
+    }
+    if (this.#connectionListeners.size === 0) {
+      this.#log.warn(where, 'dropped an inbound connection: nobody accepts connections');
+      socket.destroy();
+      return;
+    }
+    const conn = this.#adopt(socket, remotePeerId, true, remoteAddress, socket.remotePort ?? 0);
+    for (const listener of [...this.#connectionListeners]) {
+      try {
+        listener(conn);
+      } catch (err) {
+        this.#log.error({ ...where, err: errorMessage(err) }, 'connection listener threw; closing the connection');
+        conn.destroy(err instanceof Error ? err : new Error(errorMessage(err)));
+        return;
+      }
+    }
+  }
+
+  #adopt(socket: tls.TLSSocket, remotePeerId: PeerId, inbound: boolean, fallbackHost: string, fallbackPort: number): Connection {
+    const conn = new Connection(socket, {
+      remotePeerId,
+      remoteAddress: normalizeAddress(socket.remoteAddress ?? fallbackHost),
+      remotePort: socket.remotePort ?? fallbackPort,
+      inbound,
+      log: this.#log,
+    });
+    this.#connections.add(conn);
+    conn.onClose(() => this.#connections.delete(conn));
+    return conn;
+  }
+}
+
+function remotePeerIdOf(socket: tls.TLSSocket): PeerId | undefined {
+  const cert = socket.getPeerX509Certificate();
+  return cert === undefined ? undefined : peerIdFromPublicKey(cert.publicKey);
+}
+
+/** The IP of a socket address, an IPv4-mapped IPv6 address (`::ffff:10.0.0.2`) given as IPv4. */
+export function normalizeAddress(address: string | undefined): string {
+  if (address === undefined) return '';
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  return mapped?.[1] ?? address;
+}
+
+function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function describeConnectError(err: Error): string {
+  const code = 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `no route to the host (${code})`;
+    case 'ENOTFOUND':
+      return 'unknown host name';
+    case 'ETIMEDOUT':
+      return 'the TCP connect timed out';
+    default:
+      return err.message;
+  }
+}

@@ -1,0 +1,51 @@
+/** The contract rows and events of the peer (spec/peer-jsonl.md), in the spec's snake_case spelling. */
+import type { Availability } from '../library/index.js';
+
+export interface GameRow {
+  id: string;
+  name: string;
+  eti_game_version: string;
+  downloaded: boolean;
+  installed: boolean;
+  availability: Availability;
+  size: number;
+}
+
+export interface RemoteRow {
+  id: string;
+  name: string;
+  eti_game_version: string;
+  peer_count: number;
+  size: number;
+}
+
+export interface PeerRow {
+  peer_id: string;
+  name: string;
+  addr: string;
+  games: GameRow[];
+  last_seen_ms: number;
+}
+
+export interface StatusResult {
+  peer_id: string;
+  name: string;
+  addr: string;
+  peers: number;
+  active_operations: { game: string; kind: OperationKind }[];
+  outbound_transfers: Record<string, number>;
+}
+
+export type OperationKind = 'download' | 'install' | 'uninstall' | 'stream-install';
+
+export type LostReason = 'goodbye' | 'timeout' | 'closed' | 'error';
+
+export type PeerEvent =
+  | { event: 'local-peer-ready'; peer_id: string; addr: string }
+  | { event: 'local-library-changed'; games: GameRow[] }
+  | { event: 'peer-connected'; peer_id: string; addr: string }
+  | { event: 'peer-lost'; peer_id: string; addr: string; reason: LostReason }
+  | { event: 'remote-library-changed'; peer_id: string; games: GameRow[] }
+  | { event: 'no-peers-have-game'; game: string };
+
+export type PeerEventListener = (event: PeerEvent) => void;

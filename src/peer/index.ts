@@ -1,0 +1,12 @@
+export { Peer, type PeerOptions, type CommandResult } from './peer.js';
+export { parsePeerCommand, PEER_COMMAND_NAMES, type PeerCommand, type PeerCommandName } from './commands.js';
+export type {
+  GameRow,
+  RemoteRow,
+  PeerRow,
+  StatusResult,
+  PeerEvent,
+  PeerEventListener,
+  OperationKind,
+} from './contract.js';
+export { writeDemoLibrary } from './demo-library.js';

@@ -1,0 +1,342 @@
+/** The peer runtime: composes catalog, library, identity, transport and peer table behind one command API. */
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { openCatalog, type Catalog } from '../catalog/index.js';
+import { LanspreadError, errorMessage } from '../errors.js';
+import type { GameId, PeerId } from '../ids.js';
+import { loadOrCreateIdentity, type Identity } from '../identity/index.js';
+import { scanLibrary, type LocalGame } from '../library/index.js';
+import type { Logger } from '../logger.js';
+import { Transport, type Connection } from '../net/index.js';
+import {
+  DEFAULT_LIVENESS,
+  PeerSession,
+  PeerTable,
+  aggregateRemote,
+  formatAddr,
+  type LivenessTimings,
+  type LostReason,
+  type SessionHandlers,
+} from '../peers/index.js';
+import type { WireGame } from '../protocol/index.js';
+import type { PeerCommand } from './commands.js';
+import type { GameRow, PeerEvent, PeerEventListener, PeerRow, RemoteRow, StatusResult } from './contract.js';
+import { parseHostPort } from './host-port.js';
+import { advertise, diffAdvert } from './library-advert.js';
+import { localGameRow, peerRow, remoteGameRows, remoteRow } from './rows.js';
+
+export interface PeerOptions {
+  gamesDir: string;
+  stateDir: string;
+  /** Shown to other peers; defaults to the host name. */
+  name?: string;
+  listenHost: string;
+  listenPort: number;
+  /** Catalog database; the embedded default when absent. */
+  catalogFile?: string;
+  log: Logger;
+  liveness?: LivenessTimings;
+}
+
+/** Results are plain JSON: the adapters serialise them as they are. */
+export type CommandResult = Record<string, unknown> | unknown[];
+
+export class Peer {
+  readonly #log: Logger;
+  readonly #catalog: Catalog;
+  readonly #identity: Identity;
+  readonly #transport: Transport;
+  readonly #name: string;
+  readonly #liveness: LivenessTimings;
+  readonly #table = new PeerTable();
+  readonly #sessions = new Map<PeerId, PeerSession>();
+  readonly #listeners = new Set<PeerEventListener>();
+  readonly #ignoredFolders = new Set<string>();
+  #gamesDir: string;
+  #addr = '';
+  #listenPort = 0;
+  #library: LocalGame[] = [];
+  #advert: WireGame[] = [];
+  #closing = false;
+
+  private constructor(opts: PeerOptions, catalog: Catalog, identity: Identity) {
+    this.#log = opts.log;
+    this.#catalog = catalog;
+    this.#identity = identity;
+    this.#gamesDir = resolve(opts.gamesDir);
+    this.#name = opts.name ?? hostname();
+    this.#liveness = opts.liveness ?? DEFAULT_LIVENESS;
+    this.#transport = new Transport({ identity, log: opts.log });
+  }
+
+  /** Opens the catalog and identity, scans the games folder and starts listening. */
+  static async start(opts: PeerOptions, listener?: PeerEventListener): Promise<Peer> {
+    const catalog = openCatalog(opts.catalogFile);
+    await ensureDir(opts.stateDir, 'state-dir-unusable', 'state folder');
+    await ensureDir(opts.gamesDir, 'games-dir-unusable', 'games folder');
+    const identity = await loadOrCreateIdentity(opts.stateDir, opts.log);
+    const peer = new Peer(opts, catalog, identity);
+    if (listener !== undefined) peer.#listeners.add(listener);
+    await peer.#rescan({ always: true });
+    peer.#transport.onConnection((conn) => {
+      void peer.#accept(conn);
+    });
+    const bound = await peer.#transport.listen(opts.listenHost, opts.listenPort);
+    peer.#listenPort = bound.port;
+    peer.#addr = formatAddr(bound.host, bound.port);
+    peer.#log.info({ peer_id: identity.peerId, addr: peer.#addr, catalog: catalog.source }, 'peer ready');
+    peer.#emit({ event: 'local-peer-ready', peer_id: identity.peerId, addr: peer.#addr });
+    return peer;
+  }
+
+  get peerId(): PeerId {
+    return this.#identity.peerId;
+  }
+
+  get addr(): string {
+    return this.#addr;
+  }
+
+  onEvent(listener: PeerEventListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Runs one command; failures throw a LanspreadError with the contract's code. */
+  async execute(command: PeerCommand): Promise<CommandResult> {
+    if (this.#closing && command.cmd !== 'shutdown') {
+      throw new LanspreadError('shutting-down', 'the peer is shutting down');
+    }
+    switch (command.cmd) {
+      case 'status':
+        return { ...this.status() };
+      case 'list-peers':
+        return this.listPeers();
+      case 'list-games':
+        return { local: this.localRows(), remote: this.remoteRows() };
+      case 'connect':
+        return { peer_id: await this.connect(command.addr) };
+      case 'set-game-dir':
+        return { games: await this.setGamesDir(command.path) };
+      case 'wait-peers':
+        return { peer_count: await this.waitPeers(command.count, command.timeout_ms) };
+      case 'download':
+        return this.#download(this.#catalogGame(command.game));
+      case 'install':
+      case 'uninstall':
+      case 'stream-install':
+      case 'cancel-download':
+      case 'play':
+      case 'update':
+      case 'remove-files':
+        this.#catalogGame(command.game);
+        throw new LanspreadError('not-implemented', `${command.cmd} is not implemented yet`);
+      case 'shutdown':
+        await this.shutdown();
+        return {};
+    }
+  }
+
+  status(): StatusResult {
+    return {
+      peer_id: this.#identity.peerId,
+      name: this.#name,
+      addr: this.#addr,
+      peers: this.#table.size,
+      active_operations: [],
+      outbound_transfers: {},
+    };
+  }
+
+  localRows(): GameRow[] {
+    const rows: GameRow[] = [];
+    for (const game of this.#library) {
+      const entry = this.#catalog.get(game.id);
+      if (entry !== undefined) rows.push(localGameRow(game, entry, null));
+    }
+    return rows;
+  }
+
+  remoteRows(): RemoteRow[] {
+    return aggregateRemote(this.#table.list(), this.#catalog).map(remoteRow);
+  }
+
+  listPeers(): PeerRow[] {
+    return this.#table.list().map((record) => peerRow(record, this.#catalog));
+  }
+
+  /** Dials `host:port`, proves both identities and exchanges libraries; resolves to the remote id. */
+  async connect(addr: string): Promise<PeerId> {
+    const { host, port } = parseHostPort(addr);
+    const known = this.#table.findByAddr(formatAddr(host, port));
+    if (known !== undefined) return known.peerId;
+    const conn = await this.#transport.dial(host, port);
+    const session = await PeerSession.establish(conn, this.#localHello(), this.#log, this.#liveness);
+    this.#adopt(session);
+    return session.peerId;
+  }
+
+  async setGamesDir(path: string): Promise<GameRow[]> {
+    await ensureDir(path, 'games-dir-unusable', 'games folder');
+    this.#gamesDir = resolve(path);
+    this.#ignoredFolders.clear();
+    await this.#rescan({ always: true });
+    return this.localRows();
+  }
+
+  waitPeers(count: number, timeoutMs: number): Promise<number> {
+    if (this.#table.size >= count) return Promise.resolve(this.#table.size);
+    return new Promise((resolvePeers, reject) => {
+      const timer = setTimeout(() => {
+        stop();
+        reject(new LanspreadError('timeout', `${this.#table.size} of ${count} peers connected after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const stop = this.onEvent((event) => {
+        if (event.event === 'peer-connected' && this.#table.size >= count) {
+          clearTimeout(timer);
+          stop();
+          resolvePeers(this.#table.size);
+        }
+      });
+    });
+  }
+
+  /** Says goodbye to every peer so they drop us at once, then closes every socket. */
+  async shutdown(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    const ends = [...this.#sessions.values()].map(
+      (session) =>
+        new Promise<void>((done) => {
+          session.connection.onClose(() => {
+            done();
+          });
+          session.goodbye();
+        }),
+    );
+    await Promise.race([Promise.all(ends), delay(1_000)]);
+    await this.#transport.close();
+    this.#log.info({}, 'peer stopped');
+  }
+
+  #download(entry: { id: GameId }): never {
+    const remote = aggregateRemote(this.#table.list(), this.#catalog).find((r) => r.game.id === entry.id);
+    if (remote === undefined) {
+      this.#emit({ event: 'no-peers-have-game', game: entry.id });
+      throw new LanspreadError('no-peers-have-game', `no connected peer has ${entry.id} at the catalog version`);
+    }
+    throw new LanspreadError('not-implemented', 'download is not implemented yet');
+  }
+
+  #catalogGame(id: string): { id: GameId } {
+    const entry = this.#catalog.get(id);
+    if (entry === undefined) throw new LanspreadError('unknown-game', `game ${id} is not in the local catalog`);
+    return entry;
+  }
+
+  #localHello(): { peerId: PeerId; name: string; listenPort: number; library: WireGame[] } {
+    return { peerId: this.#identity.peerId, name: this.#name, listenPort: this.#listenPort, library: this.#advert };
+  }
+
+  async #accept(conn: Connection): Promise<void> {
+    if (this.#closing) {
+      conn.destroy();
+      return;
+    }
+    try {
+      const session = await PeerSession.establish(conn, this.#localHello(), this.#log, this.#liveness);
+      this.#adopt(session);
+    } catch (err) {
+      this.#log.warn({ remote: conn.remoteAddress, err: errorMessage(err) }, 'inbound peer handshake failed');
+    }
+  }
+
+  /**
+   * Makes an established session the one connection to its peer. When both sides dialled each
+   * other, both keep the connection dialled by the smaller peer id, so they agree without talking.
+   */
+  #adopt(session: PeerSession): void {
+    if (this.#closing) {
+      session.discard();
+      return;
+    }
+    const id = session.peerId;
+    const existing = this.#sessions.get(id);
+    if (existing !== undefined) {
+      const preferred = this.#identity.peerId < id ? this.#identity.peerId : id;
+      const keepNew = existing.dialer === session.dialer || session.dialer === preferred;
+      if (!keepNew) {
+        session.discard();
+        return;
+      }
+      existing.discard();
+    }
+    this.#sessions.set(id, session);
+    const outcome = this.#table.upsert(id, {
+      name: session.hello.name,
+      addr: session.addr,
+      library: session.hello.library,
+      nowMs: Date.now(),
+    });
+    session.start(this.#handlers);
+    this.#log.info({ peer: id, addr: session.addr, outcome }, 'peer session established');
+    if (outcome === 'added') this.#emit({ event: 'peer-connected', peer_id: id, addr: session.addr });
+    this.#emitRemoteLibrary(id);
+  }
+
+  readonly #handlers: SessionHandlers = {
+    onDelta: (session, delta) => {
+      if (this.#sessions.get(session.peerId) !== session) return;
+      this.#table.applyDelta(session.peerId, delta, Date.now());
+      this.#emitRemoteLibrary(session.peerId);
+    },
+    onAlive: (session) => {
+      this.#table.touch(session.peerId, Date.now());
+    },
+    onEnd: (session, reason: LostReason) => {
+      if (this.#sessions.get(session.peerId) !== session) return;
+      this.#sessions.delete(session.peerId);
+      const record = this.#table.remove(session.peerId);
+      this.#log.info({ peer: session.peerId, reason }, 'peer lost');
+      this.#emit({ event: 'peer-lost', peer_id: session.peerId, addr: record?.addr ?? session.addr, reason });
+    },
+  };
+
+  #emitRemoteLibrary(id: PeerId): void {
+    const record = this.#table.get(id);
+    if (record === undefined) return;
+    this.#emit({ event: 'remote-library-changed', peer_id: id, games: remoteGameRows(record, this.#catalog) });
+  }
+
+  /** Rescans the games folder; on a change, tells the local listeners and every peer. */
+  async #rescan(opts: { always?: boolean } = {}): Promise<void> {
+    this.#library = await scanLibrary(this.#gamesDir, this.#catalog, this.#log, this.#ignoredFolders);
+    const advert = advertise(this.#library, this.#catalog, () => null);
+    const delta = diffAdvert(this.#advert, advert);
+    this.#advert = advert;
+    const changed = delta.upsert.length > 0 || delta.remove.length > 0;
+    if (changed) for (const session of this.#sessions.values()) session.sendDelta(delta);
+    if (changed || opts.always === true) this.#emit({ event: 'local-library-changed', games: this.localRows() });
+  }
+
+  #emit(event: PeerEvent): void {
+    for (const listener of this.#listeners) listener(event);
+  }
+}
+
+async function ensureDir(
+  path: string,
+  code: 'state-dir-unusable' | 'games-dir-unusable',
+  what: string,
+): Promise<void> {
+  try {
+    await mkdir(path, { recursive: true });
+  } catch (err) {
+    throw new LanspreadError(code, `cannot create the ${what} ${path}: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms).unref());
+}

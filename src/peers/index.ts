@@ -1,0 +1,11 @@
+export { PeerTable, type PeerRecord, type UpsertOutcome } from './peer-table.js';
+export { aggregateRemote, isSourceFor, type RemoteGame } from './remote-aggregation.js';
+export {
+  PeerSession,
+  DEFAULT_LIVENESS,
+  formatAddr,
+  type LivenessTimings,
+  type LocalHello,
+  type LostReason,
+  type SessionHandlers,
+} from './peer-session.js';

@@ -1,0 +1,234 @@
+/** One control connection to a remote peer: hello exchange, library deltas, liveness, goodbye. */
+import { LanspreadError } from '../errors.js';
+import type { PeerId } from '../ids.js';
+import type { Logger } from '../logger.js';
+import type { Connection } from '../net/index.js';
+import { PROTOCOL_VERSION, type Hello, type LibraryDelta, type WireGame, type WireMessage } from '../protocol/index.js';
+
+export type LostReason = 'goodbye' | 'timeout' | 'closed' | 'error';
+
+export interface LivenessTimings {
+  /** How long the remote may take to send its hello. */
+  helloTimeoutMs: number;
+  /** Interval of our pings. */
+  pingIntervalMs: number;
+  /** A peer silent for this long is dropped with reason `timeout`. */
+  silenceTimeoutMs: number;
+}
+
+export const DEFAULT_LIVENESS: LivenessTimings = {
+  helloTimeoutMs: 10_000,
+  pingIntervalMs: 5_000,
+  silenceTimeoutMs: 15_000,
+};
+
+export interface SessionHandlers {
+  onDelta(session: PeerSession, delta: LibraryDelta): void;
+  onAlive(session: PeerSession): void;
+  /** Fires once, after the session was established, when it ends for any reason. */
+  onEnd(session: PeerSession, reason: LostReason): void;
+}
+
+export interface LocalHello {
+  peerId: PeerId;
+  name: string;
+  listenPort: number;
+  library: readonly WireGame[];
+}
+
+export class PeerSession {
+  readonly connection: Connection;
+  readonly hello: Hello;
+  /** Peer id of the side that dialled this connection; used to settle duplicate connections. */
+  readonly dialer: PeerId;
+  readonly #log: Logger;
+  readonly #timings: LivenessTimings;
+  #handlers: SessionHandlers | undefined;
+  #ending: LostReason | undefined;
+  #ended = false;
+  #lastHeardMs = Date.now();
+  #pingSeq = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  readonly #early: WireMessage[];
+  started = false;
+
+  private constructor(
+    connection: Connection,
+    hello: Hello,
+    dialer: PeerId,
+    log: Logger,
+    timings: LivenessTimings,
+    early: WireMessage[],
+  ) {
+    this.#early = early;
+    this.connection = connection;
+    this.hello = hello;
+    this.dialer = dialer;
+    this.#log = log;
+    this.#timings = timings;
+  }
+
+  get peerId(): PeerId {
+    return this.connection.remotePeerId;
+  }
+
+  /** `host:port` where the remote accepts connections: the socket's address and its hello's port. */
+  get addr(): string {
+    return formatAddr(this.connection.remoteAddress, this.hello.listen_port);
+  }
+
+  /**
+   * Sends our hello and waits for theirs. The remote must prove in hello the id its TLS key
+   * proved, speak our protocol version, and say nothing before hello.
+   */
+  static async establish(
+    connection: Connection,
+    local: LocalHello,
+    log: Logger,
+    timings: LivenessTimings = DEFAULT_LIVENESS,
+  ): Promise<PeerSession> {
+    connection.send({
+      t: 'hello',
+      protocol: PROTOCOL_VERSION,
+      peer_id: local.peerId,
+      name: local.name,
+      listen_port: local.listenPort,
+      library: [...local.library],
+    });
+    // One listener serves the whole session: messages that arrive after hello but before
+    // start() (possibly in the same TCP read as hello) wait in `early` instead of being lost.
+    const early: WireMessage[] = [];
+    let session: PeerSession | undefined;
+    let settle: ((msg: WireMessage) => void) | undefined;
+    connection.onMessage((msg) => {
+      if (settle !== undefined) settle(msg);
+      else if (session?.started === true) session.receive(msg);
+      else early.push(msg);
+    });
+    const hello = await new Promise<Hello>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        fail(new LanspreadError('handshake-failed', `no hello within ${timings.helloTimeoutMs} ms`));
+      }, timings.helloTimeoutMs);
+      const stopWatchingClose = connection.onClose(() => {
+        fail(new LanspreadError('handshake-failed', 'connection closed before hello'));
+      });
+      const fail = (err: LanspreadError): void => {
+        clearTimeout(timer);
+        stopWatchingClose();
+        settle = undefined;
+        reject(err);
+      };
+      settle = (msg) => {
+        if (msg.t !== 'hello') {
+          fail(new LanspreadError('protocol-error', `expected hello, got ${msg.t}`));
+        } else if (msg.protocol !== PROTOCOL_VERSION) {
+          connection.send({ t: 'error', code: 'protocol-error', message: `protocol ${PROTOCOL_VERSION} only` });
+          fail(new LanspreadError('handshake-failed', `remote speaks protocol ${msg.protocol}, we speak ${PROTOCOL_VERSION}`));
+        } else if (msg.peer_id !== connection.remotePeerId) {
+          fail(new LanspreadError('handshake-failed', 'hello names a peer id its TLS key does not prove'));
+        } else {
+          clearTimeout(timer);
+          stopWatchingClose();
+          settle = undefined;
+          resolve(msg);
+        }
+      };
+    }).catch((err: unknown) => {
+      connection.destroy();
+      throw err;
+    });
+    const dialer = connection.inbound ? connection.remotePeerId : local.peerId;
+    session = new PeerSession(connection, hello, dialer, log.child({ peer: connection.remotePeerId.slice(0, 12) }), timings, early);
+    return session;
+  }
+
+  /** Starts delivering messages and liveness checks to the handlers. */
+  start(handlers: SessionHandlers): void {
+    this.#handlers = handlers;
+    this.#lastHeardMs = Date.now();
+    this.started = true;
+    for (const msg of this.#early.splice(0)) this.receive(msg);
+    this.connection.onClose((info) => {
+      this.#end(this.#ending ?? (info.reason === 'error' ? 'error' : 'closed'));
+    });
+    this.#timer = setInterval(() => {
+      this.#tick();
+    }, this.#timings.pingIntervalMs);
+    this.#timer.unref();
+  }
+
+  sendDelta(delta: Pick<LibraryDelta, 'upsert' | 'remove'>): void {
+    this.connection.send({ t: 'library-delta', upsert: delta.upsert, remove: delta.remove });
+  }
+
+  /** Graceful end: tell the remote first, so it drops us at once instead of timing out. */
+  goodbye(): void {
+    this.connection.send({ t: 'goodbye' });
+    this.#ending ??= 'closed';
+    this.connection.close();
+  }
+
+  /** Ends a duplicate connection without reporting the peer lost. */
+  discard(): void {
+    this.#handlers = undefined;
+    this.connection.close();
+    this.#stop();
+  }
+
+  /** Handles one message of an established session (called by the connection listener). */
+  receive(msg: WireMessage): void {
+    this.#lastHeardMs = Date.now();
+    this.#handlers?.onAlive(this);
+    switch (msg.t) {
+      case 'library-delta':
+        this.#handlers?.onDelta(this, msg);
+        return;
+      case 'ping':
+        this.connection.send({ t: 'pong', seq: msg.seq });
+        return;
+      case 'pong':
+        return;
+      case 'goodbye':
+        this.#ending = 'goodbye';
+        this.connection.close();
+        return;
+      case 'error':
+        this.#log.warn({ code: msg.code, message: msg.message }, 'peer reported an error');
+        this.#ending = 'error';
+        this.connection.close();
+        return;
+      case 'hello':
+        this.#log.warn({}, 'second hello on an established session; closing it');
+        this.#ending = 'error';
+        this.connection.destroy();
+        return;
+    }
+  }
+
+  #tick(): void {
+    if (Date.now() - this.#lastHeardMs > this.#timings.silenceTimeoutMs) {
+      this.#log.warn({ silent_ms: Date.now() - this.#lastHeardMs }, 'peer stopped answering pings');
+      this.#ending = 'timeout';
+      this.connection.destroy();
+      return;
+    }
+    this.connection.send({ t: 'ping', seq: this.#pingSeq++ });
+  }
+
+  #stop(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #end(reason: LostReason): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#stop();
+    this.#handlers?.onEnd(this, reason);
+  }
+}
+
+export function formatAddr(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

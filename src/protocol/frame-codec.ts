@@ -1,0 +1,192 @@
+/** The frame codec: length-prefixed, typed frames carrying JSON control messages or raw data. */
+import { errorMessage, LanspreadError } from '../errors.js';
+import { wireMessageSchema, type WireMessage } from './messages.js';
+
+/** u32 big-endian length (of type byte + payload), then the u8 type. */
+export const FRAME_HEADER_BYTES = 5;
+const LENGTH_BYTES = 4;
+
+export const FRAME_TYPE_CONTROL = 0x01;
+export const FRAME_TYPE_DATA = 0x02;
+
+/** Largest control payload (UTF-8 JSON); a full 10,000-game library fits with room to spare. */
+export const MAX_CONTROL_PAYLOAD = 4 * 1024 * 1024;
+/** Largest data payload; file transfers cut their bytes into frames of at most this size. */
+export const MAX_DATA_PAYLOAD = 4 * 1024 * 1024;
+
+export type DecodedFrame = { kind: 'control'; message: WireMessage } | { kind: 'data'; payload: Buffer };
+
+export function encodeControlFrame(msg: WireMessage): Buffer {
+  const json = Buffer.from(JSON.stringify(msg), 'utf8');
+  if (json.length > MAX_CONTROL_PAYLOAD) {
+    throw new LanspreadError(
+      'protocol-error',
+      `${msg.t} message of ${json.length} bytes exceeds the control frame limit of ${MAX_CONTROL_PAYLOAD} bytes`,
+    );
+  }
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + json.length);
+  frame.writeUInt32BE(1 + json.length, 0);
+  frame.writeUInt8(FRAME_TYPE_CONTROL, LENGTH_BYTES);
+  json.copy(frame, FRAME_HEADER_BYTES);
+  return frame;
+}
+
+/** The header of a data frame; the sender writes the payload after it without copying it. */
+export function encodeDataFrameHeader(payloadLength: number): Buffer {
+  if (!Number.isInteger(payloadLength) || payloadLength < 0 || payloadLength > MAX_DATA_PAYLOAD) {
+    throw new LanspreadError(
+      'protocol-error',
+      `data payload of ${payloadLength} bytes is outside 0..${MAX_DATA_PAYLOAD} bytes`,
+    );
+  }
+  const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  header.writeUInt32BE(1 + payloadLength, 0);
+  header.writeUInt8(FRAME_TYPE_DATA, LENGTH_BYTES);
+  return header;
+}
+
+interface PendingHeader {
+  type: typeof FRAME_TYPE_CONTROL | typeof FRAME_TYPE_DATA;
+  payloadLength: number;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Turns a byte stream into frames. It holds at most one incomplete frame, judges a frame's
+ * length from its header before buffering the payload, and fails for good on the first bad frame.
+ */
+export class FrameDecoder {
+  #chunks: Buffer[] = [];
+  #buffered = 0;
+  #header: PendingHeader | undefined;
+  #failure: LanspreadError | undefined;
+
+  /** Feeds bytes in; returns the frames they complete, in order. Throws `protocol-error`. */
+  push(chunk: Buffer): DecodedFrame[] {
+    if (this.#failure !== undefined) throw this.#failure;
+    try {
+      return this.#decode(chunk);
+    } catch (err) {
+      this.#failure =
+        err instanceof LanspreadError
+          ? err
+          : new LanspreadError('protocol-error', `cannot decode frame: ${errorMessage(err)}`, { cause: err });
+      this.#chunks = [];
+      this.#buffered = 0;
+      throw this.#failure;
+    }
+  }
+
+  #decode(chunk: Buffer): DecodedFrame[] {
+    if (chunk.length > 0) {
+      this.#chunks.push(chunk);
+      this.#buffered += chunk.length;
+    }
+    const frames: DecodedFrame[] = [];
+    for (;;) {
+      if (this.#header === undefined) {
+        if (this.#buffered < FRAME_HEADER_BYTES) {
+          // A zero length is already wrong with four bytes; no need to wait for a type byte.
+          if (this.#buffered >= LENGTH_BYTES) checkLength(this.#take(LENGTH_BYTES, false).readUInt32BE(0));
+          return frames;
+        }
+        this.#header = parseHeader(this.#take(FRAME_HEADER_BYTES, true));
+      }
+      if (this.#buffered < this.#header.payloadLength) return frames;
+      const { type, payloadLength } = this.#header;
+      this.#header = undefined;
+      const payload = this.#take(payloadLength, true);
+      frames.push(type === FRAME_TYPE_CONTROL ? decodeControl(payload) : { kind: 'data', payload });
+    }
+  }
+
+  /** The first `length` buffered bytes, consumed or only peeked; copies only across chunk seams. */
+  #take(length: number, consume: boolean): Buffer {
+    const first = this.#chunks[0];
+    let bytes: Buffer;
+    if (first !== undefined && first.length >= length) {
+      bytes = first.subarray(0, length);
+    } else {
+      bytes = Buffer.allocUnsafe(length);
+      let filled = 0;
+      for (const chunk of this.#chunks) {
+        if (filled === length) break;
+        filled += chunk.copy(bytes, filled, 0, Math.min(chunk.length, length - filled));
+      }
+    }
+    if (consume) this.#consume(length);
+    return bytes;
+  }
+
+  #consume(length: number): void {
+    let rest = length;
+    while (rest > 0) {
+      const chunk = this.#chunks[0];
+      if (chunk === undefined) break;
+      if (chunk.length <= rest) {
+        this.#chunks.shift();
+        rest -= chunk.length;
+      } else {
+        this.#chunks[0] = chunk.subarray(rest);
+        rest = 0;
+      }
+    }
+    this.#buffered -= length;
+  }
+}
+
+function checkLength(length: number): void {
+  if (length === 0) throw new LanspreadError('protocol-error', 'frame length 0: a frame holds at least its type byte');
+}
+
+function parseHeader(header: Buffer): PendingHeader {
+  const length = header.readUInt32BE(0);
+  checkLength(length);
+  const type = header.readUInt8(LENGTH_BYTES);
+  const payloadLength = length - 1;
+  switch (type) {
+    case FRAME_TYPE_CONTROL:
+      if (payloadLength > MAX_CONTROL_PAYLOAD) {
+        throw new LanspreadError(
+          'protocol-error',
+          `control frame declares ${payloadLength} payload bytes, over the limit of ${MAX_CONTROL_PAYLOAD}`,
+        );
+      }
+      return { type, payloadLength };
+    case FRAME_TYPE_DATA:
+      if (payloadLength > MAX_DATA_PAYLOAD) {
+        throw new LanspreadError(
+          'protocol-error',
+          `data frame declares ${payloadLength} payload bytes, over the limit of ${MAX_DATA_PAYLOAD}`,
+        );
+      }
+      return { type, payloadLength };
+    default:
+      throw new LanspreadError('protocol-error', `unknown frame type 0x${type.toString(16).padStart(2, '0')}`);
+  }
+}
+
+function decodeControl(payload: Buffer): DecodedFrame {
+  let text: string;
+  try {
+    text = utf8.decode(payload);
+  } catch (err) {
+    throw new LanspreadError('protocol-error', 'control frame is not valid UTF-8', { cause: err });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new LanspreadError('protocol-error', `control frame is not valid JSON: ${errorMessage(err)}`, { cause: err });
+  }
+  const parsed = wireMessageSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 3)
+      .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(message)'}: ${issue.message}`)
+      .join('; ');
+    throw new LanspreadError('protocol-error', `control message does not match the schema: ${issues}`);
+  }
+  return { kind: 'control', message: parsed.data };
+}

@@ -1,0 +1,149 @@
+/** A real `lanspread peer` child process driven over JSONL, as the scenario runner uses it. */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = fileURLToPath(new URL('../../../dist/cli/main.js', import.meta.url));
+
+export type Json = Record<string, unknown>;
+export interface Answer {
+  id: unknown;
+  ok: boolean;
+  result?: unknown;
+  error?: { code: string; message: string };
+}
+
+export interface PeerProcessOptions {
+  games: string;
+  state: string;
+  name: string;
+  catalog?: string;
+  extraArgs?: string[];
+  stderrFile: string;
+}
+
+export class PeerProcess {
+  readonly name: string;
+  readonly events: Json[] = [];
+  readonly #child: ChildProcessWithoutNullStreams;
+  readonly #pending = new Map<number, (answer: Answer) => void>();
+  readonly #waiters = new Set<() => void>();
+  readonly #stderr: WriteStream;
+  readonly exited: Promise<number | null>;
+  #nextId = 1;
+  peerId = '';
+  addr = '';
+
+  private constructor(opts: PeerProcessOptions) {
+    this.name = opts.name;
+    const args = [CLI, 'peer', '--games', opts.games, '--state', opts.state, '--name', opts.name];
+    args.push('--listen', '127.0.0.1:0', '--no-mdns', '--log-level', 'debug');
+    if (opts.catalog !== undefined) args.push('--catalog', opts.catalog);
+    args.push(...(opts.extraArgs ?? []));
+    this.#child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.#stderr = createWriteStream(opts.stderrFile, { flags: 'a' });
+    this.#child.stderr.pipe(this.#stderr);
+    this.exited = new Promise((done) => this.#child.once('exit', (code) => done(code)));
+    createInterface({ input: this.#child.stdout }).on('line', (line) => this.#onLine(line));
+  }
+
+  /** Starts a peer and waits for its `local-peer-ready`. */
+  static async start(opts: PeerProcessOptions): Promise<PeerProcess> {
+    const peer = new PeerProcess(opts);
+    const ready = await Promise.race([
+      peer.waitEvent((e) => e.event === 'local-peer-ready', 20_000),
+      peer.exited.then((code) => {
+        throw new Error(`peer ${opts.name} exited with ${code} before it was ready (see ${opts.stderrFile})`);
+      }),
+    ]);
+    peer.peerId = String(ready.peer_id);
+    peer.addr = String(ready.addr);
+    return peer;
+  }
+
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  /** Sends one raw line, for garbage tests. */
+  sendRaw(line: string): void {
+    this.#child.stdin.write(`${line}\n`);
+  }
+
+  /** Sends a command and resolves with its one answer (ok or not). */
+  request(cmd: string, args: Json = {}, timeoutMs = 30_000): Promise<Answer> {
+    const id = this.#nextId++;
+    return new Promise<Answer>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new Error(`${this.name}: no answer to ${cmd} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#pending.set(id, (answer) => {
+        clearTimeout(timer);
+        resolve(answer);
+      });
+      this.#child.stdin.write(`${JSON.stringify({ id, cmd, ...args })}\n`);
+    });
+  }
+
+  /** Sends a command that must succeed; returns its result. */
+  async cmd<T = Json>(cmd: string, args: Json = {}, timeoutMs?: number): Promise<T> {
+    const answer = await this.request(cmd, args, timeoutMs);
+    if (!answer.ok) throw new Error(`${this.name}: ${cmd} failed: ${JSON.stringify(answer.error)}`);
+    return answer.result as T;
+  }
+
+  /** Resolves with the first event (already seen or future) that matches. */
+  waitEvent(match: (e: Json) => boolean, timeoutMs = 15_000, from = 0): Promise<Json> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const found = this.events.slice(from).find(match);
+        if (found === undefined) return false;
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+        resolve(found);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(check);
+        reject(new Error(`${this.name}: event not seen within ${timeoutMs} ms; saw ${this.events.map((e) => String(e.event)).join(', ')}`));
+      }, timeoutMs);
+      if (!check()) this.#waiters.add(check);
+    });
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    this.#child.kill(signal);
+  }
+
+  /** Asks for a graceful shutdown and waits for the exit code. */
+  async shutdown(): Promise<number | null> {
+    if (this.#child.exitCode === null && this.#child.signalCode === null) {
+      await this.request('shutdown', {}, 10_000).catch(() => undefined);
+    }
+    return this.exited;
+  }
+
+  #onLine(line: string): void {
+    let msg: Json;
+    try {
+      msg = JSON.parse(line) as Json;
+    } catch {
+      this.events.push({ event: '__non-json-stdout__', line });
+      return;
+    }
+    if ('event' in msg) {
+      this.events.push(msg);
+      for (const waiter of [...this.#waiters]) waiter();
+      return;
+    }
+    const resolve = typeof msg.id === 'number' ? this.#pending.get(msg.id) : undefined;
+    if (resolve !== undefined) {
+      this.#pending.delete(msg.id as number);
+      resolve(msg as unknown as Answer);
+    } else {
+      this.events.push({ event: '__unmatched-answer__', ...msg });
+    }
+  }
+}
