@@ -8,7 +8,8 @@ export const ERROR_CODES = {
   'operation-in-progress': 'Another operation is already running on this game.',
   'self-connect': 'The address leads back to this very peer.',
   'connect-failed': 'The remote address could not be reached or did not complete the handshake.',
-  'listen-failed': 'The peer cannot accept connections on the address and port it was given (in use or not allowed).',
+  'listen-failed':
+    'The peer cannot accept connections on the address and port it was given (in use or not allowed).',
   'handshake-failed': 'The remote side is not a lanspread peer, or proved a different identity.',
   'protocol-error': 'A peer sent a malformed, oversized or unexpected frame.',
   'timeout': 'The operation did not finish in the time it was given.',
@@ -22,9 +23,20 @@ export const ERROR_CODES = {
   'games-dir-unusable': 'The games folder cannot be created or read.',
   'identity-corrupt': 'The key or certificate in the state folder cannot be read.',
   'shutting-down': 'The peer is shutting down.',
+  cancelled:
+    'The operation was cancelled (cancel-download); what was verified is kept for a resume.',
   'archive-unreadable': 'An archive could not be read or written.',
   'archive-source-invalid':
     'A folder or file cannot be packed into an archive: unreadable, a symlink or special file, an unsafe entry name, or a file that changed while it was read.',
+  'ambiguous-metadata': "The sources disagree on the game's files and no plurality exists.",
+  'hostile-manifest': 'Every source offered a manifest with paths that leave the game root or touch local/ (S50).',
+  'no-sources-left': 'Every source failed, lied or left before the download finished.',
+  'insufficient-space': 'The download does not fit into the free space of the games folder.',
+  'serve-unknown-game': "Refused to serve: the game is not in the serving peer's catalog.",
+  'serve-not-ready': 'Refused to serve: the root is not complete at the catalog version.',
+  'serve-version-mismatch': 'Refused to serve: the receiver asked for another version.',
+  'serve-busy': 'Refused to serve: an operation is changing the game on the serving peer.',
+  'serve-bad-path': 'Refused to serve: the path is not a regular file inside the game root.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -75,6 +75,7 @@ async function runPeer(args: PeerArgs): Promise<number> {
         listenHost: args.listenHost,
         listenPort: args.listenPort,
         ...(args.catalog === undefined ? {} : { catalogFile: args.catalog }),
+        ...(args.chunkSize === undefined ? {} : { chunkSize: args.chunkSize }),
         log,
       },
       {

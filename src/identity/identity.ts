@@ -1,5 +1,12 @@
 /** This peer's key pair and certificate in the state dir: created on first start, reused afterwards. */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, LanspreadError } from '../errors.js';
@@ -31,9 +38,13 @@ export async function loadOrCreateIdentity(stateDir: string, log: Logger): Promi
   try {
     await mkdir(stateDir, { recursive: true });
   } catch (err) {
-    throw new LanspreadError('state-dir-unusable', `cannot create the state folder ${stateDir}: ${errorMessage(err)}`, {
-      cause: err,
-    });
+    throw new LanspreadError(
+      'state-dir-unusable',
+      `cannot create the state folder ${stateDir}: ${errorMessage(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
   const keyPath = join(stateDir, KEY_FILE);
   const certPath = join(stateDir, CERT_FILE);
@@ -41,7 +52,8 @@ export async function loadOrCreateIdentity(stateDir: string, log: Logger): Promi
   const keyPem = await readIfPresent(keyPath);
   if (keyPem === undefined) {
     const certPemOrphan = await readIfPresent(certPath);
-    if (certPemOrphan !== undefined) log.warn({ file: certPath }, 'certificate without its key; creating a new identity');
+    if (certPemOrphan !== undefined)
+      log.warn({ file: certPath }, 'certificate without its key; creating a new identity');
     return createIdentity(keyPath, certPath, log);
   }
 
@@ -53,7 +65,10 @@ export async function loadOrCreateIdentity(stateDir: string, log: Logger): Promi
     // The certificate is derived from the key, so a lost one is reissued without changing the id.
     certPem = issueCert(privateKey, publicKey, peerId);
     await writeAtomically(certPath, certPem, 0o644);
-    log.info({ peer_id: peerId, file: certPath }, 'identity certificate was missing; issued a new one for the same key');
+    log.info(
+      { peer_id: peerId, file: certPath },
+      'identity certificate was missing; issued a new one for the same key',
+    );
   } else {
     checkCert(certPem, certPath, peerId, keyPath);
   }
@@ -76,7 +91,13 @@ function issueCert(privateKey: KeyObject, publicKey: KeyObject, peerId: PeerId):
   const notBefore = new Date(Date.now() - 24 * 3600 * 1000); // a day back tolerates skewed clocks
   const notAfter = new Date(notBefore);
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + CERT_VALIDITY_YEARS);
-  return createSelfSignedCert({ privateKey, publicKey, commonName: `lanspread ${shortPeerId(peerId)}`, notBefore, notAfter });
+  return createSelfSignedCert({
+    privateKey,
+    publicKey,
+    commonName: `lanspread ${shortPeerId(peerId)}`,
+    notBefore,
+    notAfter,
+  });
 }
 
 async function readIfPresent(path: string): Promise<string | undefined> {
@@ -84,7 +105,9 @@ async function readIfPresent(path: string): Promise<string | undefined> {
     return await readFile(path, 'utf8');
   } catch (err) {
     if (isErrnoCode(err, 'ENOENT')) return undefined;
-    throw new LanspreadError('identity-corrupt', `cannot read ${path}: ${errorMessage(err)}`, { cause: err });
+    throw new LanspreadError('identity-corrupt', `cannot read ${path}: ${errorMessage(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -93,12 +116,19 @@ function parsePrivateKey(pem: string, path: string): KeyObject {
   try {
     key = createPrivateKey(pem);
   } catch (err) {
-    throw new LanspreadError('identity-corrupt', `${path} does not hold a readable PEM private key: ${errorMessage(err)}`, {
-      cause: err,
-    });
+    throw new LanspreadError(
+      'identity-corrupt',
+      `${path} does not hold a readable PEM private key: ${errorMessage(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
   if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-    throw new LanspreadError('identity-corrupt', `${path} holds a ${key.asymmetricKeyType ?? 'unknown'} key, not ECDSA P-256`);
+    throw new LanspreadError(
+      'identity-corrupt',
+      `${path} holds a ${key.asymmetricKeyType ?? 'unknown'} key, not ECDSA P-256`,
+    );
   }
   return key;
 }
@@ -108,12 +138,19 @@ function checkCert(pem: string, path: string, peerId: PeerId, keyPath: string): 
   try {
     cert = new X509Certificate(pem);
   } catch (err) {
-    throw new LanspreadError('identity-corrupt', `${path} does not hold a readable PEM certificate: ${errorMessage(err)}`, {
-      cause: err,
-    });
+    throw new LanspreadError(
+      'identity-corrupt',
+      `${path} does not hold a readable PEM certificate: ${errorMessage(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
   if (peerIdFromPublicKey(cert.publicKey) !== peerId) {
-    throw new LanspreadError('identity-corrupt', `${path} certifies a different key than the one in ${keyPath}`);
+    throw new LanspreadError(
+      'identity-corrupt',
+      `${path} certifies a different key than the one in ${keyPath}`,
+    );
   }
 }
 
@@ -131,7 +168,9 @@ async function writeAtomically(path: string, data: string, mode: number): Promis
     await rename(temp, path);
   } catch (err) {
     await unlink(temp).catch(() => undefined); // best effort: the temp file may never have been created
-    throw new LanspreadError('state-dir-unusable', `cannot write ${path}: ${errorMessage(err)}`, { cause: err });
+    throw new LanspreadError('state-dir-unusable', `cannot write ${path}: ${errorMessage(err)}`, {
+      cause: err,
+    });
   }
 }
 

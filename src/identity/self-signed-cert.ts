@@ -34,7 +34,10 @@ export interface SelfSignedCertOptions {
 /** Returns the PEM of a v3 end-entity certificate whose issuer and subject are both `CN=commonName`. */
 export function createSelfSignedCert(opts: SelfSignedCertOptions): string {
   const algorithm = der(TAG_SEQUENCE, OID_ECDSA_WITH_SHA256);
-  const name = der(TAG_SEQUENCE, der(TAG_SET, der(TAG_SEQUENCE, OID_COMMON_NAME, utf8(opts.commonName))));
+  const name = der(
+    TAG_SEQUENCE,
+    der(TAG_SET, der(TAG_SEQUENCE, OID_COMMON_NAME, utf8(opts.commonName))),
+  );
   const tbs = der(
     TAG_SEQUENCE,
     der(TAG_VERSION, der(TAG_INTEGER, Buffer.from([2]))),
@@ -87,7 +90,12 @@ function time(date: Date): Buffer {
 }
 
 function basicConstraintsNotCa(): Buffer {
-  return der(TAG_SEQUENCE, OID_BASIC_CONSTRAINTS, DER_TRUE, der(TAG_OCTET_STRING, der(TAG_SEQUENCE)));
+  return der(
+    TAG_SEQUENCE,
+    OID_BASIC_CONSTRAINTS,
+    DER_TRUE,
+    der(TAG_OCTET_STRING, der(TAG_SEQUENCE)),
+  );
 }
 
 function keyUsageDigitalSignature(): Buffer {

@@ -3,7 +3,13 @@ import type { TLSSocket } from 'node:tls';
 import { errorMessage, LanspreadError } from '../errors.js';
 import { shortPeerId, type PeerId } from '../ids.js';
 import type { Logger } from '../logger.js';
-import { encodeControlFrame, encodeDataFrameHeader, FrameDecoder, type DecodedFrame, type WireMessage } from '../protocol/index.js';
+import {
+  encodeControlFrame,
+  encodeDataFrameHeader,
+  FrameDecoder,
+  type DecodedFrame,
+  type WireMessage,
+} from '../protocol/index.js';
 
 export interface CloseInfo {
   /** `error` when the socket failed or was destroyed with an error; `closed` for any orderly end. */
@@ -12,6 +18,7 @@ export interface CloseInfo {
 }
 
 export interface ConnectionInit {
+  role: 'control' | 'transfer';
   remotePeerId: PeerId;
   remoteAddress: string;
   remotePort: number;
@@ -28,6 +35,8 @@ const CLOSE_LINGER_MS = 5_000;
  * After `close()` or `destroy()` nothing more is delivered or sent; `onClose` fires exactly once.
  */
 export class Connection {
+  /** What the dialer opened this connection for (TLS ALPN). */
+  readonly role: 'control' | 'transfer';
   readonly remotePeerId: PeerId;
   /** IP address of the remote; an IPv4-mapped IPv6 address is given as plain IPv4. */
   readonly remoteAddress: string;
@@ -49,6 +58,7 @@ export class Connection {
 
   constructor(socket: TLSSocket, init: ConnectionInit) {
     this.#socket = socket;
+    this.role = init.role;
     this.remotePeerId = init.remotePeerId;
     this.remoteAddress = init.remoteAddress;
     this.remotePort = init.remotePort;
@@ -57,7 +67,7 @@ export class Connection {
     socket.setNoDelay(true);
     // Liveness is the peer session's pings, not TCP keep-alive.
     socket.setKeepAlive(false);
-    socket.on('error', (err) => {
+    socket.on('error', (err: Error) => {
       this.#onSocketError(err);
     });
     socket.once('close', () => {
@@ -101,14 +111,41 @@ export class Connection {
     this.#socket.write(encodeControlFrame(msg));
   }
 
-  /** Sends one data frame without copying `payload`; a no-op once the connection is closing. */
-  sendData(payload: Buffer): void {
-    if (!this.#writable()) return;
+  /**
+   * Sends one data frame without copying `payload` (do not reuse it). Returns false when the
+   * socket's buffer is full: wait for `drained()` before the next frame.
+   */
+  sendData(payload: Buffer): boolean {
+    if (!this.#writable()) return true;
     const header = encodeDataFrameHeader(payload.length);
     this.#socket.cork();
     this.#socket.write(header);
-    this.#socket.write(payload);
+    const room = this.#socket.write(payload);
     this.#socket.uncork();
+    return room;
+  }
+
+  /** Resolves when the socket can take more data, or the connection closed. */
+  drained(): Promise<void> {
+    if (!this.#writable() || !this.#socket.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.#socket.off('drain', done);
+        this.#socket.off('close', done);
+        resolve();
+      };
+      this.#socket.on('drain', done);
+      this.#socket.on('close', done);
+    });
+  }
+
+  /** Stops reading from the socket (the receiver's disk is behind); frames already decoded still arrive. */
+  pause(): void {
+    this.#socket.pause();
+  }
+
+  resume(): void {
+    if (this.#reading) this.#socket.resume();
   }
 
   /** Ends the connection after what was sent is flushed; the remote's end completes the close. */
@@ -157,8 +194,12 @@ export class Connection {
     try {
       frames = this.#decoder.push(chunk);
     } catch (err) {
-      const error = err instanceof Error ? err : new LanspreadError('protocol-error', errorMessage(err));
-      this.#log.warn({ ...this.#where(), reason: error.message }, 'closing connection: malformed frame');
+      const error =
+        err instanceof Error ? err : new LanspreadError('protocol-error', errorMessage(err));
+      this.#log.warn(
+        { ...this.#where(), reason: error.message },
+        'closing connection: malformed frame',
+      );
       this.destroy(error);
       return;
     }
@@ -175,7 +216,10 @@ export class Connection {
         listener(value);
       } catch (err) {
         // A listener's bug must not pass as the remote's fault, nor take the process down.
-        this.#log.error({ ...this.#where(), err: errorMessage(err) }, 'connection listener threw; closing the connection');
+        this.#log.error(
+          { ...this.#where(), err: errorMessage(err) },
+          'connection listener threw; closing the connection',
+        );
         this.destroy(err instanceof Error ? err : new Error(errorMessage(err)));
         return;
       }
@@ -193,7 +237,8 @@ export class Connection {
 
   #onSocketClose(): void {
     if (this.#lingerTimer !== undefined) clearTimeout(this.#lingerTimer);
-    const info: CloseInfo = this.#error === undefined ? { reason: 'closed' } : { reason: 'error', error: this.#error };
+    const info: CloseInfo =
+      this.#error === undefined ? { reason: 'closed' } : { reason: 'error', error: this.#error };
     this.#closeInfo = info;
     const listeners = [...this.#closeListeners];
     this.#closeListeners.clear();
@@ -209,7 +254,11 @@ export class Connection {
   }
 
   #where(): { remote_address: string; remote_port: number; peer: string } {
-    return { remote_address: this.remoteAddress, remote_port: this.remotePort, peer: shortPeerId(this.remotePeerId) };
+    return {
+      remote_address: this.remoteAddress,
+      remote_port: this.remotePort,
+      peer: shortPeerId(this.remotePeerId),
+    };
   }
 }
 

@@ -1,3 +1,8 @@
 /** The TLS transport: listening, dialling and authenticated framed connections. */
 export { Connection, type CloseInfo } from './connection.js';
-export { Transport, type BoundAddress, type DialOptions, type TransportOptions } from './transport.js';
+export {
+  Transport,
+  type BoundAddress,
+  type DialOptions,
+  type TransportOptions,
+} from './transport.js';

@@ -14,7 +14,22 @@ export interface TransportOptions {
   handshakeTimeoutMs?: number;
 }
 
+/**
+ * What a connection is for, chosen by the dialer with TLS ALPN: `control` carries one peer
+ * session (hello, deltas, pings), `transfer` carries requests for manifests and chunks.
+ */
+export type ConnectionRole = 'control' | 'transfer';
+const ALPN: Record<ConnectionRole, string> = { control: 'lanspread-control/1', transfer: 'lanspread-transfer/1' };
+
+function roleOf(alpn: string | false | null | undefined): ConnectionRole | undefined {
+  if (alpn === ALPN.control) return 'control';
+  if (alpn === ALPN.transfer) return 'transfer';
+  return undefined;
+}
+
 export interface DialOptions {
+  /** `control` when absent. */
+  role?: ConnectionRole;
   signal?: AbortSignal;
   /** Covers the TCP connect and the TLS handshake together. */
   timeoutMs?: number;
@@ -55,9 +70,12 @@ export class Transport {
 
   /** Starts accepting connections; resolves with the address actually bound (port 0 picks one). */
   listen(host: string, port: number): Promise<BoundAddress> {
-    if (this.#closed) return Promise.reject(new LanspreadError('shutting-down', 'the transport is closed'));
+    if (this.#closed)
+      return Promise.reject(new LanspreadError('shutting-down', 'the transport is closed'));
     if (this.#server !== undefined) {
-      return Promise.reject(new LanspreadError('listen-failed', 'the transport is already listening'));
+      return Promise.reject(
+        new LanspreadError('listen-failed', 'the transport is already listening'),
+      );
     }
     const server = tls.createServer({
       key: this.#identity.keyPem,
@@ -67,6 +85,7 @@ export class Transport {
       requestCert: true,
       rejectUnauthorized: false,
       handshakeTimeout: this.#handshakeTimeoutMs,
+      ALPNProtocols: [ALPN.control, ALPN.transfer],
     });
     this.#server = server;
     server.on('connection', (raw: Socket) => {
@@ -77,32 +96,62 @@ export class Transport {
       this.#accept(socket);
     });
     server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
-      if (!this.#closed) {
-        this.#log.warn(
-          { remote_address: normalizeAddress(socket.remoteAddress), remote_port: socket.remotePort, reason: err.message },
-          'dropped an inbound connection: TLS handshake failed',
-        );
-      }
+      const { remoteAddress, remotePort } = socket; // read before destroy() clears them
+      // Node leaves the socket open after some of these errors (e.g. the handshake timeout).
       socket.destroy();
+      if (this.#closed) return;
+      // A socket already gone has no address left: a client that hung up mid-handshake, not a bad one.
+      if (remoteAddress === undefined) {
+        this.#log.debug(
+          { reason: err.message },
+          'an inbound connection hung up during the TLS handshake',
+        );
+        return;
+      }
+      this.#log.warn(
+        {
+          remote_address: normalizeAddress(remoteAddress),
+          remote_port: remotePort,
+          reason: err.message,
+        },
+        'dropped an inbound connection: TLS handshake failed',
+      );
     });
     return new Promise<BoundAddress>((resolve, reject) => {
       const onListenError = (err: Error): void => {
         this.#server = undefined;
-        reject(new LanspreadError('listen-failed', `cannot listen on ${formatHostPort(host, port)}: ${err.message}`, { cause: err }));
+        reject(
+          new LanspreadError(
+            'listen-failed',
+            `cannot listen on ${formatHostPort(host, port)}: ${err.message}`,
+            { cause: err },
+          ),
+        );
       };
       server.once('error', onListenError);
-      server.listen(port, host, () => {
+      const onListening = (): void => {
         server.off('error', onListenError);
-        server.on('error', (err) => {
+        server.on('error', (err: Error) => {
           this.#log.error({ err: err.message }, 'listening socket failed');
         });
         const address = server.address();
         if (address === null || typeof address === 'string') {
-          reject(new LanspreadError('listen-failed', `listening on ${formatHostPort(host, port)} gave no TCP address`));
+          reject(
+            new LanspreadError(
+              'listen-failed',
+              `listening on ${formatHostPort(host, port)} gave no TCP address`,
+            ),
+          );
           return;
         }
         resolve({ host: normalizeAddress(address.address), port: address.port });
-      });
+      };
+      try {
+        server.listen(port, host, onListening);
+      } catch (err) {
+        // A port outside 0..65535 throws at once instead of emitting 'error'.
+        onListenError(err instanceof Error ? err : new Error(errorMessage(err)));
+      }
     });
   }
 
@@ -120,18 +169,37 @@ export class Transport {
         return;
       }
       if (signal?.aborted === true) {
-        reject(new LanspreadError('connect-failed', `dial to ${where} aborted`, { cause: signal.reason }));
+        reject(
+          new LanspreadError('connect-failed', `dial to ${where} aborted`, {
+            cause: signal.reason,
+          }),
+        );
         return;
       }
-      const socket = tls.connect({
+      // tls.connect documents highWaterMark, but @types/node's ConnectionOptions lacks it.
+      const options: tls.ConnectionOptions & { highWaterMark: number } = {
         host,
         port,
         key: this.#identity.keyPem,
         cert: this.#identity.certPem,
         minVersion: 'TLSv1.3',
+        // Any certificate is accepted; the remote's id is its key's fingerprint, checked below.
         rejectUnauthorized: false,
         highWaterMark: SOCKET_HIGH_WATER_MARK,
-      });
+        ALPNProtocols: [ALPN[opts.role ?? 'control']],
+      };
+      let socket: tls.TLSSocket;
+      try {
+        socket = tls.connect(options);
+      } catch (err) {
+        // A bad port or host throws at once instead of emitting 'error'.
+        reject(
+          new LanspreadError('connect-failed', `cannot connect to ${where}: ${errorMessage(err)}`, {
+            cause: err,
+          }),
+        );
+        return;
+      }
       this.#handshaking.add(socket);
       let tcpConnected = false;
       let settled = false;
@@ -150,15 +218,24 @@ export class Transport {
         reject(
           this.#closed
             ? new LanspreadError('shutting-down', 'the transport closed during the dial')
-            : new LanspreadError('connect-failed', `cannot connect to ${where}: ${reason}`, { cause }),
+            : new LanspreadError('connect-failed', `cannot connect to ${where}: ${reason}`, {
+                cause,
+              }),
         );
       };
       // Stays attached on failure paths: an error the destroyed socket emits later must not go unhandled.
       const onError = (err: Error): void => {
-        fail(tcpConnected ? `TLS handshake failed: ${err.message}` : describeConnectError(err), err);
+        fail(
+          tcpConnected ? `TLS handshake failed: ${err.message}` : describeConnectError(err),
+          err,
+        );
       };
       const onClose = (): void => {
-        fail(tcpConnected ? 'the remote closed the connection during the TLS handshake' : 'the connection closed');
+        fail(
+          tcpConnected
+            ? 'the remote closed the connection during the TLS handshake'
+            : 'the connection closed',
+        );
       };
       const onAbort = (): void => {
         fail('aborted', signal?.reason);
@@ -186,7 +263,8 @@ export class Transport {
         }
         if (remotePeerId === this.#identity.peerId) {
           settle();
-          socket.destroy();
+          // end(), not destroy(): our Finished must reach the listener, which then refuses us too.
+          endSoon(socket);
           reject(new LanspreadError('self-connect', `${where} is this very peer`));
           return;
         }
@@ -222,12 +300,20 @@ export class Transport {
     }
     const remotePeerId = remotePeerIdOf(socket);
     if (remotePeerId === undefined) {
-      this.#log.warn({ ...where, reason: 'no client certificate' }, 'dropped an inbound connection');
+      this.#log.warn(
+        { ...where, reason: 'no client certificate' },
+        'dropped an inbound connection',
+      );
       socket.destroy();
       return;
     }
     if (remotePeerId === this.#identity.peerId) {
       this.#log.info(where, 'refused an inbound connection from this very peer (self-connect)');
+      socket.destroy();
+      return;
+    }
+    if (roleOf(socket.alpnProtocol) === undefined) {
+      this.#log.warn({ ...where, reason: 'no lanspread ALPN protocol' }, 'dropped an inbound connection');
       socket.destroy();
       return;
     }
@@ -241,15 +327,25 @@ export class Transport {
       try {
         listener(conn);
       } catch (err) {
-        this.#log.error({ ...where, err: errorMessage(err) }, 'connection listener threw; closing the connection');
+        this.#log.error(
+          { ...where, err: errorMessage(err) },
+          'connection listener threw; closing the connection',
+        );
         conn.destroy(err instanceof Error ? err : new Error(errorMessage(err)));
         return;
       }
     }
   }
 
-  #adopt(socket: tls.TLSSocket, remotePeerId: PeerId, inbound: boolean, fallbackHost: string, fallbackPort: number): Connection {
+  #adopt(
+    socket: tls.TLSSocket,
+    remotePeerId: PeerId,
+    inbound: boolean,
+    fallbackHost: string,
+    fallbackPort: number,
+  ): Connection {
     const conn = new Connection(socket, {
+      role: roleOf(socket.alpnProtocol) ?? 'control',
       remotePeerId,
       remoteAddress: normalizeAddress(socket.remoteAddress ?? fallbackHost),
       remotePort: socket.remotePort ?? fallbackPort,
@@ -260,6 +356,16 @@ export class Transport {
     conn.onClose(() => this.#connections.delete(conn));
     return conn;
   }
+}
+
+/** Ends a socket gracefully, destroying it if the remote does not close it soon after. */
+function endSoon(socket: tls.TLSSocket): void {
+  const timer = setTimeout(() => socket.destroy(), 2_000);
+  timer.unref();
+  socket.once('close', () => {
+    clearTimeout(timer);
+  });
+  socket.end();
 }
 
 function remotePeerIdOf(socket: tls.TLSSocket): PeerId | undefined {

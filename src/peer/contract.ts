@@ -1,5 +1,6 @@
 /** The contract rows and events of the peer (spec/peer-jsonl.md), in the spec's snake_case spelling. */
 import type { Availability } from '../library/index.js';
+import type { DownloadEvent } from '../transfer/index.js';
 
 export interface GameRow {
   id: string;
@@ -46,6 +47,11 @@ export type PeerEvent =
   | { event: 'peer-connected'; peer_id: string; addr: string }
   | { event: 'peer-lost'; peer_id: string; addr: string; reason: LostReason }
   | { event: 'remote-library-changed'; peer_id: string; games: GameRow[] }
-  | { event: 'no-peers-have-game'; game: string };
+  | { event: 'no-peers-have-game'; game: string }
+  | DownloadEvent
+  | { event: 'download-finished'; game: string; bytes: number; duration_ms: number; mib_per_s: number; mbit_per_s: number }
+  | { event: 'download-failed'; game: string; code: string; message: string }
+  | { event: 'download-cancelled'; game: string }
+  | { event: 'outbound-transfer-finished'; game: string; peer_id: string };
 
 export type PeerEventListener = (event: PeerEvent) => void;

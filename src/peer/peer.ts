@@ -1,8 +1,8 @@
 /** The peer runtime: composes catalog, library, identity, transport and peer table behind one command API. */
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
-import { openCatalog, type Catalog } from '../catalog/index.js';
+import { join, resolve } from 'node:path';
+import { openCatalog, type Catalog, type CatalogGame } from '../catalog/index.js';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { GameId, PeerId } from '../ids.js';
 import { loadOrCreateIdentity, type Identity } from '../identity/index.js';
@@ -20,10 +20,20 @@ import {
   type SessionHandlers,
 } from '../peers/index.js';
 import type { WireGame } from '../protocol/index.js';
+import {
+  HashCache,
+  OutboundTransfers,
+  TransferClient,
+  downloadGame,
+  serveTransferConnection,
+  type DownloadSource,
+  type ServeContext,
+} from '../transfer/index.js';
 import type { PeerCommand } from './commands.js';
 import type { GameRow, PeerEvent, PeerEventListener, PeerRow, RemoteRow, StatusResult } from './contract.js';
 import { parseHostPort } from './host-port.js';
 import { advertise, diffAdvert } from './library-advert.js';
+import { Operations } from './operations.js';
 import { localGameRow, peerRow, remoteGameRows, remoteRow } from './rows.js';
 
 export interface PeerOptions {
@@ -37,7 +47,11 @@ export interface PeerOptions {
   catalogFile?: string;
   log: Logger;
   liveness?: LivenessTimings;
+  /** Bytes per chunk of a download; 32 MiB by default. */
+  chunkSize?: number;
 }
+
+export const DEFAULT_CHUNK_SIZE = 32 * 1024 * 1024;
 
 /** Results are plain JSON: the adapters serialise them as they are. */
 export type CommandResult = Record<string, unknown> | unknown[];
@@ -53,6 +67,11 @@ export class Peer {
   readonly #sessions = new Map<PeerId, PeerSession>();
   readonly #listeners = new Set<PeerEventListener>();
   readonly #ignoredFolders = new Set<string>();
+  readonly #operations = new Operations();
+  readonly #outbound: OutboundTransfers;
+  readonly #hashCache: HashCache;
+  readonly #chunkSize: number;
+  readonly #serveContext: ServeContext;
   #gamesDir: string;
   #addr = '';
   #listenPort = 0;
@@ -60,8 +79,24 @@ export class Peer {
   #advert: WireGame[] = [];
   #closing = false;
 
-  private constructor(opts: PeerOptions, catalog: Catalog, identity: Identity) {
+  private constructor(opts: PeerOptions, catalog: Catalog, identity: Identity, hashCache: HashCache) {
     this.#log = opts.log;
+    this.#hashCache = hashCache;
+    this.#chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    this.#outbound = new OutboundTransfers(({ game, peerId }) => {
+      this.#emit({ event: 'outbound-transfer-finished', game, peer_id: peerId });
+    });
+    this.#serveContext = {
+      lookup: (game) => ({
+        entry: this.#catalog.get(game),
+        game: this.#library.find((g) => g.id === game),
+        activeOperation: this.#activeOperation(game),
+        root: join(this.#gamesDir, game),
+      }),
+      hashCache,
+      outbound: this.#outbound,
+      log: opts.log,
+    };
     this.#catalog = catalog;
     this.#identity = identity;
     this.#gamesDir = resolve(opts.gamesDir);
@@ -76,11 +111,13 @@ export class Peer {
     await ensureDir(opts.stateDir, 'state-dir-unusable', 'state folder');
     await ensureDir(opts.gamesDir, 'games-dir-unusable', 'games folder');
     const identity = await loadOrCreateIdentity(opts.stateDir, opts.log);
-    const peer = new Peer(opts, catalog, identity);
+    const hashCache = await HashCache.open(opts.stateDir, opts.log);
+    const peer = new Peer(opts, catalog, identity, hashCache);
     if (listener !== undefined) peer.#listeners.add(listener);
     await peer.#rescan({ always: true });
     peer.#transport.onConnection((conn) => {
-      void peer.#accept(conn);
+      if (conn.role === 'transfer') serveTransferConnection(conn, peer.#serveContext);
+      else void peer.#accept(conn);
     });
     const bound = await peer.#transport.listen(opts.listenHost, opts.listenPort);
     peer.#listenPort = bound.port;
@@ -122,11 +159,17 @@ export class Peer {
       case 'wait-peers':
         return { peer_count: await this.waitPeers(command.count, command.timeout_ms) };
       case 'download':
-        return this.#download(this.#catalogGame(command.game));
+        return this.#download(this.#catalogGame(command.game), command.install);
+      case 'cancel-download': {
+        const game = this.#catalogGame(command.game);
+        if (!(await this.#operations.cancel(game.id))) {
+          throw new LanspreadError('bad-command', `no operation runs on ${game.id}`);
+        }
+        return { game: game.id };
+      }
       case 'install':
       case 'uninstall':
       case 'stream-install':
-      case 'cancel-download':
       case 'play':
       case 'update':
       case 'remove-files':
@@ -144,8 +187,8 @@ export class Peer {
       name: this.#name,
       addr: this.#addr,
       peers: this.#table.size,
-      active_operations: [],
-      outbound_transfers: {},
+      active_operations: this.#operations.list(),
+      outbound_transfers: this.#outbound.counts(),
     };
   }
 
@@ -153,7 +196,7 @@ export class Peer {
     const rows: GameRow[] = [];
     for (const game of this.#library) {
       const entry = this.#catalog.get(game.id);
-      if (entry !== undefined) rows.push(localGameRow(game, entry, null));
+      if (entry !== undefined) rows.push(localGameRow(game, entry, this.#activeOperation(game.id)));
     }
     return rows;
   }
@@ -206,6 +249,7 @@ export class Peer {
   async shutdown(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
+    this.#operations.cancelAll();
     const ends = [...this.#sessions.values()].map(
       (session) =>
         new Promise<void>((done) => {
@@ -217,19 +261,91 @@ export class Peer {
     );
     await Promise.race([Promise.all(ends), delay(1_000)]);
     await this.#transport.close();
+    await this.#hashCache.flush();
     this.#log.info({}, 'peer stopped');
   }
 
-  #download(entry: { id: GameId }): never {
-    const remote = aggregateRemote(this.#table.list(), this.#catalog).find((r) => r.game.id === entry.id);
-    if (remote === undefined) {
-      this.#emit({ event: 'no-peers-have-game', game: entry.id });
-      throw new LanspreadError('no-peers-have-game', `no connected peer has ${entry.id} at the catalog version`);
+  async #download(entry: CatalogGame, install: boolean): Promise<CommandResult> {
+    const local = this.#library.find((g) => g.id === entry.id);
+    const sources = this.#sourcesFor(entry.id);
+    if (local?.downloaded === true && local.version === entry.version) {
+      return this.#afterDownload(entry, install);
     }
-    throw new LanspreadError('not-implemented', 'download is not implemented yet');
+    if (sources.length === 0) {
+      this.#emit({ event: 'no-peers-have-game', game: entry.id });
+      throw new LanspreadError('no-peers-have-game', `no peers have game ${entry.id} at version ${entry.version}`);
+    }
+    const op = this.#operations.begin(entry.id, 'download');
+    try {
+      await this.#rescan();
+      const result = await downloadGame({
+        game: entry,
+        root: join(this.#gamesDir, entry.id),
+        sources,
+        chunkSize: this.#chunkSize,
+        connect: (source, signal) => this.#connectTransfer(source, signal),
+        emit: (event) => {
+          this.#emit(event);
+        },
+        log: this.#log.child({ game: entry.id }),
+        signal: op.signal,
+      });
+      const seconds = Math.max(result.durationMs, 1) / 1000;
+      const mibPerS = result.bytesReceived / 1048576 / seconds;
+      this.#emit({
+        event: 'download-finished',
+        game: entry.id,
+        bytes: result.bytes,
+        duration_ms: result.durationMs,
+        mib_per_s: Math.round(mibPerS * 10) / 10,
+        mbit_per_s: Math.round(((result.bytesReceived * 8) / 1e6 / seconds) * 10) / 10,
+      });
+    } catch (err) {
+      if (op.signal.aborted) {
+        this.#emit({ event: 'download-cancelled', game: entry.id });
+        throw op.signal.reason instanceof LanspreadError ? op.signal.reason : new LanspreadError('cancelled', 'cancelled');
+      }
+      const failure = err instanceof LanspreadError ? err : new LanspreadError('download-failed', errorMessage(err), { cause: err });
+      this.#log.warn({ game: entry.id, code: failure.code, err: failure.message }, 'download failed');
+      this.#emit({ event: 'download-failed', game: entry.id, code: failure.code, message: failure.message });
+      throw failure;
+    } finally {
+      op.end();
+      await this.#rescan();
+    }
+    return this.#afterDownload(entry, install);
   }
 
-  #catalogGame(id: string): { id: GameId } {
+  #afterDownload(entry: CatalogGame, install: boolean): CommandResult {
+    if (install) {
+      throw new LanspreadError('not-implemented', `${entry.id} is downloaded; installing arrives with the install capability`);
+    }
+    return { game: entry.id };
+  }
+
+  /** Peers that have `game` Ready at our catalog version, in a stable order. */
+  #sourcesFor(game: GameId): DownloadSource[] {
+    const remote = aggregateRemote(this.#table.list(), this.#catalog).find((r) => r.game.id === game);
+    return remote === undefined ? [] : [...remote.sources];
+  }
+
+  async #connectTransfer(source: DownloadSource, signal: AbortSignal): Promise<TransferClient> {
+    const { host, port } = parseHostPort(source.addr);
+    const conn = await this.#transport.dial(host, port, { role: 'transfer', signal });
+    if (conn.remotePeerId !== source.peerId) {
+      conn.destroy();
+      throw new LanspreadError('handshake-failed', `${source.addr} is no longer peer ${source.peerId.slice(0, 12)}`);
+    }
+    return new TransferClient(conn);
+  }
+
+  #activeOperation(game: GameId): 'download' | 'install' | null {
+    const kind = this.#operations.kind(game);
+    if (kind === null) return null;
+    return kind === 'download' ? 'download' : 'install';
+  }
+
+  #catalogGame(id: string): CatalogGame {
     const entry = this.#catalog.get(id);
     if (entry === undefined) throw new LanspreadError('unknown-game', `game ${id} is not in the local catalog`);
     return entry;
@@ -312,7 +428,7 @@ export class Peer {
   /** Rescans the games folder; on a change, tells the local listeners and every peer. */
   async #rescan(opts: { always?: boolean } = {}): Promise<void> {
     this.#library = await scanLibrary(this.#gamesDir, this.#catalog, this.#log, this.#ignoredFolders);
-    const advert = advertise(this.#library, this.#catalog, () => null);
+    const advert = advertise(this.#library, this.#catalog, (id) => this.#activeOperation(id));
     const delta = diffAdvert(this.#advert, advert);
     this.#advert = advert;
     const changed = delta.upsert.length > 0 || delta.remove.length > 0;

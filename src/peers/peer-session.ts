@@ -199,7 +199,12 @@ export class PeerSession {
         this.connection.close();
         return;
       case 'hello':
-        this.#log.warn({}, 'second hello on an established session; closing it');
+      case 'get-manifest':
+      case 'manifest':
+      case 'get-chunk':
+      case 'chunk':
+      case 'refused':
+        this.#log.warn({ t: msg.t }, 'unexpected message on a control session; closing it');
         this.#ending = 'error';
         this.connection.destroy();
         return;

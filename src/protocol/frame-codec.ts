@@ -14,7 +14,8 @@ export const MAX_CONTROL_PAYLOAD = 4 * 1024 * 1024;
 /** Largest data payload; file transfers cut their bytes into frames of at most this size. */
 export const MAX_DATA_PAYLOAD = 4 * 1024 * 1024;
 
-export type DecodedFrame = { kind: 'control'; message: WireMessage } | { kind: 'data'; payload: Buffer };
+export type DecodedFrame =
+  { kind: 'control'; message: WireMessage } | { kind: 'data'; payload: Buffer };
 
 export function encodeControlFrame(msg: WireMessage): Buffer {
   const json = Buffer.from(JSON.stringify(msg), 'utf8');
@@ -71,7 +72,9 @@ export class FrameDecoder {
       this.#failure =
         err instanceof LanspreadError
           ? err
-          : new LanspreadError('protocol-error', `cannot decode frame: ${errorMessage(err)}`, { cause: err });
+          : new LanspreadError('protocol-error', `cannot decode frame: ${errorMessage(err)}`, {
+              cause: err,
+            });
       this.#chunks = [];
       this.#buffered = 0;
       throw this.#failure;
@@ -88,7 +91,8 @@ export class FrameDecoder {
       if (this.#header === undefined) {
         if (this.#buffered < FRAME_HEADER_BYTES) {
           // A zero length is already wrong with four bytes; no need to wait for a type byte.
-          if (this.#buffered >= LENGTH_BYTES) checkLength(this.#take(LENGTH_BYTES, false).readUInt32BE(0));
+          if (this.#buffered >= LENGTH_BYTES)
+            checkLength(this.#take(LENGTH_BYTES, false).readUInt32BE(0));
           return frames;
         }
         this.#header = parseHeader(this.#take(FRAME_HEADER_BYTES, true));
@@ -137,7 +141,11 @@ export class FrameDecoder {
 }
 
 function checkLength(length: number): void {
-  if (length === 0) throw new LanspreadError('protocol-error', 'frame length 0: a frame holds at least its type byte');
+  if (length === 0)
+    throw new LanspreadError(
+      'protocol-error',
+      'frame length 0: a frame holds at least its type byte',
+    );
 }
 
 function parseHeader(header: Buffer): PendingHeader {
@@ -163,7 +171,10 @@ function parseHeader(header: Buffer): PendingHeader {
       }
       return { type, payloadLength };
     default:
-      throw new LanspreadError('protocol-error', `unknown frame type 0x${type.toString(16).padStart(2, '0')}`);
+      throw new LanspreadError(
+        'protocol-error',
+        `unknown frame type 0x${type.toString(16).padStart(2, '0')}`,
+      );
   }
 }
 
@@ -178,15 +189,25 @@ function decodeControl(payload: Buffer): DecodedFrame {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new LanspreadError('protocol-error', `control frame is not valid JSON: ${errorMessage(err)}`, { cause: err });
+    throw new LanspreadError(
+      'protocol-error',
+      `control frame is not valid JSON: ${errorMessage(err)}`,
+      { cause: err },
+    );
   }
   const parsed = wireMessageSchema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues
       .slice(0, 3)
-      .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(message)'}: ${issue.message}`)
+      .map(
+        (issue) =>
+          `${issue.path.length > 0 ? issue.path.join('.') : '(message)'}: ${issue.message}`,
+      )
       .join('; ');
-    throw new LanspreadError('protocol-error', `control message does not match the schema: ${issues}`);
+    throw new LanspreadError(
+      'protocol-error',
+      `control message does not match the schema: ${issues}`,
+    );
   }
   return { kind: 'control', message: parsed.data };
 }

@@ -10,9 +10,13 @@ export {
 } from './frame-codec.js';
 export {
   MAX_LIBRARY_GAMES,
+  MAX_MANIFEST_FILES,
   PROTOCOL_VERSION,
+  type GetChunk,
+  type GetManifest,
   type Hello,
   type LibraryDelta,
+  type Manifest,
   type WireGame,
   type WireMessage,
 } from './messages.js';

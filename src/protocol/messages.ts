@@ -51,6 +51,65 @@ export const errorSchema = z.strictObject({
   message: z.string().max(1024),
 });
 
+/** Most files a manifest may list; bounded so one manifest fits one control frame. */
+export const MAX_MANIFEST_FILES = 20_000;
+/** Longest relative path, in characters, a manifest may carry. */
+export const MAX_PATH_LENGTH = 1024;
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+const relativePath = z.string().min(1).max(MAX_PATH_LENGTH);
+
+export const manifestFileSchema = z.strictObject({
+  /** Relative to the game root, `/`-separated. The receiver re-checks it: a peer may lie. */
+  path: relativePath,
+  size: z.number().int().nonnegative(),
+  /** SHA-256 of each chunk of `chunk_size` bytes (the last one shorter); none for an empty file. */
+  chunks: z.array(sha256Hex),
+});
+export type ManifestFile = z.infer<typeof manifestFileSchema>;
+
+/** Transfer connections: the receiver asks for a game's manifest at the version it expects. */
+export const getManifestSchema = z.strictObject({
+  t: z.literal('get-manifest'),
+  game: gameId,
+  version: gameVersion,
+  chunk_size: z.number().int().min(64 * 1024).max(1024 ** 3),
+});
+
+export const manifestSchema = z.strictObject({
+  t: z.literal('manifest'),
+  game: gameId,
+  version: gameVersion,
+  chunk_size: z.number().int().min(64 * 1024).max(1024 ** 3),
+  files: z.array(manifestFileSchema).max(MAX_MANIFEST_FILES),
+});
+export type Manifest = z.infer<typeof manifestSchema>;
+
+/** Asks for `length` bytes of one file; answered by `chunk` and exactly `length` bytes of data frames. */
+export const getChunkSchema = z.strictObject({
+  t: z.literal('get-chunk'),
+  game: gameId,
+  version: gameVersion,
+  path: relativePath,
+  offset: z.number().int().nonnegative(),
+  length: z.number().int().min(1).max(1024 ** 3),
+});
+
+export const chunkSchema = z.strictObject({
+  t: z.literal('chunk'),
+  game: gameId,
+  path: relativePath,
+  offset: z.number().int().nonnegative(),
+  length: z.number().int().min(1).max(1024 ** 3),
+});
+
+/** A serving gate said no; `code` is one of the `serve-*` codes of docs/errors.md. */
+export const refusedSchema = z.strictObject({
+  t: z.literal('refused'),
+  code: z.string().max(64),
+  message: z.string().max(1024),
+});
+
 export const wireMessageSchema = z.discriminatedUnion('t', [
   helloSchema,
   libraryDeltaSchema,
@@ -58,8 +117,15 @@ export const wireMessageSchema = z.discriminatedUnion('t', [
   pongSchema,
   goodbyeSchema,
   errorSchema,
+  getManifestSchema,
+  manifestSchema,
+  getChunkSchema,
+  chunkSchema,
+  refusedSchema,
 ]);
 
 export type Hello = z.infer<typeof helloSchema>;
 export type LibraryDelta = z.infer<typeof libraryDeltaSchema>;
+export type GetManifest = z.infer<typeof getManifestSchema>;
+export type GetChunk = z.infer<typeof getChunkSchema>;
 export type WireMessage = z.infer<typeof wireMessageSchema>;

@@ -1,6 +1,6 @@
 /** Small typed readers of peer answers used by several scenarios. */
 import assert from 'node:assert/strict';
-import type { PeerProcess } from './peer-process.js';
+import type { Answer, Json, PeerProcess } from './peer-process.js';
 
 export interface GameRow {
   id: string;
@@ -49,4 +49,30 @@ export async function link(from: PeerProcess, to: PeerProcess): Promise<void> {
   const { peer_id } = await from.cmd<{ peer_id: string }>('connect', { addr: to.addr });
   assert.equal(peer_id, to.peerId);
   await to.waitEvent((e) => e.event === 'peer-connected' && e.peer_id === from.peerId);
+}
+
+/** Sends `download` and returns its answer together with the events it produced. */
+export async function download(
+  peer: PeerProcess,
+  game: string,
+  opts: { install?: boolean; timeoutMs?: number } = {},
+): Promise<{ answer: Answer; events: Json[] }> {
+  const from = peer.events.length;
+  const answer = await peer.request('download', { game, install: opts.install ?? false }, opts.timeoutMs ?? 120_000);
+  return { answer, events: peer.events.slice(from).filter((e) => e.game === game) };
+}
+
+/** Bytes per source address from `download-chunk-finished` events. */
+export function bytesBySource(events: readonly Json[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const e of events) {
+    if (e.event !== 'download-chunk-finished') continue;
+    const addr = String(e.peer_addr);
+    out.set(addr, (out.get(addr) ?? 0) + Number(e.length));
+  }
+  return out;
+}
+
+export function eventNames(events: readonly Json[]): string[] {
+  return [...new Set(events.map((e) => String(e.event)))];
 }

@@ -19,3 +19,19 @@ export const ALPHA: readonly FixtureGameSpec[] = [smallGame('alienswarm'), small
 
 /** fixture-bravo of the seed: ggoo (the same bytes as alpha's), bfbc2, cnc4, cnctw. */
 export const BRAVO: readonly FixtureGameSpec[] = [smallGame('ggoo'), smallGame('bfbc2'), smallGame('cnc4'), smallGame('cnctw')];
+
+/** A game whose archive holds `mib` MiB of seeded random bytes in `files` entries. */
+export function bigGame(id: string, mib: number, opts: { version?: string; seed?: string; files?: number } = {}): FixtureGameSpec {
+  const files = opts.files ?? 2;
+  const each = Math.floor((mib * 1024 * 1024) / files);
+  return {
+    id,
+    version: opts.version ?? CATALOG_VERSION,
+    seed: opts.seed ?? id,
+    archives: [{ name: `${id}.eti`, entries: Array.from({ length: files }, (_, i) => ({ path: `data/part${i}.bin`, size: each })) }],
+    files: [{ path: 'notes.txt', size: 512 }],
+  };
+}
+
+/** Small chunks make multi-chunk behaviour visible on small, fast fixtures. */
+export const SMALL_CHUNKS = ['--chunk-size', String(1024 * 1024)];

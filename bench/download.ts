@@ -1,0 +1,149 @@
+/**
+ * Download throughput: (a) a raw TCP copy of a file into a file, as the baseline; (b) a lanspread
+ * single-source download of the same bytes; (c) the same from two sources. Separate processes on
+ * loopback, medians of several runs, ratio b/a, and the peak RSS of the peers.
+ * Usage: npm run bench -- download [GiB=2] [runs=3]
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SeededRandom } from '../test/support/fixture-games.js';
+import { PeerProcess } from '../test/scenarios/harness/peer-process.js';
+
+const MIB = 1024 * 1024;
+
+async function writeRandomFile(path: string, bytes: number): Promise<void> {
+  const rng = new SeededRandom('bench-download');
+  const out = createWriteStream(path, { highWaterMark: 4 * MIB });
+  const block = Buffer.allocUnsafe(4 * MIB);
+  for (let done = 0; done < bytes; done += block.length) {
+    rng.fill(block);
+    const part = block.subarray(0, Math.min(block.length, bytes - done));
+    if (!out.write(Buffer.from(part))) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+}
+
+/** The baseline: one process sends the file over TCP, another writes it to a file, 1 MiB buffers. */
+const RECEIVER = `
+const net = require('node:net'); const fs = require('node:fs');
+const server = net.createServer({ highWaterMark: 1 << 20 }, (sock) => {
+  const out = fs.createWriteStream(process.argv[1], { highWaterMark: 1 << 20 });
+  sock.pipe(out).on('finish', () => { process.stdout.write('done\\n'); server.close(); });
+});
+server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));`;
+const SENDER = `
+const net = require('node:net'); const fs = require('node:fs');
+const sock = net.connect({ host: '127.0.0.1', port: Number(process.argv[2]), highWaterMark: 1 << 20 }, () => {
+  fs.createReadStream(process.argv[1], { highWaterMark: 1 << 20 }).pipe(sock);
+});`;
+
+async function rawTcpCopy(src: string, dst: string): Promise<number> {
+  const receiver = spawn(process.execPath, ['-e', RECEIVER, dst], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = lineReader(receiver.stdout);
+  const port = await lines.next();
+  const started = performance.now();
+  spawn(process.execPath, ['-e', SENDER, src, port], { stdio: 'inherit' });
+  await lines.next();
+  return performance.now() - started;
+}
+
+function lineReader(stream: NodeJS.ReadableStream): { next(): Promise<string> } {
+  const queue: string[] = [];
+  const waiters: ((line: string) => void)[] = [];
+  let buf = '';
+  stream.on('data', (chunk: Buffer) => {
+    buf += chunk.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      const w = waiters.shift();
+      if (w) w(line);
+      else queue.push(line);
+    }
+  });
+  return { next: () => new Promise((r) => (queue.length > 0 ? r(queue.shift()!) : waiters.push(r))) };
+}
+
+async function peakRssMiB(pid: number | undefined): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kib = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return Math.round(kib / 1024);
+}
+
+async function startPeer(root: string, name: string): Promise<PeerProcess> {
+  return PeerProcess.start({
+    name,
+    games: join(root, name, 'games'),
+    state: join(root, name, 'state'),
+    stderrFile: join(root, `${name}.log`),
+    extraArgs: ['--log-level', 'warn'],
+  });
+}
+
+async function lanspreadRun(root: string, sources: PeerProcess[], run: number): Promise<{ ms: number; clientRss: number }> {
+  const client = await startPeer(root, `client-${sources.length}-${run}`);
+  try {
+    for (const s of sources) await client.cmd('connect', { addr: s.addr });
+    const started = performance.now();
+    await client.cmd('download', { game: 'cnc4', install: false }, 600_000);
+    const ms = performance.now() - started;
+    const clientRss = await peakRssMiB(client.pid);
+    return { ms, clientRss };
+  } finally {
+    await client.shutdown();
+    await rm(join(root, client.name), { recursive: true, force: true });
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+export async function run(args: string[]): Promise<void> {
+  const gib = Number(args[0] ?? 2);
+  const runs = Number(args[1] ?? 3);
+  const bytes = Math.round(gib * 1024 * MIB);
+  const root = await mkdtemp(join(tmpdir(), 'lanspread-bench-download-'));
+  try {
+    const sourceRoots = ['s1', 's2'].map((s) => join(root, s, 'games', 'cnc4'));
+    for (const dir of sourceRoots) await mkdir(dir, { recursive: true });
+    console.log(`writing a ${gib} GiB random archive …`);
+    await writeRandomFile(join(sourceRoots[0]!, 'cnc4.eti'), bytes);
+    await writeRandomFile(join(sourceRoots[1]!, 'cnc4.eti'), bytes);
+    for (const dir of sourceRoots) await writeFile(join(dir, 'version.ini'), '20250101\n');
+
+    const sources = [await startPeer(root, 's1'), await startPeer(root, 's2')];
+    // Warm the sources' hash caches: the first manifest hashes the archive once.
+    await lanspreadRun(root, sources, 0);
+
+    const raw: number[] = [];
+    const one: number[] = [];
+    const two: number[] = [];
+    let clientRss = 0;
+    for (let i = 1; i <= runs; i++) {
+      raw.push(await rawTcpCopy(join(sourceRoots[0]!, 'cnc4.eti'), join(root, `raw-${i}.bin`)));
+      await rm(join(root, `raw-${i}.bin`), { force: true });
+      const a = await lanspreadRun(root, [sources[0]!], i);
+      one.push(a.ms);
+      const b = await lanspreadRun(root, sources, i);
+      two.push(b.ms);
+      clientRss = Math.max(clientRss, a.clientRss, b.clientRss);
+    }
+    const mibs = (ms: number): string => ((bytes / MIB) / (ms / 1000)).toFixed(0);
+    const sourceRss = Math.max(await peakRssMiB(sources[0]!.pid), await peakRssMiB(sources[1]!.pid));
+    console.log(`\ndownload of ${gib} GiB over loopback, ${runs} runs, medians`);
+    console.log(`  (a) raw TCP copy into a file      ${mibs(median(raw)).padStart(6)} MiB/s   runs: ${raw.map((m) => mibs(m)).join(', ')}`);
+    console.log(`  (b) lanspread, one source         ${mibs(median(one)).padStart(6)} MiB/s   runs: ${one.map((m) => mibs(m)).join(', ')}`);
+    console.log(`  (c) lanspread, two sources        ${mibs(median(two)).padStart(6)} MiB/s   runs: ${two.map((m) => mibs(m)).join(', ')}`);
+    console.log(`  ratio b/a ${(median(raw) / median(one)).toFixed(2)}   c/a ${(median(raw) / median(two)).toFixed(2)}   (goal b/a >= 0.85)`);
+    console.log(`  peak RSS: client ${clientRss} MiB, source ${sourceRss} MiB   (goal < 200 MB)`);
+    for (const s of sources) await s.shutdown();
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,318 @@
+/** Downloads one game from every agreeing source at once: vote, plan, fetch, verify, commit. */
+import { mkdir, open, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { CatalogGame } from '../catalog/index.js';
+import { LanspreadError, errorMessage } from '../errors.js';
+import type { PeerId } from '../ids.js';
+import type { Logger } from '../logger.js';
+import type { Manifest } from '../protocol/index.js';
+import { planChunks, type ChunkTask } from './chunk-planner.js';
+import { ChunkScheduler } from './chunk-scheduler.js';
+import { DownloadJournal } from './download-journal.js';
+import { assertFreeSpace } from './free-space.js';
+import { checkManifest } from './manifest-check.js';
+import { manifestDigest, voteManifest } from './manifest-vote.js';
+import type { TransferClient } from './transfer-client.js';
+
+export interface DownloadSource {
+  peerId: PeerId;
+  addr: string;
+}
+
+export type DownloadEvent =
+  | { event: 'got-game-files'; game: string; files: { path: string; size: number }[]; peers: string[] }
+  | { event: 'download-begin'; game: string; bytes: number }
+  | {
+      event: 'download-chunk-finished';
+      game: string;
+      path: string;
+      offset: number;
+      length: number;
+      peer_id: string;
+      peer_addr: string;
+    }
+  | {
+      event: 'download-progress';
+      game: string;
+      bytes_done: number;
+      bytes_total: number;
+      mib_per_s: number;
+      active_peers: number;
+    }
+  | { event: 'download-peer-dropped'; game: string; peer_id: string; peer_addr: string; reason: string };
+
+export interface DownloadRequest {
+  game: CatalogGame;
+  /** `<games>/<id>`; created when missing. */
+  root: string;
+  sources: readonly DownloadSource[];
+  chunkSize: number;
+  /** Opens a transfer connection to `source`, proving its id. */
+  connect(source: DownloadSource, signal: AbortSignal): Promise<TransferClient>;
+  emit(event: DownloadEvent): void;
+  log: Logger;
+  signal: AbortSignal;
+}
+
+export interface DownloadResult {
+  bytes: number;
+  /** Bytes actually received in this run (less than `bytes` after a resume). */
+  bytesReceived: number;
+  durationMs: number;
+}
+
+/** Transfers per source at once: one request per connection, so this many connections each. */
+const CONNECTIONS_PER_SOURCE = 2;
+/** A source failing this many chunks in a row is dropped from the download. */
+const MAX_CONSECUTIVE_FAILURES = 3;
+const PROGRESS_INTERVAL_MS = 500;
+/** version.ini is the commit: it waits here until every other byte is verified. */
+const INCOMING_SENTINEL = join('.lanspread', 'version.ini.incoming');
+const NOT_TRANSFERRED = new Set(['local', '.local.installing', '.local.backup', '.lanspread', 'launch_settings_applied']);
+
+/** A local write failed (full disk, permissions): no source can fix that, so the download fails. */
+class WriteFailure extends Error {}
+
+export async function downloadGame(req: DownloadRequest): Promise<DownloadResult> {
+  const started = Date.now();
+  const { game, signal } = req;
+  const clients = new Map<PeerId, TransferClient>();
+  try {
+    const { manifest, agreeing } = await agreeOnManifest(req, clients);
+    req.emit({
+      event: 'got-game-files',
+      game: game.id,
+      files: manifest.files.map((f) => ({ path: f.path, size: f.size })),
+      peers: agreeing.map((s) => s.addr),
+    });
+    const total = manifest.files.reduce((sum, f) => sum + f.size, 0);
+    await mkdir(join(req.root, '.lanspread'), { recursive: true });
+    // A stale sentinel would advertise a mix of old and new bytes as Ready.
+    await rm(join(req.root, 'version.ini'), { force: true });
+    const journal = await DownloadJournal.open(req.root, game.id, game.version, manifestDigest(manifest), manifest.chunk_size);
+    const verified = await stillVerified(req.root, manifest, journal.verified);
+    const tasks = planChunks(manifest, verified);
+    const remaining = tasks.reduce((sum, t) => sum + t.length, 0);
+    await assertFreeSpace(req.root, remaining);
+    await prepareFiles(req.root, manifest);
+    req.emit({ event: 'download-begin', game: game.id, bytes: total });
+
+    const scheduler = new ChunkScheduler(tasks, agreeing.map((s) => s.peerId), { inFlightPerSource: CONNECTIONS_PER_SOURCE });
+    let received = 0;
+    const progress = setInterval(() => {
+      const seconds = (Date.now() - started) / 1000;
+      req.emit({
+        event: 'download-progress',
+        game: game.id,
+        bytes_done: total - remaining + received,
+        bytes_total: total,
+        mib_per_s: round(received / 1048576 / Math.max(seconds, 0.001)),
+        active_peers: scheduler.liveSources.length,
+      });
+    }, PROGRESS_INTERVAL_MS);
+    const abortedOnce = aborted(signal);
+    let wake: () => void = () => undefined;
+    let changed = new Promise<void>((r) => (wake = r));
+    const notify = (): void => {
+      wake();
+      changed = new Promise<void>((r) => (wake = r));
+    };
+    const dropSource = (source: DownloadSource, reason: string): void => {
+      if (!scheduler.liveSources.includes(source.peerId)) return;
+      scheduler.dropSource(source.peerId);
+      req.log.warn({ game: game.id, peer: source.peerId, reason }, 'dropped a source from the download');
+      req.emit({ event: 'download-peer-dropped', game: game.id, peer_id: source.peerId, peer_addr: source.addr, reason });
+    };
+
+    const worker = async (source: DownloadSource, slot: number): Promise<void> => {
+      let client = slot === 0 ? clients.get(source.peerId) : undefined;
+      let failures = 0;
+      while (!scheduler.done && !scheduler.stuck && !signal.aborted && scheduler.liveSources.includes(source.peerId)) {
+        const task = scheduler.next(source.peerId);
+        if (task === undefined) {
+          await Promise.race([changed, abortedOnce]);
+          continue;
+        }
+        try {
+          if (client === undefined || client.closed) client = await req.connect(source, signal);
+          const hash = await fetchInto(client, req, task, (n) => (received += n));
+          if (hash !== task.sha256) {
+            scheduler.failed(task, source.peerId);
+            dropSource(source, `sent bytes of ${task.path} at ${task.offset} that do not match the manifest's hash`);
+            received -= task.length;
+            notify();
+            return;
+          }
+          failures = 0;
+          scheduler.succeeded(task, source.peerId);
+          journal.record(task.key);
+          req.emit({
+            event: 'download-chunk-finished',
+            game: game.id,
+            path: task.path,
+            offset: task.offset,
+            length: task.length,
+            peer_id: source.peerId,
+            peer_addr: source.addr,
+          });
+        } catch (err) {
+          scheduler.failed(task, source.peerId);
+          if (err instanceof WriteFailure || signal.aborted) {
+            notify();
+            throw err instanceof WriteFailure ? new LanspreadError('download-failed', err.message, { cause: err }) : err;
+          }
+          failures++;
+          client = undefined;
+          req.log.info({ game: game.id, peer: source.peerId, path: task.path, offset: task.offset, err: errorMessage(err) }, 'chunk failed; it goes back to the queue');
+          if (failures >= MAX_CONSECUTIVE_FAILURES) dropSource(source, `failed ${failures} chunks in a row: ${errorMessage(err)}`);
+        }
+        notify();
+      }
+      client?.close();
+    };
+
+    try {
+      const workers = agreeing.flatMap((s) => Array.from({ length: CONNECTIONS_PER_SOURCE }, (_, i) => worker(s, i)));
+      const results = await Promise.allSettled(workers);
+      await journal.flush();
+      signal.throwIfAborted();
+      const fatal = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (fatal !== undefined) throw fatal.reason;
+      if (!scheduler.done) {
+        throw new LanspreadError('no-sources-left', `every source of ${game.id} failed or left before the download finished`);
+      }
+    } finally {
+      clearInterval(progress);
+    }
+    await commit(req.root, manifest);
+    await journal.remove();
+    return { bytes: total, bytesReceived: received, durationMs: Date.now() - started };
+  } finally {
+    for (const client of clients.values()) client.close();
+  }
+}
+
+/** Fetches every candidate's manifest, refuses hostile ones, and votes among the rest. */
+async function agreeOnManifest(
+  req: DownloadRequest,
+  clients: Map<PeerId, TransferClient>,
+): Promise<{ manifest: Manifest; agreeing: DownloadSource[] }> {
+  const { game } = req;
+  const refusals: string[] = [];
+  const fetched = await Promise.all(
+    req.sources.map(async (source) => {
+      try {
+        const client = await req.connect(source, req.signal);
+        clients.set(source.peerId, client);
+        const manifest = await client.getManifest(game.id, game.version, req.chunkSize, req.signal);
+        const problem = checkManifest(manifest, { game: game.id, version: game.version, chunkSize: req.chunkSize });
+        if (problem !== null) {
+          refusals.push(`${source.addr}: hostile manifest: ${problem}`);
+          req.log.warn({ game: game.id, peer: source.peerId, problem }, 'refused a hostile manifest');
+          req.emit({ event: 'download-peer-dropped', game: game.id, peer_id: source.peerId, peer_addr: source.addr, reason: `hostile manifest: ${problem}` });
+          return undefined;
+        }
+        return { source, manifest };
+      } catch (err) {
+        req.signal.throwIfAborted();
+        refusals.push(`${source.addr}: ${errorMessage(err)}`);
+        return undefined;
+      }
+    }),
+  );
+  const candidates = fetched.filter((c) => c !== undefined);
+  if (candidates.length === 0) {
+    const hostile = refusals.some((r) => r.includes('hostile manifest'));
+    throw new LanspreadError(hostile ? 'hostile-manifest' : 'download-failed', `no usable manifest for ${game.id}: ${refusals.join('; ')}`);
+  }
+  const vote = voteManifest(candidates);
+  if (!vote.ok) throw new LanspreadError('ambiguous-metadata', `sources disagree on ${game.id}: ${vote.reason}`);
+  return { manifest: vote.manifest, agreeing: vote.agreeing };
+}
+
+/** Journal entries count only while their file still has the size the manifest says. */
+async function stillVerified(root: string, manifest: Manifest, journal: ReadonlySet<string>): Promise<Set<string>> {
+  const kept = new Set<string>();
+  if (journal.size === 0) return kept;
+  for (const file of manifest.files) {
+    const size = await stat(targetPath(root, file.path)).then((s) => s.size, () => -1);
+    if (size !== file.size) continue;
+    for (let i = 0; i < file.chunks.length; i++) {
+      const key = `${file.path}@${i * manifest.chunk_size}`;
+      if (journal.has(key)) kept.add(key);
+    }
+  }
+  return kept;
+}
+
+function targetPath(root: string, path: string): string {
+  return path === 'version.ini' ? join(root, INCOMING_SENTINEL) : join(root, ...path.split('/'));
+}
+
+/** Creates every file at its final size, so chunks can be written at their offsets in any order. */
+async function prepareFiles(root: string, manifest: Manifest): Promise<void> {
+  for (const file of manifest.files) {
+    const path = targetPath(root, file.path);
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await (await open(path, 'a')).close();
+      await truncate(path, file.size);
+    } catch (err) {
+      throw new LanspreadError('download-failed', `cannot create ${path}: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+}
+
+async function fetchInto(
+  client: TransferClient,
+  req: DownloadRequest,
+  task: ChunkTask,
+  onBytes: (n: number) => void,
+): Promise<string> {
+  const file = await open(targetPath(req.root, task.path), 'r+').catch((err: unknown) => {
+    throw new WriteFailure(`cannot open ${task.path} for writing: ${errorMessage(err)}`);
+  });
+  try {
+    return await client.fetchChunk(
+      { game: req.game.id, version: req.game.version, path: task.path, offset: task.offset, length: task.length },
+      async (bytes, at) => {
+        try {
+          await file.write(bytes, 0, bytes.length, task.offset + at);
+        } catch (err) {
+          throw new WriteFailure(`cannot write ${task.path}: ${errorMessage(err)}`);
+        }
+        onBytes(bytes.length);
+      },
+      req.signal,
+    );
+  } finally {
+    await file.close();
+  }
+}
+
+/** Removes files the manifest does not list, then writes version.ini: the root is now complete. */
+async function commit(root: string, manifest: Manifest): Promise<void> {
+  const wanted = new Set(manifest.files.map((f) => f.path));
+  await pruneExtra(root, '', wanted);
+  await rename(join(root, INCOMING_SENTINEL), join(root, 'version.ini'));
+}
+
+async function pruneExtra(root: string, rel: string, wanted: ReadonlySet<string>): Promise<void> {
+  for (const entry of await readdir(join(root, rel), { withFileTypes: true })) {
+    const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
+    if (rel === '' && NOT_TRANSFERRED.has(entry.name)) continue;
+    if (entry.isDirectory()) await pruneExtra(root, path, wanted);
+    else if (!wanted.has(path)) await rm(join(root, path), { force: true });
+  }
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}

@@ -1,0 +1,177 @@
+/** The receiving side of one transfer connection: asks for a manifest or a chunk and takes the answer. */
+import { createHash } from 'node:crypto';
+import { LanspreadError } from '../errors.js';
+import type { GameId, GameVersion } from '../ids.js';
+import type { Connection } from '../net/index.js';
+import type { Manifest, WireMessage } from '../protocol/index.js';
+
+/** Pause reading from the socket while this many received bytes wait to be written. */
+const MAX_QUEUED_WRITE_BYTES = 8 * 1024 * 1024;
+/** A source that sends nothing for this long is treated as gone. */
+const STALL_TIMEOUT_MS = 30_000;
+
+export type ChunkSink = (bytes: Buffer, offsetInChunk: number) => Promise<void>;
+
+export class TransferClient {
+  readonly connection: Connection;
+  #pending:
+    | { onMessage: (msg: WireMessage) => void; onData: (buf: Buffer) => void; fail: (err: Error) => void }
+    | undefined;
+
+  constructor(connection: Connection) {
+    this.connection = connection;
+    connection.onMessage((msg) => {
+      if (this.#pending === undefined) connection.destroy(new LanspreadError('protocol-error', `unasked ${msg.t}`));
+      else this.#pending.onMessage(msg);
+    });
+    connection.onData((buf) => {
+      if (this.#pending === undefined) connection.destroy(new LanspreadError('protocol-error', 'unasked data'));
+      else this.#pending.onData(buf);
+    });
+    connection.onClose((info) => {
+      this.#pending?.fail(
+        new LanspreadError('download-failed', `source closed the connection${info.error ? `: ${info.error.message}` : ''}`),
+      );
+    });
+  }
+
+  get closed(): boolean {
+    return this.connection.closed;
+  }
+
+  async getManifest(game: GameId, version: GameVersion, chunkSize: number, signal: AbortSignal): Promise<Manifest> {
+    return this.#request(signal, (resolve, fail) => {
+      this.connection.send({ t: 'get-manifest', game, version, chunk_size: chunkSize });
+      return {
+        onMessage: (msg) => {
+          if (msg.t === 'manifest') resolve(msg);
+          else fail(unexpected(msg));
+        },
+        onData: () => {
+          fail(new LanspreadError('protocol-error', 'data frame instead of a manifest'));
+        },
+      };
+    });
+  }
+
+  /**
+   * Fetches `length` bytes of `path` at `offset`, handing them to `sink` in order with
+   * backpressure, and resolves with their SHA-256 once every byte has been written.
+   */
+  async fetchChunk(
+    req: { game: GameId; version: GameVersion; path: string; offset: number; length: number },
+    sink: ChunkSink,
+    signal: AbortSignal,
+  ): Promise<string> {
+    return this.#request(signal, (resolve, fail) => {
+      this.connection.send({ t: 'get-chunk', ...req });
+      const hash = createHash('sha256');
+      let started = false;
+      let received = 0;
+      let queued = 0;
+      let writes = Promise.resolve();
+      return {
+        onMessage: (msg) => {
+          if (msg.t !== 'chunk' || started) {
+            fail(unexpected(msg));
+            return;
+          }
+          if (msg.path !== req.path || msg.offset !== req.offset || msg.length !== req.length) {
+            fail(new LanspreadError('protocol-error', 'chunk header does not match the request'));
+            return;
+          }
+          started = true;
+        },
+        onData: (buf) => {
+          if (!started || received + buf.length > req.length) {
+            fail(new LanspreadError('protocol-error', 'more data than the chunk holds'));
+            return;
+          }
+          const at = received;
+          received += buf.length;
+          hash.update(buf);
+          queued += buf.length;
+          if (queued > MAX_QUEUED_WRITE_BYTES) this.connection.pause();
+          writes = writes.then(async () => {
+            await sink(buf, at);
+            queued -= buf.length;
+            if (queued <= MAX_QUEUED_WRITE_BYTES / 4) this.connection.resume();
+          });
+          writes.catch(fail);
+          if (received === req.length) {
+            void writes.then(() => {
+              resolve(hash.digest('hex'));
+            });
+          }
+        },
+      };
+    });
+  }
+
+  close(): void {
+    this.connection.close();
+  }
+
+  #request<T>(
+    signal: AbortSignal,
+    start: (
+      resolve: (value: T) => void,
+      fail: (err: unknown) => void,
+    ) => { onMessage: (msg: WireMessage) => void; onData: (buf: Buffer) => void },
+  ): Promise<T> {
+    if (this.#pending !== undefined) throw new LanspreadError('protocol-error', 'one request at a time per connection');
+    return new Promise<T>((resolve, reject) => {
+      let stall: NodeJS.Timeout | undefined;
+      const armStall = (): void => {
+        clearTimeout(stall);
+        stall = setTimeout(() => {
+          fail(new LanspreadError('timeout', `source sent nothing for ${STALL_TIMEOUT_MS / 1000} s`));
+          this.connection.destroy();
+        }, STALL_TIMEOUT_MS);
+      };
+      const onAbort = (): void => {
+        fail(signal.reason instanceof Error ? signal.reason : new LanspreadError('download-failed', 'aborted'));
+      };
+      const finish = (): void => {
+        clearTimeout(stall);
+        signal.removeEventListener('abort', onAbort);
+        this.#pending = undefined;
+      };
+      const fail = (err: unknown): void => {
+        if (this.#pending === undefined) return;
+        finish();
+        // The stream is in an unknown state now: this connection cannot carry another request.
+        this.connection.destroy();
+        reject(err instanceof Error ? err : new LanspreadError('download-failed', String(err)));
+      };
+      const done = (value: T): void => {
+        if (this.#pending === undefined) return;
+        finish();
+        resolve(value);
+      };
+      if (signal.aborted) {
+        reject(signal.reason instanceof Error ? signal.reason : new LanspreadError('download-failed', 'aborted'));
+        return;
+      }
+      signal.addEventListener('abort', onAbort, { once: true });
+      armStall();
+      const handlers = start(done, fail);
+      this.#pending = {
+        onMessage: (msg) => {
+          armStall();
+          handlers.onMessage(msg);
+        },
+        onData: (buf) => {
+          armStall();
+          handlers.onData(buf);
+        },
+        fail,
+      };
+    });
+  }
+}
+
+function unexpected(msg: WireMessage): LanspreadError {
+  if (msg.t === 'refused') return new LanspreadError('download-failed', `source refused: ${msg.code}: ${msg.message}`);
+  return new LanspreadError('protocol-error', `unexpected ${msg.t}`);
+}

@@ -1,0 +1,118 @@
+/** Serves manifests and chunk bytes on inbound transfer connections, behind the serving gates. */
+import { open } from 'node:fs/promises';
+import { LanspreadError, errorMessage } from '../errors.js';
+import type { GameId, GameVersion } from '../ids.js';
+import type { CatalogGame } from '../catalog/index.js';
+import type { LocalGame } from '../library/index.js';
+import type { Logger } from '../logger.js';
+import type { Connection } from '../net/index.js';
+import type { GetChunk, GetManifest, WireMessage } from '../protocol/index.js';
+import type { HashCache } from './hash-cache.js';
+import { buildManifest } from './manifest-builder.js';
+import type { OutboundTransfers } from './outbound-transfers.js';
+import { checkServeGame, resolveServePath } from './serve-gates.js';
+
+/** Data frames carry at most this much: large enough for few syscalls, small enough to interleave. */
+export const DATA_FRAME_BYTES = 1024 * 1024;
+
+/** What the server needs to know of the local peer, asked afresh for every request. */
+export interface ServeContext {
+  lookup(game: GameId): {
+    entry: CatalogGame | undefined;
+    game: LocalGame | undefined;
+    activeOperation: 'download' | 'install' | null;
+    root: string;
+  };
+  readonly hashCache: HashCache;
+  readonly outbound: OutboundTransfers;
+  readonly log: Logger;
+}
+
+/** Serves requests one at a time on `conn` until it closes; a second request in flight is a protocol error. */
+export function serveTransferConnection(conn: Connection, ctx: ServeContext): void {
+  const abort = new AbortController();
+  let busy = false;
+  let release: (() => void) | undefined;
+  let servingGame: GameId | undefined;
+  conn.onClose(() => {
+    abort.abort();
+    release?.();
+  });
+  conn.onData(() => {
+    ctx.log.warn({ peer: conn.remotePeerId }, 'data frame sent to a serving connection; closing it');
+    conn.destroy(new LanspreadError('protocol-error', 'unexpected data frame'));
+  });
+  conn.onMessage((msg: WireMessage) => {
+    if (busy || (msg.t !== 'get-manifest' && msg.t !== 'get-chunk')) {
+      ctx.log.warn({ peer: conn.remotePeerId, t: msg.t, busy }, 'unexpected message on a transfer connection; closing it');
+      conn.destroy(new LanspreadError('protocol-error', `unexpected ${msg.t}`));
+      return;
+    }
+    busy = true;
+    // One outbound transfer per connection and game: registered at its first request.
+    if (servingGame !== msg.game) {
+      release?.();
+      servingGame = msg.game;
+      release = ctx.outbound.begin(msg.game, conn.remotePeerId);
+    }
+    const work = msg.t === 'get-manifest' ? serveManifest(conn, msg, ctx) : serveChunk(conn, msg, ctx, abort.signal);
+    work
+      .catch((err: unknown) => {
+        if (err instanceof LanspreadError && err.code.startsWith('serve-')) {
+          ctx.log.info({ peer: conn.remotePeerId, game: msg.game, code: err.code, reason: err.message }, 'refused a transfer request');
+          conn.send({ t: 'refused', code: err.code, message: err.message });
+          return;
+        }
+        ctx.log.warn({ peer: conn.remotePeerId, game: msg.game, err: errorMessage(err) }, 'serving failed; closing the connection');
+        conn.destroy(err instanceof Error ? err : new Error(errorMessage(err)));
+      })
+      .finally(() => {
+        busy = false;
+      });
+  });
+}
+
+function gate(ctx: ServeContext, game: GameId, version: GameVersion): { root: string } {
+  const found = ctx.lookup(game);
+  const refusal = checkServeGame({
+    entry: found.entry,
+    game: found.game,
+    activeOperation: found.activeOperation,
+    requestedVersion: version,
+  });
+  if (refusal !== null) throw refusal;
+  return { root: found.root };
+}
+
+async function serveManifest(conn: Connection, req: GetManifest, ctx: ServeContext): Promise<void> {
+  const { root } = gate(ctx, req.game, req.version);
+  const manifest = await buildManifest(root, req.game, req.version, req.chunk_size, ctx.hashCache, ctx.log);
+  // The root may have changed while we hashed it; serve only what is still servable.
+  gate(ctx, req.game, req.version);
+  conn.send(manifest);
+}
+
+async function serveChunk(conn: Connection, req: GetChunk, ctx: ServeContext, signal: AbortSignal): Promise<void> {
+  const { root } = gate(ctx, req.game, req.version);
+  const { absPath, size } = await resolveServePath(root, req.path);
+  if (req.offset + req.length > size) {
+    throw new LanspreadError('serve-bad-path', `${req.path} has ${size} bytes; ${req.offset}+${req.length} is past its end`);
+  }
+  const file = await open(absPath, 'r');
+  try {
+    conn.send({ t: 'chunk', game: req.game, path: req.path, offset: req.offset, length: req.length });
+    let sent = 0;
+    while (sent < req.length) {
+      signal.throwIfAborted();
+      const want = Math.min(DATA_FRAME_BYTES, req.length - sent);
+      // A fresh buffer per frame: the socket holds it until written, so it cannot be reused.
+      const buf = Buffer.allocUnsafe(want);
+      const { bytesRead } = await file.read(buf, 0, want, req.offset + sent);
+      if (bytesRead === 0) throw new LanspreadError('download-failed', `${req.path} shrank while it was served`);
+      if (!conn.sendData(buf.subarray(0, bytesRead))) await conn.drained();
+      sent += bytesRead;
+    }
+  } finally {
+    await file.close();
+  }
+}

@@ -1,0 +1,20 @@
+/** Which relative paths of a game root may cross the wire, checked on both sides (S12, S50). */
+
+/** Top-level names that are ours or the installed game: never served, never accepted. */
+export const NOT_TRANSFERRED: ReadonlySet<string> = new Set([
+  'local',
+  '.local.installing',
+  '.local.backup',
+  '.lanspread',
+  'launch_settings_applied',
+]);
+
+/** A plain relative `/`-separated path that stays inside the root and outside our own folders. */
+export function isTransferablePath(path: string): boolean {
+  if (path.length === 0 || path.length > 1024) return false;
+  // Control characters, backslashes and drive letters never name a file of a portable root.
+  if (/[\x00-\x1f\\]/.test(path) || /^[a-zA-Z]:/.test(path) || path.startsWith('/')) return false;
+  const segments = path.split('/');
+  if (segments.some((s) => s === '' || s === '.' || s === '..')) return false;
+  return !NOT_TRANSFERRED.has(segments[0]!);
+}

@@ -1,0 +1,401 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
+import { after, test } from 'node:test';
+import { LanspreadError } from '../../../src/errors.js';
+import { loadOrCreateIdentity, type Identity } from '../../../src/identity/index.js';
+import type { LogFields, Logger } from '../../../src/logger.js';
+import { Transport, type CloseInfo, type Connection } from '../../../src/net/index.js';
+import { PROTOCOL_VERSION, type WireMessage } from '../../../src/protocol/index.js';
+
+const HOST = '127.0.0.1';
+
+interface LogEntry {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  fields: LogFields;
+  msg: string;
+}
+
+/** A logger that keeps its entries and lets a test await one. */
+class RecordingLogger implements Logger {
+  readonly entries: LogEntry[] = [];
+  readonly #waiters = new Set<{
+    match: (e: LogEntry) => boolean;
+    resolve: (e: LogEntry) => void;
+  }>();
+
+  debug(fields: LogFields, msg: string): void {
+    this.#add({ level: 'debug', fields, msg });
+  }
+  info(fields: LogFields, msg: string): void {
+    this.#add({ level: 'info', fields, msg });
+  }
+  warn(fields: LogFields, msg: string): void {
+    this.#add({ level: 'warn', fields, msg });
+  }
+  error(fields: LogFields, msg: string): void {
+    this.#add({ level: 'error', fields, msg });
+  }
+  child(): Logger {
+    return this;
+  }
+
+  waitFor(match: (e: LogEntry) => boolean): Promise<LogEntry> {
+    const found = this.entries.find(match);
+    if (found !== undefined) return Promise.resolve(found);
+    return new Promise((resolve) => this.#waiters.add({ match, resolve }));
+  }
+
+  #add(entry: LogEntry): void {
+    this.entries.push(entry);
+    for (const waiter of this.#waiters) {
+      if (waiter.match(entry)) {
+        this.#waiters.delete(waiter);
+        waiter.resolve(entry);
+      }
+    }
+  }
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+async function identity(): Promise<Identity> {
+  const dir = await mkdtemp(join(tmpdir(), 'lanspread-net-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return loadOrCreateIdentity(dir, new RecordingLogger());
+}
+
+interface Node {
+  id: Identity;
+  log: RecordingLogger;
+  transport: Transport;
+  port: number;
+  /** Inbound connections, in order of arrival. */
+  inbound: Connection[];
+  nextInbound(): Promise<Connection>;
+}
+
+async function node(opts: { handshakeTimeoutMs?: number; id?: Identity } = {}): Promise<Node> {
+  const id = opts.id ?? (await identity());
+  const log = new RecordingLogger();
+  const transport = new Transport({
+    identity: id,
+    log,
+    handshakeTimeoutMs: opts.handshakeTimeoutMs,
+  });
+  cleanups.push(() => transport.close());
+  const inbound: Connection[] = [];
+  let waiting: ((conn: Connection) => void) | undefined;
+  transport.onConnection((conn) => {
+    // Read at once, as the runtime does, so that malformed input is seen.
+    conn.onMessage(() => undefined);
+    inbound.push(conn);
+    waiting?.(conn);
+    waiting = undefined;
+  });
+  const bound = await transport.listen(HOST, 0);
+  assert.equal(bound.host, HOST);
+  return {
+    id,
+    log,
+    transport,
+    port: bound.port,
+    inbound,
+    nextInbound: () =>
+      new Promise((resolve) => {
+        waiting = resolve;
+      }),
+  };
+}
+
+function nextMessage(conn: Connection): Promise<WireMessage> {
+  return new Promise((resolve) => {
+    const off = conn.onMessage((msg) => {
+      off();
+      resolve(msg);
+    });
+  });
+}
+
+function closed(conn: Connection): Promise<CloseInfo> {
+  return new Promise((resolve) => conn.onClose(resolve));
+}
+
+function socketClosed(socket: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    socket.on('error', () => undefined); // a reset is one way of being dropped
+    socket.once('close', () => {
+      resolve();
+    });
+  });
+}
+
+/** Deterministic bytes from a seed (xorshift32), never starting like a TLS record. */
+function noise(seed: number, length: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  let x = seed;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    bytes[i] = x & 0xff;
+  }
+  bytes[0] = 0x47;
+  return bytes;
+}
+
+async function connectPair(): Promise<{ a: Node; b: Node; ab: Connection; ba: Connection }> {
+  const a = await node();
+  const b = await node();
+  const inboundAtB = b.nextInbound();
+  const ab = await a.transport.dial(HOST, b.port);
+  const ba = await inboundAtB;
+  return { a, b, ab, ba };
+}
+
+test('two transports connect and each side proves the other id', async () => {
+  const { a, b, ab, ba } = await connectPair();
+  assert.equal(ab.remotePeerId, b.id.peerId);
+  assert.equal(ba.remotePeerId, a.id.peerId);
+  assert.equal(ab.inbound, false);
+  assert.equal(ba.inbound, true);
+  assert.equal(ab.remoteAddress, HOST);
+  assert.equal(ab.remotePort, b.port);
+  assert.equal(ba.remoteAddress, HOST);
+  assert.ok(ba.remotePort > 0);
+});
+
+test('messages round-trip both ways, in order', async () => {
+  const { a, ab, ba } = await connectPair();
+  const hello: WireMessage = {
+    t: 'hello',
+    protocol: PROTOCOL_VERSION,
+    peer_id: a.id.peerId,
+    name: 'alice',
+    listen_port: a.port,
+    library: [],
+  };
+  const received: WireMessage[] = [];
+  const three = new Promise<void>((resolve) => {
+    ba.onMessage((msg) => {
+      received.push(msg);
+      if (received.length === 3) resolve();
+    });
+  });
+  ab.send(hello);
+  ab.send({ t: 'ping', seq: 1 });
+  ab.send({ t: 'ping', seq: 2 });
+  await three;
+  assert.deepEqual(received, [hello, { t: 'ping', seq: 1 }, { t: 'ping', seq: 2 }]);
+
+  const reply = nextMessage(ab);
+  ba.send({ t: 'pong', seq: 2 });
+  assert.deepEqual(await reply, { t: 'pong', seq: 2 });
+});
+
+test('data frames round-trip', async () => {
+  const { ab, ba } = await connectPair();
+  const payload = noise(7, 3 * 1024 * 1024);
+  const chunks: Buffer[] = [];
+  const done = new Promise<void>((resolve) => {
+    ba.onData((chunk) => {
+      chunks.push(chunk);
+      if (chunks.length === 2) resolve();
+    });
+  });
+  ab.sendData(payload);
+  ab.sendData(Buffer.from('tail'));
+  await done;
+  assert.ok(chunks[0]!.equals(payload));
+  assert.equal(chunks[1]!.toString(), 'tail');
+});
+
+test('a graceful close reaches both sides once, as closed', async () => {
+  const { ab, ba } = await connectPair();
+  const calls: CloseInfo[] = [];
+  ab.onClose((info) => calls.push(info));
+  const atB = closed(ba);
+  const atA = closed(ab);
+  ab.send({ t: 'goodbye' });
+  const bye = nextMessage(ba);
+  ab.close();
+  ab.close();
+  assert.deepEqual(await bye, { t: 'goodbye' });
+  assert.deepEqual(await atB, { reason: 'closed' });
+  assert.deepEqual(await atA, { reason: 'closed' });
+  ab.destroy();
+  ab.send({ t: 'ping', seq: 1 }); // a no-op after close
+  assert.equal(calls.length, 1);
+  // A late subscriber still hears about the close, once.
+  assert.deepEqual(await closed(ab), { reason: 'closed' });
+});
+
+test('destroy with an error reports the error on that side', async () => {
+  const { ab, ba } = await connectPair();
+  const atB = closed(ba);
+  const atA = closed(ab);
+  const error = new Error('gave up');
+  ab.destroy(error);
+  assert.deepEqual(await atA, { reason: 'error', error });
+  // The remote only sees the socket go away: an orderly end or a reset, depending on timing.
+  assert.ok(['closed', 'error'].includes((await atB).reason));
+});
+
+test('a raw client sending random bytes is dropped; an honest connection stays usable', async () => {
+  const { a, b, ab, ba } = await connectPair();
+  const raw = net.connect(b.port, HOST);
+  const dropped = socketClosed(raw);
+  raw.on('connect', () => raw.write(noise(42, 4096)));
+  await dropped;
+  const warning = await b.log.waitFor(
+    (e) => e.level === 'warn' && /TLS handshake failed/.test(e.msg),
+  );
+  assert.equal(warning.fields.remote_address, HOST);
+  assert.equal(typeof warning.fields.reason, 'string');
+
+  const reply = nextMessage(ba);
+  ab.send({ t: 'ping', seq: 9 });
+  assert.deepEqual(await reply, { t: 'ping', seq: 9 });
+  assert.equal(b.inbound.length, 1);
+  assert.equal(a.inbound.length, 0);
+});
+
+test('a TLS client that sends an oversized frame header is dropped', async () => {
+  const b = await node();
+  const intruder = await identity();
+  const inbound = b.nextInbound();
+  const socket = tls.connect({
+    host: HOST,
+    port: b.port,
+    key: intruder.keyPem,
+    cert: intruder.certPem,
+    minVersion: 'TLSv1.3',
+    rejectUnauthorized: false,
+  });
+  const dropped = socketClosed(socket);
+  await new Promise<void>((resolve) => socket.once('secureConnect', resolve));
+  const conn = await inbound;
+  assert.equal(conn.remotePeerId, intruder.peerId);
+  const closeInfo = closed(conn);
+  socket.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x01]));
+  await dropped;
+  const info = await closeInfo;
+  assert.equal(info.reason, 'error');
+  assert.ok(info.error instanceof LanspreadError && info.error.code === 'protocol-error');
+  const warning = await b.log.waitFor((e) => e.level === 'warn' && /malformed frame/.test(e.msg));
+  assert.equal(warning.fields.remote_address, HOST);
+  assert.match(String(warning.fields.reason), /over the limit/);
+});
+
+test('dialing our own listener rejects with self-connect and delivers nothing', async () => {
+  const a = await node();
+  await assert.rejects(a.transport.dial(HOST, a.port), (err: unknown) => {
+    assert.ok(err instanceof LanspreadError);
+    assert.equal(err.code, 'self-connect');
+    return true;
+  });
+  await a.log.waitFor((e) => /self-connect/.test(e.msg));
+  assert.equal(a.inbound.length, 0);
+});
+
+test('a second transport with the same identity is refused as self-connect', async () => {
+  const a = await node();
+  const twin = await node({ id: a.id });
+  await assert.rejects(twin.transport.dial(HOST, a.port), { code: 'self-connect' });
+});
+
+test('dialing a closed port rejects with connect-failed, saying refused', async () => {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, HOST, resolve));
+  const address = probe.address();
+  assert.ok(address !== null && typeof address === 'object');
+  await new Promise<void>((resolve) => {
+    probe.close(() => {
+      resolve();
+    });
+  });
+  const a = await node();
+  await assert.rejects(a.transport.dial(HOST, address.port), (err: unknown) => {
+    assert.ok(err instanceof LanspreadError);
+    assert.equal(err.code, 'connect-failed');
+    assert.match(err.message, /refused/);
+    return true;
+  });
+});
+
+test('dialing a listener that never answers TLS times out with connect-failed', async () => {
+  // Reads (so that it sees the dialer hang up) but never answers.
+  const silent = net.createServer((socket) => socket.on('error', () => undefined).resume());
+  await new Promise<void>((resolve) => silent.listen(0, HOST, resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        silent.close(() => {
+          resolve();
+        });
+      }),
+  );
+  const address = silent.address();
+  assert.ok(address !== null && typeof address === 'object');
+  const a = await node();
+  await assert.rejects(a.transport.dial(HOST, address.port, { timeoutMs: 200 }), (err: unknown) => {
+    assert.ok(err instanceof LanspreadError);
+    assert.equal(err.code, 'connect-failed');
+    assert.match(err.message, /TLS handshake did not finish within 200 ms/);
+    return true;
+  });
+});
+
+test('an aborted dial rejects with connect-failed', async () => {
+  const b = await node();
+  const a = await node();
+  const controller = new AbortController();
+  controller.abort();
+  await assert.rejects(a.transport.dial(HOST, b.port, { signal: controller.signal }), {
+    code: 'connect-failed',
+  });
+});
+
+test('a TCP client that sends nothing is dropped after the handshake timeout', async () => {
+  const b = await node({ handshakeTimeoutMs: 200 });
+  const started = Date.now();
+  const raw = net.connect(b.port, HOST);
+  await socketClosed(raw);
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed >= 150, `dropped after ${elapsed} ms`);
+  await b.log.waitFor((e) => e.level === 'warn' && e.fields.remote_address === HOST);
+});
+
+test('close stops listening and destroys every connection', async () => {
+  const { a, b, ab, ba } = await connectPair();
+  const idle = net.connect(b.port, HOST);
+  const idleDropped = socketClosed(idle);
+  await new Promise<void>((resolve) => idle.once('connect', resolve));
+  const atA = closed(ab);
+  const atB = closed(ba);
+  await b.transport.close();
+  await Promise.all([atA, atB, idleDropped]);
+  await assert.rejects(a.transport.dial(HOST, b.port), { code: 'connect-failed' });
+  await assert.rejects(b.transport.dial(HOST, a.port), { code: 'shutting-down' });
+});
+
+test('listening on a port in use fails with listen-failed', async () => {
+  const a = await node();
+  const other = new Transport({ identity: a.id, log: new RecordingLogger() });
+  cleanups.push(() => other.close());
+  await assert.rejects(other.listen(HOST, a.port), { code: 'listen-failed' });
+});
+
+test('bad ports are refused with the transport codes, not a raw RangeError', async () => {
+  const a = await node();
+  await assert.rejects(a.transport.dial(HOST, 70_000), { code: 'connect-failed' });
+  const other = new Transport({ identity: a.id, log: new RecordingLogger() });
+  cleanups.push(() => other.close());
+  await assert.rejects(other.listen(HOST, 70_000), { code: 'listen-failed' });
+});

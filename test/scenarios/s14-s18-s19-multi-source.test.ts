@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { bigGame, SMALL_CHUNKS } from './harness/fixtures.js';
+import { bytesBySource, download, link, listGames } from './harness/assertions.js';
+import { scenario } from './harness/lab.js';
+import { assertSameRoot } from './harness/manifests.js';
+
+const CHUNK = 1024 * 1024;
+
+scenario('S14', 'large multi-peer chunked download', async (lab) => {
+  await lab.games('alpha', [bigGame('alienswarm', 64, { files: 1 })]);
+  const alpha = await lab.start('alpha', { extraArgs: SMALL_CHUNKS });
+  const stage = await lab.start('stage', { extraArgs: SMALL_CHUNKS });
+  await link(stage, alpha);
+  const first = await download(stage, 'alienswarm');
+  assert.equal(first.answer.ok, true, JSON.stringify(first.answer.error));
+  await assertSameRoot(lab, 'alpha', 'stage', 'alienswarm');
+  const client = await lab.start('client', { extraArgs: SMALL_CHUNKS });
+  await link(client, alpha);
+  await link(client, stage);
+  assert.equal((await listGames(client)).remote.find((r) => r.id === 'alienswarm')?.peer_count, 2);
+  const { answer, events } = await download(client, 'alienswarm');
+  assert.equal(answer.ok, true, JSON.stringify(answer.error));
+  await assertSameRoot(lab, 'alpha', 'client', 'alienswarm');
+  const eti = bytesBySource(events.filter((e) => e.path === 'alienswarm.eti'));
+  assert.deepEqual([...eti.keys()].sort(), [alpha.addr, stage.addr].sort(), 'the archive came from both peers');
+  const [x, y] = [...eti.values()];
+  // Both sources are equally fast here, so the split is even up to scheduling noise.
+  assert.ok(Math.abs(x! - y!) <= 8 * CHUNK, `split ${x}/${y}`);
+  return `alienswarm.eti split ${[...eti].map(([a, n]) => `${a}=${n}`).join(' ')} (1 MiB chunks); files match the original source`;
+});
+
+scenario('S18', 'mid-download source drop with redundancy', async (lab) => {
+  await lab.games('a', [bigGame('alienswarm', 160, { files: 2 })]);
+  await lab.games('b', [bigGame('alienswarm', 160, { files: 2 })]);
+  const a = await lab.start('a', { extraArgs: SMALL_CHUNKS });
+  const b = await lab.start('b', { extraArgs: SMALL_CHUNKS });
+  const client = await lab.start('client', { extraArgs: SMALL_CHUNKS });
+  await link(client, a);
+  await link(client, b);
+  const from = client.events.length;
+  const pending = download(client, 'alienswarm', { timeoutMs: 180_000 });
+  await client.waitEvent((e) => e.event === 'download-chunk-finished' && e.peer_addr === b.addr, 30_000, from);
+  b.kill('SIGKILL');
+  const { answer, events } = await pending;
+  assert.equal(answer.ok, true, JSON.stringify(answer.error));
+  assert.equal(events.some((e) => e.event === 'download-failed'), false);
+  await assertSameRoot(lab, 'a', 'client', 'alienswarm');
+  const split = bytesBySource(events);
+  return `b killed after its first chunk; finished with ${[...split].map(([addr, n]) => `${addr}=${n}`).join(' ')}; no download-failed; files match`;
+});
+
+scenario('S19', 'mid-download sole-source drop', async (lab) => {
+  await lab.games('a', [bigGame('alienswarm', 160, { files: 2 })]);
+  const a = await lab.start('a', { extraArgs: SMALL_CHUNKS });
+  const client = await lab.start('client', { extraArgs: SMALL_CHUNKS });
+  await link(client, a);
+  const from = client.events.length;
+  const pending = download(client, 'alienswarm');
+  await client.waitEvent((e) => e.event === 'download-chunk-finished', 30_000, from);
+  a.kill('SIGKILL');
+  const { answer, events } = await pending;
+  assert.equal(answer.ok, false);
+  const failed = events.find((e) => e.event === 'download-failed');
+  assert.ok(failed !== undefined);
+  assert.equal(existsSync(join(lab.gamesDir('client'), 'alienswarm', 'version.ini')), false);
+  const status = await client.cmd<{ active_operations: unknown[] }>('status');
+  assert.deepEqual(status.active_operations, []);
+  const row = (await listGames(client)).local.find((g) => g.id === 'alienswarm');
+  assert.notEqual(row?.availability, 'Ready');
+  return `sole source killed -> download-failed code=${String(failed?.code)}; no version.ini; ${row?.availability ?? 'no row'}; no active operation`;
+});

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { bigGame, SMALL_CHUNKS } from './harness/fixtures.js';
+import { download, link } from './harness/assertions.js';
+import { scenario } from './harness/lab.js';
+import { mountSmallFilesystem } from './harness/small-filesystem.js';
+
+scenario('S56', 'not enough disk: refused before any byte is written', async (lab) => {
+  await lab.games('source', [bigGame('alienswarm', 24)]);
+  const source = await lab.start('source', { extraArgs: SMALL_CHUNKS });
+  const unmount = await mountSmallFilesystem(lab.gamesDir('client'), 16);
+  try {
+    const client = await lab.start('client', { extraArgs: SMALL_CHUNKS });
+    await link(client, source);
+    const { answer, events } = await download(client, 'alienswarm');
+    assert.equal(answer.error?.code, 'insufficient-space');
+    assert.equal(events.some((e) => e.event === 'download-begin'), false, 'refused before download-begin');
+    assert.equal(events.filter((e) => e.event === 'download-chunk-finished').length, 0);
+    const root = join(lab.gamesDir('client'), 'alienswarm');
+    const payload = existsSync(root) ? (await readdir(root)).filter((n) => n !== '.lanspread') : [];
+    assert.deepEqual(payload, [], 'no payload file was created');
+    const status = await client.cmd<{ active_operations: unknown[] }>('status');
+    assert.deepEqual(status.active_operations, []);
+    return `24 MiB game into a 16 MiB tmpfs -> ${answer.error?.code}: "${answer.error?.message}"; no chunk, no payload file`;
+  } finally {
+    unmount();
+  }
+});
+
+scenario('S20', 'receiver write failure: the disk fills during the download', async (lab) => {
+  // Two 20 MiB games into a 32 MiB tmpfs, at once: each passes its space check alone, but
+  // together they cannot fit, so at least one write fails mid-download.
+  await lab.games('source', [bigGame('alienswarm', 20), bigGame('cod5', 20)]);
+  const source = await lab.start('source', { extraArgs: SMALL_CHUNKS });
+  const games = lab.gamesDir('client');
+  const unmount = await mountSmallFilesystem(games, 32);
+  try {
+    const client = await lab.start('client', { extraArgs: SMALL_CHUNKS });
+    await link(client, source);
+    const results = await Promise.all([download(client, 'alienswarm'), download(client, 'cod5')]);
+    const failed = results.filter((r) => !r.answer.ok);
+    assert.ok(failed.length >= 1, 'both games cannot fit');
+    const evidence = [];
+    for (const [i, game] of ['alienswarm', 'cod5'].entries()) {
+      const r = results[i]!;
+      if (r.answer.ok) {
+        assert.ok(existsSync(join(games, game, 'version.ini')));
+        evidence.push(`${game} finished`);
+        continue;
+      }
+      assert.ok(r.events.some((e) => e.event === 'download-failed'), `${game}: download-failed event`);
+      assert.equal(existsSync(join(games, game, 'version.ini')), false, `${game}: no version.ini`);
+      evidence.push(`${game} -> ${r.answer.error?.code}: "${r.answer.error?.message.slice(0, 70)}"`);
+    }
+    const status = await client.cmd<{ active_operations: unknown[] }>('status');
+    assert.deepEqual(status.active_operations, []);
+    return `${evidence.join('; ')}; no version.ini for a failed game; no active operation`;
+  } finally {
+    unmount();
+  }
+});

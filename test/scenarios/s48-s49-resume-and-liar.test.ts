@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { open, readFile, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { bigGame, SMALL_CHUNKS } from './harness/fixtures.js';
+import { bytesBySource, download, link } from './harness/assertions.js';
+import { scenario } from './harness/lab.js';
+import { assertSameRoot } from './harness/manifests.js';
+
+const MIB = 1024 * 1024;
+
+scenario('S48', 'resume after crash', async (lab) => {
+  await lab.games('source', [bigGame('alienswarm', 192, { files: 2 })]);
+  const source = await lab.start('source', { extraArgs: SMALL_CHUNKS });
+  const first = await lab.start('client', { extraArgs: SMALL_CHUNKS });
+  await link(first, source);
+  const from = first.events.length;
+  void first.request('download', { game: 'alienswarm', install: false }, 120_000).catch(() => undefined);
+  await first.waitEvent((e) => e.event === 'download-chunk-finished' && e.game === 'alienswarm', 30_000, from);
+  // Let some chunks land and the journal flush, then pull the plug.
+  await first.waitEvent(() => first.events.slice(from).filter((e) => e.event === 'download-chunk-finished').length >= 60, 30_000, from);
+  first.kill('SIGKILL');
+  await first.exited;
+  const journal = JSON.parse(await readFile(join(lab.gamesDir('client'), 'alienswarm', '.lanspread', 'download.json'), 'utf8')) as { verified: string[] };
+  const verifiedBefore = journal.verified.length;
+  assert.ok(verifiedBefore > 0, 'the journal kept verified chunks');
+  assert.equal(existsSync(join(lab.gamesDir('client'), 'alienswarm', 'version.ini')), false);
+
+  const second = await lab.start('client', { extraArgs: SMALL_CHUNKS });
+  await link(second, source);
+  const { answer, events } = await download(second, 'alienswarm');
+  assert.equal(answer.ok, true, JSON.stringify(answer.error));
+  const total = Number(events.find((e) => e.event === 'download-begin')?.bytes);
+  const received = [...bytesBySource(events).values()].reduce((a, b) => a + b, 0);
+  assert.ok(received <= total - verifiedBefore * MIB + MIB, `second run received ${received} of ${total}, ${verifiedBefore} chunks were verified`);
+  await assertSameRoot(lab, 'source', 'client', 'alienswarm');
+  return `killed after ${verifiedBefore} journaled chunks; second run fetched ${(received / MIB).toFixed(1)} of ${(total / MIB).toFixed(1)} MiB; final files match`;
+});
+
+scenario('S49', 'lying source is detected by hash and dropped', async (lab) => {
+  const spec = bigGame('alienswarm', 32, { files: 1 });
+  await lab.games('honest', [spec]);
+  await lab.games('liar', [spec]);
+  const eti = join(lab.gamesDir('liar'), 'alienswarm', 'alienswarm.eti');
+  const stamp = new Date('2025-06-01T12:00:00Z');
+  await utimes(eti, stamp, stamp);
+  const honest = await lab.start('honest', { extraArgs: SMALL_CHUNKS });
+  const liar = await lab.start('liar', { extraArgs: SMALL_CHUNKS });
+  // A first client makes the liar hash its files; then its bytes rot behind an unchanged mtime,
+  // so its manifest still agrees with the honest peer while the bytes it sends do not.
+  const warm = await lab.start('warm', { extraArgs: SMALL_CHUNKS });
+  await link(warm, liar);
+  assert.equal((await download(warm, 'alienswarm')).answer.ok, true);
+  const file = await open(eti, 'r+');
+  for (let at = 4096; at < 32 * MIB; at += MIB) await file.write(Buffer.from([0xff, 0x00, 0xff]), 0, 3, at);
+  await file.close();
+  await utimes(eti, stamp, stamp);
+
+  const client = await lab.start('client', { extraArgs: SMALL_CHUNKS });
+  await link(client, honest);
+  await link(client, liar);
+  const { answer, events } = await download(client, 'alienswarm');
+  assert.equal(answer.ok, true, JSON.stringify(answer.error));
+  const dropped = events.find((e) => e.event === 'download-peer-dropped');
+  assert.equal(dropped?.peer_id, liar.peerId, 'an event names the bad peer');
+  await assertSameRoot(lab, 'honest', 'client', 'alienswarm');
+  const bySource = bytesBySource(events);
+  // Every chunk of the liar's archive is corrupt, so none of them may count as finished.
+  const liarArchiveChunks = events.filter((e) => e.event === 'download-chunk-finished' && e.peer_id === liar.peerId && e.path === 'alienswarm.eti');
+  assert.equal(liarArchiveChunks.length, 0);
+  return `liar dropped ("${String(dropped?.reason).slice(0, 70)}"); chunks: ${[...bySource].map(([a, n]) => `${a}=${n}`).join(' ')}; files match the honest source`;
+});

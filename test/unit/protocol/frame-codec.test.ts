@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { LanspreadError } from '../../../src/errors.js';
+import {
+  encodeControlFrame,
+  encodeDataFrameHeader,
+  FrameDecoder,
+  MAX_CONTROL_PAYLOAD,
+  MAX_DATA_PAYLOAD,
+  PROTOCOL_VERSION,
+  type DecodedFrame,
+  type WireMessage,
+} from '../../../src/protocol/index.js';
+
+const PEER_ID = 'ab'.repeat(32);
+
+const game = {
+  id: 'cnctw',
+  version: '20250101',
+  downloaded: true,
+  installed: false,
+  servable: true,
+  size: 1_234_567,
+};
+
+/** One of every message kind, built from the literal shapes so a new kind shows up here. */
+const everyKind = [
+  {
+    t: 'hello',
+    protocol: PROTOCOL_VERSION,
+    peer_id: PEER_ID,
+    name: 'Zoë — LAN 🎮',
+    listen_port: 41_000,
+    library: [
+      game,
+      { ...game, id: 'quake3', version: null, downloaded: false, servable: false, size: 0 },
+    ],
+  },
+  { t: 'library-delta', upsert: [game], remove: ['ut2004'] },
+  { t: 'ping', seq: 7 },
+  { t: 'pong', seq: 7 },
+  { t: 'goodbye' },
+  { t: 'error', code: 'protocol-error', message: 'bad things' },
+] as unknown as WireMessage[];
+
+/** A frame with any type byte and payload, for inputs the encoder would never make. */
+function rawFrame(type: number, payload: Buffer): Buffer {
+  const header = Buffer.alloc(5);
+  header.writeUInt32BE(payload.length + 1, 0);
+  header.writeUInt8(type, 4);
+  return Buffer.concat([header, payload]);
+}
+
+function dataFrame(payload: Buffer): Buffer {
+  return Buffer.concat([encodeDataFrameHeader(payload.length), payload]);
+}
+
+function rejectsWith(fn: () => unknown, pattern: RegExp): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof LanspreadError, `a LanspreadError, got ${String(err)}`);
+    assert.equal(err.code, 'protocol-error');
+    assert.match(err.message, pattern);
+    return true;
+  });
+}
+
+test('every message kind round-trips through a control frame', () => {
+  assert.deepEqual(new Set(everyKind.map((m) => m.t)).size, 6);
+  for (const msg of everyKind) {
+    const frames = new FrameDecoder().push(encodeControlFrame(msg));
+    assert.deepEqual(frames, [{ kind: 'control', message: msg }]);
+  }
+});
+
+test('a data frame round-trips its payload', () => {
+  const payload = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 31) % 256));
+  const frames = new FrameDecoder().push(dataFrame(payload));
+  assert.equal(frames.length, 1);
+  const frame = frames[0]!;
+  assert.ok(frame.kind === 'data' && frame.payload.equals(payload));
+});
+
+test('an empty data frame is allowed', () => {
+  assert.deepEqual(new FrameDecoder().push(dataFrame(Buffer.alloc(0))), [
+    { kind: 'data', payload: Buffer.alloc(0) },
+  ]);
+});
+
+test('frames fed one byte at a time decode once each is complete', () => {
+  const stream = Buffer.concat([
+    ...everyKind.map((m) => encodeControlFrame(m)),
+    dataFrame(Buffer.from('xyz')),
+  ]);
+  const decoder = new FrameDecoder();
+  const frames: DecodedFrame[] = [];
+  for (let i = 0; i < stream.length; i++) frames.push(...decoder.push(stream.subarray(i, i + 1)));
+  assert.equal(frames.length, everyKind.length + 1);
+  assert.deepEqual(
+    frames.slice(0, everyKind.length).map((f) => (f.kind === 'control' ? f.message : undefined)),
+    everyKind,
+  );
+  const last = frames.at(-1)!;
+  assert.ok(last.kind === 'data' && last.payload.toString() === 'xyz');
+});
+
+test('several frames in one chunk all decode, in order', () => {
+  const stream = Buffer.concat(everyKind.map((m) => encodeControlFrame(m)));
+  const frames = new FrameDecoder().push(stream);
+  assert.deepEqual(
+    frames.map((f) => (f.kind === 'control' ? f.message.t : f.kind)),
+    everyKind.map((m) => m.t),
+  );
+});
+
+test('a frame split at every possible byte decodes the same', () => {
+  const frame = encodeControlFrame(everyKind[0]!);
+  for (let cut = 0; cut <= frame.length; cut++) {
+    const decoder = new FrameDecoder();
+    const frames = [...decoder.push(frame.subarray(0, cut)), ...decoder.push(frame.subarray(cut))];
+    assert.deepEqual(frames, [{ kind: 'control', message: everyKind[0] }], `cut at ${cut}`);
+  }
+});
+
+test('a truncated frame yields nothing and no error until it is completed', () => {
+  const frame = encodeControlFrame({ t: 'ping', seq: 1 });
+  const decoder = new FrameDecoder();
+  assert.deepEqual(decoder.push(frame.subarray(0, 3)), []);
+  assert.deepEqual(decoder.push(frame.subarray(3, frame.length - 1)), []);
+  assert.deepEqual(decoder.push(frame.subarray(frame.length - 1)), [
+    { kind: 'control', message: { t: 'ping', seq: 1 } },
+  ]);
+});
+
+test('an oversized control header is rejected before its payload arrives', () => {
+  const header = Buffer.alloc(5);
+  header.writeUInt32BE(MAX_CONTROL_PAYLOAD + 2, 0);
+  header.writeUInt8(0x01, 4);
+  rejectsWith(
+    () => new FrameDecoder().push(header),
+    /control frame declares 4194305 payload bytes, over the limit of 4194304/,
+  );
+});
+
+test('an oversized data header is rejected before its payload arrives', () => {
+  const header = Buffer.alloc(5);
+  header.writeUInt32BE(0xffffffff, 0);
+  header.writeUInt8(0x02, 4);
+  rejectsWith(
+    () => new FrameDecoder().push(header),
+    /data frame declares \d+ payload bytes, over the limit/,
+  );
+});
+
+test('frames exactly at the limits are accepted', () => {
+  const decoder = new FrameDecoder();
+  const big = Buffer.alloc(MAX_DATA_PAYLOAD, 7);
+  const frames = decoder.push(dataFrame(big));
+  assert.ok(frames[0]?.kind === 'data' && frames[0].payload.length === MAX_DATA_PAYLOAD);
+  const header = Buffer.alloc(5);
+  header.writeUInt32BE(MAX_CONTROL_PAYLOAD + 1, 0);
+  header.writeUInt8(0x01, 4);
+  assert.deepEqual(new FrameDecoder().push(header), []);
+});
+
+test('a frame length of 0 is rejected as soon as the length is read', () => {
+  rejectsWith(() => new FrameDecoder().push(Buffer.alloc(4)), /frame length 0/);
+});
+
+test('an unknown frame type is rejected', () => {
+  rejectsWith(
+    () => new FrameDecoder().push(rawFrame(0x7f, Buffer.from('{}'))),
+    /unknown frame type 0x7f/,
+  );
+});
+
+test('a control payload that is not JSON is rejected', () => {
+  rejectsWith(
+    () => new FrameDecoder().push(rawFrame(0x01, Buffer.from('{"t":"ping",'))),
+    /not valid JSON/,
+  );
+  rejectsWith(() => new FrameDecoder().push(rawFrame(0x01, Buffer.alloc(0))), /not valid JSON/);
+});
+
+test('a control payload that is not UTF-8 is rejected', () => {
+  rejectsWith(
+    () => new FrameDecoder().push(rawFrame(0x01, Buffer.from([0x22, 0xff, 0xfe, 0x22]))),
+    /not valid UTF-8/,
+  );
+});
+
+test('a message failing the schema is rejected, naming the field', () => {
+  const hello = { ...(everyKind[0] as object), peer_id: 'not-a-peer-id' };
+  rejectsWith(
+    () => new FrameDecoder().push(rawFrame(0x01, Buffer.from(JSON.stringify(hello)))),
+    /peer_id: not a peer id/,
+  );
+  rejectsWith(
+    () => new FrameDecoder().push(rawFrame(0x01, Buffer.from('{"t":"shout"}'))),
+    /does not match the schema/,
+  );
+  rejectsWith(
+    () => new FrameDecoder().push(rawFrame(0x01, Buffer.from('{"t":"ping","seq":1,"extra":true}'))),
+    /does not match the schema/,
+  );
+});
+
+test('after an error the decoder stays failed', () => {
+  const decoder = new FrameDecoder();
+  rejectsWith(() => decoder.push(rawFrame(0x09, Buffer.from('x'))), /unknown frame type/);
+  rejectsWith(() => decoder.push(encodeControlFrame({ t: 'goodbye' })), /unknown frame type/);
+});
+
+test('the encoders refuse what the decoder would refuse', () => {
+  assert.throws(() => encodeDataFrameHeader(MAX_DATA_PAYLOAD + 1), { code: 'protocol-error' });
+  assert.throws(() => encodeDataFrameHeader(-1), { code: 'protocol-error' });
+  const huge = { t: 'error', code: 'x', message: 'y'.repeat(MAX_CONTROL_PAYLOAD) } as WireMessage;
+  assert.throws(() => encodeControlFrame(huge), { code: 'protocol-error' });
+});
