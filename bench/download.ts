@@ -21,9 +21,19 @@ async function writeRandomFile(path: string, bytes: number): Promise<void> {
   for (let done = 0; done < bytes; done += block.length) {
     rng.fill(block);
     const part = block.subarray(0, Math.min(block.length, bytes - done));
-    if (!out.write(Buffer.from(part))) await new Promise<void>((r) => out.once('drain', () => r()));
+    if (!out.write(Buffer.from(part)))
+      await new Promise<void>((r) =>
+        out.once('drain', () => {
+          r();
+        }),
+      );
   }
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    out.end((err?: Error | null) => {
+      if (err) reject(err);
+      else resolve();
+    }),
+  );
 }
 
 /** The baseline: one process sends the file over TCP, another writes it to a file, 1 MiB buffers. */
@@ -41,7 +51,9 @@ const sock = net.connect({ host: '127.0.0.1', port: Number(process.argv[2]), hig
 });`;
 
 async function rawTcpCopy(src: string, dst: string): Promise<number> {
-  const receiver = spawn(process.execPath, ['-e', RECEIVER, dst], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const receiver = spawn(process.execPath, ['-e', RECEIVER, dst], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines = lineReader(receiver.stdout);
   const port = await lines.next();
   const started = performance.now();
@@ -65,7 +77,14 @@ function lineReader(stream: NodeJS.ReadableStream): { next(): Promise<string> } 
       else queue.push(line);
     }
   });
-  return { next: () => new Promise((r) => (queue.length > 0 ? r(queue.shift()!) : waiters.push(r))) };
+  return {
+    next: () =>
+      new Promise((r) => {
+        const line = queue.shift();
+        if (line === undefined) waiters.push(r);
+        else r(line);
+      }),
+  };
 }
 
 async function peakRssMiB(pid: number | undefined): Promise<number> {
@@ -84,7 +103,11 @@ async function startPeer(root: string, name: string): Promise<PeerProcess> {
   });
 }
 
-async function lanspreadRun(root: string, sources: PeerProcess[], run: number): Promise<{ ms: number; clientRss: number }> {
+async function lanspreadRun(
+  root: string,
+  sources: PeerProcess[],
+  run: number,
+): Promise<{ ms: number; clientRss: number }> {
   const client = await startPeer(root, `client-${sources.length}-${run}`);
   try {
     for (const s of sources) await client.cmd('connect', { addr: s.addr });
@@ -134,13 +157,24 @@ export async function run(args: string[]): Promise<void> {
       two.push(b.ms);
       clientRss = Math.max(clientRss, a.clientRss, b.clientRss);
     }
-    const mibs = (ms: number): string => ((bytes / MIB) / (ms / 1000)).toFixed(0);
-    const sourceRss = Math.max(await peakRssMiB(sources[0]!.pid), await peakRssMiB(sources[1]!.pid));
+    const mibs = (ms: number): string => (bytes / MIB / (ms / 1000)).toFixed(0);
+    const sourceRss = Math.max(
+      await peakRssMiB(sources[0]!.pid),
+      await peakRssMiB(sources[1]!.pid),
+    );
     console.log(`\ndownload of ${gib} GiB over loopback, ${runs} runs, medians`);
-    console.log(`  (a) raw TCP copy into a file      ${mibs(median(raw)).padStart(6)} MiB/s   runs: ${raw.map((m) => mibs(m)).join(', ')}`);
-    console.log(`  (b) lanspread, one source         ${mibs(median(one)).padStart(6)} MiB/s   runs: ${one.map((m) => mibs(m)).join(', ')}`);
-    console.log(`  (c) lanspread, two sources        ${mibs(median(two)).padStart(6)} MiB/s   runs: ${two.map((m) => mibs(m)).join(', ')}`);
-    console.log(`  ratio b/a ${(median(raw) / median(one)).toFixed(2)}   c/a ${(median(raw) / median(two)).toFixed(2)}   (goal b/a >= 0.85)`);
+    console.log(
+      `  (a) raw TCP copy into a file      ${mibs(median(raw)).padStart(6)} MiB/s   runs: ${raw.map((m) => mibs(m)).join(', ')}`,
+    );
+    console.log(
+      `  (b) lanspread, one source         ${mibs(median(one)).padStart(6)} MiB/s   runs: ${one.map((m) => mibs(m)).join(', ')}`,
+    );
+    console.log(
+      `  (c) lanspread, two sources        ${mibs(median(two)).padStart(6)} MiB/s   runs: ${two.map((m) => mibs(m)).join(', ')}`,
+    );
+    console.log(
+      `  ratio b/a ${(median(raw) / median(one)).toFixed(2)}   c/a ${(median(raw) / median(two)).toFixed(2)}   (goal b/a >= 0.85)`,
+    );
     console.log(`  peak RSS: client ${clientRss} MiB, source ${sourceRss} MiB   (goal < 200 MB)`);
     for (const s of sources) await s.shutdown();
   } finally {

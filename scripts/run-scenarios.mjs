@@ -4,19 +4,31 @@ import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
 const dir = 'test/scenarios';
-const files = readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.test.ts'))
+  .sort();
 const wanted = process.argv.slice(2).map((a) => a.toUpperCase());
 // A file names the scenarios it proves: s03-…, s15-s17-…; match any S-number in its name.
 const numbersOf = (file) => [...file.matchAll(/s(\d+)/gi)].map((m) => `S${Number(m[1])}`);
-const chosen = wanted.length === 0 ? files : files.filter((f) => numbersOf(f).some((n) => wanted.includes(n)));
+const chosen =
+  wanted.length === 0 ? files : files.filter((f) => numbersOf(f).some((n) => wanted.includes(n)));
 if (chosen.length === 0) {
-  console.error(`run-scenarios: no scenario file matches ${wanted.join(' ')}; have: ${files.join(', ')}`);
+  console.error(
+    `run-scenarios: no scenario file matches ${wanted.join(' ')}; have: ${files.join(', ')}`,
+  );
   process.exit(1);
 }
 const pattern = wanted.length === 0 ? [] : [`--test-name-pattern=^(${wanted.join('|')}) `];
 const res = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', ...pattern, ...chosen.map((f) => `${dir}/${f}`)],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    ...pattern,
+    ...chosen.map((f) => `${dir}/${f}`),
+  ],
   { stdio: 'inherit' },
 );
 process.exit(res.status ?? 1);

@@ -1,7 +1,8 @@
 /** The one error class of lanspread and the registry of its stable codes (see docs/errors.md). */
 
 export const ERROR_CODES = {
-  'bad-command': 'A JSONL command line could not be parsed, or names an unknown command or bad arguments.',
+  'bad-command':
+    'A JSONL command line could not be parsed, or names an unknown command or bad arguments.',
   'bad-arguments': 'The command line of the program is wrong (exit code 2).',
   'unknown-game': 'The game id is not in the local catalog.',
   'no-peers-have-game': 'No connected peer has the game Ready at the catalog version.',
@@ -12,7 +13,7 @@ export const ERROR_CODES = {
     'The peer cannot accept connections on the address and port it was given (in use or not allowed).',
   'handshake-failed': 'The remote side is not a lanspread peer, or proved a different identity.',
   'protocol-error': 'A peer sent a malformed, oversized or unexpected frame.',
-  'timeout': 'The operation did not finish in the time it was given.',
+  timeout: 'The operation did not finish in the time it was given.',
   'not-downloaded': 'The game has no complete root (version.ini) here.',
   'already-installed': 'The game is already installed.',
   'download-failed': 'The download could not be completed.',
@@ -29,7 +30,8 @@ export const ERROR_CODES = {
   'archive-source-invalid':
     'A folder or file cannot be packed into an archive: unreadable, a symlink or special file, an unsafe entry name, or a file that changed while it was read.',
   'ambiguous-metadata': "The sources disagree on the game's files and no plurality exists.",
-  'hostile-manifest': 'Every source offered a manifest with paths that leave the game root or touch local/ (S50).',
+  'hostile-manifest':
+    'Every source offered a manifest with paths that leave the game root or touch local/ (S50).',
   'no-sources-left': 'Every source failed, lied or left before the download finished.',
   'insufficient-space': 'The download does not fit into the free space of the games folder.',
   'serve-unknown-game': "Refused to serve: the game is not in the serving peer's catalog.",

@@ -21,7 +21,8 @@ export async function runJsonlPeer(
 
   const lines = createInterface({ input: io.input, crlfDelay: Infinity });
   const inFlight = new Set<Promise<void>>();
-  let shutdownRequested = false;
+  // An object, not a let: the answer closures set it while the read loop checks it.
+  const state = { shutdownRequested: false };
 
   const answer = async (id: Scalar, value: unknown): Promise<void> => {
     const parsed = parsePeerCommand(value);
@@ -29,16 +30,20 @@ export async function runJsonlPeer(
       out({ id, ok: false, error: { code: 'bad-command', message: parsed.message } });
       return;
     }
-    if (parsed.command.cmd === 'shutdown') shutdownRequested = true;
+    if (parsed.command.cmd === 'shutdown') state.shutdownRequested = true;
     try {
       const result = await peer.execute(parsed.command);
       out({ id, ok: true, result });
     } catch (err) {
       const code = err instanceof LanspreadError ? err.code : 'download-failed';
-      if (!(err instanceof LanspreadError)) io.log.error({ err: errorMessage(err), cmd: parsed.command.cmd }, 'command failed unexpectedly');
+      if (!(err instanceof LanspreadError))
+        io.log.error(
+          { err: errorMessage(err), cmd: parsed.command.cmd },
+          'command failed unexpectedly',
+        );
       out({ id, ok: false, error: { code, message: errorMessage(err) } });
     }
-    if (shutdownRequested) lines.close();
+    if (state.shutdownRequested) lines.close();
   };
 
   for await (const line of lines) {
@@ -50,11 +55,14 @@ export async function runJsonlPeer(
     }
     const task = answer(id, value).finally(() => inFlight.delete(task));
     inFlight.add(task);
-    if (shutdownRequested) break;
+    if (state.shutdownRequested) break;
   }
   // EOF or shutdown: leave gracefully; commands still running end with the peer.
   await peer.shutdown();
-  await Promise.race([Promise.allSettled([...inFlight]), new Promise((done) => setTimeout(done, 2_000).unref())]);
+  await Promise.race([
+    Promise.allSettled([...inFlight]),
+    new Promise((done) => setTimeout(done, 2_000).unref()),
+  ]);
   return 0;
 }
 

@@ -19,8 +19,13 @@ const USAGE = `usage:
   lanspread --version`;
 
 function packageVersion(): string {
-  const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-  return typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string'
+  const pkg: unknown = JSON.parse(
+    readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+  );
+  return typeof pkg === 'object' &&
+    pkg !== null &&
+    'version' in pkg &&
+    typeof pkg.version === 'string'
     ? pkg.version
     : '0.0.0';
 }
@@ -53,7 +58,10 @@ async function main(argv: string[]): Promise<number> {
 
 /** `lanspread demo`: a peer on the embedded catalog and a generated demo games folder. */
 async function runDemo(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { dir: { type: 'string', default: '.lanspread-demo' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { dir: { type: 'string', default: '.lanspread-demo' } },
+  });
   const games = join(values.dir, 'games');
   await mkdir(games, { recursive: true });
   const written = await writeDemoLibrary(games);
@@ -61,7 +69,9 @@ async function runDemo(argv: string[]): Promise<number> {
     `lanspread demo: games folder ${resolve(games)}${written.length > 0 ? ` (wrote ${written.join(', ')})` : ''}\n` +
       'Type commands as JSON lines, e.g. {"id":1,"cmd":"list-games"} or {"id":2,"cmd":"connect","addr":"HOST:PORT"}; Ctrl-D quits.\n',
   );
-  return runPeer(parsePeerArgs(['--games', games, '--state', join(values.dir, 'state'), '--log-level', 'warn']));
+  return runPeer(
+    parsePeerArgs(['--games', games, '--state', join(values.dir, 'state'), '--log-level', 'warn']),
+  );
 }
 
 async function runPeer(args: PeerArgs): Promise<number> {
@@ -98,7 +108,9 @@ main(process.argv.slice(2)).then(
     process.stdout.write('', () => process.exit(code));
   },
   (err: unknown) => {
-    process.stderr.write(`lanspread: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `lanspread: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exitCode = 1;
   },
 );

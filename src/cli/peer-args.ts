@@ -40,8 +40,10 @@ export function parsePeerArgs(argv: readonly string[]): PeerArgs {
   } catch (err) {
     throw new ArgsError(err instanceof Error ? err.message : String(err));
   }
-  if (values.games === undefined || values.games === '') throw new ArgsError('--games DIR is required');
-  if (values.state === undefined || values.state === '') throw new ArgsError('--state DIR is required');
+  if (values.games === undefined || values.games === '')
+    throw new ArgsError('--games DIR is required');
+  if (values.state === undefined || values.state === '')
+    throw new ArgsError('--state DIR is required');
   if (values.name !== undefined && (values.name.length === 0 || values.name.length > 64)) {
     throw new ArgsError('--name must be 1 to 64 characters');
   }
@@ -54,11 +56,14 @@ export function parsePeerArgs(argv: readonly string[]): PeerArgs {
   if (values['chunk-size'] !== undefined) {
     chunkSize = Number(values['chunk-size']);
     if (!Number.isSafeInteger(chunkSize) || chunkSize < 64 * 1024 || chunkSize > 1024 ** 3) {
-      throw new ArgsError('--chunk-size must be a whole number of bytes between 65536 and 1073741824');
+      throw new ArgsError(
+        '--chunk-size must be a whole number of bytes between 65536 and 1073741824',
+      );
     }
   }
   const logLevel = LOG_LEVELS.find((level) => level === values['log-level']);
-  if (logLevel === undefined) throw new ArgsError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  if (logLevel === undefined)
+    throw new ArgsError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   return {
     games: values.games,
     state: values.state,

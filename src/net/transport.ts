@@ -19,7 +19,10 @@ export interface TransportOptions {
  * session (hello, deltas, pings), `transfer` carries requests for manifests and chunks.
  */
 export type ConnectionRole = 'control' | 'transfer';
-const ALPN: Record<ConnectionRole, string> = { control: 'lanspread-control/1', transfer: 'lanspread-transfer/1' };
+const ALPN: Record<ConnectionRole, string> = {
+  control: 'lanspread-control/1',
+  transfer: 'lanspread-transfer/1',
+};
 
 function roleOf(alpn: string | false | null | undefined): ConnectionRole | undefined {
   if (alpn === ALPN.control) return 'control';
@@ -313,7 +316,10 @@ export class Transport {
       return;
     }
     if (roleOf(socket.alpnProtocol) === undefined) {
-      this.#log.warn({ ...where, reason: 'no lanspread ALPN protocol' }, 'dropped an inbound connection');
+      this.#log.warn(
+        { ...where, reason: 'no lanspread ALPN protocol' },
+        'dropped an inbound connection',
+      );
       socket.destroy();
       return;
     }

@@ -38,12 +38,17 @@ export const PEER_COMMAND_NAMES: readonly PeerCommandName[] = peerCommandSchema.
 );
 
 /** Parses one command object; the error text names what is wrong, for a `bad-command` answer. */
-export function parsePeerCommand(value: unknown): { ok: true; command: PeerCommand } | { ok: false; message: string } {
+export function parsePeerCommand(
+  value: unknown,
+): { ok: true; command: PeerCommand } | { ok: false; message: string } {
   const parsed = peerCommandSchema.safeParse(value);
   if (parsed.success) return { ok: true, command: parsed.data };
   const cmd = typeof value === 'object' && value !== null && 'cmd' in value ? value.cmd : undefined;
   if (typeof cmd !== 'string' || !(PEER_COMMAND_NAMES as readonly string[]).includes(cmd)) {
-    return { ok: false, message: `unknown command ${JSON.stringify(cmd ?? null)}; known: ${PEER_COMMAND_NAMES.join(', ')}` };
+    return {
+      ok: false,
+      message: `unknown command ${JSON.stringify(cmd ?? null)}; known: ${PEER_COMMAND_NAMES.join(', ')}`,
+    };
   }
   const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(command)'}: ${i.message}`);
   return { ok: false, message: `bad arguments for ${cmd}: ${issues.join('; ')}` };

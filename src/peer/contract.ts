@@ -49,7 +49,14 @@ export type PeerEvent =
   | { event: 'remote-library-changed'; peer_id: string; games: GameRow[] }
   | { event: 'no-peers-have-game'; game: string }
   | DownloadEvent
-  | { event: 'download-finished'; game: string; bytes: number; duration_ms: number; mib_per_s: number; mbit_per_s: number }
+  | {
+      event: 'download-finished';
+      game: string;
+      bytes: number;
+      duration_ms: number;
+      mib_per_s: number;
+      mbit_per_s: number;
+    }
   | { event: 'download-failed'; game: string; code: string; message: string }
   | { event: 'download-cancelled'; game: string }
   | { event: 'outbound-transfer-finished'; game: string; peer_id: string };

@@ -29,10 +29,23 @@ export async function writeDemoLibrary(gamesDir: string): Promise<string[]> {
     await mkdir(root, { recursive: true });
     await writeStoredRar5(join(root, `${id}.eti`), [
       { name: 'bin', kind: 'dir', mtime: DEMO_MTIME },
-      { name: `bin/${id}.bin`, kind: 'file', mtime: DEMO_MTIME, source: { bytes: demoBytes(id, 256 * 1024) } },
-      { name: 'readme.txt', kind: 'file', mtime: DEMO_MTIME, source: { bytes: Buffer.from(`${game.name}\n`) } },
+      {
+        name: `bin/${id}.bin`,
+        kind: 'file',
+        mtime: DEMO_MTIME,
+        source: { bytes: demoBytes(id, 256 * 1024) },
+      },
+      {
+        name: 'readme.txt',
+        kind: 'file',
+        mtime: DEMO_MTIME,
+        source: { bytes: Buffer.from(`${game.name}\n`) },
+      },
     ]);
-    await writeFile(join(root, 'notes.txt'), `${game.name} — demo game root written by lanspread\n`);
+    await writeFile(
+      join(root, 'notes.txt'),
+      `${game.name} — demo game root written by lanspread\n`,
+    );
     await writeFile(join(root, 'version.ini'), `${game.version}\n`);
     written.push(id);
   }

@@ -1,5 +1,10 @@
 export { Peer, type PeerOptions, type CommandResult } from './peer.js';
-export { parsePeerCommand, PEER_COMMAND_NAMES, type PeerCommand, type PeerCommandName } from './commands.js';
+export {
+  parsePeerCommand,
+  PEER_COMMAND_NAMES,
+  type PeerCommand,
+  type PeerCommandName,
+} from './commands.js';
 export type {
   GameRow,
   RemoteRow,

@@ -21,7 +21,10 @@ export class Operations {
   begin(game: GameId, kind: OperationKind): OperationHandle {
     const busy = this.#running.get(game);
     if (busy !== undefined) {
-      throw new LanspreadError('operation-in-progress', `operation already in progress for game ${game} (${busy.kind})`);
+      throw new LanspreadError(
+        'operation-in-progress',
+        `operation already in progress for game ${game} (${busy.kind})`,
+      );
     }
     const abort = new AbortController();
     let end: () => void = () => undefined;
@@ -51,7 +54,10 @@ export class Operations {
   }
 
   cancelAll(): void {
-    for (const [game, running] of this.#running) running.abort.abort(new LanspreadError('shutting-down', `the peer is shutting down (${game})`));
+    for (const [game, running] of this.#running)
+      running.abort.abort(
+        new LanspreadError('shutting-down', `the peer is shutting down (${game})`),
+      );
   }
 
   list(): { game: GameId; kind: OperationKind }[] {

@@ -30,7 +30,14 @@ import {
   type ServeContext,
 } from '../transfer/index.js';
 import type { PeerCommand } from './commands.js';
-import type { GameRow, PeerEvent, PeerEventListener, PeerRow, RemoteRow, StatusResult } from './contract.js';
+import type {
+  GameRow,
+  PeerEvent,
+  PeerEventListener,
+  PeerRow,
+  RemoteRow,
+  StatusResult,
+} from './contract.js';
 import { parseHostPort } from './host-port.js';
 import { advertise, diffAdvert } from './library-advert.js';
 import { Operations } from './operations.js';
@@ -79,7 +86,12 @@ export class Peer {
   #advert: WireGame[] = [];
   #closing = false;
 
-  private constructor(opts: PeerOptions, catalog: Catalog, identity: Identity, hashCache: HashCache) {
+  private constructor(
+    opts: PeerOptions,
+    catalog: Catalog,
+    identity: Identity,
+    hashCache: HashCache,
+  ) {
     this.#log = opts.log;
     this.#hashCache = hashCache;
     this.#chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
@@ -122,7 +134,10 @@ export class Peer {
     const bound = await peer.#transport.listen(opts.listenHost, opts.listenPort);
     peer.#listenPort = bound.port;
     peer.#addr = formatAddr(bound.host, bound.port);
-    peer.#log.info({ peer_id: identity.peerId, addr: peer.#addr, catalog: catalog.source }, 'peer ready');
+    peer.#log.info(
+      { peer_id: identity.peerId, addr: peer.#addr, catalog: catalog.source },
+      'peer ready',
+    );
     peer.#emit({ event: 'local-peer-ready', peer_id: identity.peerId, addr: peer.#addr });
     return peer;
   }
@@ -215,7 +230,12 @@ export class Peer {
     const known = this.#table.findByAddr(formatAddr(host, port));
     if (known !== undefined) return known.peerId;
     const conn = await this.#transport.dial(host, port);
-    const session = await PeerSession.establish(conn, this.#localHello(), this.#log, this.#liveness);
+    const session = await PeerSession.establish(
+      conn,
+      this.#localHello(),
+      this.#log,
+      this.#liveness,
+    );
     this.#adopt(session);
     return session.peerId;
   }
@@ -233,7 +253,12 @@ export class Peer {
     return new Promise((resolvePeers, reject) => {
       const timer = setTimeout(() => {
         stop();
-        reject(new LanspreadError('timeout', `${this.#table.size} of ${count} peers connected after ${timeoutMs} ms`));
+        reject(
+          new LanspreadError(
+            'timeout',
+            `${this.#table.size} of ${count} peers connected after ${timeoutMs} ms`,
+          ),
+        );
       }, timeoutMs);
       const stop = this.onEvent((event) => {
         if (event.event === 'peer-connected' && this.#table.size >= count) {
@@ -273,7 +298,10 @@ export class Peer {
     }
     if (sources.length === 0) {
       this.#emit({ event: 'no-peers-have-game', game: entry.id });
-      throw new LanspreadError('no-peers-have-game', `no peers have game ${entry.id} at version ${entry.version}`);
+      throw new LanspreadError(
+        'no-peers-have-game',
+        `no peers have game ${entry.id} at version ${entry.version}`,
+      );
     }
     const op = this.#operations.begin(entry.id, 'download');
     try {
@@ -303,11 +331,24 @@ export class Peer {
     } catch (err) {
       if (op.signal.aborted) {
         this.#emit({ event: 'download-cancelled', game: entry.id });
-        throw op.signal.reason instanceof LanspreadError ? op.signal.reason : new LanspreadError('cancelled', 'cancelled');
+        throw op.signal.reason instanceof LanspreadError
+          ? op.signal.reason
+          : new LanspreadError('cancelled', 'cancelled');
       }
-      const failure = err instanceof LanspreadError ? err : new LanspreadError('download-failed', errorMessage(err), { cause: err });
-      this.#log.warn({ game: entry.id, code: failure.code, err: failure.message }, 'download failed');
-      this.#emit({ event: 'download-failed', game: entry.id, code: failure.code, message: failure.message });
+      const failure =
+        err instanceof LanspreadError
+          ? err
+          : new LanspreadError('download-failed', errorMessage(err), { cause: err });
+      this.#log.warn(
+        { game: entry.id, code: failure.code, err: failure.message },
+        'download failed',
+      );
+      this.#emit({
+        event: 'download-failed',
+        game: entry.id,
+        code: failure.code,
+        message: failure.message,
+      });
       throw failure;
     } finally {
       op.end();
@@ -318,14 +359,19 @@ export class Peer {
 
   #afterDownload(entry: CatalogGame, install: boolean): CommandResult {
     if (install) {
-      throw new LanspreadError('not-implemented', `${entry.id} is downloaded; installing arrives with the install capability`);
+      throw new LanspreadError(
+        'not-implemented',
+        `${entry.id} is downloaded; installing arrives with the install capability`,
+      );
     }
     return { game: entry.id };
   }
 
   /** Peers that have `game` Ready at our catalog version, in a stable order. */
   #sourcesFor(game: GameId): DownloadSource[] {
-    const remote = aggregateRemote(this.#table.list(), this.#catalog).find((r) => r.game.id === game);
+    const remote = aggregateRemote(this.#table.list(), this.#catalog).find(
+      (r) => r.game.id === game,
+    );
     return remote === undefined ? [] : [...remote.sources];
   }
 
@@ -334,7 +380,10 @@ export class Peer {
     const conn = await this.#transport.dial(host, port, { role: 'transfer', signal });
     if (conn.remotePeerId !== source.peerId) {
       conn.destroy();
-      throw new LanspreadError('handshake-failed', `${source.addr} is no longer peer ${source.peerId.slice(0, 12)}`);
+      throw new LanspreadError(
+        'handshake-failed',
+        `${source.addr} is no longer peer ${source.peerId.slice(0, 12)}`,
+      );
     }
     return new TransferClient(conn);
   }
@@ -347,12 +396,18 @@ export class Peer {
 
   #catalogGame(id: string): CatalogGame {
     const entry = this.#catalog.get(id);
-    if (entry === undefined) throw new LanspreadError('unknown-game', `game ${id} is not in the local catalog`);
+    if (entry === undefined)
+      throw new LanspreadError('unknown-game', `game ${id} is not in the local catalog`);
     return entry;
   }
 
   #localHello(): { peerId: PeerId; name: string; listenPort: number; library: WireGame[] } {
-    return { peerId: this.#identity.peerId, name: this.#name, listenPort: this.#listenPort, library: this.#advert };
+    return {
+      peerId: this.#identity.peerId,
+      name: this.#name,
+      listenPort: this.#listenPort,
+      library: this.#advert,
+    };
   }
 
   async #accept(conn: Connection): Promise<void> {
@@ -361,10 +416,18 @@ export class Peer {
       return;
     }
     try {
-      const session = await PeerSession.establish(conn, this.#localHello(), this.#log, this.#liveness);
+      const session = await PeerSession.establish(
+        conn,
+        this.#localHello(),
+        this.#log,
+        this.#liveness,
+      );
       this.#adopt(session);
     } catch (err) {
-      this.#log.warn({ remote: conn.remoteAddress, err: errorMessage(err) }, 'inbound peer handshake failed');
+      this.#log.warn(
+        { remote: conn.remoteAddress, err: errorMessage(err) },
+        'inbound peer handshake failed',
+      );
     }
   }
 
@@ -397,7 +460,8 @@ export class Peer {
     });
     session.start(this.#handlers);
     this.#log.info({ peer: id, addr: session.addr, outcome }, 'peer session established');
-    if (outcome === 'added') this.#emit({ event: 'peer-connected', peer_id: id, addr: session.addr });
+    if (outcome === 'added')
+      this.#emit({ event: 'peer-connected', peer_id: id, addr: session.addr });
     this.#emitRemoteLibrary(id);
   }
 
@@ -415,25 +479,40 @@ export class Peer {
       this.#sessions.delete(session.peerId);
       const record = this.#table.remove(session.peerId);
       this.#log.info({ peer: session.peerId, reason }, 'peer lost');
-      this.#emit({ event: 'peer-lost', peer_id: session.peerId, addr: record?.addr ?? session.addr, reason });
+      this.#emit({
+        event: 'peer-lost',
+        peer_id: session.peerId,
+        addr: record?.addr ?? session.addr,
+        reason,
+      });
     },
   };
 
   #emitRemoteLibrary(id: PeerId): void {
     const record = this.#table.get(id);
     if (record === undefined) return;
-    this.#emit({ event: 'remote-library-changed', peer_id: id, games: remoteGameRows(record, this.#catalog) });
+    this.#emit({
+      event: 'remote-library-changed',
+      peer_id: id,
+      games: remoteGameRows(record, this.#catalog),
+    });
   }
 
   /** Rescans the games folder; on a change, tells the local listeners and every peer. */
   async #rescan(opts: { always?: boolean } = {}): Promise<void> {
-    this.#library = await scanLibrary(this.#gamesDir, this.#catalog, this.#log, this.#ignoredFolders);
+    this.#library = await scanLibrary(
+      this.#gamesDir,
+      this.#catalog,
+      this.#log,
+      this.#ignoredFolders,
+    );
     const advert = advertise(this.#library, this.#catalog, (id) => this.#activeOperation(id));
     const delta = diffAdvert(this.#advert, advert);
     this.#advert = advert;
     const changed = delta.upsert.length > 0 || delta.remove.length > 0;
     if (changed) for (const session of this.#sessions.values()) session.sendDelta(delta);
-    if (changed || opts.always === true) this.#emit({ event: 'local-library-changed', games: this.localRows() });
+    if (changed || opts.always === true)
+      this.#emit({ event: 'local-library-changed', games: this.localRows() });
   }
 
   #emit(event: PeerEvent): void {
@@ -449,7 +528,9 @@ async function ensureDir(
   try {
     await mkdir(path, { recursive: true });
   } catch (err) {
-    throw new LanspreadError(code, `cannot create the ${what} ${path}: ${errorMessage(err)}`, { cause: err });
+    throw new LanspreadError(code, `cannot create the ${what} ${path}: ${errorMessage(err)}`, {
+      cause: err,
+    });
   }
 }
 

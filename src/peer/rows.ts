@@ -5,7 +5,11 @@ import type { PeerRecord, RemoteGame } from '../peers/index.js';
 import type { WireGame } from '../protocol/index.js';
 import type { GameRow, PeerRow, RemoteRow } from './contract.js';
 
-export function localGameRow(game: LocalGame, entry: CatalogGame, activeOperation: 'download' | 'install' | null): GameRow {
+export function localGameRow(
+  game: LocalGame,
+  entry: CatalogGame,
+  activeOperation: 'download' | 'install' | null,
+): GameRow {
   return {
     id: game.id,
     name: entry.name,

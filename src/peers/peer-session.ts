@@ -3,7 +3,13 @@ import { LanspreadError } from '../errors.js';
 import type { PeerId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { Connection } from '../net/index.js';
-import { PROTOCOL_VERSION, type Hello, type LibraryDelta, type WireGame, type WireMessage } from '../protocol/index.js';
+import {
+  PROTOCOL_VERSION,
+  type Hello,
+  type LibraryDelta,
+  type WireGame,
+  type WireMessage,
+} from '../protocol/index.js';
 
 export type LostReason = 'goodbye' | 'timeout' | 'closed' | 'error';
 
@@ -99,16 +105,18 @@ export class PeerSession {
     // One listener serves the whole session: messages that arrive after hello but before
     // start() (possibly in the same TCP read as hello) wait in `early` instead of being lost.
     const early: WireMessage[] = [];
-    let session: PeerSession | undefined;
+    const bound: { session?: PeerSession } = {};
     let settle: ((msg: WireMessage) => void) | undefined;
     connection.onMessage((msg) => {
       if (settle !== undefined) settle(msg);
-      else if (session?.started === true) session.receive(msg);
+      else if (bound.session?.started === true) bound.session.receive(msg);
       else early.push(msg);
     });
     const hello = await new Promise<Hello>((resolve, reject) => {
       const timer = setTimeout(() => {
-        fail(new LanspreadError('handshake-failed', `no hello within ${timings.helloTimeoutMs} ms`));
+        fail(
+          new LanspreadError('handshake-failed', `no hello within ${timings.helloTimeoutMs} ms`),
+        );
       }, timings.helloTimeoutMs);
       const stopWatchingClose = connection.onClose(() => {
         fail(new LanspreadError('handshake-failed', 'connection closed before hello'));
@@ -123,10 +131,24 @@ export class PeerSession {
         if (msg.t !== 'hello') {
           fail(new LanspreadError('protocol-error', `expected hello, got ${msg.t}`));
         } else if (msg.protocol !== PROTOCOL_VERSION) {
-          connection.send({ t: 'error', code: 'protocol-error', message: `protocol ${PROTOCOL_VERSION} only` });
-          fail(new LanspreadError('handshake-failed', `remote speaks protocol ${msg.protocol}, we speak ${PROTOCOL_VERSION}`));
+          connection.send({
+            t: 'error',
+            code: 'protocol-error',
+            message: `protocol ${PROTOCOL_VERSION} only`,
+          });
+          fail(
+            new LanspreadError(
+              'handshake-failed',
+              `remote speaks protocol ${msg.protocol}, we speak ${PROTOCOL_VERSION}`,
+            ),
+          );
         } else if (msg.peer_id !== connection.remotePeerId) {
-          fail(new LanspreadError('handshake-failed', 'hello names a peer id its TLS key does not prove'));
+          fail(
+            new LanspreadError(
+              'handshake-failed',
+              'hello names a peer id its TLS key does not prove',
+            ),
+          );
         } else {
           clearTimeout(timer);
           stopWatchingClose();
@@ -139,8 +161,15 @@ export class PeerSession {
       throw err;
     });
     const dialer = connection.inbound ? connection.remotePeerId : local.peerId;
-    session = new PeerSession(connection, hello, dialer, log.child({ peer: connection.remotePeerId.slice(0, 12) }), timings, early);
-    return session;
+    bound.session = new PeerSession(
+      connection,
+      hello,
+      dialer,
+      log.child({ peer: connection.remotePeerId.slice(0, 12) }),
+      timings,
+      early,
+    );
+    return bound.session;
   }
 
   /** Starts delivering messages and liveness checks to the handlers. */

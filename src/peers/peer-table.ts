@@ -24,7 +24,13 @@ export class PeerTable {
     const library = new Map(seen.library.map((g) => [g.id, g]));
     const known = this.#peers.get(peerId);
     if (known === undefined) {
-      this.#peers.set(peerId, { peerId, name: seen.name, addr: seen.addr, library, lastSeenMs: seen.nowMs });
+      this.#peers.set(peerId, {
+        peerId,
+        name: seen.name,
+        addr: seen.addr,
+        library,
+        lastSeenMs: seen.nowMs,
+      });
       return 'added';
     }
     const moved = known.addr !== seen.addr;
@@ -35,7 +41,11 @@ export class PeerTable {
     return moved ? 'address-changed' : 'unchanged';
   }
 
-  applyDelta(peerId: PeerId, delta: Pick<LibraryDelta, 'upsert' | 'remove'>, nowMs: number): boolean {
+  applyDelta(
+    peerId: PeerId,
+    delta: Pick<LibraryDelta, 'upsert' | 'remove'>,
+    nowMs: number,
+  ): boolean {
     const known = this.#peers.get(peerId);
     if (known === undefined) return false;
     for (const id of delta.remove) known.library.delete(id);

@@ -18,7 +18,10 @@ export function isSourceFor(record: PeerRecord, game: CatalogGame): boolean {
 }
 
 export function aggregateRemote(peers: Iterable<PeerRecord>, catalog: Catalog): RemoteGame[] {
-  const byId = new Map<GameId, { game: CatalogGame; sources: { peerId: PeerId; addr: string }[]; size: number }>();
+  const byId = new Map<
+    GameId,
+    { game: CatalogGame; sources: { peerId: PeerId; addr: string }[]; size: number }
+  >();
   for (const record of peers) {
     for (const wire of record.library.values()) {
       const game = catalog.get(wire.id);

@@ -1,6 +1,13 @@
 /** The control messages of the wire protocol and their zod schemas (see docs/protocol.md). */
 import { z } from 'zod';
-import { isGameId, isGameVersion, isPeerId, type GameId, type GameVersion, type PeerId } from '../ids.js';
+import {
+  isGameId,
+  isGameVersion,
+  isPeerId,
+  type GameId,
+  type GameVersion,
+  type PeerId,
+} from '../ids.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -42,8 +49,14 @@ export const libraryDeltaSchema = z.strictObject({
   remove: z.array(gameId).max(MAX_LIBRARY_GAMES),
 });
 
-export const pingSchema = z.strictObject({ t: z.literal('ping'), seq: z.number().int().nonnegative() });
-export const pongSchema = z.strictObject({ t: z.literal('pong'), seq: z.number().int().nonnegative() });
+export const pingSchema = z.strictObject({
+  t: z.literal('ping'),
+  seq: z.number().int().nonnegative(),
+});
+export const pongSchema = z.strictObject({
+  t: z.literal('pong'),
+  seq: z.number().int().nonnegative(),
+});
 export const goodbyeSchema = z.strictObject({ t: z.literal('goodbye') });
 export const errorSchema = z.strictObject({
   t: z.literal('error'),
@@ -73,14 +86,22 @@ export const getManifestSchema = z.strictObject({
   t: z.literal('get-manifest'),
   game: gameId,
   version: gameVersion,
-  chunk_size: z.number().int().min(64 * 1024).max(1024 ** 3),
+  chunk_size: z
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(1024 ** 3),
 });
 
 export const manifestSchema = z.strictObject({
   t: z.literal('manifest'),
   game: gameId,
   version: gameVersion,
-  chunk_size: z.number().int().min(64 * 1024).max(1024 ** 3),
+  chunk_size: z
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(1024 ** 3),
   files: z.array(manifestFileSchema).max(MAX_MANIFEST_FILES),
 });
 export type Manifest = z.infer<typeof manifestSchema>;
@@ -92,7 +113,11 @@ export const getChunkSchema = z.strictObject({
   version: gameVersion,
   path: relativePath,
   offset: z.number().int().nonnegative(),
-  length: z.number().int().min(1).max(1024 ** 3),
+  length: z
+    .number()
+    .int()
+    .min(1)
+    .max(1024 ** 3),
 });
 
 export const chunkSchema = z.strictObject({
@@ -100,7 +125,11 @@ export const chunkSchema = z.strictObject({
   game: gameId,
   path: relativePath,
   offset: z.number().int().nonnegative(),
-  length: z.number().int().min(1).max(1024 ** 3),
+  length: z
+    .number()
+    .int()
+    .min(1)
+    .max(1024 ** 3),
 });
 
 /** A serving gate said no; `code` is one of the `serve-*` codes of docs/errors.md. */

@@ -49,7 +49,10 @@ const queue: Job[] = [];
 let nextId = 0;
 
 function startWorker(): { worker: Worker; job: Job | undefined } {
-  const slot: { worker: Worker; job: Job | undefined } = { worker: new Worker(WORKER_SOURCE, { eval: true }), job: undefined };
+  const slot: { worker: Worker; job: Job | undefined } = {
+    worker: new Worker(WORKER_SOURCE, { eval: true }),
+    job: undefined,
+  };
   slot.worker.unref();
   slot.worker.on('message', (msg: { id: number; hashes?: string[]; error?: string }) => {
     const job = slot.job;
@@ -72,12 +75,19 @@ function startWorker(): { worker: Worker; job: Job | undefined } {
 
 function pump(): void {
   while (queue.length > 0) {
-    const idle = workers.find((w) => w.job === undefined) ?? (workers.length < POOL_SIZE ? startWorker() : undefined);
+    const idle =
+      workers.find((w) => w.job === undefined) ??
+      (workers.length < POOL_SIZE ? startWorker() : undefined);
     if (idle === undefined) return;
     const job = queue.shift();
     if (job === undefined) return;
     idle.job = job;
-    idle.worker.postMessage({ id: job.id, path: job.path, size: job.size, chunkSize: job.chunkSize });
+    idle.worker.postMessage({
+      id: job.id,
+      path: job.path,
+      size: job.size,
+      chunkSize: job.chunkSize,
+    });
   }
 }
 

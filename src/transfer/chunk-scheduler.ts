@@ -26,7 +26,11 @@ export class ChunkScheduler<S extends string> {
   #exhausted = false;
   readonly bytesTotal: number;
 
-  constructor(tasks: readonly ChunkTask[], sources: readonly S[], opts: { inFlightPerSource: number }) {
+  constructor(
+    tasks: readonly ChunkTask[],
+    sources: readonly S[],
+    opts: { inFlightPerSource: number },
+  ) {
     this.#queue = tasks.map((task) => ({ task, failedOn: new Set(), attempts: 0 }));
     for (const state of this.#queue) this.#states.set(state.task.key, state);
     this.#live = new Set(sources);
@@ -75,7 +79,10 @@ export class ChunkScheduler<S extends string> {
     if (this.done) return false;
     if (this.#exhausted || this.#live.size === 0) return true;
     const inFlight = [...this.#live].some((s) => (this.#inFlight.get(s)?.size ?? 0) > 0);
-    return !inFlight && this.#queue.every((state) => ![...this.#live].some((s) => this.#mayTake(state, s)));
+    return (
+      !inFlight &&
+      this.#queue.every((state) => ![...this.#live].some((s) => this.#mayTake(state, s)))
+    );
   }
 
   get liveSources(): S[] {

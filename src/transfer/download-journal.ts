@@ -35,7 +35,13 @@ export class DownloadJournal {
   }
 
   /** Loads the journal of this exact download; one for other bytes, or a corrupt one, starts empty. */
-  static async open(root: string, game: GameId, version: GameVersion, manifestDigest: string, chunkSize: number): Promise<DownloadJournal> {
+  static async open(
+    root: string,
+    game: GameId,
+    version: GameVersion,
+    manifestDigest: string,
+    chunkSize: number,
+  ): Promise<DownloadJournal> {
     const file = join(root, '.lanspread', 'download.json');
     const header = { game, version, manifest_digest: manifestDigest, chunk_size: chunkSize };
     let verified = new Set<string>();
@@ -69,17 +75,25 @@ export class DownloadJournal {
     }, FLUSH_DELAY_MS);
   }
 
-  async flush(): Promise<void> {
+  /**
+   * Writes the journal; resolves false when it could not (a full disk): the journal only saves
+   * work on a resume, so a failed write must never fail the download by itself.
+   */
+  async flush(): Promise<boolean> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const body = JSON.stringify({ ...this.#header, verified: [...this.#verified] });
-    this.#writing = this.#writing.then(async () => {
+    const write = this.#writing.then(async () => {
       await mkdir(join(this.#file, '..'), { recursive: true });
       const temp = `${this.#file}.tmp`;
       await writeFile(temp, body);
       await rename(temp, this.#file);
     });
-    await this.#writing;
+    this.#writing = write.catch(() => undefined);
+    return write.then(
+      () => true,
+      () => false,
+    );
   }
 
   async remove(): Promise<void> {

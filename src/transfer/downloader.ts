@@ -20,7 +20,12 @@ export interface DownloadSource {
 }
 
 export type DownloadEvent =
-  | { event: 'got-game-files'; game: string; files: { path: string; size: number }[]; peers: string[] }
+  | {
+      event: 'got-game-files';
+      game: string;
+      files: { path: string; size: number }[];
+      peers: string[];
+    }
   | { event: 'download-begin'; game: string; bytes: number }
   | {
       event: 'download-chunk-finished';
@@ -39,7 +44,13 @@ export type DownloadEvent =
       mib_per_s: number;
       active_peers: number;
     }
-  | { event: 'download-peer-dropped'; game: string; peer_id: string; peer_addr: string; reason: string };
+  | {
+      event: 'download-peer-dropped';
+      game: string;
+      peer_id: string;
+      peer_addr: string;
+      reason: string;
+    };
 
 export interface DownloadRequest {
   game: CatalogGame;
@@ -68,7 +79,13 @@ const MAX_CONSECUTIVE_FAILURES = 3;
 const PROGRESS_INTERVAL_MS = 500;
 /** version.ini is the commit: it waits here until every other byte is verified. */
 const INCOMING_SENTINEL = join('.lanspread', 'version.ini.incoming');
-const NOT_TRANSFERRED = new Set(['local', '.local.installing', '.local.backup', '.lanspread', 'launch_settings_applied']);
+const NOT_TRANSFERRED = new Set([
+  'local',
+  '.local.installing',
+  '.local.backup',
+  '.lanspread',
+  'launch_settings_applied',
+]);
 
 /** A local write failed (full disk, permissions): no source can fix that, so the download fails. */
 class WriteFailure extends Error {}
@@ -89,7 +106,13 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
     await mkdir(join(req.root, '.lanspread'), { recursive: true });
     // A stale sentinel would advertise a mix of old and new bytes as Ready.
     await rm(join(req.root, 'version.ini'), { force: true });
-    const journal = await DownloadJournal.open(req.root, game.id, game.version, manifestDigest(manifest), manifest.chunk_size);
+    const journal = await DownloadJournal.open(
+      req.root,
+      game.id,
+      game.version,
+      manifestDigest(manifest),
+      manifest.chunk_size,
+    );
     const verified = await stillVerified(req.root, manifest, journal.verified);
     const tasks = planChunks(manifest, verified);
     const remaining = tasks.reduce((sum, t) => sum + t.length, 0);
@@ -97,7 +120,11 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
     await prepareFiles(req.root, manifest);
     req.emit({ event: 'download-begin', game: game.id, bytes: total });
 
-    const scheduler = new ChunkScheduler(tasks, agreeing.map((s) => s.peerId), { inFlightPerSource: CONNECTIONS_PER_SOURCE });
+    const scheduler = new ChunkScheduler(
+      tasks,
+      agreeing.map((s) => s.peerId),
+      { inFlightPerSource: CONNECTIONS_PER_SOURCE },
+    );
     let received = 0;
     const progress = setInterval(() => {
       const seconds = (Date.now() - started) / 1000;
@@ -120,14 +147,28 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
     const dropSource = (source: DownloadSource, reason: string): void => {
       if (!scheduler.liveSources.includes(source.peerId)) return;
       scheduler.dropSource(source.peerId);
-      req.log.warn({ game: game.id, peer: source.peerId, reason }, 'dropped a source from the download');
-      req.emit({ event: 'download-peer-dropped', game: game.id, peer_id: source.peerId, peer_addr: source.addr, reason });
+      req.log.warn(
+        { game: game.id, peer: source.peerId, reason },
+        'dropped a source from the download',
+      );
+      req.emit({
+        event: 'download-peer-dropped',
+        game: game.id,
+        peer_id: source.peerId,
+        peer_addr: source.addr,
+        reason,
+      });
     };
 
     const worker = async (source: DownloadSource, slot: number): Promise<void> => {
       let client = slot === 0 ? clients.get(source.peerId) : undefined;
       let failures = 0;
-      while (!scheduler.done && !scheduler.stuck && !signal.aborted && scheduler.liveSources.includes(source.peerId)) {
+      while (
+        !scheduler.done &&
+        !scheduler.stuck &&
+        !signal.aborted &&
+        scheduler.liveSources.includes(source.peerId)
+      ) {
         const task = scheduler.next(source.peerId);
         if (task === undefined) {
           await Promise.race([changed, abortedOnce]);
@@ -138,7 +179,10 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
           const hash = await fetchInto(client, req, task, (n) => (received += n));
           if (hash !== task.sha256) {
             scheduler.failed(task, source.peerId);
-            dropSource(source, `sent bytes of ${task.path} at ${task.offset} that do not match the manifest's hash`);
+            dropSource(
+              source,
+              `sent bytes of ${task.path} at ${task.offset} that do not match the manifest's hash`,
+            );
             received -= task.length;
             notify();
             return;
@@ -157,14 +201,26 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
           });
         } catch (err) {
           scheduler.failed(task, source.peerId);
-          if (err instanceof WriteFailure || signal.aborted) {
+          if (err instanceof WriteFailure || isAborted(signal)) {
             notify();
-            throw err instanceof WriteFailure ? new LanspreadError('download-failed', err.message, { cause: err }) : err;
+            throw err instanceof WriteFailure
+              ? new LanspreadError('download-failed', err.message, { cause: err })
+              : err;
           }
           failures++;
           client = undefined;
-          req.log.info({ game: game.id, peer: source.peerId, path: task.path, offset: task.offset, err: errorMessage(err) }, 'chunk failed; it goes back to the queue');
-          if (failures >= MAX_CONSECUTIVE_FAILURES) dropSource(source, `failed ${failures} chunks in a row: ${errorMessage(err)}`);
+          req.log.info(
+            {
+              game: game.id,
+              peer: source.peerId,
+              path: task.path,
+              offset: task.offset,
+              err: errorMessage(err),
+            },
+            'chunk failed; it goes back to the queue',
+          );
+          if (failures >= MAX_CONSECUTIVE_FAILURES)
+            dropSource(source, `failed ${failures} chunks in a row: ${errorMessage(err)}`);
         }
         notify();
       }
@@ -172,14 +228,20 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
     };
 
     try {
-      const workers = agreeing.flatMap((s) => Array.from({ length: CONNECTIONS_PER_SOURCE }, (_, i) => worker(s, i)));
+      const workers = agreeing.flatMap((s) =>
+        Array.from({ length: CONNECTIONS_PER_SOURCE }, (_, i) => worker(s, i)),
+      );
       const results = await Promise.allSettled(workers);
-      await journal.flush();
+      if (!(await journal.flush()))
+        req.log.warn({ game: game.id }, 'could not save the resume journal');
       signal.throwIfAborted();
       const fatal = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (fatal !== undefined) throw fatal.reason;
       if (!scheduler.done) {
-        throw new LanspreadError('no-sources-left', `every source of ${game.id} failed or left before the download finished`);
+        throw new LanspreadError(
+          'no-sources-left',
+          `every source of ${game.id} failed or left before the download finished`,
+        );
       }
     } finally {
       clearInterval(progress);
@@ -205,11 +267,24 @@ async function agreeOnManifest(
         const client = await req.connect(source, req.signal);
         clients.set(source.peerId, client);
         const manifest = await client.getManifest(game.id, game.version, req.chunkSize, req.signal);
-        const problem = checkManifest(manifest, { game: game.id, version: game.version, chunkSize: req.chunkSize });
+        const problem = checkManifest(manifest, {
+          game: game.id,
+          version: game.version,
+          chunkSize: req.chunkSize,
+        });
         if (problem !== null) {
           refusals.push(`${source.addr}: hostile manifest: ${problem}`);
-          req.log.warn({ game: game.id, peer: source.peerId, problem }, 'refused a hostile manifest');
-          req.emit({ event: 'download-peer-dropped', game: game.id, peer_id: source.peerId, peer_addr: source.addr, reason: `hostile manifest: ${problem}` });
+          req.log.warn(
+            { game: game.id, peer: source.peerId, problem },
+            'refused a hostile manifest',
+          );
+          req.emit({
+            event: 'download-peer-dropped',
+            game: game.id,
+            peer_id: source.peerId,
+            peer_addr: source.addr,
+            reason: `hostile manifest: ${problem}`,
+          });
           return undefined;
         }
         return { source, manifest };
@@ -223,19 +298,33 @@ async function agreeOnManifest(
   const candidates = fetched.filter((c) => c !== undefined);
   if (candidates.length === 0) {
     const hostile = refusals.some((r) => r.includes('hostile manifest'));
-    throw new LanspreadError(hostile ? 'hostile-manifest' : 'download-failed', `no usable manifest for ${game.id}: ${refusals.join('; ')}`);
+    throw new LanspreadError(
+      hostile ? 'hostile-manifest' : 'download-failed',
+      `no usable manifest for ${game.id}: ${refusals.join('; ')}`,
+    );
   }
   const vote = voteManifest(candidates);
-  if (!vote.ok) throw new LanspreadError('ambiguous-metadata', `sources disagree on ${game.id}: ${vote.reason}`);
+  if (!vote.ok)
+    throw new LanspreadError(
+      'ambiguous-metadata',
+      `sources disagree on ${game.id}: ${vote.reason}`,
+    );
   return { manifest: vote.manifest, agreeing: vote.agreeing };
 }
 
 /** Journal entries count only while their file still has the size the manifest says. */
-async function stillVerified(root: string, manifest: Manifest, journal: ReadonlySet<string>): Promise<Set<string>> {
+async function stillVerified(
+  root: string,
+  manifest: Manifest,
+  journal: ReadonlySet<string>,
+): Promise<Set<string>> {
   const kept = new Set<string>();
   if (journal.size === 0) return kept;
   for (const file of manifest.files) {
-    const size = await stat(targetPath(root, file.path)).then((s) => s.size, () => -1);
+    const size = await stat(targetPath(root, file.path)).then(
+      (s) => s.size,
+      () => -1,
+    );
     if (size !== file.size) continue;
     for (let i = 0; i < file.chunks.length; i++) {
       const key = `${file.path}@${i * manifest.chunk_size}`;
@@ -258,7 +347,9 @@ async function prepareFiles(root: string, manifest: Manifest): Promise<void> {
       await (await open(path, 'a')).close();
       await truncate(path, file.size);
     } catch (err) {
-      throw new LanspreadError('download-failed', `cannot create ${path}: ${errorMessage(err)}`, { cause: err });
+      throw new LanspreadError('download-failed', `cannot create ${path}: ${errorMessage(err)}`, {
+        cause: err,
+      });
     }
   }
 }
@@ -274,7 +365,13 @@ async function fetchInto(
   });
   try {
     return await client.fetchChunk(
-      { game: req.game.id, version: req.game.version, path: task.path, offset: task.offset, length: task.length },
+      {
+        game: req.game.id,
+        version: req.game.version,
+        path: task.path,
+        offset: task.offset,
+        length: task.length,
+      },
       async (bytes, at) => {
         try {
           await file.write(bytes, 0, bytes.length, task.offset + at);
@@ -306,10 +403,22 @@ async function pruneExtra(root: string, rel: string, wanted: ReadonlySet<string>
   }
 }
 
+/** A function, so TypeScript does not narrow `signal.aborted` across awaits. */
+function isAborted(signal: AbortSignal): boolean {
+  return signal.aborted;
+}
+
 function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
+    else
+      signal.addEventListener(
+        'abort',
+        () => {
+          resolve();
+        },
+        { once: true },
+      );
   });
 }
 

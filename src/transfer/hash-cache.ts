@@ -7,7 +7,12 @@ import type { Logger } from '../logger.js';
 
 const FLUSH_DELAY_MS = 2_000;
 
-const entrySchema = z.object({ size: z.number(), mtimeMs: z.number(), chunkSize: z.number(), hashes: z.array(z.string()) });
+const entrySchema = z.object({
+  size: z.number(),
+  mtimeMs: z.number(),
+  chunkSize: z.number(),
+  hashes: z.array(z.string()),
+});
 const fileSchema = z.record(z.string(), entrySchema);
 type Entry = z.infer<typeof entrySchema>;
 
@@ -31,7 +36,8 @@ export class HashCache {
     try {
       entries = new Map(Object.entries(fileSchema.parse(JSON.parse(await readFile(file, 'utf8')))));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.warn({ file, err: errorMessage(err) }, 'ignoring an unreadable hash cache');
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        log.warn({ file, err: errorMessage(err) }, 'ignoring an unreadable hash cache');
     }
     return new HashCache(file, entries, log);
   }
@@ -39,7 +45,9 @@ export class HashCache {
   /** Hashes of `path`, if it has not changed (size and mtime) since they were computed. */
   get(path: string, size: number, mtimeMs: number, chunkSize: number): string[] | undefined {
     const e = this.#entries.get(path);
-    return e !== undefined && e.size === size && e.mtimeMs === mtimeMs && e.chunkSize === chunkSize ? e.hashes : undefined;
+    return e !== undefined && e.size === size && e.mtimeMs === mtimeMs && e.chunkSize === chunkSize
+      ? e.hashes
+      : undefined;
   }
 
   set(path: string, size: number, mtimeMs: number, chunkSize: number, hashes: string[]): void {
@@ -60,7 +68,10 @@ export class HashCache {
         await writeFile(`${this.#file}.tmp`, body);
         await rename(`${this.#file}.tmp`, this.#file);
       } catch (err) {
-        this.#log.warn({ file: this.#file, err: errorMessage(err) }, 'could not save the hash cache');
+        this.#log.warn(
+          { file: this.#file, err: errorMessage(err) },
+          'could not save the hash cache',
+        );
       }
     });
     await this.#writing;

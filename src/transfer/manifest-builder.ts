@@ -38,7 +38,10 @@ async function build(
 ): Promise<Manifest> {
   const files = await listGameFiles(root, log);
   if (files.length > MAX_MANIFEST_FILES) {
-    throw new LanspreadError('download-failed', `${game} has ${files.length} files; a manifest holds at most ${MAX_MANIFEST_FILES}`);
+    throw new LanspreadError(
+      'download-failed',
+      `${game} has ${files.length} files; a manifest holds at most ${MAX_MANIFEST_FILES}`,
+    );
   }
   const out: Manifest['files'] = [];
   for (const file of files) {

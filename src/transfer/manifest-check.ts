@@ -11,12 +11,14 @@ export function checkManifest(
   if (m.game !== expected.game || m.version !== expected.version) {
     return `asked for ${expected.game} ${expected.version}, got ${m.game} ${m.version}`;
   }
-  if (m.chunk_size !== expected.chunkSize) return `asked for chunks of ${expected.chunkSize}, got ${m.chunk_size}`;
+  if (m.chunk_size !== expected.chunkSize)
+    return `asked for chunks of ${expected.chunkSize}, got ${m.chunk_size}`;
   const seen = new Set<string>();
   const dirs = new Set<string>();
   let total = 0;
   for (const file of m.files) {
-    if (!isTransferablePath(file.path)) return `path ${JSON.stringify(file.path)} is not a plain path inside the game root`;
+    if (!isTransferablePath(file.path))
+      return `path ${JSON.stringify(file.path)} is not a plain path inside the game root`;
     // Windows folders ignore case: two names that differ only by case would overwrite each other.
     const folded = file.path.toLowerCase();
     if (seen.has(folded)) return `path ${file.path} is listed twice`;

@@ -7,7 +7,9 @@ export function manifestDigest(m: Manifest): string {
   const files = [...m.files]
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     .map((f) => [f.path, f.size, f.chunks]);
-  return createHash('sha256').update(JSON.stringify([m.chunk_size, files])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([m.chunk_size, files]))
+    .digest('hex');
 }
 
 export function voteManifest<S>(
@@ -38,7 +40,8 @@ function describeDifference(a: Manifest, b: Manifest): string {
   for (const file of a.files) {
     const other = bFiles.get(file.path);
     if (other === undefined) return `${file.path} is missing from one`;
-    if (other.size !== file.size) return `${file.path} has ${file.size} bytes in one and ${other.size} in another`;
+    if (other.size !== file.size)
+      return `${file.path} has ${file.size} bytes in one and ${other.size} in another`;
     if (other.chunks.join() !== file.chunks.join()) return `${file.path} has different content`;
   }
   return 'their file lists differ';

@@ -15,22 +15,31 @@ export type ChunkSink = (bytes: Buffer, offsetInChunk: number) => Promise<void>;
 export class TransferClient {
   readonly connection: Connection;
   #pending:
-    | { onMessage: (msg: WireMessage) => void; onData: (buf: Buffer) => void; fail: (err: Error) => void }
+    | {
+        onMessage: (msg: WireMessage) => void;
+        onData: (buf: Buffer) => void;
+        fail: (err: Error) => void;
+      }
     | undefined;
 
   constructor(connection: Connection) {
     this.connection = connection;
     connection.onMessage((msg) => {
-      if (this.#pending === undefined) connection.destroy(new LanspreadError('protocol-error', `unasked ${msg.t}`));
+      if (this.#pending === undefined)
+        connection.destroy(new LanspreadError('protocol-error', `unasked ${msg.t}`));
       else this.#pending.onMessage(msg);
     });
     connection.onData((buf) => {
-      if (this.#pending === undefined) connection.destroy(new LanspreadError('protocol-error', 'unasked data'));
+      if (this.#pending === undefined)
+        connection.destroy(new LanspreadError('protocol-error', 'unasked data'));
       else this.#pending.onData(buf);
     });
     connection.onClose((info) => {
       this.#pending?.fail(
-        new LanspreadError('download-failed', `source closed the connection${info.error ? `: ${info.error.message}` : ''}`),
+        new LanspreadError(
+          'download-failed',
+          `source closed the connection${info.error ? `: ${info.error.message}` : ''}`,
+        ),
       );
     });
   }
@@ -39,7 +48,12 @@ export class TransferClient {
     return this.connection.closed;
   }
 
-  async getManifest(game: GameId, version: GameVersion, chunkSize: number, signal: AbortSignal): Promise<Manifest> {
+  async getManifest(
+    game: GameId,
+    version: GameVersion,
+    chunkSize: number,
+    signal: AbortSignal,
+  ): Promise<Manifest> {
     return this.#request(signal, (resolve, fail) => {
       this.connection.send({ t: 'get-manifest', game, version, chunk_size: chunkSize });
       return {
@@ -97,11 +111,12 @@ export class TransferClient {
             queued -= buf.length;
             if (queued <= MAX_QUEUED_WRITE_BYTES / 4) this.connection.resume();
           });
-          writes.catch(fail);
           if (received === req.length) {
-            void writes.then(() => {
+            writes.then(() => {
               resolve(hash.digest('hex'));
-            });
+            }, fail);
+          } else {
+            writes.catch(fail);
           }
         },
       };
@@ -119,18 +134,25 @@ export class TransferClient {
       fail: (err: unknown) => void,
     ) => { onMessage: (msg: WireMessage) => void; onData: (buf: Buffer) => void },
   ): Promise<T> {
-    if (this.#pending !== undefined) throw new LanspreadError('protocol-error', 'one request at a time per connection');
+    if (this.#pending !== undefined)
+      throw new LanspreadError('protocol-error', 'one request at a time per connection');
     return new Promise<T>((resolve, reject) => {
       let stall: NodeJS.Timeout | undefined;
       const armStall = (): void => {
         clearTimeout(stall);
         stall = setTimeout(() => {
-          fail(new LanspreadError('timeout', `source sent nothing for ${STALL_TIMEOUT_MS / 1000} s`));
+          fail(
+            new LanspreadError('timeout', `source sent nothing for ${STALL_TIMEOUT_MS / 1000} s`),
+          );
           this.connection.destroy();
         }, STALL_TIMEOUT_MS);
       };
       const onAbort = (): void => {
-        fail(signal.reason instanceof Error ? signal.reason : new LanspreadError('download-failed', 'aborted'));
+        fail(
+          signal.reason instanceof Error
+            ? signal.reason
+            : new LanspreadError('download-failed', 'aborted'),
+        );
       };
       const finish = (): void => {
         clearTimeout(stall);
@@ -150,7 +172,11 @@ export class TransferClient {
         resolve(value);
       };
       if (signal.aborted) {
-        reject(signal.reason instanceof Error ? signal.reason : new LanspreadError('download-failed', 'aborted'));
+        reject(
+          signal.reason instanceof Error
+            ? signal.reason
+            : new LanspreadError('download-failed', 'aborted'),
+        );
         return;
       }
       signal.addEventListener('abort', onAbort, { once: true });
@@ -172,6 +198,7 @@ export class TransferClient {
 }
 
 function unexpected(msg: WireMessage): LanspreadError {
-  if (msg.t === 'refused') return new LanspreadError('download-failed', `source refused: ${msg.code}: ${msg.message}`);
+  if (msg.t === 'refused')
+    return new LanspreadError('download-failed', `source refused: ${msg.code}: ${msg.message}`);
   return new LanspreadError('protocol-error', `unexpected ${msg.t}`);
 }

@@ -39,12 +39,18 @@ export function serveTransferConnection(conn: Connection, ctx: ServeContext): vo
     release?.();
   });
   conn.onData(() => {
-    ctx.log.warn({ peer: conn.remotePeerId }, 'data frame sent to a serving connection; closing it');
+    ctx.log.warn(
+      { peer: conn.remotePeerId },
+      'data frame sent to a serving connection; closing it',
+    );
     conn.destroy(new LanspreadError('protocol-error', 'unexpected data frame'));
   });
   conn.onMessage((msg: WireMessage) => {
     if (busy || (msg.t !== 'get-manifest' && msg.t !== 'get-chunk')) {
-      ctx.log.warn({ peer: conn.remotePeerId, t: msg.t, busy }, 'unexpected message on a transfer connection; closing it');
+      ctx.log.warn(
+        { peer: conn.remotePeerId, t: msg.t, busy },
+        'unexpected message on a transfer connection; closing it',
+      );
       conn.destroy(new LanspreadError('protocol-error', `unexpected ${msg.t}`));
       return;
     }
@@ -55,15 +61,24 @@ export function serveTransferConnection(conn: Connection, ctx: ServeContext): vo
       servingGame = msg.game;
       release = ctx.outbound.begin(msg.game, conn.remotePeerId);
     }
-    const work = msg.t === 'get-manifest' ? serveManifest(conn, msg, ctx) : serveChunk(conn, msg, ctx, abort.signal);
+    const work =
+      msg.t === 'get-manifest'
+        ? serveManifest(conn, msg, ctx)
+        : serveChunk(conn, msg, ctx, abort.signal);
     work
       .catch((err: unknown) => {
         if (err instanceof LanspreadError && err.code.startsWith('serve-')) {
-          ctx.log.info({ peer: conn.remotePeerId, game: msg.game, code: err.code, reason: err.message }, 'refused a transfer request');
+          ctx.log.info(
+            { peer: conn.remotePeerId, game: msg.game, code: err.code, reason: err.message },
+            'refused a transfer request',
+          );
           conn.send({ t: 'refused', code: err.code, message: err.message });
           return;
         }
-        ctx.log.warn({ peer: conn.remotePeerId, game: msg.game, err: errorMessage(err) }, 'serving failed; closing the connection');
+        ctx.log.warn(
+          { peer: conn.remotePeerId, game: msg.game, err: errorMessage(err) },
+          'serving failed; closing the connection',
+        );
         conn.destroy(err instanceof Error ? err : new Error(errorMessage(err)));
       })
       .finally(() => {
@@ -86,21 +101,42 @@ function gate(ctx: ServeContext, game: GameId, version: GameVersion): { root: st
 
 async function serveManifest(conn: Connection, req: GetManifest, ctx: ServeContext): Promise<void> {
   const { root } = gate(ctx, req.game, req.version);
-  const manifest = await buildManifest(root, req.game, req.version, req.chunk_size, ctx.hashCache, ctx.log);
+  const manifest = await buildManifest(
+    root,
+    req.game,
+    req.version,
+    req.chunk_size,
+    ctx.hashCache,
+    ctx.log,
+  );
   // The root may have changed while we hashed it; serve only what is still servable.
   gate(ctx, req.game, req.version);
   conn.send(manifest);
 }
 
-async function serveChunk(conn: Connection, req: GetChunk, ctx: ServeContext, signal: AbortSignal): Promise<void> {
+async function serveChunk(
+  conn: Connection,
+  req: GetChunk,
+  ctx: ServeContext,
+  signal: AbortSignal,
+): Promise<void> {
   const { root } = gate(ctx, req.game, req.version);
   const { absPath, size } = await resolveServePath(root, req.path);
   if (req.offset + req.length > size) {
-    throw new LanspreadError('serve-bad-path', `${req.path} has ${size} bytes; ${req.offset}+${req.length} is past its end`);
+    throw new LanspreadError(
+      'serve-bad-path',
+      `${req.path} has ${size} bytes; ${req.offset}+${req.length} is past its end`,
+    );
   }
   const file = await open(absPath, 'r');
   try {
-    conn.send({ t: 'chunk', game: req.game, path: req.path, offset: req.offset, length: req.length });
+    conn.send({
+      t: 'chunk',
+      game: req.game,
+      path: req.path,
+      offset: req.offset,
+      length: req.length,
+    });
     let sent = 0;
     while (sent < req.length) {
       signal.throwIfAborted();
@@ -108,7 +144,8 @@ async function serveChunk(conn: Connection, req: GetChunk, ctx: ServeContext, si
       // A fresh buffer per frame: the socket holds it until written, so it cannot be reused.
       const buf = Buffer.allocUnsafe(want);
       const { bytesRead } = await file.read(buf, 0, want, req.offset + sent);
-      if (bytesRead === 0) throw new LanspreadError('download-failed', `${req.path} shrank while it was served`);
+      if (bytesRead === 0)
+        throw new LanspreadError('download-failed', `${req.path} shrank while it was served`);
       if (!conn.sendData(buf.subarray(0, bytesRead))) await conn.drained();
       sent += bytesRead;
     }

@@ -13,8 +13,16 @@ export const NOT_TRANSFERRED: ReadonlySet<string> = new Set([
 export function isTransferablePath(path: string): boolean {
   if (path.length === 0 || path.length > 1024) return false;
   // Control characters, backslashes and drive letters never name a file of a portable root.
-  if (/[\x00-\x1f\\]/.test(path) || /^[a-zA-Z]:/.test(path) || path.startsWith('/')) return false;
+  if (hasControlOrBackslash(path) || /^[a-zA-Z]:/.test(path) || path.startsWith('/')) return false;
   const segments = path.split('/');
   if (segments.some((s) => s === '' || s === '.' || s === '..')) return false;
-  return !NOT_TRANSFERRED.has(segments[0]!);
+  return !NOT_TRANSFERRED.has(segments[0] ?? '');
+}
+
+function hasControlOrBackslash(path: string): boolean {
+  for (let i = 0; i < path.length; i++) {
+    const code = path.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f || code === 0x5c) return true;
+  }
+  return false;
 }

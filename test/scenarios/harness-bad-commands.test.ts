@@ -9,7 +9,17 @@ import { scenario } from './harness/lab.js';
 scenario('JSONL', 'garbage lines answer bad-command and the peer keeps working', async (lab) => {
   await lab.games('alpha', ALPHA);
   const alpha = await lab.start('alpha');
-  const garbage = ['not json', '[1,2,3]', '42', '{"id": 7}', '{"id": 8, "cmd": "fly"}', '{"id": 9, "cmd": "connect"}', '{"id": {"x":1}, "cmd": "status"}', '\u0000\u0001\u0002', '{"id": 10, "cmd": "wait-peers", "count": -1}'];
+  const garbage = [
+    'not json',
+    '[1,2,3]',
+    '42',
+    '{"id": 7}',
+    '{"id": 8, "cmd": "fly"}',
+    '{"id": 9, "cmd": "connect"}',
+    '{"id": {"x":1}, "cmd": "status"}',
+    '\u0000\u0001\u0002',
+    '{"id": 10, "cmd": "wait-peers", "count": -1}',
+  ];
   const seen = alpha.events.length;
   for (const line of garbage) alpha.sendRaw(line);
   const status = await alpha.cmd<{ peer_id: string }>('status');
@@ -19,7 +29,10 @@ scenario('JSONL', 'garbage lines answer bad-command and the peer keeps working',
   const codes = answers.map((a) => (a.error as { code: string }).code);
   assert.equal(codes.length, garbage.length, `one answer per line, got ${JSON.stringify(answers)}`);
   assert.ok(codes.every((c) => c === 'bad-command'));
-  assert.deepEqual(answers.map((a) => a.id), [null, null, null, 7, 8, 9, null, null, 10]);
+  assert.deepEqual(
+    answers.map((a) => a.id),
+    [null, null, null, 7, 8, 9, null, null, 10],
+  );
   const notYet = await alpha.request('install', { game: 'alienswarm' });
   assert.equal(notYet.error?.code, 'not-implemented');
   return `${garbage.length} garbage lines -> ${garbage.length} bad-command answers; status still answers; install -> not-implemented`;
@@ -44,7 +57,21 @@ scenario('ARGS', 'bad arguments exit 2 before anything is created', async (lab) 
   }
   assert.equal(existsSync(games), false);
   assert.equal(existsSync(state), false);
-  const missing = spawnSync(process.execPath, [CLI, 'peer', '--games', games, '--state', state, '--catalog', join(lab.root, 'nope.db'), '--no-mdns'], { encoding: 'utf8', input: '' });
+  const missing = spawnSync(
+    process.execPath,
+    [
+      CLI,
+      'peer',
+      '--games',
+      games,
+      '--state',
+      state,
+      '--catalog',
+      join(lab.root, 'nope.db'),
+      '--no-mdns',
+    ],
+    { encoding: 'utf8', input: '' },
+  );
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /catalog-missing/);
   return `${cases.length} bad argument lists -> exit 2, nothing created; missing catalog -> exit 1 "${missing.stderr.trim().slice(0, 80)}"`;

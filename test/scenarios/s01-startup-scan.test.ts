@@ -9,7 +9,10 @@ scenario('S1', 'startup scan', async (lab) => {
   const names = alpha.events.map((e) => e.event);
   assert.deepEqual(names.slice(0, 3), ['cli-started', 'local-library-changed', 'local-peer-ready']);
   const { local, remote } = await listGames(alpha);
-  assert.deepEqual(local.map((g) => g.id), ['alienswarm', 'bf1942', 'ggoo']);
+  assert.deepEqual(
+    local.map((g) => g.id),
+    ['alienswarm', 'bf1942', 'ggoo'],
+  );
   for (const game of local) {
     assert.equal(game.downloaded, true, game.id);
     assert.equal(game.installed, false, game.id);

@@ -16,9 +16,18 @@ scenario('S2', 'direct connect handshake', async (lab) => {
   assert.equal(bravoPeers.length, 1);
   assert.equal(alphaPeers[0]!.peer_id, bravo.peerId);
   assert.equal(bravoPeers[0]!.peer_id, alpha.peerId);
-  assert.ok(alphaPeers.every((p) => p.peer_id !== alpha.peerId), 'no self entry');
+  assert.ok(
+    alphaPeers.every((p) => p.peer_id !== alpha.peerId),
+    'no self entry',
+  );
   assert.equal(alphaPeers[0]!.addr, bravo.addr);
-  assert.deepEqual(alphaPeers[0]!.games.map((g) => g.id), ['bfbc2', 'cnc4', 'cnctw', 'ggoo']);
-  assert.deepEqual(bravoPeers[0]!.games.map((g) => g.id), ['alienswarm', 'bf1942', 'ggoo']);
+  assert.deepEqual(
+    alphaPeers[0]!.games.map((g) => g.id),
+    ['bfbc2', 'cnc4', 'cnctw', 'ggoo'],
+  );
+  assert.deepEqual(
+    bravoPeers[0]!.games.map((g) => g.id),
+    ['alienswarm', 'bf1942', 'ggoo'],
+  );
   return `alpha sees 1 peer (bravo ${bravo.addr}, ${alphaPeers[0]!.games.length} games); bravo sees 1 peer (alpha, ${bravoPeers[0]!.games.length} games); no self entry`;
 });

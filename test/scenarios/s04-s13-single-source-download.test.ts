@@ -14,7 +14,13 @@ scenario('S4', 'single-source download, no install', async (lab) => {
   const { answer, events } = await download(client, 'bfbc2');
   assert.equal(answer.ok, true, JSON.stringify(answer.error));
   const names = eventNames(events);
-  for (const e of ['got-game-files', 'download-begin', 'download-chunk-finished', 'download-finished']) assert.ok(names.includes(e), e);
+  for (const e of [
+    'got-game-files',
+    'download-begin',
+    'download-chunk-finished',
+    'download-finished',
+  ])
+    assert.ok(names.includes(e), e);
   assert.ok(names.indexOf('got-game-files') < names.indexOf('download-begin'));
   const row = (await listGames(client)).local.find((g) => g.id === 'bfbc2');
   assert.equal(row?.downloaded, true);
@@ -37,18 +43,32 @@ scenario('S13', 'exact transferred-file equality, small and large', async (lab) 
   const a = await assertSameRoot(lab, 'source', 'client', 'bfbc2');
   const b = await assertSameRoot(lab, 'source', 'client', 'alienswarm');
   const chunks = large.events.filter((e) => e.event === 'download-chunk-finished').length;
-  assert.ok(!existsSync(join(lab.gamesDir('client'), 'alienswarm', '.lanspread', 'download.json')), 'journal removed after commit');
+  assert.ok(
+    !existsSync(join(lab.gamesDir('client'), 'alienswarm', '.lanspread', 'download.json')),
+    'journal removed after commit',
+  );
   return `bfbc2 ${a} files and alienswarm ${b} files (48 MiB in ${chunks} chunks) match by SHA-256; no extra or missing files`;
 });
 
 scenario('S34', 'many-small-files game without .eti', async (lab) => {
-  await lab.games('source', [{ id: 'bf1942', version: '20250101', files: Array.from({ length: 20 }, (_, i) => ({ path: `maps/map${i}.dat`, size: 100 + i * 37 })) }]);
+  await lab.games('source', [
+    {
+      id: 'bf1942',
+      version: '20250101',
+      files: Array.from({ length: 20 }, (_, i) => ({
+        path: `maps/map${i}.dat`,
+        size: 100 + i * 37,
+      })),
+    },
+  ]);
   const source = await lab.start('source');
   const client = await lab.start('client');
   await link(client, source);
   const { answer, events } = await download(client, 'bf1942');
   assert.equal(answer.ok, true, JSON.stringify(answer.error));
-  const chunkPaths = events.filter((e) => e.event === 'download-chunk-finished').map((e) => String(e.path));
+  const chunkPaths = events
+    .filter((e) => e.event === 'download-chunk-finished')
+    .map((e) => String(e.path));
   assert.equal(chunkPaths.length, 21, 'one chunk per small file, version.ini included');
   assert.ok(chunkPaths.includes('version.ini'));
   const files = await assertSameRoot(lab, 'source', 'client', 'bf1942');

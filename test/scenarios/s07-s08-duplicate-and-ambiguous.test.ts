@@ -29,7 +29,9 @@ scenario('S7', 'duplicate-source majority download', async (lab) => {
 scenario('S8', 'ambiguous metadata rejection', async (lab) => {
   // Same id and version, different bytes: one peer each, so no plurality exists.
   await lab.games('a', [smallGame('ggoo', '20250101', 'seed-a')]);
-  await lab.games('b', [{ ...smallGame('ggoo', '20250101', 'seed-b'), files: [{ path: 'notes.txt', size: 999 }] }]);
+  await lab.games('b', [
+    { ...smallGame('ggoo', '20250101', 'seed-b'), files: [{ path: 'notes.txt', size: 999 }] },
+  ]);
   const a = await lab.start('a');
   const b = await lab.start('b');
   const client = await lab.start('client');
@@ -42,6 +44,9 @@ scenario('S8', 'ambiguous metadata rejection', async (lab) => {
   const failed = events.find((e) => e.event === 'download-failed');
   assert.equal(failed?.code, 'ambiguous-metadata');
   assert.equal(existsSync(join(lab.gamesDir('client'), 'ggoo', 'version.ini')), false);
-  assert.deepEqual((await client.cmd<{ active_operations: unknown[] }>('status')).active_operations, []);
+  assert.deepEqual(
+    (await client.cmd<{ active_operations: unknown[] }>('status')).active_operations,
+    [],
+  );
   return `peer_count=2 with conflicting manifests -> download-failed code=${String(failed?.code)}; no version.ini; no active operation`;
 });

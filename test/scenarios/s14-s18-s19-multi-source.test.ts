@@ -24,7 +24,11 @@ scenario('S14', 'large multi-peer chunked download', async (lab) => {
   assert.equal(answer.ok, true, JSON.stringify(answer.error));
   await assertSameRoot(lab, 'alpha', 'client', 'alienswarm');
   const eti = bytesBySource(events.filter((e) => e.path === 'alienswarm.eti'));
-  assert.deepEqual([...eti.keys()].sort(), [alpha.addr, stage.addr].sort(), 'the archive came from both peers');
+  assert.deepEqual(
+    [...eti.keys()].sort(),
+    [alpha.addr, stage.addr].sort(),
+    'the archive came from both peers',
+  );
   const [x, y] = [...eti.values()];
   // Both sources are equally fast here, so the split is even up to scheduling noise.
   assert.ok(Math.abs(x! - y!) <= 8 * CHUNK, `split ${x}/${y}`);
@@ -41,11 +45,18 @@ scenario('S18', 'mid-download source drop with redundancy', async (lab) => {
   await link(client, b);
   const from = client.events.length;
   const pending = download(client, 'alienswarm', { timeoutMs: 180_000 });
-  await client.waitEvent((e) => e.event === 'download-chunk-finished' && e.peer_addr === b.addr, 30_000, from);
+  await client.waitEvent(
+    (e) => e.event === 'download-chunk-finished' && e.peer_addr === b.addr,
+    30_000,
+    from,
+  );
   b.kill('SIGKILL');
   const { answer, events } = await pending;
   assert.equal(answer.ok, true, JSON.stringify(answer.error));
-  assert.equal(events.some((e) => e.event === 'download-failed'), false);
+  assert.equal(
+    events.some((e) => e.event === 'download-failed'),
+    false,
+  );
   await assertSameRoot(lab, 'a', 'client', 'alienswarm');
   const split = bytesBySource(events);
   return `b killed after its first chunk; finished with ${[...split].map(([addr, n]) => `${addr}=${n}`).join(' ')}; no download-failed; files match`;

@@ -67,7 +67,9 @@ scenario('S17', 'catalog-version conflict rejection', async (lab) => {
   const catalog = await latestCatalog(lab);
   await lab.games('a', [smallGame('cnc4', '20250101')]);
   await lab.games('b', [smallGame('cnc4', LATEST, 'seed-b')]);
-  await lab.games('c', [{ ...smallGame('cnc4', LATEST, 'seed-c'), files: [{ path: 'notes.txt', size: 4000 }] }]);
+  await lab.games('c', [
+    { ...smallGame('cnc4', LATEST, 'seed-c'), files: [{ path: 'notes.txt', size: 4000 }] },
+  ]);
   const a = await lab.start('a');
   const b = await lab.start('b', { catalog });
   const c = await lab.start('c', { catalog });

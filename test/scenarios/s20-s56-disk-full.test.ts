@@ -16,7 +16,11 @@ scenario('S56', 'not enough disk: refused before any byte is written', async (la
     await link(client, source);
     const { answer, events } = await download(client, 'alienswarm');
     assert.equal(answer.error?.code, 'insufficient-space');
-    assert.equal(events.some((e) => e.event === 'download-begin'), false, 'refused before download-begin');
+    assert.equal(
+      events.some((e) => e.event === 'download-begin'),
+      false,
+      'refused before download-begin',
+    );
     assert.equal(events.filter((e) => e.event === 'download-chunk-finished').length, 0);
     const root = join(lab.gamesDir('client'), 'alienswarm');
     const payload = existsSync(root) ? (await readdir(root)).filter((n) => n !== '.lanspread') : [];
@@ -50,9 +54,14 @@ scenario('S20', 'receiver write failure: the disk fills during the download', as
         evidence.push(`${game} finished`);
         continue;
       }
-      assert.ok(r.events.some((e) => e.event === 'download-failed'), `${game}: download-failed event`);
+      assert.ok(
+        r.events.some((e) => e.event === 'download-failed'),
+        `${game}: download-failed event`,
+      );
       assert.equal(existsSync(join(games, game, 'version.ini')), false, `${game}: no version.ini`);
-      evidence.push(`${game} -> ${r.answer.error?.code}: "${r.answer.error?.message.slice(0, 70)}"`);
+      evidence.push(
+        `${game} -> ${r.answer.error?.code}: "${r.answer.error?.message.slice(0, 70)}"`,
+      );
     }
     const status = await client.cmd<{ active_operations: unknown[] }>('status');
     assert.deepEqual(status.active_operations, []);

@@ -16,7 +16,9 @@ scenario('S24', 'two clients pull from one source', async (lab) => {
   assert.equal(r2.answer.ok, true, JSON.stringify(r2.answer.error));
   await assertSameRoot(lab, 'source', 'c1', 'alienswarm');
   await assertSameRoot(lab, 'source', 'c2', 'alienswarm');
-  const status = await source.cmd<{ peers: number; outbound_transfers: Record<string, number> }>('status');
+  const status = await source.cmd<{ peers: number; outbound_transfers: Record<string, number> }>(
+    'status',
+  );
   assert.equal(status.peers, 2);
   return `both clients finished and match; source still answers status (peers=${status.peers})`;
 });
@@ -31,7 +33,9 @@ scenario('S25', 'one client downloads two games concurrently', async (lab) => {
   assert.equal(b.answer.ok, true, JSON.stringify(b.answer.error));
   await assertSameRoot(lab, 'source', 'client', 'bfbc2');
   await assertSameRoot(lab, 'source', 'client', 'cnctw');
-  const rows = (await listGames(client)).local.filter((g) => g.availability === 'Ready').map((g) => g.id);
+  const rows = (await listGames(client)).local
+    .filter((g) => g.availability === 'Ready')
+    .map((g) => g.id);
   assert.deepEqual(rows, ['bfbc2', 'cnctw']);
   return `bfbc2 and cnctw downloaded in parallel; both Ready and match the source`;
 });
@@ -46,7 +50,9 @@ scenario('S26', 'same-game duplicate download rejection', async (lab) => {
   const second = await client.request('download', { game: 'alienswarm', install: false });
   assert.equal(second.ok, false);
   assert.equal(second.error?.code, 'operation-in-progress');
-  const status = await client.cmd<{ active_operations: { game: string; kind: string }[] }>('status');
+  const status = await client.cmd<{ active_operations: { game: string; kind: string }[] }>(
+    'status',
+  );
   assert.deepEqual(status.active_operations, [{ game: 'alienswarm', kind: 'download' }]);
   const done = await first;
   assert.equal(done.answer.ok, true, JSON.stringify(done.answer.error));

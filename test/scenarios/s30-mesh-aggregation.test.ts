@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { smallGame } from './harness/fixtures.js';
-import { assertNoDuplicateIds, link, listGames, listPeers, remoteCounts } from './harness/assertions.js';
+import {
+  assertNoDuplicateIds,
+  link,
+  listGames,
+  listPeers,
+  remoteCounts,
+} from './harness/assertions.js';
 import { scenario } from './harness/lab.js';
 
 // Five peers with partially overlapping libraries; a sixth connects to all five.
@@ -15,7 +21,10 @@ const LIBRARIES: Record<string, string[]> = {
 scenario('S30', '5+ peer mesh aggregation', async (lab) => {
   const peers = [];
   for (const [name, ids] of Object.entries(LIBRARIES)) {
-    await lab.games(name, ids.map((id) => smallGame(id)));
+    await lab.games(
+      name,
+      ids.map((id) => smallGame(id)),
+    );
     peers.push(await lab.start(name));
   }
   const client = await lab.start('client');
@@ -26,6 +35,9 @@ scenario('S30', '5+ peer mesh aggregation', async (lab) => {
   assert.ok(remote.every((r) => r.eti_game_version === '20250101'));
   const listed = await listPeers(client);
   assert.equal(listed.length, 5);
-  assert.ok(listed.every((p) => p.peer_id !== client.peerId), 'no self entry');
+  assert.ok(
+    listed.every((p) => p.peer_id !== client.peerId),
+    'no self entry',
+  );
   return `6 peers; client sees 5 peers, rows ${remoteCounts(remote)}, no duplicates, no self entry`;
 });

@@ -18,11 +18,21 @@ scenario('S35', 'unknown game id from a remote peer', async (lab) => {
   const client = await lab.start('client');
   await link(client, source);
   const sourceView = await listGames(source);
-  assert.deepEqual(sourceView.local.map((g) => g.id), ['ggoo', 'mystery-game'], 'the source advertises both');
+  assert.deepEqual(
+    sourceView.local.map((g) => g.id),
+    ['ggoo', 'mystery-game'],
+    'the source advertises both',
+  );
   const { remote } = await listGames(client);
-  assert.deepEqual(remote.map((r) => r.id), ['ggoo']);
+  assert.deepEqual(
+    remote.map((r) => r.id),
+    ['ggoo'],
+  );
   const peers = await listPeers(client);
-  assert.deepEqual(peers[0]!.games.map((g) => g.id), ['ggoo']);
+  assert.deepEqual(
+    peers[0]!.games.map((g) => g.id),
+    ['ggoo'],
+  );
   const answer = await client.request('download', { game: 'mystery-game' });
   assert.equal(answer.error?.code, 'unknown-game');
   assert.equal(existsSync(join(lab.gamesDir('client'), 'mystery-game')), false);

@@ -18,7 +18,8 @@ scenario('S37', 'single-source download throughput (sparse 2 GiB .eti)', async (
   const { answer, events } = await download(client, 'cnc4', { timeoutMs: 170_000 });
   assert.equal(answer.ok, true, JSON.stringify(answer.error));
   const done = events.find((e) => e.event === 'download-finished')!;
-  for (const field of ['bytes', 'duration_ms', 'mib_per_s', 'mbit_per_s']) assert.equal(typeof done[field], 'number', field);
+  for (const field of ['bytes', 'duration_ms', 'mib_per_s', 'mbit_per_s'])
+    assert.equal(typeof done[field], 'number', field);
   assert.equal(done.bytes, SIZE + 9);
   assert.ok(Number(done.mib_per_s) > 0);
   assert.equal((await stat(join(lab.gamesDir('client'), 'cnc4', 'cnc4.eti'))).size, SIZE);

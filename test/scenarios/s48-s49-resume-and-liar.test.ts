@@ -15,13 +15,29 @@ scenario('S48', 'resume after crash', async (lab) => {
   const first = await lab.start('client', { extraArgs: SMALL_CHUNKS });
   await link(first, source);
   const from = first.events.length;
-  void first.request('download', { game: 'alienswarm', install: false }, 120_000).catch(() => undefined);
-  await first.waitEvent((e) => e.event === 'download-chunk-finished' && e.game === 'alienswarm', 30_000, from);
+  void first
+    .request('download', { game: 'alienswarm', install: false }, 120_000)
+    .catch(() => undefined);
+  await first.waitEvent(
+    (e) => e.event === 'download-chunk-finished' && e.game === 'alienswarm',
+    30_000,
+    from,
+  );
   // Let some chunks land and the journal flush, then pull the plug.
-  await first.waitEvent(() => first.events.slice(from).filter((e) => e.event === 'download-chunk-finished').length >= 60, 30_000, from);
+  await first.waitEvent(
+    () =>
+      first.events.slice(from).filter((e) => e.event === 'download-chunk-finished').length >= 60,
+    30_000,
+    from,
+  );
   first.kill('SIGKILL');
   await first.exited;
-  const journal = JSON.parse(await readFile(join(lab.gamesDir('client'), 'alienswarm', '.lanspread', 'download.json'), 'utf8')) as { verified: string[] };
+  const journal = JSON.parse(
+    await readFile(
+      join(lab.gamesDir('client'), 'alienswarm', '.lanspread', 'download.json'),
+      'utf8',
+    ),
+  ) as { verified: string[] };
   const verifiedBefore = journal.verified.length;
   assert.ok(verifiedBefore > 0, 'the journal kept verified chunks');
   assert.equal(existsSync(join(lab.gamesDir('client'), 'alienswarm', 'version.ini')), false);
@@ -32,7 +48,10 @@ scenario('S48', 'resume after crash', async (lab) => {
   assert.equal(answer.ok, true, JSON.stringify(answer.error));
   const total = Number(events.find((e) => e.event === 'download-begin')?.bytes);
   const received = [...bytesBySource(events).values()].reduce((a, b) => a + b, 0);
-  assert.ok(received <= total - verifiedBefore * MIB + MIB, `second run received ${received} of ${total}, ${verifiedBefore} chunks were verified`);
+  assert.ok(
+    received <= total - verifiedBefore * MIB + MIB,
+    `second run received ${received} of ${total}, ${verifiedBefore} chunks were verified`,
+  );
   await assertSameRoot(lab, 'source', 'client', 'alienswarm');
   return `killed after ${verifiedBefore} journaled chunks; second run fetched ${(received / MIB).toFixed(1)} of ${(total / MIB).toFixed(1)} MiB; final files match`;
 });
@@ -52,7 +71,8 @@ scenario('S49', 'lying source is detected by hash and dropped', async (lab) => {
   await link(warm, liar);
   assert.equal((await download(warm, 'alienswarm')).answer.ok, true);
   const file = await open(eti, 'r+');
-  for (let at = 4096; at < 32 * MIB; at += MIB) await file.write(Buffer.from([0xff, 0x00, 0xff]), 0, 3, at);
+  for (let at = 4096; at < 32 * MIB; at += MIB)
+    await file.write(Buffer.from([0xff, 0x00, 0xff]), 0, 3, at);
   await file.close();
   await utimes(eti, stamp, stamp);
 
@@ -66,7 +86,12 @@ scenario('S49', 'lying source is detected by hash and dropped', async (lab) => {
   await assertSameRoot(lab, 'honest', 'client', 'alienswarm');
   const bySource = bytesBySource(events);
   // Every chunk of the liar's archive is corrupt, so none of them may count as finished.
-  const liarArchiveChunks = events.filter((e) => e.event === 'download-chunk-finished' && e.peer_id === liar.peerId && e.path === 'alienswarm.eti');
+  const liarArchiveChunks = events.filter(
+    (e) =>
+      e.event === 'download-chunk-finished' &&
+      e.peer_id === liar.peerId &&
+      e.path === 'alienswarm.eti',
+  );
   assert.equal(liarArchiveChunks.length, 0);
   return `liar dropped ("${String(dropped?.reason).slice(0, 70)}"); chunks: ${[...bySource].map(([a, n]) => `${a}=${n}`).join(' ')}; files match the honest source`;
 });

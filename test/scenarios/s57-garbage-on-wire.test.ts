@@ -16,7 +16,11 @@ function hostPort(addr: string): { host: string; port: number } {
 
 /** Resolves once the server has closed the socket on us. */
 function closed(socket: NodeJS.EventEmitter): Promise<void> {
-  return new Promise((done) => socket.once('close', () => done()));
+  return new Promise((done) =>
+    socket.once('close', () => {
+      done();
+    }),
+  );
 }
 
 scenario('S57', 'garbage on the wire (random bytes, oversized frame)', async (lab) => {
@@ -35,9 +39,19 @@ scenario('S57', 'garbage on the wire (random bytes, oversized frame)', async (la
 
   // 2. A TLS client with a valid key that declares a 4 GiB frame: dropped before any payload.
   const intruder = await loadOrCreateIdentity(join(lab.root, 'intruder'), silentLogger);
-  const tls = tlsConnect({ host, port, key: intruder.keyPem, cert: intruder.certPem, rejectUnauthorized: false });
+  const tls = tlsConnect({
+    host,
+    port,
+    key: intruder.keyPem,
+    cert: intruder.certPem,
+    rejectUnauthorized: false,
+  });
   tls.on('error', () => undefined);
-  await new Promise<void>((done) => tls.once('secureConnect', () => done()));
+  await new Promise<void>((done) =>
+    tls.once('secureConnect', () => {
+      done();
+    }),
+  );
   const header = Buffer.alloc(5);
   header.writeUInt32BE(0xffffffff, 0);
   header[4] = 1;
@@ -45,9 +59,19 @@ scenario('S57', 'garbage on the wire (random bytes, oversized frame)', async (la
   await closed(tls);
 
   // 3. The same key speaking garbage JSON in a well-formed frame: dropped too.
-  const tls2 = tlsConnect({ host, port, key: intruder.keyPem, cert: intruder.certPem, rejectUnauthorized: false });
+  const tls2 = tlsConnect({
+    host,
+    port,
+    key: intruder.keyPem,
+    cert: intruder.certPem,
+    rejectUnauthorized: false,
+  });
   tls2.on('error', () => undefined);
-  await new Promise<void>((done) => tls2.once('secureConnect', () => done()));
+  await new Promise<void>((done) =>
+    tls2.once('secureConnect', () => {
+      done();
+    }),
+  );
   const body = Buffer.from('{"t":"hello","protocol":1,"peer_id":"nope"}');
   const frame = Buffer.alloc(5);
   frame.writeUInt32BE(body.length + 1, 0);
@@ -57,7 +81,10 @@ scenario('S57', 'garbage on the wire (random bytes, oversized frame)', async (la
 
   // The honest peer stayed connected all along, and alpha still answers its own commands.
   const peers = await listPeers(alpha);
-  assert.deepEqual(peers.map((p) => p.peer_id), [bravo.peerId]);
+  assert.deepEqual(
+    peers.map((p) => p.peer_id),
+    [bravo.peerId],
+  );
   assert.equal(alpha.events.filter((e) => e.event === 'peer-lost').length, 0);
   assert.equal(bravo.events.filter((e) => e.event === 'peer-lost').length, 0);
   assert.equal(alpha.events.filter((e) => e.event === 'peer-connected').length, 1);

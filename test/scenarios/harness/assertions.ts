@@ -26,7 +26,9 @@ export interface PeerRow {
   last_seen_ms: number;
 }
 
-export async function listGames(peer: PeerProcess): Promise<{ local: GameRow[]; remote: RemoteRow[] }> {
+export async function listGames(
+  peer: PeerProcess,
+): Promise<{ local: GameRow[]; remote: RemoteRow[] }> {
   return peer.cmd('list-games');
 }
 
@@ -58,7 +60,11 @@ export async function download(
   opts: { install?: boolean; timeoutMs?: number } = {},
 ): Promise<{ answer: Answer; events: Json[] }> {
   const from = peer.events.length;
-  const answer = await peer.request('download', { game, install: opts.install ?? false }, opts.timeoutMs ?? 120_000);
+  const answer = await peer.request(
+    'download',
+    { game, install: opts.install ?? false },
+    opts.timeoutMs ?? 120_000,
+  );
   return { answer, events: peer.events.slice(from).filter((e) => e.game === game) };
 }
 

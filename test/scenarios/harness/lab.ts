@@ -32,7 +32,10 @@ export class Lab {
     return dir;
   }
 
-  async start(name: string, opts: { catalog?: string; extraArgs?: string[] } = {}): Promise<PeerProcess> {
+  async start(
+    name: string,
+    opts: { catalog?: string; extraArgs?: string[] } = {},
+  ): Promise<PeerProcess> {
     const peer = await PeerProcess.start({
       name,
       games: this.gamesDir(name),
@@ -64,7 +67,9 @@ export function scenario(id: string, title: string, body: (lab: Lab) => Promise<
       failed = false;
       console.log(`PASS ${id} ${title} — ${evidence}`);
     } catch (err) {
-      console.log(`FAIL ${id} ${title} — ${err instanceof Error ? err.message : String(err)} (lab kept: ${lab.root})`);
+      console.log(
+        `FAIL ${id} ${title} — ${err instanceof Error ? err.message : String(err)} (lab kept: ${lab.root})`,
+      );
       throw err;
     } finally {
       await lab.teardown(failed);

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { sha256Manifest } from '../../support/fixture-games.js';
 import type { Lab } from './lab.js';
 
-export async function assertSameRoot(lab: Lab, source: string, receiver: string, game: string): Promise<number> {
+export async function assertSameRoot(
+  lab: Lab,
+  source: string,
+  receiver: string,
+  game: string,
+): Promise<number> {
   const want = await sha256Manifest(join(lab.gamesDir(source), game));
   const got = await sha256Manifest(join(lab.gamesDir(receiver), game));
   assert.deepEqual(got, want, `${receiver}/${game} differs from ${source}/${game}`);

@@ -44,8 +44,14 @@ export class PeerProcess {
     this.#child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.#stderr = createWriteStream(opts.stderrFile, { flags: 'a' });
     this.#child.stderr.pipe(this.#stderr);
-    this.exited = new Promise((done) => this.#child.once('exit', (code) => done(code)));
-    createInterface({ input: this.#child.stdout }).on('line', (line) => this.#onLine(line));
+    this.exited = new Promise((done) =>
+      this.#child.once('exit', (code) => {
+        done(code);
+      }),
+    );
+    createInterface({ input: this.#child.stdout }).on('line', (line) => {
+      this.#onLine(line);
+    });
   }
 
   /** Starts a peer and waits for its `local-peer-ready`. */
@@ -54,7 +60,9 @@ export class PeerProcess {
     const ready = await Promise.race([
       peer.waitEvent((e) => e.event === 'local-peer-ready', 20_000),
       peer.exited.then((code) => {
-        throw new Error(`peer ${opts.name} exited with ${code} before it was ready (see ${opts.stderrFile})`);
+        throw new Error(
+          `peer ${opts.name} exited with ${code} before it was ready (see ${opts.stderrFile})`,
+        );
       }),
     ]);
     peer.peerId = String(ready.peer_id);
@@ -107,7 +115,11 @@ export class PeerProcess {
       };
       const timer = setTimeout(() => {
         this.#waiters.delete(check);
-        reject(new Error(`${this.name}: event not seen within ${timeoutMs} ms; saw ${this.events.map((e) => String(e.event)).join(', ')}`));
+        reject(
+          new Error(
+            `${this.name}: event not seen within ${timeoutMs} ms; saw ${this.events.map((e) => String(e.event)).join(', ')}`,
+          ),
+        );
       }, timeoutMs);
       if (!check()) this.#waiters.add(check);
     });

@@ -4,7 +4,9 @@ import { mkdir } from 'node:fs/promises';
 
 export async function mountSmallFilesystem(dir: string, mib: number): Promise<() => void> {
   if (process.getuid?.() !== 0) {
-    throw new Error('this scenario mounts a tmpfs and must run as root (CI does); no fault-injection fallback exists');
+    throw new Error(
+      'this scenario mounts a tmpfs and must run as root (CI does); no fault-injection fallback exists',
+    );
   }
   await mkdir(dir, { recursive: true });
   execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${mib}m`, 'tmpfs', dir]);

@@ -9,7 +9,16 @@ test('parses host:port and [v6]:port', () => {
 });
 
 test('rejects what is not an address with bad-command', () => {
-  for (const bad of ['', '127.0.0.1', ':80', 'host:0', 'host:70000', '::1:80', 'a b:1', 'host:port']) {
+  for (const bad of [
+    '',
+    '127.0.0.1',
+    ':80',
+    'host:0',
+    'host:70000',
+    '::1:80',
+    'a b:1',
+    'host:port',
+  ]) {
     assert.throws(() => parseHostPort(bad), { code: 'bad-command' }, bad);
   }
 });

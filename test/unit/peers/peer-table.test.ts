@@ -16,8 +16,21 @@ const game = (id: string, version = '20250101'): WireGame => ({
 
 test('S28: a known id at a new address updates the record in place and keeps its library', () => {
   const table = new PeerTable();
-  assert.equal(table.upsert(BRAVO, { name: 'bravo', addr: '10.0.0.2:4000', library: [game('ggoo'), game('cnc4')], nowMs: 1 }), 'added');
-  const outcome = table.upsert(BRAVO, { name: 'bravo', addr: '10.0.0.2:5000', library: [game('ggoo'), game('cnc4')], nowMs: 2 });
+  assert.equal(
+    table.upsert(BRAVO, {
+      name: 'bravo',
+      addr: '10.0.0.2:4000',
+      library: [game('ggoo'), game('cnc4')],
+      nowMs: 1,
+    }),
+    'added',
+  );
+  const outcome = table.upsert(BRAVO, {
+    name: 'bravo',
+    addr: '10.0.0.2:5000',
+    library: [game('ggoo'), game('cnc4')],
+    nowMs: 2,
+  });
   assert.equal(outcome, 'address-changed');
   assert.equal(table.size, 1, 'no duplicate entry');
   const record = table.get(BRAVO)!;
@@ -29,13 +42,28 @@ test('S28: a known id at a new address updates the record in place and keeps its
 
 test('a delta upserts and removes games of a known peer only', () => {
   const table = new PeerTable();
-  table.upsert(BRAVO, { name: 'bravo', addr: 'h:1', library: [game('ggoo'), game('cnc4')], nowMs: 1 });
-  assert.equal(table.applyDelta(BRAVO, { upsert: [game('cnc4', '20260101'), game('css')], remove: ['ggoo' as GameId] }, 5), true);
+  table.upsert(BRAVO, {
+    name: 'bravo',
+    addr: 'h:1',
+    library: [game('ggoo'), game('cnc4')],
+    nowMs: 1,
+  });
+  assert.equal(
+    table.applyDelta(
+      BRAVO,
+      { upsert: [game('cnc4', '20260101'), game('css')], remove: ['ggoo' as GameId] },
+      5,
+    ),
+    true,
+  );
   const record = table.get(BRAVO)!;
   assert.deepEqual([...record.library.keys()].sort(), ['cnc4', 'css']);
   assert.equal(record.library.get('cnc4' as GameId)?.version, '20260101');
   assert.equal(record.lastSeenMs, 5);
-  assert.equal(table.applyDelta('c'.repeat(64) as PeerId, { upsert: [game('x')], remove: [] }, 6), false);
+  assert.equal(
+    table.applyDelta('c'.repeat(64) as PeerId, { upsert: [game('x')], remove: [] }, 6),
+    false,
+  );
 });
 
 test('removing a peer drops it and its games', () => {
