@@ -39,6 +39,10 @@ export const ERROR_CODES = {
   'serve-version-mismatch': 'Refused to serve: the receiver asked for another version.',
   'serve-busy': 'Refused to serve: an operation is changing the game on the serving peer.',
   'serve-bad-path': 'Refused to serve: the path is not a regular file inside the game root.',
+  'serve-root-not-transferable':
+    'Refused to serve: the game root cannot be described by a manifest (too many files, a path too long or not portable, or a manifest over the frame limit).',
+  'hash-failed':
+    'A file could not be hashed: it is unreadable, not a regular file, or it changed while it was read.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,100 +1,217 @@
-/** SHA-256 of each chunk of a file, computed in worker threads so serving never stalls the event loop. */
-import { Worker } from 'node:worker_threads';
+/** SHA-256 of each chunk of a file, computed in a small worker pool so hashing never stalls the event loop. */
 import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { LanspreadError } from '../errors.js';
 
-/** The worker is inline JS with builtins only, so it runs the same from `src/` (tsx) and `dist/`. */
+/**
+ * An inline ES module with builtins only, loaded from a data: URL: tsx does not map a worker's
+ * `.js` URL to its `.ts` source, and an eval'd string changes module format with the flags the
+ * worker inherits (`--input-type`), so this is the one form that runs the same under tsx and from
+ * `dist/`. It reads 4 MiB blocks whatever the chunk size, and checks the size before and after.
+ */
 const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const { openSync, readSync, closeSync, fstatSync } = require('node:fs');
-parentPort.on('message', ({ id, path, size, chunkSize }) => {
-  let fd;
+import { parentPort } from 'node:worker_threads';
+import { createHash } from 'node:crypto';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+const BLOCK = 4 * 1024 * 1024;
+const FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW || 0);
+let buf;
+function hashFile(path, size, chunkSize) {
+  const fd = openSync(path, FLAGS);
   try {
-    fd = openSync(path, 'r');
-    if (fstatSync(fd).size !== size) throw new Error(path + ' changed size while it was hashed');
-    const buf = Buffer.allocUnsafe(Math.min(chunkSize, 4 << 20));
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error(path + ' is not a regular file');
+    if (st.size !== size) throw new Error(path + ' has ' + st.size + ' bytes, expected ' + size);
+    if (buf === undefined) buf = Buffer.allocUnsafe(BLOCK);
     const hashes = [];
-    for (let start = 0; start < size; start += chunkSize) {
-      const end = Math.min(start + chunkSize, size);
-      const hash = createHash('sha256');
-      for (let at = start; at < end; ) {
-        const n = readSync(fd, buf, 0, Math.min(buf.length, end - at), at);
-        if (n === 0) throw new Error(path + ' shrank while it was hashed');
-        hash.update(buf.subarray(0, n));
-        at += n;
+    let hash = createHash('sha256');
+    let inChunk = 0;
+    for (let pos = 0; pos < size; ) {
+      const n = readSync(fd, buf, 0, Math.min(BLOCK, size - pos), pos);
+      if (n === 0) throw new Error(path + ' shrank while it was hashed');
+      for (let off = 0; off < n; ) {
+        const take = Math.min(n - off, chunkSize - inChunk);
+        hash.update(buf.subarray(off, off + take));
+        off += take;
+        inChunk += take;
+        if (inChunk === chunkSize) {
+          hashes.push(hash.digest('hex'));
+          hash = createHash('sha256');
+          inChunk = 0;
+        }
       }
-      hashes.push(hash.digest('hex'));
+      pos += n;
     }
-    parentPort.postMessage({ id, hashes });
-  } catch (err) {
-    parentPort.postMessage({ id, error: String(err && err.message || err) });
+    if (inChunk > 0) hashes.push(hash.digest('hex'));
+    if (fstatSync(fd).size !== size) throw new Error(path + ' changed size while it was hashed');
+    return hashes;
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    closeSync(fd);
   }
-});`;
+}
+parentPort.on('message', (job) => {
+  try {
+    parentPort.postMessage({ id: job.id, hashes: hashFile(job.path, job.size, job.chunkSize) });
+  } catch (err) {
+    parentPort.postMessage({ id: job.id, error: String((err && err.message) || err) });
+  }
+});
+`;
+
+const WORKER_URL = new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`);
 
 interface Job {
+  readonly id: number;
+  readonly path: string;
+  readonly size: number;
+  readonly chunkSize: number;
+  settle(result: { hashes: string[] } | { error: Error }): void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  job: Job | undefined;
+}
+
+interface WorkerReply {
   id: number;
-  path: string;
-  size: number;
-  chunkSize: number;
-  resolve(hashes: string[]): void;
-  reject(err: Error): void;
+  hashes?: string[];
+  error?: string;
 }
 
 const POOL_SIZE = Math.max(1, Math.min(2, availableParallelism()));
-const workers: { worker: Worker; job: Job | undefined }[] = [];
+const slots: Slot[] = [];
 const queue: Job[] = [];
 let nextId = 0;
 
-function startWorker(): { worker: Worker; job: Job | undefined } {
-  const slot: { worker: Worker; job: Job | undefined } = {
-    worker: new Worker(WORKER_SOURCE, { eval: true }),
-    job: undefined,
-  };
-  slot.worker.unref();
-  slot.worker.on('message', (msg: { id: number; hashes?: string[]; error?: string }) => {
+/**
+ * SHA-256 hex of each `chunkSize` slice of the file (the last one shorter; none for an empty
+ * file). Rejects with `hash-failed` when the file is unreadable, not regular, or changes size.
+ */
+export function hashFileChunks(
+  absPath: string,
+  size: number,
+  chunkSize: number,
+  signal?: AbortSignal,
+): Promise<string[]> {
+  if (
+    !Number.isSafeInteger(size) ||
+    size < 0 ||
+    !Number.isSafeInteger(chunkSize) ||
+    chunkSize < 1
+  ) {
+    return Promise.reject(
+      new LanspreadError('hash-failed', `bad size ${size} or chunk size ${chunkSize}`),
+    );
+  }
+  if (signal?.aborted === true) return Promise.reject(abortReason(signal));
+  if (size === 0) return Promise.resolve([]);
+  return new Promise<string[]>((resolve, reject) => {
+    const onAbort = (): void => {
+      cancel(job);
+      job.settle({ error: abortReason(signal) });
+    };
+    const job: Job = {
+      id: nextId++,
+      path: absPath,
+      size,
+      chunkSize,
+      settle(result) {
+        signal?.removeEventListener('abort', onAbort);
+        if ('hashes' in result) resolve(result.hashes);
+        else reject(result.error);
+      },
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    queue.push(job);
+    pump();
+  });
+}
+
+/** Terminates every hashing worker; pending hashes fail with `shutting-down`. */
+export async function closeHasherPool(): Promise<void> {
+  const error = new LanspreadError('shutting-down', 'the hasher pool was closed');
+  for (const job of queue.splice(0)) job.settle({ error });
+  const closing = slots.splice(0).map((slot) => {
+    slot.job?.settle({ error });
+    slot.job = undefined;
+    return slot.worker.terminate();
+  });
+  await Promise.all(closing);
+}
+
+function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error
+    ? reason
+    : new LanspreadError('cancelled', 'hashing was cancelled');
+}
+
+/** Drops a job from the queue, or kills the worker hashing it: a sync read loop cannot be interrupted. */
+function cancel(job: Job): void {
+  const queued = queue.indexOf(job);
+  if (queued !== -1) {
+    queue.splice(queued, 1);
+    return;
+  }
+  const slot = slots.find((s) => s.job === job);
+  if (slot === undefined) return;
+  slot.job = undefined;
+  retire(slot);
+  void slot.worker.terminate();
+  pump();
+}
+
+function retire(slot: Slot): void {
+  const at = slots.indexOf(slot);
+  if (at !== -1) slots.splice(at, 1);
+}
+
+function startWorker(): Slot {
+  const slot: Slot = { worker: new Worker(WORKER_URL), job: undefined };
+  slot.worker.on('message', (reply: WorkerReply) => {
+    const job = slot.job;
+    if (job?.id !== reply.id) return;
+    slot.job = undefined;
+    // Idle workers must not keep the process alive; busy ones must, or an awaited hash is lost.
+    slot.worker.unref();
+    if (reply.hashes !== undefined) job.settle({ hashes: reply.hashes });
+    else job.settle({ error: new LanspreadError('hash-failed', reply.error ?? 'hashing failed') });
+    pump();
+  });
+  const fail = (why: string): void => {
+    if (!slots.includes(slot)) return;
+    retire(slot);
     const job = slot.job;
     slot.job = undefined;
-    if (job !== undefined && job.id === msg.id) {
-      if (msg.hashes !== undefined) job.resolve(msg.hashes);
-      else job.reject(new LanspreadError('download-failed', msg.error ?? 'hashing failed'));
-    }
+    job?.settle({ error: new LanspreadError('hash-failed', `the hashing worker ${why}`) });
     pump();
-  });
+  };
   slot.worker.on('error', (err) => {
-    slot.job?.reject(err);
-    slot.job = undefined;
-    workers.splice(workers.indexOf(slot), 1);
-    pump();
+    fail(`failed: ${err.message}`);
   });
-  workers.push(slot);
+  slot.worker.on('exit', (code) => {
+    fail(`exited with code ${code}`);
+  });
+  slots.push(slot);
   return slot;
 }
 
 function pump(): void {
   while (queue.length > 0) {
-    const idle =
-      workers.find((w) => w.job === undefined) ??
-      (workers.length < POOL_SIZE ? startWorker() : undefined);
-    if (idle === undefined) return;
+    const slot =
+      slots.find((s) => s.job === undefined) ??
+      (slots.length < POOL_SIZE ? startWorker() : undefined);
+    if (slot === undefined) return;
     const job = queue.shift();
     if (job === undefined) return;
-    idle.job = job;
-    idle.worker.postMessage({
+    slot.job = job;
+    slot.worker.ref();
+    slot.worker.postMessage({
       id: job.id,
       path: job.path,
       size: job.size,
       chunkSize: job.chunkSize,
     });
   }
-}
-
-export function hashFileChunks(path: string, size: number, chunkSize: number): Promise<string[]> {
-  if (size === 0) return Promise.resolve([]);
-  return new Promise((resolve, reject) => {
-    queue.push({ id: nextId++, path, size, chunkSize, resolve, reject });
-    pump();
-  });
 }

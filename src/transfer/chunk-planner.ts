@@ -14,7 +14,10 @@ export function chunkKey(path: string, offset: number): string {
   return `${path}@${offset}`;
 }
 
-/** Every chunk of every non-empty file, by path then offset, except those in `skip` (resume). */
+/**
+ * Every chunk of every non-empty file, by path then offset, except those in `skip` (resume).
+ * Empty files have no chunk: the caller creates them.
+ */
 export function planChunks(manifest: Manifest, skip: ReadonlySet<string> = new Set()): ChunkTask[] {
   const tasks: ChunkTask[] = [];
   const files = [...manifest.files].sort((a, b) =>

@@ -1,12 +1,15 @@
 /** Hands chunk tasks to sources as they free up, retries failures elsewhere, and drops bad sources. */
 import type { ChunkTask } from './chunk-planner.js';
 
-/** Attempts per chunk before the download gives up on it. */
-const MAX_ATTEMPTS = 3;
+/** Attempts per chunk, over all sources, before the download gives up on it. */
+export const MAX_CHUNK_ATTEMPTS = 3;
 
 interface TaskState {
-  task: ChunkTask;
-  failedOn: Set<string>;
+  readonly task: ChunkTask;
+  status: 'queued' | 'in-flight' | 'done';
+  /** The source it is in flight on. */
+  holder: string | undefined;
+  readonly failedOn: Set<string>;
   attempts: number;
 }
 
@@ -16,14 +19,18 @@ interface TaskState {
  * front of the queue for another source (S18); a source that lied or left takes no more (S49).
  */
 export class ChunkScheduler<S extends string> {
-  readonly #queue: TaskState[];
-  readonly #inFlight = new Map<S, Set<string>>();
   readonly #states = new Map<string, TaskState>();
+  /** Never-tried tasks in plan order; `#cursor` is the next one to hand out. */
+  readonly #fresh: TaskState[];
+  #cursor = 0;
+  /** Failed tasks waiting for a retry, oldest failure last; a few, so scanning it is cheap. */
+  readonly #retry: TaskState[] = [];
+  readonly #inFlight = new Map<S, number>();
   readonly #live: Set<S>;
   readonly #limit: number;
-  #done = 0;
+  #doneCount = 0;
   #bytesDone = 0;
-  #exhausted = false;
+  #givenUp = false;
   readonly bytesTotal: number;
 
   constructor(
@@ -31,58 +38,69 @@ export class ChunkScheduler<S extends string> {
     sources: readonly S[],
     opts: { inFlightPerSource: number },
   ) {
-    this.#queue = tasks.map((task) => ({ task, failedOn: new Set(), attempts: 0 }));
-    for (const state of this.#queue) this.#states.set(state.task.key, state);
+    this.#fresh = tasks.map((task) => ({
+      task,
+      status: 'queued',
+      holder: undefined,
+      failedOn: new Set(),
+      attempts: 0,
+    }));
+    for (const state of this.#fresh) this.#states.set(state.task.key, state);
     this.#live = new Set(sources);
-    for (const s of sources) this.#inFlight.set(s, new Set());
-    this.#limit = opts.inFlightPerSource;
+    for (const s of sources) this.#inFlight.set(s, 0);
+    this.#limit = Math.max(1, opts.inFlightPerSource);
     this.bytesTotal = tasks.reduce((sum, t) => sum + t.length, 0);
   }
 
+  /** Next task for this source, or undefined when it should idle (nothing it may take, or at its in-flight limit). */
   next(source: S): ChunkTask | undefined {
     const busy = this.#inFlight.get(source);
-    if (!this.#live.has(source) || busy === undefined || busy.size >= this.#limit) return undefined;
-    const index = this.#queue.findIndex((s) => this.#mayTake(s, source));
-    if (index < 0) return undefined;
-    const [state] = this.#queue.splice(index, 1);
+    if (busy === undefined || busy >= this.#limit || !this.#live.has(source) || this.#givenUp)
+      return undefined;
+    let state: TaskState | undefined;
+    const index = this.#retry.findIndex((s) => this.#mayTake(s, source));
+    if (index >= 0) [state] = this.#retry.splice(index, 1);
+    else if (this.#cursor < this.#fresh.length) state = this.#fresh[this.#cursor++];
     if (state === undefined) return undefined;
+    state.status = 'in-flight';
+    state.holder = source;
     state.attempts++;
-    busy.add(state.task.key);
+    this.#inFlight.set(source, busy + 1);
     return state.task;
   }
 
   succeeded(task: ChunkTask, source: S): void {
-    this.#inFlight.get(source)?.delete(task.key);
-    this.#done++;
-    this.#bytesDone += task.length;
-  }
-
-  failed(task: ChunkTask, source: S): void {
-    this.#inFlight.get(source)?.delete(task.key);
-    const state = this.#states.get(task.key);
+    const state = this.#release(task, source);
     if (state === undefined) return;
-    state.failedOn.add(source);
-    if (state.attempts >= MAX_ATTEMPTS) this.#exhausted = true;
-    this.#queue.unshift(state);
+    state.status = 'done';
+    this.#doneCount++;
+    this.#bytesDone += state.task.length;
   }
 
+  /** A transfer failed: the task returns to the queue and will not be retried on `source` while another usable source remains. */
+  failed(task: ChunkTask, source: S): void {
+    const state = this.#release(task, source);
+    if (state === undefined) return;
+    state.status = 'queued';
+    state.failedOn.add(source);
+    if (state.attempts >= MAX_CHUNK_ATTEMPTS) this.#givenUp = true;
+    this.#retry.unshift(state);
+  }
+
+  /** The source is gone (disconnected) or lied (bad hash): it gets no more tasks; its in-flight tasks must still be reported by the caller via failed(). */
   dropSource(source: S): void {
     this.#live.delete(source);
   }
 
+  /** Every task succeeded. */
   get done(): boolean {
-    return this.#done === this.#states.size;
+    return this.#doneCount === this.#states.size;
   }
 
   /** Work remains that no live source may take: the download cannot finish (S19). */
   get stuck(): boolean {
-    if (this.done) return false;
-    if (this.#exhausted || this.#live.size === 0) return true;
-    const inFlight = [...this.#live].some((s) => (this.#inFlight.get(s)?.size ?? 0) > 0);
-    return (
-      !inFlight &&
-      this.#queue.every((state) => ![...this.#live].some((s) => this.#mayTake(state, s)))
-    );
+    // A queued task is always open to some live source (see #mayTake), so only these two remain.
+    return !this.done && (this.#givenUp || this.#live.size === 0);
   }
 
   get liveSources(): S[] {
@@ -93,9 +111,19 @@ export class ChunkScheduler<S extends string> {
     return this.#bytesDone;
   }
 
+  /** Ends a transfer; a report for a task that is not in flight on `source` is ignored, so a stray double report cannot count twice. */
+  #release(task: ChunkTask, source: S): TaskState | undefined {
+    const state = this.#states.get(task.key);
+    if (state?.status !== 'in-flight' || state.holder !== source) return undefined;
+    state.holder = undefined;
+    this.#inFlight.set(source, (this.#inFlight.get(source) ?? 1) - 1);
+    return state;
+  }
+
   /** A chunk that failed on a source goes elsewhere while some live source has not failed it. */
   #mayTake(state: TaskState, source: S): boolean {
     if (!state.failedOn.has(source)) return true;
-    return [...this.#live].every((s) => state.failedOn.has(s));
+    for (const s of this.#live) if (!state.failedOn.has(s)) return false;
+    return true;
   }
 }

@@ -1,10 +1,11 @@
 /** The resume journal: verified chunks of an unfinished download, in `<root>/.lanspread/` (S48). */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { GameId, GameVersion } from '../ids.js';
 
-const FLUSH_DELAY_MS = 250;
+/** Longest a verified chunk waits before it is written down: a crash loses at most this much. */
+export const JOURNAL_FLUSH_DELAY_MS = 250;
 
 const journalSchema = z.object({
   game: z.string(),
@@ -21,12 +22,18 @@ interface JournalHeader {
   chunk_size: number;
 }
 
+export function journalPath(root: string): string {
+  return join(root, '.lanspread', 'download.json');
+}
+
 export class DownloadJournal {
   readonly #file: string;
   readonly #header: JournalHeader;
   readonly #verified: Set<string>;
   #timer: NodeJS.Timeout | undefined;
-  #writing: Promise<void> = Promise.resolve();
+  /** Writes run one after another, so an older body never lands after a newer one. */
+  #writing: Promise<unknown> = Promise.resolve();
+  #removed = false;
 
   private constructor(file: string, header: JournalHeader, verified: Set<string>) {
     this.#file = file;
@@ -42,7 +49,7 @@ export class DownloadJournal {
     manifestDigest: string,
     chunkSize: number,
   ): Promise<DownloadJournal> {
-    const file = join(root, '.lanspread', 'download.json');
+    const file = journalPath(root);
     const header = { game, version, manifest_digest: manifestDigest, chunk_size: chunkSize };
     let verified = new Set<string>();
     try {
@@ -57,7 +64,7 @@ export class DownloadJournal {
         verified = new Set(parsed.data.verified);
       }
     } catch {
-      // No journal yet, or an unreadable one: nothing is known to be verified.
+      // No journal yet, or unreadable JSON: nothing is known to be verified, so all is fetched.
     }
     return new DownloadJournal(file, header, verified);
   }
@@ -66,25 +73,31 @@ export class DownloadJournal {
     return this.#verified;
   }
 
-  /** Records a verified chunk; written in batches, so a crash loses at most the last moment's. */
+  /** Records a verified chunk; written in batches at most every JOURNAL_FLUSH_DELAY_MS. */
   record(key: string): void {
+    if (this.#removed) return;
     this.#verified.add(key);
     this.#timer ??= setTimeout(() => {
       this.#timer = undefined;
+      // Best effort: the owner's final flush() writes the whole set again and reports failure.
       void this.flush();
-    }, FLUSH_DELAY_MS);
+    }, JOURNAL_FLUSH_DELAY_MS);
+    // A pending batch must not keep the process alive; the owner flushes before it lets go.
+    this.#timer.unref();
   }
 
   /**
-   * Writes the journal; resolves false when it could not (a full disk): the journal only saves
-   * work on a resume, so a failed write must never fail the download by itself.
+   * Writes the journal now (temp file + rename, so a reader never sees half a file); resolves
+   * false when it could not (a full disk): the journal only saves work on a resume, so a failed
+   * write must never fail the download by itself.
    */
   async flush(): Promise<boolean> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (this.#removed) return true;
     const body = JSON.stringify({ ...this.#header, verified: [...this.#verified] });
     const write = this.#writing.then(async () => {
-      await mkdir(join(this.#file, '..'), { recursive: true });
+      await mkdir(dirname(this.#file), { recursive: true });
       const temp = `${this.#file}.tmp`;
       await writeFile(temp, body);
       await rename(temp, this.#file);
@@ -96,10 +109,13 @@ export class DownloadJournal {
     );
   }
 
+  /** Deletes the journal once the download has committed; later records are ignored. */
   async remove(): Promise<void> {
+    this.#removed = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#writing;
     await rm(this.#file, { force: true });
+    await rm(`${this.#file}.tmp`, { force: true });
   }
 }

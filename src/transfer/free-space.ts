@@ -1,37 +1,49 @@
 /** Refuses a download that cannot fit before its first byte is written (S56). */
 import { statfs } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { LanspreadError } from '../errors.js';
+import { dirname, resolve } from 'node:path';
+import { LanspreadError, errorMessage } from '../errors.js';
 
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'] as const;
+
+/** Bytes for people, in binary units with one decimal: `512 B`, `1.5 KiB`, `2.0 GiB`. */
 export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
   let value = n;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
+  // 1023.96 would print as `1024.0 KiB`; move up a unit before rounding does it.
+  while (Math.abs(value) >= 1023.95 && unit < UNITS.length - 1) {
     value /= 1024;
     unit++;
   }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+  return `${unit === 0 ? String(Math.round(value)) : value.toFixed(1)} ${UNITS[unit] ?? 'B'}`;
 }
 
-/** Free bytes for us on the filesystem of `dir` (or its nearest existing parent). */
-async function freeBytes(dir: string): Promise<number> {
-  for (let at = dir; ; at = dirname(at)) {
+/** Free bytes for us (not root's reserve) on the filesystem of `dir` or its nearest existing parent. */
+export async function freeBytes(dir: string): Promise<number> {
+  for (let at = resolve(dir); ; at = dirname(at)) {
     try {
       const fs = await statfs(at);
       return fs.bavail * fs.bsize;
     } catch (err) {
-      if (dirname(at) === at || (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      const missing = code === 'ENOENT' || code === 'ENOTDIR';
+      if (!missing || dirname(at) === at) {
+        throw new LanspreadError(
+          'games-dir-unusable',
+          `cannot tell the free space on ${dir}: ${errorMessage(err)}`,
+          { cause: err },
+        );
+      }
     }
   }
 }
 
+/** Throws `insufficient-space` when `neededBytes` do not fit on the filesystem of `dir`. */
 export async function assertFreeSpace(dir: string, neededBytes: number): Promise<void> {
   const free = await freeBytes(dir);
   if (free < neededBytes) {
     throw new LanspreadError(
       'insufficient-space',
-      `needs ${formatBytes(neededBytes)}, only ${formatBytes(free)} free on ${dir}`,
+      `needs ${formatBytes(neededBytes)}, ${formatBytes(free)} free on ${dir}`,
     );
   }
 }

@@ -1,26 +1,41 @@
 /** Chunk hashes of local files, kept in the state folder so unchanged roots are never re-hashed. */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 
+const FILE_NAME = 'hash-cache.json';
+const FORMAT_VERSION = 1;
 const FLUSH_DELAY_MS = 2_000;
+// Receivers pick the chunk size; a few sizes per file cover them without growing without bound.
+const MAX_CHUNK_SIZES_PER_FILE = 4;
 
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 const entrySchema = z.object({
-  size: z.number(),
+  size: z.number().int().nonnegative(),
   mtimeMs: z.number(),
-  chunkSize: z.number(),
-  hashes: z.array(z.string()),
+  /** Keyed by the chunk size in decimal. */
+  chunks: z.record(z.string().regex(/^[1-9][0-9]*$/), z.array(sha256Hex)),
 });
-const fileSchema = z.record(z.string(), entrySchema);
-type Entry = z.infer<typeof entrySchema>;
+const fileSchema = z.object({
+  version: z.literal(FORMAT_VERSION),
+  files: z.record(z.string(), entrySchema),
+});
 
+interface Entry {
+  size: number;
+  mtimeMs: number;
+  chunks: Map<number, string[]>;
+}
+
+/** Persistent map from (absolute path, size, mtime, chunk size) to the file's chunk hashes. */
 export class HashCache {
   readonly #file: string;
   readonly #entries: Map<string, Entry>;
   readonly #log: Logger;
   #timer: NodeJS.Timeout | undefined;
+  #dirty = false;
   #writing: Promise<void> = Promise.resolve();
 
   private constructor(file: string, entries: Map<string, Entry>, log: Logger) {
@@ -29,51 +44,114 @@ export class HashCache {
     this.#log = log;
   }
 
-  /** A missing or corrupt cache starts empty: it only ever saves work. */
+  /** A missing or corrupt cache starts empty: it only ever saves work, so it is never fatal. */
   static async open(stateDir: string, log: Logger): Promise<HashCache> {
-    const file = join(stateDir, 'hash-cache.json');
-    let entries = new Map<string, Entry>();
+    const file = join(stateDir, FILE_NAME);
+    const entries = new Map<string, Entry>();
+    let text: string | undefined;
     try {
-      entries = new Map(Object.entries(fileSchema.parse(JSON.parse(await readFile(file, 'utf8')))));
+      text = await readFile(file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
         log.warn({ file, err: errorMessage(err) }, 'ignoring an unreadable hash cache');
     }
+    if (text !== undefined) {
+      try {
+        const parsed = fileSchema.parse(JSON.parse(text));
+        let dropped = 0;
+        for (const [path, e] of Object.entries(parsed.files)) {
+          const chunks = new Map<number, string[]>();
+          for (const [key, hashes] of Object.entries(e.chunks)) {
+            const chunkSize = Number(key);
+            if (isSafeChunkSize(chunkSize) && hashes.length === chunkCount(e.size, chunkSize))
+              chunks.set(chunkSize, hashes);
+            else dropped++;
+          }
+          if (chunks.size > 0) entries.set(path, { size: e.size, mtimeMs: e.mtimeMs, chunks });
+        }
+        if (dropped > 0) log.warn({ file, dropped }, 'dropped inconsistent hash cache entries');
+      } catch (err) {
+        log.warn({ file, err: errorMessage(err) }, 'ignoring a corrupt hash cache');
+      }
+    }
     return new HashCache(file, entries, log);
   }
 
-  /** Hashes of `path`, if it has not changed (size and mtime) since they were computed. */
-  get(path: string, size: number, mtimeMs: number, chunkSize: number): string[] | undefined {
-    const e = this.#entries.get(path);
-    return e !== undefined && e.size === size && e.mtimeMs === mtimeMs && e.chunkSize === chunkSize
-      ? e.hashes
-      : undefined;
+  /** The hashes of `absPath` if it has not changed (size and mtime) since they were computed. */
+  get(absPath: string, size: number, mtimeMs: number, chunkSize: number): string[] | undefined {
+    const e = this.#entries.get(absPath);
+    if (e === undefined || e.size !== size || e.mtimeMs !== mtimeMs) return undefined;
+    return e.chunks.get(chunkSize);
   }
 
-  set(path: string, size: number, mtimeMs: number, chunkSize: number, hashes: string[]): void {
-    this.#entries.set(path, { size, mtimeMs, chunkSize, hashes });
-    this.#timer ??= setTimeout(() => {
-      this.#timer = undefined;
-      void this.flush();
-    }, FLUSH_DELAY_MS);
-    this.#timer.unref();
+  /** Records hashes; a new size or mtime replaces everything known about the path. */
+  set(absPath: string, size: number, mtimeMs: number, chunkSize: number, hashes: string[]): void {
+    if (!isSafeChunkSize(chunkSize) || hashes.length !== chunkCount(size, chunkSize)) {
+      this.#log.warn({ absPath, size, chunkSize }, 'not caching hashes that do not fit the file');
+      return;
+    }
+    let e = this.#entries.get(absPath);
+    if (e?.size !== size || e.mtimeMs !== mtimeMs) {
+      e = { size, mtimeMs, chunks: new Map() };
+      this.#entries.set(absPath, e);
+    }
+    e.chunks.delete(chunkSize);
+    e.chunks.set(chunkSize, [...hashes]);
+    // Maps keep insertion order, so the first key is the chunk size used least recently set.
+    while (e.chunks.size > MAX_CHUNK_SIZES_PER_FILE) {
+      const oldest = e.chunks.keys().next();
+      if (oldest.done === true) break;
+      e.chunks.delete(oldest.value);
+    }
+    this.#dirty = true;
+    if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        void this.flush();
+      }, FLUSH_DELAY_MS);
+      this.#timer.unref();
+    }
   }
 
+  /** Writes the cache now (temp file and rename, so a crash leaves the old or the new file). */
   async flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const body = JSON.stringify(Object.fromEntries(this.#entries));
-    this.#writing = this.#writing.then(async () => {
-      try {
-        await writeFile(`${this.#file}.tmp`, body);
-        await rename(`${this.#file}.tmp`, this.#file);
-      } catch (err) {
-        this.#log.warn(
-          { file: this.#file, err: errorMessage(err) },
-          'could not save the hash cache',
-        );
-      }
-    });
+    this.#writing = this.#writing.then(() => this.#write());
     await this.#writing;
   }
+
+  async #write(): Promise<void> {
+    if (!this.#dirty) return;
+    this.#dirty = false;
+    const files: Record<string, z.infer<typeof entrySchema>> = {};
+    for (const [path, e] of this.#entries) {
+      files[path] = {
+        size: e.size,
+        mtimeMs: e.mtimeMs,
+        chunks: Object.fromEntries([...e.chunks].map(([k, v]) => [String(k), v])),
+      };
+    }
+    const body = JSON.stringify({ version: FORMAT_VERSION, files });
+    const temp = `${this.#file}.${process.pid}.tmp`;
+    try {
+      await writeFile(temp, body);
+      await rename(temp, this.#file);
+    } catch (err) {
+      // Only work is lost; the next set() tries again.
+      this.#dirty = true;
+      this.#log.warn({ file: this.#file, err: errorMessage(err) }, 'could not save the hash cache');
+      await rm(temp, { force: true }).catch((rmErr: unknown) => {
+        this.#log.debug({ temp, err: errorMessage(rmErr) }, 'could not remove a temp file');
+      });
+    }
+  }
+}
+
+function isSafeChunkSize(chunkSize: number): boolean {
+  return Number.isSafeInteger(chunkSize) && chunkSize > 0;
+}
+
+function chunkCount(size: number, chunkSize: number): number {
+  return Math.ceil(size / chunkSize);
 }

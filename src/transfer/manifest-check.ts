@@ -1,7 +1,10 @@
 /** Refuses manifests a lying or hostile peer may send (S50) before any byte is written. */
 import type { GameId, GameVersion } from '../ids.js';
 import type { Manifest } from '../protocol/index.js';
-import { isTransferablePath } from './transferable-path.js';
+import { NOT_TRANSFERRED, isTransferablePath } from './transferable-path.js';
+
+/** The sentinel: a root without it at the top level can never be committed. */
+const SENTINEL = 'version.ini';
 
 /** A reason to refuse `m`, or null when it is a plausible root of the game that was asked for. */
 export function checkManifest(
@@ -12,26 +15,46 @@ export function checkManifest(
     return `asked for ${expected.game} ${expected.version}, got ${m.game} ${m.version}`;
   }
   if (m.chunk_size !== expected.chunkSize)
-    return `asked for chunks of ${expected.chunkSize}, got ${m.chunk_size}`;
-  const seen = new Set<string>();
-  const dirs = new Set<string>();
+    return `asked for chunks of ${expected.chunkSize} bytes, got ${m.chunk_size}`;
+  // Keyed by the folded name, so names that differ only by case or Unicode form collide here
+  // as they would on a Windows or macOS disk, where one would overwrite the other.
+  const files = new Map<string, string>();
+  const dirs = new Map<string, string>();
   let total = 0;
+  let hasSentinel = false;
   for (const file of m.files) {
-    if (!isTransferablePath(file.path))
-      return `path ${JSON.stringify(file.path)} is not a plain path inside the game root`;
-    // Windows folders ignore case: two names that differ only by case would overwrite each other.
-    const folded = file.path.toLowerCase();
-    if (seen.has(folded)) return `path ${file.path} is listed twice`;
-    seen.add(folded);
-    const parts = folded.split('/');
-    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
-    if (file.chunks.length !== Math.ceil(file.size / m.chunk_size)) {
-      return `${file.path} has ${file.size} bytes but ${file.chunks.length} chunk hashes`;
+    const path = file.path;
+    if (!isTransferablePath(path))
+      return `path ${JSON.stringify(path)} is not a plain path inside the game root`;
+    const folded = fold(path);
+    const segments = folded.split('/');
+    // A case-insensitive disk would put `LOCAL/x` into the installed game.
+    if (NOT_TRANSFERRED.has(segments[0] ?? ''))
+      return `path ${JSON.stringify(path)} touches a folder that is never transferred`;
+    const twin = files.get(folded);
+    if (twin !== undefined) {
+      return twin === path
+        ? `path ${path} is listed twice`
+        : `paths ${twin} and ${path} name the same file on a case-insensitive disk`;
     }
+    files.set(folded, path);
+    for (let i = 1; i < segments.length; i++) dirs.set(segments.slice(0, i).join('/'), path);
+    const expectedChunks = Math.ceil(file.size / m.chunk_size);
+    if (file.chunks.length !== expectedChunks) {
+      return `${path} has ${file.size} bytes, so ${expectedChunks} chunk hashes, but lists ${file.chunks.length}`;
+    }
+    if (path === SENTINEL) hasSentinel = true;
     total += file.size;
   }
-  for (const dir of dirs) if (seen.has(dir)) return `${dir} is both a file and a folder`;
-  if (!Number.isSafeInteger(total)) return 'the total size is too large';
-  if (!seen.has('version.ini')) return 'the root has no version.ini';
+  for (const [dir, inside] of dirs) {
+    const file = files.get(dir);
+    if (file !== undefined) return `${file} is a file, but ${inside} is inside it`;
+  }
+  if (!Number.isSafeInteger(total)) return 'the total size is too large to be a real game';
+  if (!hasSentinel) return `the root has no top-level ${SENTINEL}`;
   return null;
+}
+
+function fold(path: string): string {
+  return path.normalize('NFC').toLowerCase();
 }

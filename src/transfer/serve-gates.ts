@@ -1,62 +1,88 @@
 /** The serving gates (S12): what a peer refuses to serve, each refusal with its reason code. */
+import type { Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CatalogGame } from '../catalog/index.js';
-import { LanspreadError } from '../errors.js';
+import { LanspreadError, errorMessage } from '../errors.js';
 import type { GameVersion } from '../ids.js';
-import type { LocalGame } from '../library/index.js';
+import { deriveAvailability, type LocalGame } from '../library/index.js';
 import { isTransferablePath } from './transferable-path.js';
 
-export function checkServeGame(input: {
-  entry: CatalogGame | undefined;
-  game: LocalGame | undefined;
-  activeOperation: 'download' | 'install' | null;
-  requestedVersion: GameVersion;
-}): LanspreadError | null {
-  const { entry, game } = input;
+// One syntactic check for both sides: the server here, the receiver against hostile manifests (S50).
+export { isTransferablePath };
+
+export interface ServeGameInput {
+  /** This peer's catalog row for the game. */
+  readonly entry: CatalogGame | undefined;
+  /** This peer's root of the game, as the library last scanned it. */
+  readonly game: LocalGame | undefined;
+  readonly activeOperation: 'download' | 'install' | null;
+  /** The version the receiver expects (its catalog's). */
+  readonly requestedVersion: GameVersion;
+}
+
+/**
+ * The refusal for a request of a game, or null when it may be served. Permanent reasons come
+ * first (not in our catalog, another version), then a passing one (busy), then the root itself.
+ */
+export function checkServeGame(input: ServeGameInput): LanspreadError | null {
+  const { entry, game, activeOperation, requestedVersion } = input;
   if (entry === undefined)
     return new LanspreadError('serve-unknown-game', "the game is not in this peer's catalog");
-  if (input.activeOperation !== null) {
+  if (requestedVersion !== entry.version) {
     return new LanspreadError(
-      'serve-busy',
-      `${entry.id} is being changed here (${input.activeOperation})`,
+      'serve-version-mismatch',
+      `asked for ${entry.id} ${requestedVersion}, this peer serves ${entry.version}`,
     );
   }
-  if (game === undefined || !game.downloaded || game.version !== entry.version) {
+  if (activeOperation !== null) {
+    return new LanspreadError(
+      'serve-busy',
+      `${entry.id} is being changed here (${activeOperation})`,
+    );
+  }
+  if (game === undefined || deriveAvailability(game, entry.version, null) !== 'Ready') {
     return new LanspreadError(
       'serve-not-ready',
       `${entry.id} is not complete here at version ${entry.version}`,
     );
   }
-  if (input.requestedVersion !== entry.version) {
-    return new LanspreadError(
-      'serve-version-mismatch',
-      `asked for ${entry.id} ${input.requestedVersion}, this peer has ${entry.version}`,
-    );
-  }
   return null;
 }
 
-/** Resolves a requested path to a regular file inside the root, never through a symlink. */
+/**
+ * Resolves a requested path to a regular file inside the root. Every component is lstat'ed from
+ * the root down, so no symlink anywhere on the way is ever followed.
+ */
 export async function resolveServePath(
   root: string,
   relPath: string,
 ): Promise<{ absPath: string; size: number }> {
-  if (!isTransferablePath(relPath))
-    throw new LanspreadError('serve-bad-path', `${JSON.stringify(relPath)} is not servable`);
+  if (!isTransferablePath(relPath)) {
+    throw new LanspreadError(
+      'serve-bad-path',
+      `${JSON.stringify(relPath)} is not a plain path inside the game root`,
+    );
+  }
   const segments = relPath.split('/');
   let at = root;
+  let st: Stats | undefined;
   for (const [i, segment] of segments.entries()) {
     at = join(at, segment);
-    const st = await lstat(at).catch(() => undefined);
-    const last = i === segments.length - 1;
-    if (st === undefined || st.isSymbolicLink() || (last ? !st.isFile() : !st.isDirectory())) {
-      throw new LanspreadError(
-        'serve-bad-path',
-        `${relPath} is not a regular file of the game root`,
-      );
+    try {
+      st = await lstat(at);
+    } catch (err) {
+      throw new LanspreadError('serve-bad-path', `${relPath} does not exist in the game root`, {
+        cause: errorMessage(err),
+      });
     }
-    if (last) return { absPath: at, size: st.size };
+    if (st.isSymbolicLink())
+      throw new LanspreadError('serve-bad-path', `${relPath} leads through a symlink`);
+    const last = i === segments.length - 1;
+    if (!last && !st.isDirectory())
+      throw new LanspreadError('serve-bad-path', `${relPath} leads through a non-folder`);
   }
-  throw new LanspreadError('serve-bad-path', 'empty path');
+  if (st?.isFile() !== true)
+    throw new LanspreadError('serve-bad-path', `${relPath} is not a regular file`);
+  return { absPath: at, size: st.size };
 }

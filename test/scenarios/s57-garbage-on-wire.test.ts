@@ -45,6 +45,7 @@ scenario('S57', 'garbage on the wire (random bytes, oversized frame)', async (la
     key: intruder.keyPem,
     cert: intruder.certPem,
     rejectUnauthorized: false,
+    ALPNProtocols: ['lanspread-transfer/1'],
   });
   tls.on('error', () => undefined);
   await new Promise<void>((done) =>
@@ -65,6 +66,7 @@ scenario('S57', 'garbage on the wire (random bytes, oversized frame)', async (la
     key: intruder.keyPem,
     cert: intruder.certPem,
     rejectUnauthorized: false,
+    ALPNProtocols: ['lanspread-control/1'],
   });
   tls2.on('error', () => undefined);
   await new Promise<void>((done) =>

@@ -277,11 +277,13 @@ test('a TLS client that sends an oversized frame header is dropped', async () =>
     cert: intruder.certPem,
     minVersion: 'TLSv1.3',
     rejectUnauthorized: false,
+    ALPNProtocols: ['lanspread-control/1'],
   });
   const dropped = socketClosed(socket);
   await new Promise<void>((resolve) => socket.once('secureConnect', resolve));
   const conn = await inbound;
   assert.equal(conn.remotePeerId, intruder.peerId);
+  assert.equal(conn.role, 'control');
   const closeInfo = closed(conn);
   socket.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x01]));
   await dropped;
@@ -291,6 +293,34 @@ test('a TLS client that sends an oversized frame header is dropped', async () =>
   const warning = await b.log.waitFor((e) => e.level === 'warn' && /malformed frame/.test(e.msg));
   assert.equal(warning.fields.remote_address, HOST);
   assert.match(String(warning.fields.reason), /over the limit/);
+});
+
+test('a TLS client that names no lanspread protocol (ALPN) is dropped', async () => {
+  const b = await node();
+  const intruder = await identity();
+  const socket = tls.connect({
+    host: HOST,
+    port: b.port,
+    key: intruder.keyPem,
+    cert: intruder.certPem,
+    minVersion: 'TLSv1.3',
+    rejectUnauthorized: false,
+  });
+  socket.on('error', () => undefined);
+  await socketClosed(socket);
+  const warning = await b.log.waitFor(
+    (e) => e.level === 'warn' && /dropped an inbound/.test(e.msg),
+  );
+  assert.match(String(warning.fields.reason), /ALPN/);
+});
+
+test('the dialler chooses the role of a connection', async () => {
+  const a = await node();
+  const b = await node();
+  const inbound = b.nextInbound();
+  const conn = await a.transport.dial(HOST, b.port, { role: 'transfer' });
+  assert.equal(conn.role, 'transfer');
+  assert.equal((await inbound).role, 'transfer');
 });
 
 test('dialing our own listener rejects with self-connect and delivers nothing', async () => {

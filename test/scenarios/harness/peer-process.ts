@@ -27,7 +27,10 @@ export class PeerProcess {
   readonly name: string;
   readonly events: Json[] = [];
   readonly #child: ChildProcessWithoutNullStreams;
-  readonly #pending = new Map<number, (answer: Answer) => void>();
+  readonly #pending = new Map<
+    number,
+    { resolve: (answer: Answer) => void; reject: (err: Error) => void }
+  >();
   readonly #waiters = new Set<() => void>();
   readonly #stderr: WriteStream;
   readonly exited: Promise<number | null>;
@@ -44,6 +47,8 @@ export class PeerProcess {
     this.#child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.#stderr = createWriteStream(opts.stderrFile, { flags: 'a' });
     this.#child.stderr.pipe(this.#stderr);
+    // Writing to a peer the test killed must not crash the test (EPIPE); its answer fails instead.
+    this.#child.stdin.on('error', () => undefined);
     this.exited = new Promise((done) =>
       this.#child.once('exit', (code) => {
         done(code);
@@ -87,9 +92,15 @@ export class PeerProcess {
         this.#pending.delete(id);
         reject(new Error(`${this.name}: no answer to ${cmd} within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.#pending.set(id, (answer) => {
-        clearTimeout(timer);
-        resolve(answer);
+      this.#pending.set(id, {
+        resolve: (answer) => {
+          clearTimeout(timer);
+          resolve(answer);
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
       });
       this.#child.stdin.write(`${JSON.stringify({ id, cmd, ...args })}\n`);
     });
@@ -150,10 +161,10 @@ export class PeerProcess {
       for (const waiter of [...this.#waiters]) waiter();
       return;
     }
-    const resolve = typeof msg.id === 'number' ? this.#pending.get(msg.id) : undefined;
-    if (resolve !== undefined) {
+    const pending = typeof msg.id === 'number' ? this.#pending.get(msg.id) : undefined;
+    if (pending !== undefined) {
       this.#pending.delete(msg.id as number);
-      resolve(msg as unknown as Answer);
+      pending.resolve(msg as unknown as Answer);
     } else {
       this.events.push({ event: '__unmatched-answer__', ...msg });
     }
