@@ -76,6 +76,11 @@ async function runDemo(argv: string[]): Promise<number> {
 
 async function runPeer(args: PeerArgs): Promise<number> {
   const log = createLogger(args.logLevel);
+  // Whoever read our stdout is gone (a closed pipe): nobody can drive this peer any more.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    log.warn({ code: err.code }, 'stdout closed; stopping');
+    process.exit(err.code === 'EPIPE' ? 0 : 1);
+  });
   try {
     return await runJsonlPeer(
       {

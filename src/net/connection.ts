@@ -125,6 +125,11 @@ export class Connection {
     return room;
   }
 
+  /** Bytes written but not yet handed to the kernel. */
+  get bufferedBytes(): number {
+    return this.#socket.writableLength;
+  }
+
   /** Resolves when the socket can take more data, or the connection closed. */
   drained(): Promise<void> {
     if (!this.#writable() || !this.#socket.writableNeedDrain) return Promise.resolve();

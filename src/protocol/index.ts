@@ -11,6 +11,7 @@ export {
 export {
   MAX_LIBRARY_GAMES,
   MAX_MANIFEST_FILES,
+  MAX_PATH_LENGTH,
   PROTOCOL_VERSION,
   type GetChunk,
   type GetManifest,

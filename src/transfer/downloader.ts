@@ -13,6 +13,7 @@ import { assertFreeSpace } from './free-space.js';
 import { checkManifest } from './manifest-check.js';
 import { manifestDigest, voteManifest } from './manifest-vote.js';
 import type { TransferClient } from './transfer-client.js';
+import { NOT_TRANSFERRED } from './transferable-path.js';
 
 export interface DownloadSource {
   peerId: PeerId;
@@ -79,13 +80,6 @@ const MAX_CONSECUTIVE_FAILURES = 3;
 const PROGRESS_INTERVAL_MS = 500;
 /** version.ini is the commit: it waits here until every other byte is verified. */
 const INCOMING_SENTINEL = join('.lanspread', 'version.ini.incoming');
-const NOT_TRANSFERRED = new Set([
-  'local',
-  '.local.installing',
-  '.local.backup',
-  '.lanspread',
-  'launch_settings_applied',
-]);
 
 /** A local write failed (full disk, permissions): no source can fix that, so the download fails. */
 class WriteFailure extends Error {}

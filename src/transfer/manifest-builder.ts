@@ -4,8 +4,12 @@ import { join } from 'node:path';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { GameId, GameVersion } from '../ids.js';
 import type { Logger } from '../logger.js';
-import { MAX_CONTROL_PAYLOAD, MAX_MANIFEST_FILES, type Manifest } from '../protocol/index.js';
-import { MAX_PATH_LENGTH } from '../protocol/messages.js';
+import {
+  MAX_CONTROL_PAYLOAD,
+  MAX_MANIFEST_FILES,
+  MAX_PATH_LENGTH,
+  type Manifest,
+} from '../protocol/index.js';
 import { hashFileChunks } from './chunk-hasher.js';
 import { listGameFiles, type GameFile } from './game-files.js';
 import type { HashCache } from './hash-cache.js';

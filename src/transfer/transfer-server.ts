@@ -1,4 +1,5 @@
 /** Serves manifests and chunk bytes on inbound transfer connections, behind the serving gates. */
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { GameId, GameVersion } from '../ids.js';
@@ -14,6 +15,8 @@ import { checkServeGame, resolveServePath } from './serve-gates.js';
 
 /** Data frames carry at most this much: large enough for few syscalls, small enough to interleave. */
 export const DATA_FRAME_BYTES = 1024 * 1024;
+/** Frames queued on a socket before the sender waits for it to drain. */
+const SEND_QUEUE_BYTES = 4 * 1024 * 1024;
 
 /** What the server needs to know of the local peer, asked afresh for every request. */
 export interface ServeContext {
@@ -67,7 +70,11 @@ export function serveTransferConnection(conn: Connection, ctx: ServeContext): vo
         : serveChunk(conn, msg, ctx, abort.signal);
     work
       .catch((err: unknown) => {
-        if (err instanceof LanspreadError && err.code.startsWith('serve-')) {
+        // Gate refusals and a root we cannot hash are answered; the connection stays usable.
+        if (
+          err instanceof LanspreadError &&
+          (err.code.startsWith('serve-') || err.code === 'hash-failed')
+        ) {
           ctx.log.info(
             { peer: conn.remotePeerId, game: msg.game, code: err.code, reason: err.message },
             'refused a transfer request',
@@ -128,7 +135,19 @@ async function serveChunk(
       `${req.path} has ${size} bytes; ${req.offset}+${req.length} is past its end`,
     );
   }
-  const file = await open(absPath, 'r');
+  // O_NOFOLLOW: a symlink swapped in after the gate's lstat must not be followed.
+  // O_NOFOLLOW: a symlink swapped in after the gate's lstat must not be followed.
+  const file = await open(absPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const readFrame = async (at: number): Promise<Buffer> => {
+    const want = Math.min(DATA_FRAME_BYTES, req.length - at);
+    // A fresh buffer per frame: the socket holds it until written, so it cannot be reused.
+    const buf = Buffer.allocUnsafe(want);
+    const { bytesRead } = await file.read(buf, 0, want, req.offset + at);
+    if (bytesRead === 0)
+      throw new LanspreadError('download-failed', `${req.path} shrank while it was served`);
+    return buf.subarray(0, bytesRead);
+  };
+  let next: Promise<Buffer> | undefined;
   try {
     conn.send({
       t: 'chunk',
@@ -138,18 +157,20 @@ async function serveChunk(
       length: req.length,
     });
     let sent = 0;
+    next = readFrame(0);
     while (sent < req.length) {
       signal.throwIfAborted();
-      const want = Math.min(DATA_FRAME_BYTES, req.length - sent);
-      // A fresh buffer per frame: the socket holds it until written, so it cannot be reused.
-      const buf = Buffer.allocUnsafe(want);
-      const { bytesRead } = await file.read(buf, 0, want, req.offset + sent);
-      if (bytesRead === 0)
-        throw new LanspreadError('download-failed', `${req.path} shrank while it was served`);
-      if (!conn.sendData(buf.subarray(0, bytesRead))) await conn.drained();
-      sent += bytesRead;
+      const buf = await next;
+      sent += buf.length;
+      // Read the next frame from disk while this one goes out on the wire.
+      if (sent < req.length) next = readFrame(sent);
+      conn.sendData(buf);
+      // The accepted socket's own buffer is only 16 KiB (Node 20), so pace by what is queued.
+      if (conn.bufferedBytes > SEND_QUEUE_BYTES) await conn.drained();
     }
   } finally {
+    // A read still in flight must settle before its file closes (and must not go unhandled).
+    await next?.catch(() => undefined);
     await file.close();
   }
 }

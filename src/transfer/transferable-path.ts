@@ -16,7 +16,9 @@ export function isTransferablePath(path: string): boolean {
   if (hasControlOrBackslash(path) || /^[a-zA-Z]:/.test(path) || path.startsWith('/')) return false;
   const segments = path.split('/');
   if (segments.some((s) => s === '' || s === '.' || s === '..')) return false;
-  return !NOT_TRANSFERRED.has(segments[0] ?? '');
+  // Windows and macOS fold case and drop trailing dots and spaces: `Local.` lands in `local/`.
+  const top = (segments[0] ?? '').toLowerCase().replace(/[. ]+$/, '');
+  return !NOT_TRANSFERRED.has(top);
 }
 
 function hasControlOrBackslash(path: string): boolean {

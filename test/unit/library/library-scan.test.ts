@@ -6,29 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { openCatalog, writeCatalogFile, type Catalog } from '../../../src/catalog/index.js';
 import { LanspreadError } from '../../../src/errors.js';
 import { scanLibrary, type LocalGame } from '../../../src/library/index.js';
-import type { LogFields, Logger } from '../../../src/logger.js';
-
-interface LogLine {
-  level: string;
-  fields: LogFields;
-  msg: string;
-}
-
-function recordingLogger(lines: LogLine[] = []): Logger & { lines: LogLine[] } {
-  const at =
-    (level: string) =>
-    (fields: LogFields, msg: string): void => {
-      lines.push({ level, fields, msg });
-    };
-  return {
-    lines,
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    child: () => recordingLogger(lines),
-  };
-}
+import { recordingLogger } from '../../support/recording-logger.js';
 
 async function put(path: string, content: string | number | Buffer): Promise<void> {
   await mkdir(dirname(path), { recursive: true });

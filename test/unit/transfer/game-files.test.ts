@@ -4,30 +4,8 @@ import { mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { LogFields, Logger } from '../../../src/logger.js';
+import { recordingLogger, type LogLine } from '../../support/recording-logger.js';
 import { listGameFiles } from '../../../src/transfer/game-files.js';
-
-interface LogLine {
-  level: string;
-  fields: LogFields;
-  msg: string;
-}
-
-function recordingLogger(lines: LogLine[] = []): Logger & { lines: LogLine[] } {
-  const at =
-    (level: string) =>
-    (fields: LogFields, msg: string): void => {
-      lines.push({ level, fields, msg });
-    };
-  return {
-    lines,
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    child: () => recordingLogger(lines),
-  };
-}
 
 async function put(path: string, content: string | number): Promise<void> {
   await mkdir(dirname(path), { recursive: true });

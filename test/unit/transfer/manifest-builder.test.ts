@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LanspreadError, type ErrorCode } from '../../../src/errors.js';
 import type { GameId, GameVersion } from '../../../src/ids.js';
-import type { LogFields, Logger } from '../../../src/logger.js';
+import { recordingLogger, type LogLine } from '../../support/recording-logger.js';
 import {
   MAX_MANIFEST_FILES,
   MAX_PATH_LENGTH,
@@ -25,28 +25,6 @@ import {
 import { closeHasherPool, hashFileChunks } from '../../../src/transfer/chunk-hasher.js';
 import { HashCache } from '../../../src/transfer/hash-cache.js';
 import { buildManifest } from '../../../src/transfer/manifest-builder.js';
-
-interface LogLine {
-  level: string;
-  fields: LogFields;
-  msg: string;
-}
-
-function recordingLogger(lines: LogLine[] = []): Logger & { lines: LogLine[] } {
-  const at =
-    (level: string) =>
-    (fields: LogFields, msg: string): void => {
-      lines.push({ level, fields, msg });
-    };
-  return {
-    lines,
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    child: () => recordingLogger(lines),
-  };
-}
 
 const KIB = 1024;
 const CHUNK = 64 * KIB;
