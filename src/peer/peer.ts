@@ -241,6 +241,14 @@ export class Peer {
   }
 
   async setGamesDir(path: string): Promise<GameRow[]> {
+    const busy = this.#operations.list();
+    if (busy.length > 0) {
+      // A running download writes into the old folder; switching under it would orphan it.
+      throw new LanspreadError(
+        'operation-in-progress',
+        `cannot change the games folder while ${busy.map((o) => `${o.kind} of ${o.game}`).join(', ')} runs`,
+      );
+    }
     await ensureDir(path, 'games-dir-unusable', 'games folder');
     this.#gamesDir = resolve(path);
     this.#ignoredFolders.clear();
