@@ -54,6 +54,13 @@ export class PeerProcess {
         done(code);
       }),
     );
+    // A dead peer answers nothing more: fail what waits for it now, not at its timeout.
+    void this.exited.then((code) => {
+      for (const [id, pending] of this.#pending) {
+        this.#pending.delete(id);
+        pending.reject(new Error(`${this.name} exited (${code}) before answering`));
+      }
+    });
     createInterface({ input: this.#child.stdout }).on('line', (line) => {
       this.#onLine(line);
     });
