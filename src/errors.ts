@@ -59,10 +59,6 @@ export class LanspreadError extends Error {
   }
 }
 
-export function isErrorCode(value: string): value is ErrorCode {
-  return Object.hasOwn(ERROR_CODES, value);
-}
-
 /** The message of anything thrown, for logs and wire errors. */
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -1,7 +1,6 @@
 export { Peer, type PeerOptions, type CommandResult } from './peer.js';
 export {
   parsePeerCommand,
-  PEER_COMMAND_NAMES,
   type PeerCommand,
   type PeerCommandName,
 } from './commands.js';
