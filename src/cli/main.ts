@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LanspreadError, errorMessage } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { writeDemoLibrary } from '../peer/index.js';
+import { packGameFolder, writeDemoLibrary } from '../peer/index.js';
 import { runJsonlPeer } from './jsonl-harness.js';
 import { ArgsError, parsePeerArgs, type PeerArgs } from './peer-args.js';
 
@@ -14,6 +14,8 @@ const USAGE = `usage:
   lanspread peer --games DIR --state DIR [--name NAME] [--listen HOST:PORT] [--catalog FILE]
                  [--no-mdns] [--unrar PATH] [--chunk-size BYTES] [--log-level LEVEL]
       one peer driven by JSON lines on stdin/stdout (see docs/peer-jsonl.md)
+  lanspread pack DIR OUT.eti
+      writes a stored (uncompressed) RAR5 archive of DIR, for organisers building game roots
   lanspread demo [--dir DIR]
       writes a demo games folder (default .lanspread-demo) and runs a JSONL peer on it
   lanspread --version`;
@@ -41,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
     return verb === undefined ? 2 : 0;
   }
   if (verb === 'demo') return runDemo(rest);
+  if (verb === 'pack') return runPack(rest);
   if (verb !== 'peer') {
     process.stderr.write(`lanspread: unknown command ${JSON.stringify(verb)}\n${USAGE}\n`);
     return 2;
@@ -54,6 +57,32 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   return runPeer(args);
+}
+
+/** `lanspread pack DIR OUT.eti`: streams DIR into a stored RAR5 archive. */
+async function runPack(argv: string[]): Promise<number> {
+  const [dir, out, ...extra] = argv;
+  if (dir === undefined || out === undefined || extra.length > 0) {
+    process.stderr.write(`lanspread pack: expects DIR and OUT.eti\n${USAGE}\n`);
+    return 2;
+  }
+  const abort = new AbortController();
+  process.once('SIGINT', () => {
+    abort.abort();
+  });
+  try {
+    const started = Date.now();
+    const { entries, bytes } = await packGameFolder(dir, out, { signal: abort.signal });
+    const seconds = (Date.now() - started) / 1000;
+    process.stdout.write(
+      `packed ${entries} entries of ${dir} into ${out}: ${(bytes / 1048576).toFixed(1)} MiB in ${seconds.toFixed(1)} s\n`,
+    );
+    return 0;
+  } catch (err) {
+    const code = err instanceof LanspreadError ? err.code : 'archive-unreadable';
+    process.stderr.write(`lanspread pack: ${code}: ${errorMessage(err)}\n`);
+    return 1;
+  }
 }
 
 /** `lanspread demo`: a peer on the embedded catalog and a generated demo games folder. */

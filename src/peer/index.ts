@@ -14,3 +14,4 @@ export type {
   OperationKind,
 } from './contract.js';
 export { writeDemoLibrary } from './demo-library.js';
+export { packDirectory as packGameFolder } from '../archive/index.js';
