@@ -360,7 +360,13 @@ export class Peer {
       throw failure;
     } finally {
       op.end();
-      await this.#rescan();
+      // The rescan tells peers the outcome; its own failure must not hide the download's.
+      await this.#rescan().catch((err: unknown) => {
+        this.#log.error(
+          { game: entry.id, err: errorMessage(err) },
+          'rescan after the download failed',
+        );
+      });
     }
     return this.#afterDownload(entry, install);
   }
