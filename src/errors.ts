@@ -27,6 +27,12 @@ export const ERROR_CODES = {
   cancelled:
     'The operation was cancelled (cancel-download); what was verified is kept for a resume.',
   'archive-unreadable': 'An archive could not be read or written.',
+  'archive-unsupported':
+    'The file is not an archive lanspread can read: not RAR, RAR 1.4, or RAR 7 features such as a dictionary over 4 GiB.',
+  'archive-encrypted': 'The archive or an entry in it is encrypted (made with a password).',
+  'archive-truncated':
+    'The archive ends inside a header or a data area, without an end-of-archive block.',
+  'archive-header-crc': 'A header of the archive fails its CRC check: the archive is damaged.',
   'archive-source-invalid':
     'A folder or file cannot be packed into an archive: unreadable, a symlink or special file, an unsafe entry name, or a file that changed while it was read.',
   'ambiguous-metadata': "The sources disagree on the game's files and no plurality exists.",

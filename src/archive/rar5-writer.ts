@@ -4,6 +4,10 @@ import { lstat, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { LanspreadError, errorMessage } from '../errors.js';
+import { encodeVint } from './rar-fields.js';
+
+// Re-exported so the writer's callers and tests keep their import.
+export { encodeVint };
 
 /** One entry to archive: a directory, or a file whose bytes come from disk or from memory. */
 export type Rar5SourceEntry =
@@ -39,22 +43,6 @@ const MAX_HEADER_SIZE = 0x1fffff;
 const IO_CHUNK = 4 * 1024 * 1024;
 // A read smaller than this flushes the staging buffer first, so that file reads stay large.
 const MIN_READ = 1024 * 1024;
-
-/** RAR5 variable-length integer: 7 bits per byte, least significant first, high bit = more. */
-export function encodeVint(value: number): Uint8Array {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new LanspreadError('archive-source-invalid', `cannot encode ${value} as a RAR5 vint`);
-  }
-  const out: number[] = [];
-  let rest = value;
-  // Arithmetic, not bit operators: sizes go beyond 32 bits.
-  while (rest >= 0x80) {
-    out.push((rest % 0x80) | 0x80);
-    rest = Math.floor(rest / 0x80);
-  }
-  out.push(rest);
-  return Uint8Array.from(out);
-}
 
 function uint32(value: number): Uint8Array {
   const out = new Uint8Array(4);

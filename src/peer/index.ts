@@ -1,9 +1,5 @@
 export { Peer, type PeerOptions, type CommandResult } from './peer.js';
-export {
-  parsePeerCommand,
-  type PeerCommand,
-  type PeerCommandName,
-} from './commands.js';
+export { parsePeerCommand, type PeerCommand, type PeerCommandName } from './commands.js';
 export type {
   GameRow,
   RemoteRow,
