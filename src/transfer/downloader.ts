@@ -8,7 +8,6 @@ import type { Logger } from '../logger.js';
 import type { Manifest } from '../protocol/index.js';
 import { planChunks, type ChunkTask } from './chunk-planner.js';
 import { ChunkScheduler } from './chunk-scheduler.js';
-import { ChunkWriter } from './chunk-writer.js';
 import { DownloadJournal } from './download-journal.js';
 import { assertFreeSpace } from './free-space.js';
 import { checkManifest } from './manifest-check.js';
@@ -157,75 +156,69 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
 
     const worker = async (source: DownloadSource, slot: number): Promise<void> => {
       let client = slot === 0 ? clients.get(source.peerId) : undefined;
-      // Hashing and disk writes run in the writer's thread, so this one only decrypts and plans.
-      const writer = new ChunkWriter();
-      try {
-        let failures = 0;
-        while (
-          !scheduler.done &&
-          !scheduler.stuck &&
-          !signal.aborted &&
-          scheduler.liveSources.includes(source.peerId)
-        ) {
-          const task = scheduler.next(source.peerId);
-          if (task === undefined) {
-            await Promise.race([changed, abortedOnce]);
-            continue;
+      let failures = 0;
+      while (
+        !scheduler.done &&
+        !scheduler.stuck &&
+        !signal.aborted &&
+        scheduler.liveSources.includes(source.peerId)
+      ) {
+        const task = scheduler.next(source.peerId);
+        if (task === undefined) {
+          await Promise.race([changed, abortedOnce]);
+          continue;
+        }
+        try {
+          if (client === undefined || client.closed) client = await req.connect(source, signal);
+          const hash = await fetchInto(client, req, task, (n) => (received += n));
+          if (hash !== task.sha256) {
+            scheduler.failed(task, source.peerId);
+            dropSource(
+              source,
+              `sent bytes of ${task.path} at ${task.offset} that do not match the manifest's hash`,
+            );
+            received -= task.length;
+            notify();
+            return;
           }
-          try {
-            if (client === undefined || client.closed) client = await req.connect(source, signal);
-            const hash = await fetchInto(client, writer, req, task, (n) => (received += n));
-            if (hash !== task.sha256) {
-              scheduler.failed(task, source.peerId);
-              dropSource(
-                source,
-                `sent bytes of ${task.path} at ${task.offset} that do not match the manifest's hash`,
-              );
-              received -= task.length;
-              notify();
-              return;
-            }
-            failures = 0;
-            scheduler.succeeded(task, source.peerId);
-            journal.record(task.key);
-            req.emit({
-              event: 'download-chunk-finished',
+          failures = 0;
+          scheduler.succeeded(task, source.peerId);
+          journal.record(task.key);
+          req.emit({
+            event: 'download-chunk-finished',
+            game: game.id,
+            path: task.path,
+            offset: task.offset,
+            length: task.length,
+            peer_id: source.peerId,
+            peer_addr: source.addr,
+          });
+        } catch (err) {
+          scheduler.failed(task, source.peerId);
+          if (err instanceof WriteFailure || isAborted(signal)) {
+            notify();
+            throw err instanceof WriteFailure
+              ? new LanspreadError('download-failed', err.message, { cause: err })
+              : err;
+          }
+          failures++;
+          client = undefined;
+          req.log.info(
+            {
               game: game.id,
+              peer: source.peerId,
               path: task.path,
               offset: task.offset,
-              length: task.length,
-              peer_id: source.peerId,
-              peer_addr: source.addr,
-            });
-          } catch (err) {
-            scheduler.failed(task, source.peerId);
-            if (err instanceof WriteFailure || isAborted(signal)) {
-              notify();
-              throw err instanceof WriteFailure
-                ? new LanspreadError('download-failed', err.message, { cause: err })
-                : err;
-            }
-            failures++;
-            client = undefined;
-            req.log.info(
-              {
-                game: game.id,
-                peer: source.peerId,
-                path: task.path,
-                offset: task.offset,
-                err: errorMessage(err),
-              },
-              'chunk failed; it goes back to the queue',
-            );
-            if (failures >= MAX_CONSECUTIVE_FAILURES)
-              dropSource(source, `failed ${failures} chunks in a row: ${errorMessage(err)}`);
-          }
-          notify();
+              err: errorMessage(err),
+            },
+            'chunk failed; it goes back to the queue',
+          );
+          if (failures >= MAX_CONSECUTIVE_FAILURES)
+            dropSource(source, `failed ${failures} chunks in a row: ${errorMessage(err)}`);
         }
-        client?.close();
-      } finally {
-        await writer.close();
+        notify();
       }
+      client?.close();
     };
 
     try {
@@ -355,17 +348,17 @@ async function prepareFiles(root: string, manifest: Manifest): Promise<void> {
   }
 }
 
-/** Fetches one chunk into its file through `writer`, which hashes it; resolves with that hash. */
 async function fetchInto(
   client: TransferClient,
-  writer: ChunkWriter,
   req: DownloadRequest,
   task: ChunkTask,
   onBytes: (n: number) => void,
 ): Promise<string> {
-  writer.begin(targetPath(req.root, task.path), task.offset);
+  const file = await open(targetPath(req.root, task.path), 'r+').catch((err: unknown) => {
+    throw new WriteFailure(`cannot open ${task.path} for writing: ${errorMessage(err)}`);
+  });
   try {
-    await client.fetchChunk(
+    return await client.fetchChunk(
       {
         game: req.game.id,
         version: req.game.version,
@@ -374,24 +367,18 @@ async function fetchInto(
         length: task.length,
       },
       async (bytes, at) => {
-        // write() may move the buffer's memory to the writer's thread: count it first.
-        onBytes(bytes.length);
         try {
-          writer.write(bytes, at);
+          await file.write(bytes, 0, bytes.length, task.offset + at);
         } catch (err) {
           throw new WriteFailure(`cannot write ${task.path}: ${errorMessage(err)}`);
         }
-        await writer.drained();
+        onBytes(bytes.length);
       },
       req.signal,
     );
-  } catch (err) {
-    writer.abort();
-    throw err;
+  } finally {
+    await file.close();
   }
-  return writer.end().catch((err: unknown) => {
-    throw new WriteFailure(`cannot write ${task.path}: ${errorMessage(err)}`);
-  });
 }
 
 /** Removes files the manifest does not list, then writes version.ini: the root is now complete. */

@@ -1,4 +1,5 @@
 /** The receiving side of one transfer connection: asks for a manifest or a chunk and takes the answer. */
+import { createHash } from 'node:crypto';
 import { LanspreadError } from '../errors.js';
 import type { GameId, GameVersion } from '../ids.js';
 import type { Connection } from '../net/index.js';
@@ -69,15 +70,16 @@ export class TransferClient {
 
   /**
    * Fetches `length` bytes of `path` at `offset`, handing them to `sink` in order with
-   * backpressure; resolves once the sink took every byte. Verifying them is the sink's job.
+   * backpressure, and resolves with their SHA-256 once every byte has been written.
    */
   async fetchChunk(
     req: { game: GameId; version: GameVersion; path: string; offset: number; length: number },
     sink: ChunkSink,
     signal: AbortSignal,
-  ): Promise<void> {
-    return this.#request<undefined>(signal, (resolve, fail) => {
+  ): Promise<string> {
+    return this.#request(signal, (resolve, fail) => {
       this.connection.send({ t: 'get-chunk', ...req });
+      const hash = createHash('sha256');
       let started = false;
       let received = 0;
       let queued = 0;
@@ -101,18 +103,17 @@ export class TransferClient {
           }
           const at = received;
           received += buf.length;
-          // The sink may take the buffer's memory (moved to a worker): keep its length here.
-          const size = buf.length;
-          queued += size;
+          hash.update(buf);
+          queued += buf.length;
           if (queued > MAX_QUEUED_WRITE_BYTES) this.connection.pause();
           writes = writes.then(async () => {
             await sink(buf, at);
-            queued -= size;
+            queued -= buf.length;
             if (queued <= MAX_QUEUED_WRITE_BYTES / 4) this.connection.resume();
           });
           if (received === req.length) {
             writes.then(() => {
-              resolve(undefined);
+              resolve(hash.digest('hex'));
             }, fail);
           } else {
             writes.catch(fail);

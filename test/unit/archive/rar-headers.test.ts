@@ -50,6 +50,14 @@ type Expected =
   | { fmt: 'rar4' | 'rar5'; solid?: true; vol?: [first: boolean, number: number]; rows: Row[] }
   | { error: ErrorCode };
 
+/** `row` with its extras replaced (none when `more` is empty). */
+function withMore(row: Row, more: More = {}): Row {
+  const [kind, unpacked, packed, crc, method, name] = row;
+  return Object.keys(more).length > 0
+    ? [kind, unpacked, packed, crc, method, name, more]
+    : [kind, unpacked, packed, crc, method, name];
+}
+
 // Both subdirs archives hold the same tree, stored.
 const SUBDIRS: Row[] = [
   ['F', 6, 6, 0xc904a4c7, 0, 'sub/dir2/file2.txt'],
@@ -144,7 +152,7 @@ const EXPECTED: Record<string, Expected> = {
   'rar4-stored-bad-data-crc.rar': {
     fmt: 'rar4',
     rows: SUBDIRS.map((row) =>
-      row[5] === 'sub/dir1/file1.txt' ? ([...row.slice(0, 6), { badData: true }] as Row) : row,
+      row[5] === 'sub/dir1/file1.txt' ? withMore(row, { badData: true }) : row,
     ),
   },
   'rar4-stored-multivol.part1.rar': {
@@ -256,9 +264,7 @@ const EXPECTED: Record<string, Expected> = {
   },
   'rar5-stored-bad-data-crc.rar': {
     fmt: 'rar5',
-    rows: STORED3.map((row) =>
-      row[5] === 'cebula.txt' ? ([...row.slice(0, 6), { badData: true }] as Row) : row,
-    ),
+    rows: STORED3.map((row) => (row[5] === 'cebula.txt' ? withMore(row, { badData: true }) : row)),
   },
   'rar5-stored-multivol.part1.rar': {
     fmt: 'rar5',
@@ -313,15 +319,13 @@ function rowOf(entry: RarEntry): Row {
     entry.method,
     entry.name,
   ];
-  return Object.keys(more).length > 0 ? [...row, more] : row;
+  return withMore(row, more);
 }
 
 function withoutBadData(row: Row): Row {
   const more = { ...row[6] };
   delete more.badData;
-  return Object.keys(more).length > 0
-    ? ([...row.slice(0, 6), more] as Row)
-    : (row.slice(0, 6) as Row);
+  return withMore(row, more);
 }
 
 /** A byte source over memory that remembers how much was read. */
