@@ -230,14 +230,7 @@ export class Peer {
     const known = this.#table.findByAddr(formatAddr(host, port));
     if (known !== undefined) return known.peerId;
     const conn = await this.#transport.dial(host, port);
-    const session = await PeerSession.establish(
-      conn,
-      this.#localHello(),
-      this.#log,
-      this.#liveness,
-    );
-    this.#adopt(session);
-    return session.peerId;
+    return (await this.#establish(conn)).peerId;
   }
 
   async setGamesDir(path: string): Promise<GameRow[]> {
@@ -430,19 +423,25 @@ export class Peer {
       return;
     }
     try {
-      const session = await PeerSession.establish(
-        conn,
-        this.#localHello(),
-        this.#log,
-        this.#liveness,
-      );
-      this.#adopt(session);
+      await this.#establish(conn);
     } catch (err) {
       this.#log.warn(
         { remote: conn.remoteAddress, err: errorMessage(err) },
         'inbound peer handshake failed',
       );
     }
+  }
+
+  /** Exchanges hellos on a new control connection and adopts the session. */
+  async #establish(conn: Connection): Promise<PeerSession> {
+    const session = await PeerSession.establish(
+      conn,
+      this.#localHello(),
+      this.#log,
+      this.#liveness,
+    );
+    this.#adopt(session);
+    return session;
   }
 
   /**

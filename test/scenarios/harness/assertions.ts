@@ -1,30 +1,10 @@
 /** Small typed readers of peer answers used by several scenarios. */
 import assert from 'node:assert/strict';
+import type { GameRow, PeerRow, RemoteRow } from '../../../src/peer/index.js';
 import type { Answer, Json, PeerProcess } from './peer-process.js';
 
-export interface GameRow {
-  id: string;
-  name: string;
-  eti_game_version: string;
-  downloaded: boolean;
-  installed: boolean;
-  availability: string;
-  size: number;
-}
-export interface RemoteRow {
-  id: string;
-  name: string;
-  eti_game_version: string;
-  peer_count: number;
-  size: number;
-}
-export interface PeerRow {
-  peer_id: string;
-  name: string;
-  addr: string;
-  games: GameRow[];
-  last_seen_ms: number;
-}
+// The rows are the peer's contract types: the harness reads what the peer promises to write.
+export type { GameRow, PeerRow, RemoteRow };
 
 export async function listGames(
   peer: PeerProcess,
