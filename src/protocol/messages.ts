@@ -72,6 +72,12 @@ export const MAX_PATH_LENGTH = 1024;
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 const relativePath = z.string().min(1).max(MAX_PATH_LENGTH);
 
+const chunkSize = z
+  .number()
+  .int()
+  .min(64 * 1024)
+  .max(1024 ** 3);
+
 export const manifestFileSchema = z.strictObject({
   /** Relative to the game root, `/`-separated. The receiver re-checks it: a peer may lie. */
   path: relativePath,
@@ -86,25 +92,27 @@ export const getManifestSchema = z.strictObject({
   t: z.literal('get-manifest'),
   game: gameId,
   version: gameVersion,
-  chunk_size: z
-    .number()
-    .int()
-    .min(64 * 1024)
-    .max(1024 ** 3),
+  chunk_size: chunkSize,
 });
 
 export const manifestSchema = z.strictObject({
   t: z.literal('manifest'),
   game: gameId,
   version: gameVersion,
-  chunk_size: z
-    .number()
-    .int()
-    .min(64 * 1024)
-    .max(1024 ** 3),
+  chunk_size: chunkSize,
   files: z.array(manifestFileSchema).max(MAX_MANIFEST_FILES),
 });
 export type Manifest = z.infer<typeof manifestSchema>;
+
+/** A byte range of one file, as asked for and as answered. */
+const chunkRange = {
+  offset: z.number().int().nonnegative(),
+  length: z
+    .number()
+    .int()
+    .min(1)
+    .max(1024 ** 3),
+};
 
 /** Asks for `length` bytes of one file; answered by `chunk` and exactly `length` bytes of data frames. */
 export const getChunkSchema = z.strictObject({
@@ -112,24 +120,14 @@ export const getChunkSchema = z.strictObject({
   game: gameId,
   version: gameVersion,
   path: relativePath,
-  offset: z.number().int().nonnegative(),
-  length: z
-    .number()
-    .int()
-    .min(1)
-    .max(1024 ** 3),
+  ...chunkRange,
 });
 
 export const chunkSchema = z.strictObject({
   t: z.literal('chunk'),
   game: gameId,
   path: relativePath,
-  offset: z.number().int().nonnegative(),
-  length: z
-    .number()
-    .int()
-    .min(1)
-    .max(1024 ** 3),
+  ...chunkRange,
 });
 
 /** A serving gate said no; `code` is one of the `serve-*` codes of docs/errors.md. */
