@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   timeout: 'The operation did not finish in the time it was given.',
   'not-downloaded': 'The game has no complete root (version.ini) here.',
   'already-installed': 'The game is already installed.',
+  'not-installed': 'The game is not installed here (no local/ folder).',
   'download-failed': 'The download could not be completed.',
   'not-implemented': 'This command arrives with a later capability.',
   'catalog-missing': 'The catalog file does not exist or cannot be opened.',
@@ -33,6 +34,13 @@ export const ERROR_CODES = {
   'archive-truncated':
     'The archive ends inside a header or a data area, without an end-of-archive block.',
   'archive-header-crc': 'A header of the archive fails its CRC check: the archive is damaged.',
+  'archive-data-crc':
+    'The bytes unpacked from an archive entry do not match its size or checksum: the archive is damaged.',
+  'archive-volume-missing': 'A volume of a multi-volume archive set is missing or out of order.',
+  'archive-unsafe-entry':
+    'An archive entry would land outside the install folder: a `..` or absolute name, a link pointing out, or a file written through a link (S51).',
+  'install-failed':
+    'The install could not be completed (a write error or a full disk); the previous install, if any, is kept.',
   'archive-source-invalid':
     'A folder or file cannot be packed into an archive: unreadable, a symlink or special file, an unsafe entry name, or a file that changed while it was read.',
   'ambiguous-metadata': "The sources disagree on the game's files and no plurality exists.",

@@ -9,3 +9,12 @@ export type {
   RarEntry,
   RarEntryKind,
 } from './rar-listing.js';
+export { findRootArchives, type ArchiveSet } from './archive-set.js';
+export {
+  planArchiveSet,
+  type ArchivePlan,
+  type PlannedFile,
+  type PlannedLink,
+} from './archive-plan.js';
+export { embeddedUnrar } from './embedded-unrar.js';
+export type { ArchiveProvider, EntrySink } from './entry-sink.js';

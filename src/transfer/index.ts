@@ -6,6 +6,7 @@ export {
   type DownloadResult,
   type DownloadSource,
 } from './downloader.js';
+export { assertFreeSpace } from './free-space.js';
 export { HashCache } from './hash-cache.js';
 export { OutboundTransfers } from './outbound-transfers.js';
 export { TransferClient } from './transfer-client.js';

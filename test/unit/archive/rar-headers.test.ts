@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { crc32 } from 'node:zlib';
 import { LanspreadError, type ErrorCode } from '../../../src/errors.js';
@@ -17,16 +16,7 @@ import {
 } from '../../../src/archive/index.js';
 import { decodeVint, encodeVint } from '../../../src/archive/rar-fields.js';
 import { writeStoredRar5 } from '../../../src/archive/rar5-writer.js';
-
-const CORPUS = fileURLToPath(new URL('../../../../shared/corpus/rar/', import.meta.url));
-const corpusPath = (file: string): string => path.join(CORPUS, file);
-
-function requireCorpus(): void {
-  assert.ok(
-    existsSync(CORPUS),
-    `the RAR test corpus is missing: expected it at ${CORPUS} (see shared/corpus/rar/PROVENANCE.md)`,
-  );
-}
+import { CORPUS, corpusPath, requireCorpus } from '../../support/corpus.js';
 
 const KINDS = {
   F: 'file',

@@ -1,0 +1,4 @@
+/** Installing games from their archives, and the first-play launch settings. */
+export { installGame, uninstallGame } from './install-transaction.js';
+export type { ExtractResult } from './extract-archives.js';
+export { applyLaunchSettings, type LaunchSettingsResult } from './launch-settings.js';

@@ -1,0 +1,92 @@
+/** Install and uninstall as transactions: `local/` is either the old install or the new one, never a mix. */
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ArchiveProvider } from '../archive/index.js';
+import { LanspreadError, errorMessage } from '../errors.js';
+import { extractRootArchives, type ExtractResult } from './extract-archives.js';
+import { clearLaunchSettingsMarker } from './launch-settings.js';
+
+export const LOCAL_DIR = 'local';
+export const STAGING_DIR = '.local.installing';
+export const BACKUP_DIR = '.local.backup';
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function installFailure(err: unknown, signal: AbortSignal): unknown {
+  if (signal.aborted) return signal.reason;
+  if (err instanceof LanspreadError) return err;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new LanspreadError(
+      'insufficient-space',
+      `the disk filled up while installing: ${errorMessage(err)}`,
+      { cause: err },
+    );
+  }
+  return new LanspreadError('install-failed', errorMessage(err), { cause: err });
+}
+
+/**
+ * Unpacks the root's archives into `.local.installing/`, then swaps it in for `local/`. On any
+ * failure or cancel the staging folder is removed and the previous `local/` stays as it was.
+ * A successful install clears the first-play marker, so the next play stamps the new files.
+ */
+export async function installGame(
+  root: string,
+  provider: ArchiveProvider,
+  signal: AbortSignal,
+): Promise<ExtractResult> {
+  const staging = join(root, STAGING_DIR);
+  try {
+    await rm(staging, { recursive: true, force: true });
+    await mkdir(staging);
+    const result = await extractRootArchives(root, staging, provider, signal);
+    signal.throwIfAborted();
+    await swapIn(root, staging);
+    await clearLaunchSettingsMarker(root);
+    return result;
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    throw installFailure(err, signal);
+  }
+}
+
+async function swapIn(root: string, staging: string): Promise<void> {
+  const local = join(root, LOCAL_DIR);
+  const backup = join(root, BACKUP_DIR);
+  await rm(backup, { recursive: true, force: true });
+  const hadLocal = await exists(local);
+  if (hadLocal) await rename(local, backup);
+  try {
+    await rename(staging, local);
+  } catch (err) {
+    if (hadLocal) await rename(backup, local);
+    throw err;
+  }
+  await rm(backup, { recursive: true, force: true });
+}
+
+/** Removes `local/` only; the downloaded root stays. Moved aside first so a crash leaves no half-deleted install. */
+export async function uninstallGame(root: string): Promise<void> {
+  const local = join(root, LOCAL_DIR);
+  const backup = join(root, BACKUP_DIR);
+  if (!(await exists(local))) {
+    throw new LanspreadError('not-installed', `${root} has no installed game (no local/ folder)`);
+  }
+  try {
+    await rm(backup, { recursive: true, force: true });
+    await rename(local, backup);
+    await rm(backup, { recursive: true, force: true });
+  } catch (err) {
+    throw new LanspreadError('install-failed', `cannot remove ${local}: ${errorMessage(err)}`, {
+      cause: err,
+    });
+  }
+}
