@@ -59,6 +59,10 @@ export type PeerEvent =
     }
   | { event: 'download-failed'; game: string; code: string; message: string }
   | { event: 'download-cancelled'; game: string }
+  | { event: 'install-begin'; game: string }
+  | { event: 'install-finished'; game: string }
+  | { event: 'install-failed'; game: string; code: string; message: string }
+  | { event: 'uninstall-finished'; game: string }
   | { event: 'outbound-transfer-finished'; game: string; peer_id: string };
 
 export type PeerEventListener = (event: PeerEvent) => void;

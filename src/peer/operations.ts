@@ -11,6 +11,8 @@ interface Running {
 
 export interface OperationHandle {
   readonly signal: AbortSignal;
+  /** Moves on to the next step of the same operation (a download that goes on to install). */
+  step(kind: OperationKind): void;
   end(): void;
 }
 
@@ -33,6 +35,9 @@ export class Operations {
     this.#running.set(game, running);
     return {
       signal: abort.signal,
+      step: (next) => {
+        running.kind = next;
+      },
       end: () => {
         if (this.#running.get(game) === running) this.#running.delete(game);
         end();

@@ -29,6 +29,8 @@ import {
   type DownloadSource,
   type ServeContext,
 } from '../transfer/index.js';
+import { embeddedUnrar, type ArchiveProvider } from '../archive/index.js';
+import { applyLaunchSettings, installGame, uninstallGame } from '../install/index.js';
 import type { PeerCommand } from './commands.js';
 import type {
   GameRow,
@@ -40,7 +42,7 @@ import type {
 } from './contract.js';
 import { parseHostPort } from './host-port.js';
 import { advertise, diffAdvert } from './library-advert.js';
-import { Operations } from './operations.js';
+import { Operations, type OperationHandle } from './operations.js';
 import { localGameRow, peerRow, remoteGameRows, remoteRow } from './rows.js';
 
 export interface PeerOptions {
@@ -79,6 +81,7 @@ export class Peer {
   readonly #hashCache: HashCache;
   readonly #chunkSize: number;
   readonly #serveContext: ServeContext;
+  readonly #archiveProvider: ArchiveProvider;
   #gamesDir: string;
   #addr = '';
   #listenPort = 0;
@@ -95,6 +98,7 @@ export class Peer {
     this.#log = opts.log;
     this.#hashCache = hashCache;
     this.#chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    this.#archiveProvider = embeddedUnrar;
     this.#outbound = new OutboundTransfers(({ game, peerId }) => {
       this.#emit({ event: 'outbound-transfer-finished', game, peer_id: peerId });
     });
@@ -183,9 +187,12 @@ export class Peer {
         return { game: game.id };
       }
       case 'install':
+        return this.#install(this.#catalogGame(command.game));
       case 'uninstall':
-      case 'stream-install':
+        return this.#uninstall(this.#catalogGame(command.game));
       case 'play':
+        return this.#play(this.#catalogGame(command.game), command.username, command.language);
+      case 'stream-install':
       case 'update':
       case 'remove-files':
         this.#catalogGame(command.game);
@@ -306,6 +313,25 @@ export class Peer {
     }
     const op = this.#operations.begin(entry.id, 'download');
     try {
+      await this.#downloadUnder(entry, sources, op);
+      if (install) {
+        // Peers learn of the new Ready root now, not after a long install.
+        await this.#rescanAfter(entry.id, 'download');
+        await this.#installUnder(entry, op);
+      }
+    } finally {
+      op.end();
+      await this.#rescanAfter(entry.id, install ? 'install' : 'download');
+    }
+    return { game: entry.id };
+  }
+
+  async #downloadUnder(
+    entry: CatalogGame,
+    sources: DownloadSource[],
+    op: OperationHandle,
+  ): Promise<void> {
+    try {
       await this.#rescan();
       const result = await downloadGame({
         game: entry,
@@ -351,27 +377,109 @@ export class Peer {
         message: failure.message,
       });
       throw failure;
-    } finally {
-      op.end();
-      // The rescan tells peers the outcome; its own failure must not hide the download's.
-      await this.#rescan().catch((err: unknown) => {
-        this.#log.error(
-          { game: entry.id, err: errorMessage(err) },
-          'rescan after the download failed',
-        );
-      });
     }
-    return this.#afterDownload(entry, install);
   }
 
-  #afterDownload(entry: CatalogGame, install: boolean): CommandResult {
-    if (install) {
+  /** A download whose root is already here installs it, when asked and not yet installed. */
+  async #afterDownload(entry: CatalogGame, install: boolean): Promise<CommandResult> {
+    const local = this.#localGame(entry.id);
+    if (!install || local?.installed === true) return { game: entry.id };
+    return this.#install(entry);
+  }
+
+  async #install(entry: CatalogGame): Promise<CommandResult> {
+    if (this.#localGame(entry.id)?.downloaded !== true) {
       throw new LanspreadError(
-        'not-implemented',
-        `${entry.id} is downloaded; installing arrives with the install capability`,
+        'not-downloaded',
+        `${entry.id} has no complete root here to install from`,
       );
     }
+    const op = this.#operations.begin(entry.id, 'install');
+    try {
+      await this.#installUnder(entry, op);
+    } finally {
+      op.end();
+      await this.#rescanAfter(entry.id, 'install');
+    }
     return { game: entry.id };
+  }
+
+  /** Installs from the current root bytes (S33) under an operation that already holds the game. */
+  async #installUnder(entry: CatalogGame, op: OperationHandle): Promise<void> {
+    op.step('install');
+    this.#emit({ event: 'install-begin', game: entry.id });
+    try {
+      const result = await installGame(
+        join(this.#gamesDir, entry.id),
+        this.#archiveProvider,
+        op.signal,
+      );
+      this.#log.info({ game: entry.id, ...result }, 'installed');
+    } catch (err) {
+      const failure =
+        err instanceof LanspreadError
+          ? err
+          : new LanspreadError('install-failed', errorMessage(err), { cause: err });
+      this.#log.warn(
+        { game: entry.id, code: failure.code, err: failure.message },
+        'install failed',
+      );
+      this.#emit({
+        event: 'install-failed',
+        game: entry.id,
+        code: failure.code,
+        message: failure.message,
+      });
+      throw failure;
+    }
+    this.#emit({ event: 'install-finished', game: entry.id });
+  }
+
+  async #uninstall(entry: CatalogGame): Promise<CommandResult> {
+    if (this.#localGame(entry.id)?.installed !== true) {
+      throw new LanspreadError('not-installed', `${entry.id} is not installed here`);
+    }
+    const op = this.#operations.begin(entry.id, 'uninstall');
+    try {
+      await uninstallGame(join(this.#gamesDir, entry.id));
+    } finally {
+      op.end();
+      await this.#rescanAfter(entry.id, 'uninstall');
+    }
+    this.#emit({ event: 'uninstall-finished', game: entry.id });
+    return { game: entry.id };
+  }
+
+  /** First play stamps the player's name and language into the installed files, once (S38). */
+  async #play(entry: CatalogGame, username: string, language: string): Promise<CommandResult> {
+    const busy = this.#operations.kind(entry.id);
+    if (busy !== null) {
+      throw new LanspreadError('operation-in-progress', `${entry.id} is busy (${busy})`);
+    }
+    if (this.#localGame(entry.id)?.installed !== true) {
+      throw new LanspreadError('not-installed', `${entry.id} is not installed here`);
+    }
+    const applied = await applyLaunchSettings(join(this.#gamesDir, entry.id), {
+      username,
+      language,
+    });
+    return {
+      already_applied: applied.alreadyApplied,
+      account_name_written: applied.accountNameWritten,
+      language_written: applied.languageWritten,
+      persona_name_written: applied.personaNameWritten,
+    };
+  }
+
+  #localGame(id: GameId): LocalGame | undefined {
+    return this.#library.find((g) => g.id === id);
+  }
+
+  /** The rescan tells peers the outcome; its own failure must not hide the operation's. */
+  async #rescanAfter(game: GameId, what: string): Promise<void> {
+    await this.#rescan().catch((err: unknown) => {
+      this.#log.error({ game, err: errorMessage(err) }, `rescan after the ${what} failed`);
+    });
   }
 
   /** Peers that have `game` Ready at our catalog version, in a stable order. */
