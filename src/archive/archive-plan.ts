@@ -14,6 +14,15 @@ export interface PlannedFile {
   /** The CRC32 of the whole file, or null when the archive keeps another hash or none. */
   readonly crc32: number | null;
   readonly mtime: Date | null;
+  /** Where the bytes lie verbatim when every part is stored (method 0); null when compressed. */
+  readonly stored: readonly StoredPart[] | null;
+}
+
+/** A stored part of a file: `length` bytes at `offset` of one volume. */
+export interface StoredPart {
+  readonly volume: string;
+  readonly offset: number;
+  readonly length: number;
 }
 
 export interface PlannedLink {
@@ -38,12 +47,21 @@ function unsafe(label: string, message: string): LanspreadError {
   return new LanspreadError('archive-unsafe-entry', `${label}: ${message}`);
 }
 
+/** A file as the archive holds it, its parts in volume order. */
+interface LogicalEntry {
+  entry: RarEntry;
+  parts: StoredPart[];
+  stored: boolean;
+}
+
 /** Joins the parts of files split across volumes; the last part carries the whole file's CRC. */
-async function logicalEntries(set: ArchiveSet): Promise<{ entries: RarEntry[]; solid: boolean }> {
-  const entries: RarEntry[] = [];
+async function logicalEntries(
+  set: ArchiveSet,
+): Promise<{ entries: LogicalEntry[]; solid: boolean }> {
+  const entries: LogicalEntry[] = [];
   let solid = false;
   // The entry whose data continues in the next volume, if any.
-  const pending: { entry: RarEntry | null } = { entry: null };
+  const pending: { entry: LogicalEntry | null } = { entry: null };
   for (const volume of set.volumes) {
     const listing = await readArchiveHeaders(volume);
     solid ||= listing.solid;
@@ -51,23 +69,30 @@ async function logicalEntries(set: ArchiveSet): Promise<{ entries: RarEntry[]; s
       const previous = pending.entry;
       if (
         part.splitBefore !== (previous !== null) ||
-        (previous !== null && previous.name !== part.name)
+        (previous !== null && previous.entry.name !== part.name)
       ) {
         throw new LanspreadError(
           'archive-volume-missing',
           `${volume}: ${part.name} does not continue the file of the previous volume`,
         );
       }
-      const entry =
-        previous === null ? part : { ...previous, crc32: part.crc32, splitAfter: part.splitAfter };
-      pending.entry = entry.splitAfter ? entry : null;
-      if (!entry.splitAfter) entries.push(entry);
+      const where = { volume, offset: part.dataOffset, length: part.packedSize };
+      const logical: LogicalEntry =
+        previous === null
+          ? { entry: part, parts: [where], stored: part.method === 0 }
+          : {
+              entry: { ...previous.entry, crc32: part.crc32, splitAfter: part.splitAfter },
+              parts: [...previous.parts, where],
+              stored: previous.stored && part.method === 0,
+            };
+      pending.entry = logical.entry.splitAfter ? logical : null;
+      if (!logical.entry.splitAfter) entries.push(logical);
     }
   }
   if (pending.entry !== null) {
     throw new LanspreadError(
       'archive-volume-missing',
-      `${set.name}: ${pending.entry.name} continues in a volume that is not there`,
+      `${set.name}: ${pending.entry.entry.name} continues in a volume that is not there`,
     );
   }
   return { entries, solid };
@@ -86,7 +111,7 @@ export async function planArchiveSet(set: ArchiveSet): Promise<ArchivePlan> {
   const linkPaths = new Set<string>();
   const filePaths = new Set<string>();
   let totalBytes = 0;
-  for (const entry of entries) {
+  for (const { entry, parts, stored } of entries) {
     const label = `${set.name}: ${entry.name}`;
     const path = safeEntryPath(entry.name);
     if (path === null) throw unsafe(label, 'the entry name leaves the install folder');
@@ -117,6 +142,7 @@ export async function planArchiveSet(set: ArchiveSet): Promise<ArchivePlan> {
           size: entry.unpackedSize,
           crc32: entry.hash === 'crc32' ? entry.crc32 : null,
           mtime: entry.mtime,
+          stored: stored ? parts : null,
         });
         filePaths.add(path);
         totalBytes += entry.unpackedSize;

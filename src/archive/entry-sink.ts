@@ -7,6 +7,7 @@
  */
 export interface EntrySink {
   beginFile(name: string): Promise<void>;
+  /** The caller may reuse `bytes` once the promise resolves. */
   write(bytes: Buffer): Promise<void>;
   endFile(): Promise<void>;
 }

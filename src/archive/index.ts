@@ -17,4 +17,5 @@ export {
   type PlannedLink,
 } from './archive-plan.js';
 export { embeddedUnrar } from './embedded-unrar.js';
+export { extractPlan } from './extract-plan.js';
 export type { ArchiveProvider, EntrySink } from './entry-sink.js';

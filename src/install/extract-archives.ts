@@ -2,6 +2,7 @@
 import { copyFile, mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  extractPlan,
   findRootArchives,
   planArchiveSet,
   type ArchivePlan,
@@ -37,8 +38,7 @@ export async function extractRootArchives(
     for (const dir of plan.dirs) await mkdir(join(target, dir), { recursive: true });
     const writer = new StagingWriter(target, plan.set.name, plan.files, () => undefined);
     try {
-      const skip = new Set(plan.links.map((link) => link.name));
-      await provider.extract(plan.set.volumes[0] ?? '', skip, writer, signal);
+      await extractPlan(plan, provider, writer, signal);
       writer.finish();
     } finally {
       await writer.close();

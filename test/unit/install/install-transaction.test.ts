@@ -1,5 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
@@ -10,6 +20,7 @@ import {
 } from '../../../src/archive/index.js';
 import { LanspreadError } from '../../../src/errors.js';
 import { installGame, uninstallGame } from '../../../src/install/index.js';
+import { corpusPath, requireCorpus } from '../../support/corpus.js';
 import { SeededRandom } from '../../support/fixture-games.js';
 
 const mtime = new Date('2025-01-01T00:00:00Z');
@@ -78,13 +89,13 @@ test('a reinstall replaces local/ as a whole, files the new archive lacks includ
   assert.equal(await readFile(join(root, 'local', 'kept.txt'), 'utf8'), 'two');
 });
 
-test('cancelling mid-extraction rolls back to nothing installed', async () => {
-  const big = Buffer.alloc(64 * 1024 * 1024);
-  new SeededRandom('cancel').fill(big);
-  await archive('game.eti', { 'big.bin': big, 'after.bin': 'x' });
+test('cancelling while the provider unpacks rolls back to nothing installed', async () => {
+  requireCorpus();
+  await copyFile(corpusPath('rar4-ppmd-expands-230mib.rar'), join(root, 'game.eti'));
   const abort = new AbortController();
-  const slow: ArchiveProvider = {
-    name: 'slow',
+  let writes = 0;
+  const cancelling: ArchiveProvider = {
+    name: 'cancelling',
     extract: (volume, skip, sink, signal) =>
       embeddedUnrar.extract(
         volume,
@@ -93,14 +104,39 @@ test('cancelling mid-extraction rolls back to nothing installed', async () => {
           beginFile: (name) => sink.beginFile(name),
           write: async (bytes) => {
             await sink.write(bytes);
-            abort.abort(new LanspreadError('cancelled', 'cancelled by the test'));
+            if (++writes === 2)
+              abort.abort(new LanspreadError('cancelled', 'cancelled by the test'));
           },
           endFile: () => sink.endFile(),
         },
         signal,
       ),
   };
-  await assert.rejects(installGame(root, slow, abort.signal), hasCode('cancelled'));
+  await assert.rejects(installGame(root, cancelling, abort.signal), hasCode('cancelled'));
+  assert.equal(writes, 2, 'the provider stopped at the cancel');
+  assert.deepEqual(await readdir(root), ['game.eti']);
+});
+
+test('cancelling a stored copy mid-file rolls back to nothing installed', async () => {
+  const big = Buffer.alloc(256 * 1024 * 1024);
+  new SeededRandom('cancel').fill(big);
+  await archive('game.eti', { 'big.bin': big });
+  const abort = new AbortController();
+  const staged = join(root, '.local.installing', 'big.bin');
+  // Cancel as soon as the first bytes reach the staging file.
+  const poll = setInterval(() => {
+    stat(staged).then(
+      (st) => {
+        if (st.size > 0) abort.abort(new LanspreadError('cancelled', 'cancelled by the test'));
+      },
+      () => undefined,
+    );
+  }, 1);
+  try {
+    await assert.rejects(installGame(root, embeddedUnrar, abort.signal), hasCode('cancelled'));
+  } finally {
+    clearInterval(poll);
+  }
   assert.deepEqual(await readdir(root), ['game.eti']);
 });
 
