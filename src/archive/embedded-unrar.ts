@@ -72,7 +72,7 @@ try {
 const WORKER_URL = new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`);
 const UNRAR_URL = import.meta.resolve('node-unrar-js');
 /** Messages (so data blocks) the worker may have queued ahead of the sink. */
-const MAX_IN_FLIGHT = 8;
+const MAX_IN_FLIGHT = 4;
 
 type WorkerMessage =
   | { t: 'begin'; name: string }
