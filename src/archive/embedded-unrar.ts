@@ -216,4 +216,4 @@ async function extract(
 }
 
 /** node-unrar-js in a worker thread per job: its WASM state is process-global and its I/O synchronous. */
-export const embeddedUnrar: ArchiveProvider = { name: 'embedded', extract };
+export const embeddedUnrar: ArchiveProvider = { name: 'embedded', storedBypass: true, extract };

@@ -15,6 +15,11 @@ export interface EntrySink {
 /** Extracts the regular files of one archive (or volume set, from its first volume) into a sink. */
 export interface ArchiveProvider {
   readonly name: string;
+  /**
+   * Stored entries may be copied straight from the volumes instead (the embedded provider);
+   * false when the user chose this extractor for every byte (`--unrar`).
+   */
+  readonly storedBypass: boolean;
   /** `skip` names entries the provider must not deliver (links the installer makes itself). */
   extract(
     firstVolume: string,

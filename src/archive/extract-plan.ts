@@ -25,7 +25,7 @@ export async function extractPlan(
   sink: EntrySink,
   signal: AbortSignal,
 ): Promise<void> {
-  if (!copyable(plan)) {
+  if (!provider.storedBypass || !copyable(plan)) {
     const skip = new Set(plan.links.map((link) => link.name));
     await provider.extract(plan.set.volumes[0] ?? '', skip, sink, signal);
     return;

@@ -19,3 +19,4 @@ export {
 export { embeddedUnrar } from './embedded-unrar.js';
 export { extractPlan } from './extract-plan.js';
 export type { ArchiveProvider, EntrySink } from './entry-sink.js';
+export { externalUnrar } from './external-unrar.js';

@@ -120,6 +120,7 @@ async function runPeer(args: PeerArgs): Promise<number> {
         listenPort: args.listenPort,
         ...(args.catalog === undefined ? {} : { catalogFile: args.catalog }),
         ...(args.chunkSize === undefined ? {} : { chunkSize: args.chunkSize }),
+        ...(args.unrar === undefined ? {} : { unrarPath: args.unrar }),
         log,
       },
       {

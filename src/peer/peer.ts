@@ -29,7 +29,7 @@ import {
   type DownloadSource,
   type ServeContext,
 } from '../transfer/index.js';
-import { embeddedUnrar, type ArchiveProvider } from '../archive/index.js';
+import { embeddedUnrar, externalUnrar, type ArchiveProvider } from '../archive/index.js';
 import { applyLaunchSettings, installGame, uninstallGame } from '../install/index.js';
 import type { PeerCommand } from './commands.js';
 import type {
@@ -58,6 +58,8 @@ export interface PeerOptions {
   liveness?: LivenessTimings;
   /** Bytes per chunk of a download; 32 MiB by default. */
   chunkSize?: number;
+  /** The official unrar to extract with (`--unrar`); the embedded extractor when absent. */
+  unrarPath?: string;
 }
 
 export const DEFAULT_CHUNK_SIZE = 32 * 1024 * 1024;
@@ -98,7 +100,8 @@ export class Peer {
     this.#log = opts.log;
     this.#hashCache = hashCache;
     this.#chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
-    this.#archiveProvider = embeddedUnrar;
+    this.#archiveProvider =
+      opts.unrarPath === undefined ? embeddedUnrar : externalUnrar(opts.unrarPath);
     this.#outbound = new OutboundTransfers(({ game, peerId }) => {
       this.#emit({ event: 'outbound-transfer-finished', game, peer_id: peerId });
     });

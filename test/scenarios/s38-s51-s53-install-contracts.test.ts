@@ -4,6 +4,7 @@ import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { writeStoredRar5, type Rar5SourceEntry } from '../../src/archive/index.js';
 import { corpusPath, requireCorpus } from '../support/corpus.js';
+import { writeFakeUnrar } from '../support/fake-unrar.js';
 import { listGames } from './harness/assertions.js';
 import { CATALOG_VERSION } from './harness/fixtures.js';
 import { scenario } from './harness/lab.js';
@@ -40,7 +41,9 @@ scenario('S38', 'first-play launch-setting stamping', async (lab) => {
     file(LANGUAGE, 'english'),
   ]);
   const root = await rootWithArchive(games, 'css', staged);
-  const client = await lab.start('client');
+  // As in the seed, css is installed with --unrar (here the bsdtar-based double of unrar).
+  const unrar = await writeFakeUnrar(lab.root, 'unrar');
+  const client = await lab.start('client', { extraArgs: ['--unrar', unrar] });
   await client.cmd('install', { game: 'css' });
   const marker = join(root, 'launch_settings_applied');
   const local = (rel: string): Promise<string> => readFile(join(root, 'local', rel), 'latin1');
@@ -71,7 +74,7 @@ scenario('S38', 'first-play launch-setting stamping', async (lab) => {
   await client.cmd('install', { game: 'css' });
   assert.equal(existsSync(marker), false, 'reinstall cleared the marker');
   assert.equal(await local(ACCOUNT), 'stub');
-  return `install left the stubs and no marker; first play wrote PersonaName (CRLF kept, siblings intact), account_name.txt, language.txt and the marker; second play already_applied=true and left a reset file alone; reinstall cleared the marker`;
+  return `install (--unrar) left the stubs and no marker; first play wrote PersonaName (CRLF kept, siblings intact), account_name.txt, language.txt and the marker; second play already_applied=true and left a reset file alone; reinstall cleared the marker`;
 });
 
 /** Installs `game`, expects `code`, and checks that nothing was left in or beside the root. */

@@ -96,6 +96,7 @@ test('cancelling while the provider unpacks rolls back to nothing installed', as
   let writes = 0;
   const cancelling: ArchiveProvider = {
     name: 'cancelling',
+    storedBypass: true,
     extract: (volume, skip, sink, signal) =>
       embeddedUnrar.extract(
         volume,
