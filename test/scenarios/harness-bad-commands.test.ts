@@ -33,9 +33,9 @@ scenario('JSONL', 'garbage lines answer bad-command and the peer keeps working',
     answers.map((a) => a.id),
     [null, null, null, 7, 8, 9, null, null, 10],
   );
-  const notYet = await alpha.request('install', { game: 'alienswarm' });
-  assert.equal(notYet.error?.code, 'not-implemented');
-  return `${garbage.length} garbage lines -> ${garbage.length} bad-command answers; status still answers; install -> not-implemented`;
+  const absent = await alpha.request('install', { game: 'cod5' });
+  assert.equal(absent.error?.code, 'not-downloaded');
+  return `${garbage.length} garbage lines -> ${garbage.length} bad-command answers; status still answers; install of a game not here -> not-downloaded`;
 });
 
 scenario('ARGS', 'bad arguments exit 2 before anything is created', async (lab) => {
