@@ -52,24 +52,31 @@ async function copyFile(
   signal: AbortSignal,
 ): Promise<void> {
   let turn = 0;
+  // The write of the previous block; always has a handler, so a failing write is never an
+  // unhandled rejection while the next block is being read, and is awaited before returning.
   let pendingWrite: Promise<void> = Promise.resolve();
-  for (const part of file.stored ?? []) {
-    const handle = handles.get(part.volume) ?? (await openVolume(part.volume));
-    handles.set(part.volume, handle);
-    for (let done = 0; done < part.length;) {
-      signal.throwIfAborted();
-      const buffer = buffers[turn++ % buffers.length] ?? Buffer.allocUnsafe(BLOCK);
-      const want = Math.min(BLOCK, part.length - done);
-      const { bytesRead } = await handle.read(buffer, 0, want, part.offset + done);
-      if (bytesRead === 0) {
-        throw new LanspreadError('archive-truncated', `${part.volume}: ends inside ${file.name}`);
+  try {
+    for (const part of file.stored ?? []) {
+      const handle = handles.get(part.volume) ?? (await openVolume(part.volume));
+      handles.set(part.volume, handle);
+      for (let done = 0; done < part.length;) {
+        signal.throwIfAborted();
+        const buffer = buffers[turn++ % buffers.length] ?? Buffer.allocUnsafe(BLOCK);
+        const want = Math.min(BLOCK, part.length - done);
+        const { bytesRead } = await handle.read(buffer, 0, want, part.offset + done);
+        if (bytesRead === 0) {
+          throw new LanspreadError('archive-truncated', `${part.volume}: ends inside ${file.name}`);
+        }
+        done += bytesRead;
+        await pendingWrite;
+        pendingWrite = sink.write(buffer.subarray(0, bytesRead));
+        pendingWrite.catch(() => undefined);
       }
-      done += bytesRead;
-      await pendingWrite;
-      pendingWrite = sink.write(buffer.subarray(0, bytesRead));
     }
+    await pendingWrite;
+  } finally {
+    await pendingWrite.catch(() => undefined);
   }
-  await pendingWrite;
 }
 
 async function openVolume(volume: string): Promise<FileHandle> {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { bigGame, SMALL_CHUNKS } from './harness/fixtures.js';
 import { download, link } from './harness/assertions.js';
 import { scenario } from './harness/lab.js';
+import { assertInstalledFromArchives } from './harness/manifests.js';
 import { mountSmallFilesystem } from './harness/small-filesystem.js';
 
 scenario('S56', 'not enough disk: refused before any byte is written', async (lab) => {
@@ -66,6 +67,50 @@ scenario('S20', 'receiver write failure: the disk fills during the download', as
     const status = await client.cmd<{ active_operations: unknown[] }>('status');
     assert.deepEqual(status.active_operations, []);
     return `${evidence.join('; ')}; no version.ini for a failed game; no active operation`;
+  } finally {
+    unmount();
+  }
+});
+
+scenario('S56', 'installs that fill the disk fail cleanly', async (lab) => {
+  // Two 20 MiB games on a 64 MiB tmpfs leave 24 MiB: each install fits alone (it passes its
+  // space check), both at once cannot, so at least one runs out of disk mid-write.
+  const games = lab.gamesDir('client');
+  const unmount = await mountSmallFilesystem(games, 64);
+  try {
+    await lab.games('client', [bigGame('alienswarm', 20), bigGame('cod5', 20)]);
+    const client = await lab.start('client');
+    const answers = await Promise.all(
+      ['alienswarm', 'cod5'].map((game) => client.request('install', { game }, 120_000)),
+    );
+    const evidence: string[] = [];
+    for (const [i, game] of ['alienswarm', 'cod5'].entries()) {
+      const answer = answers[i]!;
+      const left = (await readdir(join(games, game))).sort();
+      if (answer.ok) {
+        await assertInstalledFromArchives(lab, 'client', game);
+        evidence.push(`${game} installed`);
+        continue;
+      }
+      assert.equal(answer.error?.code, 'insufficient-space', JSON.stringify(answer.error));
+      assert.deepEqual(
+        left,
+        ['alienswarm.eti', 'cod5.eti']
+          .filter((n) => n.startsWith(game))
+          .concat(['notes.txt', 'version.ini'])
+          .sort(),
+      );
+      evidence.push(
+        `${game}: ${answer.error?.code} "${answer.error?.message}", no local/ or staging left`,
+      );
+    }
+    assert.ok(
+      answers.some((a) => !a.ok),
+      'both installs cannot fit',
+    );
+    const status = await client.cmd<{ active_operations: unknown[] }>('status');
+    assert.deepEqual(status.active_operations, []);
+    return evidence.join('; ');
   } finally {
     unmount();
   }
