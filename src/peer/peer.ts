@@ -318,7 +318,8 @@ export class Peer {
     try {
       await this.#downloadUnder(entry, sources, op);
       if (install) {
-        // Peers learn of the new Ready root now, not after a long install.
+        // Peers learn of the new Ready root now, not after a long install; the rows say Installing.
+        op.step('install');
         await this.#rescanAfter(entry.id, 'download');
         await this.#installUnder(entry, op);
       }
