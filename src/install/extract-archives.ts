@@ -7,7 +7,9 @@ import {
   planArchiveSet,
   type ArchivePlan,
   type ArchiveProvider,
+  type PlannedLink,
 } from '../archive/index.js';
+import { LanspreadError } from '../errors.js';
 import { assertFreeSpace } from '../transfer/index.js';
 import { StagingWriter } from './staging-writer.js';
 
@@ -35,26 +37,43 @@ export async function extractRootArchives(
   let files = 0;
   for (const plan of plans) {
     signal.throwIfAborted();
-    for (const dir of plan.dirs) await mkdir(join(target, dir), { recursive: true });
-    const writer = new StagingWriter(target, plan.set.name, plan.files, () => undefined);
+    await makeDirs(target, plan.dirs);
+    const pending = plan.files[Symbol.iterator]();
+    const writer = new StagingWriter(target, plan.set.name, () => pending.next().value);
     try {
       await extractPlan(plan, provider, writer, signal);
-      writer.finish();
+      const missing = pending.next().value;
+      if (missing !== undefined) {
+        throw new LanspreadError(
+          'archive-data-crc',
+          `${plan.set.name}: the extractor ended before ${missing.name}`,
+        );
+      }
     } finally {
       await writer.close();
     }
     files += plan.files.length;
   }
-  // Links come last, so no file is ever written through one; copies before symlinks for the same reason.
-  for (const plan of plans) {
-    for (const link of plan.links) {
-      if (link.kind === 'copy') await copyFile(join(target, link.target), join(target, link.path));
-    }
-  }
-  for (const plan of plans) {
-    for (const link of plan.links) {
-      if (link.kind === 'symlink') await symlink(link.target, join(target, link.path));
-    }
-  }
+  await makeLinks(
+    target,
+    plans.flatMap((plan) => plan.links),
+  );
   return { archives: plans.length, files, bytes };
+}
+
+export async function makeDirs(target: string, dirs: readonly string[]): Promise<void> {
+  for (const dir of dirs) await mkdir(join(target, dir), { recursive: true });
+}
+
+/**
+ * Made after every file, so no file is ever written through a link; copies (hard links and
+ * file references) before symlinks for the same reason. Targets were checked by the plan.
+ */
+export async function makeLinks(target: string, links: readonly PlannedLink[]): Promise<void> {
+  for (const link of links) {
+    if (link.kind === 'copy') await copyFile(join(target, link.target), join(target, link.path));
+  }
+  for (const link of links) {
+    if (link.kind === 'symlink') await symlink(link.target, join(target, link.path));
+  }
 }

@@ -12,11 +12,11 @@ const WRITE_FLAGS =
   constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
 
 /**
- * Accepts exactly the planned files in archive order and checks the size and CRC32 of the
- * bytes actually produced: providers may emit an entry before they report its CRC error.
+ * Accepts exactly the expected files in order (`expected` yields the next one) and checks the
+ * size and CRC32 of the bytes actually produced: providers may emit an entry before they report
+ * its CRC error, and a streaming source may lie.
  */
 export class StagingWriter implements EntrySink {
-  #next = 0;
   #file: PlannedFile | null = null;
   #handle: FileHandle | null = null;
   #written = 0;
@@ -25,19 +25,17 @@ export class StagingWriter implements EntrySink {
   constructor(
     private readonly staging: string,
     private readonly label: string,
-    private readonly files: readonly PlannedFile[],
-    private readonly onBytes: (n: number) => void,
+    private readonly expected: () => PlannedFile | undefined,
   ) {}
 
   async beginFile(name: string): Promise<void> {
-    const file = this.files[this.#next];
+    const file = this.expected();
     if (file?.name !== name) {
       throw new LanspreadError(
         'archive-unsafe-entry',
         `${this.label}: the extractor produced ${name}, the archive headers list ${file?.name ?? 'nothing more'}`,
       );
     }
-    this.#next++;
     this.#file = file;
     this.#written = 0;
     this.#crc = 0;
@@ -55,7 +53,6 @@ export class StagingWriter implements EntrySink {
       const { bytesWritten } = await handle.write(bytes, off, bytes.length - off);
       off += bytesWritten;
     }
-    this.onBytes(bytes.length);
   }
 
   async endFile(): Promise<void> {
@@ -72,15 +69,9 @@ export class StagingWriter implements EntrySink {
     if (file.mtime !== null) await utimes(join(this.staging, file.path), file.mtime, file.mtime);
   }
 
-  /** Fails when the provider stopped before delivering every planned file. */
-  finish(): void {
-    const missing = this.files[this.#next];
-    if (missing !== undefined) {
-      throw new LanspreadError(
-        'archive-data-crc',
-        `${this.label}: the extractor ended before ${missing.name}`,
-      );
-    }
+  /** The CRC32 of the last file written, for a sender's trailer to be checked against. */
+  get lastCrc32(): number {
+    return this.#crc;
   }
 
   /** Closes the open file, if any; the caller removes the staging folder. */

@@ -15,9 +15,12 @@ export {
   PROTOCOL_VERSION,
   type GetChunk,
   type GetManifest,
+  type GetStream,
   type Hello,
   type LibraryDelta,
   type Manifest,
+  type StreamEntry,
+  type StreamPlan,
   type WireGame,
   type WireMessage,
 } from './messages.js';

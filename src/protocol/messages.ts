@@ -137,6 +137,61 @@ export const refusedSchema = z.strictObject({
   message: z.string().max(1024),
 });
 
+const crc32 = z.number().int().min(0).max(0xffffffff);
+
+/** Streamed install: the receiver asks the source to unpack the game's archives to it. */
+export const getStreamSchema = z.strictObject({
+  t: z.literal('get-stream'),
+  game: gameId,
+  version: gameVersion,
+});
+
+/** What the stream will make, sent before any entry: the receiver checks space and paths first. */
+export const streamPlanSchema = z.strictObject({
+  t: z.literal('stream-plan'),
+  game: gameId,
+  files: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  dirs: z.array(relativePath).max(MAX_MANIFEST_FILES),
+  links: z
+    .array(
+      z.strictObject({
+        path: relativePath,
+        kind: z.enum(['symlink', 'copy']),
+        target: relativePath,
+      }),
+    )
+    .max(MAX_MANIFEST_FILES),
+});
+
+/** One regular file: `size` bytes of data frames follow, then `stream-entry-end`. */
+export const streamEntrySchema = z.strictObject({
+  t: z.literal('stream-entry'),
+  path: relativePath,
+  size: z.number().int().nonnegative(),
+  /** The archive's CRC32 of the entry; null when the archive keeps another hash or none. */
+  crc32: crc32.nullable(),
+});
+
+/** The CRC32 the sender computed over the bytes it sent. */
+export const streamEntryEndSchema = z.strictObject({
+  t: z.literal('stream-entry-end'),
+  crc32,
+});
+
+export const streamDoneSchema = z.strictObject({
+  t: z.literal('stream-done'),
+  files: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+});
+
+/** The sender's extraction failed; the stream ends here, whatever was sent of the entry. */
+export const streamFailedSchema = z.strictObject({
+  t: z.literal('stream-failed'),
+  code: z.string().max(64),
+  message: z.string().max(1024),
+});
+
 export const wireMessageSchema = z.discriminatedUnion('t', [
   helloSchema,
   libraryDeltaSchema,
@@ -149,10 +204,19 @@ export const wireMessageSchema = z.discriminatedUnion('t', [
   getChunkSchema,
   chunkSchema,
   refusedSchema,
+  getStreamSchema,
+  streamPlanSchema,
+  streamEntrySchema,
+  streamEntryEndSchema,
+  streamDoneSchema,
+  streamFailedSchema,
 ]);
 
 export type Hello = z.infer<typeof helloSchema>;
 export type LibraryDelta = z.infer<typeof libraryDeltaSchema>;
 export type GetManifest = z.infer<typeof getManifestSchema>;
 export type GetChunk = z.infer<typeof getChunkSchema>;
+export type GetStream = z.infer<typeof getStreamSchema>;
+export type StreamPlan = z.infer<typeof streamPlanSchema>;
+export type StreamEntry = z.infer<typeof streamEntrySchema>;
 export type WireMessage = z.infer<typeof wireMessageSchema>;
