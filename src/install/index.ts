@@ -2,3 +2,4 @@
 export { installGame, uninstallGame } from './install-transaction.js';
 export type { ExtractResult } from './extract-archives.js';
 export { applyLaunchSettings, type LaunchSettingsResult } from './launch-settings.js';
+export { streamInstallGame, type StreamInstallEvent } from './stream-install.js';

@@ -19,7 +19,8 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-function installFailure(err: unknown, signal: AbortSignal): unknown {
+/** The error to report for `err`: the cancel reason, ours as it is, a full disk in our words. */
+export function installFailure(err: unknown, signal: AbortSignal): unknown {
   if (signal.aborted) return signal.reason;
   if (err instanceof LanspreadError) return err;
   const code = (err as NodeJS.ErrnoException).code;
@@ -49,8 +50,7 @@ export async function installGame(
     await mkdir(staging);
     const result = await extractRootArchives(root, staging, provider, signal);
     signal.throwIfAborted();
-    await swapIn(root, staging);
-    await clearLaunchSettingsMarker(root);
+    await commitStaging(root);
     return result;
   } catch (err) {
     await rm(staging, { recursive: true, force: true });
@@ -58,7 +58,12 @@ export async function installGame(
   }
 }
 
-async function swapIn(root: string, staging: string): Promise<void> {
+/**
+ * Swaps the complete `.local.installing/` in for `local/` (the old one, if any, kept until the
+ * new one is in place) and clears the first-play marker, so the next play stamps the new files.
+ */
+export async function commitStaging(root: string): Promise<void> {
+  const staging = join(root, STAGING_DIR);
   const local = join(root, LOCAL_DIR);
   const backup = join(root, BACKUP_DIR);
   await rm(backup, { recursive: true, force: true });
@@ -71,6 +76,7 @@ async function swapIn(root: string, staging: string): Promise<void> {
     throw err;
   }
   await rm(backup, { recursive: true, force: true });
+  await clearLaunchSettingsMarker(root);
 }
 
 /** Removes `local/` only; the downloaded root stays. Moved aside first so a crash leaves no half-deleted install. */

@@ -1,6 +1,6 @@
 /** The contract rows and events of the peer (spec/peer-jsonl.md), in the spec's snake_case spelling. */
 import type { Availability } from '../library/index.js';
-import type { DownloadEvent } from '../transfer/index.js';
+import type { DownloadEvent, DownloadFinishedEvent } from '../transfer/index.js';
 
 export interface GameRow {
   id: string;
@@ -49,14 +49,7 @@ export type PeerEvent =
   | { event: 'remote-library-changed'; peer_id: string; games: GameRow[] }
   | { event: 'no-peers-have-game'; game: string }
   | DownloadEvent
-  | {
-      event: 'download-finished';
-      game: string;
-      bytes: number;
-      duration_ms: number;
-      mib_per_s: number;
-      mbit_per_s: number;
-    }
+  | DownloadFinishedEvent
   | { event: 'download-failed'; game: string; code: string; message: string }
   | { event: 'download-cancelled'; game: string }
   | { event: 'install-begin'; game: string }

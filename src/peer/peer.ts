@@ -24,13 +24,19 @@ import {
   HashCache,
   OutboundTransfers,
   TransferClient,
+  downloadFinishedEvent,
   downloadGame,
   serveTransferConnection,
   type DownloadSource,
   type ServeContext,
 } from '../transfer/index.js';
 import { embeddedUnrar, externalUnrar, type ArchiveProvider } from '../archive/index.js';
-import { applyLaunchSettings, installGame, uninstallGame } from '../install/index.js';
+import {
+  applyLaunchSettings,
+  installGame,
+  streamInstallGame,
+  uninstallGame,
+} from '../install/index.js';
 import type { PeerCommand } from './commands.js';
 import type {
   GameRow,
@@ -100,11 +106,11 @@ export class Peer {
     this.#log = opts.log;
     this.#hashCache = hashCache;
     this.#chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
-    this.#archiveProvider =
-      opts.unrarPath === undefined ? embeddedUnrar : externalUnrar(opts.unrarPath);
     this.#outbound = new OutboundTransfers(({ game, peerId }) => {
       this.#emit({ event: 'outbound-transfer-finished', game, peer_id: peerId });
     });
+    this.#archiveProvider =
+      opts.unrarPath === undefined ? embeddedUnrar : externalUnrar(opts.unrarPath);
     this.#serveContext = {
       lookup: (game) => ({
         entry: this.#catalog.get(game),
@@ -115,6 +121,7 @@ export class Peer {
       hashCache,
       outbound: this.#outbound,
       log: opts.log,
+      archiveProvider: this.#archiveProvider,
     };
     this.#catalog = catalog;
     this.#identity = identity;
@@ -196,6 +203,7 @@ export class Peer {
       case 'play':
         return this.#play(this.#catalogGame(command.game), command.username, command.language);
       case 'stream-install':
+        return this.#streamInstall(this.#catalogGame(command.game));
       case 'update':
       case 'remove-files':
         this.#catalogGame(command.game);
@@ -349,39 +357,34 @@ export class Peer {
         log: this.#log.child({ game: entry.id }),
         signal: op.signal,
       });
-      const seconds = Math.max(result.durationMs, 1) / 1000;
-      const mibPerS = result.bytesReceived / 1048576 / seconds;
-      this.#emit({
-        event: 'download-finished',
-        game: entry.id,
-        bytes: result.bytes,
-        duration_ms: result.durationMs,
-        mib_per_s: Math.round(mibPerS * 10) / 10,
-        mbit_per_s: Math.round(((result.bytesReceived * 8) / 1e6 / seconds) * 10) / 10,
-      });
-    } catch (err) {
-      if (op.signal.aborted) {
-        this.#emit({ event: 'download-cancelled', game: entry.id });
-        throw op.signal.reason instanceof LanspreadError
-          ? op.signal.reason
-          : new LanspreadError('cancelled', 'cancelled');
-      }
-      const failure =
-        err instanceof LanspreadError
-          ? err
-          : new LanspreadError('download-failed', errorMessage(err), { cause: err });
-      this.#log.warn(
-        { game: entry.id, code: failure.code, err: failure.message },
-        'download failed',
+      this.#emit(
+        downloadFinishedEvent(entry.id, result.bytes, result.bytesReceived, result.durationMs),
       );
-      this.#emit({
-        event: 'download-failed',
-        game: entry.id,
-        code: failure.code,
-        message: failure.message,
-      });
-      throw failure;
+    } catch (err) {
+      throw this.#reportFailure(entry, err, op);
     }
+  }
+
+  /** A cancel is `download-cancelled` (no failure shown); anything else `download-failed`. */
+  #reportFailure(entry: CatalogGame, err: unknown, op: OperationHandle): LanspreadError {
+    if (op.signal.aborted) {
+      this.#emit({ event: 'download-cancelled', game: entry.id });
+      return op.signal.reason instanceof LanspreadError
+        ? op.signal.reason
+        : new LanspreadError('cancelled', 'cancelled');
+    }
+    const failure =
+      err instanceof LanspreadError
+        ? err
+        : new LanspreadError('download-failed', errorMessage(err), { cause: err });
+    this.#log.warn({ game: entry.id, code: failure.code, err: failure.message }, 'download failed');
+    this.#emit({
+      event: 'download-failed',
+      game: entry.id,
+      code: failure.code,
+      message: failure.message,
+    });
+    return failure;
   }
 
   /** A download whose root is already here installs it, when asked and not yet installed. */
@@ -437,6 +440,51 @@ export class Peer {
       throw failure;
     }
     this.#emit({ event: 'install-finished', game: entry.id });
+  }
+
+  /** Installs from a source's archives without storing them: for a disk that cannot hold both. */
+  async #streamInstall(entry: CatalogGame): Promise<CommandResult> {
+    if (this.#localGame(entry.id)?.installed === true) {
+      const failure = new LanspreadError(
+        'already-installed',
+        `${entry.id} is already installed here`,
+      );
+      this.#emit({
+        event: 'download-failed',
+        game: entry.id,
+        code: failure.code,
+        message: failure.message,
+      });
+      throw failure;
+    }
+    const sources = this.#sourcesFor(entry.id);
+    if (sources.length === 0) {
+      this.#emit({ event: 'no-peers-have-game', game: entry.id });
+      throw new LanspreadError(
+        'no-peers-have-game',
+        `no peers have game ${entry.id} at version ${entry.version}`,
+      );
+    }
+    const op = this.#operations.begin(entry.id, 'stream-install');
+    try {
+      const { bytes } = await streamInstallGame({
+        game: entry,
+        root: join(this.#gamesDir, entry.id),
+        sources,
+        connect: (source, signal) => this.#connectTransfer(source, signal),
+        emit: (event) => {
+          this.#emit(event);
+        },
+        log: this.#log.child({ game: entry.id }),
+        signal: op.signal,
+      });
+      return { game: entry.id, bytes };
+    } catch (err) {
+      throw this.#reportFailure(entry, err, op);
+    } finally {
+      op.end();
+      await this.#rescanAfter(entry.id, 'streamed install');
+    }
   }
 
   async #uninstall(entry: CatalogGame): Promise<CommandResult> {

@@ -6,8 +6,10 @@ export {
   type DownloadResult,
   type DownloadSource,
 } from './downloader.js';
+export { downloadFinishedEvent, type DownloadFinishedEvent } from './download-finished.js';
 export { assertFreeSpace } from './free-space.js';
 export { HashCache } from './hash-cache.js';
 export { OutboundTransfers } from './outbound-transfers.js';
-export { TransferClient } from './transfer-client.js';
-export { serveTransferConnection, type ServeContext } from './transfer-server.js';
+export { TransferClient, type StreamReceiver } from './transfer-client.js';
+export type { ServeContext } from './serve-context.js';
+export { serveTransferConnection } from './transfer-server.js';

@@ -1,9 +1,9 @@
 /** The receiving side of one transfer connection: asks for a manifest or a chunk and takes the answer. */
 import { createHash } from 'node:crypto';
-import { LanspreadError } from '../errors.js';
+import { ERROR_CODES, LanspreadError, type ErrorCode } from '../errors.js';
 import type { GameId, GameVersion } from '../ids.js';
 import type { Connection } from '../net/index.js';
-import type { Manifest, WireMessage } from '../protocol/index.js';
+import type { Manifest, StreamEntry, StreamPlan, WireMessage } from '../protocol/index.js';
 
 /** Pause reading from the socket while this many received bytes wait to be written. */
 const MAX_QUEUED_WRITE_BYTES = 8 * 1024 * 1024;
@@ -11,6 +11,15 @@ const MAX_QUEUED_WRITE_BYTES = 8 * 1024 * 1024;
 const STALL_TIMEOUT_MS = 30_000;
 
 export type ChunkSink = (bytes: Buffer, offsetInChunk: number) => Promise<void>;
+
+/** Takes a streamed install in order; each call is awaited before the next (backpressure). */
+export interface StreamReceiver {
+  plan(plan: StreamPlan): Promise<void>;
+  beginEntry(entry: StreamEntry): Promise<void>;
+  write(bytes: Buffer): Promise<void>;
+  /** `crc32` is what the sender computed over the bytes it sent. */
+  endEntry(crc32: number): Promise<void>;
+}
 
 export class TransferClient {
   readonly connection: Connection;
@@ -123,6 +132,83 @@ export class TransferClient {
     });
   }
 
+  /**
+   * Asks the source to unpack `game` and stream it; resolves with the counts of `stream-done`
+   * once the receiver has taken every entry. The order of messages is checked: a plan first,
+   * then entries each with exactly its size of data, then the end.
+   */
+  async streamInstall(
+    game: GameId,
+    version: GameVersion,
+    receiver: StreamReceiver,
+    signal: AbortSignal,
+  ): Promise<{ files: number; bytes: number }> {
+    return this.#request(signal, (resolve, fail) => {
+      this.connection.send({ t: 'get-stream', game, version });
+      let planned = false;
+      let entry: StreamEntry | null = null;
+      let received = 0;
+      let files = 0;
+      let bytes = 0;
+      let queued = 0;
+      let chain = Promise.resolve();
+      const then = (step: () => Promise<void>): void => {
+        chain = chain.then(step);
+        chain.catch(fail);
+      };
+      return {
+        onMessage: (msg) => {
+          if (msg.t === 'stream-plan' && !planned && msg.game === game) {
+            planned = true;
+            then(() => receiver.plan(msg));
+          } else if (msg.t === 'stream-entry' && planned && entry === null) {
+            entry = msg;
+            received = 0;
+            then(() => receiver.beginEntry(msg));
+          } else if (msg.t === 'stream-entry-end' && entry !== null && received === entry.size) {
+            files++;
+            bytes += entry.size;
+            entry = null;
+            then(() => receiver.endEntry(msg.crc32));
+          } else if (msg.t === 'stream-done' && planned && entry === null) {
+            if (msg.files !== files || msg.bytes !== bytes) {
+              fail(
+                new LanspreadError('protocol-error', 'stream-done does not count what was sent'),
+              );
+              return;
+            }
+            chain.then(() => {
+              resolve({ files, bytes });
+            }, fail);
+          } else if (msg.t === 'stream-failed') {
+            fail(new LanspreadError(knownCode(msg.code), `source failed: ${msg.message}`));
+          } else {
+            fail(unexpected(msg));
+          }
+        },
+        onData: (buf) => {
+          if (entry === null || received + buf.length > entry.size) {
+            fail(
+              new LanspreadError(
+                'protocol-error',
+                'data outside a streamed entry, or past its size',
+              ),
+            );
+            return;
+          }
+          received += buf.length;
+          queued += buf.length;
+          if (queued > MAX_QUEUED_WRITE_BYTES) this.connection.pause();
+          then(async () => {
+            await receiver.write(buf);
+            queued -= buf.length;
+            if (queued <= MAX_QUEUED_WRITE_BYTES / 4) this.connection.resume();
+          });
+        },
+      };
+    });
+  }
+
   close(): void {
     this.connection.close();
   }
@@ -201,4 +287,9 @@ function unexpected(msg: WireMessage): LanspreadError {
   if (msg.t === 'refused')
     return new LanspreadError('download-failed', `source refused: ${msg.code}: ${msg.message}`);
   return new LanspreadError('protocol-error', `unexpected ${msg.t}`);
+}
+
+/** A failure code the source reports, if it is one of ours; anything else is a failed download. */
+function knownCode(code: string): ErrorCode {
+  return Object.hasOwn(ERROR_CODES, code) ? (code as ErrorCode) : 'download-failed';
 }

@@ -2,34 +2,13 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { LanspreadError, errorMessage } from '../errors.js';
-import type { GameId, GameVersion } from '../ids.js';
-import type { CatalogGame } from '../catalog/index.js';
-import type { LocalGame } from '../library/index.js';
-import type { Logger } from '../logger.js';
+import type { GameId } from '../ids.js';
 import type { Connection } from '../net/index.js';
 import type { GetChunk, GetManifest, WireMessage } from '../protocol/index.js';
-import type { HashCache } from './hash-cache.js';
 import { buildManifest } from './manifest-builder.js';
-import type { OutboundTransfers } from './outbound-transfers.js';
-import { checkServeGame, resolveServePath } from './serve-gates.js';
-
-/** Data frames carry at most this much: large enough for few syscalls, small enough to interleave. */
-export const DATA_FRAME_BYTES = 1024 * 1024;
-/** Frames queued on a socket before the sender waits for it to drain. */
-const SEND_QUEUE_BYTES = 4 * 1024 * 1024;
-
-/** What the server needs to know of the local peer, asked afresh for every request. */
-export interface ServeContext {
-  lookup(game: GameId): {
-    entry: CatalogGame | undefined;
-    game: LocalGame | undefined;
-    activeOperation: 'download' | 'install' | null;
-    root: string;
-  };
-  readonly hashCache: HashCache;
-  readonly outbound: OutboundTransfers;
-  readonly log: Logger;
-}
+import { gateRequest, type ServeContext } from './serve-context.js';
+import { resolveServePath } from './serve-gates.js';
+import { DATA_FRAME_BYTES, SEND_QUEUE_BYTES, serveStream } from './stream-server.js';
 
 /** Serves requests one at a time on `conn` until it closes; a second request in flight is a protocol error. */
 export function serveTransferConnection(conn: Connection, ctx: ServeContext): void {
@@ -49,7 +28,7 @@ export function serveTransferConnection(conn: Connection, ctx: ServeContext): vo
     conn.destroy(new LanspreadError('protocol-error', 'unexpected data frame'));
   });
   conn.onMessage((msg: WireMessage) => {
-    if (busy || (msg.t !== 'get-manifest' && msg.t !== 'get-chunk')) {
+    if (busy || (msg.t !== 'get-manifest' && msg.t !== 'get-chunk' && msg.t !== 'get-stream')) {
       ctx.log.warn(
         { peer: conn.remotePeerId, t: msg.t, busy },
         'unexpected message on a transfer connection; closing it',
@@ -58,8 +37,9 @@ export function serveTransferConnection(conn: Connection, ctx: ServeContext): vo
       return;
     }
     busy = true;
-    // One outbound transfer per connection and game: registered at its first request.
-    if (servingGame !== msg.game) {
+    // A download's requests share one outbound transfer per connection and game, registered at
+    // its first request; a stream registers its own, for exactly as long as it produces.
+    if (msg.t !== 'get-stream' && servingGame !== msg.game) {
       release?.();
       servingGame = msg.game;
       release = ctx.outbound.begin(msg.game, conn.remotePeerId);
@@ -67,7 +47,9 @@ export function serveTransferConnection(conn: Connection, ctx: ServeContext): vo
     const work =
       msg.t === 'get-manifest'
         ? serveManifest(conn, msg, ctx)
-        : serveChunk(conn, msg, ctx, abort.signal);
+        : msg.t === 'get-chunk'
+          ? serveChunk(conn, msg, ctx, abort.signal)
+          : serveStream(conn, msg, ctx, abort.signal);
     work
       .catch((err: unknown) => {
         // Gate refusals and a root we cannot hash are answered; the connection stays usable.
@@ -94,20 +76,8 @@ export function serveTransferConnection(conn: Connection, ctx: ServeContext): vo
   });
 }
 
-function gate(ctx: ServeContext, game: GameId, version: GameVersion): { root: string } {
-  const found = ctx.lookup(game);
-  const refusal = checkServeGame({
-    entry: found.entry,
-    game: found.game,
-    activeOperation: found.activeOperation,
-    requestedVersion: version,
-  });
-  if (refusal !== null) throw refusal;
-  return { root: found.root };
-}
-
 async function serveManifest(conn: Connection, req: GetManifest, ctx: ServeContext): Promise<void> {
-  const { root } = gate(ctx, req.game, req.version);
+  const { root } = gateRequest(ctx, req.game, req.version);
   const manifest = await buildManifest(
     root,
     req.game,
@@ -117,7 +87,7 @@ async function serveManifest(conn: Connection, req: GetManifest, ctx: ServeConte
     ctx.log,
   );
   // The root may have changed while we hashed it; serve only what is still servable.
-  gate(ctx, req.game, req.version);
+  gateRequest(ctx, req.game, req.version);
   conn.send(manifest);
 }
 
@@ -127,7 +97,7 @@ async function serveChunk(
   ctx: ServeContext,
   signal: AbortSignal,
 ): Promise<void> {
-  const { root } = gate(ctx, req.game, req.version);
+  const { root } = gateRequest(ctx, req.game, req.version);
   const { absPath, size } = await resolveServePath(root, req.path);
   if (req.offset + req.length > size) {
     throw new LanspreadError(

@@ -1,0 +1,240 @@
+/** Streamed install, receiving side: a source unpacks, we write only `local/` (S39–S47). */
+import { mkdir, readdir, rm, rmdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import {
+  safeEntryPath,
+  symlinkDestination,
+  type PlannedFile,
+  type PlannedLink,
+} from '../archive/index.js';
+import type { CatalogGame } from '../catalog/index.js';
+import { LanspreadError, errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { StreamEntry, StreamPlan } from '../protocol/index.js';
+import {
+  assertFreeSpace,
+  downloadFinishedEvent,
+  type DownloadEvent,
+  type DownloadFinishedEvent,
+  type DownloadSource,
+  type StreamReceiver,
+  type TransferClient,
+} from '../transfer/index.js';
+import { makeDirs, makeLinks } from './extract-archives.js';
+import { commitStaging, installFailure, LOCAL_DIR, STAGING_DIR } from './install-transaction.js';
+import { StagingWriter } from './staging-writer.js';
+
+export type StreamInstallEvent =
+  | DownloadEvent
+  | DownloadFinishedEvent
+  | { event: 'install-begin' | 'install-finished'; game: string };
+
+export interface StreamInstallRequest {
+  game: CatalogGame;
+  root: string;
+  /** Tried in this order, each for a fresh whole stream, until one succeeds (S42). */
+  sources: readonly DownloadSource[];
+  connect(source: DownloadSource, signal: AbortSignal): Promise<TransferClient>;
+  emit(event: StreamInstallEvent): void;
+  log: Logger;
+  signal: AbortSignal;
+}
+
+function unsafe(message: string): LanspreadError {
+  return new LanspreadError('archive-unsafe-entry', `the source streamed ${message}`);
+}
+
+/** Writes one source's stream into the staging folder, checking every path, size and CRC32. */
+class StagingReceiver implements StreamReceiver {
+  readonly #links: PlannedLink[] = [];
+  readonly #linkPaths = new Set<string>();
+  #writer: StagingWriter | null = null;
+  #entry: PlannedFile | null = null;
+
+  constructor(
+    private readonly req: StreamInstallRequest,
+    private readonly source: DownloadSource,
+    private readonly staging: string,
+  ) {}
+
+  async plan(plan: StreamPlan): Promise<void> {
+    for (const dir of plan.dirs) {
+      if (safeEntryPath(dir) !== dir) throw unsafe(`the folder ${dir}`);
+    }
+    for (const link of plan.links) {
+      const target =
+        link.kind === 'symlink'
+          ? symlinkDestination(link.path, link.target)
+          : safeEntryPath(link.target);
+      if (safeEntryPath(link.path) !== link.path || target === null) {
+        throw unsafe(`a link ${link.path} -> ${link.target}`);
+      }
+      this.#links.push({ name: link.path, ...link });
+      this.#linkPaths.add(link.path);
+    }
+    await assertFreeSpace(this.staging, plan.bytes);
+    await makeDirs(this.staging, plan.dirs);
+    this.#writer = new StagingWriter(
+      this.staging,
+      this.source.addr,
+      () => this.#entry ?? undefined,
+    );
+    this.req.emit({ event: 'download-begin', game: this.req.game.id, bytes: plan.bytes });
+  }
+
+  async beginEntry(entry: StreamEntry): Promise<void> {
+    const writer = this.#writer;
+    if (writer === null) throw new LanspreadError('protocol-error', 'an entry before the plan');
+    const path = safeEntryPath(entry.path);
+    const parents = entry.path.split('/').slice(0, -1);
+    if (
+      path !== entry.path ||
+      this.#linkPaths.has(path) ||
+      parents.some((_, i) => this.#linkPaths.has(parents.slice(0, i + 1).join('/')))
+    ) {
+      throw unsafe(`the entry ${entry.path}`);
+    }
+    // No symlink exists in staging yet, so creating the parents cannot leave it.
+    await mkdir(dirname(join(this.staging, path)), { recursive: true });
+    this.#entry = {
+      name: path,
+      path,
+      size: entry.size,
+      crc32: entry.crc32,
+      mtime: null,
+      stored: null,
+    };
+    await writer.beginFile(path);
+  }
+
+  write(bytes: Buffer): Promise<void> {
+    if (this.#writer === null) throw new LanspreadError('protocol-error', 'data before the plan');
+    return this.#writer.write(bytes);
+  }
+
+  async endEntry(crc32: number): Promise<void> {
+    const writer = this.#writer;
+    const entry = this.#entry;
+    if (writer === null || entry === null)
+      throw new LanspreadError('protocol-error', 'no entry to end');
+    this.#entry = null;
+    await writer.endFile();
+    if (writer.lastCrc32 !== crc32) {
+      throw new LanspreadError(
+        'archive-data-crc',
+        `${entry.path}: the bytes received do not match the source's CRC32`,
+      );
+    }
+    this.req.emit({
+      event: 'download-chunk-finished',
+      game: this.req.game.id,
+      path: entry.path,
+      offset: 0,
+      length: entry.size,
+      peer_id: this.source.peerId,
+      peer_addr: this.source.addr,
+    });
+  }
+
+  /** Links last, as an install makes them; then the staging folder is complete. */
+  async finish(): Promise<void> {
+    await makeLinks(this.staging, this.#links);
+  }
+
+  async close(): Promise<void> {
+    await this.#writer?.close();
+  }
+}
+
+/** Errors that another source cannot cure: ours, not the source's. */
+function isLocalFailure(err: unknown): boolean {
+  return (
+    err instanceof LanspreadError &&
+    (err.code === 'insufficient-space' || err.code === 'install-failed')
+  );
+}
+
+/**
+ * Streams the game from the first source that completes a whole stream, then swaps the staging
+ * folder in as `local/`. No `version.ini` and no archive are written, so the game is LocalOnly:
+ * installed, not a source (S40). On every failure, cancel included, the staging folder goes, and
+ * the root too when this install created it.
+ */
+export async function streamInstallGame(
+  req: StreamInstallRequest,
+): Promise<{ files: number; bytes: number }> {
+  const { root, signal } = req;
+  const staging = join(root, STAGING_DIR);
+  const createdRoot = !(await exists(root));
+  let last: unknown = null;
+  try {
+    for (const source of req.sources) {
+      signal.throwIfAborted();
+      const started = Date.now();
+      const receiver = new StagingReceiver(req, source, staging);
+      let client: TransferClient | null = null;
+      try {
+        await rm(staging, { recursive: true, force: true });
+        await mkdir(staging, { recursive: true });
+        client = await req.connect(source, signal);
+        const counts = await client.streamInstall(req.game.id, req.game.version, receiver, signal);
+        await receiver.close();
+        req.emit(
+          downloadFinishedEvent(req.game.id, counts.bytes, counts.bytes, Date.now() - started),
+        );
+        req.emit({ event: 'install-begin', game: req.game.id });
+        await receiver.finish();
+        if (await exists(join(root, LOCAL_DIR))) {
+          throw new LanspreadError('already-installed', `${req.game.id} was installed meanwhile`);
+        }
+        await commitStaging(root);
+        req.emit({ event: 'install-finished', game: req.game.id });
+        return counts;
+      } catch (err) {
+        await receiver.close().catch(() => undefined);
+        await rm(staging, { recursive: true, force: true });
+        const failure = installFailure(err, signal);
+        if (signal.aborted || isLocalFailure(failure)) throw failure;
+        last = failure;
+        const reason = errorMessage(failure);
+        req.log.warn(
+          { source: source.addr, err: reason },
+          'streamed install from this source failed',
+        );
+        req.emit({
+          event: 'download-peer-dropped',
+          game: req.game.id,
+          peer_id: source.peerId,
+          peer_addr: source.addr,
+          reason,
+        });
+      } finally {
+        client?.close();
+      }
+    }
+    throw new LanspreadError(
+      'no-sources-left',
+      `every source failed to stream ${req.game.id}${last === null ? '' : `; the last: ${errorMessage(last)}`}`,
+    );
+  } catch (err) {
+    if (createdRoot) await removeIfEmpty(root);
+    throw err;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function removeIfEmpty(dir: string): Promise<void> {
+  try {
+    if ((await readdir(dir)).length === 0) await rmdir(dir);
+  } catch {
+    // Gone already, or someone put a file there: either way it is not ours to remove.
+  }
+}

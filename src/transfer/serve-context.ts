@@ -1,0 +1,41 @@
+/** What the serving side needs to know of the local peer, and the gate every request passes. */
+import type { ArchiveProvider } from '../archive/index.js';
+import type { CatalogGame } from '../catalog/index.js';
+import type { GameId, GameVersion } from '../ids.js';
+import type { LocalGame } from '../library/index.js';
+import type { Logger } from '../logger.js';
+import type { HashCache } from './hash-cache.js';
+import type { OutboundTransfers } from './outbound-transfers.js';
+import { checkServeGame } from './serve-gates.js';
+
+/** What the server needs to know of the local peer, asked afresh for every request. */
+export interface ServeContext {
+  lookup(game: GameId): {
+    entry: CatalogGame | undefined;
+    game: LocalGame | undefined;
+    activeOperation: 'download' | 'install' | null;
+    root: string;
+  };
+  readonly hashCache: HashCache;
+  readonly outbound: OutboundTransfers;
+  readonly log: Logger;
+  /** Unpacks archives for streamed installs. */
+  readonly archiveProvider: ArchiveProvider;
+}
+
+/** The game's root when it may be served now; throws the gate's `serve-*` refusal otherwise. */
+export function gateRequest(
+  ctx: ServeContext,
+  game: GameId,
+  version: GameVersion,
+): { root: string } {
+  const found = ctx.lookup(game);
+  const refusal = checkServeGame({
+    entry: found.entry,
+    game: found.game,
+    activeOperation: found.activeOperation,
+    requestedVersion: version,
+  });
+  if (refusal !== null) throw refusal;
+  return { root: found.root };
+}

@@ -1,0 +1,146 @@
+/** Streamed install, sending side: unpacks a served game's archives and streams their files (S39–S47). */
+import { crc32 } from 'node:zlib';
+import {
+  extractPlan,
+  findRootArchives,
+  planArchiveSet,
+  type ArchivePlan,
+  type EntrySink,
+  type PlannedFile,
+} from '../archive/index.js';
+import { LanspreadError, errorMessage } from '../errors.js';
+import type { Connection } from '../net/index.js';
+import type { GetStream } from '../protocol/index.js';
+import { gateRequest, type ServeContext } from './serve-context.js';
+
+/** Data frames carry at most this much: large enough for few syscalls, small enough to interleave. */
+export const DATA_FRAME_BYTES = 1024 * 1024;
+/** Frames queued on a socket before the sender waits for it to drain. */
+export const SEND_QUEUE_BYTES = 4 * 1024 * 1024;
+
+/** Waits until the socket drained, or rejects when the stream was aborted (receiver gone). */
+async function paced(conn: Connection, signal: AbortSignal): Promise<void> {
+  if (conn.bufferedBytes > SEND_QUEUE_BYTES) await conn.drained();
+  signal.throwIfAborted();
+}
+
+/** Sends each file the provider extracts as `stream-entry`, data frames, `stream-entry-end`. */
+class StreamSender implements EntrySink {
+  files = 0;
+  bytes = 0;
+  #file: PlannedFile | null = null;
+  #sent = 0;
+  #crc = 0;
+
+  constructor(
+    private readonly conn: Connection,
+    private readonly label: string,
+    private readonly expected: () => PlannedFile | undefined,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  beginFile(name: string): Promise<void> {
+    const file = this.expected();
+    if (file?.name !== name) {
+      throw new LanspreadError(
+        'archive-unsafe-entry',
+        `${this.label}: the extractor produced ${name}, the archive headers list ${file?.name ?? 'nothing more'}`,
+      );
+    }
+    this.#file = file;
+    this.#sent = 0;
+    this.#crc = 0;
+    this.conn.send({ t: 'stream-entry', path: file.path, size: file.size, crc32: file.crc32 });
+    return Promise.resolve();
+  }
+
+  async write(bytes: Buffer): Promise<void> {
+    const file = this.#file;
+    if (file === null) throw new Error('write outside an entry');
+    this.#sent += bytes.length;
+    if (this.#sent > file.size) {
+      throw new LanspreadError(
+        'archive-data-crc',
+        `${this.label}: ${file.name} is longer than its header says`,
+      );
+    }
+    this.#crc = crc32(bytes, this.#crc);
+    for (let off = 0; off < bytes.length; off += DATA_FRAME_BYTES) {
+      // A copy: the socket keeps the frame until it is written, the provider reuses its buffer.
+      this.conn.sendData(Buffer.from(bytes.subarray(off, off + DATA_FRAME_BYTES)));
+      await paced(this.conn, this.signal);
+    }
+  }
+
+  endFile(): Promise<void> {
+    const file = this.#file;
+    if (file === null) throw new Error('end outside an entry');
+    this.#file = null;
+    if (this.#sent !== file.size || (file.crc32 !== null && this.#crc !== file.crc32)) {
+      throw new LanspreadError(
+        'archive-data-crc',
+        `${this.label}: ${file.name} unpacked to bytes that do not match its header (size or CRC32)`,
+      );
+    }
+    this.conn.send({ t: 'stream-entry-end', crc32: this.#crc });
+    this.files++;
+    this.bytes += file.size;
+    return Promise.resolve();
+  }
+}
+
+/**
+ * Serves one `get-stream`. Its outbound transfer is registered here and released on every
+ * ending — done, extraction failed, receiver gone — so `status.outbound_transfers` returns to
+ * zero when the producer ends, not when the connection does (the seed's lifecycle bug).
+ * Gate refusals are thrown (answered `refused`); failures after that end the stream with
+ * `stream-failed`.
+ */
+export async function serveStream(
+  conn: Connection,
+  req: GetStream,
+  ctx: ServeContext,
+  signal: AbortSignal,
+): Promise<void> {
+  const { root } = gateRequest(ctx, req.game, req.version);
+  const release = ctx.outbound.begin(req.game, conn.remotePeerId);
+  const log = ctx.log.child({ game: req.game, peer: conn.remotePeerId });
+  try {
+    const plans: ArchivePlan[] = [];
+    for (const set of await findRootArchives(root)) plans.push(await planArchiveSet(set));
+    conn.send({
+      t: 'stream-plan',
+      game: req.game,
+      files: plans.reduce((n, p) => n + p.files.length, 0),
+      bytes: plans.reduce((n, p) => n + p.totalBytes, 0),
+      dirs: plans.flatMap((p) => p.dirs),
+      links: plans.flatMap((p) =>
+        p.links.map(({ path, kind, target }) => ({ path, kind, target })),
+      ),
+    });
+    let files = 0;
+    let bytes = 0;
+    for (const plan of plans) {
+      const pending = plan.files[Symbol.iterator]();
+      const sender = new StreamSender(conn, plan.set.name, () => pending.next().value, signal);
+      await extractPlan(plan, ctx.archiveProvider, sender, signal);
+      files += sender.files;
+      bytes += sender.bytes;
+    }
+    conn.send({ t: 'stream-done', files, bytes });
+    log.info({ files, bytes }, 'streamed install sent');
+  } catch (err) {
+    if (signal.aborted) {
+      log.info({}, 'streamed install ended: the receiver left');
+      return;
+    }
+    const failure =
+      err instanceof LanspreadError
+        ? err
+        : new LanspreadError('archive-unreadable', errorMessage(err));
+    log.warn({ code: failure.code, err: failure.message }, 'streamed install failed');
+    conn.send({ t: 'stream-failed', code: failure.code, message: failure.message.slice(0, 1024) });
+  } finally {
+    release();
+  }
+}
