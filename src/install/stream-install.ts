@@ -212,8 +212,13 @@ export async function streamInstallGame(
         client?.close();
       }
     }
+    // An archive fault (encrypted, corrupt, unsafe …) keeps its code, so the user sees why (S53).
+    const code =
+      last instanceof LanspreadError && last.code.startsWith('archive-')
+        ? last.code
+        : 'no-sources-left';
     throw new LanspreadError(
-      'no-sources-left',
+      code,
       `every source failed to stream ${req.game.id}${last === null ? '' : `; the last: ${errorMessage(last)}`}`,
     );
   } catch (err) {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { writeStoredRar5, type Rar5SourceEntry } from '../../src/archive/index.js';
 import { corpusPath, requireCorpus } from '../support/corpus.js';
 import { writeFakeUnrar } from '../support/fake-unrar.js';
-import { listGames } from './harness/assertions.js';
+import { link, listGames } from './harness/assertions.js';
 import { CATALOG_VERSION } from './harness/fixtures.js';
 import { scenario } from './harness/lab.js';
 import type { PeerProcess } from './harness/peer-process.js';
@@ -137,5 +137,21 @@ scenario('S53', 'unusable archives fail with distinct codes', async (lab) => {
     evidence.push(await expectInstallFails(client, games, game, code));
   await assertIdle(client);
   assert.equal(new Set(cases.map(([, , code]) => code)).size, cases.length);
+  // The same archives served to a streamed install: the source's code reaches the receiver.
+  const receiver = await lab.start('receiver');
+  await link(receiver, client);
+  for (const [game, , code] of cases) {
+    const answer = await receiver.request('stream-install', { game }, 60_000);
+    assert.equal(answer.error?.code, code, JSON.stringify(answer.error));
+    assert.equal(
+      existsSync(join(lab.gamesDir('receiver'), game)),
+      false,
+      `${game} left on the receiver`,
+    );
+    evidence.push(`stream-install ${game}: ${code}`);
+  }
+  await assertIdle(receiver);
+  const status = await client.cmd<{ outbound_transfers: Record<string, number> }>('status');
+  assert.deepEqual(status.outbound_transfers, {});
   return evidence.join('; ');
 });
