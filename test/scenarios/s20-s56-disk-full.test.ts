@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bigGame, SMALL_CHUNKS } from './harness/fixtures.js';
-import { download, link } from './harness/assertions.js';
+import { assertNoOutbound, download, link } from './harness/assertions.js';
 import { scenario } from './harness/lab.js';
 import { assertInstalledFromArchives } from './harness/manifests.js';
 import { mountSmallFilesystem } from './harness/small-filesystem.js';
@@ -111,6 +111,26 @@ scenario('S56', 'installs that fill the disk fail cleanly', async (lab) => {
     const status = await client.cmd<{ active_operations: unknown[] }>('status');
     assert.deepEqual(status.active_operations, []);
     return evidence.join('; ');
+  } finally {
+    unmount();
+  }
+});
+
+scenario('S56', 'a streamed install that does not fit is refused before any entry', async (lab) => {
+  await lab.games('source', [bigGame('alienswarm', 24)]);
+  const source = await lab.start('source');
+  const unmount = await mountSmallFilesystem(lab.gamesDir('client'), 16);
+  try {
+    const client = await lab.start('client');
+    await link(client, source);
+    const from = client.events.length;
+    const answer = await client.request('stream-install', { game: 'alienswarm' }, 60_000);
+    assert.equal(answer.error?.code, 'insufficient-space', JSON.stringify(answer.error));
+    const events = client.events.slice(from).filter((e) => e.game === 'alienswarm');
+    assert.equal(events.filter((e) => e.event === 'download-chunk-finished').length, 0);
+    assert.deepEqual(await readdir(lab.gamesDir('client')), [], 'nothing left in the games folder');
+    await assertNoOutbound(source, 'alienswarm');
+    return `24 MiB of entries into a 16 MiB tmpfs -> ${answer.error?.code}: "${answer.error?.message}"; no entry written, the source's outbound transfer ended`;
   } finally {
     unmount();
   }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { writeStoredRar5, type Rar5SourceEntry } from '../../src/archive/index.js';
 import { corpusPath, requireCorpus } from '../support/corpus.js';
 import { writeFakeUnrar } from '../support/fake-unrar.js';
-import { link, listGames } from './harness/assertions.js';
+import { assertNoOutbound, link, listGames } from './harness/assertions.js';
 import { CATALOG_VERSION } from './harness/fixtures.js';
 import { scenario } from './harness/lab.js';
 import type { PeerProcess } from './harness/peer-process.js';
@@ -151,7 +151,6 @@ scenario('S53', 'unusable archives fail with distinct codes', async (lab) => {
     evidence.push(`stream-install ${game}: ${code}`);
   }
   await assertIdle(receiver);
-  const status = await client.cmd<{ outbound_transfers: Record<string, number> }>('status');
-  assert.deepEqual(status.outbound_transfers, {});
+  for (const [game] of cases) await assertNoOutbound(client, game);
   return evidence.join('; ');
 });

@@ -6,7 +6,7 @@ import { readArchiveHeaders } from '../../src/archive/index.js';
 import { corpusPath, requireCorpus } from '../support/corpus.js';
 import type { FixtureGameSpec } from '../support/fixture-games.js';
 import { sha256Manifest } from '../support/fixture-games.js';
-import { eventNames, link, listGames } from './harness/assertions.js';
+import { assertNoOutbound, eventNames, link, listGames } from './harness/assertions.js';
 import { CATALOG_VERSION } from './harness/fixtures.js';
 import { scenario, type Lab } from './harness/lab.js';
 import { referenceExtraction } from './harness/manifests.js';
@@ -53,16 +53,6 @@ async function streamInstall(
   const from = peer.events.length;
   const answer = await peer.request('stream-install', { game }, 180_000);
   return { answer, events: peer.events.slice(from).filter((e) => e.game === game) };
-}
-
-/** The source's outbound transfer count for `game` returns to zero (the seed's lifecycle bug). */
-async function assertNoOutbound(source: PeerProcess, game: string): Promise<void> {
-  for (let i = 0; ; i++) {
-    const status = await source.cmd<{ outbound_transfers: Record<string, number> }>('status');
-    if (status.outbound_transfers[game] === undefined) return;
-    assert.ok(i < 50, `${source.name} still reports ${game} outbound: ${JSON.stringify(status)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Receiver state after a successful streamed install: LocalOnly, no archive, no version.ini. */

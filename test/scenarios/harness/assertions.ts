@@ -62,3 +62,13 @@ export function bytesBySource(events: readonly Json[]): Map<string, number> {
 export function eventNames(events: readonly Json[]): string[] {
   return [...new Set(events.map((e) => String(e.event)))];
 }
+
+/** The source's outbound transfer count for `game` returns to zero (the seed's lifecycle bug). */
+export async function assertNoOutbound(source: PeerProcess, game: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    const status = await source.cmd<{ outbound_transfers: Record<string, number> }>('status');
+    if (status.outbound_transfers[game] === undefined) return;
+    assert.ok(i < 50, `${source.name} still reports ${game} outbound: ${JSON.stringify(status)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
