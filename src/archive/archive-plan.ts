@@ -1,7 +1,7 @@
 /** Checks an archive set from its headers before anything is unpacked, and lists what it will make. */
 import { LanspreadError } from '../errors.js';
 import type { ArchiveSet } from './archive-set.js';
-import { safeEntryPath, symlinkDestination } from './entry-path.js';
+import { safeEntryPath, symlinkDestination, unsafeLink } from './entry-path.js';
 import { readArchiveHeaders } from './rar-headers.js';
 import type { RarEntry } from './rar-listing.js';
 
@@ -183,9 +183,7 @@ export async function planArchiveSet(set: ArchiveSet): Promise<ArchivePlan> {
       }
     }
   }
-  for (const path of [...filePaths, ...dirs]) {
-    if (linkPaths.has(path))
-      throw unsafe(`${set.name}: ${path}`, 'a link and a file share the name');
-  }
+  const problem = unsafeLink(links, new Set([...filePaths, ...dirs]));
+  if (problem !== null) throw unsafe(set.name, problem);
   return { set, solid, files, dirs: [...dirs], links, totalBytes };
 }

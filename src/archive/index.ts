@@ -18,6 +18,6 @@ export {
 } from './archive-plan.js';
 export { embeddedUnrar } from './embedded-unrar.js';
 export { extractPlan } from './extract-plan.js';
-export { safeEntryPath, symlinkDestination } from './entry-path.js';
+export { safeEntryPath, unsafeLink } from './entry-path.js';
 export type { ArchiveProvider, EntrySink } from './entry-sink.js';
 export { externalUnrar } from './external-unrar.js';

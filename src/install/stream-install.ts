@@ -1,12 +1,7 @@
 /** Streamed install, receiving side: a source unpacks, we write only `local/` (S39–S47). */
 import { mkdir, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import {
-  safeEntryPath,
-  symlinkDestination,
-  type PlannedFile,
-  type PlannedLink,
-} from '../archive/index.js';
+import { safeEntryPath, unsafeLink, type PlannedFile, type PlannedLink } from '../archive/index.js';
 import type { CatalogGame } from '../catalog/index.js';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -48,6 +43,7 @@ function unsafe(message: string): LanspreadError {
 class StagingReceiver implements StreamReceiver {
   readonly #links: PlannedLink[] = [];
   readonly #linkPaths = new Set<string>();
+  readonly #received = new Set<string>();
   #writer: StagingWriter | null = null;
   #entry: PlannedFile | null = null;
 
@@ -62,15 +58,17 @@ class StagingReceiver implements StreamReceiver {
       if (safeEntryPath(dir) !== dir) throw unsafe(`the folder ${dir}`);
     }
     for (const link of plan.links) {
-      const target =
-        link.kind === 'symlink'
-          ? symlinkDestination(link.path, link.target)
-          : safeEntryPath(link.target);
+      const target = link.kind === 'symlink' ? link.target : safeEntryPath(link.target);
       if (safeEntryPath(link.path) !== link.path || target === null) {
         throw unsafe(`a link ${link.path} -> ${link.target}`);
       }
       this.#links.push({ name: link.path, ...link });
       this.#linkPaths.add(link.path);
+    }
+    const problem = unsafeLink(plan.links, new Set(plan.dirs));
+    if (problem !== null) throw unsafe(`links it cannot make: ${problem}`);
+    for (const dir of plan.dirs) {
+      if (this.#throughLink(dir)) throw unsafe(`the folder ${dir} inside a link`);
     }
     await assertFreeSpace(this.staging, plan.bytes);
     await makeDirs(this.staging, plan.dirs);
@@ -86,12 +84,7 @@ class StagingReceiver implements StreamReceiver {
     const writer = this.#writer;
     if (writer === null) throw new LanspreadError('protocol-error', 'an entry before the plan');
     const path = safeEntryPath(entry.path);
-    const parents = entry.path.split('/').slice(0, -1);
-    if (
-      path !== entry.path ||
-      this.#linkPaths.has(path) ||
-      parents.some((_, i) => this.#linkPaths.has(parents.slice(0, i + 1).join('/')))
-    ) {
+    if (path !== entry.path || this.#linkPaths.has(path) || this.#throughLink(path)) {
       throw unsafe(`the entry ${entry.path}`);
     }
     // No symlink exists in staging yet, so creating the parents cannot leave it.
@@ -125,6 +118,7 @@ class StagingReceiver implements StreamReceiver {
         `${entry.path}: the bytes received do not match the source's CRC32`,
       );
     }
+    this.#received.add(entry.path);
     this.req.emit({
       event: 'download-chunk-finished',
       game: this.req.game.id,
@@ -138,7 +132,18 @@ class StagingReceiver implements StreamReceiver {
 
   /** Links last, as an install makes them; then the staging folder is complete. */
   async finish(): Promise<void> {
+    for (const link of this.#links) {
+      if (link.kind === 'copy' && !this.#received.has(link.target)) {
+        throw unsafe(`a copy of ${link.target}, a file it never sent`);
+      }
+    }
     await makeLinks(this.staging, this.#links);
+  }
+
+  /** Whether a strict parent folder of `path` is one of the plan's links. */
+  #throughLink(path: string): boolean {
+    const parents = path.split('/').slice(0, -1);
+    return parents.some((_, i) => this.#linkPaths.has(parents.slice(0, i + 1).join('/')));
   }
 
   async close(): Promise<void> {

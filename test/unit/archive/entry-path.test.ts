@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { safeEntryPath, symlinkDestination } from '../../../src/archive/entry-path.js';
+import { safeEntryPath, symlinkDestination, unsafeLink } from '../../../src/archive/entry-path.js';
 
 test('safeEntryPath keeps plain relative names and normalises separators', () => {
   assert.equal(safeEntryPath('a/b/c.txt'), 'a/b/c.txt');
@@ -40,4 +40,36 @@ test('symlinkDestination resolves inside the folder or refuses', () => {
   assert.equal(symlinkDestination('l', 'C:\\Windows'), null);
   assert.equal(symlinkDestination('a/l', '..\\..\\x'), null);
   assert.equal(symlinkDestination('l', ''), null);
+});
+
+test('symlinkDestination refuses a target that climbs out through another link', () => {
+  const links = new Set(['s', 'a/b/c/l']);
+  // s -> a/b/c and a/b/c/l -> ../../.. (the root): s/l/.. is lexically `s`, really the parent of the root.
+  assert.equal(symlinkDestination('t', 's/l/..', links), null);
+  assert.equal(symlinkDestination('t', 's', links), 's', 'pointing at a link is fine');
+  assert.equal(symlinkDestination('t', 'x/../y', links), 'y');
+});
+
+test('unsafeLink finds links inside links, name clashes and escapes by way of links', () => {
+  const link = (path: string, target: string, kind: 'symlink' | 'copy' = 'symlink') => ({
+    path,
+    kind,
+    target,
+  });
+  assert.equal(
+    unsafeLink([link('sub/link-up', '../file.txt'), link('flat', 'file.txt')], new Set(['sub'])),
+    null,
+  );
+  // A lying source's trick: a/b/c -> ../.. is the root, then a/b/c/d -> ../../.. leaves it.
+  assert.match(
+    unsafeLink([link('a/b/c', '../..'), link('a/b/c/d', '../../..')], new Set(['a', 'a/b'])) ?? '',
+    /inside another link/,
+  );
+  assert.match(unsafeLink([link('up', 'sub')], new Set(['up', 'sub'])) ?? '', /share the name/);
+  assert.match(unsafeLink([link('out', '../../x')], new Set()) ?? '', /points out/);
+  assert.equal(
+    unsafeLink([link('copy.bin', '../../etc/passwd', 'copy')], new Set()),
+    null,
+    'copy targets are checked as entry names elsewhere',
+  );
 });
