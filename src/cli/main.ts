@@ -12,7 +12,8 @@ import { ArgsError, parsePeerArgs, type PeerArgs } from './peer-args.js';
 
 const USAGE = `usage:
   lanspread peer --games DIR --state DIR [--name NAME] [--listen HOST:PORT] [--catalog FILE]
-                 [--no-mdns] [--unrar PATH] [--chunk-size BYTES] [--log-level LEVEL]
+                 [--no-mdns] [--unrar PATH] [--chunk-size BYTES] [--rescan-interval SECONDS]
+                 [--log-level LEVEL]
       one peer driven by JSON lines on stdin/stdout (see docs/peer-jsonl.md)
   lanspread pack DIR OUT.eti
       writes a stored (uncompressed) RAR5 archive of DIR, for organisers building game roots
@@ -121,6 +122,7 @@ async function runPeer(args: PeerArgs): Promise<number> {
         ...(args.catalog === undefined ? {} : { catalogFile: args.catalog }),
         ...(args.chunkSize === undefined ? {} : { chunkSize: args.chunkSize }),
         ...(args.unrar === undefined ? {} : { unrarPath: args.unrar }),
+        ...(args.rescanIntervalMs === undefined ? {} : { rescanIntervalMs: args.rescanIntervalMs }),
         log,
       },
       {

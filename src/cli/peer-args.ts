@@ -11,6 +11,7 @@ export interface PeerArgs {
   mdns: boolean;
   unrar?: string;
   chunkSize?: number;
+  rescanIntervalMs?: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -34,6 +35,7 @@ export function parsePeerArgs(argv: readonly string[]): PeerArgs {
         'no-mdns': { type: 'boolean', default: false },
         unrar: { type: 'string' },
         'chunk-size': { type: 'string' },
+        'rescan-interval': { type: 'string' },
         'log-level': { type: 'string', default: 'info' },
       },
     }));
@@ -61,6 +63,14 @@ export function parsePeerArgs(argv: readonly string[]): PeerArgs {
       );
     }
   }
+  let rescanIntervalMs: number | undefined;
+  if (values['rescan-interval'] !== undefined) {
+    const seconds = Number(values['rescan-interval']);
+    if (values['rescan-interval'].trim() === '' || !(seconds >= 0 && seconds <= 86_400)) {
+      throw new ArgsError('--rescan-interval must be a number of seconds from 0 (off) to 86400');
+    }
+    rescanIntervalMs = Math.round(seconds * 1000);
+  }
   const logLevel = LOG_LEVELS.find((level) => level === values['log-level']);
   if (logLevel === undefined)
     throw new ArgsError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
@@ -74,6 +84,7 @@ export function parsePeerArgs(argv: readonly string[]): PeerArgs {
     mdns: !values['no-mdns'],
     ...(values.unrar === undefined ? {} : { unrar: values.unrar }),
     ...(chunkSize === undefined ? {} : { chunkSize }),
+    ...(rescanIntervalMs === undefined ? {} : { rescanIntervalMs }),
     logLevel,
   };
 }

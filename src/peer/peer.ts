@@ -4,9 +4,14 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openCatalog, type Catalog, type CatalogGame } from '../catalog/index.js';
 import { LanspreadError, errorMessage } from '../errors.js';
-import type { GameId, PeerId } from '../ids.js';
+import { isGameId, type GameId, type PeerId } from '../ids.js';
 import { loadOrCreateIdentity, type Identity } from '../identity/index.js';
-import { scanLibrary, type LocalGame } from '../library/index.js';
+import {
+  scanLibrary,
+  watchLibrary,
+  type LibraryWatcher,
+  type LocalGame,
+} from '../library/index.js';
 import type { Logger } from '../logger.js';
 import { Transport, type Connection } from '../net/index.js';
 import {
@@ -49,6 +54,7 @@ import type {
 import { parseHostPort } from './host-port.js';
 import { advertise, diffAdvert } from './library-advert.js';
 import { Operations, type OperationHandle } from './operations.js';
+import { serialCoalesced } from './rescan-queue.js';
 import { localGameRow, peerRow, remoteGameRows, remoteRow } from './rows.js';
 
 export interface PeerOptions {
@@ -66,6 +72,8 @@ export interface PeerOptions {
   chunkSize?: number;
   /** The official unrar to extract with (`--unrar`); the embedded extractor when absent. */
   unrarPath?: string;
+  /** Safety-net rescan of the games folder behind the file watches; 30 s by default, 0 = off. */
+  rescanIntervalMs?: number;
 }
 
 export const DEFAULT_CHUNK_SIZE = 32 * 1024 * 1024;
@@ -96,6 +104,10 @@ export class Peer {
   #library: LocalGame[] = [];
   #advert: WireGame[] = [];
   #closing = false;
+  #libraryWatcher: LibraryWatcher | undefined;
+  readonly #rescanSerial = serialCoalesced(() => this.#rescanNow());
+  /** A queued rescan should emit local-library-changed even when nothing changed. */
+  #rescanAlways = false;
 
   private constructor(
     opts: PeerOptions,
@@ -148,6 +160,7 @@ export class Peer {
     const bound = await peer.#transport.listen(opts.listenHost, opts.listenPort);
     peer.#listenPort = bound.port;
     peer.#addr = formatAddr(bound.host, bound.port);
+    await peer.#startLibraryWatch(opts.rescanIntervalMs);
     peer.#log.info(
       { peer_id: identity.peerId, addr: peer.#addr, catalog: catalog.source },
       'peer ready',
@@ -263,6 +276,7 @@ export class Peer {
     await ensureDir(path, 'games-dir-unusable', 'games folder');
     this.#gamesDir = resolve(path);
     this.#ignoredFolders.clear();
+    await this.#libraryWatcher?.retarget(this.#gamesDir);
     await this.#rescan({ always: true });
     return this.localRows();
   }
@@ -293,6 +307,7 @@ export class Peer {
   async shutdown(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
+    this.#libraryWatcher?.close();
     this.#operations.cancelAll();
     const ends = [...this.#sessions.values()].map(
       (session) =>
@@ -671,8 +686,33 @@ export class Peer {
     });
   }
 
+  /** Watches the games folder so roots added, removed or re-versioned outside us reach the peers. */
+  async #startLibraryWatch(rescanEveryMs: number | undefined): Promise<void> {
+    this.#libraryWatcher = await watchLibrary(this.#gamesDir, {
+      log: this.#log,
+      ...(rescanEveryMs === undefined ? {} : { rescanEveryMs }),
+      isGameRoot: (name) => this.#catalog.get(name) !== undefined,
+      // An operation's root churns until it ends, and every operation rescans when it ends.
+      isBusy: (name) => isGameId(name) && this.#operations.kind(name) !== null,
+      onChange: () => {
+        if (this.#closing) return;
+        this.#rescan().catch((err: unknown) => {
+          this.#log.warn({ err: errorMessage(err) }, 'rescan after a library change failed');
+        });
+      },
+    });
+  }
+
+  /** Rescans one at a time; requests made while one runs share the single rescan after it. */
+  #rescan(opts: { always?: boolean } = {}): Promise<void> {
+    if (opts.always === true) this.#rescanAlways = true;
+    return this.#rescanSerial();
+  }
+
   /** Rescans the games folder; on a change, tells the local listeners and every peer. */
-  async #rescan(opts: { always?: boolean } = {}): Promise<void> {
+  async #rescanNow(): Promise<void> {
+    const always = this.#rescanAlways;
+    this.#rescanAlways = false;
     this.#library = await scanLibrary(
       this.#gamesDir,
       this.#catalog,
@@ -684,8 +724,7 @@ export class Peer {
     this.#advert = advert;
     const changed = delta.upsert.length > 0 || delta.remove.length > 0;
     if (changed) for (const session of this.#sessions.values()) session.sendDelta(delta);
-    if (changed || opts.always === true)
-      this.#emit({ event: 'local-library-changed', games: this.localRows() });
+    if (changed || always) this.#emit({ event: 'local-library-changed', games: this.localRows() });
   }
 
   #emit(event: PeerEvent): void {

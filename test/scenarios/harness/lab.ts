@@ -34,7 +34,7 @@ export class Lab {
 
   async start(
     name: string,
-    opts: { catalog?: string; extraArgs?: string[] } = {},
+    opts: { catalog?: string; extraArgs?: string[]; netns?: string } = {},
   ): Promise<PeerProcess> {
     const peer = await PeerProcess.start({
       name,

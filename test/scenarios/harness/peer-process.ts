@@ -21,6 +21,11 @@ export interface PeerProcessOptions {
   catalog?: string;
   extraArgs?: string[];
   stderrFile: string;
+  /**
+   * Runs the peer inside this network namespace (`ip netns exec`), listening on all its
+   * addresses with discovery on; otherwise it listens on loopback with discovery off.
+   */
+  netns?: string;
 }
 
 export class PeerProcess {
@@ -41,10 +46,17 @@ export class PeerProcess {
   private constructor(opts: PeerProcessOptions) {
     this.name = opts.name;
     const args = [CLI, 'peer', '--games', opts.games, '--state', opts.state, '--name', opts.name];
-    args.push('--listen', '127.0.0.1:0', '--no-mdns', '--log-level', 'debug');
+    if (opts.netns === undefined) args.push('--listen', '127.0.0.1:0', '--no-mdns');
+    else args.push('--listen', '0.0.0.0:0');
+    args.push('--log-level', 'debug');
     if (opts.catalog !== undefined) args.push('--catalog', opts.catalog);
     args.push(...(opts.extraArgs ?? []));
-    this.#child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.#child =
+      opts.netns === undefined
+        ? spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] })
+        : spawn('ip', ['netns', 'exec', opts.netns, process.execPath, ...args], {
+            stdio: ['pipe', 'pipe', 'pipe'],
+          });
     this.#stderr = createWriteStream(opts.stderrFile, { flags: 'a' });
     this.#child.stderr.pipe(this.#stderr);
     // Writing to a peer the test killed must not crash the test (EPIPE); its answer fails instead.

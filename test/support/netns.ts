@@ -1,0 +1,93 @@
+/** A LAN of network namespaces on one bridge, made and removed by the test itself (root and `ip`). */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+
+export interface LanHost {
+  /** The namespace to run this host's processes in (`ip netns exec`). */
+  readonly netns: string;
+  /** Its IPv4 address on the LAN. */
+  readonly address: string;
+}
+
+export interface Lan {
+  readonly hosts: readonly LanHost[];
+  readonly subnet: string;
+  /** Deletes every namespace (and so every link) of this LAN. */
+  destroy(): void;
+}
+
+function ip(...args: string[]): void {
+  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** Fails with what is missing when this machine cannot make namespaces; never skips. */
+export function requireNetns(): void {
+  assert.equal(
+    process.getuid?.(),
+    0,
+    'network-namespace tests must run as root (CI does): they create namespaces, a bridge and veth pairs',
+  );
+  const probe = spawnSync('ip', ['netns', 'list']);
+  assert.ok(
+    probe.error === undefined && probe.status === 0,
+    `network-namespace tests need \`ip netns\` from iproute2: ${String(probe.error ?? probe.stderr)}`,
+  );
+}
+
+let lanCount = 0;
+
+/**
+ * `hosts` namespaces, each with `lo` and an `eth0` on a bridge that lives in a namespace of its
+ * own, so nothing touches the machine's real interfaces. `multicast: false` leaves out the
+ * 224.0.0.0/4 route, so mDNS cannot send there (a network that drops multicast); broadcast
+ * to the subnet still works.
+ */
+export function createLan(hosts: number, opts: { multicast: boolean }): Lan {
+  requireNetns();
+  const tag = `${process.pid % 100000}${lanCount++}`;
+  const third = 100 + (lanCount % 100);
+  const names = { bridge: `lsw${tag}`, hosts: [] as string[] };
+  const made: string[] = [];
+  const destroy = (): void => {
+    for (const ns of made.reverse()) spawnSync('ip', ['netns', 'del', ns]);
+    made.length = 0;
+  };
+  try {
+    ip('netns', 'add', names.bridge);
+    made.push(names.bridge);
+    ip('-n', names.bridge, 'link', 'add', 'br0', 'type', 'bridge');
+    ip('-n', names.bridge, 'link', 'set', 'br0', 'up');
+    const lanHosts: LanHost[] = [];
+    for (let i = 0; i < hosts; i++) {
+      const ns = `lh${tag}-${i}`;
+      ip('netns', 'add', ns);
+      made.push(ns);
+      const port = `p${i}`;
+      ip(
+        '-n',
+        names.bridge,
+        'link',
+        'add',
+        port,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        'eth0',
+        'netns',
+        ns,
+      );
+      ip('-n', names.bridge, 'link', 'set', port, 'master', 'br0', 'up');
+      const address = `10.${third}.0.${i + 2}`;
+      ip('-n', ns, 'addr', 'add', `${address}/24`, 'brd', '+', 'dev', 'eth0');
+      ip('-n', ns, 'link', 'set', 'eth0', 'up');
+      ip('-n', ns, 'link', 'set', 'lo', 'up');
+      if (opts.multicast) ip('-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', 'eth0');
+      lanHosts.push({ netns: ns, address });
+    }
+    return { hosts: lanHosts, subnet: `10.${third}.0.0/24`, destroy };
+  } catch (err) {
+    destroy();
+    throw err;
+  }
+}
