@@ -46,6 +46,8 @@ class StagingReceiver implements StreamReceiver {
   readonly #received = new Set<string>();
   #writer: StagingWriter | null = null;
   #entry: PlannedFile | null = null;
+  #closed = false;
+  #inFlight: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly req: StreamInstallRequest,
@@ -53,7 +55,7 @@ class StagingReceiver implements StreamReceiver {
     private readonly staging: string,
   ) {}
 
-  async plan(plan: StreamPlan): Promise<void> {
+  async #plan(plan: StreamPlan): Promise<void> {
     for (const dir of plan.dirs) {
       if (safeEntryPath(dir) !== dir) throw unsafe(`the folder ${dir}`);
     }
@@ -80,7 +82,7 @@ class StagingReceiver implements StreamReceiver {
     this.req.emit({ event: 'download-begin', game: this.req.game.id, bytes: plan.bytes });
   }
 
-  async beginEntry(entry: StreamEntry): Promise<void> {
+  async #beginEntry(entry: StreamEntry): Promise<void> {
     const writer = this.#writer;
     if (writer === null) throw new LanspreadError('protocol-error', 'an entry before the plan');
     const path = safeEntryPath(entry.path);
@@ -100,12 +102,12 @@ class StagingReceiver implements StreamReceiver {
     await writer.beginFile(path);
   }
 
-  write(bytes: Buffer): Promise<void> {
+  #write(bytes: Buffer): Promise<void> {
     if (this.#writer === null) throw new LanspreadError('protocol-error', 'data before the plan');
     return this.#writer.write(bytes);
   }
 
-  async endEntry(crc32: number): Promise<void> {
+  async #endEntry(crc32: number): Promise<void> {
     const writer = this.#writer;
     const entry = this.#entry;
     if (writer === null || entry === null)
@@ -146,7 +148,34 @@ class StagingReceiver implements StreamReceiver {
     return parents.some((_, i) => this.#linkPaths.has(parents.slice(0, i + 1).join('/')));
   }
 
+  // The client may still deliver steps it queued before the stream failed; once closed they
+  // fail at once, and close waits for the one in flight, so nothing is written after cleanup.
+  plan(plan: StreamPlan): Promise<void> {
+    return this.#step(() => this.#plan(plan));
+  }
+
+  beginEntry(entry: StreamEntry): Promise<void> {
+    return this.#step(() => this.#beginEntry(entry));
+  }
+
+  write(bytes: Buffer): Promise<void> {
+    return this.#step(() => this.#write(bytes));
+  }
+
+  endEntry(crc32: number): Promise<void> {
+    return this.#step(() => this.#endEntry(crc32));
+  }
+
+  #step(run: () => Promise<void>): Promise<void> {
+    if (this.#closed) return Promise.reject(new LanspreadError('cancelled', 'the stream ended'));
+    const step = run();
+    this.#inFlight = step.catch(() => undefined);
+    return step;
+  }
+
   async close(): Promise<void> {
+    this.#closed = true;
+    await this.#inFlight;
     await this.#writer?.close();
   }
 }

@@ -16,6 +16,7 @@ import type { Logger } from '../logger.js';
 import { Transport, type Connection } from '../net/index.js';
 import {
   DEFAULT_LIVENESS,
+  DialBackoff,
   PeerSession,
   PeerTable,
   aggregateRemote,
@@ -77,6 +78,9 @@ export interface PeerOptions {
 }
 
 export const DEFAULT_CHUNK_SIZE = 32 * 1024 * 1024;
+/** A lost peer is dialled again after this, then as the address's backoff allows. */
+const REDIAL_FIRST_MS = 1_000;
+const REDIAL_RETRY_MS = 5_000;
 
 /** Results are plain JSON: the adapters serialise them as they are. */
 export type CommandResult = Record<string, unknown> | unknown[];
@@ -93,6 +97,10 @@ export class Peer {
   readonly #listeners = new Set<PeerEventListener>();
   readonly #ignoredFolders = new Set<string>();
   readonly #operations = new Operations();
+  readonly #dialBackoff = new DialBackoff();
+  /** Addresses being dialled on a hint (a lost peer's, a discovery candidate's). */
+  readonly #hintedDials = new Set<string>();
+  readonly #redials = new Map<PeerId, NodeJS.Timeout>();
   readonly #outbound: OutboundTransfers;
   readonly #hashCache: HashCache;
   readonly #chunkSize: number;
@@ -308,6 +316,8 @@ export class Peer {
     if (this.#closing) return;
     this.#closing = true;
     this.#libraryWatcher?.close();
+    for (const timer of this.#redials.values()) clearTimeout(timer);
+    this.#redials.clear();
     this.#operations.cancelAll();
     const ends = [...this.#sessions.values()].map(
       (session) =>
@@ -640,6 +650,8 @@ export class Peer {
       existing.discard();
     }
     this.#sessions.set(id, session);
+    clearTimeout(this.#redials.get(id));
+    this.#redials.delete(id);
     const outcome = this.#table.upsert(id, {
       name: session.hello.name,
       addr: session.addr,
@@ -667,14 +679,68 @@ export class Peer {
       this.#sessions.delete(session.peerId);
       const record = this.#table.remove(session.peerId);
       this.#log.info({ peer: session.peerId, reason }, 'peer lost');
-      this.#emit({
-        event: 'peer-lost',
-        peer_id: session.peerId,
-        addr: record?.addr ?? session.addr,
-        reason,
-      });
+      const addr = record?.addr ?? session.addr;
+      this.#emit({ event: 'peer-lost', peer_id: session.peerId, addr, reason });
+      // It may come back (a restart, a cable put back): try its address again, backing off.
+      this.#scheduleRedial(session.peerId, addr, REDIAL_FIRST_MS);
     },
   };
+
+  /**
+   * Dials an address that is only a hint of where `peerId` listens. TLS proves who answers: any
+   * other identity there is dropped and creates no peer record (S60). Failures back off per
+   * address, so a stale hint (a killed peer's mDNS record) costs little.
+   */
+  async #dialHint(addr: string, peerId: PeerId, via: string): Promise<boolean> {
+    const now = Date.now();
+    if (
+      this.#closing ||
+      peerId === this.#identity.peerId ||
+      this.#sessions.has(peerId) ||
+      this.#hintedDials.has(addr) ||
+      !this.#dialBackoff.allowed(addr, now)
+    ) {
+      return false;
+    }
+    this.#hintedDials.add(addr);
+    try {
+      const { host, port } = parseHostPort(addr);
+      const conn = await this.#transport.dial(host, port);
+      if (conn.remotePeerId !== peerId) {
+        conn.destroy();
+        this.#dialBackoff.failed(addr, Date.now());
+        this.#log.warn(
+          { addr, via, claimed: peerId, proven: conn.remotePeerId },
+          'a hint named another peer id than the one that answered; no peer made',
+        );
+        return false;
+      }
+      await this.#establish(conn);
+      this.#dialBackoff.succeeded(addr);
+      return true;
+    } catch (err) {
+      this.#dialBackoff.failed(addr, Date.now());
+      this.#log.debug({ addr, via, err: errorMessage(err) }, 'dial of a hinted address failed');
+      return false;
+    } finally {
+      this.#hintedDials.delete(addr);
+    }
+  }
+
+  #scheduleRedial(peerId: PeerId, addr: string, delayMs: number): void {
+    if (this.#closing) return;
+    clearTimeout(this.#redials.get(peerId));
+    const timer = setTimeout(() => {
+      this.#redials.delete(peerId);
+      void this.#dialHint(addr, peerId, 'redial').then((ok) => {
+        if (!ok && !this.#sessions.has(peerId)) {
+          this.#scheduleRedial(peerId, addr, REDIAL_RETRY_MS);
+        }
+      });
+    }, delayMs);
+    timer.unref();
+    this.#redials.set(peerId, timer);
+  }
 
   #emitRemoteLibrary(id: PeerId): void {
     const record = this.#table.get(id);

@@ -1,3 +1,4 @@
+export { DialBackoff } from './dial-backoff.js';
 export { PeerTable, type PeerRecord, type UpsertOutcome } from './peer-table.js';
 export { aggregateRemote, isSourceFor, type RemoteGame } from './remote-aggregation.js';
 export {
