@@ -1,0 +1,3 @@
+/** Discovery: candidate addresses of other peers, by mDNS/DNS-SD and a broadcast beacon. */
+export type { DiscoveryCandidate } from './candidate.js';
+export { Discovery, type DiscoveryOptions, type DiscoveryStatus } from './discovery.js';
