@@ -13,6 +13,7 @@ import { ArgsError, parsePeerArgs, type PeerArgs } from './peer-args.js';
 const USAGE = `usage:
   lanspread peer --games DIR --state DIR [--name NAME] [--listen HOST:PORT] [--catalog FILE]
                  [--no-mdns] [--unrar PATH] [--chunk-size BYTES] [--rescan-interval SECONDS]
+                 [--peer-timeout SECONDS]
                  [--log-level LEVEL]
       one peer driven by JSON lines on stdin/stdout (see docs/peer-jsonl.md)
   lanspread pack DIR OUT.eti
@@ -122,6 +123,8 @@ async function runPeer(args: PeerArgs): Promise<number> {
         ...(args.catalog === undefined ? {} : { catalogFile: args.catalog }),
         ...(args.chunkSize === undefined ? {} : { chunkSize: args.chunkSize }),
         ...(args.unrar === undefined ? {} : { unrarPath: args.unrar }),
+        discovery: args.mdns,
+        ...(args.peerTimeoutMs === undefined ? {} : { peerTimeoutMs: args.peerTimeoutMs }),
         ...(args.rescanIntervalMs === undefined ? {} : { rescanIntervalMs: args.rescanIntervalMs }),
         log,
       },

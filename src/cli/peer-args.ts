@@ -12,6 +12,7 @@ export interface PeerArgs {
   unrar?: string;
   chunkSize?: number;
   rescanIntervalMs?: number;
+  peerTimeoutMs?: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -36,6 +37,7 @@ export function parsePeerArgs(argv: readonly string[]): PeerArgs {
         unrar: { type: 'string' },
         'chunk-size': { type: 'string' },
         'rescan-interval': { type: 'string' },
+        'peer-timeout': { type: 'string' },
         'log-level': { type: 'string', default: 'info' },
       },
     }));
@@ -71,6 +73,14 @@ export function parsePeerArgs(argv: readonly string[]): PeerArgs {
     }
     rescanIntervalMs = Math.round(seconds * 1000);
   }
+  let peerTimeoutMs: number | undefined;
+  if (values['peer-timeout'] !== undefined) {
+    const seconds = Number(values['peer-timeout']);
+    if (values['peer-timeout'].trim() === '' || !(seconds >= 2 && seconds <= 600)) {
+      throw new ArgsError('--peer-timeout must be a number of seconds from 2 to 600');
+    }
+    peerTimeoutMs = Math.round(seconds * 1000);
+  }
   const logLevel = LOG_LEVELS.find((level) => level === values['log-level']);
   if (logLevel === undefined)
     throw new ArgsError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
@@ -85,6 +95,7 @@ export function parsePeerArgs(argv: readonly string[]): PeerArgs {
     ...(values.unrar === undefined ? {} : { unrar: values.unrar }),
     ...(chunkSize === undefined ? {} : { chunkSize }),
     ...(rescanIntervalMs === undefined ? {} : { rescanIntervalMs }),
+    ...(peerTimeoutMs === undefined ? {} : { peerTimeoutMs }),
     logLevel,
   };
 }

@@ -1,4 +1,5 @@
 /** The contract rows and events of the peer (spec/peer-jsonl.md), in the spec's snake_case spelling. */
+import type { DiscoveryStatus } from '../discovery/index.js';
 import type { Availability } from '../library/index.js';
 import type { DownloadEvent, DownloadFinishedEvent } from '../transfer/index.js';
 
@@ -35,6 +36,7 @@ export interface StatusResult {
   peers: number;
   active_operations: { game: string; kind: OperationKind }[];
   outbound_transfers: Record<string, number>;
+  discovery: DiscoveryStatus;
 }
 
 export type OperationKind = 'download' | 'install' | 'uninstall' | 'stream-install';

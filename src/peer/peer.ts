@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openCatalog, type Catalog, type CatalogGame } from '../catalog/index.js';
+import { Discovery, type DiscoveryStatus } from '../discovery/index.js';
 import { LanspreadError, errorMessage } from '../errors.js';
 import { isGameId, type GameId, type PeerId } from '../ids.js';
 import { loadOrCreateIdentity, type Identity } from '../identity/index.js';
@@ -21,11 +22,12 @@ import {
   PeerTable,
   aggregateRemote,
   formatAddr,
+  livenessFor,
   type LivenessTimings,
   type LostReason,
   type SessionHandlers,
 } from '../peers/index.js';
-import type { WireGame } from '../protocol/index.js';
+import { PROTOCOL_VERSION, type WireGame } from '../protocol/index.js';
 import {
   HashCache,
   OutboundTransfers,
@@ -69,10 +71,14 @@ export interface PeerOptions {
   catalogFile?: string;
   log: Logger;
   liveness?: LivenessTimings;
+  /** Drop a silent peer after this long (`--peer-timeout`); 15 s by default. */
+  peerTimeoutMs?: number;
   /** Bytes per chunk of a download; 32 MiB by default. */
   chunkSize?: number;
   /** The official unrar to extract with (`--unrar`); the embedded extractor when absent. */
   unrarPath?: string;
+  /** Find peers by mDNS and the broadcast beacon (`--no-mdns` turns both off); off when absent. */
+  discovery?: boolean;
   /** Safety-net rescan of the games folder behind the file watches; 30 s by default, 0 = off. */
   rescanIntervalMs?: number;
 }
@@ -81,6 +87,13 @@ export const DEFAULT_CHUNK_SIZE = 32 * 1024 * 1024;
 /** A lost peer is dialled again after this, then as the address's backoff allows. */
 const REDIAL_FIRST_MS = 1_000;
 const REDIAL_RETRY_MS = 5_000;
+
+const DISCOVERY_OFF: DiscoveryStatus = {
+  mdns: { enabled: false, running: false, announcements_sent: 0, answers_received: 0 },
+  beacon: { enabled: false, running: false, port: 0, sent: 0, received: 0, ignored: 0 },
+  interfaces: [],
+  last_error: null,
+};
 
 /** Results are plain JSON: the adapters serialise them as they are. */
 export type CommandResult = Record<string, unknown> | unknown[];
@@ -101,6 +114,7 @@ export class Peer {
   /** Addresses being dialled on a hint (a lost peer's, a discovery candidate's). */
   readonly #hintedDials = new Set<string>();
   readonly #redials = new Map<PeerId, NodeJS.Timeout>();
+  #discovery: Discovery | null = null;
   readonly #outbound: OutboundTransfers;
   readonly #hashCache: HashCache;
   readonly #chunkSize: number;
@@ -147,7 +161,9 @@ export class Peer {
     this.#identity = identity;
     this.#gamesDir = resolve(opts.gamesDir);
     this.#name = opts.name ?? hostname();
-    this.#liveness = opts.liveness ?? DEFAULT_LIVENESS;
+    this.#liveness =
+      opts.liveness ??
+      (opts.peerTimeoutMs === undefined ? DEFAULT_LIVENESS : livenessFor(opts.peerTimeoutMs));
     this.#transport = new Transport({ identity, log: opts.log });
   }
 
@@ -168,6 +184,7 @@ export class Peer {
     const bound = await peer.#transport.listen(opts.listenHost, opts.listenPort);
     peer.#listenPort = bound.port;
     peer.#addr = formatAddr(bound.host, bound.port);
+    if (opts.discovery === true) await peer.#startDiscovery();
     await peer.#startLibraryWatch(opts.rescanIntervalMs);
     peer.#log.info(
       { peer_id: identity.peerId, addr: peer.#addr, catalog: catalog.source },
@@ -243,6 +260,7 @@ export class Peer {
       peers: this.#table.size,
       active_operations: this.#operations.list(),
       outbound_transfers: this.#outbound.counts(),
+      discovery: this.#discovery?.status() ?? DISCOVERY_OFF,
     };
   }
 
@@ -318,6 +336,10 @@ export class Peer {
     this.#libraryWatcher?.close();
     for (const timer of this.#redials.values()) clearTimeout(timer);
     this.#redials.clear();
+    // mDNS says goodbye on every interface; a failure there must not stop the shutdown.
+    await this.#discovery?.close().catch((err: unknown) => {
+      this.#log.warn({ err: errorMessage(err) }, 'stopping discovery failed');
+    });
     this.#operations.cancelAll();
     const ends = [...this.#sessions.values()].map(
       (session) =>
@@ -725,6 +747,26 @@ export class Peer {
     } finally {
       this.#hintedDials.delete(addr);
     }
+  }
+
+  /** Candidates from mDNS and beacons are hints: dialled, proven by TLS, never trusted. */
+  async #startDiscovery(): Promise<void> {
+    this.#discovery = await Discovery.start({
+      peerId: this.#identity.peerId,
+      listenPort: this.#listenPort,
+      name: this.#name,
+      protocolVersion: PROTOCOL_VERSION,
+      mdns: true,
+      beacon: true,
+      log: this.#log.child({ part: 'discovery' }),
+      onCandidate: (candidate) => {
+        void this.#dialHint(
+          formatAddr(candidate.host, candidate.port),
+          candidate.claimedPeerId,
+          candidate.via,
+        );
+      },
+    });
   }
 
   #scheduleRedial(peerId: PeerId, addr: string, delayMs: number): void {

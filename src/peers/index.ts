@@ -5,6 +5,7 @@ export {
   PeerSession,
   DEFAULT_LIVENESS,
   formatAddr,
+  livenessFor,
   type LivenessTimings,
   type LocalHello,
   type LostReason,

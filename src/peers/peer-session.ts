@@ -28,6 +28,18 @@ export const DEFAULT_LIVENESS: LivenessTimings = {
   silenceTimeoutMs: 15_000,
 };
 
+/** Timings that drop a silent peer after `silenceMs`, pinging often enough to never drop a live one. */
+export function livenessFor(silenceMs: number): LivenessTimings {
+  return {
+    helloTimeoutMs: DEFAULT_LIVENESS.helloTimeoutMs,
+    pingIntervalMs: Math.max(
+      250,
+      Math.min(DEFAULT_LIVENESS.pingIntervalMs, Math.floor(silenceMs / 3)),
+    ),
+    silenceTimeoutMs: silenceMs,
+  };
+}
+
 export interface SessionHandlers {
   onDelta(session: PeerSession, delta: LibraryDelta): void;
   onAlive(session: PeerSession): void;

@@ -38,11 +38,10 @@ let lanCount = 0;
 
 /**
  * `hosts` namespaces, each with `lo` and an `eth0` on a bridge that lives in a namespace of its
- * own, so nothing touches the machine's real interfaces. `multicast: false` leaves out the
- * 224.0.0.0/4 route, so mDNS cannot send there (a network that drops multicast); broadcast
- * to the subnet still works.
+ * own, so nothing touches the machine's real interfaces. `dropMulticast` makes the bridge drop
+ * multicast between its ports (as some Wi-Fi access points do); broadcast still gets through.
  */
-export function createLan(hosts: number, opts: { multicast: boolean }): Lan {
+export function createLan(hosts: number, opts: { dropMulticast?: boolean } = {}): Lan {
   requireNetns();
   const tag = `${process.pid % 100000}${lanCount++}`;
   const third = 100 + (lanCount % 100);
@@ -78,11 +77,24 @@ export function createLan(hosts: number, opts: { multicast: boolean }): Lan {
         ns,
       );
       ip('-n', names.bridge, 'link', 'set', port, 'master', 'br0', 'up');
+      if (opts.dropMulticast === true) {
+        ip(
+          '-n',
+          names.bridge,
+          'link',
+          'set',
+          'dev',
+          port,
+          'type',
+          'bridge_slave',
+          'mcast_flood',
+          'off',
+        );
+      }
       const address = `10.${third}.0.${i + 2}`;
       ip('-n', ns, 'addr', 'add', `${address}/24`, 'brd', '+', 'dev', 'eth0');
       ip('-n', ns, 'link', 'set', 'eth0', 'up');
       ip('-n', ns, 'link', 'set', 'lo', 'up');
-      if (opts.multicast) ip('-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', 'eth0');
       lanHosts.push({ netns: ns, address });
     }
     return { hosts: lanHosts, subnet: `10.${third}.0.0/24`, destroy };
