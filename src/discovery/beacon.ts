@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import { decodeBeacon, encodeBeacon } from './beacon-codec.js';
 import type { ErrorRecorder } from './error-recorder.js';
 import type { LanInterface } from './lan-interfaces.js';
-import { KeyedRateLimit } from './rate-limit.js';
+import { KeyedRateLimit } from '../net/index.js';
 
 export const DEFAULT_BEACON_PORT = 47625;
 export const DEFAULT_BEACON_INTERVAL_MS = 15_000;

@@ -1,7 +1,7 @@
 /** Keeps discovery's last error for `status` and logs errors without flooding the log. */
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { KeyedRateLimit } from './rate-limit.js';
+import { KeyedRateLimit } from '../net/index.js';
 
 /** The same problem (context and code) is logged at most once a minute. */
 const LOG_EVERY_MS = 60_000;

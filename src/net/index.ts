@@ -6,3 +6,4 @@ export {
   type DialOptions,
   type TransportOptions,
 } from './transport.js';
+export { KeyedRateLimit, type RateLimitOptions } from './rate-limit.js';

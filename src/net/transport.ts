@@ -6,6 +6,7 @@ import type { PeerId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { peerIdFromPublicKey, type Identity } from '../identity/index.js';
 import { Connection } from './connection.js';
+import { KeyedRateLimit } from './rate-limit.js';
 
 export interface TransportOptions {
   identity: Identity;
@@ -55,6 +56,8 @@ export class Transport {
   readonly #identity: Identity;
   readonly #log: Logger;
   readonly #handshakeTimeoutMs: number;
+  readonly #dropLogLimit = new KeyedRateLimit({ burst: 20, refillMs: 1_000 });
+  #droppedUnlogged = 0;
   readonly #connectionListeners = new Set<(conn: Connection) => void>();
   readonly #connections = new Set<Connection>();
   /** Sockets still in their TCP or TLS handshake, both directions, so that close() can drop them. */
@@ -115,13 +118,9 @@ export class Transport {
         );
         return;
       }
-      this.#log.warn(
-        {
-          remote_address: normalizeAddress(remoteAddress),
-          remote_port: remotePort,
-          reason: err.message,
-        },
-        'dropped an inbound connection: TLS handshake failed',
+      this.#warnDropped(
+        { remote_address: normalizeAddress(remoteAddress), remote_port: remotePort },
+        `TLS handshake failed: ${err.message}`,
       );
     });
     return new Promise<BoundAddress>((resolve, reject) => {
@@ -299,6 +298,23 @@ export class Transport {
     });
   }
 
+  /**
+   * One warning per dropped connection, but a flood (a port scan, a broken client in a loop)
+   * gets a burst of lines and then one a second, each saying how many were left out.
+   */
+  #warnDropped(where: Record<string, unknown>, reason: string): void {
+    if (!this.#dropLogLimit.take('dropped', Date.now())) {
+      this.#droppedUnlogged++;
+      return;
+    }
+    const unlogged = this.#droppedUnlogged;
+    this.#droppedUnlogged = 0;
+    this.#log.warn(
+      { ...where, reason, ...(unlogged > 0 ? { not_logged_since: unlogged } : {}) },
+      'dropped an inbound connection',
+    );
+  }
+
   #accept(socket: tls.TLSSocket): void {
     const remoteAddress = normalizeAddress(socket.remoteAddress);
     const where = { remote_address: remoteAddress, remote_port: socket.remotePort };
@@ -308,10 +324,7 @@ export class Transport {
     }
     const remotePeerId = remotePeerIdOf(socket);
     if (remotePeerId === undefined) {
-      this.#log.warn(
-        { ...where, reason: 'no client certificate' },
-        'dropped an inbound connection',
-      );
+      this.#warnDropped(where, 'no client certificate');
       socket.destroy();
       return;
     }
@@ -321,15 +334,12 @@ export class Transport {
       return;
     }
     if (roleOf(socket.alpnProtocol) === undefined) {
-      this.#log.warn(
-        { ...where, reason: 'no lanspread ALPN protocol' },
-        'dropped an inbound connection',
-      );
+      this.#warnDropped(where, 'no lanspread ALPN protocol');
       socket.destroy();
       return;
     }
     if (this.#connectionListeners.size === 0) {
-      this.#log.warn(where, 'dropped an inbound connection: nobody accepts connections');
+      this.#warnDropped(where, 'nobody accepts connections');
       socket.destroy();
       return;
     }

@@ -10,13 +10,32 @@ import { gateRequest, type ServeContext } from './serve-context.js';
 import { resolveServePath } from './serve-gates.js';
 import { DATA_FRAME_BYTES, SEND_QUEUE_BYTES, serveStream } from './stream-server.js';
 
+/** A client asks right after it connects; one that does not is a half-open or hostile socket. */
+const FIRST_REQUEST_MS = 10_000;
+/** Downloaders ask back to back; a connection this quiet between requests is abandoned. */
+const IDLE_BETWEEN_REQUESTS_MS = 120_000;
+
 /** Serves requests one at a time on `conn` until it closes; a second request in flight is a protocol error. */
 export function serveTransferConnection(conn: Connection, ctx: ServeContext): void {
   const abort = new AbortController();
   let busy = false;
   let release: (() => void) | undefined;
   let servingGame: GameId | undefined;
+  let idle: NodeJS.Timeout | undefined;
+  let closed = false;
+  const closeWhenIdle = (ms: number, what: string): void => {
+    clearTimeout(idle);
+    if (closed) return;
+    idle = setTimeout(() => {
+      ctx.log.info({ peer: conn.remotePeerId }, `${what}; closing the transfer connection`);
+      conn.destroy(new LanspreadError('protocol-error', what));
+    }, ms);
+    idle.unref();
+  };
+  closeWhenIdle(FIRST_REQUEST_MS, `no request within ${FIRST_REQUEST_MS / 1000} s`);
   conn.onClose(() => {
+    closed = true;
+    clearTimeout(idle);
     abort.abort();
     release?.();
   });
@@ -37,6 +56,7 @@ export function serveTransferConnection(conn: Connection, ctx: ServeContext): vo
       return;
     }
     busy = true;
+    clearTimeout(idle);
     // A download's requests share one outbound transfer per connection and game, registered at
     // its first request; a stream registers its own, for exactly as long as it produces.
     if (msg.t !== 'get-stream' && servingGame !== msg.game) {
@@ -72,6 +92,10 @@ export function serveTransferConnection(conn: Connection, ctx: ServeContext): vo
       })
       .finally(() => {
         busy = false;
+        closeWhenIdle(
+          IDLE_BETWEEN_REQUESTS_MS,
+          `no request for ${IDLE_BETWEEN_REQUESTS_MS / 1000} s`,
+        );
       });
   });
 }

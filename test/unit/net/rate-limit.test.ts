@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KeyedRateLimit } from '../../../src/discovery/rate-limit.js';
+import { KeyedRateLimit } from '../../../src/net/rate-limit.js';
 
 test('allows a burst per key, then one per refill time', () => {
   const limit = new KeyedRateLimit({ burst: 2, refillMs: 1000 });
