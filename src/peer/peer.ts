@@ -114,6 +114,10 @@ export class Peer {
   /** Addresses being dialled on a hint (a lost peer's, a discovery candidate's). */
   readonly #hintedDials = new Set<string>();
   readonly #redials = new Map<PeerId, NodeJS.Timeout>();
+  /** Control handshakes under way, by the peer id TLS proved (several when both sides dial). */
+  readonly #handshaking = new Map<PeerId, number>();
+  /** Losses held back while another handshake with the same peer may replace the session. */
+  readonly #heldLosses = new Map<PeerId, { addr: string; reason: LostReason }>();
   #discovery: Discovery | null = null;
   readonly #outbound: OutboundTransfers;
   readonly #hashCache: HashCache;
@@ -641,14 +645,26 @@ export class Peer {
 
   /** Exchanges hellos on a new control connection and adopts the session. */
   async #establish(conn: Connection): Promise<PeerSession> {
-    const session = await PeerSession.establish(
-      conn,
-      this.#localHello(),
-      this.#log,
-      this.#liveness,
-    );
-    this.#adopt(session);
-    return session;
+    const id = conn.remotePeerId;
+    this.#handshaking.set(id, (this.#handshaking.get(id) ?? 0) + 1);
+    try {
+      const session = await PeerSession.establish(
+        conn,
+        this.#localHello(),
+        this.#log,
+        this.#liveness,
+      );
+      this.#adopt(session);
+      return session;
+    } finally {
+      const left = (this.#handshaking.get(id) ?? 1) - 1;
+      if (left > 0) this.#handshaking.set(id, left);
+      else this.#handshaking.delete(id);
+      const held = this.#heldLosses.get(id);
+      if (left === 0 && held !== undefined && !this.#sessions.has(id)) {
+        this.#lose(id, held.addr, held.reason);
+      }
+    }
   }
 
   /**
@@ -672,6 +688,7 @@ export class Peer {
       existing.discard();
     }
     this.#sessions.set(id, session);
+    this.#heldLosses.delete(id);
     clearTimeout(this.#redials.get(id));
     this.#redials.delete(id);
     const outcome = this.#table.upsert(id, {
@@ -697,16 +714,28 @@ export class Peer {
       this.#table.touch(session.peerId, Date.now());
     },
     onEnd: (session, reason: LostReason) => {
-      if (this.#sessions.get(session.peerId) !== session) return;
-      this.#sessions.delete(session.peerId);
-      const record = this.#table.remove(session.peerId);
-      this.#log.info({ peer: session.peerId, reason }, 'peer lost');
-      const addr = record?.addr ?? session.addr;
-      this.#emit({ event: 'peer-lost', peer_id: session.peerId, addr, reason });
-      // It may come back (a restart, a cable put back): try its address again, backing off.
-      this.#scheduleRedial(session.peerId, addr, REDIAL_FIRST_MS);
+      const id = session.peerId;
+      if (this.#sessions.get(id) !== session) return;
+      this.#sessions.delete(id);
+      const addr = this.#table.get(id)?.addr ?? session.addr;
+      // When both sides dialled at once, the other side closes the connection it did not keep,
+      // possibly before the one it kept finished its handshake here: that is not a loss.
+      if (reason === 'closed' && this.#handshaking.has(id)) {
+        this.#heldLosses.set(id, { addr, reason });
+        return;
+      }
+      this.#lose(id, addr, reason);
     },
   };
+
+  #lose(id: PeerId, addr: string, reason: LostReason): void {
+    this.#heldLosses.delete(id);
+    this.#table.remove(id);
+    this.#log.info({ peer: id, reason }, 'peer lost');
+    this.#emit({ event: 'peer-lost', peer_id: id, addr, reason });
+    // It may come back (a restart, a cable put back): try its address again, backing off.
+    this.#scheduleRedial(id, addr, REDIAL_FIRST_MS);
+  }
 
   /**
    * Dials an address that is only a hint of where `peerId` listens. TLS proves who answers: any

@@ -31,3 +31,41 @@ scenario('S2', 'direct connect handshake', async (lab) => {
   );
   return `alpha sees 1 peer (bravo ${bravo.addr}, ${alphaPeers[0]!.games.length} games); bravo sees 1 peer (alpha, ${bravoPeers[0]!.games.length} games); no self entry`;
 });
+
+scenario('DIAL-BOTH', 'two peers that dial each other at once keep one session', async (lab) => {
+  await lab.games('alpha', ALPHA);
+  await lab.games('bravo', BRAVO);
+  const alpha = await lab.start('alpha');
+  const rounds = 10;
+  for (let round = 0; round < rounds; round++) {
+    const bravo = await lab.start('bravo');
+    const [fromAlpha, fromBravo] = [alpha.events.length, bravo.events.length];
+    await Promise.all([
+      alpha.cmd('connect', { addr: bravo.addr }),
+      bravo.cmd('connect', { addr: alpha.addr }),
+    ]);
+    // Let the connection that loses the tie close on both sides before looking.
+    await new Promise((r) => setTimeout(r, 300));
+    const churn = (events: readonly { event?: unknown }[]) =>
+      events.filter((e) => e.event === 'peer-lost' || e.event === 'peer-connected').length;
+    assert.equal(churn(alpha.events.slice(fromAlpha)), 1, `round ${round}: alpha saw churn`);
+    assert.equal(churn(bravo.events.slice(fromBravo)), 1, `round ${round}: bravo saw churn`);
+    assert.deepEqual(
+      (await listPeers(alpha)).map((p) => p.peer_id),
+      [bravo.peerId],
+    );
+    assert.deepEqual(
+      (await listPeers(bravo)).map((p) => p.peer_id),
+      [alpha.peerId],
+    );
+    // The kept session is the live one: the goodbye arrives over it.
+    await bravo.shutdown();
+    const lost = await alpha.waitEvent(
+      (e) => e.event === 'peer-lost' && e.peer_id === bravo.peerId,
+      5_000,
+      fromAlpha,
+    );
+    assert.equal(lost.reason, 'goodbye');
+  }
+  return `${rounds} rounds of simultaneous connect: one peer-connected and no peer-lost on each side, then a goodbye`;
+});
