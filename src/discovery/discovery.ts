@@ -16,6 +16,13 @@ const NO_INTERFACE = 'interfaces';
 const MDNS_SILENT = 'mdns';
 /** Ticks with beacons but no mDNS answer before status says multicast may be blocked. */
 const SILENT_TICKS = 2;
+/**
+ * mDNS asks again on each of the first ticks, then on every sixth: every query draws an answer
+ * from every peer, which at 20 peers costs more CPU than an idle peer should spend, and peers
+ * that start later announce themselves anyway.
+ */
+const EAGER_REQUERY_TICKS = 6;
+const STEADY_REQUERY_EVERY = 6;
 
 export interface DiscoveryOptions {
   peerId: PeerId;
@@ -29,7 +36,8 @@ export interface DiscoveryOptions {
   beaconPort?: number;
   /** Steady interval between beacons (default 15 s; the first 30 s use at most 3 s). */
   beaconIntervalMs?: number;
-  /** How often mDNS asks again and the interfaces are checked again (default 10 s). */
+  /** How often the interfaces are checked again and mDNS asks again (default 10 s; after the
+   * first minute mDNS asks on every sixth tick only). */
   requeryIntervalMs?: number;
   log: Logger;
   /** An address worth dialling; a hint only, the TLS handshake proves the id. */
@@ -159,7 +167,10 @@ export class Discovery {
     this.#refreshInterfaces();
     if (!this.#opts.mdns) return;
     this.#checkMulticast();
-    for (const entry of this.#mdns.values()) if (entry instanceof MdnsInterface) entry.requery();
+    const requery = this.#ticks <= EAGER_REQUERY_TICKS || this.#ticks % STEADY_REQUERY_EVERY === 0;
+    if (requery) {
+      for (const entry of this.#mdns.values()) if (entry instanceof MdnsInterface) entry.requery();
+    }
     this.#syncMdns().catch((err: unknown) => {
       this.#errors.record('mdns', err);
     });
