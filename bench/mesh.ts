@@ -27,6 +27,7 @@ import { writeCatalogFile } from '../src/catalog/index.js';
 import { SeededRandom } from '../test/support/fixture-games.js';
 import { createLan, type Lan } from '../test/support/netns.js';
 import { CLI, PeerProcess, type Json } from '../test/scenarios/harness/peer-process.js';
+import { LivePeers } from './live-peers.js';
 
 const VERSION = '20250101';
 /** Mesh formations measured per part (fresh processes each, same state folders). */
@@ -117,7 +118,7 @@ interface PartResult {
 }
 
 /** Every peer started, so that any exit path can stop them. */
-const live = new Set<PeerProcess>();
+const live = new LivePeers();
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -267,29 +268,6 @@ async function startPeer(
   });
   live.add(peer);
   return peer;
-}
-
-async function stopPeer(peer: PeerProcess): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => {
-      resolve('timeout');
-    }, 15_000);
-  });
-  try {
-    const ended = await Promise.race([peer.shutdown(), timeout]).catch(() => 'timeout' as const);
-    if (ended === 'timeout') {
-      peer.kill();
-      await peer.exited;
-    }
-  } finally {
-    clearTimeout(timer);
-    live.delete(peer);
-  }
-}
-
-async function stopAll(peers: readonly PeerProcess[]): Promise<void> {
-  await Promise.all(peers.map((p) => stopPeer(p)));
 }
 
 /** Per peer: how many peers it has and what its discovery did, for a mesh that did not form. */
@@ -542,7 +520,7 @@ async function runPart(opts: PartOptions): Promise<PartResult> {
         `  round ${round}: all ${n} ready after ${(r.startupMs / 1000).toFixed(2)} s; then every peer had ${n - 1} peers after ${(r.peersMs / 1000).toFixed(2)} s, full aggregation after ${(r.aggMs / 1000).toFixed(2)} s (${(r.fromSpawnMs / 1000).toFixed(2)} s from the first spawn); peer-lost events: ${lostText || 'none'}`,
       );
       if (round < MESH_ROUNDS) {
-        await stopAll(peers);
+        await live.stopAll(peers);
         peers = [];
       }
     }
@@ -569,7 +547,7 @@ async function runPart(opts: PartOptions): Promise<PartResult> {
     console.log(`  FAILED: ${result.error}`);
   } finally {
     // Every peer still running, also those of a round whose start failed half-way.
-    await stopAll([...live]);
+    await live.stopAll();
     // The next part starts from the same fixture.
     for (let i = 0; i < n; i++) {
       for (const id of fixture.newIds)
@@ -676,7 +654,7 @@ export async function run(args: string[]): Promise<void> {
   let lan: Lan | undefined;
   // Ctrl-C or a kill: stop the peers, remove the namespaces and the temp folder, then exit.
   const onSignal = (signal: NodeJS.Signals): void => {
-    for (const peer of live) peer.kill();
+    live.killAll();
     lan?.destroy();
     rmSync(root, { recursive: true, force: true });
     process.exit(signal === 'SIGINT' ? 130 : 143);
@@ -748,7 +726,7 @@ export async function run(args: string[]): Promise<void> {
     );
     console.log(`  reproduce: npm run bench -- mesh ${peers} ${games} ${runs}`);
   } finally {
-    await stopAll([...live]);
+    await live.stopAll();
     lan?.destroy();
     await rm(root, { recursive: true, force: true });
     process.removeListener('SIGINT', onSignal);

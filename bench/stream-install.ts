@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packDirectory } from '../src/archive/index.js';
 import { PeerProcess } from '../test/scenarios/harness/peer-process.js';
+import { LivePeers } from './live-peers.js';
 
 const MIB = 1024 * 1024;
 const BLOCK = 16 * MIB;
@@ -135,7 +136,7 @@ interface Measurement {
 }
 
 /** Every peer started, so that any exit path can stop them. */
-const live = new Set<PeerProcess>();
+const live = new LivePeers();
 
 async function startPeer(root: string, name: string): Promise<PeerProcess> {
   const peer = await PeerProcess.start({
@@ -147,25 +148,6 @@ async function startPeer(root: string, name: string): Promise<PeerProcess> {
   });
   live.add(peer);
   return peer;
-}
-
-async function stopPeer(peer: PeerProcess): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => {
-      resolve('timeout');
-    }, 15_000);
-  });
-  try {
-    const ended = await Promise.race([peer.shutdown(), timeout]).catch(() => 'timeout' as const);
-    if (ended === 'timeout') {
-      peer.kill();
-      await peer.exited;
-    }
-  } finally {
-    clearTimeout(timer);
-    live.delete(peer);
-  }
 }
 
 /** One fresh receiver (own games and state folders) runs one operation against the source. */
@@ -208,7 +190,7 @@ async function measure(
     }
     return { ms, installed, peakDisk, finalDisk, rssMiB };
   } finally {
-    await stopPeer(receiver);
+    await live.stop(receiver);
     await rm(join(root, name), { recursive: true, force: true });
     await rm(join(root, `${name}.log`), { force: true });
   }
@@ -224,7 +206,7 @@ export async function run(args: string[]): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'lanspread-bench-stream-install-'));
   // Ctrl-C or a kill: stop the peers and remove the temp folder before exiting.
   const onSignal = (signal: NodeJS.Signals): void => {
-    for (const peer of live) peer.kill();
+    live.killAll();
     rmSync(root, { recursive: true, force: true });
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
@@ -262,7 +244,7 @@ export async function run(args: string[]): Promise<void> {
       }
     }
     const sourceRss = await peakRssMiB(source.pid);
-    await stopPeer(source);
+    await live.stop(source);
 
     interface Summary {
       ms: number;
@@ -318,7 +300,7 @@ export async function run(args: string[]): Promise<void> {
     );
     console.log(`  reproduce: npm run bench -- stream-install ${gib} ${runs}`);
   } finally {
-    for (const peer of [...live]) await stopPeer(peer);
+    await live.stopAll();
     await rm(root, { recursive: true, force: true });
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);

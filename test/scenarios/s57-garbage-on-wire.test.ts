@@ -24,13 +24,18 @@ function closed(socket: NodeJS.EventEmitter): Promise<void> {
   );
 }
 
-scenario('S57', 'garbage on the wire (random bytes, oversized frame)', async (lab) => {
+/** Alpha, the peer under attack, with bravo, an honest peer connected to it. */
+async function linkedPair(lab: Lab) {
   await lab.games('alpha', ALPHA);
   await lab.games('bravo', BRAVO);
   const alpha = await lab.start('alpha');
   const bravo = await lab.start('bravo');
   await link(bravo, alpha);
-  const { host, port } = hostPort(alpha.addr);
+  return { alpha, bravo, ...hostPort(alpha.addr) };
+}
+
+scenario('S57', 'garbage on the wire (random bytes, oversized frame)', async (lab) => {
+  const { alpha, bravo, host, port } = await linkedPair(lab);
 
   // 1. A plain TCP client that sends random bytes: the TLS handshake fails, alpha drops it.
   const raw = tcpConnect({ host, port });
@@ -162,12 +167,7 @@ scenario('S57', 'half-open, slow and flooding clients', async (lab) => {
 });
 
 async function flood(lab: Lab, clients: Clients): Promise<string> {
-  await lab.games('alpha', ALPHA);
-  await lab.games('bravo', BRAVO);
-  const alpha = await lab.start('alpha');
-  const bravo = await lab.start('bravo');
-  await link(bravo, alpha);
-  const { host, port } = hostPort(alpha.addr);
+  const { alpha, bravo, host, port } = await linkedPair(lab);
   const intruder = await loadOrCreateIdentity(join(lab.root, 'intruder'), silentLogger);
   const LIMIT_MS = 15_000;
 
