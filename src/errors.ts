@@ -57,6 +57,16 @@ export const ERROR_CODES = {
     'Refused to serve: the game root cannot be described by a manifest (too many files, a path too long or not portable, or a manifest over the frame limit).',
   'hash-failed':
     'A file could not be hashed: it is unreadable, not a regular file, or it changed while it was read.',
+  'bad-game-dir':
+    'The games folder given in the settings cannot be used: it cannot be created, is not a folder, or is not writable.',
+  'not-found': 'The web API has no such route.',
+  'too-large': 'The request body is over the web API limit (64 KiB).',
+  'bad-host': 'The Host header of a web request does not name this server (DNS rebinding guard).',
+  'bad-origin': 'A web request or WebSocket upgrade came from a page of another origin.',
+  unauthorized:
+    'The web API needs the token (`Authorization: Bearer`, or `?token=`) and got none or a wrong one.',
+  forbidden: 'The web API refuses this command from where it came (shutdown off loopback).',
+  internal: 'An unexpected fault inside lanspread; the log has the details.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -13,6 +13,15 @@ export interface GameRow {
   size: number;
 }
 
+/** A catalog game as `GET /api/catalog` lists it. */
+export interface CatalogRow {
+  id: string;
+  name: string;
+  description: string | null;
+  size: number | null;
+  version: string;
+}
+
 export interface RemoteRow {
   id: string;
   name: string;

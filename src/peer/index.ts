@@ -1,6 +1,7 @@
 export { Peer, type PeerOptions, type CommandResult } from './peer.js';
 export { parsePeerCommand, type PeerCommand, type PeerCommandName } from './commands.js';
 export type {
+  CatalogRow,
   GameRow,
   RemoteRow,
   PeerRow,

@@ -34,6 +34,7 @@ import {
   TransferClient,
   downloadFinishedEvent,
   downloadGame,
+  listGameFiles,
   serveTransferConnection,
   type DownloadSource,
   type ServeContext,
@@ -47,6 +48,7 @@ import {
 } from '../install/index.js';
 import type { PeerCommand } from './commands.js';
 import type {
+  CatalogRow,
   GameRow,
   PeerEvent,
   PeerEventListener,
@@ -58,7 +60,7 @@ import { parseHostPort } from './host-port.js';
 import { advertise, diffAdvert } from './library-advert.js';
 import { Operations, type OperationHandle } from './operations.js';
 import { serialCoalesced } from './rescan-queue.js';
-import { localGameRow, peerRow, remoteGameRows, remoteRow } from './rows.js';
+import { catalogRow, localGameRow, peerRow, remoteGameRows, remoteRow } from './rows.js';
 
 export interface PeerOptions {
   gamesDir: string;
@@ -204,6 +206,28 @@ export class Peer {
 
   get addr(): string {
     return this.#addr;
+  }
+
+  /** The games folder in use (set-game-dir changes it). */
+  get gamesDir(): string {
+    return this.#gamesDir;
+  }
+
+  /** Every game of the catalog, for the web UI's library. */
+  catalogRows(): { source: string; games: CatalogRow[] } {
+    return { source: this.#catalog.source, games: this.#catalog.all().map(catalogRow) };
+  }
+
+  /** The transferred files of a game's root here (none when it has no root). */
+  async gameFiles(id: string): Promise<{ path: string; size: number }[]> {
+    const entry = this.#catalogGame(id);
+    try {
+      const files = await listGameFiles(join(this.#gamesDir, entry.id), this.#log);
+      return files.map((f) => ({ path: f.path, size: f.size }));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
   }
 
   onEvent(listener: PeerEventListener): () => void {

@@ -3,7 +3,7 @@ import type { Catalog, CatalogGame } from '../catalog/index.js';
 import { deriveAvailability, type Availability, type LocalGame } from '../library/index.js';
 import type { PeerRecord, RemoteGame } from '../peers/index.js';
 import type { WireGame } from '../protocol/index.js';
-import type { GameRow, PeerRow, RemoteRow } from './contract.js';
+import type { CatalogRow, GameRow, PeerRow, RemoteRow } from './contract.js';
 
 export function localGameRow(
   game: LocalGame,
@@ -64,5 +64,15 @@ export function remoteRow(remote: RemoteGame): RemoteRow {
     eti_game_version: remote.game.version,
     peer_count: remote.sources.length,
     size: remote.size,
+  };
+}
+
+export function catalogRow(entry: CatalogGame): CatalogRow {
+  return {
+    id: entry.id,
+    name: entry.name,
+    description: entry.description,
+    size: entry.size,
+    version: entry.version,
   };
 }

@@ -8,6 +8,7 @@ export {
 } from './downloader.js';
 export { downloadFinishedEvent, type DownloadFinishedEvent } from './download-finished.js';
 export { assertFreeSpace } from './free-space.js';
+export { listGameFiles, type GameFile } from './game-files.js';
 export { HashCache } from './hash-cache.js';
 export { OutboundTransfers } from './outbound-transfers.js';
 export { TransferClient, type StreamReceiver } from './transfer-client.js';
