@@ -36,7 +36,14 @@ export default tseslint.config(
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        // The Vite config runs in Node, outside the browser project of ui/tsconfig.json.
+        projectService: {
+          allowDefaultProject: ['ui/vite.config.ts'],
+          defaultProject: 'ui/tsconfig.node.json',
+        },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     plugins: { 'import-x': importX },
     rules: {

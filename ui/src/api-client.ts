@@ -1,0 +1,72 @@
+/** Calls the peer's web API (docs/api.md) with the token, and turns `ok: false` answers into ApiFailure. */
+import { accessToken } from './access-token';
+import type {
+  ApiError,
+  CatalogResult,
+  FileRow,
+  GamesResult,
+  PeerRow,
+  Settings,
+  StatusResult,
+} from './api-types';
+
+/** A failed API call with the server's code and message (or `network` when no answer came). */
+export class ApiFailure extends Error {
+  readonly code: string;
+  constructor(error: ApiError) {
+    super(error.message);
+    this.code = error.code;
+  }
+}
+
+const token = accessToken();
+
+function apiUrl(path: string): URL {
+  return new URL(`api/${path}`, new URL('./', window.location.href));
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (token !== null) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let response: Response;
+  try {
+    response = await fetch(apiUrl(path), {
+      method,
+      headers,
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+  } catch (err) {
+    throw new ApiFailure({ code: 'network', message: String(err) });
+  }
+  const answer = (await response.json().catch(() => null)) as
+    { ok: true; result: T } | { ok: false; error: ApiError } | null;
+  if (answer === null) {
+    throw new ApiFailure({ code: 'network', message: `HTTP ${response.status} without an answer` });
+  }
+  if (!answer.ok) throw new ApiFailure(answer.error);
+  return answer.result;
+}
+
+export const api = {
+  games: () => call<GamesResult>('GET', 'games'),
+  catalog: () => call<CatalogResult>('GET', 'catalog'),
+  peers: () => call<PeerRow[]>('GET', 'peers'),
+  status: () => call<StatusResult>('GET', 'status'),
+  settings: () => call<Settings>('GET', 'settings'),
+  saveSettings: (changes: Partial<Omit<Settings, 'free_bytes'>>) =>
+    call<Settings>('PUT', 'settings', changes),
+  files: (game: string) =>
+    call<{ files: FileRow[] }>('GET', `games/${encodeURIComponent(game)}/files`),
+  log: (lines: number) => call<{ lines: Record<string, unknown>[] }>('GET', `log?lines=${lines}`),
+  command: <T = unknown>(cmd: string, args: Record<string, unknown> = {}) =>
+    call<T>('POST', `commands/${cmd}`, args),
+};
+
+/** The WebSocket address of the event stream, with the token as the upgrade needs it. */
+export function eventsUrl(): string {
+  const url = apiUrl('events');
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  if (token !== null) url.searchParams.set('token', token);
+  return url.toString();
+}

@@ -1,0 +1,81 @@
+/** The page: a header with the views, the view shown, and the details of the game picked. */
+import { useState } from 'react';
+import { errorSentence } from './error-sentences';
+import { GameDetails } from './game-details';
+import { LibraryView } from './library-view';
+import { LogView } from './log-view';
+import { PeersView } from './peers-view';
+import { SettingsView } from './settings-view';
+import { usePeerState } from './use-peer-state';
+import { VIEWS, useHashView } from './use-hash-view';
+
+const TITLES = { library: 'Library', peers: 'Peers', settings: 'Settings', log: 'Log' };
+
+export function App() {
+  const state = usePeerState();
+  const view = useHashView();
+  const [detailsOf, setDetailsOf] = useState<string>();
+  const details = state.library.find((game) => game.id === detailsOf);
+
+  return (
+    <>
+      <header className="container app-header">
+        <nav>
+          <ul>
+            <li>
+              <strong>lanspread</strong>
+              {state.selfName !== '' && <small className="muted"> · {state.selfName}</small>}
+            </li>
+          </ul>
+          <ul>
+            {VIEWS.map((name) => (
+              <li key={name}>
+                <a href={`#/${name}`} aria-current={view === name ? 'page' : undefined}>
+                  {TITLES[name]}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        {!state.live && (
+          <p className="banner warning" role="status">
+            Not connected to the peer — reconnecting; what you see may be out of date.
+          </p>
+        )}
+        {state.loadError !== undefined && (
+          <p className="banner error" role="alert">
+            {errorSentence(state.loadError.code, state.loadError.message)}
+          </p>
+        )}
+        {state.notice !== undefined && (
+          <p className="banner success" role="status">
+            {state.notice}{' '}
+            <button type="button" className="link-button" onClick={state.dismissNotice}>
+              OK
+            </button>
+          </p>
+        )}
+      </header>
+      <main className="container">
+        {view === 'library' && (
+          <LibraryView games={state.library} run={state.run} openDetails={setDetailsOf} />
+        )}
+        {view === 'peers' && <PeersView peers={state.peers} refresh={state.refresh} />}
+        {view === 'settings' && (
+          <SettingsView settings={state.settings} onSaved={state.setSettings} />
+        )}
+        {view === 'log' && <LogView />}
+      </main>
+      {details !== undefined && (
+        <GameDetails
+          game={details}
+          peers={state.peers}
+          run={state.run}
+          onClose={() => {
+            setDetailsOf(undefined);
+          }}
+        />
+      )}
+    </>
+  );
+}

@@ -1,0 +1,45 @@
+/** One game in the library: name, size, state in words, its main action, progress and failure. */
+import { FailureNote } from './failure-note';
+import type { LibraryGame } from './game-model';
+import { formatBytes } from './human-units';
+import { MainActionButton } from './main-action-button';
+import { OperationProgress } from './operation-progress';
+import type { GameCommand } from './use-peer-state';
+
+export function GameCard(props: {
+  game: LibraryGame;
+  run: (cmd: GameCommand, game: string) => Promise<void>;
+  openDetails: (game: string) => void;
+}) {
+  const { game } = props;
+  return (
+    <article className="game-card" data-game={game.id} aria-label={game.name}>
+      <header>
+        <h3>{game.name}</h3>
+        <p className="game-facts">
+          <span>{formatBytes(game.size)}</span>
+          <span className="game-state" data-state={game.state}>
+            {game.state}
+          </span>
+        </p>
+      </header>
+      {game.operation !== undefined ? (
+        <OperationProgress game={game} run={props.run} />
+      ) : (
+        <MainActionButton game={game} run={props.run} />
+      )}
+      {game.failure !== undefined && <FailureNote failure={game.failure} />}
+      <footer>
+        <button
+          type="button"
+          className="link-button"
+          onClick={() => {
+            props.openDetails(game.id);
+          }}
+        >
+          Details
+        </button>
+      </footer>
+    </article>
+  );
+}

@@ -1,0 +1,172 @@
+/** Everything about one game: description, versions per peer, its files, and every action. */
+import { useEffect, useState } from 'react';
+import { api } from './api-client';
+import type { FileRow, PeerRow } from './api-types';
+import { ConfirmDialog } from './confirm-dialog';
+import { FailureNote } from './failure-note';
+import { isOutdated, type LibraryGame } from './game-model';
+import { formatBytes } from './human-units';
+import { ModalDialog } from './modal-dialog';
+import { OperationProgress } from './operation-progress';
+import type { GameCommand } from './use-peer-state';
+
+interface Confirmation {
+  cmd: 'uninstall' | 'remove-files';
+  title: string;
+  text: string;
+  label: string;
+}
+
+export function GameDetails(props: {
+  game: LibraryGame;
+  peers: PeerRow[];
+  run: (cmd: GameCommand, game: string) => Promise<void>;
+  onClose: () => void;
+}) {
+  const { game, run } = props;
+  const [files, setFiles] = useState<FileRow[]>();
+  const [confirm, setConfirm] = useState<Confirmation>();
+  const localKey = `${String(game.local?.downloaded)}${String(game.local?.installed)}`;
+
+  useEffect(() => {
+    api
+      .files(game.id)
+      .then((answer) => {
+        setFiles(answer.files);
+      })
+      .catch(() => {
+        setFiles([]);
+      });
+  }, [game.id, localKey]);
+
+  const holders = props.peers.flatMap((peer) => {
+    const row = peer.games.find((g) => g.id === game.id);
+    return row === undefined ? [] : [{ peer, row }];
+  });
+  const busy = game.operation !== undefined;
+  const installed = game.local?.installed === true;
+  const downloaded = game.local?.downloaded === true;
+  const action = (cmd: GameCommand, label: string, className = 'secondary') => (
+    <button
+      type="button"
+      className={className}
+      disabled={busy}
+      onClick={() => void run(cmd, game.id)}
+    >
+      {label}
+    </button>
+  );
+
+  return (
+    <ModalDialog label={`${game.name} details`} onClose={props.onClose}>
+      <article className="game-details">
+        <header>
+          <button type="button" aria-label="Close" rel="prev" onClick={props.onClose} />
+          <h2>{game.name}</h2>
+          <p className="game-facts">
+            <span>{formatBytes(game.size)}</span>
+            <span>version {game.catalogVersion}</span>
+            <span className="game-state">{game.state}</span>
+          </p>
+        </header>
+        {game.description !== null && <p>{game.description}</p>}
+        {game.local !== undefined && (
+          <p className="muted">
+            Here: version {game.local.eti_game_version}, {game.local.availability}
+            {isOutdated(game) ? ' (older than the catalog)' : ''}
+          </p>
+        )}
+        {game.operation !== undefined && <OperationProgress game={game} run={run} />}
+        {game.failure !== undefined && <FailureNote failure={game.failure} />}
+        <div className="detail-actions">
+          {installed && action('play', 'Play', '')}
+          {!downloaded &&
+            !installed &&
+            game.peerCount > 0 &&
+            action('download', 'Download & install', '')}
+          {downloaded && !installed && action('install', 'Install', '')}
+          {isOutdated(game) && game.peerCount > 0 && action('update', 'Update')}
+          {!installed && game.peerCount > 0 && action('stream-install', 'Stream install')}
+          {installed && (
+            <button
+              type="button"
+              className="secondary outline"
+              disabled={busy}
+              onClick={() => {
+                setConfirm({
+                  cmd: 'uninstall',
+                  title: `Uninstall ${game.name}?`,
+                  text: 'The installed files (local/) are deleted. The downloaded archive stays, so you can install again without downloading.',
+                  label: 'Uninstall',
+                });
+              }}
+            >
+              Uninstall
+            </button>
+          )}
+          {game.local !== undefined && (
+            <button
+              type="button"
+              className="secondary outline"
+              disabled={busy}
+              onClick={() => {
+                setConfirm({
+                  cmd: 'remove-files',
+                  title: `Remove every file of ${game.name}?`,
+                  text: `The whole game folder is deleted: archive and install (${formatBytes(game.local?.size ?? game.size)}). Others can no longer download it from you.`,
+                  label: 'Remove files',
+                });
+              }}
+            >
+              Remove files
+            </button>
+          )}
+        </div>
+        <h3>On the LAN</h3>
+        {holders.length === 0 ? (
+          <p className="muted">No connected peer has this game.</p>
+        ) : (
+          <ul className="holders">
+            {holders.map(({ peer, row }) => (
+              <li key={peer.peer_id}>
+                <strong>{peer.name}</strong> <span className="muted">({peer.addr})</span>: version{' '}
+                {row.eti_game_version}
+                {row.eti_game_version !== game.catalogVersion
+                  ? ' — not the catalog version'
+                  : ''}, {row.availability}
+              </li>
+            ))}
+          </ul>
+        )}
+        <h3>Files here</h3>
+        {files === undefined ? (
+          <p aria-busy="true">Loading…</p>
+        ) : files.length === 0 ? (
+          <p className="muted">No files of this game in the games folder.</p>
+        ) : (
+          <ul className="file-list">
+            {files.map((file) => (
+              <li key={file.path}>
+                <code>{file.path}</code> <span className="muted">{formatBytes(file.size)}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </article>
+      {confirm !== undefined && (
+        <ConfirmDialog
+          title={confirm.title}
+          text={confirm.text}
+          confirmLabel={confirm.label}
+          onCancel={() => {
+            setConfirm(undefined);
+          }}
+          onConfirm={() => {
+            setConfirm(undefined);
+            void run(confirm.cmd, game.id);
+          }}
+        />
+      )}
+    </ModalDialog>
+  );
+}

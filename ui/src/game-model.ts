@@ -1,0 +1,153 @@
+/** Merges the catalog, the local and remote rows and the running operations into one entry per game, with its state in words and its one main action. */
+import type { ApiError, CatalogGame, GamesResult, GameRow } from './api-types';
+import { formatBytes } from './human-units';
+
+/** A running operation as the events describe it. */
+export interface Operation {
+  phase:
+    | 'starting'
+    | 'download'
+    | 'install'
+    | 'stream-install'
+    | 'uninstall'
+    | 'update'
+    | 'remove-files';
+  bytesDone: number;
+  bytesTotal: number;
+  mibPerS: number;
+  activePeers: number;
+}
+
+export type MainAction =
+  | { kind: 'play' }
+  | { kind: 'install' }
+  | { kind: 'download' }
+  | { kind: 'update' }
+  | { kind: 'stream-install'; why: string }
+  | { kind: 'none'; why: string };
+
+export interface LibraryGame {
+  id: string;
+  name: string;
+  description: string | null;
+  /** Bytes of the game root (the catalog's figure when nobody has it yet). */
+  size: number;
+  catalogVersion: string;
+  local: GameRow | undefined;
+  peerCount: number;
+  operation: Operation | undefined;
+  failure: ApiError | undefined;
+  state: string;
+  action: MainAction;
+}
+
+export interface LibraryInputs {
+  catalog: CatalogGame[];
+  games: GamesResult;
+  operations: Record<string, Operation>;
+  failures: Record<string, ApiError>;
+  freeBytes: number | undefined;
+}
+
+export function buildLibrary(inputs: LibraryInputs): LibraryGame[] {
+  const local = new Map(inputs.games.local.map((row) => [row.id, row]));
+  const remote = new Map(inputs.games.remote.map((row) => [row.id, row]));
+  return inputs.catalog.map((entry) => {
+    const row = local.get(entry.id);
+    const remoteRow = remote.get(entry.id);
+    const size = remoteRow?.size || row?.size || entry.size || 0;
+    const game = {
+      id: entry.id,
+      name: entry.name,
+      description: entry.description,
+      size,
+      catalogVersion: entry.version,
+      local: row,
+      peerCount: remoteRow?.peer_count ?? 0,
+      operation: inputs.operations[entry.id],
+      failure: inputs.failures[entry.id],
+    };
+    return { ...game, state: stateWords(game), action: mainAction(game, inputs.freeBytes) };
+  });
+}
+
+type GameFacts = Omit<LibraryGame, 'state' | 'action'>;
+
+export function isOutdated(game: GameFacts): boolean {
+  return game.local?.downloaded === true && game.local.eti_game_version < game.catalogVersion;
+}
+
+function sources(count: number): string {
+  return count === 1 ? 'on 1 peer' : `on ${count} peers`;
+}
+
+function stateWords(game: GameFacts): string {
+  const op = game.operation;
+  if (op !== undefined) {
+    if (op.phase === 'starting') return 'starting…';
+    if (op.phase === 'install') return 'installing…';
+    if (op.phase === 'uninstall') return 'uninstalling…';
+    if (op.phase === 'remove-files') return 'removing files…';
+    const percent = op.bytesTotal > 0 ? Math.floor((op.bytesDone / op.bytesTotal) * 100) : 0;
+    return `${op.phase === 'stream-install' ? 'stream-installing' : 'downloading'} ${percent} %`;
+  }
+  const row = game.local;
+  if (row?.installed === true) {
+    return isOutdated(game) && game.peerCount > 0 ? 'installed, update available' : 'installed';
+  }
+  if (row?.downloaded === true)
+    return isOutdated(game) ? 'downloaded, older version' : 'downloaded';
+  if (game.peerCount > 0) return sources(game.peerCount);
+  return 'no source on the LAN';
+}
+
+function mainAction(game: GameFacts, freeBytes: number | undefined): MainAction {
+  const row = game.local;
+  if (row?.installed === true) return { kind: 'play' };
+  if (isOutdated(game) && game.peerCount > 0) return { kind: 'update' };
+  if (row?.downloaded === true) return { kind: 'install' };
+  if (game.peerCount === 0) return { kind: 'none', why: 'No peer on the LAN has this game.' };
+  // A download keeps the archive beside the installed files; stored archives unpack to about their own size.
+  const needed = game.size * 2;
+  if (freeBytes !== undefined && freeBytes < needed) {
+    return {
+      kind: 'stream-install',
+      why: `Only ${formatBytes(freeBytes)} free: the archive and the install together need about ${formatBytes(needed)}. Stream install writes only the installed files.`,
+    };
+  }
+  return { kind: 'download' };
+}
+
+export const ACTION_LABELS: Record<MainAction['kind'], string> = {
+  play: 'Play',
+  install: 'Install',
+  download: 'Download & install',
+  update: 'Update',
+  'stream-install': 'Stream install',
+  none: 'No source',
+};
+
+export type LibraryFilter = 'all' | 'installed' | 'lan';
+export type LibrarySort = 'name' | 'size' | 'sources';
+
+export function selectGames(
+  games: LibraryGame[],
+  query: string,
+  filter: LibraryFilter,
+  sort: LibrarySort,
+): LibraryGame[] {
+  const needle = query.trim().toLowerCase();
+  const shown = games.filter((game) => {
+    if (needle !== '' && !`${game.name} ${game.id}`.toLowerCase().includes(needle)) return false;
+    if (filter === 'installed') return game.local?.installed === true;
+    if (filter === 'lan') return game.peerCount > 0;
+    return true;
+  });
+  const byName = (a: LibraryGame, b: LibraryGame): number => a.name.localeCompare(b.name);
+  const order: Record<LibrarySort, (a: LibraryGame, b: LibraryGame) => number> = {
+    name: byName,
+    size: (a, b) => b.size - a.size || byName(a, b),
+    sources: (a, b) => b.peerCount - a.peerCount || byName(a, b),
+  };
+  return shown.sort(order[sort]);
+}

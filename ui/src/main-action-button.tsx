@@ -1,0 +1,34 @@
+/** The one button a game card offers, and why when it is a stream install or nothing. */
+import { ACTION_LABELS, type LibraryGame } from './game-model';
+import type { GameCommand } from './use-peer-state';
+
+const COMMAND_OF = {
+  play: 'play',
+  install: 'install',
+  download: 'download',
+  update: 'update',
+  'stream-install': 'stream-install',
+} as const satisfies Record<string, GameCommand>;
+
+export function MainActionButton(props: {
+  game: LibraryGame;
+  run: (cmd: GameCommand, game: string) => Promise<void>;
+}) {
+  const { action, id } = props.game;
+  if (action.kind === 'none') {
+    return (
+      <button type="button" className="main-action secondary" disabled title={action.why}>
+        {ACTION_LABELS.none}
+      </button>
+    );
+  }
+  const command = COMMAND_OF[action.kind];
+  return (
+    <>
+      <button type="button" className="main-action" onClick={() => void props.run(command, id)}>
+        {ACTION_LABELS[action.kind]}
+      </button>
+      {action.kind === 'stream-install' && <p className="why">{action.why}</p>}
+    </>
+  );
+}

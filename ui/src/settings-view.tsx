@@ -1,0 +1,109 @@
+/** Player name, language and games folder, saved by the server; a refused field shows why beside it. */
+import type { SubmitEvent } from 'react';
+import { useEffect, useState } from 'react';
+import { ApiFailure, api } from './api-client';
+import type { Settings } from './api-types';
+import { errorSentence } from './error-sentences';
+import { formatBytes } from './human-units';
+
+type Field = 'username' | 'language' | 'games_dir';
+
+export function SettingsView(props: {
+  settings: Settings | undefined;
+  onSaved: (s: Settings) => void;
+}) {
+  const [draft, setDraft] = useState<Record<Field, string>>({
+    username: '',
+    language: '',
+    games_dir: '',
+  });
+  const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const { settings } = props;
+
+  useEffect(() => {
+    if (settings !== undefined) {
+      setDraft({
+        username: settings.username,
+        language: settings.language,
+        games_dir: settings.games_dir,
+      });
+    }
+  }, [settings]);
+
+  if (settings === undefined) return <p aria-busy="true">Loading settings…</p>;
+
+  const save = async (event: SubmitEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setSaved(false);
+    const changed = (Object.keys(draft) as Field[]).filter(
+      (field) => draft[field] !== settings[field],
+    );
+    const nextErrors: Partial<Record<Field, string>> = {};
+    // One field at a time, so a refused games folder does not hold back a new name.
+    for (const field of changed) {
+      try {
+        props.onSaved(await api.saveSettings({ [field]: draft[field] }));
+      } catch (err) {
+        const failure =
+          err instanceof ApiFailure
+            ? err
+            : new ApiFailure({ code: 'internal', message: String(err) });
+        nextErrors[field] =
+          failure.code === 'bad-game-dir' || failure.code === 'bad-command'
+            ? failure.message
+            : errorSentence(failure.code, failure.message);
+      }
+    }
+    setErrors(nextErrors);
+    setSaved(changed.length > 0 && Object.keys(nextErrors).length === 0);
+    setBusy(false);
+  };
+
+  const field = (name: Field, label: string, hint: string) => (
+    <label>
+      {label}
+      <input
+        name={name}
+        value={draft[name]}
+        onChange={(e) => {
+          setDraft({ ...draft, [name]: e.target.value });
+          setSaved(false);
+        }}
+        aria-invalid={errors[name] !== undefined ? true : undefined}
+        aria-describedby={`${name}-help`}
+      />
+      <small id={`${name}-help`} className={errors[name] !== undefined ? 'failure' : ''}>
+        {errors[name] ?? hint}
+      </small>
+    </label>
+  );
+
+  return (
+    <section aria-label="Settings">
+      <form onSubmit={(e) => void save(e)} className="settings-form">
+        {field('username', 'Player name', 'Written into a game the first time you play it.')}
+        {field(
+          'language',
+          'Language',
+          'The game language, e.g. english or german, also used on first play.',
+        )}
+        {field(
+          'games_dir',
+          'Games folder',
+          `Where games are downloaded and installed. ${formatBytes(settings.free_bytes)} free.`,
+        )}
+        <button type="submit" disabled={busy} aria-busy={busy}>
+          Save
+        </button>
+        {saved && (
+          <p className="success-text" role="status">
+            Saved.
+          </p>
+        )}
+      </form>
+    </section>
+  );
+}
