@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   timeout: 'The operation did not finish in the time it was given.',
   'not-downloaded': 'The game has no complete root (version.ini) here.',
   'already-installed': 'The game is already installed.',
+  'already-up-to-date': 'The game is already at the catalog version here: nothing to update.',
   'not-installed': 'The game is not installed here (no local/ folder).',
   'download-failed': 'The download could not be completed.',
   'not-implemented': 'This command arrives with a later capability.',

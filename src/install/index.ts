@@ -3,3 +3,13 @@ export { installGame, uninstallGame } from './install-transaction.js';
 export type { ExtractResult } from './extract-archives.js';
 export { applyLaunchSettings, type LaunchSettingsResult } from './launch-settings.js';
 export { streamInstallGame, type StreamInstallEvent } from './stream-install.js';
+export { IntentStore, type Intent } from './intent-store.js';
+export { recoverIntents } from './recover-intents.js';
+export {
+  discardStaging,
+  removeGameFiles,
+  swapInStaging,
+  trashPath,
+  updatePaths,
+  type UpdatePaths,
+} from './root-swap.js';

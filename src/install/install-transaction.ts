@@ -10,7 +10,7 @@ export const LOCAL_DIR = 'local';
 export const STAGING_DIR = '.local.installing';
 export const BACKUP_DIR = '.local.backup';
 
-async function exists(path: string): Promise<boolean> {
+export async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
     return true;
@@ -61,11 +61,13 @@ export async function installGame(
 /**
  * Swaps the complete `.local.installing/` in for `local/` (the old one, if any, kept until the
  * new one is in place) and clears the first-play marker, so the next play stamps the new files.
+ * The marker goes first: a crash after the swap must not leave new files marked as stamped.
  */
 export async function commitStaging(root: string): Promise<void> {
   const staging = join(root, STAGING_DIR);
   const local = join(root, LOCAL_DIR);
   const backup = join(root, BACKUP_DIR);
+  await clearLaunchSettingsMarker(root);
   await rm(backup, { recursive: true, force: true });
   const hadLocal = await exists(local);
   if (hadLocal) await rename(local, backup);
@@ -76,7 +78,31 @@ export async function commitStaging(root: string): Promise<void> {
     throw err;
   }
   await rm(backup, { recursive: true, force: true });
-  await clearLaunchSettingsMarker(root);
+}
+
+/**
+ * Startup recovery of an install cut short: the staging folder goes, and the previous `local/`
+ * comes back if the crash fell between the two renames of the swap.
+ */
+export async function settleInstall(root: string): Promise<string> {
+  const local = join(root, LOCAL_DIR);
+  const backup = join(root, BACKUP_DIR);
+  await rm(join(root, STAGING_DIR), { recursive: true, force: true });
+  if (!(await exists(backup))) return 'staging removed';
+  if (await exists(local)) {
+    await rm(backup, { recursive: true, force: true });
+    return 'the new local/ was in place; the old one removed';
+  }
+  await rename(backup, local);
+  return 'the previous local/ put back';
+}
+
+/** Startup recovery of an uninstall cut short: it finishes (the moved-aside `local/` goes). */
+export async function settleUninstall(root: string): Promise<string> {
+  await rm(join(root, STAGING_DIR), { recursive: true, force: true });
+  if (!(await exists(join(root, BACKUP_DIR)))) return 'nothing left over';
+  await rm(join(root, BACKUP_DIR), { recursive: true, force: true });
+  return 'the moved-aside local/ removed';
 }
 
 /** Removes `local/` only; the downloaded root stays. Moved aside first so a crash leaves no half-deleted install. */

@@ -1,5 +1,5 @@
 /** Streamed install, receiving side: a source unpacks, we write only `local/` (S39–S47). */
-import { mkdir, readdir, rm, rmdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { safeEntryPath, unsafeLink, type PlannedFile, type PlannedLink } from '../archive/index.js';
 import type { CatalogGame } from '../catalog/index.js';
@@ -16,7 +16,13 @@ import {
   type TransferClient,
 } from '../transfer/index.js';
 import { makeDirs, makeLinks } from './extract-archives.js';
-import { commitStaging, installFailure, LOCAL_DIR, STAGING_DIR } from './install-transaction.js';
+import {
+  commitStaging,
+  exists,
+  installFailure,
+  LOCAL_DIR,
+  STAGING_DIR,
+} from './install-transaction.js';
 import { StagingWriter } from './staging-writer.js';
 
 export type StreamInstallEvent =
@@ -261,16 +267,8 @@ export async function streamInstallGame(
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function removeIfEmpty(dir: string): Promise<void> {
+/** Removes a root a streamed install created, once nothing of it is left. */
+export async function removeIfEmpty(dir: string): Promise<void> {
   try {
     if ((await readdir(dir)).length === 0) await rmdir(dir);
   } catch {

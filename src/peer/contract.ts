@@ -48,7 +48,8 @@ export interface StatusResult {
   discovery: DiscoveryStatus;
 }
 
-export type OperationKind = 'download' | 'install' | 'uninstall' | 'stream-install';
+export type OperationKind =
+  'download' | 'install' | 'uninstall' | 'stream-install' | 'update' | 'remove-files';
 
 export type LostReason = 'goodbye' | 'timeout' | 'closed' | 'error';
 
@@ -67,6 +68,7 @@ export type PeerEvent =
   | { event: 'install-finished'; game: string }
   | { event: 'install-failed'; game: string; code: string; message: string }
   | { event: 'uninstall-finished'; game: string }
+  | { event: 'update-finished'; game: string; from: string | null; to: string }
   | { event: 'outbound-transfer-finished'; game: string; peer_id: string };
 
 export type PeerEventListener = (event: PeerEvent) => void;

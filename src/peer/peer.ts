@@ -41,10 +41,18 @@ import {
 } from '../transfer/index.js';
 import { embeddedUnrar, externalUnrar, type ArchiveProvider } from '../archive/index.js';
 import {
+  IntentStore,
   applyLaunchSettings,
+  discardStaging,
   installGame,
+  recoverIntents,
+  removeGameFiles,
   streamInstallGame,
+  swapInStaging,
+  trashPath,
   uninstallGame,
+  updatePaths,
+  type Intent,
 } from '../install/index.js';
 import type { PeerCommand } from './commands.js';
 import type {
@@ -126,6 +134,7 @@ export class Peer {
   readonly #chunkSize: number;
   readonly #serveContext: ServeContext;
   readonly #archiveProvider: ArchiveProvider;
+  readonly #intents: IntentStore;
   #gamesDir: string;
   #addr = '';
   #listenPort = 0;
@@ -142,8 +151,10 @@ export class Peer {
     catalog: Catalog,
     identity: Identity,
     hashCache: HashCache,
+    intents: IntentStore,
   ) {
     this.#log = opts.log;
+    this.#intents = intents;
     this.#hashCache = hashCache;
     this.#chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
     this.#outbound = new OutboundTransfers(({ game, peerId }) => {
@@ -180,7 +191,10 @@ export class Peer {
     await ensureDir(opts.gamesDir, 'games-dir-unusable', 'games folder');
     const identity = await loadOrCreateIdentity(opts.stateDir, opts.log);
     const hashCache = await HashCache.open(opts.stateDir, opts.log);
-    const peer = new Peer(opts, catalog, identity, hashCache);
+    // Before the first scan, so no half-changed root is ever scanned or advertised.
+    const intents = new IntentStore(opts.stateDir);
+    await recoverIntents(intents, opts.log);
+    const peer = new Peer(opts, catalog, identity, hashCache, intents);
     if (listener !== undefined) peer.#listeners.add(listener);
     await peer.#rescan({ always: true });
     peer.#transport.onConnection((conn) => {
@@ -271,9 +285,9 @@ export class Peer {
       case 'stream-install':
         return this.#streamInstall(this.#catalogGame(command.game));
       case 'update':
+        return this.#update(this.#catalogGame(command.game));
       case 'remove-files':
-        this.#catalogGame(command.game);
-        throw new LanspreadError('not-implemented', `${command.cmd} is not implemented yet`);
+        return this.#removeFiles(this.#catalogGame(command.game));
       case 'shutdown':
         await this.shutdown();
         return {};
@@ -398,15 +412,19 @@ export class Peer {
       );
     }
     const op = this.#operations.begin(entry.id, 'download');
+    const root = join(this.#gamesDir, entry.id);
     try {
-      await this.#downloadUnder(entry, sources, op);
+      await this.#intents.record({ kind: 'download', game: entry.id, root });
+      await this.#downloadUnder(entry, sources, op, root);
       if (install) {
         // Peers learn of the new Ready root now, not after a long install; the rows say Installing.
         op.step('install');
+        await this.#intents.record({ kind: 'install', game: entry.id, root });
         await this.#rescanAfter(entry.id, 'download');
-        await this.#installUnder(entry, op);
+        await this.#installUnder(entry, op, root);
       }
     } finally {
+      await this.#clearIntent(entry.id);
       op.end();
       await this.#rescanAfter(entry.id, install ? 'install' : 'download');
     }
@@ -417,12 +435,13 @@ export class Peer {
     entry: CatalogGame,
     sources: DownloadSource[],
     op: OperationHandle,
+    root: string,
   ): Promise<void> {
     try {
       await this.#rescan();
       const result = await downloadGame({
         game: entry,
-        root: join(this.#gamesDir, entry.id),
+        root,
         sources,
         chunkSize: this.#chunkSize,
         connect: (source, signal) => this.#connectTransfer(source, signal),
@@ -477,25 +496,23 @@ export class Peer {
       );
     }
     const op = this.#operations.begin(entry.id, 'install');
+    const root = join(this.#gamesDir, entry.id);
     try {
-      await this.#installUnder(entry, op);
+      await this.#intents.record({ kind: 'install', game: entry.id, root });
+      await this.#installUnder(entry, op, root);
     } finally {
+      await this.#clearIntent(entry.id);
       op.end();
       await this.#rescanAfter(entry.id, 'install');
     }
     return { game: entry.id };
   }
 
-  /** Installs from the current root bytes (S33) under an operation that already holds the game. */
-  async #installUnder(entry: CatalogGame, op: OperationHandle): Promise<void> {
-    op.step('install');
+  /** Installs from the root's current bytes (S33) under an operation that already holds the game. */
+  async #installUnder(entry: CatalogGame, op: OperationHandle, root: string): Promise<void> {
     this.#emit({ event: 'install-begin', game: entry.id });
     try {
-      const result = await installGame(
-        join(this.#gamesDir, entry.id),
-        this.#archiveProvider,
-        op.signal,
-      );
+      const result = await installGame(root, this.#archiveProvider, op.signal);
       this.#log.info({ game: entry.id, ...result }, 'installed');
     } catch (err) {
       const failure =
@@ -541,10 +558,17 @@ export class Peer {
       );
     }
     const op = this.#operations.begin(entry.id, 'stream-install');
+    const root = join(this.#gamesDir, entry.id);
     try {
+      await this.#intents.record({
+        kind: 'stream-install',
+        game: entry.id,
+        root,
+        created_root: this.#localGame(entry.id) === undefined,
+      });
       const { bytes } = await streamInstallGame({
         game: entry,
-        root: join(this.#gamesDir, entry.id),
+        root,
         sources,
         connect: (source, signal) => this.#connectTransfer(source, signal),
         emit: (event) => {
@@ -557,6 +581,7 @@ export class Peer {
     } catch (err) {
       throw this.#reportFailure(entry, err, op);
     } finally {
+      await this.#clearIntent(entry.id);
       op.end();
       await this.#rescanAfter(entry.id, 'streamed install');
     }
@@ -567,14 +592,132 @@ export class Peer {
       throw new LanspreadError('not-installed', `${entry.id} is not installed here`);
     }
     const op = this.#operations.begin(entry.id, 'uninstall');
+    const root = join(this.#gamesDir, entry.id);
     try {
-      await uninstallGame(join(this.#gamesDir, entry.id));
+      await this.#intents.record({ kind: 'uninstall', game: entry.id, root });
+      await uninstallGame(root);
     } finally {
+      await this.#clearIntent(entry.id);
       op.end();
       await this.#rescanAfter(entry.id, 'uninstall');
     }
     this.#emit({ event: 'uninstall-finished', game: entry.id });
     return { game: entry.id };
+  }
+
+  /**
+   * Fetches the catalog version into a staging root beside the old one, installs it there when
+   * the old one is installed, and only then swaps the roots. Until the swap the old root (and its
+   * install) is untouched, so a failure or cancel leaves it playable.
+   */
+  async #update(entry: CatalogGame): Promise<CommandResult> {
+    const local = this.#localGame(entry.id);
+    if (local?.downloaded !== true) {
+      throw new LanspreadError('not-downloaded', `${entry.id} has no downloaded root to update`);
+    }
+    if (local.version === entry.version) {
+      throw new LanspreadError(
+        'already-up-to-date',
+        `${entry.id} is already at the catalog version ${entry.version}`,
+      );
+    }
+    const sources = this.#sourcesFor(entry.id);
+    if (sources.length === 0) {
+      this.#emit({ event: 'no-peers-have-game', game: entry.id });
+      throw new LanspreadError(
+        'no-peers-have-game',
+        `no peers have game ${entry.id} at version ${entry.version}`,
+      );
+    }
+    const op = this.#operations.begin(entry.id, 'update');
+    const paths = updatePaths(this.#gamesDir, entry.id);
+    const intent: Intent = {
+      kind: 'update',
+      game: entry.id,
+      ...paths,
+      from: local.version,
+      to: entry.version,
+      phase: 'fetch',
+    };
+    const result = { game: entry.id, from: local.version, to: entry.version };
+    try {
+      await this.#intents.record(intent);
+      await this.#downloadUnder(entry, sources, op, paths.staging);
+      if (local.installed) await this.#installUnder(entry, op, paths.staging);
+      op.signal.throwIfAborted();
+      await this.#intents.record({ ...intent, phase: 'swap' });
+      await this.#swapUpdate(entry, paths);
+      this.#log.info(result, 'updated');
+      this.#emit({ event: 'update-finished', ...result });
+      return result;
+    } catch (err) {
+      const staging = await discardStaging(paths.staging).catch((cleanup: unknown) => {
+        this.#log.error({ game: entry.id, err: errorMessage(cleanup) }, 'cannot clean the staging');
+        return 'left as it was';
+      });
+      this.#log.info({ game: entry.id, staging }, 'update failed; the old root is kept');
+      throw err;
+    } finally {
+      await this.#clearIntent(entry.id);
+      op.end();
+      await this.#rescanAfter(entry.id, 'update');
+    }
+  }
+
+  async #swapUpdate(entry: CatalogGame, paths: ReturnType<typeof updatePaths>): Promise<void> {
+    try {
+      await swapInStaging(paths);
+    } catch (err) {
+      const failure = new LanspreadError(
+        'install-failed',
+        `cannot swap in the new root of ${entry.id}: ${errorMessage(err)}`,
+        { cause: err },
+      );
+      this.#emit({
+        event: 'install-failed',
+        game: entry.id,
+        code: failure.code,
+        message: failure.message,
+      });
+      throw failure;
+    }
+  }
+
+  /** Deletes the whole root (`local/` included); the rescan tells the peers it is gone. */
+  async #removeFiles(entry: CatalogGame): Promise<CommandResult> {
+    if (this.#localGame(entry.id) === undefined) {
+      throw new LanspreadError('not-downloaded', `${entry.id} has no files here`);
+    }
+    const op = this.#operations.begin(entry.id, 'remove-files');
+    try {
+      await this.#intents.record({
+        kind: 'remove-files',
+        game: entry.id,
+        root: join(this.#gamesDir, entry.id),
+        trash: trashPath(this.#gamesDir, entry.id),
+      });
+      await removeGameFiles(this.#gamesDir, entry.id);
+      this.#log.info({ game: entry.id }, 'game files removed');
+    } catch (err) {
+      if (err instanceof LanspreadError) throw err;
+      throw new LanspreadError(
+        'install-failed',
+        `cannot remove the files of ${entry.id}: ${errorMessage(err)}`,
+        { cause: err },
+      );
+    } finally {
+      await this.#clearIntent(entry.id);
+      op.end();
+      await this.#rescanAfter(entry.id, 'removal');
+    }
+    return { game: entry.id };
+  }
+
+  /** The operation has settled the disk either way; a stale intent would only be redone at start. */
+  async #clearIntent(game: GameId): Promise<void> {
+    await this.#intents.clear(game).catch((err: unknown) => {
+      this.#log.error({ game, err: errorMessage(err) }, 'cannot clear the operation intent');
+    });
   }
 
   /** First play stamps the player's name and language into the installed files, once (S38). */
@@ -633,7 +776,7 @@ export class Peer {
   #activeOperation(game: GameId): 'download' | 'install' | null {
     const kind = this.#operations.kind(game);
     if (kind === null) return null;
-    return kind === 'download' ? 'download' : 'install';
+    return kind === 'download' || kind === 'update' ? 'download' : 'install';
   }
 
   #catalogGame(id: string): CatalogGame {

@@ -381,10 +381,21 @@ async function fetchInto(
   }
 }
 
-/** Removes files the manifest does not list, then writes version.ini: the root is now complete. */
+/**
+ * Removes files the manifest does not list, then writes version.ini: the root is now complete.
+ * Every file is synced first, so after a power cut a root with version.ini never lacks bytes.
+ */
 async function commit(root: string, manifest: Manifest): Promise<void> {
   const wanted = new Set(manifest.files.map((f) => f.path));
   await pruneExtra(root, '', wanted);
+  for (const file of manifest.files) {
+    const handle = await open(targetPath(root, file.path), 'r+');
+    try {
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+  }
   await rename(join(root, INCOMING_SENTINEL), join(root, 'version.ini'));
 }
 

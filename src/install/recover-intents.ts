@@ -1,0 +1,65 @@
+/** Startup recovery: every operation cut short (crash, power cut) is rolled forward or back from its intent. */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Intent, IntentStore } from './intent-store.js';
+import { exists, LOCAL_DIR, settleInstall, settleUninstall } from './install-transaction.js';
+import { discardStaging, swapInStaging } from './root-swap.js';
+import { removeIfEmpty } from './stream-install.js';
+
+/**
+ * Settles each recorded intent before the games folder is scanned, so no scan ever sees a half
+ * state. An intent whose recovery fails is kept (and logged) for the next start.
+ */
+export async function recoverIntents(store: IntentStore, log: Logger): Promise<number> {
+  const intents = await store.list(log);
+  for (const intent of intents) {
+    try {
+      const outcome = await settle(intent);
+      log.info(
+        { game: intent.game, kind: intent.kind, root: intent.root, outcome },
+        'startup recovery settled an interrupted operation',
+      );
+      await store.clear(intent.game);
+    } catch (err) {
+      log.error(
+        { game: intent.game, kind: intent.kind, err: errorMessage(err) },
+        'startup recovery failed; the intent is kept for the next start',
+      );
+    }
+  }
+  return intents.length;
+}
+
+async function settle(intent: Intent): Promise<string> {
+  switch (intent.kind) {
+    case 'download':
+      // version.ini is renamed in last, after every byte is verified and synced.
+      return (await exists(join(intent.root, 'version.ini')))
+        ? 'the download had committed'
+        : 'the unfinished download stays as resume data, not Ready (no version.ini)';
+    case 'install':
+      return settleInstall(intent.root);
+    case 'uninstall':
+      return settleUninstall(intent.root);
+    case 'stream-install': {
+      const outcome = await settleInstall(intent.root);
+      if (intent.created_root && !(await exists(join(intent.root, LOCAL_DIR)))) {
+        await removeIfEmpty(intent.root);
+        return `${outcome}; the root it had created removed`;
+      }
+      return outcome;
+    }
+    case 'update':
+      if (intent.phase === 'swap') {
+        await swapInStaging(intent);
+        return `the new root (${intent.to}) is in place; the old one removed`;
+      }
+      return `the old root (${intent.from ?? 'no version'}) kept; staging ${await discardStaging(intent.staging)}`;
+    case 'remove-files': {
+      await rm(intent.trash, { recursive: true, force: true });
+      return (await exists(intent.root)) ? 'the removal had not begun' : 'the root is removed';
+    }
+  }
+}
