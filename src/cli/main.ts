@@ -8,7 +8,9 @@ import { LanspreadError, errorMessage } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { packGameFolder, writeDemoLibrary } from '../peer/index.js';
 import { runJsonlPeer } from './jsonl-harness.js';
-import { ArgsError, parsePeerArgs, type PeerArgs } from './peer-args.js';
+import { ArgsError, parsePeerArgs, peerOptionsFrom, type PeerArgs } from './peer-args.js';
+import { runVerb } from './run-verb.js';
+import { isHumanVerb } from './verb-args.js';
 
 const USAGE = `usage:
   lanspread peer --games DIR --state DIR [--name NAME] [--listen HOST:PORT] [--catalog FILE]
@@ -20,6 +22,15 @@ const USAGE = `usage:
       writes a stored (uncompressed) RAR5 archive of DIR, for organisers building game roots
   lanspread demo [--dir DIR]
       writes a demo games folder (default .lanspread-demo) and runs a JSONL peer on it
+  lanspread games | peers [--state DIR] [--json]
+      lists the games (size, installed / downloaded / on N peers) or the connected peers
+  lanspread download ID [--no-install] | install ID | update ID | stream-install ID
+      [--state DIR] [--json]
+      changes a game and shows its progress; Ctrl-C cancels
+  lanspread uninstall ID | cancel ID | play ID [--name NAME] [--language LANG]
+      [--state DIR] [--json]
+      these verbs are clients of a running \`lanspread serve\` (found through STATE/serve.json,
+      --state default ~/.lanspread); exit 0 done, 1 failed, 2 usage, 3 no running peer
   lanspread --version`;
 
 function packageVersion(): string {
@@ -46,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (verb === 'demo') return runDemo(rest);
   if (verb === 'pack') return runPack(rest);
+  if (isHumanVerb(verb)) return runVerb(verb, rest, processVerbIo());
   if (verb !== 'peer') {
     process.stderr.write(`lanspread: unknown command ${JSON.stringify(verb)}\n${USAGE}\n`);
     return 2;
@@ -59,6 +71,18 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   return runPeer(args);
+}
+
+/** The human verbs print to the terminal and hear Ctrl-C through the process itself. */
+function processVerbIo(): Parameters<typeof runVerb>[2] {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    onInterrupt: (listener) => {
+      process.on('SIGINT', listener);
+      return () => process.off('SIGINT', listener);
+    },
+  };
 }
 
 /** `lanspread pack DIR OUT.eti`: streams DIR into a stored RAR5 archive. */
@@ -113,28 +137,12 @@ async function runPeer(args: PeerArgs): Promise<number> {
     process.exit(err.code === 'EPIPE' ? 0 : 1);
   });
   try {
-    return await runJsonlPeer(
-      {
-        gamesDir: args.games,
-        stateDir: args.state,
-        ...(args.name === undefined ? {} : { name: args.name }),
-        listenHost: args.listenHost,
-        listenPort: args.listenPort,
-        ...(args.catalog === undefined ? {} : { catalogFile: args.catalog }),
-        ...(args.chunkSize === undefined ? {} : { chunkSize: args.chunkSize }),
-        ...(args.unrar === undefined ? {} : { unrarPath: args.unrar }),
-        discovery: args.mdns,
-        ...(args.peerTimeoutMs === undefined ? {} : { peerTimeoutMs: args.peerTimeoutMs }),
-        ...(args.rescanIntervalMs === undefined ? {} : { rescanIntervalMs: args.rescanIntervalMs }),
-        log,
-      },
-      {
-        input: process.stdin,
-        write: (line) => process.stdout.write(line),
-        version: packageVersion(),
-        log,
-      },
-    );
+    return await runJsonlPeer(peerOptionsFrom(args, log), {
+      input: process.stdin,
+      write: (line) => process.stdout.write(line),
+      version: packageVersion(),
+      log,
+    });
   } catch (err) {
     const code = err instanceof LanspreadError ? err.code : 'internal';
     process.stderr.write(`lanspread peer: cannot start (${code}): ${errorMessage(err)}\n`);

@@ -1,0 +1,52 @@
+/** The `games` and `peers` listings as aligned text tables; pure, no I/O. */
+import type { GameRow, PeerRow, RemoteRow } from '../peer/index.js';
+import { formatAge, formatBytes } from './human-units.js';
+
+/** Left-aligned columns two spaces apart; the last column is not padded (no trailing blanks). */
+export function formatTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, col) => Math.max(...all.map((row) => (row[col] ?? '').length)));
+  return all
+    .map((row) =>
+      row
+        .map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col] ?? 0)))
+        .join('  '),
+    )
+    .join('\n');
+}
+
+/** One word or two for where a game stands from here. */
+export function gameState(local: GameRow | undefined, remote: RemoteRow | undefined): string {
+  if (local?.availability === 'Downloading') return 'downloading';
+  if (local?.availability === 'Installing') return 'installing';
+  if (local?.installed === true) return 'installed';
+  if (local?.downloaded === true) return 'downloaded';
+  const peers = remote?.peer_count ?? 0;
+  if (peers > 0) return `on ${peers} peer${peers === 1 ? '' : 's'}`;
+  return 'no source';
+}
+
+export function formatGamesTable(list: { local: GameRow[]; remote: RemoteRow[] }): string {
+  const ids = [...new Set([...list.local.map((g) => g.id), ...list.remote.map((g) => g.id)])];
+  if (ids.length === 0) return 'no games here, and no connected peer shares any';
+  const rows = ids
+    .sort((a, b) => a.localeCompare(b))
+    .map((id) => {
+      const local = list.local.find((g) => g.id === id);
+      const remote = list.remote.find((g) => g.id === id);
+      const row = local ?? remote;
+      return [id, row?.name ?? '', formatBytes(row?.size ?? 0), gameState(local, remote)];
+    });
+  return formatTable(['ID', 'NAME', 'SIZE', 'STATE'], rows);
+}
+
+export function formatPeersTable(peers: readonly PeerRow[], nowMs: number): string {
+  if (peers.length === 0) return 'no peers connected';
+  const rows = [...peers]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((p) => [p.name, p.addr, String(p.games.length), formatAge(nowMs - p.last_seen_ms)]);
+  return formatTable(['NAME', 'ADDRESS', 'GAMES', 'LAST SEEN'], rows);
+}

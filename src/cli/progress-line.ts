@@ -1,0 +1,73 @@
+/** Renders a progress snapshot: one redrawn terminal line with a bar, or a plain log line. */
+import { formatBytes, formatDuration, formatRate } from './human-units.js';
+import type { ProgressSnapshot } from './progress-tracker.js';
+
+const BAR_MIN = 10;
+const BAR_MAX = 40;
+
+/** The share done, 0 to 1, or null when the size is not known yet. */
+export function fractionDone(snap: ProgressSnapshot): number | null {
+  if (snap.bytesTotal === null) return null;
+  if (snap.bytesTotal === 0) return 1;
+  return Math.min(1, Math.max(0, snap.bytesDone / snap.bytesTotal));
+}
+
+/** `[=====>     ]` for a known share; a block that walks back and forth while the size is unknown. */
+export function renderBar(fraction: number | null, width: number, tick: number): string {
+  const inner = Math.max(1, width - 2);
+  if (fraction === null) {
+    const span = Math.max(1, inner - 3);
+    const step = tick % (2 * span);
+    const at = step < span ? step : 2 * span - step;
+    return `[${' '.repeat(at)}<=>${' '.repeat(Math.max(0, inner - 3 - at))}]`.slice(0, width);
+  }
+  const full = Math.floor(fraction * inner);
+  if (full >= inner) return `[${'='.repeat(inner)}]`;
+  return `[${'='.repeat(full)}>${' '.repeat(inner - full - 1)}]`;
+}
+
+function percent(fraction: number): string {
+  return `${Math.floor(fraction * 100)}%`.padStart(4);
+}
+
+/**
+ * The TTY line, never wider than `columns - 1` (a full-width line wraps and breaks the redraw):
+ * parts are dropped from the right (ETA, speed, bytes) before the bar shrinks below its minimum.
+ */
+export function formatTtyLine(snap: ProgressSnapshot, columns: number): string {
+  const fraction = fractionDone(snap);
+  const tick = Math.floor(snap.phaseSeconds * 4);
+  const head = `${snap.game} ${snap.phase}`;
+  const tail: string[] = [];
+  if (snap.phase === 'downloading' && fraction !== null && snap.bytesTotal !== null) {
+    tail.push(percent(fraction));
+    tail.push(`${formatBytes(snap.bytesDone)} / ${formatBytes(snap.bytesTotal)}`);
+    tail.push(snap.bytesPerSecond === null ? '' : formatRate(snap.bytesPerSecond));
+    tail.push(snap.etaSeconds === null ? '' : `ETA ${formatDuration(snap.etaSeconds)}`);
+  } else {
+    tail.push(formatDuration(snap.phaseSeconds));
+  }
+  const limit = Math.max(1, columns - 1);
+  for (let keep = tail.length; keep >= 0; keep--) {
+    const rest = tail.slice(0, keep).filter((part) => part !== '');
+    const fixed = head.length + 2 + rest.reduce((sum, part) => sum + part.length + 2, 0);
+    const barWidth = Math.min(BAR_MAX, limit - fixed);
+    if (barWidth >= BAR_MIN || keep === 0) {
+      const bar = barWidth >= BAR_MIN ? `  ${renderBar(fraction, barWidth, tick)}` : '';
+      return [`${head}${bar}`, ...rest].join('  ').slice(0, limit);
+    }
+  }
+  return head.slice(0, limit);
+}
+
+/** The line a log or pipe gets now and then: `cnc4: 45% (1.17 GiB of 2.60 GiB) at 85.3 MiB/s, ETA 0:17`. */
+export function formatPlainLine(snap: ProgressSnapshot): string {
+  const fraction = fractionDone(snap);
+  if (snap.phase !== 'downloading' || fraction === null || snap.bytesTotal === null) {
+    return `${snap.game}: ${snap.phase} (${formatDuration(snap.phaseSeconds)})`;
+  }
+  let line = `${snap.game}: ${percent(fraction).trim()} (${formatBytes(snap.bytesDone)} of ${formatBytes(snap.bytesTotal)})`;
+  if (snap.bytesPerSecond !== null) line += ` at ${formatRate(snap.bytesPerSecond)}`;
+  if (snap.etaSeconds !== null) line += `, ETA ${formatDuration(snap.etaSeconds)}`;
+  return line;
+}

@@ -1,0 +1,118 @@
+/** Shows one game's progress on a terminal (one redrawn line) or a pipe (a line now and then). */
+import type { PeerEvent } from '../peer/index.js';
+import { formatPlainLine, formatTtyLine } from './progress-line.js';
+import { ProgressTracker } from './progress-tracker.js';
+
+export interface ProgressOutput {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+  readonly columns?: number;
+}
+
+/** A pipe or a log gets a progress line at most this often; begin, finish and failure always. */
+const PLAIN_EVERY_MS = 3_000;
+const TTY_REDRAW_MS = 100;
+const TICK_MS = 250;
+const CLEAR_LINE = '\r\x1b[K';
+
+export class ProgressView {
+  readonly tracker: ProgressTracker;
+  readonly #out: ProgressOutput;
+  readonly #now: () => number;
+  readonly #timer: NodeJS.Timeout;
+  #lastDrawMs = 0;
+  #lineOpen = false;
+  #closed = false;
+  #settled = false;
+  readonly #onSettled = new Set<() => void>();
+
+  constructor(game: string, out: ProgressOutput, now: () => number = Date.now) {
+    this.#out = out;
+    this.#now = now;
+    this.tracker = new ProgressTracker(game, now());
+    this.#lastDrawMs = now();
+    // Installs report no bytes: the clock keeps the line (or the log) alive between events.
+    this.#timer = setInterval(() => {
+      this.#draw(false);
+    }, TICK_MS);
+    this.#timer.unref();
+  }
+
+  onEvent(event: PeerEvent): void {
+    if (this.#closed) return;
+    const change = this.tracker.apply(event, this.#now());
+    if (change === null) return;
+    if (change.kind === 'note') {
+      this.#endLine();
+      this.#out.write(`${this.tracker.game}: ${change.text}\n`);
+      this.#lastDrawMs = this.#now();
+      if (change.final) this.#settle();
+      else this.#draw(true);
+      return;
+    }
+    this.#draw(false);
+  }
+
+  /**
+   * Waits up to `timeoutMs` for the final event (finished, failed, cancelled): events come on
+   * the WebSocket and the command's answer on HTTP, so the answer can overtake the last event.
+   */
+  async settled(timeoutMs: number): Promise<void> {
+    if (this.#settled) return;
+    let timer: NodeJS.Timeout | undefined;
+    let done: () => void = () => undefined;
+    await new Promise<void>((resolve) => {
+      done = resolve;
+      this.#onSettled.add(done);
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    clearTimeout(timer);
+    this.#onSettled.delete(done);
+  }
+
+  /** Stops the clock and leaves the cursor at the start of a fresh line. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#endLine();
+  }
+
+  /** Prints a line of its own without tearing the redrawn one (e.g. "cancelling…"). */
+  note(text: string): void {
+    this.#endLine();
+    this.#out.write(`${this.tracker.game}: ${text}\n`);
+    this.#draw(true);
+  }
+
+  #draw(force: boolean): void {
+    if (this.#closed || !isLive(this.tracker.phase)) return;
+    const now = this.#now();
+    const snap = this.tracker.snapshot(now);
+    if (this.#out.isTTY === true) {
+      if (!force && now - this.#lastDrawMs < TTY_REDRAW_MS) return;
+      this.#out.write(`${CLEAR_LINE}${formatTtyLine(snap, this.#out.columns ?? 80)}`);
+      this.#lineOpen = true;
+    } else {
+      if (now - this.#lastDrawMs < PLAIN_EVERY_MS) return;
+      this.#out.write(`${formatPlainLine(snap)}\n`);
+    }
+    this.#lastDrawMs = now;
+  }
+
+  #settle(): void {
+    this.#settled = true;
+    for (const resolve of this.#onSettled) resolve();
+  }
+
+  #endLine(): void {
+    if (!this.#lineOpen) return;
+    this.#out.write(CLEAR_LINE);
+    this.#lineOpen = false;
+  }
+}
+
+/** Phases with something still moving; the others were said once as a note. */
+function isLive(phase: ProgressTracker['phase']): boolean {
+  return phase === 'starting' || phase === 'downloading' || phase === 'installing';
+}

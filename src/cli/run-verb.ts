@@ -1,0 +1,221 @@
+/** Runs one human verb against a running `lanspread serve`: text for a person, an exit code. */
+import type { GameRow, PeerRow, RemoteRow } from '../peer/index.js';
+import { ApiClient, PeerNotRunning, START_HINT, type ApiAnswer } from './api-client.js';
+import { openEventSocket } from './event-socket.js';
+import { formatGamesTable, formatPeersTable } from './listing-tables.js';
+import { ArgsError } from './peer-args.js';
+import { ProgressView, type ProgressOutput } from './progress-view.js';
+import { parseVerbArgs, type HumanVerb, type VerbRequest } from './verb-args.js';
+
+export interface VerbIo {
+  stdout: ProgressOutput;
+  stderr: { write(text: string): unknown };
+  /** Calls `listener` on each Ctrl-C until the returned function is called. */
+  onInterrupt(listener: () => void): () => void;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_NO_PEER = 3;
+export const EXIT_INTERRUPTED = 130;
+
+/** How long the last event may trail the command's answer (they travel on two sockets). */
+const SETTLE_MS = 500;
+
+export async function runVerb(
+  verb: HumanVerb,
+  argv: readonly string[],
+  io: VerbIo,
+): Promise<number> {
+  let req: VerbRequest;
+  try {
+    req = parseVerbArgs(verb, argv);
+  } catch (err) {
+    if (!(err instanceof ArgsError)) throw err;
+    io.stderr.write(`lanspread ${verb}: ${err.message} (see lanspread --help)\n`);
+    return EXIT_USAGE;
+  }
+  try {
+    const client = await ApiClient.forState(req.state);
+    switch (req.verb) {
+      case 'games':
+      case 'peers':
+        return await runListing(client, req.verb, req.json, io);
+      case 'download':
+      case 'install':
+      case 'update':
+      case 'stream-install':
+        return await runLong(client, req, io);
+      case 'uninstall':
+        return await runQuick(
+          client,
+          req,
+          'uninstall',
+          { game: req.game },
+          io,
+          () => 'uninstalled',
+        );
+      case 'cancel':
+        return await runQuick(
+          client,
+          req,
+          'cancel-download',
+          { game: req.game },
+          io,
+          () => 'cancelled',
+        );
+      case 'play':
+        return await runQuick(
+          client,
+          req,
+          'play',
+          {
+            game: req.game,
+            ...(req.username === undefined ? {} : { username: req.username }),
+            ...(req.language === undefined ? {} : { language: req.language }),
+          },
+          io,
+          describePlay,
+        );
+    }
+  } catch (err) {
+    if (!(err instanceof PeerNotRunning)) throw err;
+    io.stderr.write(`lanspread ${verb}: ${err.message}; ${START_HINT}\n`);
+    return EXIT_NO_PEER;
+  }
+}
+
+async function runListing(
+  client: ApiClient,
+  verb: 'games' | 'peers',
+  json: boolean,
+  io: VerbIo,
+): Promise<number> {
+  const answer = await client.get(verb === 'games' ? 'api/games' : 'api/peers');
+  if (json) return printJson(answer, io);
+  if (!answer.ok) return printFailure(verb, answer.error, io);
+  // The server speaks the contract (docs/api.md); its rows are taken as they are typed there.
+  io.stdout.write(
+    `${
+      verb === 'games'
+        ? formatGamesTable(answer.result as { local: GameRow[]; remote: RemoteRow[] })
+        : formatPeersTable(answer.result as PeerRow[], Date.now())
+    }\n`,
+  );
+  return EXIT_OK;
+}
+
+async function runQuick(
+  client: ApiClient,
+  req: VerbRequest & { game: string },
+  cmd: string,
+  args: Record<string, unknown>,
+  io: VerbIo,
+  describe: (result: unknown) => string,
+): Promise<number> {
+  const answer = await client.command(cmd, args);
+  if (req.json) return printJson(answer, io);
+  if (!answer.ok) return printFailure(`${req.game}: ${req.verb}`, answer.error, io);
+  io.stdout.write(`${req.game}: ${describe(answer.result)}\n`);
+  return EXIT_OK;
+}
+
+/**
+ * Opens the event socket before sending the command, so no event of it is missed; Ctrl-C asks
+ * the peer to cancel and waits for it to roll back (a second Ctrl-C leaves at once).
+ */
+async function runLong(
+  client: ApiClient,
+  req: Extract<VerbRequest, { install: boolean }>,
+  io: VerbIo,
+): Promise<number> {
+  const view = req.json ? null : new ProgressView(req.game, io.stdout);
+  const socket = await openEventSocket(client.info, (event) => view?.onEvent(event));
+  let interrupts = 0;
+  let leaveNow: () => void = () => undefined;
+  const abandoned = new Promise<'abandoned'>((resolve) => {
+    leaveNow = () => {
+      resolve('abandoned');
+    };
+  });
+  const stopListening = io.onInterrupt(() => {
+    interrupts++;
+    if (interrupts > 1) {
+      leaveNow();
+      return;
+    }
+    view?.note('cancelling (Ctrl-C again to leave without waiting)');
+    client.command('cancel-download', { game: req.game }).catch((err: unknown) => {
+      io.stderr.write(`lanspread ${req.verb}: cannot cancel: ${String(err)}\n`);
+    });
+  });
+  try {
+    const args: Record<string, unknown> =
+      req.verb === 'download' ? { game: req.game, install: req.install } : { game: req.game };
+    const answer = await Promise.race([client.command(req.verb, args), abandoned]);
+    if (answer === 'abandoned') return EXIT_INTERRUPTED;
+    await view?.settled(SETTLE_MS);
+    view?.close();
+    if (req.json) printJson(answer, io);
+    else if (answer.ok) io.stdout.write(describeLongSuccess(req, answer.result, view));
+    else if (interrupts === 0 && !(view !== null && said(view, ['failed', 'cancelled']))) {
+      printFailure(`${req.game}: ${req.verb}`, answer.error, io);
+    }
+    if (interrupts > 0) return EXIT_INTERRUPTED;
+    return answer.ok ? EXIT_OK : EXIT_FAILED;
+  } finally {
+    stopListening();
+    view?.close();
+    socket.close();
+  }
+}
+
+function said(view: ProgressView, phases: readonly string[]): boolean {
+  return phases.includes(view.tracker.phase);
+}
+
+/** The last line of a long verb, unless the progress notes already said it. */
+function describeLongSuccess(
+  req: Extract<VerbRequest, { install: boolean }>,
+  result: unknown,
+  view: ProgressView | null,
+): string {
+  if (req.verb === 'update' && typeof result === 'object' && result !== null) {
+    const { from, to } = result as { from?: unknown; to?: unknown };
+    return `${req.game}: updated from version ${String(from)} to ${String(to)}\n`;
+  }
+  const done = req.verb === 'download' && !req.install ? 'downloaded' : 'installed';
+  if (view !== null && view.tracker.phase === done) return '';
+  // Nothing to do was done: the peer answered at once without events.
+  return `${req.game}: already ${done}\n`;
+}
+
+function describePlay(result: unknown): string {
+  const r = result as {
+    already_applied?: boolean;
+    account_name_written?: boolean;
+    language_written?: boolean;
+    persona_name_written?: boolean;
+  };
+  if (r.already_applied === true)
+    return 'ready to play (its settings were written at an earlier play)';
+  const written = [
+    r.account_name_written === true ? 'account name' : null,
+    r.language_written === true ? 'language' : null,
+    r.persona_name_written === true ? 'persona name' : null,
+  ].filter((w) => w !== null);
+  return written.length === 0
+    ? 'ready to play'
+    : `ready to play (wrote ${written.join(', ')} into its settings)`;
+}
+
+function printJson(answer: ApiAnswer, io: VerbIo): number {
+  io.stdout.write(`${JSON.stringify(answer)}\n`);
+  return answer.ok ? EXIT_OK : EXIT_FAILED;
+}
+
+function printFailure(what: string, error: { code: string; message: string }, io: VerbIo): number {
+  io.stderr.write(`${what} failed: ${error.code}: ${error.message}\n`);
+  return EXIT_FAILED;
+}

@@ -1,0 +1,109 @@
+/** Parses the arguments of the human verbs (`lanspread games`, `download ID`, …); pure, no I/O. */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ArgsError } from './peer-args.js';
+
+/** Verbs that answer at once from a listing. */
+export const LISTING_VERBS = ['games', 'peers'] as const;
+/** Verbs that run until the peer has changed the game; they show progress and can be cancelled. */
+export const LONG_VERBS = ['download', 'install', 'update', 'stream-install'] as const;
+/** Verbs that name one game and answer quickly. */
+export const GAME_VERBS = ['uninstall', 'play', 'cancel'] as const;
+
+export type ListingVerb = (typeof LISTING_VERBS)[number];
+export type LongVerb = (typeof LONG_VERBS)[number];
+export type GameVerb = (typeof GAME_VERBS)[number];
+export type HumanVerb = ListingVerb | LongVerb | GameVerb;
+
+export const HUMAN_VERBS: readonly HumanVerb[] = [...LISTING_VERBS, ...LONG_VERBS, ...GAME_VERBS];
+
+interface Common {
+  state: string;
+  json: boolean;
+}
+
+export type VerbRequest =
+  | (Common & { verb: ListingVerb })
+  | (Common & { verb: LongVerb; game: string; install: boolean })
+  | (Common & { verb: 'uninstall' | 'cancel'; game: string })
+  | (Common & { verb: 'play'; game: string; username?: string; language?: string });
+
+export function isHumanVerb(verb: string): verb is HumanVerb {
+  return (HUMAN_VERBS as readonly string[]).includes(verb);
+}
+
+/** `~/.lanspread`, as `lanspread serve` uses when it is given no `--state`. */
+export function defaultStateDir(): string {
+  return join(homedir(), '.lanspread');
+}
+
+export function parseVerbArgs(verb: HumanVerb, argv: readonly string[]): VerbRequest {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: true,
+      options: {
+        state: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        'no-install': { type: 'boolean', default: false },
+        name: { type: 'string' },
+        language: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    throw new ArgsError(err instanceof Error ? err.message : String(err));
+  }
+  const { values, positionals } = parsed;
+  if (values['no-install'] && verb !== 'download') {
+    throw new ArgsError('--no-install is an option of download only');
+  }
+  for (const flag of ['name', 'language'] as const) {
+    if (values[flag] !== undefined && verb !== 'play') {
+      throw new ArgsError(`--${flag} is an option of play only`);
+    }
+  }
+  const state = values.state ?? defaultStateDir();
+  if (state === '') throw new ArgsError('--state must name a folder');
+  const common: Common = { state, json: values.json };
+  if (isListing(verb)) {
+    if (positionals.length > 0) {
+      throw new ArgsError(`${verb} takes no arguments, got ${JSON.stringify(positionals[0])}`);
+    }
+    return { verb, ...common };
+  }
+  const [game, ...extra] = positionals;
+  if (game === undefined || game === '') throw new ArgsError(`${verb} needs a game id`);
+  if (extra.length > 0)
+    throw new ArgsError(`${verb} takes one game id, got ${positionals.join(' ')}`);
+  if (isLong(verb)) return { verb, ...common, game, install: !values['no-install'] };
+  if (verb === 'play') {
+    const username = optionalText(values.name, '--name');
+    const language = optionalText(values.language, '--language');
+    return {
+      verb,
+      ...common,
+      game,
+      ...(username === undefined ? {} : { username }),
+      ...(language === undefined ? {} : { language }),
+    };
+  }
+  return { verb, ...common, game };
+}
+
+function isListing(verb: HumanVerb): verb is ListingVerb {
+  return (LISTING_VERBS as readonly string[]).includes(verb);
+}
+
+function isLong(verb: HumanVerb): verb is LongVerb {
+  return (LONG_VERBS as readonly string[]).includes(verb);
+}
+
+function optionalText(value: string | undefined, flag: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.length === 0 || value.length > 64)
+    throw new ArgsError(`${flag} must be 1 to 64 characters`);
+  return value;
+}
