@@ -9,6 +9,7 @@ import { createLogger } from '../logger.js';
 import { packGameFolder, writeDemoLibrary } from '../peer/index.js';
 import { runJsonlPeer } from './jsonl-harness.js';
 import { ArgsError, parsePeerArgs, peerOptionsFrom, type PeerArgs } from './peer-args.js';
+import { runServe } from './serve.js';
 import { runVerb } from './run-verb.js';
 import { isHumanVerb } from './verb-args.js';
 
@@ -18,6 +19,10 @@ const USAGE = `usage:
                  [--peer-timeout SECONDS]
                  [--log-level LEVEL]
       one peer driven by JSON lines on stdin/stdout (see docs/peer-jsonl.md)
+  lanspread serve [--games DIR] [--state DIR] [--ui HOST:PORT] [--listen HOST:PORT] [--open]
+                  [--catalog FILE] [--no-mdns] [--unrar PATH] [--name NAME] [--log-level LEVEL]
+      one peer with the web UI and API (docs/api.md); defaults: games ~/lanspread/games,
+      state ~/.lanspread, UI 127.0.0.1:47630 (loopback only without the token)
   lanspread pack DIR OUT.eti
       writes a stored (uncompressed) RAR5 archive of DIR, for organisers building game roots
   lanspread demo [--dir DIR]
@@ -57,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (verb === 'demo') return runDemo(rest);
   if (verb === 'pack') return runPack(rest);
+  if (verb === 'serve') return runServe(rest, USAGE);
   if (isHumanVerb(verb)) return runVerb(verb, rest, processVerbIo());
   if (verb !== 'peer') {
     process.stderr.write(`lanspread: unknown command ${JSON.stringify(verb)}\n${USAGE}\n`);

@@ -1,5 +1,7 @@
 /** Parses `lanspread peer` arguments; any mistake is reported before anything is created. */
 import { parseArgs } from 'node:util';
+import type { Logger } from '../logger.js';
+import type { PeerOptions } from '../peer/index.js';
 
 export interface PeerArgs {
   games: string;
@@ -97,5 +99,23 @@ export function parsePeerArgs(argv: readonly string[]): PeerArgs {
     ...(rescanIntervalMs === undefined ? {} : { rescanIntervalMs }),
     ...(peerTimeoutMs === undefined ? {} : { peerTimeoutMs }),
     logLevel,
+  };
+}
+
+/** The Peer's options from the parsed arguments (`peer` and `serve` start it alike). */
+export function peerOptionsFrom(args: PeerArgs, log: Logger): PeerOptions {
+  return {
+    gamesDir: args.games,
+    stateDir: args.state,
+    ...(args.name === undefined ? {} : { name: args.name }),
+    listenHost: args.listenHost,
+    listenPort: args.listenPort,
+    ...(args.catalog === undefined ? {} : { catalogFile: args.catalog }),
+    ...(args.chunkSize === undefined ? {} : { chunkSize: args.chunkSize }),
+    ...(args.unrar === undefined ? {} : { unrarPath: args.unrar }),
+    discovery: args.mdns,
+    ...(args.peerTimeoutMs === undefined ? {} : { peerTimeoutMs: args.peerTimeoutMs }),
+    ...(args.rescanIntervalMs === undefined ? {} : { rescanIntervalMs: args.rescanIntervalMs }),
+    log,
   };
 }

@@ -1,0 +1,128 @@
+/** `lanspread serve`: one peer plus the web API and UI, until SIGINT or SIGTERM. */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LanspreadError, errorMessage } from '../errors.js';
+import { LogRing, createLogger, type Logger } from '../logger.js';
+import { Peer } from '../peer/index.js';
+import { readSettings, startWebServer } from '../web/index.js';
+import { ArgsError, peerOptionsFrom } from './peer-args.js';
+import { defaultGamesDir, parseServeArgs } from './serve-args.js';
+
+/** Resolves to the exit code: 0 after a clean stop, 1 when it cannot start, 2 for bad arguments. */
+export async function runServe(argv: readonly string[], usage: string): Promise<number> {
+  let args;
+  try {
+    args = parseServeArgs(argv);
+  } catch (err) {
+    if (!(err instanceof ArgsError)) throw err;
+    process.stderr.write(`lanspread serve: ${err.message}\n${usage}\n`);
+    return 2;
+  }
+  const ring = new LogRing();
+  const log = createLogger(args.peer.logLevel, ring);
+  // Nobody has to read the UI line; a closed stdout must not stop the peer.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    log.warn({ code: err.code }, 'stdout closed');
+  });
+  const state = args.peer.state;
+  let peer: Peer;
+  try {
+    await mkdir(state, { recursive: true });
+    const settings = await readSettings(state, log);
+    const games = args.gamesGiven ? args.peer.games : (settings.games_dir ?? defaultGamesDir());
+    peer = await Peer.start(peerOptionsFrom({ ...args.peer, games }, log));
+  } catch (err) {
+    return cannotStart(err);
+  }
+  let web;
+  let onShutdownCommand: () => void = () => undefined;
+  const stopRequested = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => {
+      resolve('SIGINT');
+    });
+    process.once('SIGTERM', () => {
+      resolve('SIGTERM');
+    });
+    // The shutdown command stopped the peer; the server follows.
+    onShutdownCommand = () => {
+      resolve('shutdown command');
+    };
+  });
+  const serveFile = join(state, 'serve.json');
+  try {
+    const token = await loadOrCreateToken(state);
+    web = await startWebServer({
+      peer,
+      host: args.uiHost,
+      port: args.uiPort,
+      anyPortIfTaken: !args.uiGiven,
+      token,
+      stateDir: state,
+      log,
+      logRing: ring,
+      onShutdown: () => {
+        onShutdownCommand();
+      },
+    });
+    await writePrivate(serveFile, `${JSON.stringify({ url: web.url, token, pid: process.pid })}\n`);
+    process.stdout.write(`lanspread UI: ${web.url}\n`);
+    if (args.open) openBrowser(web.url, token, log);
+  } catch (err) {
+    await web?.close();
+    await peer.shutdown();
+    return cannotStart(err);
+  }
+  const reason = await stopRequested;
+  log.info({ reason }, 'stopping');
+  await web.close();
+  await peer.shutdown();
+  await rm(serveFile, { force: true });
+  return 0;
+}
+
+function cannotStart(err: unknown): number {
+  const code = err instanceof LanspreadError ? err.code : 'internal';
+  process.stderr.write(`lanspread serve: cannot start (${code}): ${errorMessage(err)}\n`);
+  return 1;
+}
+
+/** STATE/ui-token: made once (32 random bytes, hex, 0600) and said once on stderr. */
+async function loadOrCreateToken(state: string): Promise<string> {
+  const file = join(state, 'ui-token');
+  try {
+    const saved = (await readFile(file, 'utf8')).trim();
+    if (/^[0-9a-f]{64}$/.test(saved)) return saved;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const token = randomBytes(32).toString('hex');
+  await writePrivate(file, `${token}\n`);
+  process.stderr.write(`lanspread serve: new UI token ${token} (kept in ${file})\n`);
+  return token;
+}
+
+async function writePrivate(file: string, text: string): Promise<void> {
+  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temp, text, { mode: 0o600 });
+  await rename(temp, file);
+}
+
+/** The system's opener, detached; when it fails the URL is in the log and on stdout anyway. */
+function openBrowser(url: string, token: string, log: Logger): void {
+  const withToken = `${url}?token=${token}`;
+  const [command, args] =
+    process.platform === 'win32'
+      ? ['cmd', ['/c', 'start', '""', withToken]]
+      : [process.platform === 'darwin' ? 'open' : 'xdg-open', [withToken]];
+  try {
+    const child = spawn(command, args, { detached: true, stdio: 'ignore' });
+    child.on('error', (err) => {
+      log.warn({ command, err: err.message }, 'cannot open a browser');
+    });
+    child.unref();
+  } catch (err) {
+    log.warn({ command, err: errorMessage(err) }, 'cannot open a browser');
+  }
+}

@@ -1,0 +1,111 @@
+/** The UI's settings in STATE/settings.json: player name, language and games folder, zod-checked. */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir, userInfo } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { LanspreadError, errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+export interface Settings {
+  username: string;
+  language: string;
+  /** Absent until a games folder was chosen (by `--games` or the UI). */
+  games_dir?: string;
+}
+
+const name = z.string().trim().min(1).max(64);
+
+const storedSchema = z.object({
+  username: name.optional(),
+  language: name.optional(),
+  games_dir: z.string().min(1).max(4096).optional(),
+});
+
+/** The body of `PUT /api/settings`: any of the three, nothing else. */
+export const settingsPatchSchema = z.strictObject({
+  username: name.optional(),
+  language: name.optional(),
+  games_dir: z.string().trim().min(1).max(4096).optional(),
+});
+
+export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
+
+export function settingsFile(stateDir: string): string {
+  return join(stateDir, 'settings.json');
+}
+
+/** The saved settings with defaults filled in; a damaged file is logged and replaced by defaults. */
+export async function readSettings(stateDir: string, log: Logger): Promise<Settings> {
+  const defaults: Settings = { username: defaultUsername(), language: 'english' };
+  let text: string;
+  try {
+    text = await readFile(settingsFile(stateDir), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      log.warn({ err: errorMessage(err) }, 'settings.json unreadable; using defaults');
+    }
+    return defaults;
+  }
+  let stored;
+  try {
+    stored = storedSchema.parse(JSON.parse(text));
+  } catch (err) {
+    log.warn({ err: errorMessage(err) }, 'settings.json malformed; using defaults');
+    return defaults;
+  }
+  return { ...defaults, ...stored };
+}
+
+/** Written beside and renamed in, so a crash never leaves half a file. */
+export async function writeSettings(stateDir: string, settings: Settings): Promise<void> {
+  const file = settingsFile(stateDir);
+  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temp, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
+  await rename(temp, file);
+}
+
+/**
+ * The absolute folder a person typed (`~/` is their home), created when missing and proven
+ * writable by writing and deleting a probe file; `bad-game-dir` with the reason otherwise.
+ */
+export async function checkGamesDir(path: string): Promise<string> {
+  const expanded = path.startsWith('~/') || path === '~' ? join(homedir(), path.slice(1)) : path;
+  if (!isAbsolute(expanded)) {
+    throw new LanspreadError('bad-game-dir', `${path} is not an absolute path`);
+  }
+  const dir = resolve(expanded);
+  try {
+    await mkdir(dir, { recursive: true });
+    if (!(await stat(dir)).isDirectory()) throw new Error('it is not a folder');
+  } catch (err) {
+    throw new LanspreadError('bad-game-dir', `cannot use ${dir}: ${reason(err)}`, { cause: err });
+  }
+  const probe = join(dir, `.lanspread-probe-${randomBytes(4).toString('hex')}`);
+  try {
+    await writeFile(probe, 'probe');
+    await rm(probe);
+  } catch (err) {
+    throw new LanspreadError('bad-game-dir', `cannot write into ${dir}: ${reason(err)}`, {
+      cause: err,
+    });
+  }
+  return dir;
+}
+
+function reason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EEXIST' || code === 'ENOTDIR') return 'a file is in the way, not a folder';
+  if (code === 'EROFS') return 'the disk is read-only';
+  if (code === 'ENOSPC') return 'the disk is full';
+  return errorMessage(err);
+}
+
+function defaultUsername(): string {
+  try {
+    return userInfo().username.slice(0, 64) || 'player';
+  } catch {
+    return 'player';
+  }
+}

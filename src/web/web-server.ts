@@ -1,0 +1,379 @@
+/** The HTTP server of `lanspread serve`: the routes of docs/api.md, the event stream, the UI. */
+import { statfs } from 'node:fs/promises';
+import {
+  createServer,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import type { Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { LanspreadError, errorMessage, type ErrorCode } from '../errors.js';
+import type { LogRing, Logger } from '../logger.js';
+import { parsePeerCommand, type Peer } from '../peer/index.js';
+import { EventStream } from './event-stream.js';
+import { httpStatusFor } from './http-status.js';
+import { readJsonBody } from './json-body.js';
+import {
+  allowedHostsFor,
+  guardRequest,
+  hostHeader,
+  isLoopbackHost,
+  type GuardPolicy,
+} from './request-guard.js';
+import {
+  checkGamesDir,
+  readSettings,
+  settingsPatchSchema,
+  writeSettings,
+  type Settings,
+} from './settings.js';
+import { serveStatic } from './static-files.js';
+
+export interface WebServerOptions {
+  peer: Peer;
+  /** The `--ui` address; any host but loopback requires the token. */
+  host: string;
+  port: number;
+  /** Listen on a free port when `port` is taken (the default UI port may be). */
+  anyPortIfTaken?: boolean;
+  token: string;
+  /** settings.json lives here. */
+  stateDir: string;
+  /** The built UI; `dist/ui/` beside the compiled code by default. */
+  uiDir?: string;
+  log: Logger;
+  /** The records `GET /api/log` answers from; none kept when absent. */
+  logRing?: LogRing;
+  /** Called after `POST /api/commands/shutdown` shut the peer down. */
+  onShutdown?: () => void;
+}
+
+export interface WebServer {
+  /** `http://HOST:PORT/`, with a loopback host when bound to every address. */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const SECURITY_HEADERS: OutgoingHttpHeaders = {
+  // Everything comes from this peer; Pico's icons are data: images.
+  'Content-Security-Policy':
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+const LOG_LINES_DEFAULT = 200;
+const LOG_LINES_MAX = 1000;
+
+export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
+  const uiDir = opts.uiDir ?? fileURLToPath(new URL('../ui/', import.meta.url));
+  const loopback = isLoopbackHost(opts.host);
+  const settings = new SettingsKeeper(opts.stateDir, opts.peer, opts.log);
+  await settings.load();
+  const events = new EventStream(opts.peer, opts.log);
+  const policy: GuardPolicy = {
+    allowedHosts: new Set(),
+    token: opts.token,
+    tokenRequired: !loopback,
+  };
+  const routes = new ApiRoutes(opts, settings);
+
+  const server = createServer((req, res) => {
+    void handle(req, res).catch((err: unknown) => {
+      opts.log.error({ err: errorMessage(err), url: req.url }, 'web request failed');
+      if (!res.headersSent) sendError(res, new LanspreadError('internal', errorMessage(err)));
+      else res.destroy();
+    });
+  });
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://placeholder');
+    const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
+    const refusal = guardRequest(guardedFields(req, url), {
+      ...policy,
+      // The UI's files hold no secret and a page cannot send a header for them.
+      tokenRequired: policy.tokenRequired && isApi,
+    });
+    if (refusal !== null) {
+      res.setHeader('Connection', 'close');
+      sendError(res, new LanspreadError(refusal.code, refusal.message));
+      return;
+    }
+    if (!isApi) {
+      if (req.method === 'GET' || req.method === 'HEAD') {
+        for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
+          if (value !== undefined) res.setHeader(name, value);
+        }
+        await serveStatic(req, res, url.pathname, uiDir, opts.log);
+      } else sendError(res, notFound(req, url));
+      return;
+    }
+    try {
+      const result = await routes.answer(req, url);
+      sendJson(res, 200, { ok: true, result });
+    } catch (err) {
+      if (!(err instanceof LanspreadError)) {
+        opts.log.error({ err: errorMessage(err), url: url.pathname }, 'web API fault');
+      }
+      const failure =
+        err instanceof LanspreadError ? err : new LanspreadError('internal', errorMessage(err));
+      // An unread body is left behind: the connection cannot be reused.
+      if (failure.code === 'too-large') res.setHeader('Connection', 'close');
+      sendError(res, failure);
+      if (failure.code === 'too-large') req.resume();
+    }
+  };
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => undefined);
+    const url = new URL(req.url ?? '/', 'http://placeholder');
+    const refusal = guardRequest(guardedFields(req, url), policy);
+    if (refusal !== null) {
+      refuseUpgrade(socket, refusal.status, refusal.code, refusal.message);
+      return;
+    }
+    if (url.pathname !== '/api/events') {
+      refuseUpgrade(socket, 404, 'not-found', `no WebSocket at ${url.pathname}`);
+      return;
+    }
+    events.accept(req, socket, head);
+  });
+  server.on('clientError', (err, socket) => {
+    opts.log.debug({ err: err.message }, 'malformed HTTP request');
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  const port = await listen(server, opts.host, opts.port, opts.anyPortIfTaken === true);
+  policy.allowedHosts = allowedHostsFor(opts.host, port, wildcardHosts(opts.host));
+  const urlHost = opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host === '::' ? '::1' : opts.host;
+  const url = `http://${hostHeader(urlHost, port)}/`;
+  opts.log.info({ url, token_required: policy.tokenRequired }, 'web UI listening');
+  return {
+    url,
+    port,
+    close: async () => {
+      events.close();
+      const closed = new Promise<void>((done) => {
+        server.close(() => {
+          done();
+        });
+      });
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+/** The routes under /api/; each answers a result or throws a LanspreadError. */
+class ApiRoutes {
+  constructor(
+    readonly opts: WebServerOptions,
+    readonly settings: SettingsKeeper,
+  ) {}
+
+  async answer(req: IncomingMessage, url: URL): Promise<unknown> {
+    const peer = this.opts.peer;
+    const route = `${req.method ?? 'GET'} ${url.pathname}`;
+    const files = /^GET \/api\/games\/([^/]+)\/files$/.exec(route);
+    const command = /^POST \/api\/commands\/([^/]+)$/.exec(route);
+    if (files?.[1] !== undefined) return { files: await peer.gameFiles(safeDecode(files[1])) };
+    if (command?.[1] !== undefined) return this.#command(req, safeDecode(command[1]));
+    switch (route) {
+      case 'GET /api/games':
+        return peer.execute({ cmd: 'list-games' });
+      case 'GET /api/peers':
+        return peer.execute({ cmd: 'list-peers' });
+      case 'GET /api/status':
+        return peer.execute({ cmd: 'status' });
+      case 'GET /api/catalog':
+        return peer.catalogRows();
+      case 'GET /api/settings':
+        return this.settings.view();
+      case 'PUT /api/settings':
+        return this.settings.update(await readJsonBody(req));
+      case 'GET /api/log':
+        return { lines: this.opts.logRing?.last(logLines(url)) ?? [] };
+      case 'GET /api/events':
+        throw new LanspreadError('bad-command', 'GET /api/events is a WebSocket: upgrade to it');
+      default:
+        throw notFound(req, url);
+    }
+  }
+
+  async #command(req: IncomingMessage, cmd: string): Promise<unknown> {
+    const body = await readJsonBody(req);
+    if (cmd === 'play') {
+      const saved = this.settings.current;
+      body.username ??= saved.username;
+      body.language ??= saved.language;
+    }
+    const parsed = parsePeerCommand({ ...body, cmd });
+    if (!parsed.ok) throw new LanspreadError('bad-command', parsed.message);
+    if (parsed.command.cmd === 'shutdown' && !isLoopbackAddress(req.socket.remoteAddress)) {
+      throw new LanspreadError('forbidden', 'shutdown is only accepted from this machine');
+    }
+    const result = await this.opts.peer.execute(parsed.command);
+    if (parsed.command.cmd === 'set-game-dir') await this.settings.rememberGamesDir();
+    if (parsed.command.cmd === 'shutdown')
+      setImmediate(() => {
+        this.opts.onShutdown?.();
+      });
+    return result;
+  }
+}
+
+/** settings.json and the peer's games folder kept in step; changes applied one at a time. */
+class SettingsKeeper {
+  current: Settings = { username: '', language: '' };
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly stateDir: string,
+    readonly peer: Peer,
+    readonly log: Logger,
+  ) {}
+
+  async load(): Promise<void> {
+    this.current = await readSettings(this.stateDir, this.log);
+    await this.rememberGamesDir();
+  }
+
+  async view(): Promise<Settings & { free_bytes: number | null }> {
+    const gamesDir = this.peer.gamesDir;
+    let free: number | null = null;
+    try {
+      const fs = await statfs(gamesDir);
+      free = fs.bavail * fs.bsize;
+    } catch (err) {
+      this.log.warn({ err: errorMessage(err), games_dir: gamesDir }, 'free space unknown');
+    }
+    return { ...this.current, games_dir: gamesDir, free_bytes: free };
+  }
+
+  update(body: Record<string, unknown>): Promise<Settings & { free_bytes: number | null }> {
+    const next = this.#queue.then(async () => {
+      const parsed = settingsPatchSchema.safeParse(body);
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map(
+          (i) => `${i.path.join('.') || 'body'}: ${i.message}`,
+        );
+        throw new LanspreadError('bad-command', `bad settings: ${issues.join('; ')}`);
+      }
+      const patch = parsed.data;
+      if (patch.games_dir !== undefined) {
+        const dir = await checkGamesDir(patch.games_dir);
+        if (dir !== this.peer.gamesDir) await this.peer.execute({ cmd: 'set-game-dir', path: dir });
+      }
+      this.current = {
+        username: patch.username ?? this.current.username,
+        language: patch.language ?? this.current.language,
+        games_dir: this.peer.gamesDir,
+      };
+      await writeSettings(this.stateDir, this.current);
+      return this.view();
+    });
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Saves the peer's games folder when it is not the one on file. */
+  async rememberGamesDir(): Promise<void> {
+    if (this.current.games_dir === this.peer.gamesDir) return;
+    this.current = { ...this.current, games_dir: this.peer.gamesDir };
+    await writeSettings(this.stateDir, this.current);
+  }
+}
+
+function guardedFields(req: IncomingMessage, url: URL) {
+  const authorization = req.headers.authorization;
+  return {
+    host: req.headers.host,
+    origin: req.headers.origin,
+    authorization,
+    queryToken: url.searchParams.get('token'),
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+  });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, err: LanspreadError): void {
+  sendJson(res, httpStatusFor(err.code), {
+    ok: false,
+    error: { code: err.code, message: err.message },
+  });
+}
+
+function refuseUpgrade(socket: Duplex, status: number, code: ErrorCode, message: string): void {
+  const body = JSON.stringify({ ok: false, error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} Refused\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+function notFound(req: IncomingMessage, url: URL): LanspreadError {
+  return new LanspreadError('not-found', `no route ${req.method ?? 'GET'} ${url.pathname}`);
+}
+
+function logLines(url: URL): number {
+  const asked = Number(url.searchParams.get('lines') ?? LOG_LINES_DEFAULT);
+  if (!Number.isInteger(asked) || asked < 1) return LOG_LINES_DEFAULT;
+  return Math.min(asked, LOG_LINES_MAX);
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function isLoopbackAddress(address: string | undefined): boolean {
+  return address !== undefined && isLoopbackHost(address.replace(/^::ffff:/, ''));
+}
+
+/** A wildcard bind is reached by the machine's own addresses. */
+function wildcardHosts(host: string): string[] {
+  if (host !== '0.0.0.0' && host !== '::') return [];
+  return Object.values(networkInterfaces())
+    .flat()
+    .flatMap((info) => (info === undefined ? [] : [info.address]));
+}
+
+function listen(server: Server, host: string, port: number, anyPort: boolean): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      if (anyPort && port !== 0 && err.code === 'EADDRINUSE') {
+        listen(server, host, 0, false).then(resolve, reject);
+        return;
+      }
+      reject(
+        new LanspreadError(
+          'listen-failed',
+          `the web UI cannot listen on ${hostHeader(host, port)}: ${err.message}`,
+          { cause: err },
+        ),
+      );
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
