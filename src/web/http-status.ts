@@ -12,6 +12,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   'operation-in-progress': 409,
   'already-installed': 409,
   'not-downloaded': 409,
+  'already-up-to-date': 409,
   'shutting-down': 409,
   'too-large': 413,
   'bad-host': 421,
