@@ -35,11 +35,12 @@ function percent(fraction: number): string {
  * parts are dropped from the right (ETA, speed, bytes) before the bar shrinks below its minimum.
  */
 export function formatTtyLine(snap: ProgressSnapshot, columns: number): string {
-  const fraction = fractionDone(snap);
+  // Only a download has a share done; an install walks the block while its clock runs.
+  const fraction = snap.phase === 'downloading' ? fractionDone(snap) : null;
   const tick = Math.floor(snap.phaseSeconds * 4);
   const head = `${snap.game} ${snap.phase}`;
   const tail: string[] = [];
-  if (snap.phase === 'downloading' && fraction !== null && snap.bytesTotal !== null) {
+  if (fraction !== null && snap.bytesTotal !== null) {
     tail.push(percent(fraction));
     tail.push(`${formatBytes(snap.bytesDone)} / ${formatBytes(snap.bytesTotal)}`);
     tail.push(snap.bytesPerSecond === null ? '' : formatRate(snap.bytesPerSecond));

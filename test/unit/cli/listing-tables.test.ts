@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatGamesTable, formatPeersTable, gameState } from '../../../src/cli/listing-tables.js';
+import type { GameRow, PeerRow, RemoteRow } from '../../../src/peer/index.js';
+
+function local(id: string, over: Partial<GameRow> = {}): GameRow {
+  return {
+    id,
+    name: id.toUpperCase(),
+    eti_game_version: '20250101',
+    downloaded: true,
+    installed: false,
+    availability: 'Ready',
+    size: 3 * 1048576,
+    ...over,
+  };
+}
+
+function remote(id: string, peerCount: number): RemoteRow {
+  return {
+    id,
+    name: id.toUpperCase(),
+    eti_game_version: '20250101',
+    peer_count: peerCount,
+    size: 1024,
+  };
+}
+
+test('a game state is said in words, the local state first', () => {
+  assert.equal(gameState(local('a', { installed: true }), remote('a', 2)), 'installed');
+  assert.equal(gameState(local('a'), undefined), 'downloaded');
+  assert.equal(
+    gameState(local('a', { availability: 'Downloading', downloaded: false }), undefined),
+    'downloading',
+  );
+  assert.equal(gameState(local('a', { availability: 'Installing' }), undefined), 'installing');
+  assert.equal(gameState(undefined, remote('a', 1)), 'on 1 peer');
+  assert.equal(
+    gameState(local('a', { downloaded: false, availability: 'NotAvailable' }), remote('a', 3)),
+    'on 3 peers',
+  );
+  assert.equal(gameState(undefined, undefined), 'no source');
+});
+
+test('the games table merges local and remote rows by id, sorted, aligned', () => {
+  const text = formatGamesTable({
+    local: [local('cnc4', { installed: true, name: 'Command & Conquer 4' })],
+    remote: [remote('bf1942', 2), remote('cnc4', 1)],
+  });
+  assert.equal(
+    text,
+    [
+      'ID      NAME                 SIZE      STATE',
+      'bf1942  BF1942               1.00 KiB  on 2 peers',
+      'cnc4    Command & Conquer 4  3.00 MiB  installed',
+    ].join('\n'),
+  );
+});
+
+test('empty listings say so', () => {
+  assert.match(formatGamesTable({ local: [], remote: [] }), /no games/);
+  assert.equal(formatPeersTable([], 0), 'no peers connected');
+});
+
+test('the peers table shows name, address, game count and age of the last message', () => {
+  const peer: PeerRow = {
+    peer_id: 'x',
+    name: 'bob',
+    addr: '10.0.0.2:40000',
+    games: [local('cnc4'), local('ggoo')],
+    last_seen_ms: 1_000_000,
+  };
+  assert.equal(
+    formatPeersTable([peer], 1_012_000),
+    ['NAME  ADDRESS         GAMES  LAST SEEN', 'bob   10.0.0.2:40000  2      12 s ago'].join('\n'),
+  );
+});

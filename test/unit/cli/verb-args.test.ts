@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ArgsError } from '../../../src/cli/peer-args.js';
+import { isHumanVerb, parseVerbArgs } from '../../../src/cli/verb-args.js';
+
+test('a listing verb takes only --state and --json; the state folder defaults to ~/.lanspread', () => {
+  assert.deepEqual(parseVerbArgs('games', []), {
+    verb: 'games',
+    state: join(homedir(), '.lanspread'),
+    json: false,
+  });
+  assert.deepEqual(parseVerbArgs('peers', ['--state', '/tmp/s', '--json']), {
+    verb: 'peers',
+    state: '/tmp/s',
+    json: true,
+  });
+  assert.throws(() => parseVerbArgs('games', ['cnc4']), ArgsError);
+});
+
+test('download installs unless --no-install', () => {
+  assert.deepEqual(parseVerbArgs('download', ['cnc4', '--state', 's']), {
+    verb: 'download',
+    state: 's',
+    json: false,
+    game: 'cnc4',
+    install: true,
+  });
+  const only = parseVerbArgs('download', ['--no-install', 'cnc4', '--state', 's']);
+  assert.equal('install' in only && only.install, false);
+});
+
+test('play passes --name and --language only when given', () => {
+  assert.deepEqual(parseVerbArgs('play', ['cnc4', '--state', 's']), {
+    verb: 'play',
+    state: 's',
+    json: false,
+    game: 'cnc4',
+  });
+  assert.deepEqual(
+    parseVerbArgs('play', ['cnc4', '--state', 's', '--name', 'Ada', '--language', 'german']),
+    { verb: 'play', state: 's', json: false, game: 'cnc4', username: 'Ada', language: 'german' },
+  );
+  assert.throws(() => parseVerbArgs('play', ['cnc4', '--name', '']), /--name must be 1 to 64/);
+});
+
+test('a game verb needs exactly one game id', () => {
+  assert.throws(() => parseVerbArgs('install', []), /install needs a game id/);
+  assert.throws(() => parseVerbArgs('cancel', ['a', 'b']), /takes one game id/);
+});
+
+test('options of other verbs and unknown options are usage errors', () => {
+  assert.throws(() => parseVerbArgs('install', ['cnc4', '--no-install']), /download only/);
+  assert.throws(() => parseVerbArgs('download', ['cnc4', '--name', 'x']), /play only/);
+  assert.throws(() => parseVerbArgs('games', ['--verbose']), ArgsError);
+  assert.throws(() => parseVerbArgs('games', ['--state']), ArgsError);
+});
+
+test('knows its verbs and nothing else', () => {
+  assert.ok(isHumanVerb('stream-install'));
+  assert.ok(isHumanVerb('cancel'));
+  assert.equal(isHumanVerb('peer'), false);
+  assert.equal(isHumanVerb('cancel-download'), false);
+});
