@@ -1,8 +1,7 @@
 /** Parses the arguments of the human verbs (`lanspread games`, `download ID`, …); pure, no I/O. */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ArgsError } from './peer-args.js';
+import { defaultStateDir } from './serve-args.js';
 
 /** Verbs that answer at once from a listing. */
 export const LISTING_VERBS = ['games', 'peers'] as const;
@@ -31,11 +30,6 @@ export type VerbRequest =
 
 export function isHumanVerb(verb: string): verb is HumanVerb {
   return (HUMAN_VERBS as readonly string[]).includes(verb);
-}
-
-/** `~/.lanspread`, as `lanspread serve` uses when it is given no `--state`. */
-export function defaultStateDir(): string {
-  return join(homedir(), '.lanspread');
 }
 
 export function parseVerbArgs(verb: HumanVerb, argv: readonly string[]): VerbRequest {
