@@ -14,7 +14,7 @@ export function GameCard(props: {
   const { game } = props;
   return (
     <article className="game-card" data-game={game.id} aria-label={game.name}>
-      <header>
+      <div>
         <h3>{game.name}</h3>
         <p className="game-facts">
           <span>{formatBytes(game.size)}</span>
@@ -22,14 +22,14 @@ export function GameCard(props: {
             {game.state}
           </span>
         </p>
-      </header>
+      </div>
       {game.operation !== undefined ? (
         <OperationProgress game={game} run={props.run} />
       ) : (
         <MainActionButton game={game} run={props.run} />
       )}
       {game.failure !== undefined && <FailureNote failure={game.failure} />}
-      <footer>
+      <div className="card-links">
         <button
           type="button"
           className="link-button"
@@ -37,9 +37,9 @@ export function GameCard(props: {
             props.openDetails(game.id);
           }}
         >
-          Details
+          Details<span className="visually-hidden"> of {game.name}</span>
         </button>
-      </footer>
+      </div>
     </article>
   );
 }

@@ -118,13 +118,12 @@ function mainAction(game: GameFacts, freeBytes: number | undefined): MainAction 
   return { kind: 'download' };
 }
 
-export const ACTION_LABELS: Record<MainAction['kind'], string> = {
+export const ACTION_LABELS: Record<Exclude<MainAction['kind'], 'none'>, string> = {
   play: 'Play',
   install: 'Install',
   download: 'Download & install',
   update: 'Update',
   'stream-install': 'Stream install',
-  none: 'No source',
 };
 
 export type LibraryFilter = 'all' | 'installed' | 'lan';

@@ -15,13 +15,8 @@ export function MainActionButton(props: {
   run: (cmd: GameCommand, game: string) => Promise<void>;
 }) {
   const { action, id } = props.game;
-  if (action.kind === 'none') {
-    return (
-      <button type="button" className="main-action secondary" disabled title={action.why}>
-        {ACTION_LABELS.none}
-      </button>
-    );
-  }
+  // The state already says nobody has it; a dead button would only add noise.
+  if (action.kind === 'none') return null;
   const command = COMMAND_OF[action.kind];
   return (
     <>

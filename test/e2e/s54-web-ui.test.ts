@@ -1,0 +1,208 @@
+/** S54: two real `lanspread serve` peers, one driven through its web UI in Chromium. */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { writeFixtureGame } from '../support/fixture-games.js';
+import { bigGame, smallGame } from '../scenarios/harness/fixtures.js';
+import { CLI, ServeProcess } from './serve-process.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const UI_INDEX = fileURLToPath(new URL('../../dist/ui/index.html', import.meta.url));
+const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+// Big enough that a download on loopback runs for seconds, so its progress can be seen and stopped.
+const BIG_MIB = 256;
+
+describe(
+  'S54 web UI: library, download with progress, play, settings, cancel, failure',
+  { timeout: 120_000 },
+  () => {
+    let dir = '';
+    let source: ServeProcess;
+    let client: ServeProcess;
+    let browser: Browser;
+    let page: Page;
+
+    const card = (game: string): Locator => page.locator(`article.game-card[data-game="${game}"]`);
+    const shot = async (name: string): Promise<void> => {
+      await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+    };
+    /** Resolves once the card's progress bar shows bytes received. */
+    const progressShown = (game: string): Promise<unknown> =>
+      page.waitForFunction(
+        (id) => {
+          const bar = document.querySelector<HTMLProgressElement>(
+            `article.game-card[data-game="${id}"] progress`,
+          );
+          return bar !== null && bar.hasAttribute('value') && bar.value > 0;
+        },
+        game,
+        { polling: 'raf', timeout: 30_000 },
+      );
+
+    before(async () => {
+      // The test must fail, never skip, where it cannot run.
+      assert.ok(
+        existsSync(CHROMIUM),
+        `S54 needs Chromium at ${CHROMIUM} (apt-get install chromium); it is absent`,
+      );
+      assert.ok(
+        existsSync(CLI) && existsSync(UI_INDEX),
+        'S54 runs dist/: run `npm run build` first',
+      );
+      await mkdir(SCREENSHOTS, { recursive: true });
+      dir = await mkdtemp(join(tmpdir(), 'lanspread-s54-'));
+      const sourceGames = join(dir, 'source-games');
+      for (const spec of [bigGame('bfbc2', BIG_MIB), bigGame('cnc4', BIG_MIB), smallGame('ggoo')]) {
+        await writeFixtureGame(sourceGames, spec);
+      }
+      await writeFixtureGame(join(dir, 'client-games'), smallGame('alienswarm'));
+      const chunks = ['--chunk-size', String(1024 * 1024)];
+      [source, client] = await Promise.all([
+        ServeProcess.start({
+          name: 'alpha',
+          games: sourceGames,
+          state: join(dir, 'source-state'),
+          stderrFile: join(dir, 'source.log'),
+          extraArgs: chunks,
+        }),
+        ServeProcess.start({
+          name: 'bravo',
+          games: join(dir, 'client-games'),
+          state: join(dir, 'client-state'),
+          stderrFile: join(dir, 'client.log'),
+          extraArgs: chunks,
+        }),
+      ]);
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+      page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+      const { token } = JSON.parse(
+        await readFile(join(dir, 'client-state', 'serve.json'), 'utf8'),
+      ) as {
+        token: string;
+      };
+      await page.goto(`${client.url}?token=${token}#/peers`);
+    });
+
+    after(async () => {
+      await browser?.close();
+      await Promise.all([source?.stop(), client?.stop()]);
+      if (dir !== '') await rm(dir, { recursive: true, force: true });
+    });
+
+    it('connects to the other peer from the Peers page', async () => {
+      const { addr } = await source.api<{ addr: string }>('status');
+      await page.getByLabel('Connect to address').fill(addr);
+      await page.getByRole('button', { name: 'Connect' }).click();
+      await page.getByText(`Connected to ${addr}.`).waitFor();
+      await page.locator('tr[data-peer="alpha"]').waitFor();
+      assert.equal(await page.locator('tr[data-peer="alpha"] td').nth(2).textContent(), '3');
+    });
+
+    it('lists every catalog game with its source count and one main action', async () => {
+      await page.getByRole('link', { name: 'Library' }).click();
+      await card('bfbc2').locator('.game-state', { hasText: 'on 1 peer' }).waitFor();
+      assert.equal(await card('ggoo').locator('.game-state').textContent(), 'on 1 peer');
+      assert.equal(await card('alienswarm').locator('.game-state').textContent(), 'downloaded');
+      assert.equal(await card('aoe2').locator('.game-state').textContent(), 'no source on the LAN');
+      assert.equal(
+        await card('bfbc2').getByRole('button', { name: 'Download & install' }).count(),
+        1,
+      );
+      assert.equal(await card('alienswarm').getByRole('button', { name: 'Install' }).count(), 1);
+      assert.match((await card('bfbc2').textContent()) ?? '', /256 MB/);
+      await page.getByRole('button', { name: 'On the LAN' }).click();
+      assert.equal(await page.locator('article.game-card').count(), 3);
+      await page.getByRole('button', { name: 'All', exact: true }).click();
+      await shot('library');
+    });
+
+    it('shows the details of a game: peers with their version, and closes on Escape', async () => {
+      await card('bfbc2')
+        .getByRole('button', { name: /Details/ })
+        .click();
+      const dialog = page.getByRole('dialog', { name: /Battlefield: Bad Company 2/ });
+      await dialog.getByText(/alpha.*version 20250101/).waitFor();
+      await shot('details');
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+    });
+
+    it('downloads and installs with live progress, then plays', async () => {
+      await card('bfbc2').getByRole('button', { name: 'Download & install' }).click();
+      await progressShown('bfbc2');
+      const facts = card('bfbc2').locator('.operation-facts');
+      await facts.waitFor();
+      assert.match((await facts.textContent()) ?? '', /of 256 MB.*MiB\/s.*left.*1 source/);
+      assert.match(
+        (await card('bfbc2').locator('.game-state').textContent()) ?? '',
+        /^downloading \d+ %$/,
+      );
+      await shot('download');
+      await card('bfbc2')
+        .locator('.game-state', { hasText: /^installed$/ })
+        .waitFor({ timeout: 60_000 });
+      await card('bfbc2').getByRole('button', { name: 'Play' }).click();
+      await page.getByText(/bfbc2 is ready to play/).waitFor();
+    });
+
+    it('keeps a settings change across a reload, and shows a refused games folder beside the field', async () => {
+      // A file where a folder should be: the server refuses it and says why.
+      const badGamesDir = join(dir, 'source.log', 'games');
+      await page.getByRole('link', { name: 'Settings' }).click();
+      await page.getByLabel('Player name').fill('Zed Tester');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByText('Saved.').waitFor();
+      await page.getByLabel('Games folder').fill(badGamesDir);
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.locator('#games_dir-help.failure').waitFor();
+      await shot('settings');
+      await page.reload();
+      await page.getByLabel('Player name').waitFor();
+      await page.waitForFunction(
+        () =>
+          document.querySelector<HTMLInputElement>('input[name=username]')?.value === 'Zed Tester',
+      );
+      assert.notEqual(await page.getByLabel('Games folder').inputValue(), badGamesDir);
+      await page.getByRole('link', { name: 'Library' }).click();
+    });
+
+    it('returns a cancelled download to its prior state', async () => {
+      await card('cnc4').getByRole('button', { name: 'Download & install' }).click();
+      await progressShown('cnc4');
+      // Frozen, the source cannot finish the download before the click lands.
+      source.signal('SIGSTOP');
+      try {
+        await card('cnc4').getByRole('button', { name: 'Cancel' }).click();
+        await card('cnc4')
+          .getByRole('button', { name: 'Download & install' })
+          .waitFor({ timeout: 15_000 });
+      } finally {
+        source.signal('SIGCONT');
+      }
+      assert.equal(await card('cnc4').locator('.game-state').textContent(), 'on 1 peer');
+      assert.equal(await card('cnc4').locator('.failure').count(), 0);
+    });
+
+    it('tells in words that a download failed when its source dies', async () => {
+      await card('cnc4').getByRole('button', { name: 'Download & install' }).click();
+      await progressShown('cnc4');
+      source.signal('SIGSTOP');
+      source.signal('SIGKILL');
+      const failure = card('cnc4').locator('.failure');
+      await failure.waitFor({ timeout: 30_000 });
+      assert.match(
+        (await failure.textContent()) ?? '',
+        /left or failed before the download finished|could not be completed/,
+      );
+      await card('cnc4')
+        .locator('.game-state', { hasText: 'no source on the LAN' })
+        .waitFor({ timeout: 30_000 });
+      await shot('failure');
+    });
+  },
+);
