@@ -369,3 +369,50 @@ test('bound to 0.0.0.0 the API needs the token, on HTTP and on the WebSocket', a
     await open.close();
   }
 });
+
+test('a taken UI port is replaced by a free one only when allowed', async () => {
+  const taken = web.port;
+  const options = {
+    peer: local,
+    host: '127.0.0.1',
+    port: taken,
+    token: TOKEN,
+    stateDir: join(root, 'local', 'state'),
+    log: silentLogger,
+  };
+  await assert.rejects(startWebServer(options), { code: 'listen-failed' });
+  const moved = await startWebServer({ ...options, anyPortIfTaken: true });
+  try {
+    assert.notEqual(moved.port, taken);
+    assert.equal(moved.url, `http://127.0.0.1:${moved.port}/`);
+  } finally {
+    await moved.close();
+  }
+});
+
+test('POST /api/commands/shutdown from this machine stops the peer and tells the server', async () => {
+  const peer = await startPeer('stopping');
+  let told = false;
+  const server = await startWebServer({
+    peer,
+    host: '127.0.0.1',
+    port: 0,
+    token: TOKEN,
+    stateDir: join(root, 'stopping', 'state'),
+    log: silentLogger,
+    onShutdown: () => {
+      told = true;
+    },
+  });
+  try {
+    const answer = await call(server.port, 'POST', '/api/commands/shutdown');
+    assert.equal(answer.status, 200, answer.text);
+    await new Promise((done) => setImmediate(done));
+    assert.equal(told, true);
+    const refusedNow = await call(server.port, 'POST', '/api/commands/list-games');
+    assert.equal(refusedNow.status, 409);
+    assert.equal(refusedNow.json.error?.code, 'shutting-down');
+  } finally {
+    await server.close();
+  }
+});

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ArgsError } from '../../../src/cli/peer-args.js';
+import { DEFAULT_UI_PORT, parseServeArgs } from '../../../src/cli/serve-args.js';
+
+test('a first start needs no argument: home folders, loopback UI, every address for peers', () => {
+  const args = parseServeArgs([]);
+  assert.equal(args.peer.games, join(homedir(), 'lanspread', 'games'));
+  assert.equal(args.peer.state, join(homedir(), '.lanspread'));
+  assert.equal(args.gamesGiven, false);
+  assert.deepEqual([args.uiHost, args.uiPort, args.uiGiven], ['127.0.0.1', DEFAULT_UI_PORT, false]);
+  assert.deepEqual([args.peer.listenHost, args.peer.listenPort], ['0.0.0.0', 0]);
+  assert.equal(args.peer.mdns, true);
+  assert.equal(args.open, false);
+});
+
+test('--ui, --open and the peer options are taken as given', () => {
+  const args = parseServeArgs([
+    '--games',
+    '/g',
+    '--state=/s',
+    '--ui',
+    '[::1]:0',
+    '--open',
+    '--no-mdns',
+    '--listen',
+    '127.0.0.1:7000',
+    '--name',
+    'lan-box',
+    '--log-level',
+    'warn',
+  ]);
+  assert.deepEqual(
+    [args.peer.games, args.peer.state, args.gamesGiven, args.peer.name, args.peer.logLevel],
+    ['/g', '/s', true, 'lan-box', 'warn'],
+  );
+  assert.deepEqual([args.uiHost, args.uiPort, args.uiGiven, args.open], ['::1', 0, true, true]);
+  assert.deepEqual([args.peer.listenPort, args.peer.mdns], [7000, false]);
+  assert.equal(parseServeArgs(['--ui=0.0.0.0:8080']).uiHost, '0.0.0.0');
+});
+
+test('mistakes are ArgsErrors', () => {
+  for (const argv of [['--ui'], ['--ui', 'nohost'], ['--ui', 'h:99999'], ['--bogus'], ['x']]) {
+    assert.throws(() => parseServeArgs(argv), ArgsError, argv.join(' '));
+  }
+});
