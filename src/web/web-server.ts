@@ -1,5 +1,4 @@
 /** The HTTP server of `lanspread serve`: the routes of docs/api.md, the event stream, the UI. */
-import { statfs } from 'node:fs/promises';
 import {
   createServer,
   type IncomingMessage,
@@ -13,10 +12,10 @@ import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { LanspreadError, errorMessage, type ErrorCode } from '../errors.js';
 import type { LogRing, Logger } from '../logger.js';
-import { parsePeerCommand, type Peer } from '../peer/index.js';
+import type { Peer } from '../peer/index.js';
+import { ApiRoutes, notFound } from './api-routes.js';
 import { EventStream } from './event-stream.js';
 import { httpStatusFor } from './http-status.js';
-import { readJsonBody } from './json-body.js';
 import {
   allowedHostsFor,
   guardRequest,
@@ -24,13 +23,7 @@ import {
   isLoopbackHost,
   type GuardPolicy,
 } from './request-guard.js';
-import {
-  checkGamesDir,
-  readSettings,
-  settingsPatchSchema,
-  writeSettings,
-  type Settings,
-} from './settings.js';
+import { SettingsKeeper } from './settings-keeper.js';
 import { serveStatic } from './static-files.js';
 
 export interface WebServerOptions {
@@ -67,9 +60,6 @@ const SECURITY_HEADERS: OutgoingHttpHeaders = {
   'Referrer-Policy': 'no-referrer',
 };
 
-const LOG_LINES_DEFAULT = 200;
-const LOG_LINES_MAX = 1000;
-
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const uiDir = opts.uiDir ?? fileURLToPath(new URL('../ui/', import.meta.url));
   const loopback = isLoopbackHost(opts.host);
@@ -81,7 +71,12 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     token: opts.token,
     tokenRequired: !loopback,
   };
-  const routes = new ApiRoutes(opts, settings);
+  const routes = new ApiRoutes({
+    peer: opts.peer,
+    settings,
+    logRing: opts.logRing,
+    onShutdown: opts.onShutdown,
+  });
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
@@ -169,126 +164,6 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   };
 }
 
-/** The routes under /api/; each answers a result or throws a LanspreadError. */
-class ApiRoutes {
-  constructor(
-    readonly opts: WebServerOptions,
-    readonly settings: SettingsKeeper,
-  ) {}
-
-  async answer(req: IncomingMessage, url: URL): Promise<unknown> {
-    const peer = this.opts.peer;
-    const route = `${req.method ?? 'GET'} ${url.pathname}`;
-    const files = /^GET \/api\/games\/([^/]+)\/files$/.exec(route);
-    const command = /^POST \/api\/commands\/([^/]+)$/.exec(route);
-    if (files?.[1] !== undefined) return { files: await peer.gameFiles(safeDecode(files[1])) };
-    if (command?.[1] !== undefined) return this.#command(req, safeDecode(command[1]));
-    switch (route) {
-      case 'GET /api/games':
-        return peer.execute({ cmd: 'list-games' });
-      case 'GET /api/peers':
-        return peer.execute({ cmd: 'list-peers' });
-      case 'GET /api/status':
-        return peer.execute({ cmd: 'status' });
-      case 'GET /api/catalog':
-        return peer.catalogRows();
-      case 'GET /api/settings':
-        return this.settings.view();
-      case 'PUT /api/settings':
-        return this.settings.update(await readJsonBody(req));
-      case 'GET /api/log':
-        return { lines: this.opts.logRing?.last(logLines(url)) ?? [] };
-      case 'GET /api/events':
-        throw new LanspreadError('bad-command', 'GET /api/events is a WebSocket: upgrade to it');
-      default:
-        throw notFound(req, url);
-    }
-  }
-
-  async #command(req: IncomingMessage, cmd: string): Promise<unknown> {
-    const body = await readJsonBody(req);
-    if (cmd === 'play') {
-      const saved = this.settings.current;
-      body.username ??= saved.username;
-      body.language ??= saved.language;
-    }
-    const parsed = parsePeerCommand({ ...body, cmd });
-    if (!parsed.ok) throw new LanspreadError('bad-command', parsed.message);
-    if (parsed.command.cmd === 'shutdown' && !isLoopbackAddress(req.socket.remoteAddress)) {
-      throw new LanspreadError('forbidden', 'shutdown is only accepted from this machine');
-    }
-    const result = await this.opts.peer.execute(parsed.command);
-    if (parsed.command.cmd === 'set-game-dir') await this.settings.rememberGamesDir();
-    if (parsed.command.cmd === 'shutdown')
-      setImmediate(() => {
-        this.opts.onShutdown?.();
-      });
-    return result;
-  }
-}
-
-/** settings.json and the peer's games folder kept in step; changes applied one at a time. */
-class SettingsKeeper {
-  current: Settings = { username: '', language: '' };
-  #queue: Promise<unknown> = Promise.resolve();
-
-  constructor(
-    readonly stateDir: string,
-    readonly peer: Peer,
-    readonly log: Logger,
-  ) {}
-
-  async load(): Promise<void> {
-    this.current = await readSettings(this.stateDir, this.log);
-    await this.rememberGamesDir();
-  }
-
-  async view(): Promise<Settings & { free_bytes: number | null }> {
-    const gamesDir = this.peer.gamesDir;
-    let free: number | null = null;
-    try {
-      const fs = await statfs(gamesDir);
-      free = fs.bavail * fs.bsize;
-    } catch (err) {
-      this.log.warn({ err: errorMessage(err), games_dir: gamesDir }, 'free space unknown');
-    }
-    return { ...this.current, games_dir: gamesDir, free_bytes: free };
-  }
-
-  update(body: Record<string, unknown>): Promise<Settings & { free_bytes: number | null }> {
-    const next = this.#queue.then(async () => {
-      const parsed = settingsPatchSchema.safeParse(body);
-      if (!parsed.success) {
-        const issues = parsed.error.issues.map(
-          (i) => `${i.path.join('.') || 'body'}: ${i.message}`,
-        );
-        throw new LanspreadError('bad-command', `bad settings: ${issues.join('; ')}`);
-      }
-      const patch = parsed.data;
-      if (patch.games_dir !== undefined) {
-        const dir = await checkGamesDir(patch.games_dir);
-        if (dir !== this.peer.gamesDir) await this.peer.execute({ cmd: 'set-game-dir', path: dir });
-      }
-      this.current = {
-        username: patch.username ?? this.current.username,
-        language: patch.language ?? this.current.language,
-        games_dir: this.peer.gamesDir,
-      };
-      await writeSettings(this.stateDir, this.current);
-      return this.view();
-    });
-    this.#queue = next.catch(() => undefined);
-    return next;
-  }
-
-  /** Saves the peer's games folder when it is not the one on file. */
-  async rememberGamesDir(): Promise<void> {
-    if (this.current.games_dir === this.peer.gamesDir) return;
-    this.current = { ...this.current, games_dir: this.peer.gamesDir };
-    await writeSettings(this.stateDir, this.current);
-  }
-}
-
 function guardedFields(req: IncomingMessage, url: URL) {
   const authorization = req.headers.authorization;
   return {
@@ -323,28 +198,6 @@ function refuseUpgrade(socket: Duplex, status: number, code: ErrorCode, message:
     `HTTP/1.1 ${status} Refused\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
-}
-
-function notFound(req: IncomingMessage, url: URL): LanspreadError {
-  return new LanspreadError('not-found', `no route ${req.method ?? 'GET'} ${url.pathname}`);
-}
-
-function logLines(url: URL): number {
-  const asked = Number(url.searchParams.get('lines') ?? LOG_LINES_DEFAULT);
-  if (!Number.isInteger(asked) || asked < 1) return LOG_LINES_DEFAULT;
-  return Math.min(asked, LOG_LINES_MAX);
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
-function isLoopbackAddress(address: string | undefined): boolean {
-  return address !== undefined && isLoopbackHost(address.replace(/^::ffff:/, ''));
 }
 
 /** A wildcard bind is reached by the machine's own addresses. */
