@@ -3,6 +3,7 @@ import { formatBytes, formatDuration, formatRate } from './human-units.js';
 import type { ProgressSnapshot } from './progress-tracker.js';
 
 const BAR_MIN = 10;
+const PHASE_WIDTH = 'downloading'.length;
 const BAR_MAX = 40;
 
 /** The share done, 0 to 1, or null when the size is not known yet. */
@@ -30,32 +31,60 @@ function percent(fraction: number): string {
   return `${Math.floor(fraction * 100)}%`.padStart(4);
 }
 
+/** Widest text of each part after the bar, so the line keeps its layout as the numbers change. */
+const WIDEST = {
+  percent: 4,
+  bytes: '1023 MiB / 1023 MiB'.length,
+  speed: '1023 MiB/s'.length,
+  eta: 'ETA 99:59:59'.length,
+  clock: '99:59:59'.length,
+};
+type Part = keyof typeof WIDEST;
+
+/** The parts a download line keeps as the terminal narrows, richest first; the ETA outlives the speed. */
+const DOWNLOAD_LAYOUTS: readonly (readonly Part[])[] = [
+  ['percent', 'bytes', 'speed', 'eta'],
+  ['percent', 'bytes', 'eta'],
+  ['percent', 'eta'],
+  ['percent'],
+  [],
+];
+const CLOCK_LAYOUTS: readonly (readonly Part[])[] = [['clock'], []];
+
 /**
- * The TTY line, never wider than `columns - 1` (a full-width line wraps and breaks the redraw):
- * parts are dropped from the right (ETA, speed, bytes) before the bar shrinks below its minimum.
+ * The TTY line, never wider than `columns - 1` (a full-width line wraps and breaks the redraw).
+ * The layout depends on the width alone, each part padded to its widest, so nothing jumps as
+ * the numbers change; parts are dropped before the bar shrinks below its minimum.
  */
 export function formatTtyLine(snap: ProgressSnapshot, columns: number): string {
   // Only a download has a share done; an install walks the block while its clock runs.
   const fraction = snap.phase === 'downloading' ? fractionDone(snap) : null;
   const tick = Math.floor(snap.phaseSeconds * 4);
-  const head = `${snap.game} ${snap.phase}`;
-  const tail: string[] = [];
-  if (fraction !== null && snap.bytesTotal !== null) {
-    tail.push(percent(fraction));
-    tail.push(`${formatBytes(snap.bytesDone)} / ${formatBytes(snap.bytesTotal)}`);
-    tail.push(snap.bytesPerSecond === null ? '' : formatRate(snap.bytesPerSecond));
-    tail.push(snap.etaSeconds === null ? '' : `ETA ${formatDuration(snap.etaSeconds)}`);
-  } else {
-    tail.push(formatDuration(snap.phaseSeconds));
-  }
+  // Phase words padded alike, so the bar stays put when a download turns into an install.
+  const head = `${snap.game} ${snap.phase.padEnd(PHASE_WIDTH)}`;
   const limit = Math.max(1, columns - 1);
-  for (let keep = tail.length; keep >= 0; keep--) {
-    const rest = tail.slice(0, keep).filter((part) => part !== '');
-    const fixed = head.length + 2 + rest.reduce((sum, part) => sum + part.length + 2, 0);
-    const barWidth = Math.min(BAR_MAX, limit - fixed);
-    if (barWidth >= BAR_MIN || keep === 0) {
+  const text: Record<Part, string> = {
+    percent: fraction === null ? '' : percent(fraction),
+    bytes:
+      snap.bytesTotal === null
+        ? ''
+        : `${formatBytes(snap.bytesDone)} / ${formatBytes(snap.bytesTotal)}`.padStart(WIDEST.bytes),
+    speed:
+      snap.bytesPerSecond === null ? '' : formatRate(snap.bytesPerSecond).padStart(WIDEST.speed),
+    eta: snap.etaSeconds === null ? '' : `ETA ${formatDuration(snap.etaSeconds)}`,
+    clock: formatDuration(snap.phaseSeconds),
+  };
+  const layouts = fraction === null ? CLOCK_LAYOUTS : DOWNLOAD_LAYOUTS;
+  for (const parts of layouts) {
+    const room = parts.reduce(
+      (sum, part) => sum + Math.max(WIDEST[part], text[part].length) + 2,
+      0,
+    );
+    const barWidth = Math.min(BAR_MAX, limit - head.length - 2 - room);
+    if (barWidth >= BAR_MIN || parts.length === 0) {
       const bar = barWidth >= BAR_MIN ? `  ${renderBar(fraction, barWidth, tick)}` : '';
-      return [`${head}${bar}`, ...rest].join('  ').slice(0, limit);
+      const tail = parts.map((part) => text[part].padEnd(WIDEST[part]));
+      return [`${head}${bar}`, ...tail].join('  ').trimEnd().slice(0, limit);
     }
   }
   return head.slice(0, limit);

@@ -14,6 +14,8 @@ const PLAIN_EVERY_MS = 3_000;
 const TTY_REDRAW_MS = 100;
 const TICK_MS = 250;
 const CLEAR_LINE = '\r\x1b[K';
+/** The terminal echoes `^C` after the line; a full-width line would wrap it onto the next. */
+const ECHO_ROOM = 2;
 
 export class ProgressView {
   readonly tracker: ProgressTracker;
@@ -78,9 +80,10 @@ export class ProgressView {
     this.#endLine();
   }
 
-  /** Prints a line of its own without tearing the redrawn one (e.g. "cancelling…"). */
+  /** Prints a line of its own after the redrawn one, which stays as it was (e.g. "cancelling…"). */
   note(text: string): void {
-    this.#endLine();
+    if (this.#lineOpen) this.#out.write('\n');
+    this.#lineOpen = false;
     this.#out.write(`${this.tracker.game}: ${text}\n`);
     this.#draw(true);
   }
@@ -91,7 +94,8 @@ export class ProgressView {
     const snap = this.tracker.snapshot(now);
     if (this.#out.isTTY === true) {
       if (!force && now - this.#lastDrawMs < TTY_REDRAW_MS) return;
-      this.#out.write(`${CLEAR_LINE}${formatTtyLine(snap, this.#out.columns ?? 80)}`);
+      const columns = (this.#out.columns ?? 80) - ECHO_ROOM;
+      this.#out.write(`${CLEAR_LINE}${formatTtyLine(snap, columns)}`);
       this.#lineOpen = true;
     } else {
       if (now - this.#lastDrawMs < PLAIN_EVERY_MS) return;

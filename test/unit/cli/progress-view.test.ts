@@ -61,7 +61,7 @@ test('a terminal gets one redrawn line, and notes on lines of their own', () => 
   now = 1000;
   view.onEvent(progress(50 * MiB));
   const redrawn = out.text.split(`\r${ESC}[K`).at(-1) ?? '';
-  assert.match(redrawn, /^cnc4 downloading {2}\[=+> *\] {3}50% {2}50\.0 MiB \/ 100 MiB/);
+  assert.match(redrawn, /^cnc4 downloading {2}\[=+> *\] {3}50% +50\.0 MiB \/ 100 MiB/);
   view.onEvent({ event: 'download-cancelled', game: 'cnc4' });
   view.close();
   assert.ok(out.text.endsWith('\r\x1b[Kcnc4: cancelled\n'), JSON.stringify(out.text));
