@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,10 +12,9 @@ import { call } from './web-client.js';
 
 const CLI = fileURLToPath(new URL('../../../dist/cli/main.js', import.meta.url));
 
-test('lanspread serve prints its UI line, answers the API and stops cleanly on SIGINT', async () => {
+/** `lanspread serve` on temp folders, loopback only; its stdout lines and exit code. */
+async function startServe(root: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) {
   assert.ok(existsSync(CLI), `${CLI} is missing: run \`npm run build\` first`);
-  const root = await mkdtemp(join(tmpdir(), 'lanspread-serve-'));
-  const state = join(root, 'state');
   const child = spawn(
     process.execPath,
     [
@@ -23,39 +23,45 @@ test('lanspread serve prints its UI line, answers the API and stops cleanly on S
       '--games',
       join(root, 'games'),
       '--state',
-      state,
-      '--ui',
-      '127.0.0.1:0',
+      join(root, 'state'),
       '--listen',
       '127.0.0.1:0',
       '--no-mdns',
-      '--log-level',
-      'warn',
+      ...extra,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
-  const exited = new Promise<number | null>((done) =>
+  const exited = new Promise<number | null>((done) => {
     child.once('exit', (code) => {
       done(code);
-    }),
-  );
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  try {
-    const lines: string[] = [];
-    const reader = createInterface({ input: child.stdout });
-    const stdoutClosed = new Promise((done) => reader.once('close', done));
-    const first = await new Promise<string>((done, fail) => {
-      reader.on('line', (line) => {
-        lines.push(line);
-        done(line);
-      });
-      void exited.then((code) => {
-        fail(new Error(`serve exited ${code}: ${stderr}`));
-      });
     });
-    const match = /^lanspread UI: http:\/\/127\.0\.0\.1:(\d+)\/$/.exec(first);
-    assert.ok(match?.[1] !== undefined, first);
+  });
+  const out = { stderr: '', lines: [] as string[] };
+  child.stderr.on('data', (chunk: Buffer) => {
+    out.stderr += chunk.toString('utf8');
+  });
+  const reader = createInterface({ input: child.stdout });
+  const stdoutClosed = new Promise((done) => reader.once('close', done));
+  const firstLine = new Promise<string | null>((done) => {
+    reader.on('line', (line) => {
+      out.lines.push(line);
+      done(line);
+    });
+    void exited.then(() => {
+      done(null);
+    });
+  });
+  return { child, exited, out, stdoutClosed, firstLine };
+}
+
+test('lanspread serve prints its UI line, answers the API and stops cleanly on SIGINT', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'lanspread-serve-'));
+  const state = join(root, 'state');
+  const serve = await startServe(root, ['--ui', '127.0.0.1:0', '--log-level', 'info']);
+  try {
+    const first = await serve.firstLine;
+    const match = /^lanspread UI: http:\/\/127\.0\.0\.1:(\d+)\/$/.exec(first ?? '');
+    assert.ok(match?.[1] !== undefined, `${first}: ${serve.out.stderr}`);
     const port = Number(match[1]);
 
     const status = await call(port, 'GET', '/api/status');
@@ -66,18 +72,72 @@ test('lanspread serve prints its UI line, answers the API and stops cleanly on S
       pid: number;
     };
     assert.equal(serveJson.url, `http://127.0.0.1:${port}/`);
-    assert.equal(serveJson.pid, child.pid);
+    assert.equal(serveJson.pid, serve.child.pid);
     assert.match(serveJson.token, /^[0-9a-f]{64}$/);
     assert.equal((await stat(join(state, 'serve.json'))).mode & 0o777, 0o600);
     assert.equal((await readFile(join(state, 'ui-token'), 'utf8')).trim(), serveJson.token);
+    // The peer's own log records reach GET /api/log (and stderr).
+    const log = await call(port, 'GET', '/api/log');
+    const messages = (log.json.result as { lines: { msg: string }[] }).lines.map((l) => l.msg);
+    assert.ok(messages.includes('peer ready'), messages.join(' | '));
+    assert.ok(messages.includes('web UI listening'), messages.join(' | '));
+    assert.match(serve.out.stderr, /"msg":"peer ready"/);
 
-    child.kill('SIGINT');
-    assert.equal(await exited, 0, stderr);
+    serve.child.kill('SIGINT');
+    assert.equal(await serve.exited, 0, serve.out.stderr);
     assert.equal(existsSync(join(state, 'serve.json')), false);
-    await stdoutClosed;
-    assert.deepEqual(lines, [first], 'exactly one line on stdout');
+    await serve.stdoutClosed;
+    assert.deepEqual(serve.out.lines, [first], 'exactly one line on stdout');
   } finally {
-    child.kill('SIGKILL');
+    serve.child.kill('SIGKILL');
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('--open hands the URL with its token to the system opener; SIGTERM stops too', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'lanspread-serve-'));
+  const bin = join(root, 'bin');
+  await mkdir(bin);
+  const opened = join(root, 'opened.txt');
+  await writeFile(join(bin, 'xdg-open'), `#!/bin/sh\necho "$@" > '${opened}'\n`);
+  await chmod(join(bin, 'xdg-open'), 0o755);
+  const serve = await startServe(root, ['--ui', '127.0.0.1:0', '--open', '--log-level', 'warn'], {
+    PATH: `${bin}:${process.env.PATH ?? ''}`,
+  });
+  try {
+    const first = await serve.firstLine;
+    assert.ok(first !== null, serve.out.stderr);
+    const token = (await readFile(join(root, 'state', 'ui-token'), 'utf8')).trim();
+    const deadline = Date.now() + 5000;
+    while (!existsSync(opened) && Date.now() < deadline) {
+      await new Promise((done) => setTimeout(done, 20));
+    }
+    assert.equal(
+      (await readFile(opened, 'utf8')).trim(),
+      `${first.replace('lanspread UI: ', '')}?token=${token}`,
+    );
+    serve.child.kill('SIGTERM');
+    assert.equal(await serve.exited, 0, serve.out.stderr);
+  } finally {
+    serve.child.kill('SIGKILL');
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('a --ui port that is taken stops serve with listen-failed and exit 1', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'lanspread-serve-'));
+  const blocker = createServer();
+  await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
+  const port = (blocker.address() as { port: number }).port;
+  const serve = await startServe(root, ['--ui', `127.0.0.1:${port}`, '--log-level', 'warn']);
+  try {
+    assert.equal(await serve.exited, 1);
+    assert.match(serve.out.stderr, /cannot start \(listen-failed\)/);
+    assert.equal(existsSync(join(root, 'state', 'serve.json')), false);
+    assert.deepEqual(serve.out.lines, []);
+  } finally {
+    serve.child.kill('SIGKILL');
+    blocker.close();
     await rm(root, { recursive: true, force: true });
   }
 });

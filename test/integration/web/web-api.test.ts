@@ -44,9 +44,16 @@ function startWeb(opts: { host?: string; uiDir?: string } = {}): Promise<WebServ
 
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'lanspread-web-'));
-  for (const id of ['cnc4', 'alienswarm', 'bf1942']) {
+  for (const id of ['alienswarm', 'bf1942']) {
     await writeFixtureGame(join(root, 'source', 'games'), smallGame(id));
   }
+  // cnc4 carries the files first play stamps, to see which names the server filled in.
+  const cnc4 = smallGame('cnc4');
+  cnc4.archives?.[0]?.entries.push(
+    { path: 'account_name.txt', size: 8 },
+    { path: 'language.txt', size: 8 },
+  );
+  await writeFixtureGame(join(root, 'source', 'games'), cnc4);
   source = await startPeer('source');
   local = await startPeer('local');
   web = await startWeb();
@@ -153,10 +160,15 @@ test("a download's events arrive over the WebSocket and the game's files are lis
 test('install, play with and without names, uninstall, stream-install', async () => {
   await ok('POST', '/api/commands/install', { game: 'cnc4' });
   // Without username and language the saved settings fill them in.
+  const saved = (await ok('GET', '/api/settings')) as { username: string; language: string };
   const first = (await ok('POST', '/api/commands/play', { game: 'cnc4' })) as {
     already_applied: boolean;
+    account_name_written: boolean;
   };
-  assert.equal(first.already_applied, false);
+  assert.deepEqual([first.already_applied, first.account_name_written], [false, true]);
+  const stamped = join(local.gamesDir, 'cnc4', 'local');
+  assert.equal(await readFile(join(stamped, 'account_name.txt'), 'utf8'), saved.username);
+  assert.equal(await readFile(join(stamped, 'language.txt'), 'utf8'), saved.language);
   const again = (await ok('POST', '/api/commands/play', {
     game: 'cnc4',
     username: 'Ann',
