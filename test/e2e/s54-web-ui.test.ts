@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { writeFixtureGame } from '../support/fixture-games.js';
 import { bigGame, smallGame } from '../scenarios/harness/fixtures.js';
-import { CLI, ServeProcess } from './serve-process.js';
+import { CLI, ServeProcess, type ServeOptions } from './serve-process.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const UI_INDEX = fileURLToPath(new URL('../../dist/ui/index.html', import.meta.url));
@@ -26,6 +26,7 @@ describe(
     let client: ServeProcess;
     let browser: Browser;
     let page: Page;
+    let clientOptions: ServeOptions;
 
     const card = (game: string): Locator => page.locator(`article.game-card[data-game="${game}"]`);
     const shot = async (name: string): Promise<void> => {
@@ -62,6 +63,13 @@ describe(
       }
       await writeFixtureGame(join(dir, 'client-games'), smallGame('alienswarm'));
       const chunks = ['--chunk-size', String(1024 * 1024)];
+      clientOptions = {
+        name: 'bravo',
+        games: join(dir, 'client-games'),
+        state: join(dir, 'client-state'),
+        stderrFile: join(dir, 'client.log'),
+        extraArgs: chunks,
+      };
       [source, client] = await Promise.all([
         ServeProcess.start({
           name: 'alpha',
@@ -70,13 +78,7 @@ describe(
           stderrFile: join(dir, 'source.log'),
           extraArgs: chunks,
         }),
-        ServeProcess.start({
-          name: 'bravo',
-          games: join(dir, 'client-games'),
-          state: join(dir, 'client-state'),
-          stderrFile: join(dir, 'client.log'),
-          extraArgs: chunks,
-        }),
+        ServeProcess.start(clientOptions),
       ]);
       browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
       page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
@@ -101,6 +103,7 @@ describe(
       await page.getByText(`Connected to ${addr}.`).waitFor();
       await page.locator('tr[data-peer="alpha"]').waitFor();
       assert.equal(await page.locator('tr[data-peer="alpha"] td').nth(2).textContent(), '3');
+      await shot('peers');
     });
 
     it('lists every catalog game with its source count and one main action', async () => {
@@ -119,6 +122,9 @@ describe(
       assert.equal(await page.locator('article.game-card').count(), 3);
       await page.getByRole('button', { name: 'All', exact: true }).click();
       await shot('library');
+      await page.setViewportSize({ width: 390, height: 844 });
+      await shot('library-phone');
+      await page.setViewportSize({ width: 1280, height: 720 });
     });
 
     it('shows the details of a game: peers with their version, and closes on Escape', async () => {
@@ -147,7 +153,7 @@ describe(
         .locator('.game-state', { hasText: /^installed$/ })
         .waitFor({ timeout: 60_000 });
       await card('bfbc2').getByRole('button', { name: 'Play' }).click();
-      await page.getByText(/bfbc2 is ready to play/).waitFor();
+      await page.getByText(/Battlefield: Bad Company 2 is ready to play/).waitFor();
     });
 
     it('keeps a settings change across a reload, and shows a refused games folder beside the field', async () => {
@@ -203,6 +209,27 @@ describe(
         .locator('.game-state', { hasText: 'no source on the LAN' })
         .waitFor({ timeout: 30_000 });
       await shot('failure');
+    });
+
+    it('reconnects by itself when its peer restarts, and shows the fresh lists without a reload', async () => {
+      const port = new URL(client.url).port;
+      await client.stop();
+      await page.getByText(/Not connected to the peer/).waitFor();
+      // Written while the peer is down, so only a refetch after the reconnect can show it.
+      await writeFixtureGame(clientOptions.games, smallGame('ggoo'));
+      client = await ServeProcess.start({ ...clientOptions, ui: `127.0.0.1:${port}` });
+      await page
+        .getByText(/Not connected to the peer/)
+        .waitFor({ state: 'detached', timeout: 20_000 });
+      await card('ggoo')
+        .locator('.game-state', { hasText: /^downloaded$/ })
+        .waitFor();
+      assert.equal(await card('bfbc2').locator('.game-state').textContent(), 'installed');
+      assert.equal(
+        await card('cnc4').locator('.failure').count(),
+        1,
+        'a failure stays until the next try',
+      );
     });
   },
 );

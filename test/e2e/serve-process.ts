@@ -12,6 +12,8 @@ export interface ServeOptions {
   games: string;
   state: string;
   stderrFile: string;
+  /** HOST:PORT of the UI; default a free loopback port. */
+  ui?: string;
   extraArgs?: string[];
 }
 
@@ -38,14 +40,14 @@ export class ServeProcess {
       '--state',
       opts.state,
       '--ui',
-      '127.0.0.1:0',
+      opts.ui ?? '127.0.0.1:0',
       '--listen',
       '127.0.0.1:0',
       '--no-mdns',
       ...(opts.extraArgs ?? []),
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stderr.pipe(createWriteStream(opts.stderrFile));
+    child.stderr.pipe(createWriteStream(opts.stderrFile, { flags: 'a' }));
     const lines = createInterface({ input: child.stdout });
     const exited = once(child, 'exit').then(([code]) => {
       throw new Error(`serve ${opts.name} exited with ${String(code)} before its UI line`);

@@ -50,7 +50,8 @@ export function LogView() {
   useEffect(load, [load]);
 
   return (
-    <section aria-label="Log">
+    <section aria-labelledby="view-title">
+      <h2 id="view-title">Log</h2>
       <button type="button" className="secondary" onClick={load}>
         Refresh
       </button>

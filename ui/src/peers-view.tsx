@@ -40,7 +40,8 @@ export function PeersView(props: { peers: PeerRow[]; refresh: () => void }) {
   };
 
   return (
-    <section aria-label="Peers">
+    <section aria-labelledby="view-title">
+      <h2 id="view-title">Peers</h2>
       <form className="connect-form" onSubmit={(e) => void connect(e)}>
         <label htmlFor="connect-addr">Connect to address</label>
         <fieldset role="group">

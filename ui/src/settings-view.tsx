@@ -82,7 +82,8 @@ export function SettingsView(props: {
   );
 
   return (
-    <section aria-label="Settings">
+    <section aria-labelledby="view-title">
+      <h2 id="view-title">Settings</h2>
       <form onSubmit={(e) => void save(e)} className="settings-form">
         {field('username', 'Player name', 'Written into a game the first time you play it.')}
         {field(

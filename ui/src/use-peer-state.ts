@@ -66,6 +66,8 @@ export function usePeerState(): PeerState {
   const [loadError, setLoadError] = useState<ApiError>();
   const [notice, setNotice] = useState<string>();
   const refreshTimer = useRef<number | undefined>(undefined);
+  const catalogRef = useRef(catalog);
+  catalogRef.current = catalog;
 
   const fetchAll = useCallback(async () => {
     try {
@@ -193,7 +195,10 @@ export function usePeerState(): PeerState {
       }
       try {
         const result = await api.command(cmd, { game });
-        if (cmd === 'play') setNotice(playNotice(game, result));
+        if (cmd === 'play') {
+          const name = catalogRef.current.find((entry) => entry.id === game)?.name ?? game;
+          setNotice(playNotice(name, result));
+        }
         if (phase !== undefined) updateOperation(game, null);
       } catch (err) {
         const error = apiError(err);
@@ -233,9 +238,9 @@ function withoutKey<T>(record: Record<string, T>, key: string): Record<string, T
   return Object.fromEntries(Object.entries(record).filter(([k]) => k !== key));
 }
 
-function playNotice(game: string, result: unknown): string {
+function playNotice(name: string, result: unknown): string {
   const applied = (result as { already_applied?: boolean }).already_applied === true;
   return applied
-    ? `${game} is ready to play: its launch settings were already written.`
-    : `${game} is ready to play: name and language written into its launch settings.`;
+    ? `${name} is ready to play: its launch settings were already written.`
+    : `${name} is ready to play: name and language written into its launch settings.`;
 }
