@@ -12,18 +12,26 @@ export interface EventSource {
 
 /** A client this far behind is not reading; it is closed rather than buffered without end. */
 export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** A client that misses a ping for this long is gone (a sleeping laptop, a pulled cable). */
+const HEARTBEAT_MS = 30_000;
 
 export class EventStream {
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   readonly #clients = new Set<WebSocket>();
+  /** Clients that answered the last ping. */
+  readonly #alive = new WeakSet<WebSocket>();
   readonly #log: Logger;
   readonly #stop: () => void;
+  readonly #heartbeat: NodeJS.Timeout;
 
-  constructor(source: EventSource, log: Logger) {
+  constructor(source: EventSource, log: Logger, opts: { heartbeatMs?: number } = {}) {
     this.#log = log;
     this.#stop = source.onEvent((event) => {
       this.#broadcast(event);
     });
+    this.#heartbeat = setInterval(() => {
+      this.#ping();
+    }, opts.heartbeatMs ?? HEARTBEAT_MS).unref();
   }
 
   get clientCount(): number {
@@ -34,6 +42,8 @@ export class EventStream {
   accept(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       this.#clients.add(ws);
+      this.#alive.add(ws);
+      ws.on('pong', () => this.#alive.add(ws));
       ws.on('close', () => this.#clients.delete(ws));
       ws.on('error', (err) => {
         this.#log.debug({ err: err.message }, 'event stream client failed');
@@ -46,8 +56,22 @@ export class EventStream {
   /** Says goodbye (1001) to every client. */
   close(): void {
     this.#stop();
+    clearInterval(this.#heartbeat);
     for (const ws of this.#clients) ws.close(1001, 'server shutting down');
     this.#wss.close();
+  }
+
+  #ping(): void {
+    for (const ws of this.#clients) {
+      if (!this.#alive.has(ws)) {
+        this.#log.debug({}, 'event stream client missed a ping; closing it');
+        this.#clients.delete(ws);
+        ws.terminate();
+        continue;
+      }
+      this.#alive.delete(ws);
+      ws.ping();
+    }
   }
 
   #broadcast(event: PeerEvent): void {

@@ -40,8 +40,8 @@ after(async () => {
 });
 
 /** A WebSocket handshake by hand, after which the client never reads again. */
-async function stalledClient(): Promise<Socket> {
-  const socket = connect(port, '127.0.0.1');
+async function stalledClient(to = port): Promise<Socket> {
+  const socket = connect(to, '127.0.0.1');
   await new Promise((done) => socket.once('connect', done));
   socket.write(
     'GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
@@ -102,6 +102,33 @@ test('a client that does not read is closed once it is a few MiB behind, memory 
     assert.ok(sent < 64 * 1024 * 1024, `closed only after ${sent} bytes`);
   } finally {
     socket.destroy();
+  }
+});
+
+test('a client that answers no ping is dropped; one that does stays', async () => {
+  const beating = new EventStream(source, silentLogger, { heartbeatMs: 50 });
+  const second = createServer();
+  second.on('upgrade', (req, socket, head) => {
+    beating.accept(req, socket, head);
+  });
+  await new Promise<void>((done) => second.listen(0, '127.0.0.1', done));
+  const secondPort = (second.address() as AddressInfo).port;
+  const { ws } = await openEvents(secondPort);
+  const socket = await stalledClient(secondPort);
+  try {
+    while (beating.clientCount < 2) await new Promise((done) => setTimeout(done, 5));
+    const deadline = Date.now() + 5000;
+    while (beating.clientCount > 1 && Date.now() < deadline) {
+      await new Promise((done) => setTimeout(done, 20));
+    }
+    assert.equal(beating.clientCount, 1);
+    assert.equal(ws.readyState, ws.OPEN);
+  } finally {
+    socket.destroy();
+    ws.close();
+    beating.close();
+    second.closeAllConnections();
+    await new Promise((done) => second.close(done));
   }
 });
 
