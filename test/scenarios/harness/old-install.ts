@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256Manifest, type FixtureGameSpec } from '../../support/fixture-games.js';
+import {
+  DEFAULT_MANIFEST_EXCLUDES,
+  sha256Manifest,
+  type FixtureGameSpec,
+} from '../../support/fixture-games.js';
 import { bigGame } from './fixtures.js';
 import type { Lab } from './lab.js';
 import type { PeerProcess } from './peer-process.js';
@@ -22,12 +26,15 @@ export interface RootSnapshot {
   local: Record<string, string>;
 }
 
+/** The game's files only: the first-play marker is the player's, written by `play`. */
+const GAME_FILES = { exclude: [...DEFAULT_MANIFEST_EXCLUDES, 'launch_settings_applied'] };
+
 /** SHA-256 of every file of the root and of its local/, and the version in version.ini. */
 export async function snapshotRoot(lab: Lab, peer: string, game: string): Promise<RootSnapshot> {
   const root = join(lab.gamesDir(peer), game);
   return {
     version: (await readFile(join(root, 'version.ini'), 'utf8')).trim(),
-    root: await sha256Manifest(root),
+    root: await sha256Manifest(root, GAME_FILES),
     local: await sha256Manifest(join(root, 'local'), { exclude: [] }),
   };
 }
