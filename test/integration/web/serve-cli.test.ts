@@ -13,15 +13,19 @@ import { call } from './web-client.js';
 const CLI = fileURLToPath(new URL('../../../dist/cli/main.js', import.meta.url));
 
 /** `lanspread serve` on temp folders, loopback only; its stdout lines and exit code. */
-async function startServe(root: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) {
+async function startServe(
+  root: string,
+  extra: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+  defaultGames = true,
+) {
   assert.ok(existsSync(CLI), `${CLI} is missing: run \`npm run build\` first`);
   const child = spawn(
     process.execPath,
     [
       CLI,
       'serve',
-      '--games',
-      join(root, 'games'),
+      ...(defaultGames ? ['--games', join(root, 'games')] : []),
       '--state',
       join(root, 'state'),
       '--listen',
@@ -138,6 +142,33 @@ test('a --ui port that is taken stops serve with listen-failed and exit 1', asyn
   } finally {
     serve.child.kill('SIGKILL');
     blocker.close();
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('a restart without --games uses the games folder saved in the settings', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'lanspread-serve-'));
+  const chosen = join(root, 'chosen-games');
+  try {
+    for (const extra of [['--games', chosen], []]) {
+      const serve = await startServe(
+        root,
+        ['--ui', '127.0.0.1:0', '--log-level', 'warn', ...extra],
+        {},
+        false,
+      );
+      try {
+        const first = await serve.firstLine;
+        const port = Number(/:(\d+)\/$/.exec(first ?? '')?.[1]);
+        const settings = await call(port, 'GET', '/api/settings');
+        assert.equal((settings.json.result as { games_dir: string }).games_dir, chosen);
+        serve.child.kill('SIGINT');
+        assert.equal(await serve.exited, 0, serve.out.stderr);
+      } finally {
+        serve.child.kill('SIGKILL');
+      }
+    }
+  } finally {
     await rm(root, { recursive: true, force: true });
   }
 });
