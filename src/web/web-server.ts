@@ -22,6 +22,7 @@ import {
   hostHeader,
   isLoopbackHost,
   type GuardPolicy,
+  type GuardedRequest,
 } from './request-guard.js';
 import { SettingsKeeper } from './settings-keeper.js';
 import { serveStatic } from './static-files.js';
@@ -164,12 +165,11 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   };
 }
 
-function guardedFields(req: IncomingMessage, url: URL) {
-  const authorization = req.headers.authorization;
+function guardedFields(req: IncomingMessage, url: URL): GuardedRequest {
   return {
     host: req.headers.host,
     origin: req.headers.origin,
-    authorization,
+    authorization: req.headers.authorization,
     queryToken: url.searchParams.get('token'),
   };
 }
