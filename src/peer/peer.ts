@@ -611,6 +611,7 @@ export class Peer {
    * install) is untouched, so a failure or cancel leaves it playable.
    */
   async #update(entry: CatalogGame): Promise<CommandResult> {
+    this.#refuseWhileBusy(entry.id);
     const local = this.#localGame(entry.id);
     if (local?.downloaded !== true) {
       throw new LanspreadError('not-downloaded', `${entry.id} has no downloaded root to update`);
@@ -685,6 +686,7 @@ export class Peer {
 
   /** Deletes the whole root (`local/` included); the rescan tells the peers it is gone. */
   async #removeFiles(entry: CatalogGame): Promise<CommandResult> {
+    this.#refuseWhileBusy(entry.id);
     if (this.#localGame(entry.id) === undefined) {
       throw new LanspreadError('not-downloaded', `${entry.id} has no files here`);
     }
@@ -722,10 +724,7 @@ export class Peer {
 
   /** First play stamps the player's name and language into the installed files, once (S38). */
   async #play(entry: CatalogGame, username: string, language: string): Promise<CommandResult> {
-    const busy = this.#operations.kind(entry.id);
-    if (busy !== null) {
-      throw new LanspreadError('operation-in-progress', `${entry.id} is busy (${busy})`);
-    }
+    this.#refuseWhileBusy(entry.id);
     if (this.#localGame(entry.id)?.installed !== true) {
       throw new LanspreadError('not-installed', `${entry.id} is not installed here`);
     }
@@ -739,6 +738,14 @@ export class Peer {
       language_written: applied.languageWritten,
       persona_name_written: applied.personaNameWritten,
     };
+  }
+
+  /** Busy comes first: while another operation changes the game, its state proves nothing. */
+  #refuseWhileBusy(id: GameId): void {
+    const busy = this.#operations.kind(id);
+    if (busy !== null) {
+      throw new LanspreadError('operation-in-progress', `${id} is busy (${busy})`);
+    }
   }
 
   #localGame(id: GameId): LocalGame | undefined {
