@@ -178,5 +178,17 @@ scenario('S59-REFUSE', 'update refusals and remove-files', async (lab) => {
     'not-downloaded',
   );
   assert.deepEqual(await readdir(lab.gamesDir('client')), [GAME]);
-  return 'update answers not-downloaded, already-up-to-date, no-peers-have-game, unknown-game; remove-files deleted the root and the source saw it leave the library; a second remove-files answers not-downloaded';
+
+  // An old root that was never installed is updated without an install.
+  const from2 = client.events.length;
+  const updated = await client.request('update', { game: GAME }, 60_000);
+  assert.equal(updated.ok, true, JSON.stringify(updated.error));
+  const names = client.events.slice(from2).map((e) => e.event);
+  assert.equal(names.includes('install-begin'), false, 'nothing to reinstall');
+  assert.ok(names.includes('update-finished'));
+  await assertSameRoot(lab, 'source', 'client', GAME);
+  const row = (await listGames(client)).local.find((g) => g.id === GAME);
+  assert.deepEqual([row?.availability, row?.installed], ['Ready', false]);
+  assert.deepEqual(await readdir(lab.gamesDir('client')), [GAME], 'no staging left');
+  return 'update answers not-downloaded, already-up-to-date, no-peers-have-game, unknown-game; remove-files deleted the root and the source saw it leave the library; a second remove-files answers not-downloaded; an uninstalled old root updates without an install to a Ready, uninstalled root matching the source';
 });
