@@ -71,7 +71,9 @@ export async function scanLibrary(
     } else if (!entry.isDirectory()) {
       ignore(entry.name, known ? 'warn' : 'debug', 'ignoring a file in the games folder');
     } else if (!known) {
-      ignore(entry.name, 'warn', 'ignoring a folder that is not a catalog game');
+      // Hidden folders are ours (`.lanspread/`: update staging) or the system's, not a mistake.
+      const level = entry.name.startsWith('.') ? 'debug' : 'warn';
+      ignore(entry.name, level, 'ignoring a folder that is not a catalog game');
     } else {
       roots.push(entry.name as GameId);
     }

@@ -119,6 +119,19 @@ describe('scanLibrary', () => {
     assert.ok(ignored.has('readme.txt'), 'a stray file is noted too, at debug');
   });
 
+  test('a hidden folder (our update staging) is ignored without a warning', async () => {
+    await mkdir(join(games, '.lanspread', 'update', 'cnctw'), { recursive: true });
+    const log = recordingLogger();
+    const found = await scanLibrary(games, catalog, log, new Set());
+    assert.equal(
+      found.some((g) => g.id.startsWith('.')),
+      false,
+    );
+    const line = log.lines.find((l) => l.fields.folder === '.lanspread');
+    assert.equal(line?.level, 'debug');
+    await rm(join(games, '.lanspread'), { recursive: true });
+  });
+
   test('a missing games folder is games-dir-unusable', async () => {
     await assert.rejects(
       scanLibrary(join(base, 'no-such-folder'), catalog, recordingLogger(), new Set()),
