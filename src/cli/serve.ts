@@ -68,6 +68,9 @@ export async function runServe(argv: readonly string[], usage: string): Promise<
     });
     await writePrivate(serveFile, `${JSON.stringify({ url: web.url, token, pid: process.pid })}\n`);
     process.stdout.write(`lanspread UI: ${web.url}\n`);
+    if (web.tokenRequired) {
+      process.stderr.write(`lanspread serve: the UI needs its token: ${web.url}?token=${token}\n`);
+    }
     if (args.open) openBrowser(web.url, token, log);
   } catch (err) {
     await web?.close();

@@ -50,6 +50,8 @@ export interface WebServer {
   /** `http://HOST:PORT/`, with a loopback host when bound to every address. */
   readonly url: string;
   readonly port: number;
+  /** Bound off loopback: every API request needs the token. */
+  readonly tokenRequired: boolean;
   close(): Promise<void>;
 }
 
@@ -152,6 +154,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   return {
     url,
     port,
+    tokenRequired: policy.tokenRequired,
     close: async () => {
       events.close();
       const closed = new Promise<void>((done) => {

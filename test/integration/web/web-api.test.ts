@@ -363,6 +363,7 @@ test('the built UI: content types, SPA fallback, CSP and nosniff; a plain page w
 test('bound to 0.0.0.0 the API needs the token, on HTTP and on the WebSocket', async () => {
   const open = await startWeb({ host: '0.0.0.0' });
   try {
+    assert.deepEqual([open.tokenRequired, web.tokenRequired], [true, false]);
     let answer = await call(open.port, 'GET', '/api/status');
     assert.equal(answer.status, 401);
     assert.equal(answer.json.error?.code, 'unauthorized');
