@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page, type Request } from 'playwright-core';
 import { writeFixtureGame } from '../support/fixture-games.js';
 import { bigGame, smallGame } from '../scenarios/harness/fixtures.js';
 import { CLI, ServeProcess, type ServeOptions } from './serve-process.js';
@@ -27,6 +27,9 @@ describe(
     let browser: Browser;
     let page: Page;
     let clientOptions: ServeOptions;
+    let token = '';
+    const apiRequests: Request[] = [];
+    const socketUrls: string[] = [];
 
     const card = (game: string): Locator => page.locator(`article.game-card[data-game="${game}"]`);
     const shot = async (name: string): Promise<void> => {
@@ -82,11 +85,15 @@ describe(
       ]);
       browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
       page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-      const { token } = JSON.parse(
-        await readFile(join(dir, 'client-state', 'serve.json'), 'utf8'),
-      ) as {
+      ({ token } = JSON.parse(await readFile(join(dir, 'client-state', 'serve.json'), 'utf8')) as {
         token: string;
-      };
+      });
+      page.on('websocket', (socket) => {
+        socketUrls.push(socket.url());
+      });
+      page.on('request', (request) => {
+        if (new URL(request.url()).pathname.startsWith('/api/')) apiRequests.push(request);
+      });
       await page.goto(`${client.url}?token=${token}#/peers`);
     });
 
@@ -94,6 +101,18 @@ describe(
       await browser?.close();
       await Promise.all([source?.stop(), client?.stop()]);
       if (dir !== '') await rm(dir, { recursive: true, force: true });
+    });
+
+    it('keeps the token of the first URL out of the address bar and sends it on every API call', async () => {
+      await page.getByLabel('Connect to address').waitFor();
+      assert.equal(new URL(page.url()).searchParams.has('token'), false);
+      assert.equal(await page.evaluate(() => sessionStorage.getItem('lanspread-token')), token);
+      assert.ok(apiRequests.length >= 5, `${apiRequests.length} API calls`);
+      for (const request of apiRequests) {
+        assert.equal(await request.headerValue('authorization'), `Bearer ${token}`, request.url());
+      }
+      assert.ok(socketUrls.length > 0, 'the event WebSocket was opened');
+      for (const url of socketUrls) assert.equal(new URL(url).searchParams.get('token'), token);
     });
 
     it('connects to the other peer from the Peers page', async () => {
@@ -178,6 +197,7 @@ describe(
     });
 
     it('returns a cancelled download to its prior state', async () => {
+      await page.getByRole('link', { name: 'Library' }).click();
       await card('cnc4').getByRole('button', { name: 'Download & install' }).click();
       await progressShown('cnc4');
       // Frozen, the source cannot finish the download before the click lands.
@@ -195,6 +215,7 @@ describe(
     });
 
     it('tells in words that a download failed when its source dies', async () => {
+      await page.getByRole('link', { name: 'Library' }).click();
       await card('cnc4').getByRole('button', { name: 'Download & install' }).click();
       await progressShown('cnc4');
       source.signal('SIGSTOP');

@@ -1,6 +1,5 @@
 /** The peers this one is connected to, and a field to connect to one by address. */
-import type { SubmitEvent } from 'react';
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type SubmitEvent } from 'react';
 import { ApiFailure, api } from './api-client';
 import type { PeerRow } from './api-types';
 import { errorSentence } from './error-sentences';

@@ -1,35 +1,40 @@
 /** Player name, language and games folder, saved by the server; a refused field shows why beside it. */
-import type { SubmitEvent } from 'react';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState, type SubmitEvent } from 'react';
 import { ApiFailure, api } from './api-client';
 import type { Settings } from './api-types';
 import { errorSentence } from './error-sentences';
 import { formatBytes } from './human-units';
 
 type Field = 'username' | 'language' | 'games_dir';
+const FIELDS: readonly Field[] = ['username', 'language', 'games_dir'];
+const EMPTY: Record<Field, string> = { username: '', language: '', games_dir: '' };
 
 export function SettingsView(props: {
   settings: Settings | undefined;
   onSaved: (s: Settings) => void;
 }) {
-  const [draft, setDraft] = useState<Record<Field, string>>({
-    username: '',
-    language: '',
-    games_dir: '',
-  });
+  const [draft, setDraft] = useState<Record<Field, string>>(EMPTY);
+  // The server's values the draft started from: a refetch replaces only fields not being edited.
+  const base = useRef<Record<Field, string>>(EMPTY);
   const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
   const { settings } = props;
 
   useEffect(() => {
-    if (settings !== undefined) {
-      setDraft({
-        username: settings.username,
-        language: settings.language,
-        games_dir: settings.games_dir,
-      });
-    }
+    if (settings === undefined) return;
+    const fresh = {
+      username: settings.username,
+      language: settings.language,
+      games_dir: settings.games_dir,
+    };
+    const before = base.current;
+    base.current = fresh;
+    setDraft((current) => {
+      const next = { ...current };
+      for (const field of FIELDS) if (current[field] === before[field]) next[field] = fresh[field];
+      return next;
+    });
   }, [settings]);
 
   if (settings === undefined) return <p aria-busy="true">Loading settings…</p>;
@@ -38,9 +43,7 @@ export function SettingsView(props: {
     event.preventDefault();
     setBusy(true);
     setSaved(false);
-    const changed = (Object.keys(draft) as Field[]).filter(
-      (field) => draft[field] !== settings[field],
-    );
+    const changed = FIELDS.filter((field) => draft[field] !== settings[field]);
     const nextErrors: Partial<Record<Field, string>> = {};
     // One field at a time, so a refused games folder does not hold back a new name.
     for (const field of changed) {
