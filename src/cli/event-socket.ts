@@ -27,8 +27,14 @@ export function openEventSocket(
         },
       });
     });
-    const refused = (err: Error): void => {
-      reject(new PeerNotRunning(`no lanspread serve answers at ${info.url} (${err.message})`));
+    const refused = (err: NodeJS.ErrnoException): void => {
+      reject(
+        err.code === 'ECONNREFUSED'
+          ? new PeerNotRunning(
+              `no lanspread serve answers at ${info.url} (its serve.json is left from an earlier run)`,
+            )
+          : new PeerNotRunning(`lanspread serve at ${info.url} refused its events: ${err.message}`),
+      );
     };
     socket.once('error', refused);
     socket.on('message', (data, isBinary) => {
