@@ -1,5 +1,5 @@
 /** Calls the peer's web API (docs/api.md) with the token, and turns `ok: false` answers into ApiFailure. */
-import { accessToken } from './access-token';
+import { accessToken } from './access-token.js';
 import type {
   ApiError,
   CatalogResult,
@@ -8,7 +8,7 @@ import type {
   PeerRow,
   Settings,
   StatusResult,
-} from './api-types';
+} from './api-types.js';
 
 /** A failed API call with the server's code and message (or `network` when no answer came). */
 export class ApiFailure extends Error {

@@ -1,13 +1,13 @@
 /** The page: a header with the views, the view shown, and the details of the game picked. */
 import { useState } from 'react';
-import { errorSentence } from './error-sentences';
-import { GameDetails } from './game-details';
-import { LibraryView } from './library-view';
-import { LogView } from './log-view';
-import { PeersView } from './peers-view';
-import { SettingsView } from './settings-view';
-import { usePeerState } from './use-peer-state';
-import { VIEWS, useHashView } from './use-hash-view';
+import { errorSentence } from './error-sentences.js';
+import { GameDetails } from './game-details.js';
+import { LibraryView } from './library-view.js';
+import { LogView } from './log-view.js';
+import { PeersView } from './peers-view.js';
+import { SettingsView } from './settings-view.js';
+import { usePeerState } from './use-peer-state.js';
+import { VIEWS, useHashView } from './use-hash-view.js';
 
 const TITLES = { library: 'Library', peers: 'Peers', settings: 'Settings', log: 'Log' };
 

@@ -1,5 +1,5 @@
 /** Asks before something that deletes files; Escape or Keep answers no. */
-import { ModalDialog } from './modal-dialog';
+import { ModalDialog } from './modal-dialog.js';
 
 export function ConfirmDialog(props: {
   title: string;

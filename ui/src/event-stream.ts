@@ -1,6 +1,6 @@
 /** Follows the peer's events over the WebSocket, reconnecting with backoff when it drops. */
-import { eventsUrl } from './api-client';
-import type { PeerEvent } from './api-types';
+import { eventsUrl } from './api-client.js';
+import type { PeerEvent } from './api-types.js';
 
 export interface EventStreamHandlers {
   onEvent: (event: PeerEvent) => void;

@@ -1,6 +1,6 @@
 /** A failure in words with what to do, the raw message kept for whoever debugs it. */
-import type { ApiError } from './api-types';
-import { errorSentence } from './error-sentences';
+import type { ApiError } from './api-types.js';
+import { errorSentence } from './error-sentences.js';
 
 export function FailureNote(props: { failure: ApiError }) {
   return (

@@ -1,14 +1,14 @@
 /** Everything about one game: description, versions per peer, its files, and every action. */
 import { useEffect, useState } from 'react';
-import { api } from './api-client';
-import type { FileRow, PeerRow } from './api-types';
-import { ConfirmDialog } from './confirm-dialog';
-import { FailureNote } from './failure-note';
-import { isOutdated, type LibraryGame } from './game-model';
-import { formatBytes } from './human-units';
-import { ModalDialog } from './modal-dialog';
-import { OperationProgress } from './operation-progress';
-import type { GameCommand } from './use-peer-state';
+import { api } from './api-client.js';
+import type { FileRow, PeerRow } from './api-types.js';
+import { ConfirmDialog } from './confirm-dialog.js';
+import { FailureNote } from './failure-note.js';
+import { isOutdated, type LibraryGame } from './game-model.js';
+import { formatBytes } from './human-units.js';
+import { ModalDialog } from './modal-dialog.js';
+import { OperationProgress } from './operation-progress.js';
+import type { GameCommand } from './use-peer-state.js';
 
 interface Confirmation {
   cmd: 'uninstall' | 'remove-files';

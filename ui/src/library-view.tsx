@@ -1,8 +1,13 @@
 /** Every catalog game with search, filter and sort. */
 import { useState } from 'react';
-import { GameCard } from './game-card';
-import { selectGames, type LibraryFilter, type LibraryGame, type LibrarySort } from './game-model';
-import type { GameCommand } from './use-peer-state';
+import { GameCard } from './game-card.js';
+import {
+  selectGames,
+  type LibraryFilter,
+  type LibraryGame,
+  type LibrarySort,
+} from './game-model.js';
+import type { GameCommand } from './use-peer-state.js';
 
 const FILTERS: { value: LibraryFilter; label: string }[] = [
   { value: 'all', label: 'All' },

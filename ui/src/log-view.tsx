@@ -1,7 +1,7 @@
 /** The last log records of this peer, newest last, refetched on demand. */
 import { useCallback, useEffect, useState } from 'react';
-import { ApiFailure, api } from './api-client';
-import { errorSentence } from './error-sentences';
+import { ApiFailure, api } from './api-client.js';
+import { errorSentence } from './error-sentences.js';
 
 const LEVELS: Record<number, string> = {
   10: 'trace',

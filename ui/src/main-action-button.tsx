@@ -1,6 +1,6 @@
 /** The one button a game card offers, and why when it is a stream install or nothing. */
-import { ACTION_LABELS, type LibraryGame } from './game-model';
-import type { GameCommand } from './use-peer-state';
+import { ACTION_LABELS, type LibraryGame } from './game-model.js';
+import type { GameCommand } from './use-peer-state.js';
 
 const COMMAND_OF = {
   play: 'play',

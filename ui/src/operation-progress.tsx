@@ -1,7 +1,7 @@
 /** A running operation: bar, bytes, speed, time left, sources in use, and cancel. */
-import type { LibraryGame } from './game-model';
-import { formatBytes, formatDuration } from './human-units';
-import type { GameCommand } from './use-peer-state';
+import type { LibraryGame } from './game-model.js';
+import { formatBytes, formatDuration } from './human-units.js';
+import type { GameCommand } from './use-peer-state.js';
 
 const CANCELLABLE = new Set(['starting', 'download', 'install', 'stream-install', 'update']);
 

@@ -1,9 +1,9 @@
 /** The peers this one is connected to, and a field to connect to one by address. */
 import { useEffect, useState, type SubmitEvent } from 'react';
-import { ApiFailure, api } from './api-client';
-import type { PeerRow } from './api-types';
-import { errorSentence } from './error-sentences';
-import { formatAge } from './human-units';
+import { ApiFailure, api } from './api-client.js';
+import type { PeerRow } from './api-types.js';
+import { errorSentence } from './error-sentences.js';
+import { formatAge } from './human-units.js';
 
 export function PeersView(props: { peers: PeerRow[]; refresh: () => void }) {
   const [addr, setAddr] = useState('');

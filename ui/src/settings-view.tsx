@@ -1,9 +1,9 @@
 /** Player name, language and games folder, saved by the server; a refused field shows why beside it. */
 import { useEffect, useRef, useState, type SubmitEvent } from 'react';
-import { ApiFailure, api } from './api-client';
-import type { Settings } from './api-types';
-import { errorSentence } from './error-sentences';
-import { formatBytes } from './human-units';
+import { ApiFailure, api } from './api-client.js';
+import type { Settings } from './api-types.js';
+import { errorSentence } from './error-sentences.js';
+import { formatBytes } from './human-units.js';
 
 type Field = 'username' | 'language' | 'games_dir';
 const FIELDS: readonly Field[] = ['username', 'language', 'games_dir'];

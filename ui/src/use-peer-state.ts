@@ -1,9 +1,16 @@
 /** The page's view of the peer: lists fetched from the API, kept live by the event stream, and the commands that change them. */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { ApiFailure, api } from './api-client';
-import type { ApiError, CatalogGame, GamesResult, PeerEvent, PeerRow, Settings } from './api-types';
-import { openEventStream } from './event-stream';
-import { buildLibrary, type LibraryGame, type Operation } from './game-model';
+import { ApiFailure, api } from './api-client.js';
+import type {
+  ApiError,
+  CatalogGame,
+  GamesResult,
+  PeerEvent,
+  PeerRow,
+  Settings,
+} from './api-types.js';
+import { openEventStream } from './event-stream.js';
+import { buildLibrary, type LibraryGame, type Operation } from './game-model.js';
 
 export type GameCommand =
   | 'download'

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { CatalogGame, GameRow, GamesResult } from '../../../ui/src/api-types.js';
+import { buildLibrary, selectGames, type LibraryInputs } from '../../../ui/src/game-model.js';
+
+const GiB = 1024 ** 3;
+const catalog: CatalogGame[] = [
+  { id: 'aoe2', name: 'Age of Empires II', description: null, size: 1 * GiB, version: '20250101' },
+  { id: 'bf1942', name: 'Battlefield 1942', description: null, size: 2 * GiB, version: '20250101' },
+  {
+    id: 'cnc4',
+    name: 'Command & Conquer 4',
+    description: null,
+    size: 8 * GiB,
+    version: '20250101',
+  },
+];
+
+function local(id: string, fields: Partial<GameRow>): GameRow {
+  return {
+    id,
+    name: id,
+    eti_game_version: '20250101',
+    downloaded: true,
+    installed: false,
+    availability: 'Ready',
+    size: 2 * GiB,
+    ...fields,
+  };
+}
+
+function library(games: Partial<GamesResult>, more: Partial<LibraryInputs> = {}) {
+  return buildLibrary({
+    catalog,
+    games: { local: [], remote: [], ...games },
+    operations: {},
+    failures: {},
+    freeBytes: 100 * GiB,
+    ...more,
+  });
+}
+
+function byId(id: string, games: ReturnType<typeof library>) {
+  const game = games.find((g) => g.id === id);
+  assert.ok(game, id);
+  return game;
+}
+
+describe('buildLibrary', () => {
+  it('lists every catalog game, with no source and no action when nobody has it', () => {
+    const games = library({});
+    assert.deepEqual(
+      games.map((g) => g.id),
+      ['aoe2', 'bf1942', 'cnc4'],
+    );
+    assert.equal(byId('aoe2', games).state, 'no source on the LAN');
+    assert.equal(byId('aoe2', games).action.kind, 'none');
+  });
+
+  it('offers Download & install with the source count when peers have it and it fits', () => {
+    const game = byId(
+      'cnc4',
+      library({
+        remote: [
+          { id: 'cnc4', name: 'x', eti_game_version: '20250101', peer_count: 3, size: 8 * GiB },
+        ],
+      }),
+    );
+    assert.equal(game.state, 'on 3 peers');
+    assert.equal(game.action.kind, 'download');
+  });
+
+  it('offers Stream install, and says why, when archive and install do not both fit', () => {
+    const game = byId(
+      'cnc4',
+      library(
+        {
+          remote: [
+            { id: 'cnc4', name: 'x', eti_game_version: '20250101', peer_count: 1, size: 8 * GiB },
+          ],
+        },
+        { freeBytes: 12 * GiB },
+      ),
+    );
+    assert.equal(game.state, 'on 1 peer');
+    assert.equal(game.action.kind, 'stream-install');
+    assert.match(
+      game.action.kind === 'stream-install' ? game.action.why : '',
+      /12\.0 GB free.*16\.0 GB/,
+    );
+  });
+
+  it('says downloaded and offers Install, installed and offers Play', () => {
+    const games = library({ local: [local('bf1942', {}), local('aoe2', { installed: true })] });
+    assert.equal(byId('bf1942', games).state, 'downloaded');
+    assert.equal(byId('bf1942', games).action.kind, 'install');
+    assert.equal(byId('aoe2', games).state, 'installed');
+    assert.equal(byId('aoe2', games).action.kind, 'play');
+  });
+
+  it('offers Update for an older downloaded version that a peer has at the catalog version', () => {
+    const game = byId(
+      'bf1942',
+      library({
+        local: [local('bf1942', { eti_game_version: '20240101' })],
+        remote: [
+          { id: 'bf1942', name: 'x', eti_game_version: '20250101', peer_count: 1, size: 2 * GiB },
+        ],
+      }),
+    );
+    assert.equal(game.action.kind, 'update');
+  });
+
+  it('shows a running download in percent and keeps its failure', () => {
+    const games = library(
+      {},
+      {
+        operations: {
+          cnc4: { phase: 'download', bytesDone: 43, bytesTotal: 100, mibPerS: 10, activePeers: 2 },
+        },
+        failures: { aoe2: { code: 'no-sources-left', message: 'gone' } },
+      },
+    );
+    assert.equal(byId('cnc4', games).state, 'downloading 43 %');
+    assert.equal(byId('aoe2', games).failure?.code, 'no-sources-left');
+  });
+});
+
+describe('selectGames', () => {
+  const games = library({
+    local: [local('aoe2', { installed: true })],
+    remote: [
+      { id: 'bf1942', name: 'x', eti_game_version: '20250101', peer_count: 1, size: 2 * GiB },
+      { id: 'cnc4', name: 'x', eti_game_version: '20250101', peer_count: 4, size: 8 * GiB },
+    ],
+  });
+  const ids = (shown: typeof games) => shown.map((g) => g.id);
+
+  it('filters by search text, installed and on the LAN', () => {
+    assert.deepEqual(ids(selectGames(games, 'battle', 'all', 'name')), ['bf1942']);
+    assert.deepEqual(ids(selectGames(games, '', 'installed', 'name')), ['aoe2']);
+    assert.deepEqual(ids(selectGames(games, '', 'lan', 'name')), ['bf1942', 'cnc4']);
+  });
+
+  it('sorts by name, by size (largest first) and by sources (most first)', () => {
+    assert.deepEqual(ids(selectGames(games, '', 'all', 'name')), ['aoe2', 'bf1942', 'cnc4']);
+    assert.deepEqual(ids(selectGames(games, '', 'all', 'size')), ['cnc4', 'aoe2', 'bf1942']);
+    assert.deepEqual(ids(selectGames(games, '', 'all', 'sources')), ['cnc4', 'bf1942', 'aoe2']);
+  });
+});
