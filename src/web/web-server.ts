@@ -63,6 +63,8 @@ const SECURITY_HEADERS: OutgoingHttpHeaders = {
   'Referrer-Policy': 'no-referrer',
 };
 
+const HOSTS_REFRESH_MS = 5_000;
+
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const uiDir = opts.uiDir ?? fileURLToPath(new URL('../ui/', import.meta.url));
   const loopback = isLoopbackHost(opts.host);
@@ -73,6 +75,16 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     allowedHosts: new Set(),
     token: opts.token,
     tokenRequired: !loopback,
+  };
+  let boundPort = 0;
+  let hostsCheckedAt = Date.now();
+  // A wildcard bind is named by addresses that come and go (a DHCP lease after the start).
+  const currentPolicy = (): GuardPolicy => {
+    if (isWildcard(opts.host) && Date.now() - hostsCheckedAt > HOSTS_REFRESH_MS) {
+      hostsCheckedAt = Date.now();
+      policy.allowedHosts = allowedHostsFor(opts.host, boundPort, wildcardHosts(opts.host));
+    }
+    return policy;
   };
   const routes = new ApiRoutes({
     peer: opts.peer,
@@ -92,7 +104,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     const url = new URL(req.url ?? '/', 'http://placeholder');
     const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
     const refusal = guardRequest(guardedFields(req, url), {
-      ...policy,
+      ...currentPolicy(),
       // The UI's files hold no secret and a page cannot send a header for them.
       tokenRequired: policy.tokenRequired && isApi,
     });
@@ -129,7 +141,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
     const url = new URL(req.url ?? '/', 'http://placeholder');
-    const refusal = guardRequest(guardedFields(req, url), policy);
+    const refusal = guardRequest(guardedFields(req, url), currentPolicy());
     if (refusal !== null) {
       refuseUpgrade(socket, refusal.status, refusal.code, refusal.message);
       return;
@@ -146,7 +158,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     else socket.destroy();
   });
 
-  const port = await listen(server, opts.host, opts.port, opts.anyPortIfTaken === true);
+  let port: number;
+  try {
+    port = await listen(server, opts.host, opts.port, opts.anyPortIfTaken === true);
+  } catch (err) {
+    events.close();
+    throw err;
+  }
+  boundPort = port;
   policy.allowedHosts = allowedHostsFor(opts.host, port, wildcardHosts(opts.host));
   const urlHost = opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host === '::' ? '::1' : opts.host;
   const url = `http://${hostHeader(urlHost, port)}/`;
@@ -203,9 +222,13 @@ function refuseUpgrade(socket: Duplex, status: number, code: ErrorCode, message:
   );
 }
 
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::';
+}
+
 /** A wildcard bind is reached by the machine's own addresses. */
 function wildcardHosts(host: string): string[] {
-  if (host !== '0.0.0.0' && host !== '::') return [];
+  if (!isWildcard(host)) return [];
   return Object.values(networkInterfaces())
     .flat()
     .flatMap((info) => (info === undefined ? [] : [info.address]));
