@@ -6,6 +6,7 @@ import { LanspreadError, errorMessage } from '../errors.js';
 import type { PeerId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { Manifest } from '../protocol/index.js';
+import { hashFileChunks } from './chunk-hasher.js';
 import { planChunks, type ChunkTask } from './chunk-planner.js';
 import { ChunkScheduler } from './chunk-scheduler.js';
 import { DownloadJournal } from './download-journal.js';
@@ -107,7 +108,7 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
       manifestDigest(manifest),
       manifest.chunk_size,
     );
-    const verified = await stillVerified(req.root, manifest, journal.verified);
+    const verified = await stillVerified(req, manifest, journal.verified);
     const tasks = planChunks(manifest, verified);
     const remaining = tasks.reduce((sum, t) => sum + t.length, 0);
     await assertFreeSpace(req.root, remaining);
@@ -306,24 +307,39 @@ async function agreeOnManifest(
   return { manifest: vote.manifest, agreeing: vote.agreeing };
 }
 
-/** Journal entries count only while their file still has the size the manifest says. */
+/**
+ * Journal entries count only when their bytes on disk still hash to the manifest's: after a power
+ * cut the journal may have reached the disk before the chunk it names, so it is a hint, not proof.
+ */
 async function stillVerified(
-  root: string,
+  req: DownloadRequest,
   manifest: Manifest,
   journal: ReadonlySet<string>,
 ): Promise<Set<string>> {
   const kept = new Set<string>();
   if (journal.size === 0) return kept;
   for (const file of manifest.files) {
-    const size = await stat(targetPath(root, file.path)).then(
+    const keys = file.chunks.map((_, i) => `${file.path}@${i * manifest.chunk_size}`);
+    if (!keys.some((key) => journal.has(key))) continue;
+    const path = targetPath(req.root, file.path);
+    const size = await stat(path).then(
       (s) => s.size,
       () => -1,
     );
     if (size !== file.size) continue;
-    for (let i = 0; i < file.chunks.length; i++) {
-      const key = `${file.path}@${i * manifest.chunk_size}`;
-      if (journal.has(key)) kept.add(key);
-    }
+    const hashes = await hashFileChunks(path, size, manifest.chunk_size, req.signal).catch(
+      (err: unknown) => {
+        req.signal.throwIfAborted();
+        req.log.warn(
+          { game: req.game.id, path: file.path, err: errorMessage(err) },
+          'cannot re-check the journaled chunks of a file; they are fetched again',
+        );
+        return [];
+      },
+    );
+    keys.forEach((key, i) => {
+      if (journal.has(key) && hashes[i] === file.chunks[i]) kept.add(key);
+    });
   }
   return kept;
 }

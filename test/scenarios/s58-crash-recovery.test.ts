@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { open, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_MANIFEST_EXCLUDES, sha256Manifest } from '../support/fixture-games.js';
 import { link, listGames } from './harness/assertions.js';
@@ -136,10 +136,28 @@ scenario(
       seen.push(`${point}: ${await assertSettled(lab, client, 'source')}`);
       await link(client, source);
     }
+    // As after a power cut: the journal reached the disk, a chunk it names did not.
+    const root = join(lab.gamesDir('client'), GAME);
+    const journal = JSON.parse(
+      await readFile(join(root, '.lanspread', 'download.json'), 'utf8'),
+    ) as { verified: string[] };
+    const lost = journal.verified.filter((key) => key.startsWith(`${GAME}.eti@`)).at(-1);
+    assert.ok(lost !== undefined, 'the journal kept verified chunks of the archive');
+    const at = Number(lost.split('@')[1]);
+    const file = await open(join(root, `${GAME}.eti`), 'r+');
+    await file.write(Buffer.alloc(1024 * 1024), 0, 1024 * 1024, at);
+    await file.close();
+    const from = client.events.length;
     const again = await client.request('download', { game: GAME, install: true }, 120_000);
     assertOk(again, 'the download after the crashes');
+    const refetched = client.events
+      .slice(from)
+      .some(
+        (e) => e.event === 'download-chunk-finished' && e.path === `${GAME}.eti` && e.offset === at,
+      );
+    assert.ok(refetched, `the zeroed chunk ${lost} was fetched again`);
     const final = await assertSettled(lab, client, 'source');
-    return `${seen.join('; ')}; recovery: ${(await recoveries(lab, 'client')).length} intents settled; then download+install -> ${final}`;
+    return `${seen.join('; ')}; recovery: ${(await recoveries(lab, 'client')).length} intents settled; journaled chunk ${lost} zeroed on disk was re-checked and fetched again; then download+install -> ${final}`;
   },
 );
 
