@@ -7,7 +7,7 @@ import { LogRing, silentLogger, type Logger } from '../../../src/logger.js';
 import { Peer, type GameRow, type RemoteRow } from '../../../src/peer/index.js';
 import { startWebServer, type WebServer } from '../../../src/web/index.js';
 import { writeFixtureGame } from '../../support/fixture-games.js';
-import { smallGame } from '../../scenarios/harness/fixtures.js';
+import { bigGame, smallGame } from '../../scenarios/harness/fixtures.js';
 import { call, openEvents } from './web-client.js';
 
 const TOKEN = 'c'.repeat(64);
@@ -47,6 +47,8 @@ before(async () => {
   for (const id of ['alienswarm', 'bf1942']) {
     await writeFixtureGame(join(root, 'source', 'games'), smallGame(id));
   }
+  // Big enough that a cancel sent on download-begin arrives while chunks still flow.
+  await writeFixtureGame(join(root, 'source', 'games'), bigGame('cnctw', 256, { files: 4 }));
   // cnc4 carries the files first play stamps, to see which names the server filled in.
   const cnc4 = smallGame('cnc4');
   cnc4.archives?.[0]?.entries.push(
@@ -121,6 +123,7 @@ test('connect, list-peers, wait-peers and list-games over POST /api/commands', a
     ['alienswarm', 1],
     ['bf1942', 1],
     ['cnc4', 1],
+    ['cnctw', 1],
   ]);
   assert.deepEqual(await ok('POST', '/api/commands/status'), await ok('GET', '/api/status'));
 });
@@ -182,6 +185,27 @@ test('install, play with and without names, uninstall, stream-install', async ()
   await ok('POST', '/api/commands/stream-install', { game: 'alienswarm' });
   const games = (await ok('GET', '/api/games')) as { local: GameRow[] };
   assert.equal(games.local.find((g) => g.id === 'alienswarm')?.installed, true);
+});
+
+test('cancel-download over HTTP ends a running download with cancelled', async () => {
+  const { ws, events } = await openEvents(web.port);
+  try {
+    const download = call(web.port, 'POST', '/api/commands/download', { body: { game: 'cnctw' } });
+    while (!events.some((e) => e.event === 'download-begin' && e.game === 'cnctw')) {
+      await new Promise((done) => setTimeout(done, 2));
+    }
+    assert.deepEqual(await ok('POST', '/api/commands/cancel-download', { game: 'cnctw' }), {
+      game: 'cnctw',
+    });
+    const answer = await download;
+    assert.equal(answer.status, 422, answer.text);
+    assert.equal(answer.json.error?.code, 'cancelled');
+    while (!events.some((e) => e.event === 'download-cancelled')) {
+      await new Promise((done) => setTimeout(done, 5));
+    }
+  } finally {
+    ws.close();
+  }
 });
 
 test('cancel-download, update and remove-files answer what the peer answers', async () => {
