@@ -27,6 +27,15 @@ export async function runServe(argv: readonly string[], usage: string): Promise<
     log.warn({ code: err.code }, 'stdout closed');
   });
   const state = args.peer.state;
+  const serveFile = join(state, 'serve.json');
+  const running = await runningServe(serveFile);
+  if (running !== null) {
+    process.stderr.write(
+      `lanspread serve: already running on ${state} (pid ${running.pid}) at ${running.url}; ` +
+        `if it is not, delete ${serveFile}\n`,
+    );
+    return 1;
+  }
   let peer: Peer;
   try {
     await mkdir(state, { recursive: true });
@@ -50,7 +59,6 @@ export async function runServe(argv: readonly string[], usage: string): Promise<
       resolve('shutdown command');
     };
   });
-  const serveFile = join(state, 'serve.json');
   try {
     const token = await loadOrCreateToken(state);
     web = await startWebServer({
@@ -83,6 +91,25 @@ export async function runServe(argv: readonly string[], usage: string): Promise<
   await peer.shutdown();
   await rm(serveFile, { force: true });
   return 0;
+}
+
+/** The serve.json of a live process: two peers on one identity and games folder would collide. */
+async function runningServe(file: string): Promise<{ pid: number; url: string } | null> {
+  let saved: unknown;
+  try {
+    saved = JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof saved !== 'object' || saved === null || !('pid' in saved)) return null;
+  const pid = saved.pid;
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid === process.pid) return null;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return null;
+  }
+  return { pid, url: 'url' in saved && typeof saved.url === 'string' ? saved.url : '?' };
 }
 
 function cannotStart(err: unknown): number {

@@ -172,3 +172,34 @@ test('a restart without --games uses the games folder saved in the settings', as
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test('a second serve on the same state folder is refused; a stale serve.json is not', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'lanspread-serve-'));
+  const args = ['--ui', '127.0.0.1:0', '--log-level', 'warn'];
+  const first = await startServe(root, args);
+  try {
+    assert.ok((await first.firstLine) !== null, first.out.stderr);
+    const second = await startServe(root, args);
+    assert.equal(await second.exited, 1);
+    assert.match(
+      second.out.stderr,
+      new RegExp(`already running on .* \\(pid ${first.child.pid}\\)`),
+    );
+    assert.deepEqual(second.out.lines, []);
+    // SIGKILL leaves serve.json behind; its pid is dead, so the next start goes ahead.
+    first.child.kill('SIGKILL');
+    await first.exited;
+    assert.equal(existsSync(join(root, 'state', 'serve.json')), true);
+    const third = await startServe(root, args);
+    try {
+      assert.ok((await third.firstLine) !== null, third.out.stderr);
+      third.child.kill('SIGINT');
+      assert.equal(await third.exited, 0, third.out.stderr);
+    } finally {
+      third.child.kill('SIGKILL');
+    }
+  } finally {
+    first.child.kill('SIGKILL');
+    await rm(root, { recursive: true, force: true });
+  }
+});
