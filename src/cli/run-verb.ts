@@ -155,15 +155,17 @@ async function runLong(
       req.verb === 'download' ? { game: req.game, install: req.install } : { game: req.game };
     const answer = await Promise.race([client.command(req.verb, args), abandoned]);
     if (answer === 'abandoned') return EXIT_INTERRUPTED;
-    await view?.settled(SETTLE_MS);
+    // A command refused at once (unknown-game, already-installed) has no events to wait for.
+    if (view !== null && view.tracker.phase !== 'starting') await view.settled(SETTLE_MS);
     view?.close();
     if (req.json) printJson(answer, io);
     else if (answer.ok) io.stdout.write(describeLongSuccess(req, answer.result, view));
-    else if (interrupts === 0 && !(view !== null && said(view, ['failed', 'cancelled']))) {
+    else if (!(view !== null && said(view, ['failed', 'cancelled']))) {
       printFailure(`${req.game}: ${req.verb}`, answer.error, io);
     }
-    if (interrupts > 0) return EXIT_INTERRUPTED;
-    return answer.ok ? EXIT_OK : EXIT_FAILED;
+    // Finished before the cancel arrived: the game is done, and so is the verb.
+    if (answer.ok) return EXIT_OK;
+    return interrupts > 0 ? EXIT_INTERRUPTED : EXIT_FAILED;
   } finally {
     stopListening();
     view?.close();
