@@ -175,6 +175,26 @@ describe(
       await page.getByText(/Battlefield: Bad Company 2 is ready to play/).waitFor();
     });
 
+    it('stream-installs from the details, and uninstalls only once the dialog is confirmed', async () => {
+      await card('ggoo')
+        .getByRole('button', { name: /Details/ })
+        .click();
+      const dialog = page.getByRole('dialog', { name: /Goo-Goo Galaxy/ });
+      await dialog.getByRole('button', { name: 'Stream install' }).click();
+      await dialog.locator('.game-state', { hasText: /^installed$/ }).waitFor();
+      await dialog.getByRole('button', { name: 'Uninstall' }).click();
+      const confirm = page.getByRole('dialog', { name: 'Uninstall Goo-Goo Galaxy?' });
+      await confirm.waitFor();
+      await page.keyboard.press('Escape');
+      await confirm.waitFor({ state: 'detached' });
+      assert.equal(await dialog.locator('.game-state').textContent(), 'installed');
+      await dialog.getByRole('button', { name: 'Uninstall' }).click();
+      await confirm.getByRole('button', { name: 'Uninstall' }).click();
+      await dialog.locator('.game-state', { hasText: /^on 1 peer$/ }).waitFor();
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+    });
+
     it('keeps a settings change across a reload, and shows a refused games folder beside the field', async () => {
       // A file where a folder should be: the server refuses it and says why.
       const badGamesDir = join(dir, 'source.log', 'games');

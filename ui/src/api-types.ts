@@ -77,6 +77,7 @@ export type PeerEvent =
   | { event: 'peer-connected' | 'peer-lost'; peer_id: string; addr: string }
   | { event: 'remote-library-changed'; peer_id: string; games: GameRow[] }
   | { event: 'download-begin'; game: string; bytes: number }
+  | { event: 'download-chunk-finished'; game: string; length: number }
   | {
       event: 'download-progress';
       game: string;

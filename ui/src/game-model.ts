@@ -16,6 +16,8 @@ export interface Operation {
   bytesTotal: number;
   mibPerS: number;
   activePeers: number;
+  /** When the bytes began to flow (Date.now()), for the speed of a streamed install. */
+  startedMs: number;
 }
 
 export type MainAction =

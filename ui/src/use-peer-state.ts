@@ -45,6 +45,7 @@ const BLANK_OPERATION: Operation = {
   bytesTotal: 0,
   mibPerS: 0,
   activePeers: 0,
+  startedMs: 0,
 };
 const PHASE_OF: Partial<Record<GameCommand, Operation['phase']>> = {
   download: 'starting',
@@ -138,8 +139,25 @@ export function usePeerState(): PeerState {
             const phase = op.phase === 'stream-install' ? op.phase : 'download';
             return {
               ...current,
-              [event.game]: { ...op, phase, bytesTotal: event.bytes, bytesDone: 0 },
+              [event.game]: {
+                ...op,
+                phase,
+                bytesTotal: event.bytes,
+                bytesDone: 0,
+                startedMs: Date.now(),
+              },
             };
+          });
+          return;
+        case 'download-chunk-finished':
+          // A streamed install reports entries, not progress: its bytes and speed are counted here.
+          setOperations((current) => {
+            const op = current[event.game];
+            if (op?.phase !== 'stream-install') return current;
+            const bytesDone = op.bytesDone + event.length;
+            const seconds = Math.max((Date.now() - op.startedMs) / 1000, 0.001);
+            const mibPerS = bytesDone / (1024 * 1024) / seconds;
+            return { ...current, [event.game]: { ...op, bytesDone, mibPerS, activePeers: 1 } };
           });
           return;
         case 'download-progress':

@@ -116,7 +116,14 @@ describe('buildLibrary', () => {
       {},
       {
         operations: {
-          cnc4: { phase: 'download', bytesDone: 43, bytesTotal: 100, mibPerS: 10, activePeers: 2 },
+          cnc4: {
+            phase: 'download',
+            bytesDone: 43,
+            bytesTotal: 100,
+            mibPerS: 10,
+            activePeers: 2,
+            startedMs: 0,
+          },
         },
         failures: { aoe2: { code: 'no-sources-left', message: 'gone' } },
       },
