@@ -27,6 +27,10 @@ export function renderBar(fraction: number | null, width: number, tick: number):
   return `[${'='.repeat(full)}>${' '.repeat(inner - full - 1)}]`;
 }
 
+function phaseWord(snap: ProgressSnapshot): string {
+  return snap.streamed && snap.phase === 'downloading' ? 'streaming' : snap.phase;
+}
+
 function percent(fraction: number): string {
   return `${Math.floor(fraction * 100)}%`.padStart(4);
 }
@@ -61,7 +65,7 @@ export function formatTtyLine(snap: ProgressSnapshot, columns: number): string {
   const fraction = snap.phase === 'downloading' ? fractionDone(snap) : null;
   const tick = Math.floor(snap.phaseSeconds * 4);
   // Phase words padded alike, so the bar stays put when a download turns into an install.
-  const head = `${snap.game} ${snap.phase.padEnd(PHASE_WIDTH)}`;
+  const head = `${snap.game} ${phaseWord(snap).padEnd(PHASE_WIDTH)}`;
   const limit = Math.max(1, columns - 1);
   const text: Record<Part, string> = {
     percent: fraction === null ? '' : percent(fraction),
@@ -94,7 +98,7 @@ export function formatTtyLine(snap: ProgressSnapshot, columns: number): string {
 export function formatPlainLine(snap: ProgressSnapshot): string {
   const fraction = fractionDone(snap);
   if (snap.phase !== 'downloading' || fraction === null || snap.bytesTotal === null) {
-    return `${snap.game}: ${snap.phase} (${formatDuration(snap.phaseSeconds)})`;
+    return `${snap.game}: ${phaseWord(snap)} (${formatDuration(snap.phaseSeconds)})`;
   }
   let line = `${snap.game}: ${percent(fraction).trim()} (${formatBytes(snap.bytesDone)} of ${formatBytes(snap.bytesTotal)})`;
   if (snap.bytesPerSecond !== null) line += ` at ${formatRate(snap.bytesPerSecond)}`;

@@ -24,6 +24,8 @@ export interface ProgressSnapshot {
   etaSeconds: number | null;
   /** Seconds since the current phase began (installs report no bytes, so this is their progress). */
   phaseSeconds: number;
+  /** A streamed install: its bytes are unpacked as they arrive, so "downloading" would mislead. */
+  streamed: boolean;
 }
 
 /** What one event meant: a sentence worth a line of its own, or only new numbers. */
@@ -35,6 +37,7 @@ const MIN_SPEED_SPAN_MS = 400;
 
 export class ProgressTracker {
   readonly game: string;
+  readonly #streamed: boolean;
   #phase: ProgressPhase = 'starting';
   #phaseStartedMs: number;
   #bytesDone = 0;
@@ -43,8 +46,9 @@ export class ProgressTracker {
   #sources = 0;
   #samples: { ms: number; bytes: number }[] = [];
 
-  constructor(game: string, nowMs: number) {
+  constructor(game: string, nowMs: number, streamed = false) {
     this.game = game;
+    this.#streamed = streamed;
     this.#phaseStartedMs = nowMs;
   }
 
@@ -64,7 +68,8 @@ export class ProgressTracker {
         this.#bytesTotal = event.bytes;
         this.#sample(nowMs);
         const from = this.#sources > 0 ? ` from ${plural(this.#sources, 'peer')}` : '';
-        return this.#note(`downloading ${formatBytes(event.bytes)}${from}`);
+        const verb = this.#streamed ? 'streaming' : 'downloading';
+        return this.#note(`${verb} ${formatBytes(event.bytes)}${from}`);
       }
       case 'download-chunk-finished':
         this.#chunkBytes += event.length;
@@ -84,7 +89,7 @@ export class ProgressTracker {
         this.#bytesDone = event.bytes;
         this.#enter('downloaded', nowMs);
         return this.#note(
-          `downloaded ${formatBytes(event.bytes)} in ${formatDuration(seconds)} (${formatRate(event.mib_per_s * 1048576)})`,
+          `${this.#streamed ? 'streamed' : 'downloaded'} ${formatBytes(event.bytes)} in ${formatDuration(seconds)} (${formatRate(event.mib_per_s * 1048576)})`,
         );
       }
       case 'install-begin':
@@ -131,6 +136,7 @@ export class ProgressTracker {
           ? null
           : left / bytesPerSecond,
       phaseSeconds: Math.max(0, (nowMs - this.#phaseStartedMs) / 1000),
+      streamed: this.#streamed,
     };
   }
 

@@ -28,10 +28,15 @@ export class ProgressView {
   #settled = false;
   readonly #onSettled = new Set<() => void>();
 
-  constructor(game: string, out: ProgressOutput, now: () => number = Date.now) {
+  constructor(
+    game: string,
+    out: ProgressOutput,
+    opts: { streamed?: boolean; now?: () => number } = {},
+  ) {
+    const now = opts.now ?? Date.now;
     this.#out = out;
     this.#now = now;
-    this.tracker = new ProgressTracker(game, now());
+    this.tracker = new ProgressTracker(game, now(), opts.streamed ?? false);
     this.#lastDrawMs = now();
     // Installs report no bytes: the clock keeps the line (or the log) alive between events.
     this.#timer = setInterval(() => {

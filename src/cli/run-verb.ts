@@ -130,7 +130,9 @@ async function runLong(
   req: Extract<VerbRequest, { install: boolean }>,
   io: VerbIo,
 ): Promise<number> {
-  const view = req.json ? null : new ProgressView(req.game, io.stdout);
+  const view = req.json
+    ? null
+    : new ProgressView(req.game, io.stdout, { streamed: req.verb === 'stream-install' });
   const socket = await openEventSocket(client.info, (event) => view?.onEvent(event));
   let interrupts = 0;
   let leaveNow: () => void = () => undefined;

@@ -15,6 +15,7 @@ function downloading(over: Partial<ProgressSnapshot> = {}): ProgressSnapshot {
     bytesPerSecond: 85.3 * 1048576,
     etaSeconds: 17,
     phaseSeconds: 14,
+    streamed: false,
     ...over,
   };
 }
@@ -58,6 +59,12 @@ test('the line never reaches the last column, dropping speed and bytes before th
   const narrow = formatTtyLine(downloading(), 60);
   assert.match(narrow, /50% {2}ETA 0:17$/, 'the ETA outlives the speed and the bytes');
   assert.doesNotMatch(narrow, /MiB/);
+});
+
+test('a streamed install says streaming where a download says downloading', () => {
+  const line = formatTtyLine(downloading({ streamed: true }), 100);
+  assert.match(line, /^cnc4 streaming {4}\[=+> *\] {3}50%/);
+  assert.equal(line.indexOf('['), formatTtyLine(downloading(), 100).indexOf('['));
 });
 
 test('an install shows its phase and clock, no bytes', () => {

@@ -54,6 +54,32 @@ test('follows a download and its install from begin to installed, with notes in 
   assert.equal(t.phase, 'installed');
 });
 
+test('a streamed install is said as streaming', () => {
+  const t = new ProgressTracker('cnc4', 0, true);
+  assert.deepEqual(t.apply({ event: 'download-begin', game: 'cnc4', bytes: MiB }, 0), {
+    kind: 'note',
+    text: 'streaming 1.00 MiB',
+    final: false,
+  });
+  assert.equal(t.snapshot(0).streamed, true);
+  const done = t.apply(
+    {
+      event: 'download-finished',
+      game: 'cnc4',
+      bytes: MiB,
+      duration_ms: 1000,
+      mib_per_s: 1,
+      mbit_per_s: 8.4,
+    },
+    1000,
+  );
+  assert.deepEqual(done, {
+    kind: 'note',
+    text: 'streamed 1.00 MiB in 0:01 (1.00 MiB/s)',
+    final: false,
+  });
+});
+
 test('ignores events of other games', () => {
   const t = new ProgressTracker('cnc4', 0);
   assert.equal(t.apply({ event: 'install-begin', game: 'ggoo' }, 1), null);

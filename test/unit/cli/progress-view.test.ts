@@ -36,7 +36,7 @@ function progress(done: number): PeerEvent {
 test('a pipe gets begin, at most one progress line every three seconds, and the end', () => {
   const out = recorder(false);
   let now = 0;
-  const view = new ProgressView('cnc4', out, () => now);
+  const view = new ProgressView('cnc4', out, { now: () => now });
   view.onEvent({ event: 'download-begin', game: 'cnc4', bytes: 100 * MiB });
   for (let ms = 500; ms <= 6000; ms += 500) {
     now = ms;
@@ -56,7 +56,7 @@ test('a pipe gets begin, at most one progress line every three seconds, and the 
 test('a terminal gets one redrawn line, and notes on lines of their own', () => {
   const out = recorder(true);
   let now = 0;
-  const view = new ProgressView('cnc4', out, () => now);
+  const view = new ProgressView('cnc4', out, { now: () => now });
   view.onEvent({ event: 'download-begin', game: 'cnc4', bytes: 100 * MiB });
   now = 1000;
   view.onEvent(progress(50 * MiB));
