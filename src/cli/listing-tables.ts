@@ -37,8 +37,10 @@ export function formatGamesTable(list: { local: GameRow[]; remote: RemoteRow[] }
     .map((id) => {
       const local = list.local.find((g) => g.id === id);
       const remote = list.remote.find((g) => g.id === id);
-      const row = local ?? remote;
-      return [id, row?.name ?? '', formatBytes(row?.size ?? 0), gameState(local, remote)];
+      // A streamed install keeps no archives: its root is 0 bytes, the peers' copy says more.
+      const size = local?.size || remote?.size || 0;
+      const name = local?.name ?? remote?.name ?? '';
+      return [id, name, size > 0 ? formatBytes(size) : '-', gameState(local, remote)];
     });
   return formatTable(['ID', 'NAME', 'SIZE', 'STATE'], rows);
 }

@@ -57,6 +57,15 @@ test('the games table merges local and remote rows by id, sorted, aligned', () =
   );
 });
 
+test('a game with an empty root (a streamed install) takes its size from the peers, or shows none', () => {
+  const streamed = local('cnc4', { size: 0, downloaded: false, installed: true });
+  assert.match(
+    formatGamesTable({ local: [streamed], remote: [remote('cnc4', 1)] }),
+    /1\.00 KiB +installed$/m,
+  );
+  assert.match(formatGamesTable({ local: [streamed], remote: [] }), /CNC4 +- +installed$/m);
+});
+
 test('empty listings say so', () => {
   assert.match(formatGamesTable({ local: [], remote: [] }), /no games/);
   assert.equal(formatPeersTable([], 0), 'no peers connected');
