@@ -1,4 +1,5 @@
 /** Turns an error code (docs/errors.md) and its message into a sentence that says what happened and what to do. */
+import { formatBytes } from './human-units.js';
 
 const SENTENCES: Record<string, string> = {
   'no-peers-have-game':
@@ -39,13 +40,20 @@ const SENTENCES: Record<string, string> = {
 };
 
 /** "needs 30.0 GiB, 12.0 GiB free on /games" → the two amounts. */
-const SPACE = /needs ([\d.]+ \w+), ([\d.]+ \w+) free/;
+const SPACE = /needs ([\d.]+) (\w+), ([\d.]+) (\w+) free/;
+const POWERS: Record<string, number> = { B: 0, KiB: 1, MiB: 2, GiB: 3, TiB: 4 };
+
+/** The server's "30.0 GiB" in the units the rest of the page shows. */
+function amount(value: string | undefined, unit: string | undefined): string {
+  const power = POWERS[unit ?? ''];
+  if (value === undefined || power === undefined) return `${value ?? '?'} ${unit ?? ''}`;
+  return formatBytes(Number(value) * 1024 ** power);
+}
 
 export function errorSentence(code: string, message: string): string {
   if (code === 'insufficient-space') {
-    const amounts = SPACE.exec(message);
-    const numbers =
-      amounts === null ? '' : ` ${amounts[2] ?? ''} free, ${amounts[1] ?? ''} needed.`;
+    const m = SPACE.exec(message);
+    const numbers = m === null ? '' : ` ${amount(m[3], m[4])} free, ${amount(m[1], m[2])} needed.`;
     return `Not enough disk:${numbers || ' the games folder is full.'} Free some space or use Stream install.`;
   }
   const sentence = SENTENCES[code];

@@ -78,7 +78,8 @@ export function GameDetails(props: {
         )}
         {game.operation !== undefined && <OperationProgress game={game} run={run} />}
         {game.failure !== undefined && <FailureNote failure={game.failure} />}
-        <div className="detail-actions">
+        {/* While something runs, its progress and Cancel above are the only actions. */}
+        <div className="detail-actions" hidden={busy}>
           {installed && action('play', 'Play', '')}
           {!downloaded &&
             !installed &&

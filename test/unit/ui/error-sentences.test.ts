@@ -4,10 +4,10 @@ import { errorSentence } from '../../../ui/src/error-sentences.js';
 import { formatBytes, formatDuration } from '../../../ui/src/human-units.js';
 
 describe('errorSentence', () => {
-  it('puts the numbers of an insufficient-space message into the sentence', () => {
+  it('puts the numbers of an insufficient-space message into the sentence, in the units of the page', () => {
     assert.equal(
       errorSentence('insufficient-space', 'needs 30.0 GiB, 12.0 GiB free on /games'),
-      'Not enough disk: 12.0 GiB free, 30.0 GiB needed. Free some space or use Stream install.',
+      'Not enough disk: 12.0 GB free, 30.0 GB needed. Free some space or use Stream install.',
     );
   });
 
