@@ -26,7 +26,8 @@ const USAGE = `usage:
   lanspread pack DIR OUT.eti
       writes a stored (uncompressed) RAR5 archive of DIR, for organisers building game roots
   lanspread demo [--dir DIR]
-      writes a demo games folder (default .lanspread-demo) and runs a JSONL peer on it
+      writes a demo games folder (default .lanspread-demo) and serves it with the web UI
+      (any serve option passes through, e.g. --open)
   lanspread games | peers [--state DIR] [--json]
       lists the games (size, installed / downloaded / on N peers) or the connected peers
   lanspread download ID [--no-install] | install ID | update ID | stream-install ID
@@ -117,21 +118,37 @@ async function runPack(argv: string[]): Promise<number> {
   }
 }
 
-/** `lanspread demo`: a peer on the embedded catalog and a generated demo games folder. */
+/**
+ * `lanspread demo`: `serve` on the embedded catalog and a generated demo games folder, so a
+ * first look needs no games of one's own; other `serve` options pass through.
+ */
 async function runDemo(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values, tokens } = parseArgs({
     args: argv,
     options: { dir: { type: 'string', default: '.lanspread-demo' } },
+    strict: false,
+    tokens: true,
   });
-  const games = join(values.dir, 'games');
+  const dir = typeof values.dir === 'string' ? values.dir : '.lanspread-demo';
+  const games = join(dir, 'games');
   await mkdir(games, { recursive: true });
   const written = await writeDemoLibrary(games);
   process.stderr.write(
-    `lanspread demo: games folder ${resolve(games)}${written.length > 0 ? ` (wrote ${written.join(', ')})` : ''}\n` +
-      'Type commands as JSON lines, e.g. {"id":1,"cmd":"list-games"} or {"id":2,"cmd":"connect","addr":"HOST:PORT"}; Ctrl-D quits.\n',
+    `lanspread demo: games folder ${resolve(games)}${written.length > 0 ? ` (wrote ${written.join(', ')})` : ''}\n`,
   );
-  return runPeer(
-    parsePeerArgs(['--games', games, '--state', join(values.dir, 'state'), '--log-level', 'warn']),
+  const passed = tokens
+    .filter((t) => !(t.kind === 'option' && t.name === 'dir'))
+    .flatMap((t) =>
+      t.kind === 'option'
+        ? [t.rawName, ...(t.value === undefined || t.inlineValue ? [] : [t.value])]
+        : t.kind === 'positional'
+          ? [t.value]
+          : [],
+    );
+  // Quiet by default: a first look wants the UI line, not the peer's JSON log.
+  return runServe(
+    ['--games', games, '--state', join(dir, 'state'), '--log-level', 'warn', ...passed],
+    USAGE,
   );
 }
 
