@@ -400,17 +400,10 @@ export class Peer {
 
   async #download(entry: CatalogGame, install: boolean): Promise<CommandResult> {
     const local = this.#library.find((g) => g.id === entry.id);
-    const sources = this.#sourcesFor(entry.id);
     if (local?.downloaded === true && local.version === entry.version) {
       return this.#afterDownload(entry, install);
     }
-    if (sources.length === 0) {
-      this.#emit({ event: 'no-peers-have-game', game: entry.id });
-      throw new LanspreadError(
-        'no-peers-have-game',
-        `no peers have game ${entry.id} at version ${entry.version}`,
-      );
-    }
+    const sources = this.#requireSources(entry);
     const op = this.#operations.begin(entry.id, 'download');
     const root = join(this.#gamesDir, entry.id);
     try {
@@ -549,14 +542,7 @@ export class Peer {
       });
       throw failure;
     }
-    const sources = this.#sourcesFor(entry.id);
-    if (sources.length === 0) {
-      this.#emit({ event: 'no-peers-have-game', game: entry.id });
-      throw new LanspreadError(
-        'no-peers-have-game',
-        `no peers have game ${entry.id} at version ${entry.version}`,
-      );
-    }
+    const sources = this.#requireSources(entry);
     const op = this.#operations.begin(entry.id, 'stream-install');
     const root = join(this.#gamesDir, entry.id);
     try {
@@ -622,14 +608,7 @@ export class Peer {
         `${entry.id} is already at the catalog version ${entry.version}`,
       );
     }
-    const sources = this.#sourcesFor(entry.id);
-    if (sources.length === 0) {
-      this.#emit({ event: 'no-peers-have-game', game: entry.id });
-      throw new LanspreadError(
-        'no-peers-have-game',
-        `no peers have game ${entry.id} at version ${entry.version}`,
-      );
-    }
+    const sources = this.#requireSources(entry);
     const op = this.#operations.begin(entry.id, 'update');
     const paths = updatePaths(this.#gamesDir, entry.id);
     const intent: Intent = {
@@ -757,6 +736,19 @@ export class Peer {
     await this.#rescan().catch((err: unknown) => {
       this.#log.error({ game, err: errorMessage(err) }, `rescan after the ${what} failed`);
     });
+  }
+
+  /** The sources of `entry`, or `no-peers-have-game` (event and error) when there is none. */
+  #requireSources(entry: CatalogGame): DownloadSource[] {
+    const sources = this.#sourcesFor(entry.id);
+    if (sources.length === 0) {
+      this.#emit({ event: 'no-peers-have-game', game: entry.id });
+      throw new LanspreadError(
+        'no-peers-have-game',
+        `no peers have game ${entry.id} at version ${entry.version}`,
+      );
+    }
+    return sources;
   }
 
   /** Peers that have `game` Ready at our catalog version, in a stable order. */
