@@ -202,13 +202,14 @@ async function walk(dir: string, prefix = ''): Promise<string[]> {
   return out.sort();
 }
 
-let base: string;
+let base: string | undefined;
 before(async () => {
   requireCorpus();
   base = await mkdtemp(path.join(tmpdir(), 'lanspread-install-corpus-'));
 });
 after(async () => {
-  await rm(base, { recursive: true, force: true });
+  // Without the corpus, before() failed with the message that matters; nothing to remove.
+  if (base !== undefined) await rm(base, { recursive: true, force: true });
 });
 
 /** A sandbox holding one game root with the parts as `.eti` files; returns both. */
@@ -216,6 +217,7 @@ async function gameRootWith(
   name: string,
   parts: string[],
 ): Promise<{ sandbox: string; root: string }> {
+  assert.ok(base !== undefined, 'the sandbox folder was not made');
   const sandbox = path.join(base, name);
   const root = path.join(sandbox, 'game');
   await mkdir(root, { recursive: true });
