@@ -516,13 +516,7 @@ export class Peer {
         { game: entry.id, code: failure.code, err: failure.message },
         'install failed',
       );
-      this.#emit({
-        event: 'install-failed',
-        game: entry.id,
-        code: failure.code,
-        message: failure.message,
-      });
-      throw failure;
+      throw this.#installFailed(entry.id, failure);
     }
     this.#emit({ event: 'install-finished', game: entry.id });
   }
@@ -653,13 +647,7 @@ export class Peer {
         `cannot swap in the new root of ${entry.id}: ${errorMessage(err)}`,
         { cause: err },
       );
-      this.#emit({
-        event: 'install-failed',
-        game: entry.id,
-        code: failure.code,
-        message: failure.message,
-      });
-      throw failure;
+      throw this.#installFailed(entry.id, failure);
     }
   }
 
@@ -736,6 +724,12 @@ export class Peer {
     await this.#rescan().catch((err: unknown) => {
       this.#log.error({ game, err: errorMessage(err) }, `rescan after the ${what} failed`);
     });
+  }
+
+  /** Tells the listeners an install failed; returns the error for the caller to throw. */
+  #installFailed(game: GameId, failure: LanspreadError): LanspreadError {
+    this.#emit({ event: 'install-failed', game, code: failure.code, message: failure.message });
+    return failure;
   }
 
   /** The sources of `entry`, or `no-peers-have-game` (event and error) when there is none. */

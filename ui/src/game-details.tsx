@@ -56,6 +56,19 @@ export function GameDetails(props: {
       {label}
     </button>
   );
+  // Destructive actions ask first; the dialog runs the command.
+  const destructive = (ask: Confirmation) => (
+    <button
+      type="button"
+      className="secondary outline"
+      disabled={busy}
+      onClick={() => {
+        setConfirm(ask);
+      }}
+    >
+      {ask.label}
+    </button>
+  );
 
   return (
     <ModalDialog label={`${game.name} details`} onClose={props.onClose}>
@@ -88,40 +101,20 @@ export function GameDetails(props: {
           {downloaded && !installed && action('install', 'Install', '')}
           {isOutdated(game) && game.peerCount > 0 && action('update', 'Update')}
           {!installed && game.peerCount > 0 && action('stream-install', 'Stream install')}
-          {installed && (
-            <button
-              type="button"
-              className="secondary outline"
-              disabled={busy}
-              onClick={() => {
-                setConfirm({
-                  cmd: 'uninstall',
-                  title: `Uninstall ${game.name}?`,
-                  text: 'The installed files (local/) are deleted. The downloaded archive stays, so you can install again without downloading.',
-                  label: 'Uninstall',
-                });
-              }}
-            >
-              Uninstall
-            </button>
-          )}
-          {game.local !== undefined && (
-            <button
-              type="button"
-              className="secondary outline"
-              disabled={busy}
-              onClick={() => {
-                setConfirm({
-                  cmd: 'remove-files',
-                  title: `Remove every file of ${game.name}?`,
-                  text: `The whole game folder is deleted: archive and install (${formatBytes(game.local?.size ?? game.size)}). Others can no longer download it from you.`,
-                  label: 'Remove files',
-                });
-              }}
-            >
-              Remove files
-            </button>
-          )}
+          {installed &&
+            destructive({
+              cmd: 'uninstall',
+              title: `Uninstall ${game.name}?`,
+              text: 'The installed files (local/) are deleted. The downloaded archive stays, so you can install again without downloading.',
+              label: 'Uninstall',
+            })}
+          {game.local !== undefined &&
+            destructive({
+              cmd: 'remove-files',
+              title: `Remove every file of ${game.name}?`,
+              text: `The whole game folder is deleted: archive and install (${formatBytes(game.local.size)}). Others can no longer download it from you.`,
+              label: 'Remove files',
+            })}
         </div>
         <h3>On the LAN</h3>
         {holders.length === 0 ? (
