@@ -5,7 +5,7 @@ import { errorMessage, LanspreadError } from '../errors.js';
 import type { PeerId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { peerIdFromPublicKey, type Identity } from '../identity/index.js';
-import { Connection } from './connection.js';
+import { Connection, ReadFeed } from './connection.js';
 import { KeyedRateLimit } from './rate-limit.js';
 
 export interface TransportOptions {
@@ -182,8 +182,12 @@ export class Transport {
         );
         return;
       }
-      // tls.connect documents highWaterMark, but @types/node's ConnectionOptions lacks it.
-      const options: tls.ConnectionOptions & { highWaterMark: number } = {
+      const feed = new ReadFeed();
+      // tls.connect documents highWaterMark and onread, but @types/node's ConnectionOptions lacks them.
+      const options: tls.ConnectionOptions & {
+        highWaterMark: number;
+        onread: { buffer: Uint8Array; callback: (nread: number, buf: Uint8Array) => boolean };
+      } = {
         host,
         port,
         key: this.#identity.keyPem,
@@ -193,6 +197,7 @@ export class Transport {
         // Any certificate is accepted; the remote's id is its key's fingerprint, checked below.
         rejectUnauthorized: false,
         highWaterMark: SOCKET_HIGH_WATER_MARK,
+        onread: { buffer: feed.buffer, callback: feed.callback },
         ALPNProtocols: [ALPN[opts.role ?? 'control']],
       };
       let socket: tls.TLSSocket;
@@ -277,7 +282,7 @@ export class Transport {
         }
         settle();
         socket.off('error', onError);
-        resolve(this.#adopt(socket, remotePeerId, false, host, port));
+        resolve(this.#adopt(socket, remotePeerId, false, host, port, feed));
       });
     });
   }
@@ -364,6 +369,7 @@ export class Transport {
     inbound: boolean,
     fallbackHost: string,
     fallbackPort: number,
+    feed?: ReadFeed,
   ): Connection {
     const conn = new Connection(socket, {
       role: roleOf(socket.alpnProtocol) ?? 'control',
@@ -372,6 +378,7 @@ export class Transport {
       remotePort: socket.remotePort ?? fallbackPort,
       inbound,
       log: this.#log,
+      ...(feed === undefined ? {} : { feed }),
     });
     this.#connections.add(conn);
     conn.onClose(() => this.#connections.delete(conn));

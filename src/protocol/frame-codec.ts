@@ -34,16 +34,21 @@ export function encodeControlFrame(msg: WireMessage): Buffer {
 
 /** The header of a data frame; the sender writes the payload after it without copying it. */
 export function encodeDataFrameHeader(payloadLength: number): Buffer {
+  const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  writeDataFrameHeader(header, payloadLength);
+  return header;
+}
+
+/** Writes a data frame's header into the first `FRAME_HEADER_BYTES` of `target`. */
+export function writeDataFrameHeader(target: Buffer, payloadLength: number): void {
   if (!Number.isInteger(payloadLength) || payloadLength < 0 || payloadLength > MAX_DATA_PAYLOAD) {
     throw new LanspreadError(
       'protocol-error',
       `data payload of ${payloadLength} bytes is outside 0..${MAX_DATA_PAYLOAD} bytes`,
     );
   }
-  const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
-  header.writeUInt32BE(1 + payloadLength, 0);
-  header.writeUInt8(FRAME_TYPE_DATA, LENGTH_BYTES);
-  return header;
+  target.writeUInt32BE(1 + payloadLength, 0);
+  target.writeUInt8(FRAME_TYPE_DATA, LENGTH_BYTES);
 }
 
 interface PendingHeader {
@@ -54,13 +59,17 @@ interface PendingHeader {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Turns a byte stream into frames. It holds at most one incomplete frame, judges a frame's
- * length from its header before buffering the payload, and fails for good on the first bad frame.
+ * Turns a byte stream into frames. It judges a frame's length from its header before taking its
+ * payload, copies each payload into a buffer of its own as the bytes arrive (so the caller may
+ * reuse the chunk it pushed: dialled sockets read into one static buffer), and fails for good on
+ * the first bad frame.
  */
 export class FrameDecoder {
-  #chunks: Buffer[] = [];
-  #buffered = 0;
+  readonly #head = Buffer.alloc(FRAME_HEADER_BYTES);
+  #headFill = 0;
   #header: PendingHeader | undefined;
+  #payload = Buffer.alloc(0);
+  #payloadFill = 0;
   #failure: LanspreadError | undefined;
 
   /** Feeds bytes in; returns the frames they complete, in order. Throws `protocol-error`. */
@@ -75,68 +84,42 @@ export class FrameDecoder {
           : new LanspreadError('protocol-error', `cannot decode frame: ${errorMessage(err)}`, {
               cause: err,
             });
-      this.#chunks = [];
-      this.#buffered = 0;
+      this.#header = undefined;
+      this.#payload = Buffer.alloc(0);
       throw this.#failure;
     }
   }
 
   #decode(chunk: Buffer): DecodedFrame[] {
-    if (chunk.length > 0) {
-      this.#chunks.push(chunk);
-      this.#buffered += chunk.length;
-    }
     const frames: DecodedFrame[] = [];
+    let at = 0;
     for (;;) {
       if (this.#header === undefined) {
-        if (this.#buffered < FRAME_HEADER_BYTES) {
+        const take = Math.min(FRAME_HEADER_BYTES - this.#headFill, chunk.length - at);
+        chunk.copy(this.#head, this.#headFill, at, at + take);
+        this.#headFill += take;
+        at += take;
+        if (this.#headFill < FRAME_HEADER_BYTES) {
           // A zero length is already wrong with four bytes; no need to wait for a type byte.
-          if (this.#buffered >= LENGTH_BYTES)
-            checkLength(this.#take(LENGTH_BYTES, false).readUInt32BE(0));
+          if (this.#headFill >= LENGTH_BYTES) checkLength(this.#head.readUInt32BE(0));
           return frames;
         }
-        this.#header = parseHeader(this.#take(FRAME_HEADER_BYTES, true));
+        this.#header = parseHeader(this.#head);
+        this.#headFill = 0;
+        this.#payload = Buffer.allocUnsafe(this.#header.payloadLength);
+        this.#payloadFill = 0;
       }
-      if (this.#buffered < this.#header.payloadLength) return frames;
-      const { type, payloadLength } = this.#header;
+      const take = Math.min(this.#payload.length - this.#payloadFill, chunk.length - at);
+      chunk.copy(this.#payload, this.#payloadFill, at, at + take);
+      this.#payloadFill += take;
+      at += take;
+      if (this.#payloadFill < this.#payload.length) return frames;
+      const { type } = this.#header;
+      const payload = this.#payload;
       this.#header = undefined;
-      const payload = this.#take(payloadLength, true);
+      this.#payload = Buffer.alloc(0);
       frames.push(type === FRAME_TYPE_CONTROL ? decodeControl(payload) : { kind: 'data', payload });
     }
-  }
-
-  /** The first `length` buffered bytes, consumed or only peeked; copies only across chunk seams. */
-  #take(length: number, consume: boolean): Buffer {
-    const first = this.#chunks[0];
-    let bytes: Buffer;
-    if (first !== undefined && first.length >= length) {
-      bytes = first.subarray(0, length);
-    } else {
-      bytes = Buffer.allocUnsafe(length);
-      let filled = 0;
-      for (const chunk of this.#chunks) {
-        if (filled === length) break;
-        filled += chunk.copy(bytes, filled, 0, Math.min(chunk.length, length - filled));
-      }
-    }
-    if (consume) this.#consume(length);
-    return bytes;
-  }
-
-  #consume(length: number): void {
-    let rest = length;
-    while (rest > 0) {
-      const chunk = this.#chunks[0];
-      if (chunk === undefined) break;
-      if (chunk.length <= rest) {
-        this.#chunks.shift();
-        rest -= chunk.length;
-      } else {
-        this.#chunks[0] = chunk.subarray(rest);
-        rest = 0;
-      }
-    }
-    this.#buffered -= length;
   }
 }
 

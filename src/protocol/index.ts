@@ -3,6 +3,7 @@ export {
   encodeControlFrame,
   encodeDataFrameHeader,
   FrameDecoder,
+  writeDataFrameHeader,
   FRAME_HEADER_BYTES,
   MAX_CONTROL_PAYLOAD,
   MAX_DATA_PAYLOAD,

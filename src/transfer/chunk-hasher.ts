@@ -1,4 +1,7 @@
-/** SHA-256 of each chunk of a file, computed in a small worker pool so hashing never stalls the event loop. */
+/**
+ * SHA-256 of each chunk of a file, or of one range of it, computed in small worker pools so
+ * hashing never stalls the event loop.
+ */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { LanspreadError } from '../errors.js';
@@ -7,7 +10,8 @@ import { LanspreadError } from '../errors.js';
  * An inline ES module with builtins only, loaded from a data: URL: tsx does not map a worker's
  * `.js` URL to its `.ts` source, and an eval'd string changes module format with the flags the
  * worker inherits (`--input-type`), so this is the one form that runs the same under tsx and from
- * `dist/`. It reads 4 MiB blocks whatever the chunk size, and checks the size before and after.
+ * `dist/`. It reads 4 MiB blocks of [start, end) whatever the chunk size, and checks the file's
+ * size before and after.
  */
 const WORKER_SOURCE = `
 import { parentPort } from 'node:worker_threads';
@@ -16,7 +20,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 const BLOCK = 4 * 1024 * 1024;
 const FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW || 0);
 let buf;
-function hashFile(path, size, chunkSize) {
+function hashFile(path, size, chunkSize, start, end) {
   const fd = openSync(path, FLAGS);
   try {
     const st = fstatSync(fd);
@@ -26,8 +30,8 @@ function hashFile(path, size, chunkSize) {
     const hashes = [];
     let hash = createHash('sha256');
     let inChunk = 0;
-    for (let pos = 0; pos < size; ) {
-      const n = readSync(fd, buf, 0, Math.min(BLOCK, size - pos), pos);
+    for (let pos = start; pos < end; ) {
+      const n = readSync(fd, buf, 0, Math.min(BLOCK, end - pos), pos);
       if (n === 0) throw new Error(path + ' shrank while it was hashed');
       for (let off = 0; off < n; ) {
         const take = Math.min(n - off, chunkSize - inChunk);
@@ -51,7 +55,10 @@ function hashFile(path, size, chunkSize) {
 }
 parentPort.on('message', (job) => {
   try {
-    parentPort.postMessage({ id: job.id, hashes: hashFile(job.path, job.size, job.chunkSize) });
+    parentPort.postMessage({
+      id: job.id,
+      hashes: hashFile(job.path, job.size, job.chunkSize, job.start, job.end),
+    });
   } catch (err) {
     parentPort.postMessage({ id: job.id, error: String((err && err.message) || err) });
   }
@@ -65,6 +72,8 @@ interface Job {
   readonly path: string;
   readonly size: number;
   readonly chunkSize: number;
+  readonly start: number;
+  readonly end: number;
   settle(result: { hashes: string[] } | { error: Error }): void;
 }
 
@@ -80,9 +89,144 @@ interface WorkerReply {
 }
 
 const POOL_SIZE = Math.max(1, Math.min(2, availableParallelism()));
-const slots: Slot[] = [];
-const queue: Job[] = [];
-let nextId = 0;
+
+/** A few hashing workers, started on demand, taking jobs in order. */
+class HasherPool {
+  readonly #slots: Slot[] = [];
+  readonly #queue: Job[] = [];
+  #nextId = 0;
+
+  /** SHA-256 hex of each `chunkSize` slice of [start, end) of a file that must have `size` bytes. */
+  hash(
+    absPath: string,
+    size: number,
+    chunkSize: number,
+    range: { start: number; end: number },
+    signal?: AbortSignal,
+  ): Promise<string[]> {
+    const { start, end } = range;
+    if (
+      ![size, chunkSize, start, end].every(Number.isSafeInteger) ||
+      chunkSize < 1 ||
+      start < 0 ||
+      end < start ||
+      end > size
+    ) {
+      return Promise.reject(
+        new LanspreadError(
+          'hash-failed',
+          `bad size ${size}, chunk size ${chunkSize} or range ${start}..${end}`,
+        ),
+      );
+    }
+    if (signal?.aborted === true) return Promise.reject(abortReason(signal));
+    if (end === start) return Promise.resolve([]);
+    return new Promise<string[]>((resolve, reject) => {
+      const onAbort = (): void => {
+        this.#cancel(job);
+        job.settle({ error: abortReason(signal) });
+      };
+      const job: Job = {
+        id: this.#nextId++,
+        path: absPath,
+        size,
+        chunkSize,
+        start,
+        end,
+        settle(result) {
+          signal?.removeEventListener('abort', onAbort);
+          if ('hashes' in result) resolve(result.hashes);
+          else reject(result.error);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#queue.push(job);
+      this.#pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    const error = new LanspreadError('shutting-down', 'the hasher pool was closed');
+    for (const job of this.#queue.splice(0)) job.settle({ error });
+    const closing = this.#slots.splice(0).map((slot) => {
+      slot.job?.settle({ error });
+      slot.job = undefined;
+      return slot.worker.terminate();
+    });
+    await Promise.all(closing);
+  }
+
+  /** Drops a job from the queue, or kills the worker hashing it: a sync read loop cannot be interrupted. */
+  #cancel(job: Job): void {
+    const queued = this.#queue.indexOf(job);
+    if (queued !== -1) {
+      this.#queue.splice(queued, 1);
+      return;
+    }
+    const slot = this.#slots.find((s) => s.job === job);
+    if (slot === undefined) return;
+    slot.job = undefined;
+    this.#retire(slot);
+    void slot.worker.terminate();
+    this.#pump();
+  }
+
+  #retire(slot: Slot): void {
+    const at = this.#slots.indexOf(slot);
+    if (at !== -1) this.#slots.splice(at, 1);
+  }
+
+  #startWorker(): Slot {
+    const slot: Slot = { worker: new Worker(WORKER_URL), job: undefined };
+    slot.worker.on('message', (reply: WorkerReply) => {
+      const job = slot.job;
+      if (job?.id !== reply.id) return;
+      slot.job = undefined;
+      // Idle workers must not keep the process alive; busy ones must, or an awaited hash is lost.
+      slot.worker.unref();
+      if (reply.hashes !== undefined) job.settle({ hashes: reply.hashes });
+      else
+        job.settle({ error: new LanspreadError('hash-failed', reply.error ?? 'hashing failed') });
+      this.#pump();
+    });
+    const fail = (why: string): void => {
+      if (!this.#slots.includes(slot)) return;
+      this.#retire(slot);
+      const job = slot.job;
+      slot.job = undefined;
+      job?.settle({ error: new LanspreadError('hash-failed', `the hashing worker ${why}`) });
+      this.#pump();
+    };
+    slot.worker.on('error', (err) => {
+      fail(`failed: ${err.message}`);
+    });
+    slot.worker.on('exit', (code) => {
+      fail(`exited with code ${code}`);
+    });
+    this.#slots.push(slot);
+    return slot;
+  }
+
+  #pump(): void {
+    while (this.#queue.length > 0) {
+      const slot =
+        this.#slots.find((s) => s.job === undefined) ??
+        (this.#slots.length < POOL_SIZE ? this.#startWorker() : undefined);
+      if (slot === undefined) return;
+      const job = this.#queue.shift();
+      if (job === undefined) return;
+      slot.job = job;
+      slot.worker.ref();
+      const { id, path, size, chunkSize, start, end } = job;
+      slot.worker.postMessage({ id, path, size, chunkSize, start, end });
+    }
+  }
+}
+
+/** Whole files for manifests and resume checks: jobs that may take minutes on a large library. */
+const filePool = new HasherPool();
+/** Downloaded chunks, a pool of their own so a manifest being hashed never holds a download up. */
+const chunkPool = new HasherPool();
 
 /**
  * SHA-256 hex of each `chunkSize` slice of the file (the last one shorter; none for an empty
@@ -94,50 +238,35 @@ export function hashFileChunks(
   chunkSize: number,
   signal?: AbortSignal,
 ): Promise<string[]> {
-  if (
-    !Number.isSafeInteger(size) ||
-    size < 0 ||
-    !Number.isSafeInteger(chunkSize) ||
-    chunkSize < 1
-  ) {
-    return Promise.reject(
-      new LanspreadError('hash-failed', `bad size ${size} or chunk size ${chunkSize}`),
-    );
-  }
-  if (signal?.aborted === true) return Promise.reject(abortReason(signal));
-  if (size === 0) return Promise.resolve([]);
-  return new Promise<string[]>((resolve, reject) => {
-    const onAbort = (): void => {
-      cancel(job);
-      job.settle({ error: abortReason(signal) });
-    };
-    const job: Job = {
-      id: nextId++,
-      path: absPath,
-      size,
-      chunkSize,
-      settle(result) {
-        signal?.removeEventListener('abort', onAbort);
-        if ('hashes' in result) resolve(result.hashes);
-        else reject(result.error);
-      },
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    queue.push(job);
-    pump();
-  });
+  return filePool.hash(absPath, size, chunkSize, { start: 0, end: size }, signal);
 }
+
+/**
+ * SHA-256 hex of `length` bytes at `offset` of a file that must have `size` bytes: a downloaded
+ * chunk is verified as it lies on disk, off the event loop that receives the next one.
+ */
+export async function hashFileRange(
+  absPath: string,
+  size: number,
+  offset: number,
+  length: number,
+  signal?: AbortSignal,
+): Promise<string> {
+  const hashes = await chunkPool.hash(
+    absPath,
+    size,
+    Math.max(1, length),
+    { start: offset, end: offset + length },
+    signal,
+  );
+  return hashes[0] ?? EMPTY_SHA256;
+}
+
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 /** Terminates every hashing worker; pending hashes fail with `shutting-down`. */
 export async function closeHasherPool(): Promise<void> {
-  const error = new LanspreadError('shutting-down', 'the hasher pool was closed');
-  for (const job of queue.splice(0)) job.settle({ error });
-  const closing = slots.splice(0).map((slot) => {
-    slot.job?.settle({ error });
-    slot.job = undefined;
-    return slot.worker.terminate();
-  });
-  await Promise.all(closing);
+  await Promise.all([filePool.close(), chunkPool.close()]);
 }
 
 function abortReason(signal: AbortSignal | undefined): Error {
@@ -145,73 +274,4 @@ function abortReason(signal: AbortSignal | undefined): Error {
   return reason instanceof Error
     ? reason
     : new LanspreadError('cancelled', 'hashing was cancelled');
-}
-
-/** Drops a job from the queue, or kills the worker hashing it: a sync read loop cannot be interrupted. */
-function cancel(job: Job): void {
-  const queued = queue.indexOf(job);
-  if (queued !== -1) {
-    queue.splice(queued, 1);
-    return;
-  }
-  const slot = slots.find((s) => s.job === job);
-  if (slot === undefined) return;
-  slot.job = undefined;
-  retire(slot);
-  void slot.worker.terminate();
-  pump();
-}
-
-function retire(slot: Slot): void {
-  const at = slots.indexOf(slot);
-  if (at !== -1) slots.splice(at, 1);
-}
-
-function startWorker(): Slot {
-  const slot: Slot = { worker: new Worker(WORKER_URL), job: undefined };
-  slot.worker.on('message', (reply: WorkerReply) => {
-    const job = slot.job;
-    if (job?.id !== reply.id) return;
-    slot.job = undefined;
-    // Idle workers must not keep the process alive; busy ones must, or an awaited hash is lost.
-    slot.worker.unref();
-    if (reply.hashes !== undefined) job.settle({ hashes: reply.hashes });
-    else job.settle({ error: new LanspreadError('hash-failed', reply.error ?? 'hashing failed') });
-    pump();
-  });
-  const fail = (why: string): void => {
-    if (!slots.includes(slot)) return;
-    retire(slot);
-    const job = slot.job;
-    slot.job = undefined;
-    job?.settle({ error: new LanspreadError('hash-failed', `the hashing worker ${why}`) });
-    pump();
-  };
-  slot.worker.on('error', (err) => {
-    fail(`failed: ${err.message}`);
-  });
-  slot.worker.on('exit', (code) => {
-    fail(`exited with code ${code}`);
-  });
-  slots.push(slot);
-  return slot;
-}
-
-function pump(): void {
-  while (queue.length > 0) {
-    const slot =
-      slots.find((s) => s.job === undefined) ??
-      (slots.length < POOL_SIZE ? startWorker() : undefined);
-    if (slot === undefined) return;
-    const job = queue.shift();
-    if (job === undefined) return;
-    slot.job = job;
-    slot.worker.ref();
-    slot.worker.postMessage({
-      id: job.id,
-      path: job.path,
-      size: job.size,
-      chunkSize: job.chunkSize,
-    });
-  }
 }

@@ -6,7 +6,7 @@ import { LanspreadError, errorMessage } from '../errors.js';
 import type { PeerId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { Manifest } from '../protocol/index.js';
-import { hashFileChunks } from './chunk-hasher.js';
+import { hashFileChunks, hashFileRange } from './chunk-hasher.js';
 import { planChunks, type ChunkTask } from './chunk-planner.js';
 import { ChunkScheduler } from './chunk-scheduler.js';
 import { DownloadJournal } from './download-journal.js';
@@ -364,17 +364,22 @@ async function prepareFiles(root: string, manifest: Manifest): Promise<void> {
   }
 }
 
+/**
+ * Fetches one chunk into its place and returns the SHA-256 of what now lies there on disk. The
+ * chunk is also flushed to the disk now, while other chunks arrive, not all at the commit.
+ */
 async function fetchInto(
   client: TransferClient,
   req: DownloadRequest,
   task: ChunkTask,
   onBytes: (n: number) => void,
 ): Promise<string> {
-  const file = await open(targetPath(req.root, task.path), 'r+').catch((err: unknown) => {
+  const path = targetPath(req.root, task.path);
+  const file = await open(path, 'r+').catch((err: unknown) => {
     throw new WriteFailure(`cannot open ${task.path} for writing: ${errorMessage(err)}`);
   });
   try {
-    return await client.fetchChunk(
+    await client.fetchChunk(
       {
         game: req.game.id,
         version: req.game.version,
@@ -392,6 +397,15 @@ async function fetchInto(
       },
       req.signal,
     );
+    // Hashed as read back, in a worker: the receiving thread goes on with the next chunk meanwhile.
+    const [hash] = await Promise.all([
+      hashFileRange(path, task.fileSize, task.offset, task.length, req.signal),
+      file.datasync(),
+    ]).catch((err: unknown) => {
+      req.signal.throwIfAborted();
+      throw new WriteFailure(`cannot flush or read back ${task.path}: ${errorMessage(err)}`);
+    });
+    return hash;
   } finally {
     await file.close();
   }

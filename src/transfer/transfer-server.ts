@@ -4,7 +4,13 @@ import { open } from 'node:fs/promises';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { GameId } from '../ids.js';
 import type { Connection } from '../net/index.js';
-import type { GetChunk, GetManifest, WireMessage } from '../protocol/index.js';
+import {
+  FRAME_HEADER_BYTES,
+  type GetChunk,
+  type GetManifest,
+  type WireMessage,
+} from '../protocol/index.js';
+import { FrameBuffers } from './frame-buffers.js';
 import { buildManifest } from './manifest-builder.js';
 import { gateRequest, type ServeContext } from './serve-context.js';
 import { resolveServePath } from './serve-gates.js';
@@ -23,6 +29,8 @@ export function serveTransferConnection(conn: Connection, ctx: ServeContext): vo
   let servingGame: GameId | undefined;
   let idle: NodeJS.Timeout | undefined;
   let closed = false;
+  // Enough for the frames queued on the socket, the one being read and the one being sent.
+  const frames = new FrameBuffers(DATA_FRAME_BYTES, SEND_QUEUE_BYTES / DATA_FRAME_BYTES + 2);
   const closeWhenIdle = (ms: number, what: string): void => {
     clearTimeout(idle);
     if (closed) return;
@@ -68,7 +76,7 @@ export function serveTransferConnection(conn: Connection, ctx: ServeContext): vo
       msg.t === 'get-manifest'
         ? serveManifest(conn, msg, ctx)
         : msg.t === 'get-chunk'
-          ? serveChunk(conn, msg, ctx, abort.signal)
+          ? serveChunk(conn, msg, ctx, frames, abort.signal)
           : serveStream(conn, msg, ctx, abort.signal);
     work
       .catch((err: unknown) => {
@@ -119,6 +127,7 @@ async function serveChunk(
   conn: Connection,
   req: GetChunk,
   ctx: ServeContext,
+  frames: FrameBuffers,
   signal: AbortSignal,
 ): Promise<void> {
   const { root } = gateRequest(ctx, req.game, req.version);
@@ -130,18 +139,17 @@ async function serveChunk(
     );
   }
   // O_NOFOLLOW: a symlink swapped in after the gate's lstat must not be followed.
-  // O_NOFOLLOW: a symlink swapped in after the gate's lstat must not be followed.
   const file = await open(absPath, constants.O_RDONLY | constants.O_NOFOLLOW);
-  const readFrame = async (at: number): Promise<Buffer> => {
+  /** The next frame, read from disk into a reused buffer behind the header's room. */
+  const readFrame = async (at: number): Promise<{ buffer: Buffer; payload: number }> => {
     const want = Math.min(DATA_FRAME_BYTES, req.length - at);
-    // A fresh buffer per frame: the socket holds it until written, so it cannot be reused.
-    const buf = Buffer.allocUnsafe(want);
-    const { bytesRead } = await file.read(buf, 0, want, req.offset + at);
+    const buffer = frames.take();
+    const { bytesRead } = await file.read(buffer, FRAME_HEADER_BYTES, want, req.offset + at);
     if (bytesRead === 0)
       throw new LanspreadError('download-failed', `${req.path} shrank while it was served`);
-    return buf.subarray(0, bytesRead);
+    return { buffer, payload: bytesRead };
   };
-  let next: Promise<Buffer> | undefined;
+  let next: Promise<{ buffer: Buffer; payload: number }> | undefined;
   try {
     conn.send({
       t: 'chunk',
@@ -154,11 +162,13 @@ async function serveChunk(
     next = readFrame(0);
     while (sent < req.length) {
       signal.throwIfAborted();
-      const buf = await next;
-      sent += buf.length;
+      const { buffer, payload } = await next;
+      sent += payload;
       // Read the next frame from disk while this one goes out on the wire.
       if (sent < req.length) next = readFrame(sent);
-      conn.sendData(buf);
+      conn.sendDataFrame(buffer.subarray(0, FRAME_HEADER_BYTES + payload), () => {
+        frames.give(buffer);
+      });
       // The accepted socket's own buffer is only 16 KiB (Node 20), so pace by what is queued.
       if (conn.bufferedBytes > SEND_QUEUE_BYTES) await conn.drained();
     }
