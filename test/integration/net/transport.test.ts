@@ -9,7 +9,11 @@ import { LanspreadError } from '../../../src/errors.js';
 import { loadOrCreateIdentity, type Identity } from '../../../src/identity/index.js';
 import type { LogFields, Logger } from '../../../src/logger.js';
 import { Transport, type CloseInfo, type Connection } from '../../../src/net/index.js';
-import { PROTOCOL_VERSION, type WireMessage } from '../../../src/protocol/index.js';
+import {
+  FRAME_HEADER_BYTES,
+  PROTOCOL_VERSION,
+  type WireMessage,
+} from '../../../src/protocol/index.js';
 
 const HOST = '127.0.0.1';
 
@@ -214,6 +218,48 @@ test('data frames round-trip', async () => {
   await done;
   assert.ok(chunks[0]!.equals(payload));
   assert.equal(chunks[1]!.toString(), 'tail');
+});
+
+test('what the acceptor sends before the dialler listens arrives whole, after and beyond its early limit', async () => {
+  const { ab, ba } = await connectPair();
+  // Dialled sockets read into one reused buffer: early bytes must be copied, and 3 MiB is past
+  // the 1 MiB the dialler keeps before it pauses the socket.
+  const frames = [noise(11, 3 * 1024 * 1024), noise(12, 100_000)];
+  for (const payload of frames) ba.sendData(payload);
+  ba.send({ t: 'ping', seq: 9 });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const ping = nextMessage(ab);
+  const chunks: Buffer[] = [];
+  ab.onData((chunk) => chunks.push(chunk));
+  assert.deepEqual(await ping, { t: 'ping', seq: 9 });
+  assert.equal(chunks.length, 2);
+  assert.ok(chunks[0]!.equals(frames[0]!) && chunks[1]!.equals(frames[1]!));
+});
+
+test('frames built in place round-trip and their buffers come back for reuse once written', async () => {
+  const { ab, ba } = await connectPair();
+  const payload = noise(21, 1024 * 1024);
+  const frame = Buffer.alloc(FRAME_HEADER_BYTES + payload.length);
+  const received: Buffer[] = [];
+  const two = new Promise<void>((resolve) => {
+    ab.onData((chunk) => {
+      received.push(chunk);
+      if (received.length === 2) resolve();
+    });
+  });
+  for (let i = 0; i < 2; i++) {
+    payload.copy(frame, FRAME_HEADER_BYTES);
+    frame[FRAME_HEADER_BYTES] = i;
+    // The buffer is refilled only after the connection says it is done with it.
+    await new Promise<void>((resolve) => {
+      ba.sendDataFrame(frame, resolve);
+    });
+  }
+  await two;
+  for (const [i, chunk] of received.entries()) {
+    assert.equal(chunk[0], i);
+    assert.ok(chunk.subarray(1).equals(payload.subarray(1)));
+  }
 });
 
 test('a graceful close reaches both sides once, as closed', async () => {

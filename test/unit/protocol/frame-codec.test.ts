@@ -80,6 +80,21 @@ test('a data frame round-trips its payload', () => {
   assert.ok(frame.kind === 'data' && frame.payload.equals(payload));
 });
 
+test('frames never alias the pushed bytes: a caller may reuse its read buffer at once', () => {
+  const payload = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7) % 256));
+  const stream = Buffer.concat([dataFrame(payload), dataFrame(payload)]);
+  const decoder = new FrameDecoder();
+  const reused = Buffer.alloc(1024);
+  const frames = [];
+  for (let at = 0; at < stream.length; at += reused.length) {
+    const n = stream.copy(reused, 0, at, at + reused.length);
+    frames.push(...decoder.push(reused.subarray(0, n)));
+    reused.fill(0xee);
+  }
+  assert.equal(frames.length, 2);
+  for (const frame of frames) assert.ok(frame.kind === 'data' && frame.payload.equals(payload));
+});
+
 test('an empty data frame is allowed', () => {
   assert.deepEqual(new FrameDecoder().push(dataFrame(Buffer.alloc(0))), [
     { kind: 'data', payload: Buffer.alloc(0) },
