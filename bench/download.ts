@@ -93,6 +93,14 @@ async function peakRssMiB(pid: number | undefined): Promise<number> {
   return Math.round(kib / 1024);
 }
 
+/** CPU seconds (user + system) a process has used so far. */
+async function cpuSeconds(pid: number | undefined): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  // The fields after the command name; utime and stime are the 12th and 13th of them.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function startPeer(root: string, name: string): Promise<PeerProcess> {
   return PeerProcess.start({
     name,
@@ -107,15 +115,20 @@ async function lanspreadRun(
   root: string,
   sources: PeerProcess[],
   run: number,
-): Promise<{ ms: number; clientRss: number }> {
+): Promise<{ ms: number; clientRss: number; clientCpu: number; sourceCpu: number }> {
   const client = await startPeer(root, `client-${sources.length}-${run}`);
   try {
     for (const s of sources) await client.cmd('connect', { addr: s.addr });
+    const sourcesCpu = async (): Promise<number> =>
+      (await Promise.all(sources.map((s) => cpuSeconds(s.pid)))).reduce((a, b) => a + b, 0);
+    const cpuBefore = { client: await cpuSeconds(client.pid), sources: await sourcesCpu() };
     const started = performance.now();
     await client.cmd('download', { game: 'cnc4', install: false }, 600_000);
     const ms = performance.now() - started;
+    const clientCpu = (await cpuSeconds(client.pid)) - cpuBefore.client;
+    const sourceCpu = (await sourcesCpu()) - cpuBefore.sources;
     const clientRss = await peakRssMiB(client.pid);
-    return { ms, clientRss };
+    return { ms, clientRss, clientCpu, sourceCpu };
   } finally {
     await client.shutdown();
     await rm(join(root, client.name), { recursive: true, force: true });
@@ -148,11 +161,13 @@ export async function run(args: string[]): Promise<void> {
     const one: number[] = [];
     const two: number[] = [];
     let clientRss = 0;
+    const cpuOne: { client: number; source: number }[] = [];
     for (let i = 1; i <= runs; i++) {
       raw.push(await rawTcpCopy(join(sourceRoots[0]!, 'cnc4.eti'), join(root, `raw-${i}.bin`)));
       await rm(join(root, `raw-${i}.bin`), { force: true });
       const a = await lanspreadRun(root, [sources[0]!], i);
       one.push(a.ms);
+      cpuOne.push({ client: a.clientCpu / gib, source: a.sourceCpu / gib });
       const b = await lanspreadRun(root, sources, i);
       two.push(b.ms);
       clientRss = Math.max(clientRss, a.clientRss, b.clientRss);
@@ -174,6 +189,11 @@ export async function run(args: string[]): Promise<void> {
     );
     console.log(
       `  ratio b/a ${(median(raw) / median(one)).toFixed(2)}   c/a ${(median(raw) / median(two)).toFixed(2)}   (goal b/a >= 0.85)`,
+    );
+    const cpu = (side: 'client' | 'source'): string =>
+      median(cpuOne.map((c) => c[side])).toFixed(2);
+    console.log(
+      `  CPU per GiB, one source (medians): client ${cpu('client')} s, source ${cpu('source')} s   (2 cores shared by both)`,
     );
     console.log(`  peak RSS: client ${clientRss} MiB, source ${sourceRss} MiB   (goal < 200 MB)`);
     for (const s of sources) await s.shutdown();

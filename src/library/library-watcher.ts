@@ -13,7 +13,7 @@
  * rescan catches, so a missed event costs latency, never correctness. No dependency needed.
  */
 import { watch, type FSWatcher, type Stats } from 'node:fs';
-import { lstat, readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 
@@ -25,8 +25,15 @@ export interface LibraryWatchOptions {
   debounceMs?: number;
   /** Longest a steady stream of events can defer onChange (default 2 s). */
   maxWaitMs?: number;
-  /** Period of the safety-net rescan (default 30 s); 0 turns it off. */
+  /** A fixed period for the safety-net rescan (`--rescan-interval`); 0 turns it off. */
   rescanEveryMs?: number;
+  /**
+   * Without a fixed period: the rescan period while some folder cannot be watched (default 30 s),
+   * and while every watch is open (default 5 min; then the rescan only guards against missed
+   * events and changes deeper in a root, and a frequent one kept idle peers busy).
+   */
+  blindRescanEveryMs?: number;
+  watchedRescanEveryMs?: number;
   /** Which folder names are game roots worth watching (default: every folder). */
   isGameRoot?: (name: string) => boolean;
   /** A root whose changes are ignored for now, because the operation holding it rescans at its end. */
@@ -43,6 +50,15 @@ export interface LibraryWatcher {
 export const DEFAULT_DEBOUNCE_MS = 300;
 export const DEFAULT_MAX_WAIT_MS = 2_000;
 export const DEFAULT_RESCAN_EVERY_MS = 30_000;
+export const WATCHED_RESCAN_EVERY_MS = 300_000;
+
+/**
+ * Linux filesystem magic numbers (statfs f_type) of network and FUSE filesystems, where a watch
+ * opens but does not report what other machines change: NFS, SMB, CIFS, SMB2, FUSE, 9p, Ceph.
+ */
+const UNREPORTING_FILESYSTEMS = new Set([
+  0x6969, 0x517b, 0xff534d42, 0xfe534d42, 0x65735546, 0x01021997, 0x00c36400,
+]);
 
 /** Our bookkeeping and the install staging inside a root: their churn never changes the advert. */
 const QUIET_IN_ROOT = new Set(['.lanspread', '.local.installing', '.local.backup']);
@@ -78,6 +94,11 @@ class GamesFolderWatch implements LibraryWatcher {
   #maxWait: NodeJS.Timeout | undefined;
   #syncing: Promise<void> | undefined;
   #syncAgain = false;
+  /** Roots the last sync found but could not watch. */
+  #unwatched = 0;
+  /** The folder is on a filesystem whose watches miss changes (a network share). */
+  #unreported = false;
+  #lastChangeCall = Date.now();
   #warned = false;
   #closed = false;
 
@@ -88,11 +109,16 @@ class GamesFolderWatch implements LibraryWatcher {
     this.#maxWaitMs = opts.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
     this.#isGameRoot = opts.isGameRoot ?? (() => true);
     this.#isBusy = opts.isBusy ?? (() => false);
-    const every = opts.rescanEveryMs ?? DEFAULT_RESCAN_EVERY_MS;
+    const fixed = opts.rescanEveryMs;
+    const watchedEvery = opts.watchedRescanEveryMs ?? WATCHED_RESCAN_EVERY_MS;
+    const every = fixed ?? opts.blindRescanEveryMs ?? DEFAULT_RESCAN_EVERY_MS;
     if (every > 0) {
       this.#ticker = setInterval(() => {
-        void this.sync();
-        void this.#notify();
+        void this.sync().then(() => {
+          const blind = this.#folder === undefined || this.#unwatched > 0 || this.#unreported;
+          const due = Date.now() - this.#lastChangeCall >= watchedEvery;
+          if (fixed !== undefined || blind || due) void this.#notify();
+        });
       }, every).unref();
     }
   }
@@ -160,12 +186,15 @@ class GamesFolderWatch implements LibraryWatcher {
     this.#folder ??= this.#open(dir, folder, (name) => {
       this.#onFolderEvent(name);
     });
+    const fs = await statfs(dir).catch(() => null);
+    this.#unreported = fs !== null && UNREPORTING_FILESYSTEMS.has(fs.type);
     const entries = await readdir(dir, { withFileTypes: true });
     if (stale()) return;
     const names = entries
       .filter((e) => e.isDirectory() && this.#isGameRoot(e.name))
       .map((e) => e.name);
     const present = new Set(names);
+    let unwatched = 0;
     for (const [name, root] of this.#roots) {
       if (!present.has(name)) this.#detachRoot(name, root);
     }
@@ -186,7 +215,9 @@ class GamesFolderWatch implements LibraryWatcher {
         this.#onRootEvent(name, file);
       });
       if (root !== undefined) this.#roots.set(name, root);
+      else unwatched++;
     });
+    this.#unwatched = unwatched;
   }
 
   #onFolderEvent(name: string | null): void {
@@ -223,6 +254,7 @@ class GamesFolderWatch implements LibraryWatcher {
     // A sync in flight may be opening a new root's watch; the caller's scan must come after it.
     await this.#syncing;
     if (this.#closed) return;
+    this.#lastChangeCall = Date.now();
     try {
       this.#opts.onChange();
     } catch (err) {
@@ -262,7 +294,8 @@ class GamesFolderWatch implements LibraryWatcher {
   /** A watch that cannot open or fails (inotify limit, network filesystem …): the tick covers it. */
   #degraded(path: string, err: unknown): void {
     const fields = { path, err: err instanceof Error ? err.message : String(err) };
-    const every = this.#opts.rescanEveryMs ?? DEFAULT_RESCAN_EVERY_MS;
+    const every =
+      this.#opts.rescanEveryMs ?? this.#opts.blindRescanEveryMs ?? DEFAULT_RESCAN_EVERY_MS;
     if (this.#warned) {
       this.#opts.log.debug(fields, 'cannot watch a library folder');
       return;

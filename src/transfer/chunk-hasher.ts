@@ -88,13 +88,17 @@ interface WorkerReply {
   error?: string;
 }
 
-const POOL_SIZE = Math.max(1, Math.min(2, availableParallelism()));
 
 /** A few hashing workers, started on demand, taking jobs in order. */
 class HasherPool {
   readonly #slots: Slot[] = [];
   readonly #queue: Job[] = [];
+  readonly #size: number;
   #nextId = 0;
+
+  constructor(size: number) {
+    this.#size = Math.max(1, size);
+  }
 
   /** SHA-256 hex of each `chunkSize` slice of [start, end) of a file that must have `size` bytes. */
   hash(
@@ -211,7 +215,7 @@ class HasherPool {
     while (this.#queue.length > 0) {
       const slot =
         this.#slots.find((s) => s.job === undefined) ??
-        (this.#slots.length < POOL_SIZE ? this.#startWorker() : undefined);
+        (this.#slots.length < this.#size ? this.#startWorker() : undefined);
       if (slot === undefined) return;
       const job = this.#queue.shift();
       if (job === undefined) return;
@@ -223,10 +227,14 @@ class HasherPool {
   }
 }
 
+const cores = availableParallelism();
 /** Whole files for manifests and resume checks: jobs that may take minutes on a large library. */
-const filePool = new HasherPool();
-/** Downloaded chunks, a pool of their own so a manifest being hashed never holds a download up. */
-const chunkPool = new HasherPool();
+const filePool = new HasherPool(Math.min(2, cores));
+/**
+ * Downloaded chunks, a pool of their own so a manifest being hashed never holds a download up.
+ * One worker hashes ~1 GB/s, a 10 GbE link; a second one only where a core is left for it.
+ */
+const chunkPool = new HasherPool(Math.min(2, cores - 1));
 
 /**
  * SHA-256 hex of each `chunkSize` slice of the file (the last one shorter; none for an empty

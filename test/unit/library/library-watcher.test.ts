@@ -148,6 +148,26 @@ test('the periodic rescan fires without any file event', async () => {
   }
 });
 
+test('with every folder watched the safety rescan is rare; a folder it cannot watch makes it frequent', async () => {
+  const { games, calls, watcher } = await setup(['cnctw'], {
+    rescanEveryMs: undefined,
+    blindRescanEveryMs: 100,
+    watchedRescanEveryMs: 1_000,
+  });
+  try {
+    await sleep(600);
+    // Five ticks with every watch open, and none of them rescanned.
+    assert.equal(calls.length, 0);
+    await waitFor('the rare rescan', () => calls.length >= 1, 2_000);
+    // The games folder gone: nothing to watch, so every tick rescans (one call for the removal).
+    await rm(games, { recursive: true, force: true });
+    const before = calls.length;
+    await waitFor('a rescan every tick', () => calls.length >= before + 4, 1_500);
+  } finally {
+    watcher.close();
+  }
+});
+
 test('retarget moves the watch to the new folder', async () => {
   const { games, calls, watcher } = await setup(['bf1942']);
   const other = join(base, `games${n++}`);
