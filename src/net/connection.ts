@@ -30,8 +30,8 @@ export interface ConnectionInit {
   feed?: ReadFeed;
 }
 
-/** TLS hands at most one 16 KiB record per read; a little more leaves room. */
-const READ_BUFFER_BYTES = 64 * 1024;
+/** TLS hands over at most one record, 16 KiB, per read. */
+const READ_BUFFER_BYTES = 16 * 1024;
 /** Unasked bytes kept before anyone reads; past this the socket pauses until someone does. */
 const EARLY_BYTES_LIMIT = 1024 * 1024;
 
