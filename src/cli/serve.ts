@@ -93,7 +93,11 @@ export async function runServe(argv: readonly string[], usage: string): Promise<
   return 0;
 }
 
-/** The serve.json of a live process: two peers on one identity and games folder would collide. */
+/**
+ * The serve.json of a running serve: two peers on one identity and games folder would collide.
+ * A live pid alone is not proof (after a reboot another program may have it): the recorded UI
+ * must also answer `/api/status`.
+ */
 async function runningServe(file: string): Promise<{ pid: number; url: string } | null> {
   let saved: unknown;
   try {
@@ -109,7 +113,25 @@ async function runningServe(file: string): Promise<{ pid: number; url: string } 
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return null;
   }
-  return { pid, url: 'url' in saved && typeof saved.url === 'string' ? saved.url : '?' };
+  const url = 'url' in saved && typeof saved.url === 'string' ? saved.url : undefined;
+  const token = 'token' in saved && typeof saved.token === 'string' ? saved.token : '';
+  if (url === undefined || !(await answersAsServe(url, token))) return null;
+  return { pid, url };
+}
+
+const STATUS_PROBE_MS = 2_000;
+
+async function answersAsServe(url: string, token: string): Promise<boolean> {
+  try {
+    const res = await fetch(new URL('api/status', url), {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(STATUS_PROBE_MS),
+    });
+    const body: unknown = await res.json();
+    return res.ok && typeof body === 'object' && body !== null && 'result' in body;
+  } catch {
+    return false;
+  }
 }
 
 function cannotStart(err: unknown): number {

@@ -173,7 +173,7 @@ test('a restart without --games uses the games folder saved in the settings', as
   }
 });
 
-test('a second serve on the same state folder is refused; a stale serve.json is not', async () => {
+test('a second serve on the same state folder is refused; a stale serve.json is not, nor one whose pid lives on without its UI', async () => {
   const root = await mkdtemp(join(tmpdir(), 'lanspread-serve-'));
   const args = ['--ui', '127.0.0.1:0', '--log-level', 'warn'];
   const first = await startServe(root, args);
@@ -197,6 +197,20 @@ test('a second serve on the same state folder is refused; a stale serve.json is 
       assert.equal(await third.exited, 0, third.out.stderr);
     } finally {
       third.child.kill('SIGKILL');
+    }
+    // After a reboot the recorded pid may belong to another live program: a UI that does not
+    // answer means no serve runs there.
+    await writeFile(
+      join(root, 'state', 'serve.json'),
+      JSON.stringify({ url: 'http://127.0.0.1:1/', token: 'x', pid: process.pid }),
+    );
+    const fourth = await startServe(root, args);
+    try {
+      assert.ok((await fourth.firstLine) !== null, fourth.out.stderr);
+      fourth.child.kill('SIGINT');
+      assert.equal(await fourth.exited, 0, fourth.out.stderr);
+    } finally {
+      fourth.child.kill('SIGKILL');
     }
   } finally {
     first.child.kill('SIGKILL');
