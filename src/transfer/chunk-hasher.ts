@@ -88,7 +88,6 @@ interface WorkerReply {
   error?: string;
 }
 
-
 /** A few hashing workers, started on demand, taking jobs in order. */
 class HasherPool {
   readonly #slots: Slot[] = [];

@@ -11,6 +11,7 @@ import {
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { Connection } from '../net/index.js';
 import type { GetStream } from '../protocol/index.js';
+import { messageForRemote } from './remote-message.js';
 import { gateRequest, type ServeContext } from './serve-context.js';
 
 /** Data frames carry at most this much: large enough for few syscalls, small enough to interleave. */
@@ -139,7 +140,11 @@ export async function serveStream(
         ? err
         : new LanspreadError('archive-unreadable', errorMessage(err));
     log.warn({ code: failure.code, err: failure.message }, 'streamed install failed');
-    conn.send({ t: 'stream-failed', code: failure.code, message: failure.message.slice(0, 1024) });
+    conn.send({
+      t: 'stream-failed',
+      code: failure.code,
+      message: messageForRemote(failure.message, root),
+    });
   } finally {
     release();
   }

@@ -11,6 +11,7 @@ import {
   type WireMessage,
 } from '../protocol/index.js';
 import { FrameBuffers } from './frame-buffers.js';
+import { messageForRemote } from './remote-message.js';
 import { buildManifest } from './manifest-builder.js';
 import { gateRequest, type ServeContext } from './serve-context.js';
 import { resolveServePath } from './serve-gates.js';
@@ -89,7 +90,8 @@ export function serveTransferConnection(conn: Connection, ctx: ServeContext): vo
             { peer: conn.remotePeerId, game: msg.game, code: err.code, reason: err.message },
             'refused a transfer request',
           );
-          conn.send({ t: 'refused', code: err.code, message: err.message });
+          const { root } = ctx.lookup(msg.game);
+          conn.send({ t: 'refused', code: err.code, message: messageForRemote(err.message, root) });
           return;
         }
         ctx.log.warn(
