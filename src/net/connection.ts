@@ -182,6 +182,11 @@ export class Connection {
     });
   }
 
+  /** Gives a data payload back for reuse once its consumer no longer holds it (see FrameDecoder). */
+  recycle(payload: Buffer): void {
+    this.#decoder.recycle(payload);
+  }
+
   /** Bytes written but not yet handed to the kernel. */
   get bufferedBytes(): number {
     return this.#socket.writableLength;

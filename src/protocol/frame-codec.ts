@@ -13,6 +13,10 @@ export const FRAME_TYPE_DATA = 0x02;
 export const MAX_CONTROL_PAYLOAD = 4 * 1024 * 1024;
 /** Largest data payload; file transfers cut their bytes into frames of at most this size. */
 export const MAX_DATA_PAYLOAD = 4 * 1024 * 1024;
+/** The payload senders use: large enough for few syscalls, small enough to interleave. */
+export const DATA_FRAME_BYTES = 1024 * 1024;
+/** Payload buffers of that size a decoder keeps for reuse (a receiver queues 8 MiB for its disk). */
+const SPARE_PAYLOADS = 10;
 
 export type DecodedFrame =
   { kind: 'control'; message: WireMessage } | { kind: 'data'; payload: Buffer };
@@ -68,9 +72,20 @@ export class FrameDecoder {
   readonly #head = Buffer.alloc(FRAME_HEADER_BYTES);
   #headFill = 0;
   #header: PendingHeader | undefined;
-  #payload = Buffer.alloc(0);
+  #payload: Buffer = Buffer.alloc(0);
   #payloadFill = 0;
   #failure: LanspreadError | undefined;
+  readonly #spare: Buffer[] = [];
+
+  /**
+   * Takes back a data payload this decoder returned, once its consumer is done with it: a fresh
+   * megabyte per frame cost the receiver its page faults and zeroing in the kernel.
+   */
+  recycle(payload: Buffer): void {
+    const whole = payload.byteOffset === 0 && payload.buffer.byteLength === DATA_FRAME_BYTES;
+    if (whole && payload.length === DATA_FRAME_BYTES && this.#spare.length < SPARE_PAYLOADS)
+      this.#spare.push(payload);
+  }
 
   /** Feeds bytes in; returns the frames they complete, in order. Throws `protocol-error`. */
   push(chunk: Buffer): DecodedFrame[] {
@@ -106,7 +121,11 @@ export class FrameDecoder {
         }
         this.#header = parseHeader(this.#head);
         this.#headFill = 0;
-        this.#payload = Buffer.allocUnsafe(this.#header.payloadLength);
+        const { type, payloadLength } = this.#header;
+        this.#payload =
+          (type === FRAME_TYPE_DATA && payloadLength === DATA_FRAME_BYTES
+            ? this.#spare.pop()
+            : undefined) ?? Buffer.allocUnsafe(payloadLength);
         this.#payloadFill = 0;
       }
       const take = Math.min(this.#payload.length - this.#payloadFill, chunk.length - at);

@@ -1,5 +1,6 @@
 /** The wire protocol: message types, the frame codec and its limits. */
 export {
+  DATA_FRAME_BYTES,
   encodeControlFrame,
   encodeDataFrameHeader,
   FrameDecoder,

@@ -10,12 +10,10 @@ import {
 } from '../archive/index.js';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { Connection } from '../net/index.js';
-import type { GetStream } from '../protocol/index.js';
+import { DATA_FRAME_BYTES, type GetStream } from '../protocol/index.js';
 import { messageForRemote } from './remote-message.js';
 import { gateRequest, type ServeContext } from './serve-context.js';
 
-/** Data frames carry at most this much: large enough for few syscalls, small enough to interleave. */
-export const DATA_FRAME_BYTES = 1024 * 1024;
 /** Frames queued on a socket before the sender waits for it to drain. */
 export const SEND_QUEUE_BYTES = 4 * 1024 * 1024;
 

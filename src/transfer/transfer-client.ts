@@ -114,6 +114,7 @@ export class TransferClient {
           if (queued > MAX_QUEUED_WRITE_BYTES) this.connection.pause();
           writes = writes.then(async () => {
             await sink(buf, at);
+            this.connection.recycle(buf);
             queued -= buf.length;
             if (queued <= MAX_QUEUED_WRITE_BYTES / 4) this.connection.resume();
           });

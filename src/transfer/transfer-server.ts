@@ -5,6 +5,7 @@ import { LanspreadError, errorMessage } from '../errors.js';
 import type { GameId } from '../ids.js';
 import type { Connection } from '../net/index.js';
 import {
+  DATA_FRAME_BYTES,
   FRAME_HEADER_BYTES,
   type GetChunk,
   type GetManifest,
@@ -15,7 +16,7 @@ import { messageForRemote } from './remote-message.js';
 import { buildManifest } from './manifest-builder.js';
 import { gateRequest, type ServeContext } from './serve-context.js';
 import { resolveServePath } from './serve-gates.js';
-import { DATA_FRAME_BYTES, SEND_QUEUE_BYTES, serveStream } from './stream-server.js';
+import { SEND_QUEUE_BYTES, serveStream } from './stream-server.js';
 
 /** A client asks right after it connects; one that does not is a half-open or hostile socket. */
 const FIRST_REQUEST_MS = 10_000;

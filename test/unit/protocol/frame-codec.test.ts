@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LanspreadError } from '../../../src/errors.js';
 import {
+  DATA_FRAME_BYTES,
   encodeControlFrame,
   encodeDataFrameHeader,
   FrameDecoder,
@@ -64,6 +65,11 @@ function rejectsWith(fn: () => unknown, pattern: RegExp): void {
   });
 }
 
+/** `length` bytes that differ with `seed`. */
+function noisy(length: number, seed: number): Buffer {
+  return Buffer.from(Array.from({ length }, (_, i) => (i * 31 + seed * 17) % 251));
+}
+
 test('every message kind round-trips through a control frame', () => {
   assert.deepEqual(new Set(everyKind.map((m) => m.t)).size, 6);
   for (const msg of everyKind) {
@@ -93,6 +99,24 @@ test('frames never alias the pushed bytes: a caller may reuse its read buffer at
   }
   assert.equal(frames.length, 2);
   for (const frame of frames) assert.ok(frame.kind === 'data' && frame.payload.equals(payload));
+});
+
+test('a recycled 1 MiB payload carries the next 1 MiB frame; other buffers are never taken back', () => {
+  const decoder = new FrameDecoder();
+  const first = noisy(DATA_FRAME_BYTES, 1);
+  const [a] = decoder.push(dataFrame(first));
+  assert.ok(a?.kind === 'data' && a.payload.equals(first));
+  decoder.recycle(a.payload);
+  const second = noisy(DATA_FRAME_BYTES, 2);
+  const [b] = decoder.push(dataFrame(second));
+  assert.ok(b?.kind === 'data' && b.payload.equals(second));
+  assert.equal(b.payload, a.payload, 'the recycled buffer is reused');
+  // A slice, or a buffer of another size, is not ours to reuse.
+  decoder.recycle(b.payload.subarray(1));
+  decoder.recycle(Buffer.alloc(DATA_FRAME_BYTES * 2).subarray(0, DATA_FRAME_BYTES));
+  const [c] = decoder.push(dataFrame(first));
+  assert.ok(c?.kind === 'data' && c.payload.equals(first));
+  assert.notEqual(c.payload, b.payload);
 });
 
 test('an empty data frame is allowed', () => {
