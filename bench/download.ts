@@ -41,25 +41,38 @@ const RECEIVER = `
 const net = require('node:net'); const fs = require('node:fs');
 const server = net.createServer({ highWaterMark: 1 << 20 }, (sock) => {
   const out = fs.createWriteStream(process.argv[1], { highWaterMark: 1 << 20 });
-  sock.pipe(out).on('finish', () => { process.stdout.write('done\\n'); server.close(); });
+  sock.pipe(out).on('finish', () => {
+    const u = process.cpuUsage();
+    process.stdout.write((u.user + u.system) / 1e6 + '\\n');
+    server.close();
+  });
 });
 server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));`;
 const SENDER = `
 const net = require('node:net'); const fs = require('node:fs');
 const sock = net.connect({ host: '127.0.0.1', port: Number(process.argv[2]), highWaterMark: 1 << 20 }, () => {
   fs.createReadStream(process.argv[1], { highWaterMark: 1 << 20 }).pipe(sock);
+});
+sock.on('close', () => {
+  const u = process.cpuUsage();
+  process.stdout.write((u.user + u.system) / 1e6 + '\\n');
 });`;
 
-async function rawTcpCopy(src: string, dst: string): Promise<number> {
+/** The copy's time, and the CPU seconds both processes used (each prints its own at the end). */
+async function rawTcpCopy(src: string, dst: string): Promise<{ ms: number; cpu: number }> {
   const receiver = spawn(process.execPath, ['-e', RECEIVER, dst], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = lineReader(receiver.stdout);
   const port = await lines.next();
   const started = performance.now();
-  spawn(process.execPath, ['-e', SENDER, src, port], { stdio: 'inherit' });
-  await lines.next();
-  return performance.now() - started;
+  const sender = spawn(process.execPath, ['-e', SENDER, src, port], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const senderCpu = lineReader(sender.stdout).next();
+  const receiverCpu = Number(await lines.next());
+  const ms = performance.now() - started;
+  return { ms, cpu: receiverCpu + Number(await senderCpu) };
 }
 
 function lineReader(stream: NodeJS.ReadableStream): { next(): Promise<string> } {
@@ -162,8 +175,11 @@ export async function run(args: string[]): Promise<void> {
     const two: number[] = [];
     let clientRss = 0;
     const cpuOne: { client: number; source: number }[] = [];
+    const rawCpu: number[] = [];
     for (let i = 1; i <= runs; i++) {
-      raw.push(await rawTcpCopy(join(sourceRoots[0]!, 'cnc4.eti'), join(root, `raw-${i}.bin`)));
+      const copy = await rawTcpCopy(join(sourceRoots[0]!, 'cnc4.eti'), join(root, `raw-${i}.bin`));
+      raw.push(copy.ms);
+      rawCpu.push(copy.cpu / gib);
       await rm(join(root, `raw-${i}.bin`), { force: true });
       const a = await lanspreadRun(root, [sources[0]!], i);
       one.push(a.ms);
@@ -195,7 +211,7 @@ export async function run(args: string[]): Promise<void> {
     const cpu = (side: 'client' | 'source'): string =>
       median(cpuOne.map((c) => c[side])).toFixed(2);
     console.log(
-      `  CPU per GiB, one source (medians): client ${cpu('client')} s, source ${cpu('source')} s   (2 cores shared by both)`,
+      `  CPU per GiB (medians, 2 cores shared by both ends): raw copy ${median(rawCpu).toFixed(2)} s (both processes); lanspread one source: client ${cpu('client')} s, source ${cpu('source')} s`,
     );
     console.log(`  peak RSS: client ${clientRss} MiB, source ${sourceRss} MiB   (goal < 200 MB)`);
     for (const s of sources) await s.shutdown();
