@@ -1,5 +1,5 @@
 /** The `games` and `peers` listings as aligned text tables; pure, no I/O. */
-import type { GameRow, PeerRow, RemoteRow } from '../peer/index.js';
+import type { CatalogRow, GameRow, PeerRow, RemoteRow } from '../peer/index.js';
 import { formatAge, formatBytes } from './human-units.js';
 
 /** Left-aligned columns two spaces apart; the last column is not padded (no trailing blanks). */
@@ -29,17 +29,33 @@ export function gameState(local: GameRow | undefined, remote: RemoteRow | undefi
   return 'no source';
 }
 
-export function formatGamesTable(list: { local: GameRow[]; remote: RemoteRow[] }): string {
-  const ids = [...new Set([...list.local.map((g) => g.id), ...list.remote.map((g) => g.id)])];
+/**
+ * Every game of the catalog, merged with the local and remote rows by id: like the web UI, a
+ * catalog game nobody here or on the LAN has is listed as `no source`.
+ */
+export function formatGamesTable(list: {
+  local: GameRow[];
+  remote: RemoteRow[];
+  catalog?: readonly Pick<CatalogRow, 'id' | 'name' | 'size'>[];
+}): string {
+  const catalog = list.catalog ?? [];
+  const ids = [
+    ...new Set([
+      ...list.local.map((g) => g.id),
+      ...list.remote.map((g) => g.id),
+      ...catalog.map((g) => g.id),
+    ]),
+  ];
   if (ids.length === 0) return 'no games here, and no connected peer shares any';
   const rows = ids
     .sort((a, b) => a.localeCompare(b))
     .map((id) => {
       const local = list.local.find((g) => g.id === id);
       const remote = list.remote.find((g) => g.id === id);
+      const entry = catalog.find((g) => g.id === id);
       // A streamed install keeps no archives: its root is 0 bytes, the peers' copy says more.
-      const size = local?.size || remote?.size || 0;
-      const name = local?.name ?? remote?.name ?? '';
+      const size = local?.size || remote?.size || entry?.size || 0;
+      const name = local?.name ?? remote?.name ?? entry?.name ?? '';
       return [id, name, size > 0 ? formatBytes(size) : '-', gameState(local, remote)];
     });
   return formatTable(['ID', 'NAME', 'SIZE', 'STATE'], rows);

@@ -1,5 +1,5 @@
 /** Runs one human verb against a running `lanspread serve`: text for a person, an exit code. */
-import type { GameRow, PeerRow, RemoteRow } from '../peer/index.js';
+import type { CatalogRow, GameRow, PeerRow, RemoteRow } from '../peer/index.js';
 import { ApiClient, PeerNotRunning, START_HINT, type ApiAnswer } from './api-client.js';
 import { openEventSocket } from './event-socket.js';
 import { formatGamesTable, formatPeersTable } from './listing-tables.js';
@@ -96,13 +96,15 @@ async function runListing(
   if (json) return printJson(answer, io);
   if (!answer.ok) return printFailure(verb, answer.error, io);
   // The server speaks the contract (docs/api.md); its rows are taken as they are typed there.
-  io.stdout.write(
-    `${
-      verb === 'games'
-        ? formatGamesTable(answer.result as { local: GameRow[]; remote: RemoteRow[] })
-        : formatPeersTable(answer.result as PeerRow[], Date.now())
-    }\n`,
-  );
+  if (verb === 'peers') {
+    io.stdout.write(`${formatPeersTable(answer.result as PeerRow[], Date.now())}\n`);
+    return EXIT_OK;
+  }
+  const catalog = await client.get('api/catalog');
+  if (!catalog.ok) return printFailure(verb, catalog.error, io);
+  const rows = answer.result as { local: GameRow[]; remote: RemoteRow[] };
+  const { games } = catalog.result as { games: CatalogRow[] };
+  io.stdout.write(`${formatGamesTable({ ...rows, catalog: games })}\n`);
   return EXIT_OK;
 }
 

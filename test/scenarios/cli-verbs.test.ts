@@ -134,6 +134,8 @@ scenario(
       assert.equal(games.code, 0);
       assert.match(games.out, /^ID +NAME +SIZE +STATE$/m);
       assert.match(games.out, /^ggoo +Goo-Goo Galaxy +\d.* on 1 peer$/m);
+      // Catalog games nobody has are listed too, as in the web UI.
+      assert.match(games.out, / no source$/m);
       const json = await verb(['games', ...state, '--json']);
       const raw = JSON.parse(json.out) as { ok: boolean; result: { remote: { id: string }[] } };
       assert.deepEqual(

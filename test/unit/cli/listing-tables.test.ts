@@ -57,6 +57,27 @@ test('the games table merges local and remote rows by id, sorted, aligned', () =
   );
 });
 
+test("catalog games nobody has are listed too, as no source, with the catalog's name and size", () => {
+  const text = formatGamesTable({
+    local: [local('cnc4', { installed: true, name: 'Command & Conquer 4' })],
+    remote: [remote('bf1942', 2)],
+    catalog: [
+      { id: 'bf1942', name: 'Battlefield 1942', size: 5 },
+      { id: 'cnc4', name: 'Command & Conquer 4', size: 7 },
+      { id: 'ggoo', name: 'Goo-Goo Galaxy', size: 2048 },
+    ],
+  });
+  assert.equal(
+    text,
+    [
+      'ID      NAME                 SIZE      STATE',
+      'bf1942  BF1942               1.00 KiB  on 2 peers',
+      'cnc4    Command & Conquer 4  3.00 MiB  installed',
+      'ggoo    Goo-Goo Galaxy       2.00 KiB  no source',
+    ].join('\n'),
+  );
+});
+
 test('a game with an empty root (a streamed install) takes its size from the peers, or shows none', () => {
   const streamed = local('cnc4', { size: 0, downloaded: false, installed: true });
   assert.match(
