@@ -173,6 +173,18 @@ test('a restart without --games uses the games folder saved in the settings', as
   }
 });
 
+/** A serve on `root` comes up (prints its UI line) and ends cleanly on SIGINT. */
+async function startsAndStops(root: string, args: string[]): Promise<void> {
+  const serve = await startServe(root, args);
+  try {
+    assert.ok((await serve.firstLine) !== null, serve.out.stderr);
+    serve.child.kill('SIGINT');
+    assert.equal(await serve.exited, 0, serve.out.stderr);
+  } finally {
+    serve.child.kill('SIGKILL');
+  }
+}
+
 test('a second serve on the same state folder is refused; a stale serve.json is not, nor one whose pid lives on without its UI', async () => {
   const root = await mkdtemp(join(tmpdir(), 'lanspread-serve-'));
   const args = ['--ui', '127.0.0.1:0', '--log-level', 'warn'];
@@ -190,28 +202,14 @@ test('a second serve on the same state folder is refused; a stale serve.json is 
     first.child.kill('SIGKILL');
     await first.exited;
     assert.equal(existsSync(join(root, 'state', 'serve.json')), true);
-    const third = await startServe(root, args);
-    try {
-      assert.ok((await third.firstLine) !== null, third.out.stderr);
-      third.child.kill('SIGINT');
-      assert.equal(await third.exited, 0, third.out.stderr);
-    } finally {
-      third.child.kill('SIGKILL');
-    }
+    await startsAndStops(root, args);
     // After a reboot the recorded pid may belong to another live program: a UI that does not
     // answer means no serve runs there.
     await writeFile(
       join(root, 'state', 'serve.json'),
       JSON.stringify({ url: 'http://127.0.0.1:1/', token: 'x', pid: process.pid }),
     );
-    const fourth = await startServe(root, args);
-    try {
-      assert.ok((await fourth.firstLine) !== null, fourth.out.stderr);
-      fourth.child.kill('SIGINT');
-      assert.equal(await fourth.exited, 0, fourth.out.stderr);
-    } finally {
-      fourth.child.kill('SIGKILL');
-    }
+    await startsAndStops(root, args);
   } finally {
     first.child.kill('SIGKILL');
     await rm(root, { recursive: true, force: true });
