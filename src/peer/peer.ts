@@ -126,6 +126,8 @@ export class Peer {
   readonly #redials = new Map<PeerId, NodeJS.Timeout>();
   /** Control handshakes under way, by the peer id TLS proved (several when both sides dial). */
   readonly #handshaking = new Map<PeerId, number>();
+  /** Control connections whose hello exchange is under way (our hello already sent). */
+  readonly #handshakingConns = new Set<Connection>();
   /** Losses held back while another handshake with the same peer may replace the session. */
   readonly #heldLosses = new Map<PeerId, { addr: string; reason: LostReason }>();
   #discovery: Discovery | null = null;
@@ -392,6 +394,12 @@ export class Peer {
           session.goodbye();
         }),
     );
+    // The remote may already have adopted a connection whose hello exchange is still under way
+    // here (a duplicate dial settling): it must hear the goodbye too, not see a bare close.
+    for (const conn of this.#handshakingConns) {
+      conn.send({ t: 'goodbye' });
+      conn.close();
+    }
     await Promise.race([Promise.all(ends), delay(1_000)]);
     await this.#transport.close();
     await this.#hashCache.flush();
@@ -807,6 +815,7 @@ export class Peer {
   async #establish(conn: Connection): Promise<PeerSession> {
     const id = conn.remotePeerId;
     this.#handshaking.set(id, (this.#handshaking.get(id) ?? 0) + 1);
+    this.#handshakingConns.add(conn);
     try {
       const session = await PeerSession.establish(
         conn,
@@ -817,6 +826,7 @@ export class Peer {
       this.#adopt(session);
       return session;
     } finally {
+      this.#handshakingConns.delete(conn);
       const left = (this.#handshaking.get(id) ?? 1) - 1;
       if (left > 0) this.#handshaking.set(id, left);
       else this.#handshaking.delete(id);
