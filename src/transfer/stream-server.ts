@@ -10,7 +10,8 @@ import {
 } from '../archive/index.js';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { Connection } from '../net/index.js';
-import { DATA_FRAME_BYTES, type GetStream } from '../protocol/index.js';
+import { DATA_FRAME_BYTES, FRAME_HEADER_BYTES, type GetStream } from '../protocol/index.js';
+import type { FrameBuffers } from './frame-buffers.js';
 import { messageForRemote } from './remote-message.js';
 import { gateRequest, type ServeContext } from './serve-context.js';
 
@@ -33,6 +34,7 @@ class StreamSender implements EntrySink {
 
   constructor(
     private readonly conn: Connection,
+    private readonly frames: FrameBuffers,
     private readonly label: string,
     private readonly expected: () => PlannedFile | undefined,
     private readonly signal: AbortSignal,
@@ -66,7 +68,11 @@ class StreamSender implements EntrySink {
     this.#crc = crc32(bytes, this.#crc);
     for (let off = 0; off < bytes.length; off += DATA_FRAME_BYTES) {
       // A copy: the socket keeps the frame until it is written, the provider reuses its buffer.
-      this.conn.sendData(Buffer.from(bytes.subarray(off, off + DATA_FRAME_BYTES)));
+      const frame = this.frames.take();
+      const length = bytes.copy(frame, FRAME_HEADER_BYTES, off, off + DATA_FRAME_BYTES);
+      this.conn.sendDataFrame(frame.subarray(0, FRAME_HEADER_BYTES + length), () => {
+        this.frames.give(frame);
+      });
       await paced(this.conn, this.signal);
     }
   }
@@ -99,6 +105,7 @@ export async function serveStream(
   conn: Connection,
   req: GetStream,
   ctx: ServeContext,
+  frames: FrameBuffers,
   signal: AbortSignal,
 ): Promise<void> {
   const { root } = gateRequest(ctx, req.game, req.version);
@@ -121,7 +128,13 @@ export async function serveStream(
     let bytes = 0;
     for (const plan of plans) {
       const pending = plan.files[Symbol.iterator]();
-      const sender = new StreamSender(conn, plan.set.name, () => pending.next().value, signal);
+      const sender = new StreamSender(
+        conn,
+        frames,
+        plan.set.name,
+        () => pending.next().value,
+        signal,
+      );
       await extractPlan(plan, ctx.archiveProvider, sender, signal);
       files += sender.files;
       bytes += sender.bytes;

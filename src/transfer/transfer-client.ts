@@ -15,6 +15,7 @@ export type ChunkSink = (bytes: Buffer, offsetInChunk: number) => Promise<void>;
 export interface StreamReceiver {
   plan(plan: StreamPlan): Promise<void>;
   beginEntry(entry: StreamEntry): Promise<void>;
+  /** `bytes` are the caller's again (reused for a later frame) once the returned promise settles. */
   write(bytes: Buffer): Promise<void>;
   /** `crc32` is what the sender computed over the bytes it sent. */
   endEntry(crc32: number): Promise<void>;
@@ -199,6 +200,7 @@ export class TransferClient {
           if (queued > MAX_QUEUED_WRITE_BYTES) this.connection.pause();
           then(async () => {
             await receiver.write(buf);
+            this.connection.recycle(buf);
             queued -= buf.length;
             if (queued <= MAX_QUEUED_WRITE_BYTES / 4) this.connection.resume();
           });

@@ -79,7 +79,7 @@ export function serveTransferConnection(conn: Connection, ctx: ServeContext): vo
         ? serveManifest(conn, msg, ctx)
         : msg.t === 'get-chunk'
           ? serveChunk(conn, msg, ctx, frames, abort.signal)
-          : serveStream(conn, msg, ctx, abort.signal);
+          : serveStream(conn, msg, ctx, frames, abort.signal);
     work
       .catch((err: unknown) => {
         // Gate refusals and a root we cannot hash are answered; the connection stays usable.
