@@ -124,10 +124,11 @@ export class Peer {
   /** Addresses being dialled on a hint (a lost peer's, a discovery candidate's). */
   readonly #hintedDials = new Set<string>();
   readonly #redials = new Map<PeerId, NodeJS.Timeout>();
-  /** Control handshakes under way, by the peer id TLS proved (several when both sides dial). */
-  readonly #handshaking = new Map<PeerId, number>();
-  /** Control connections whose hello exchange is under way (our hello already sent). */
-  readonly #handshakingConns = new Set<Connection>();
+  /**
+   * Control connections whose hello exchange is under way (our hello already sent); several to
+   * one peer id when both sides dial.
+   */
+  readonly #handshaking = new Set<Connection>();
   /** Losses held back while another handshake with the same peer may replace the session. */
   readonly #heldLosses = new Map<PeerId, { addr: string; reason: LostReason }>();
   #discovery: Discovery | null = null;
@@ -396,7 +397,7 @@ export class Peer {
     );
     // The remote may already have adopted a connection whose hello exchange is still under way
     // here (a duplicate dial settling): it must hear the goodbye too, not see a bare close.
-    for (const conn of this.#handshakingConns) {
+    for (const conn of this.#handshaking) {
       conn.send({ t: 'goodbye' });
       conn.close();
     }
@@ -814,8 +815,7 @@ export class Peer {
   /** Exchanges hellos on a new control connection and adopts the session. */
   async #establish(conn: Connection): Promise<PeerSession> {
     const id = conn.remotePeerId;
-    this.#handshaking.set(id, (this.#handshaking.get(id) ?? 0) + 1);
-    this.#handshakingConns.add(conn);
+    this.#handshaking.add(conn);
     try {
       const session = await PeerSession.establish(
         conn,
@@ -826,15 +826,19 @@ export class Peer {
       this.#adopt(session);
       return session;
     } finally {
-      this.#handshakingConns.delete(conn);
-      const left = (this.#handshaking.get(id) ?? 1) - 1;
-      if (left > 0) this.#handshaking.set(id, left);
-      else this.#handshaking.delete(id);
+      this.#handshaking.delete(conn);
+      const left = this.#handshakesWith(id);
       const held = this.#heldLosses.get(id);
       if (left === 0 && held !== undefined && !this.#sessions.has(id)) {
         this.#lose(id, held.addr, held.reason);
       }
     }
+  }
+
+  #handshakesWith(id: PeerId): number {
+    let n = 0;
+    for (const conn of this.#handshaking) if (conn.remotePeerId === id) n++;
+    return n;
   }
 
   /**
@@ -890,7 +894,7 @@ export class Peer {
       const addr = this.#table.get(id)?.addr ?? session.addr;
       // When both sides dialled at once, the other side closes the connection it did not keep,
       // possibly before the one it kept finished its handshake here: that is not a loss.
-      if (reason === 'closed' && this.#handshaking.has(id)) {
+      if (reason === 'closed' && this.#handshakesWith(id) > 0) {
         this.#heldLosses.set(id, { addr, reason });
         return;
       }
