@@ -9,7 +9,11 @@ const MAX_QUEUED_WRITE_BYTES = 8 * 1024 * 1024;
 /** A source that sends nothing for this long is treated as gone. */
 const STALL_TIMEOUT_MS = 30_000;
 
-export type ChunkSink = (bytes: Buffer, offsetInChunk: number) => Promise<void>;
+/**
+ * Takes a chunk's bytes in order; resolves with a buffer over the same memory once done with it
+ * (`bytes` itself, or what a worker that had them gave back), for the connection to reuse.
+ */
+export type ChunkSink = (bytes: Buffer, offsetInChunk: number) => Promise<Buffer>;
 
 /** Takes a streamed install in order; each call is awaited before the next (backpressure). */
 export interface StreamReceiver {
@@ -110,13 +114,13 @@ export class TransferClient {
             return;
           }
           const at = received;
-          received += buf.length;
-          queued += buf.length;
+          const length = buf.length;
+          received += length;
+          queued += length;
           if (queued > MAX_QUEUED_WRITE_BYTES) this.connection.pause();
           writes = writes.then(async () => {
-            await sink(buf, at);
-            this.connection.recycle(buf);
-            queued -= buf.length;
+            this.connection.recycle(await sink(buf, at));
+            queued -= length;
             if (queued <= MAX_QUEUED_WRITE_BYTES / 4) this.connection.resume();
           });
           if (received === req.length) {
