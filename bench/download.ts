@@ -1,14 +1,17 @@
 /**
  * Download throughput: (a) a raw TCP copy of a file into a file, as the baseline; (b) a lanspread
- * single-source download of the same bytes; (c) the same from two sources. Separate processes on
- * loopback, medians of several runs, ratio b/a, and the peak RSS of the peers.
+ * single-source download of the same bytes; (c) the same from two sources; (d) the raw copy over
+ * TLS 1.3. Separate processes on loopback, medians of several runs, ratio b/a, the peak RSS of the
+ * peers, CPU per GiB, and the ceiling this machine sets when both ends share its cores.
  * Usage: npm run bench -- download [GiB=2] [runs=3]
  */
 import { spawn } from 'node:child_process';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createSelfSignedCert } from '../src/identity/self-signed-cert.js';
 import { SeededRandom } from '../test/support/fixture-games.js';
 import { PeerProcess } from '../test/scenarios/harness/peer-process.js';
 
@@ -36,43 +39,80 @@ async function writeRandomFile(path: string, bytes: number): Promise<void> {
   );
 }
 
-/** The baseline: one process sends the file over TCP, another writes it to a file, 1 MiB buffers. */
+/**
+ * The baseline: one process sends the file over TCP, another writes it to a file, 1 MiB buffers.
+ * With LS_TLS_KEY/LS_TLS_CERT set, the same copy over TLS 1.3 with lanspread's cipher: the work
+ * any encrypted copy must do, to tell what the machine allows from what lanspread adds.
+ */
 const RECEIVER = `
-const net = require('node:net'); const fs = require('node:fs');
-const server = net.createServer({ highWaterMark: 1 << 20 }, (sock) => {
+const net = require('node:net'); const tls = require('node:tls'); const fs = require('node:fs');
+const opts = { highWaterMark: 1 << 20 };
+const onSocket = (sock) => {
   const out = fs.createWriteStream(process.argv[1], { highWaterMark: 1 << 20 });
   sock.pipe(out).on('finish', () => {
     const u = process.cpuUsage();
     process.stdout.write((u.user + u.system) / 1e6 + '\\n');
     server.close();
   });
-});
+};
+const server = process.env.LS_TLS_KEY
+  ? tls.createServer({ ...opts, key: process.env.LS_TLS_KEY, cert: process.env.LS_TLS_CERT,
+      minVersion: 'TLSv1.3', ciphers: 'TLS_AES_128_GCM_SHA256' }, onSocket)
+  : net.createServer(opts, onSocket);
 server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));`;
 const SENDER = `
-const net = require('node:net'); const fs = require('node:fs');
-const sock = net.connect({ host: '127.0.0.1', port: Number(process.argv[2]), highWaterMark: 1 << 20 }, () => {
-  fs.createReadStream(process.argv[1], { highWaterMark: 1 << 20 }).pipe(sock);
-});
+const net = require('node:net'); const tls = require('node:tls'); const fs = require('node:fs');
+const opts = { host: '127.0.0.1', port: Number(process.argv[2]), highWaterMark: 1 << 20 };
+const send = () => fs.createReadStream(process.argv[1], { highWaterMark: 1 << 20 }).pipe(sock);
+const sock = process.env.LS_TLS_KEY
+  ? tls.connect({ ...opts, rejectUnauthorized: false }, send)
+  : net.connect(opts, send);
 sock.on('close', () => {
   const u = process.cpuUsage();
   process.stdout.write((u.user + u.system) / 1e6 + '\\n');
 });`;
 
 /** The copy's time, and the CPU seconds both processes used (each prints its own at the end). */
-async function rawTcpCopy(src: string, dst: string): Promise<{ ms: number; cpu: number }> {
+async function copyOverLoopback(
+  src: string,
+  dst: string,
+  tls?: { keyPem: string; certPem: string },
+): Promise<{ ms: number; cpu: number }> {
+  const env = tls
+    ? { ...process.env, LS_TLS_KEY: tls.keyPem, LS_TLS_CERT: tls.certPem }
+    : process.env;
   const receiver = spawn(process.execPath, ['-e', RECEIVER, dst], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env,
   });
   const lines = lineReader(receiver.stdout);
   const port = await lines.next();
   const started = performance.now();
   const sender = spawn(process.execPath, ['-e', SENDER, src, port], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env,
   });
   const senderCpu = lineReader(sender.stdout).next();
   const receiverCpu = Number(await lines.next());
   const ms = performance.now() - started;
   return { ms, cpu: receiverCpu + Number(await senderCpu) };
+}
+
+/** A throwaway ECDSA key and certificate, as a peer's identity has. */
+function benchIdentity(): { keyPem: string; certPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const notBefore = new Date();
+  const notAfter = new Date(notBefore.getTime() + 24 * 3600 * 1000);
+  return {
+    keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    certPem: createSelfSignedCert({
+      privateKey,
+      publicKey,
+      commonName: 'bench',
+      notBefore,
+      notAfter,
+    }),
+  };
 }
 
 function lineReader(stream: NodeJS.ReadableStream): { next(): Promise<string> } {
@@ -148,6 +188,16 @@ async function lanspreadRun(
   }
 }
 
+/** CPU seconds per GiB of the SHA-256 a receiver computes over every byte it verifies. */
+function sha256CpuPerGiB(): number {
+  const block = randomBytes(64 * MIB);
+  const rounds = 8; // 512 MiB
+  const before = process.cpuUsage();
+  for (let i = 0; i < rounds; i++) createHash('sha256').update(block).digest();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1e6 / ((rounds * block.length) / (1024 * MIB));
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -176,11 +226,19 @@ export async function run(args: string[]): Promise<void> {
     let clientRss = 0;
     const cpuOne: { client: number; source: number }[] = [];
     const rawCpu: number[] = [];
+    const tlsCopy: number[] = [];
+    const tlsCpu: number[] = [];
+    const identity = benchIdentity();
     for (let i = 1; i <= runs; i++) {
-      const copy = await rawTcpCopy(join(sourceRoots[0]!, 'cnc4.eti'), join(root, `raw-${i}.bin`));
+      const archive = join(sourceRoots[0]!, 'cnc4.eti');
+      const copy = await copyOverLoopback(archive, join(root, `raw-${i}.bin`));
       raw.push(copy.ms);
       rawCpu.push(copy.cpu / gib);
       await rm(join(root, `raw-${i}.bin`), { force: true });
+      const overTls = await copyOverLoopback(archive, join(root, `tls-${i}.bin`), identity);
+      tlsCopy.push(overTls.ms);
+      tlsCpu.push(overTls.cpu / gib);
+      await rm(join(root, `tls-${i}.bin`), { force: true });
       const a = await lanspreadRun(root, [sources[0]!], i);
       one.push(a.ms);
       cpuOne.push({ client: a.clientCpu / gib, source: a.sourceCpu / gib });
@@ -203,6 +261,9 @@ export async function run(args: string[]): Promise<void> {
     console.log(
       `  (c) lanspread, two sources        ${mibs(median(two)).padStart(6)} MiB/s   runs: ${two.map((m) => mibs(m)).join(', ')}`,
     );
+    console.log(
+      `  (d) the same copy over TLS 1.3    ${mibs(median(tlsCopy)).padStart(6)} MiB/s   runs: ${tlsCopy.map((m) => mibs(m)).join(', ')}   (d/a ${(median(raw) / median(tlsCopy)).toFixed(2)})`,
+    );
     // Each run's pair was measured minutes apart at most; their ratios drift less than the medians.
     const paired = raw.map((r, i) => r / one[i]!);
     console.log(
@@ -211,9 +272,18 @@ export async function run(args: string[]): Promise<void> {
     const cpu = (side: 'client' | 'source'): string =>
       median(cpuOne.map((c) => c[side])).toFixed(2);
     console.log(
-      `  CPU per GiB (medians, 2 cores shared by both ends): raw copy ${median(rawCpu).toFixed(2)} s (both processes); lanspread one source: client ${cpu('client')} s, source ${cpu('source')} s`,
+      `  CPU per GiB (medians, 2 cores shared by both ends): raw copy ${median(rawCpu).toFixed(2)} s, TLS copy ${median(tlsCpu).toFixed(2)} s (both processes); lanspread one source: client ${cpu('client')} s, source ${cpu('source')} s`,
     );
     console.log(`  peak RSS: client ${clientRss} MiB, source ${sourceRss} MiB   (goal < 200 MB)`);
+    // Throughput here is bounded by CPU: both ends share these cores. What lanspread's own CPU
+    // per GiB allows with every core busy, next to the one cost no verified download can skip.
+    const cores = availableParallelism();
+    const lanspreadCpu = Number(cpu('client')) + Number(cpu('source'));
+    const ceiling = (cores / lanspreadCpu) * 1024;
+    const rawMiBs = bytes / MIB / (median(raw) / 1000);
+    console.log(
+      `  bound here: lanspread's ${lanspreadCpu.toFixed(2)} CPU-s/GiB on ${cores} cores allow at most ${ceiling.toFixed(0)} MiB/s with every core busy (b/a <= ${(ceiling / rawMiBs).toFixed(2)}); the receiver's SHA-256 alone costs ${sha256CpuPerGiB().toFixed(2)} s/GiB`,
+    );
     for (const s of sources) await s.shutdown();
   } finally {
     await rm(root, { recursive: true, force: true });

@@ -391,18 +391,20 @@ async function fetchInto(
         length: task.length,
       },
       async (bytes, at) => {
-        // Written first: the digest then moves the bytes to its worker and back.
+        // Hashed first: the digest takes the payloads in the order of these calls, before any
+        // await; a later payload may be written while this one is still hashed.
+        const mine = await digest.update(bytes);
         const { bytesWritten } = await file
-          .write(bytes, 0, bytes.length, task.offset + at)
+          .write(mine, 0, mine.length, task.offset + at)
           .catch((err: unknown) => {
             throw new WriteFailure(`cannot write ${task.path}: ${errorMessage(err)}`);
           });
-        if (bytesWritten !== bytes.length)
+        if (bytesWritten !== mine.length)
           throw new WriteFailure(
-            `cannot write ${task.path}: ${bytesWritten} of ${bytes.length} bytes written`,
+            `cannot write ${task.path}: ${bytesWritten} of ${mine.length} bytes written`,
           );
-        onBytes(bytes.length);
-        return digest.update(bytes);
+        onBytes(mine.length);
+        return mine;
       },
       req.signal,
     );

@@ -10,8 +10,10 @@ const MAX_QUEUED_WRITE_BYTES = 8 * 1024 * 1024;
 const STALL_TIMEOUT_MS = 30_000;
 
 /**
- * Takes a chunk's bytes in order; resolves with a buffer over the same memory once done with it
- * (`bytes` itself, or what a worker that had them gave back), for the connection to reuse.
+ * Takes each payload of a chunk as it arrives, called in order; calls overlap (bounded by the
+ * bytes queued), so a sink that needs order takes it before its first await. Resolves with a
+ * buffer over the same memory once done with it (`bytes` itself, or what a worker that had them
+ * gave back), for the connection to reuse.
  */
 export type ChunkSink = (bytes: Buffer, offsetInChunk: number) => Promise<Buffer>;
 
@@ -83,7 +85,7 @@ export class TransferClient {
 
   /**
    * Fetches `length` bytes of `path` at `offset`, handing them to `sink` in order with
-   * backpressure, and resolves once every byte has been written (the caller verifies them).
+   * backpressure, and resolves once the sink is done with every byte (the caller verifies them).
    */
   async fetchChunk(
     req: { game: GameId; version: GameVersion; path: string; offset: number; length: number },
@@ -95,7 +97,6 @@ export class TransferClient {
       let started = false;
       let received = 0;
       let queued = 0;
-      let writes = Promise.resolve();
       return {
         onMessage: (msg) => {
           if (msg.t !== 'chunk' || started) {
@@ -118,18 +119,12 @@ export class TransferClient {
           received += length;
           queued += length;
           if (queued > MAX_QUEUED_WRITE_BYTES) this.connection.pause();
-          writes = writes.then(async () => {
-            this.connection.recycle(await sink(buf, at));
+          sink(buf, at).then((reuse) => {
+            this.connection.recycle(reuse);
             queued -= length;
             if (queued <= MAX_QUEUED_WRITE_BYTES / 4) this.connection.resume();
-          });
-          if (received === req.length) {
-            writes.then(() => {
-              resolve();
-            }, fail);
-          } else {
-            writes.catch(fail);
-          }
+            if (received === req.length && queued === 0) resolve();
+          }, fail);
         },
       };
     });
