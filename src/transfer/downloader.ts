@@ -6,8 +6,7 @@ import { LanspreadError, errorMessage } from '../errors.js';
 import type { PeerId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { Manifest } from '../protocol/index.js';
-import { startChunkDigest } from './chunk-digest.js';
-import { hashFileChunks } from './chunk-hasher.js';
+import { hashFileChunks, hashFileRange } from './chunk-hasher.js';
 import { planChunks, type ChunkTask } from './chunk-planner.js';
 import { ChunkScheduler } from './chunk-scheduler.js';
 import { DownloadJournal } from './download-journal.js';
@@ -366,9 +365,8 @@ async function prepareFiles(root: string, manifest: Manifest): Promise<void> {
 }
 
 /**
- * Fetches one chunk into its place and returns the SHA-256 of the bytes written there, hashed in
- * a worker as they arrive. The chunk is also flushed to the disk now, while other chunks arrive,
- * not all at the commit.
+ * Fetches one chunk into its place and returns the SHA-256 of what now lies there on disk. The
+ * chunk is also flushed to the disk now, while other chunks arrive, not all at the commit.
  */
 async function fetchInto(
   client: TransferClient,
@@ -380,7 +378,6 @@ async function fetchInto(
   const file = await open(path, 'r+').catch((err: unknown) => {
     throw new WriteFailure(`cannot open ${task.path} for writing: ${errorMessage(err)}`);
   });
-  const digest = startChunkDigest();
   try {
     await client.fetchChunk(
       {
@@ -391,32 +388,25 @@ async function fetchInto(
         length: task.length,
       },
       async (bytes, at) => {
-        // Hashed first: the digest takes the payloads in the order of these calls, before any
-        // await; a later payload may be written while this one is still hashed.
-        const mine = await digest.update(bytes);
-        const { bytesWritten } = await file
-          .write(mine, 0, mine.length, task.offset + at)
-          .catch((err: unknown) => {
-            throw new WriteFailure(`cannot write ${task.path}: ${errorMessage(err)}`);
-          });
-        if (bytesWritten !== mine.length)
-          throw new WriteFailure(
-            `cannot write ${task.path}: ${bytesWritten} of ${mine.length} bytes written`,
-          );
-        onBytes(mine.length);
-        return mine;
+        try {
+          await file.write(bytes, 0, bytes.length, task.offset + at);
+        } catch (err) {
+          throw new WriteFailure(`cannot write ${task.path}: ${errorMessage(err)}`);
+        }
+        onBytes(bytes.length);
       },
       req.signal,
     );
+    // Hashed as read back, in a worker: the receiving thread goes on with the next chunk meanwhile.
     const [hash] = await Promise.all([
-      digest.finish(),
-      file.datasync().catch((err: unknown) => {
-        throw new WriteFailure(`cannot flush ${task.path}: ${errorMessage(err)}`);
-      }),
-    ]);
+      hashFileRange(path, task.fileSize, task.offset, task.length, req.signal),
+      file.datasync(),
+    ]).catch((err: unknown) => {
+      req.signal.throwIfAborted();
+      throw new WriteFailure(`cannot flush or read back ${task.path}: ${errorMessage(err)}`);
+    });
     return hash;
   } finally {
-    digest.abandon();
     await file.close();
   }
 }

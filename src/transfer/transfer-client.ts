@@ -9,13 +9,7 @@ const MAX_QUEUED_WRITE_BYTES = 8 * 1024 * 1024;
 /** A source that sends nothing for this long is treated as gone. */
 const STALL_TIMEOUT_MS = 30_000;
 
-/**
- * Takes each payload of a chunk as it arrives, called in order; calls overlap (bounded by the
- * bytes queued), so a sink that needs order takes it before its first await. Resolves with a
- * buffer over the same memory once done with it (`bytes` itself, or what a worker that had them
- * gave back), for the connection to reuse.
- */
-export type ChunkSink = (bytes: Buffer, offsetInChunk: number) => Promise<Buffer>;
+export type ChunkSink = (bytes: Buffer, offsetInChunk: number) => Promise<void>;
 
 /** Takes a streamed install in order; each call is awaited before the next (backpressure). */
 export interface StreamReceiver {
@@ -85,7 +79,7 @@ export class TransferClient {
 
   /**
    * Fetches `length` bytes of `path` at `offset`, handing them to `sink` in order with
-   * backpressure, and resolves once the sink is done with every byte (the caller verifies them).
+   * backpressure, and resolves once every byte has been written (the caller verifies them).
    */
   async fetchChunk(
     req: { game: GameId; version: GameVersion; path: string; offset: number; length: number },
@@ -97,6 +91,7 @@ export class TransferClient {
       let started = false;
       let received = 0;
       let queued = 0;
+      let writes = Promise.resolve();
       return {
         onMessage: (msg) => {
           if (msg.t !== 'chunk' || started) {
@@ -115,16 +110,22 @@ export class TransferClient {
             return;
           }
           const at = received;
-          const length = buf.length;
-          received += length;
-          queued += length;
+          received += buf.length;
+          queued += buf.length;
           if (queued > MAX_QUEUED_WRITE_BYTES) this.connection.pause();
-          sink(buf, at).then((reuse) => {
-            this.connection.recycle(reuse);
-            queued -= length;
+          writes = writes.then(async () => {
+            await sink(buf, at);
+            this.connection.recycle(buf);
+            queued -= buf.length;
             if (queued <= MAX_QUEUED_WRITE_BYTES / 4) this.connection.resume();
-            if (received === req.length && queued === 0) resolve();
-          }, fail);
+          });
+          if (received === req.length) {
+            writes.then(() => {
+              resolve();
+            }, fail);
+          } else {
+            writes.catch(fail);
+          }
         },
       };
     });
