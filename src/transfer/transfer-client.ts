@@ -6,7 +6,10 @@ import type { Manifest, StreamEntry, StreamPlan, WireMessage } from '../protocol
 
 /** Pause reading from the socket while this many received bytes wait to be written. */
 const MAX_QUEUED_WRITE_BYTES = 8 * 1024 * 1024;
-/** A source that sends nothing for this long is treated as gone. */
+/**
+ * A source that sends nothing for this long is treated as gone; time spent waiting on our own
+ * disk does not count (the paused socket would otherwise blame the source for it).
+ */
 const STALL_TIMEOUT_MS = 30_000;
 
 export type ChunkSink = (bytes: Buffer, offsetInChunk: number) => Promise<void>;
@@ -31,8 +34,11 @@ export class TransferClient {
       }
     | undefined;
 
-  constructor(connection: Connection) {
+  readonly #stallTimeoutMs: number;
+
+  constructor(connection: Connection, opts: { stallTimeoutMs?: number } = {}) {
     this.connection = connection;
+    this.#stallTimeoutMs = opts.stallTimeoutMs ?? STALL_TIMEOUT_MS;
     connection.onMessage((msg) => {
       if (this.#pending === undefined)
         connection.destroy(new LanspreadError('protocol-error', `unasked ${msg.t}`));
@@ -86,7 +92,7 @@ export class TransferClient {
     sink: ChunkSink,
     signal: AbortSignal,
   ): Promise<void> {
-    return this.#request(signal, (resolve, fail) => {
+    return this.#request(signal, (resolve, fail, local) => {
       this.connection.send({ t: 'get-chunk', ...req });
       let started = false;
       let received = 0;
@@ -113,12 +119,14 @@ export class TransferClient {
           received += buf.length;
           queued += buf.length;
           if (queued > MAX_QUEUED_WRITE_BYTES) this.connection.pause();
-          writes = writes.then(async () => {
-            await sink(buf, at);
-            this.connection.recycle(buf);
-            queued -= buf.length;
-            if (queued <= MAX_QUEUED_WRITE_BYTES / 4) this.connection.resume();
-          });
+          writes = local(
+            writes.then(async () => {
+              await sink(buf, at);
+              this.connection.recycle(buf);
+              queued -= buf.length;
+              if (queued <= MAX_QUEUED_WRITE_BYTES / 4) this.connection.resume();
+            }),
+          );
           if (received === req.length) {
             writes.then(() => {
               resolve();
@@ -142,7 +150,7 @@ export class TransferClient {
     receiver: StreamReceiver,
     signal: AbortSignal,
   ): Promise<{ files: number; bytes: number }> {
-    return this.#request(signal, (resolve, fail) => {
+    return this.#request(signal, (resolve, fail, local) => {
       this.connection.send({ t: 'get-stream', game, version });
       let planned = false;
       let entry: StreamEntry | null = null;
@@ -152,7 +160,7 @@ export class TransferClient {
       let queued = 0;
       let chain = Promise.resolve();
       const then = (step: () => Promise<void>): void => {
-        chain = chain.then(step);
+        chain = local(chain.then(step));
         chain.catch(fail);
       };
       return {
@@ -218,20 +226,41 @@ export class TransferClient {
     start: (
       resolve: (value: T) => void,
       fail: (err: unknown) => void,
+      /** Marks work of ours (a write, an unpack) that the stall timeout must wait for. */
+      local: (work: Promise<void>) => Promise<void>,
     ) => { onMessage: (msg: WireMessage) => void; onData: (buf: Buffer) => void },
   ): Promise<T> {
     if (this.#pending !== undefined)
       throw new LanspreadError('protocol-error', 'one request at a time per connection');
     return new Promise<T>((resolve, reject) => {
       let stall: NodeJS.Timeout | undefined;
+      let localWork = 0;
+      let settled = false;
       const armStall = (): void => {
         clearTimeout(stall);
         stall = setTimeout(() => {
+          if (localWork > 0) {
+            armStall();
+            return;
+          }
           fail(
-            new LanspreadError('timeout', `source sent nothing for ${STALL_TIMEOUT_MS / 1000} s`),
+            new LanspreadError(
+              'timeout',
+              `source sent nothing for ${this.#stallTimeoutMs / 1000} s`,
+            ),
           );
           this.connection.destroy();
-        }, STALL_TIMEOUT_MS);
+        }, this.#stallTimeoutMs);
+      };
+      // The clock restarts when our own work ends: the source had to wait for it, not we for it.
+      const local = (work: Promise<void>): Promise<void> => {
+        localWork++;
+        const counted = (): void => {
+          localWork--;
+          if (localWork === 0 && !settled) armStall();
+        };
+        work.then(counted, counted);
+        return work;
       };
       const onAbort = (): void => {
         fail(
@@ -241,6 +270,7 @@ export class TransferClient {
         );
       };
       const finish = (): void => {
+        settled = true;
         clearTimeout(stall);
         signal.removeEventListener('abort', onAbort);
         this.#pending = undefined;
@@ -267,7 +297,7 @@ export class TransferClient {
       }
       signal.addEventListener('abort', onAbort, { once: true });
       armStall();
-      const handlers = start(done, fail);
+      const handlers = start(done, fail, local);
       this.#pending = {
         onMessage: (msg) => {
           armStall();
