@@ -1030,6 +1030,7 @@ export class Peer {
       this.#log,
       this.#ignoredFolders,
     );
+    this.#hashCache.keepGames(this.#gamesDir, new Set(this.#library.map((g) => g.id)));
     const advert = advertise(this.#library, this.#catalog, (id) => this.#activeOperation(id));
     const delta = diffAdvert(this.#advert, advert);
     this.#advert = advert;

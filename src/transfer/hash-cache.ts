@@ -1,6 +1,6 @@
 /** Chunk hashes of local files, kept in the state folder so unchanged roots are never re-hashed. */
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { z } from 'zod';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -103,6 +103,42 @@ export class HashCache {
       if (oldest.done === true) break;
       e.chunks.delete(oldest.value);
     }
+    this.#changed();
+  }
+
+  /**
+   * Forgets every file that is not in one of `games` directly under `gamesDir`: games removed,
+   * or a games folder no longer used, would otherwise stay in the cache for good.
+   */
+  keepGames(gamesDir: string, games: ReadonlySet<string>): void {
+    const prefix = gamesDir.endsWith(sep) ? gamesDir : gamesDir + sep;
+    this.#forgetWhere((path) => {
+      if (!path.startsWith(prefix)) return true;
+      const rest = path.slice(prefix.length);
+      const end = rest.indexOf(sep);
+      return end <= 0 || !games.has(rest.slice(0, end));
+    });
+  }
+
+  /** Forgets the files under `root` that are not in `present` (absolute paths): they are gone. */
+  keepFiles(root: string, present: ReadonlySet<string>): void {
+    const prefix = root.endsWith(sep) ? root : root + sep;
+    this.#forgetWhere((path) => path.startsWith(prefix) && !present.has(path));
+  }
+
+  #forgetWhere(gone: (path: string) => boolean): void {
+    let forgotten = 0;
+    for (const path of this.#entries.keys()) {
+      if (gone(path)) {
+        this.#entries.delete(path);
+        forgotten++;
+      }
+    }
+    if (forgotten > 0) this.#changed();
+  }
+
+  /** Saves soon, once for a burst of changes. */
+  #changed(): void {
     this.#dirty = true;
     if (this.#timer === undefined) {
       this.#timer = setTimeout(() => {

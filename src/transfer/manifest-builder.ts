@@ -101,6 +101,7 @@ async function build(
   const files = await listGameFiles(root, log);
   signal.throwIfAborted();
   checkDescribable(game, files, chunkSize);
+  cache.keepFiles(root, new Set(files.map((f) => absPathOf(root, f))));
 
   const chunks: string[][] = new Array<string[]>(files.length);
   const toHash: number[] = [];

@@ -358,6 +358,55 @@ describe('HashCache', () => {
   });
 });
 
+describe('HashCache forgets what is gone', () => {
+  const h = (c: string): string[] => [c.repeat(64)];
+
+  test('keepGames forgets other games, files loose in the games folder and other folders', async () => {
+    const state = await freshDir('keep-games');
+    const games = join(base, 'games-folder');
+    const cache = await HashCache.open(state, recordingLogger());
+    const kept = join(games, 'cnc4', 'cnc4.eti');
+    const keptDeep = join(games, 'cnc4', 'data', 'x.bin');
+    const removed = join(games, 'ggoo', 'ggoo.eti');
+    const loose = join(games, 'cnc4.eti');
+    const elsewhere = join(base, 'old-games-folder', 'cnc4', 'cnc4.eti');
+    const lookalike = join(`${games}-2`, 'cnc4', 'cnc4.eti');
+    for (const path of [kept, keptDeep, removed, loose, elsewhere, lookalike])
+      cache.set(path, 10, 1, CHUNK, h('a'));
+    cache.keepGames(games, new Set(['cnc4']));
+    await cache.flush();
+    const reopened = await HashCache.open(state, recordingLogger());
+    assert.deepEqual(reopened.get(kept, 10, 1, CHUNK), h('a'));
+    assert.deepEqual(reopened.get(keptDeep, 10, 1, CHUNK), h('a'));
+    for (const path of [removed, loose, elsewhere, lookalike])
+      assert.equal(reopened.get(path, 10, 1, CHUNK), undefined, path);
+  });
+
+  test('a manifest forgets the files its root no longer has, and nothing outside the root', async () => {
+    const root = await freshDir('keep-files');
+    const other = await freshDir('keep-files-other');
+    const state = await freshDir('keep-files-state');
+    await put(join(root, 'version.ini'), '20250101\n');
+    await put(join(root, 'a.eti'), bytes(100, 'a'));
+    await put(join(root, 'b.eti'), bytes(100, 'b'));
+    await put(join(other, 'b.eti'), bytes(100, 'b'));
+    const cache = await HashCache.open(state, recordingLogger());
+    await buildManifest(root, ID, V, CHUNK, cache, recordingLogger());
+    await buildManifest(other, ID, V, CHUNK, cache, recordingLogger());
+    const gone = await stat(join(root, 'b.eti'));
+    const stays = await stat(join(other, 'b.eti'));
+    assert.ok(cache.get(join(root, 'b.eti'), 100, gone.mtimeMs, CHUNK));
+    await rm(join(root, 'b.eti'));
+    const manifest = await buildManifest(root, ID, V, CHUNK, cache, recordingLogger());
+    assert.deepEqual(
+      manifest.files.map((f) => f.path),
+      ['a.eti', 'version.ini'],
+    );
+    assert.equal(cache.get(join(root, 'b.eti'), 100, gone.mtimeMs, CHUNK), undefined);
+    assert.ok(cache.get(join(other, 'b.eti'), 100, stays.mtimeMs, CHUNK));
+  });
+});
+
 describe('hashFileChunks', () => {
   test('hashes each slice, the last one shorter, and an empty file to no chunks', async () => {
     const dir = await freshDir('hash');
