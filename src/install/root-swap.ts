@@ -56,17 +56,15 @@ export async function swapInStaging({ root, staging, old }: UpdatePaths): Promis
 }
 
 /**
- * Cleans an update's staging root that will not be swapped in: an unfinished download stays as
- * resume data (its journal is there), a finished one has no journal left and is removed.
+ * Cleans an update's staging root that will not be swapped in. What was downloaded stays: an
+ * unfinished download as resume data (its journal is there), a finished one (version.ini) so the
+ * next update installs it without fetching it again. An install into it is removed: the next
+ * update installs afresh. `remove-files` deletes a staged update with its game.
  */
-export async function discardStaging(staging: string): Promise<'kept' | 'removed' | 'none'> {
+export async function discardStaging(staging: string): Promise<'kept' | 'none'> {
   if (!(await exists(staging))) return 'none';
   await rm(join(staging, STAGING_DIR), { recursive: true, force: true });
-  if ((await exists(join(staging, 'version.ini'))) || (await exists(join(staging, LOCAL_DIR)))) {
-    await rm(staging, { recursive: true, force: true });
-    await pruneWorkDir(staging);
-    return 'removed';
-  }
+  await rm(join(staging, LOCAL_DIR), { recursive: true, force: true });
   return 'kept';
 }
 

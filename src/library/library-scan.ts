@@ -4,7 +4,7 @@ import { lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Catalog } from '../catalog/index.js';
 import { LanspreadError } from '../errors.js';
-import type { GameId } from '../ids.js';
+import type { GameId, GameVersion } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { LocalGame } from './local-game.js';
 import { decodeVersionIni, parseVersionIni } from './version-ini.js';
@@ -152,6 +152,16 @@ async function entrySize(
 }
 
 /** Reads the head of version.ini and learns its size without a separate stat when it is short. */
+/** The version in `root`'s version.ini, or null when it has none or an unreadable one. */
+export async function readGameVersion(root: string): Promise<GameVersion | null> {
+  try {
+    const head = await readVersionIni(join(root, VERSION_INI), (task) => task());
+    return parseVersionIni(decodeVersionIni(head.bytes));
+  } catch {
+    return null;
+  }
+}
+
 async function readVersionIni(
   path: string,
   limit: Limit,

@@ -8,6 +8,7 @@ import { LanspreadError, errorMessage } from '../errors.js';
 import { isGameId, type GameId, type PeerId } from '../ids.js';
 import { loadOrCreateIdentity, type Identity } from '../identity/index.js';
 import {
+  readGameVersion,
   scanLibrary,
   watchLibrary,
   type LibraryWatcher,
@@ -625,7 +626,11 @@ export class Peer {
     const result = { game: entry.id, from: local.version, to: entry.version };
     try {
       await this.#intents.record(intent);
-      await this.#downloadUnder(entry, sources, op, paths.staging);
+      // A new root already complete beside the old (an earlier update stopped after its
+      // download) is not fetched again.
+      if ((await readGameVersion(paths.staging)) === entry.version)
+        this.#log.info({ game: entry.id }, 'the new version is downloaded already; installing it');
+      else await this.#downloadUnder(entry, sources, op, paths.staging);
       if (local.installed) await this.#installUnder(entry, op, paths.staging);
       op.signal.throwIfAborted();
       await this.#intents.record({ ...intent, phase: 'swap' });

@@ -216,17 +216,26 @@ scenario('S58-UPDATE', 'a peer killed mid-update keeps the old install playable'
     client = await crashAndRestart(lab, client, { cmd: 'update', args: {}, when });
     await assertOldIntact(lab, client, GAME, before);
     const resume = existsSync(join(staging, '.lanspread', 'download.json'));
+    const complete = existsSync(join(staging, 'version.ini'));
+    if (point !== 'downloading') assert.ok(complete, 'the finished download is kept beside');
     seen.push(
-      `${point}: old root byte-identical, play works, staging ${resume ? 'kept as resume data' : existsSync(staging) ? 'kept' : 'removed'}`,
+      `${point}: old root byte-identical, play works, staging ${resume ? 'kept as resume data' : complete ? 'kept complete, without local/' : 'removed'}`,
     );
     await link(client, source);
   }
-  // Around the swap either state is right, never a mix.
+  // Around the swap either state is right, never a mix. The new root downloaded before the last
+  // crash is installed as it is, not fetched again.
+  const killed = client;
+  const from = client.events.length;
   client = await crashAndRestart(lab, client, {
     cmd: 'update',
     args: {},
     when: onEvent('install-finished'),
   });
+  const run = killed.events.slice(from).map((e) => e.event);
+  assert.ok(run.includes('install-begin'), 'the update installed');
+  assert.equal(run.includes('download-begin'), false, 'the kept download was fetched again');
+  seen.push('the update after it installed the kept download without fetching a byte');
   const atSwap = await assertSettled(lab, client, 'source');
   if (atSwap.startsWith('old')) {
     await assertOldIntact(lab, client, GAME, before);

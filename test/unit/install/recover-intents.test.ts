@@ -107,14 +107,20 @@ test('an update cut while fetching keeps the old root and the staging as resume 
   assert.equal(existsSync(join(staging, '.lanspread', 'download.json')), true);
 });
 
-test('an update cut while installing its staging removes the staging (no resume data left)', async () => {
+test('an update cut while installing keeps its finished download and drops the install', async () => {
   const { staging } = updatePaths(games, GAME);
   await put(root(), { 'version.ini': '1', 'local/old.txt': 'old' });
-  await put(staging, { 'version.ini': '2', '.local.installing/half.txt': 'x' });
+  await put(staging, {
+    'version.ini': '2',
+    'a.eti': 'new',
+    '.local.installing/half.txt': 'x',
+    'local/whole.txt': 'installed before the swap was recorded',
+  });
   await recover(updateIntent('fetch'));
-  assert.equal(existsSync(staging), false);
-  assert.equal(existsSync(join(games, '.lanspread')), false, 'empty work folders go too');
+  // The next update installs the download as it is, without fetching it again.
+  assert.deepEqual((await readdir(staging)).sort(), ['a.eti', 'version.ini']);
   assert.equal(await readFile(join(root(), 'version.ini'), 'utf8'), '1');
+  assert.equal(existsSync(join(root(), 'local', 'old.txt')), true);
 });
 
 for (const [name, cut] of [
