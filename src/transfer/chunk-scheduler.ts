@@ -1,4 +1,7 @@
-/** Hands chunk tasks to sources as they free up, retries failures elsewhere, and drops bad sources. */
+/**
+ * Hands chunk tasks to sources as they free up, retries failures elsewhere, drops bad sources,
+ * and at the tail hands a chunk crawling on a slow source to a faster one that is idle.
+ */
 import type { ChunkTask } from './chunk-planner.js';
 
 /** Attempts per chunk, over all sources, before the download gives up on it. */
@@ -11,7 +14,17 @@ interface TaskState {
   holder: string | undefined;
   readonly failedOn: Set<string>;
   attempts: number;
+  /** When the holder took it, and how many of its bytes have arrived since. */
+  startedAt: number;
+  received: number;
+  /** Handed from a slow holder to a faster one once; never again, so it cannot bounce. */
+  handedOver: boolean;
 }
+
+/** A chunk moves to an idle source only if the slow one would need this many times longer, */
+const HAND_OVER_FACTOR = 2;
+/** and only once it has been in flight this long: a chunk about to end is not worth a restart. */
+const HAND_OVER_AFTER_MS = 1_000;
 
 /**
  * Pure: the downloader asks `next(source)` whenever a source has a free slot, so a fast source
@@ -28,6 +41,13 @@ export class ChunkScheduler<S extends string> {
   readonly #inFlight = new Map<S, number>();
   readonly #live: Set<S>;
   readonly #limit: number;
+  readonly #now: () => number;
+  /**
+   * Bytes and milliseconds of each source's finished chunks, summed: a source's pace per
+   * connection. Summed, not the last chunk's: a few bytes of version.ini take as long as a round
+   * trip and would make any source look slow.
+   */
+  readonly #pace = new Map<S, { bytes: number; ms: number }>();
   #doneCount = 0;
   #bytesDone = 0;
   #givenUp = false;
@@ -36,7 +56,7 @@ export class ChunkScheduler<S extends string> {
   constructor(
     tasks: readonly ChunkTask[],
     sources: readonly S[],
-    opts: { inFlightPerSource: number },
+    opts: { inFlightPerSource: number; now?: () => number },
   ) {
     this.#fresh = tasks.map((task) => ({
       task,
@@ -44,7 +64,11 @@ export class ChunkScheduler<S extends string> {
       holder: undefined,
       failedOn: new Set(),
       attempts: 0,
+      startedAt: 0,
+      received: 0,
+      handedOver: false,
     }));
+    this.#now = opts.now ?? Date.now;
     for (const state of this.#fresh) this.#states.set(state.task.key, state);
     this.#live = new Set(sources);
     for (const s of sources) this.#inFlight.set(s, 0);
@@ -52,7 +76,12 @@ export class ChunkScheduler<S extends string> {
     this.bytesTotal = tasks.reduce((sum, t) => sum + t.length, 0);
   }
 
-  /** Next task for this source, or undefined when it should idle (nothing it may take, or at its in-flight limit). */
+  /**
+   * Next task for this source, or undefined when it should idle (nothing it may take, or at its
+   * in-flight limit). With nothing queued, it may be a task still in flight on a slower source:
+   * the caller stops that transfer, and that source's later report of it is ignored. An idle
+   * source asks again now and then, as the slow transfer falls further behind.
+   */
   next(source: S): ChunkTask | undefined {
     const busy = this.#inFlight.get(source);
     if (busy === undefined || busy >= this.#limit || !this.#live.has(source) || this.#givenUp)
@@ -61,17 +90,30 @@ export class ChunkScheduler<S extends string> {
     const index = this.#retry.findIndex((s) => this.#mayTake(s, source));
     if (index >= 0) [state] = this.#retry.splice(index, 1);
     else if (this.#cursor < this.#fresh.length) state = this.#fresh[this.#cursor++];
+    if (state !== undefined) state.attempts++;
+    else state = this.#handOverTo(source);
     if (state === undefined) return undefined;
     state.status = 'in-flight';
     state.holder = source;
-    state.attempts++;
+    state.startedAt = this.#now();
+    state.received = 0;
     this.#inFlight.set(source, busy + 1);
     return state.task;
+  }
+
+  /** Bytes of a task in flight on `source` arrived: they tell how far behind it is. */
+  progress(task: ChunkTask, source: S, bytes: number): void {
+    const state = this.#states.get(task.key);
+    if (state?.status === 'in-flight' && state.holder === source) state.received += bytes;
   }
 
   succeeded(task: ChunkTask, source: S): void {
     const state = this.#release(task, source);
     if (state === undefined) return;
+    const pace = this.#pace.get(source) ?? { bytes: 0, ms: 0 };
+    pace.bytes += state.task.length;
+    pace.ms += this.#now() - state.startedAt;
+    this.#pace.set(source, pace);
     state.status = 'done';
     this.#doneCount++;
     this.#bytesDone += state.task.length;
@@ -118,6 +160,42 @@ export class ChunkScheduler<S extends string> {
     state.holder = undefined;
     this.#inFlight.set(source, (this.#inFlight.get(source) ?? 1) - 1);
     return state;
+  }
+
+  /**
+   * The in-flight task of another source that `thief` would finish first by the widest margin:
+   * at the slow holder's pace so far it needs more than HAND_OVER_FACTOR times what `thief`
+   * would at its own pace, and it has run at least that long (a fresh start has no pace yet) and at
+   * least HAND_OVER_AFTER_MS.
+   */
+  #handOverTo(thief: S): TaskState | undefined {
+    const pace = this.#pace.get(thief);
+    if (pace === undefined || pace.ms <= 0) return undefined;
+    const rate = pace.bytes / pace.ms;
+    const now = this.#now();
+    let best: TaskState | undefined;
+    let bestLeft = 0;
+    for (const state of this.#states.values()) {
+      const holder = state.holder as S | undefined;
+      if (state.status !== 'in-flight' || holder === undefined || holder === thief) continue;
+      if (state.handedOver || !this.#mayTake(state, thief)) continue;
+      const own = state.task.length / rate;
+      const elapsed = now - state.startedAt;
+      if (elapsed < Math.max(own, HAND_OVER_AFTER_MS)) continue;
+      const left =
+        state.received === 0
+          ? Infinity
+          : ((state.task.length - state.received) * elapsed) / state.received;
+      if (left > HAND_OVER_FACTOR * own && left > bestLeft) {
+        best = state;
+        bestLeft = left;
+      }
+    }
+    if (best === undefined) return undefined;
+    const slow = best.holder as S;
+    this.#inFlight.set(slow, (this.#inFlight.get(slow) ?? 1) - 1);
+    best.handedOver = true;
+    return best;
   }
 
   /** A chunk that failed on a source goes elsewhere while some live source has not failed it. */

@@ -131,6 +131,8 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
         mib_per_s: round(received / 1048576 / Math.max(seconds, 0.001)),
         active_peers: scheduler.liveSources.length,
       });
+      // Idle sources ask again: a chunk crawling on a slow source may be theirs by now.
+      notify();
     }, PROGRESS_INTERVAL_MS);
     const abortedOnce = aborted(signal);
     let wake: () => void = () => undefined;
@@ -155,6 +157,9 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
       });
     };
 
+    /** Each chunk's transfer in progress: a faster source that takes it over stops it first. */
+    const running = new Map<string, { stop: AbortController; settled: Promise<unknown> }>();
+
     const worker = async (source: DownloadSource, slot: number): Promise<void> => {
       let client = slot === 0 ? clients.get(source.peerId) : undefined;
       let failures = 0;
@@ -169,9 +174,31 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
           await Promise.race([changed, abortedOnce]);
           continue;
         }
+        const stop = new AbortController();
+        const mySignal = AbortSignal.any([signal, stop.signal]);
+        let mine = 0;
+        const slower = running.get(task.key);
+        const job = (async (): Promise<string> => {
+          if (slower !== undefined) {
+            slower.stop.abort(new LanspreadError('cancelled', 'handed to a faster source'));
+            // Its writes end before ours start, so the bytes hashed at the end are ours alone.
+            await slower.settled;
+          }
+          if (client === undefined || client.closed) client = await req.connect(source, mySignal);
+          return fetchInto(client, req, task, mySignal, (n) => {
+            received += n;
+            mine += n;
+            scheduler.progress(task, source.peerId, n);
+          });
+        })();
+        // Registered at once, before any await: a faster source may take the chunk over any time.
+        const entry = { stop, settled: job.catch(() => undefined) };
+        running.set(task.key, entry);
         try {
-          if (client === undefined || client.closed) client = await req.connect(source, signal);
-          const hash = await fetchInto(client, req, task, (n) => (received += n));
+          const hash = await job.finally(() => {
+            if (running.get(task.key) === entry) running.delete(task.key);
+          });
+          if (stop.signal.aborted) throw stop.signal.reason;
           if (hash !== task.sha256) {
             scheduler.failed(task, source.peerId);
             dropSource(
@@ -195,6 +222,17 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
             peer_addr: source.addr,
           });
         } catch (err) {
+          if (stop.signal.aborted && !isAborted(signal)) {
+            // A faster source has the chunk now; this one is not at fault and takes the next.
+            received -= mine;
+            client = undefined;
+            req.log.info(
+              { game: game.id, peer: source.peerId, path: task.path, offset: task.offset },
+              'a slow chunk went to a faster source',
+            );
+            notify();
+            continue;
+          }
           scheduler.failed(task, source.peerId);
           if (err instanceof WriteFailure || isAborted(signal)) {
             notify();
@@ -372,6 +410,7 @@ async function fetchInto(
   client: TransferClient,
   req: DownloadRequest,
   task: ChunkTask,
+  signal: AbortSignal,
   onBytes: (n: number) => void,
 ): Promise<string> {
   const path = targetPath(req.root, task.path);
@@ -388,6 +427,8 @@ async function fetchInto(
         length: task.length,
       },
       async (bytes, at) => {
+        // Once stopped, nothing more is written: a faster source rewrites this chunk next.
+        signal.throwIfAborted();
         try {
           await file.write(bytes, 0, bytes.length, task.offset + at);
         } catch (err) {
@@ -395,14 +436,14 @@ async function fetchInto(
         }
         onBytes(bytes.length);
       },
-      req.signal,
+      signal,
     );
     // Hashed as read back, in a worker: the receiving thread goes on with the next chunk meanwhile.
     const [hash] = await Promise.all([
-      hashFileRange(path, task.fileSize, task.offset, task.length, req.signal),
+      hashFileRange(path, task.fileSize, task.offset, task.length, signal),
       file.datasync(),
     ]).catch((err: unknown) => {
-      req.signal.throwIfAborted();
+      signal.throwIfAborted();
       throw new WriteFailure(`cannot flush or read back ${task.path}: ${errorMessage(err)}`);
     });
     return hash;

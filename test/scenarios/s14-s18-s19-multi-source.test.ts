@@ -82,3 +82,50 @@ scenario('S19', 'mid-download sole-source drop', async (lab) => {
   assert.notEqual(row?.availability, 'Ready');
   return `sole source killed -> download-failed code=${String(failed?.code)}; no version.ini; ${row?.availability ?? 'no row'}; no active operation`;
 });
+
+scenario(
+  'S18-SLOW',
+  'a chunk crawling on a slow source is finished by an idle fast one',
+  async (lab) => {
+    await lab.games('fast', [bigGame('alienswarm', 256, { files: 1 })]);
+    await lab.games('slow', [bigGame('alienswarm', 256, { files: 1 })]);
+    const fast = await lab.start('fast');
+    const slow = await lab.start('slow');
+    const client = await lab.start('client');
+    await link(client, fast);
+    await link(client, slow);
+    const from = client.events.length;
+    const pending = download(client, 'alienswarm', { timeoutMs: 180_000 });
+    // Once both manifests are in, the slow source runs 3 ms in every 300: a peer on bad Wi-Fi.
+    await client.waitEvent((e) => e.event === 'got-game-files', 30_000, from);
+    let throttling = true;
+    const throttle = (async () => {
+      while (throttling) {
+        slow.kill('SIGSTOP');
+        await new Promise((r) => setTimeout(r, 300));
+        slow.kill('SIGCONT');
+        await new Promise((r) => setTimeout(r, 3));
+      }
+    })();
+    const { answer, events } = await pending;
+    throttling = false;
+    await throttle;
+    assert.equal(answer.ok, true, JSON.stringify(answer.error));
+    await assertSameRoot(lab, 'fast', 'client', 'alienswarm');
+    const voted = events.find((e) => e.event === 'got-game-files');
+    assert.deepEqual(
+      [...((voted?.peers as string[] | undefined) ?? [])].sort(),
+      [fast.addr, slow.addr].sort(),
+      'both sources agreed and were used',
+    );
+    // The slow source was handed chunks at the start (two each); at 1 % it could not have
+    // finished one before the fast source ran out of work and took them over.
+    const bySource = bytesBySource(events.filter((e) => e.path === 'alienswarm.eti'));
+    assert.deepEqual(
+      [...bySource.keys()],
+      [fast.addr],
+      'the fast source finished every chunk of the archive',
+    );
+    return `slow source throttled to 1 % after the vote; every chunk, its own two included, finished by the fast source (${bySource.get(fast.addr)} bytes); files match`;
+  },
+);

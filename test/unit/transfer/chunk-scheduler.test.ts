@@ -165,3 +165,87 @@ test('an unknown source gets nothing', () => {
   const s = new ChunkScheduler(tasks(1), ['a'], { inFlightPerSource: 1 });
   assert.equal(s.next('zz' as 'a'), undefined);
 });
+
+/** A scheduler on a clock the test moves. */
+function clocked(
+  count: number,
+  sources: string[],
+): { s: ChunkScheduler<string>; at: (ms: number) => void } {
+  let now = 0;
+  const s = new ChunkScheduler(tasks(count), sources, { inFlightPerSource: 1, now: () => now });
+  return { s, at: (ms) => (now = ms) };
+}
+
+test('at the tail an idle fast source takes over a chunk crawling on a slow one, once', () => {
+  const { s, at } = clocked(3, ['fast', 'slow']);
+  const first = s.next('fast');
+  const crawling = s.next('slow');
+  assert.ok(first && crawling);
+  at(1_000);
+  s.succeeded(first, 'fast'); // 100 bytes in 1 s
+  const last = s.next('fast');
+  assert.ok(last);
+  at(2_000);
+  s.succeeded(last, 'fast');
+  s.progress(crawling, 'slow', 10); // 10 of 100 bytes in 2 s: 18 s to go, the fast one needs 1 s
+  const taken = s.next('fast');
+  assert.equal(taken?.key, crawling.key, 'the crawling chunk goes to the idle fast source');
+  // The slow source's report comes too late to count; the chunk is the fast one's now.
+  s.failed(crawling, 'slow');
+  s.succeeded(crawling, 'slow');
+  assert.equal(s.done, false);
+  assert.equal(s.next('slow'), undefined, 'nothing left for the slow source');
+  at(2_500);
+  assert.equal(s.next('fast'), undefined, 'at its limit');
+  s.succeeded(crawling, 'fast');
+  assert.equal(s.done, true);
+  assert.equal(s.bytesDone, 300);
+});
+
+test('no take-over while work is queued, before a pace is known, or for a chunk nearly done', () => {
+  const { s, at } = clocked(4, ['fast', 'slow']);
+  const a = s.next('fast');
+  const crawling = s.next('slow');
+  assert.ok(a && crawling);
+  at(500);
+  s.succeeded(a, 'fast');
+  at(5_000);
+  // Queued work comes first.
+  const b = s.next('fast');
+  assert.equal(b?.offset, 200);
+  s.succeeded(b, 'fast');
+  const c = s.next('fast');
+  assert.equal(c?.offset, 300);
+  s.succeeded(c, 'fast');
+  // 95 of 100 bytes: 5 left at its pace (5000 ms for 95) is ~263 ms, under twice the fast one's.
+  s.progress(crawling, 'slow', 95);
+  assert.equal(s.next('fast'), undefined);
+  // A source that never finished a chunk has no pace to compare.
+  const fresh = clocked(2, ['idle', 'slow']);
+  const held = fresh.s.next('slow');
+  assert.ok(held);
+  fresh.at(60_000);
+  assert.ok(fresh.s.next('idle')?.key !== held.key);
+});
+
+test('a taken-over chunk is not taken again, and one held less than a second stays', () => {
+  const { s, at } = clocked(3, ['a', 'b', 'c']);
+  const ta = s.next('a');
+  const tb = s.next('b');
+  const tc = s.next('c');
+  assert.ok(ta && tb && tc);
+  at(100);
+  s.succeeded(ta, 'a'); // 100 bytes in 100 ms
+  at(900);
+  assert.equal(s.next('a'), undefined, 'b and c have been at it under a second');
+  at(1_500);
+  const taken = s.next('a');
+  assert.equal(taken?.key, tb.key, 'the first of the two crawling chunks');
+  s.progress(taken, 'a', 1);
+  at(10_000);
+  s.succeeded(tc, 'c'); // c has a pace now, and a crawls on the chunk it took
+  at(60_000);
+  assert.equal(s.next('c'), undefined, 'the chunk moved once already');
+  s.succeeded(taken, 'a');
+  assert.equal(s.done, true);
+});
