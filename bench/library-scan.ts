@@ -17,11 +17,11 @@ export async function run(args: string[]): Promise<void> {
     const games = join(base, 'games');
     const ids = Array.from({ length: roots }, (_, i) => `game${String(i).padStart(5, '0')}`);
     const catalogFile = join(base, 'catalog.db');
-    writeCatalogFile(
+    await writeCatalogFile(
       catalogFile,
       ids.map((id) => ({ id, name: id, version: '20250101' })),
     );
-    const catalog = openCatalog(catalogFile);
+    const catalog = await openCatalog(catalogFile);
     await buildTree(games, ids);
 
     const timings = { scan: [] as number[], walk: [] as number[], du: [] as number[] };

@@ -162,7 +162,7 @@ async function buildFixture(
   const ids = Array.from({ length: total }, (_, i) => `mesh-${String(i).padStart(width, '0')}`);
   const newIds = Array.from({ length: runs }, (_, i) => `mesh-new-${i + 1}`);
   const catalog = join(root, 'catalog.db');
-  writeCatalogFile(
+  await writeCatalogFile(
     catalog,
     [...ids, ...newIds].map((id) => ({ id, name: `Mesh game ${id}`, version: VERSION, size: 9 })),
   );

@@ -1,6 +1,8 @@
-/** Reads and writes catalog databases: the one file that touches better-sqlite3 and validates catalog rows. */
-import { renameSync, rmSync, statSync } from 'node:fs';
-import Database from 'better-sqlite3';
+/** Reads and writes catalog databases: the one file that touches sql.js and validates catalog rows. */
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+// The build with the WASM inlined: no .wasm file to find at run time, in dist/ or in an executable.
+import initSqlJs from 'sql.js/dist/sql-wasm-inline.js';
+import type { Database, SqlJsStatic } from 'sql.js';
 import { z } from 'zod';
 import { LanspreadError, errorMessage } from '../errors.js';
 import { isGameId, isGameVersion, type GameId, type GameVersion } from '../ids.js';
@@ -45,11 +47,18 @@ export interface CatalogGameInput {
   size?: number | null;
 }
 
-/** Opens a catalog file read-only, reads its games and closes it again. */
-export function readCatalogFile(file: string): CatalogGame[] {
+let sqlJs: Promise<SqlJsStatic> | undefined;
+
+/** SQLite as WASM, compiled once per process on first use. */
+function sqlite(): Promise<SqlJsStatic> {
+  return (sqlJs ??= initSqlJs());
+}
+
+/** Reads a catalog file (the bytes, never opened for writing), validates its games. */
+export async function readCatalogFile(file: string): Promise<CatalogGame[]> {
   let isFile: boolean;
   try {
-    isFile = statSync(file).isFile();
+    isFile = (await stat(file)).isFile();
   } catch (err) {
     throw new LanspreadError(
       'catalog-missing',
@@ -58,13 +67,24 @@ export function readCatalogFile(file: string): CatalogGame[] {
     );
   }
   if (!isFile) throw new LanspreadError('catalog-missing', `catalog ${file} is not a file`);
-  let db: Database.Database;
+  let bytes: Buffer;
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
+    bytes = await readFile(file);
   } catch (err) {
     throw new LanspreadError(
       'catalog-missing',
       `catalog ${file} cannot be opened: ${errorMessage(err)}`,
+      { cause: err },
+    );
+  }
+  const { Database } = await sqlite();
+  let db: Database;
+  try {
+    db = new Database(bytes);
+  } catch (err) {
+    throw new LanspreadError(
+      'catalog-malformed',
+      `catalog ${file}: is not a readable SQLite catalog: ${errorMessage(err)}`,
       { cause: err },
     );
   }
@@ -76,8 +96,9 @@ export function readCatalogFile(file: string): CatalogGame[] {
 }
 
 /** The default catalog: the shipped SQL script run into an in-memory database, then read like a file. */
-export function readEmbeddedCatalog(): CatalogGame[] {
-  const db = new Database(':memory:');
+export async function readEmbeddedCatalog(): Promise<CatalogGame[]> {
+  const { Database } = await sqlite();
+  const db = new Database();
   try {
     db.exec(DEFAULT_CATALOG_SQL);
     return readGames(db, 'embedded');
@@ -86,22 +107,35 @@ export function readEmbeddedCatalog(): CatalogGame[] {
   }
 }
 
-function readGames(db: Database.Database, source: string): CatalogGame[] {
+/** Every row of `sql` as column → value, integers as bigint so no size is silently rounded. */
+function allRows(db: Database, sql: string): Record<string, unknown>[] {
+  const stmt = db.prepare(sql);
+  try {
+    const rows: Record<string, unknown>[] = [];
+    while (stmt.step()) {
+      // useBigInt is in sql.js since 1.9; @types/sql.js does not know it yet.
+      const values = (stmt.get as (p: null, c: { useBigInt: boolean }) => unknown[])(null, {
+        useBigInt: true,
+      });
+      rows.push(Object.fromEntries(stmt.getColumnNames().map((c, i) => [c, values[i]])));
+    }
+    return rows;
+  } finally {
+    stmt.free();
+  }
+}
+
+function readGames(db: Database, source: string): CatalogGame[] {
   const malformed = (detail: string, cause?: unknown): LanspreadError =>
     new LanspreadError('catalog-malformed', `catalog ${source}: ${detail}`, { cause });
   let rows: unknown[];
   try {
-    const columns = new Set(
-      (db.pragma('table_info(games)') as unknown[]).map((c) => (c as { name?: unknown }).name),
-    );
+    const columns = new Set(allRows(db, 'PRAGMA table_info(games)').map((c) => c.name));
     if (columns.size === 0) throw malformed('has no "games" table');
     const missing = REQUIRED_COLUMNS.filter((c) => !columns.has(c));
     if (missing.length > 0)
       throw malformed(`table "games" lacks the column(s) ${missing.join(', ')}`);
-    rows = db
-      .prepare(`SELECT ${REQUIRED_COLUMNS.join(', ')} FROM games ORDER BY id`)
-      .safeIntegers(true)
-      .all();
+    rows = allRows(db, `SELECT ${REQUIRED_COLUMNS.join(', ')} FROM games ORDER BY id`);
   } catch (err) {
     if (err instanceof LanspreadError) throw err;
     throw malformed(`is not a readable SQLite catalog: ${errorMessage(err)}`, err);
@@ -133,26 +167,34 @@ function readGames(db: Database.Database, source: string): CatalogGame[] {
 }
 
 /** Creates (or atomically replaces) a catalog file with the spec schema; rows are written as given, unvalidated. */
-export function writeCatalogFile(file: string, games: readonly CatalogGameInput[]): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  rmSync(temp, { force: true });
+export async function writeCatalogFile(
+  file: string,
+  games: readonly CatalogGameInput[],
+): Promise<void> {
+  const { Database } = await sqlite();
+  const db = new Database();
+  let bytes: Uint8Array;
   try {
-    const db = new Database(temp);
+    db.exec(CATALOG_SCHEMA_SQL);
+    const insert = db.prepare(
+      'INSERT INTO games (id, name, description, size, eti_game_version) VALUES (?, ?, ?, ?, ?)',
+    );
     try {
-      db.exec(CATALOG_SCHEMA_SQL);
-      const insert = db.prepare(
-        'INSERT INTO games (id, name, description, size, eti_game_version) VALUES (?, ?, ?, ?, ?)',
-      );
-      db.transaction(() => {
-        for (const g of games)
-          insert.run(g.id, g.name, g.description ?? null, g.size ?? null, g.version);
-      })();
+      for (const g of games)
+        insert.run([g.id, g.name, g.description ?? null, g.size ?? null, g.version]);
     } finally {
-      db.close();
+      insert.free();
     }
-    renameSync(temp, file);
+    bytes = db.export();
+  } finally {
+    db.close();
+  }
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    await writeFile(temp, bytes);
+    await rename(temp, file);
   } catch (err) {
-    rmSync(temp, { force: true });
+    await rm(temp, { force: true });
     throw err;
   }
 }

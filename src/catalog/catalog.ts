@@ -22,10 +22,10 @@ export interface Catalog {
 }
 
 /** Loads a catalog file read-only, or the embedded default when no file is given. */
-export function openCatalog(file?: string): Catalog {
-  if (file === undefined) return buildCatalog('embedded', readEmbeddedCatalog());
+export async function openCatalog(file?: string): Promise<Catalog> {
+  if (file === undefined) return buildCatalog('embedded', await readEmbeddedCatalog());
   const source = resolve(file);
-  return buildCatalog(source, readCatalogFile(source));
+  return buildCatalog(source, await readCatalogFile(source));
 }
 
 function buildCatalog(source: string, games: readonly CatalogGame[]): Catalog {

@@ -20,7 +20,7 @@ function demoBytes(label: string, size: number): Buffer {
 
 /** Creates the demo roots (at the embedded catalog's versions) that are missing; others are kept. */
 export async function writeDemoLibrary(gamesDir: string): Promise<string[]> {
-  const catalog = openCatalog();
+  const catalog = await openCatalog();
   const written: string[] = [];
   for (const id of DEMO_GAMES) {
     const game = catalog.get(id);

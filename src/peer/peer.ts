@@ -190,7 +190,7 @@ export class Peer {
 
   /** Opens the catalog and identity, scans the games folder and starts listening. */
   static async start(opts: PeerOptions, listener?: PeerEventListener): Promise<Peer> {
-    const catalog = openCatalog(opts.catalogFile);
+    const catalog = await openCatalog(opts.catalogFile);
     await ensureDir(opts.stateDir, 'state-dir-unusable', 'state folder');
     await ensureDir(opts.gamesDir, 'games-dir-unusable', 'games folder');
     const identity = await loadOrCreateIdentity(opts.stateDir, opts.log);

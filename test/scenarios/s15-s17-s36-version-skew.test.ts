@@ -12,7 +12,7 @@ const LATEST = '20250301';
 
 async function latestCatalog(lab: Lab): Promise<string> {
   const file = join(lab.root, 'catalog.db');
-  writeCatalogFile(file, [{ id: 'cnc4', name: 'Command & Conquer 4', version: LATEST }]);
+  await writeCatalogFile(file, [{ id: 'cnc4', name: 'Command & Conquer 4', version: LATEST }]);
   return file;
 }
 
@@ -23,9 +23,9 @@ scenario('S15', 'catalog-version skew', async (lab) => {
   await lab.games('c', [smallGame('cnc4', LATEST)]);
   // A and B run the catalog of their own version, so they advertise their roots as servable.
   const ca = join(lab.root, 'a.db');
-  writeCatalogFile(ca, [{ id: 'cnc4', name: 'C&C 4', version: '20250101' }]);
+  await writeCatalogFile(ca, [{ id: 'cnc4', name: 'C&C 4', version: '20250101' }]);
   const cb = join(lab.root, 'b.db');
-  writeCatalogFile(cb, [{ id: 'cnc4', name: 'C&C 4', version: '20250201' }]);
+  await writeCatalogFile(cb, [{ id: 'cnc4', name: 'C&C 4', version: '20250201' }]);
   const a = await lab.start('a', { catalog: ca });
   const b = await lab.start('b', { catalog: cb });
   const c = await lab.start('c', { catalog });

@@ -9,7 +9,7 @@ import { scenario } from './harness/lab.js';
 scenario('S35', 'unknown game id from a remote peer', async (lab) => {
   // The source's own catalog knows mystery-game; the receiver's (the embedded default) does not.
   const sourceCatalog = join(lab.root, 'source-catalog.db');
-  writeCatalogFile(sourceCatalog, [
+  await writeCatalogFile(sourceCatalog, [
     { id: 'mystery-game', name: 'Mystery Game', version: '20250101' },
     { id: 'ggoo', name: 'Goo', version: '20250101' },
   ]);

@@ -11,7 +11,9 @@ scenario('S36', 'catalog singleton beats stale majority (aggregation)', async (l
   // The client's catalog says cnc4 is at LATEST. Four peers run the old default catalog and serve
   // cnc4 at 20250101 (servable by their own catalog); one peer has LATEST.
   const latestCatalog = join(lab.root, 'latest-catalog.db');
-  writeCatalogFile(latestCatalog, [{ id: 'cnc4', name: 'Command & Conquer 4', version: LATEST }]);
+  await writeCatalogFile(latestCatalog, [
+    { id: 'cnc4', name: 'Command & Conquer 4', version: LATEST },
+  ]);
   const stale = [];
   for (const name of ['s1', 's2', 's3', 's4']) {
     await lab.games(name, [smallGame('cnc4', '20250101')]);

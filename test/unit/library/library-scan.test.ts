@@ -33,11 +33,11 @@ before(async () => {
     'afile',
   ];
   const catalogFile = join(base, 'catalog.db');
-  writeCatalogFile(
+  await writeCatalogFile(
     catalogFile,
     ids.map((id) => ({ id, name: id, version: '20250101' })),
   );
-  catalog = openCatalog(catalogFile);
+  catalog = await openCatalog(catalogFile);
 
   // Ready: counted files at the top and in a subfolder; local/ and our folders are not counted.
   await put(join(games, 'ready', 'version.ini'), '20250101\r\n'); // 10
@@ -170,11 +170,11 @@ describe('scanLibrary', () => {
     const churn = join(base, 'churn');
     const ids = Array.from({ length: 300 }, (_, i) => `g${String(i).padStart(3, '0')}`);
     const churnCatalogFile = join(base, 'churn.db');
-    writeCatalogFile(
+    await writeCatalogFile(
       churnCatalogFile,
       ids.map((id) => ({ id, name: id, version: '1' })),
     );
-    const churnCatalog = openCatalog(churnCatalogFile);
+    const churnCatalog = await openCatalog(churnCatalogFile);
     for (const id of ids) {
       await put(join(churn, id, 'version.ini'), '1\n');
       await put(join(churn, id, 'sub', 'a.bin'), 3);

@@ -5,7 +5,7 @@ import type { GameId, GameVersion, PeerId } from '../../../src/ids.js';
 import { PeerTable, aggregateRemote } from '../../../src/peers/index.js';
 import type { WireGame } from '../../../src/protocol/index.js';
 
-const catalog = openCatalog();
+const catalog = await openCatalog();
 const wire = (id: string, over: Partial<WireGame> = {}): WireGame => ({
   id: id as GameId,
   version: '20250101' as GameVersion,
