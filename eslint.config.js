@@ -31,7 +31,16 @@ zones.push(
 );
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'eslint.config.js', 'scripts/*.mjs'] },
+  {
+    ignores: [
+      'dist/**',
+      'release/**',
+      '.cache/**',
+      'node_modules/**',
+      'eslint.config.js',
+      'scripts/*.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

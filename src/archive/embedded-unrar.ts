@@ -1,5 +1,6 @@
 /** The embedded provider: node-unrar-js (the official unrar as WASM) in a worker, streaming entries. */
 import { Worker } from 'node:worker_threads';
+import { embeddedAsset } from '../embedded-assets.js';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { ArchiveProvider, EntrySink } from './entry-sink.js';
 
@@ -11,7 +12,7 @@ import type { ArchiveProvider, EntrySink } from './entry-sink.js';
  */
 const WORKER_SOURCE = `
 import { parentPort, workerData } from 'node:worker_threads';
-const { unrarUrl, archive, skip, credits: shared, maxInFlight } = workerData;
+const { unrarUrl, wasmBinary, archive, skip, credits: shared, maxInFlight } = workerData;
 const credits = new Int32Array(shared);
 const skipNames = new Set(skip);
 function send(message, transfer) {
@@ -26,7 +27,7 @@ function send(message, transfer) {
 try {
   const mod = await import(unrarUrl);
   const unrar = mod.createExtractorFromFile ? mod : mod.default;
-  const ex = await unrar.createExtractorFromFile({ filepath: archive, targetPath: '' });
+  const ex = await unrar.createExtractorFromFile({ wasmBinary, filepath: archive, targetPath: '' });
   const ours = new Map();
   let nextFd = 0x40000000;
   const closeFile = ex.closeFile.bind(ex);
@@ -70,7 +71,26 @@ try {
 `;
 
 const WORKER_URL = new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`);
-const UNRAR_URL = import.meta.resolve('node-unrar-js');
+
+/**
+ * Where the worker imports node-unrar-js from: the package in node_modules, or inside an
+ * executable the ESM bundle of it as a data: URL, with its WASM handed over as bytes (it cannot
+ * find its .wasm file there).
+ */
+function unrarModule(): { unrarUrl: string; wasmBinary: ArrayBuffer | undefined } {
+  if (unrarSource !== undefined) return unrarSource;
+  const bundle = embeddedAsset('unrar.mjs');
+  const wasmBinary = embeddedAsset('unrar.wasm');
+  unrarSource =
+    bundle === undefined || wasmBinary === undefined
+      ? { unrarUrl: import.meta.resolve('node-unrar-js'), wasmBinary: undefined }
+      : {
+          unrarUrl: `data:text/javascript;base64,${Buffer.from(bundle).toString('base64')}`,
+          wasmBinary,
+        };
+  return unrarSource;
+}
+let unrarSource: ReturnType<typeof unrarModule> | undefined;
 /** Messages (so data blocks) the worker may have queued ahead of the sink. */
 const MAX_IN_FLIGHT = 4;
 
@@ -137,7 +157,7 @@ async function extract(
   const credits = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(WORKER_URL, {
     workerData: {
-      unrarUrl: UNRAR_URL,
+      ...unrarModule(),
       archive: firstVolume,
       skip: [...skip],
       credits: credits.buffer,

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { embeddedAsset, isSingleExecutable } from '../embedded-assets.js';
 import { LanspreadError, errorMessage } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { packGameFolder, writeDemoLibrary } from '../peer/index.js';
@@ -40,8 +41,11 @@ const USAGE = `usage:
   lanspread --version`;
 
 function packageVersion(): string {
+  const embedded = embeddedAsset('package.json');
   const pkg: unknown = JSON.parse(
-    readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+    embedded !== undefined
+      ? Buffer.from(embedded).toString('utf8')
+      : readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
   );
   return typeof pkg === 'object' &&
     pkg !== null &&
@@ -52,6 +56,8 @@ function packageVersion(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // An executable started with no arguments was double-clicked: the guest wants the library.
+  if (argv.length === 0 && isSingleExecutable) return runDoubleClicked();
   const [verb, ...rest] = argv;
   if (verb === '--version') {
     process.stdout.write(`${packageVersion()}\n`);
@@ -78,6 +84,22 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   return runPeer(args);
+}
+
+/**
+ * `serve --open` in the console window a double-click opened. When it cannot start, the window
+ * would vanish with the reason, so it waits for Enter first.
+ */
+async function runDoubleClicked(): Promise<number> {
+  process.stdout.write(
+    `lanspread ${packageVersion()}: starting; your browser opens on the library.\n`,
+  );
+  const code = await runServe(['--open'], USAGE);
+  if (code !== 0 && process.stdin.isTTY) {
+    process.stdout.write('Press Enter to close this window.\n');
+    await new Promise((resolve) => process.stdin.once('data', resolve));
+  }
+  return code;
 }
 
 /** The human verbs print to the terminal and hear Ctrl-C through the process itself. */

@@ -29,6 +29,12 @@ export async function runServe(argv: readonly string[], usage: string): Promise<
   const state = args.peer.state;
   const serveFile = join(state, 'serve.json');
   const running = await runningServe(serveFile);
+  if (running !== null && args.open) {
+    // A second double-click: the library is already up, show it instead of failing.
+    process.stdout.write(`lanspread is already running: ${running.url}\n`);
+    openBrowser(running.url, running.token, log);
+    return 0;
+  }
   if (running !== null) {
     process.stderr.write(
       `lanspread serve: already running on ${state} (pid ${running.pid}) at ${running.url}; ` +
@@ -76,6 +82,7 @@ export async function runServe(argv: readonly string[], usage: string): Promise<
     });
     await writePrivate(serveFile, `${JSON.stringify({ url: web.url, token, pid: process.pid })}\n`);
     process.stdout.write(`lanspread UI: ${web.url}\n`);
+    process.stdout.write('Ctrl+C stops lanspread (closing this window does too).\n');
     if (web.tokenRequired) {
       process.stderr.write(`lanspread serve: the UI needs its token: ${web.url}?token=${token}\n`);
     }
@@ -98,7 +105,9 @@ export async function runServe(argv: readonly string[], usage: string): Promise<
  * A live pid alone is not proof (after a reboot another program may have it): the recorded UI
  * must also answer `/api/status`.
  */
-async function runningServe(file: string): Promise<{ pid: number; url: string } | null> {
+async function runningServe(
+  file: string,
+): Promise<{ pid: number; url: string; token: string } | null> {
   let saved: unknown;
   try {
     saved = JSON.parse(await readFile(file, 'utf8'));
@@ -116,7 +125,7 @@ async function runningServe(file: string): Promise<{ pid: number; url: string } 
   const url = 'url' in saved && typeof saved.url === 'string' ? saved.url : undefined;
   const token = 'token' in saved && typeof saved.token === 'string' ? saved.token : '';
   if (url === undefined || !(await answersAsServe(url, token))) return null;
-  return { pid, url };
+  return { pid, url, token };
 }
 
 const STATUS_PROBE_MS = 2_000;

@@ -1,11 +1,30 @@
-/** Serves the built UI (dist/ui/): files by extension, index.html for every other path (SPA). */
+/**
+ * Serves the built UI (dist/ui/, or the copy embedded in an executable): files by extension,
+ * index.html for every other path (SPA).
+ */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { embeddedAsset } from '../embedded-assets.js';
 import type { Logger } from '../logger.js';
 import { errorMessage } from '../errors.js';
+
+/** The UI's files: a folder, or in an executable a map of paths ('index.html', 'assets/…') to bytes. */
+export type UiFiles = string | ReadonlyMap<string, Buffer>;
+
+/** The UI embedded in this executable (assets 'ui-files.json' and 'ui/PATH'), if it is one. */
+export function embeddedUiFiles(): ReadonlyMap<string, Buffer> | undefined {
+  const list = embeddedAsset('ui-files.json');
+  if (list === undefined) return undefined;
+  const files = new Map<string, Buffer>();
+  for (const name of JSON.parse(Buffer.from(list).toString('utf8')) as string[]) {
+    const bytes = embeddedAsset(`ui/${name}`);
+    if (bytes !== undefined) files.set(name, Buffer.from(bytes));
+  }
+  return files;
+}
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -31,14 +50,19 @@ const NOT_BUILT = `<!doctype html>
 <code>lanspread serve</code> again. The API under <code>/api/</code> works.</p></body></html>
 `;
 
-/** Answers a GET or HEAD for a non-API path from `uiDir`. */
+/** Answers a GET or HEAD for a non-API path from the UI's files. */
 export async function serveStatic(
   req: IncomingMessage,
   res: ServerResponse,
   pathname: string,
-  uiDir: string,
+  ui: UiFiles,
   log: Logger,
 ): Promise<void> {
+  if (typeof ui !== 'string') {
+    serveEmbedded(req, res, pathname, ui);
+    return;
+  }
+  const uiDir = ui;
   const root = resolve(uiDir);
   const index = join(root, 'index.html');
   let file = resolve(root, `.${safeDecode(pathname)}`);
@@ -49,10 +73,7 @@ export async function serveStatic(
     res.end(req.method === 'HEAD' ? undefined : NOT_BUILT);
     return;
   }
-  const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
-  // Hashed assets never change; index.html must be fetched again after an upgrade.
-  const cache = file === index ? 'no-cache' : 'public, max-age=3600';
-  res.writeHead(200, { 'Content-Type': type, 'Cache-Control': cache });
+  res.writeHead(200, headersFor(file, file === index));
   if (req.method === 'HEAD') {
     res.end();
     return;
@@ -63,6 +84,34 @@ export async function serveStatic(
     log.debug({ file, err: errorMessage(err) }, 'static file not fully sent');
     res.destroy();
   }
+}
+
+function serveEmbedded(
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+  files: ReadonlyMap<string, Buffer>,
+): void {
+  // Map keys are exact, so nothing can climb out; a missing name gets the SPA's page.
+  const asked = safeDecode(pathname).replace(/^\/+/, '');
+  const name = files.has(asked) ? asked : 'index.html';
+  const bytes = files.get(name);
+  if (bytes === undefined) {
+    res.writeHead(503, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(req.method === 'HEAD' ? undefined : NOT_BUILT);
+    return;
+  }
+  res.writeHead(200, {
+    ...headersFor(name, name === 'index.html'),
+    'Content-Length': bytes.length,
+  });
+  res.end(req.method === 'HEAD' ? undefined : bytes);
+}
+
+function headersFor(file: string, isIndex: boolean): Record<string, string> {
+  const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+  // Hashed assets never change; index.html must be fetched again after an upgrade.
+  return { 'Content-Type': type, 'Cache-Control': isIndex ? 'no-cache' : 'public, max-age=3600' };
 }
 
 function safeDecode(pathname: string): string {

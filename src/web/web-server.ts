@@ -25,7 +25,7 @@ import {
   type GuardedRequest,
 } from './request-guard.js';
 import { SettingsKeeper } from './settings-keeper.js';
-import { serveStatic } from './static-files.js';
+import { embeddedUiFiles, serveStatic } from './static-files.js';
 
 export interface WebServerOptions {
   peer: Peer;
@@ -66,7 +66,7 @@ const SECURITY_HEADERS: OutgoingHttpHeaders = {
 const HOSTS_REFRESH_MS = 5_000;
 
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
-  const uiDir = opts.uiDir ?? fileURLToPath(new URL('../ui/', import.meta.url));
+  const ui = opts.uiDir ?? embeddedUiFiles() ?? fileURLToPath(new URL('../ui/', import.meta.url));
   const loopback = isLoopbackHost(opts.host);
   const settings = new SettingsKeeper(opts.stateDir, opts.peer, opts.log);
   await settings.load();
@@ -118,7 +118,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
           if (value !== undefined) res.setHeader(name, value);
         }
-        await serveStatic(req, res, url.pathname, uiDir, opts.log);
+        await serveStatic(req, res, url.pathname, ui, opts.log);
       } else sendError(res, notFound(req, url));
       return;
     }

@@ -5,6 +5,11 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../../dist/cli/main.js', import.meta.url));
+/**
+ * `LANSPREAD_EXE=release/lanspread-linux-x64` runs the peers as that executable instead, in an
+ * empty environment (no node on PATH, no HOME): what a guest with nothing installed runs.
+ */
+const EXE = process.env.LANSPREAD_EXE;
 
 export type Json = Record<string, unknown>;
 export interface Answer {
@@ -45,18 +50,19 @@ export class PeerProcess {
 
   private constructor(opts: PeerProcessOptions) {
     this.name = opts.name;
-    const args = [CLI, 'peer', '--games', opts.games, '--state', opts.state, '--name', opts.name];
+    const args = ['peer', '--games', opts.games, '--state', opts.state, '--name', opts.name];
     if (opts.netns === undefined) args.push('--listen', '127.0.0.1:0', '--no-mdns');
     else args.push('--listen', '0.0.0.0:0');
     args.push('--log-level', 'debug');
     if (opts.catalog !== undefined) args.push('--catalog', opts.catalog);
     args.push(...(opts.extraArgs ?? []));
-    this.#child =
-      opts.netns === undefined
-        ? spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] })
-        : spawn('ip', ['netns', 'exec', opts.netns, process.execPath, ...args], {
-            stdio: ['pipe', 'pipe', 'pipe'],
-          });
+    const command = EXE === undefined ? [process.execPath, CLI, ...args] : [EXE, ...args];
+    const [file = '', ...rest] =
+      opts.netns === undefined ? command : ['ip', 'netns', 'exec', opts.netns, ...command];
+    this.#child = spawn(file, rest, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(EXE === undefined || opts.netns !== undefined ? {} : { env: {} }),
+    });
     this.#stderr = createWriteStream(opts.stderrFile, { flags: 'a' });
     this.#child.stderr.pipe(this.#stderr);
     // Writing to a peer the test killed must not crash the test (EPIPE); its answer fails instead.
