@@ -164,7 +164,8 @@ function sha256(file) {
 
 async function main() {
   const started = Date.now();
-  if (!existsSync(join(repo, 'dist/cli/main.js'))) throw new Error('dist/ is missing: npm run build');
+  if (!existsSync(join(repo, 'dist/cli/main.js')))
+    throw new Error('dist/ is missing: npm run build');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   mkdirSync(release, { recursive: true });
