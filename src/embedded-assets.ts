@@ -8,8 +8,9 @@ interface SeaModule {
   getAsset(key: string): ArrayBuffer;
 }
 
-// node:sea exists from Node 20.12 / 21.7; getBuiltinModule asks without failing where it does not.
-const sea = process.getBuiltinModule?.('node:sea') as SeaModule | undefined;
+// node:sea exists from Node 20.12, getBuiltinModule from 20.16: ask without failing on older 20.x.
+const { getBuiltinModule } = process as { getBuiltinModule?: (id: string) => unknown };
+const sea = getBuiltinModule?.('node:sea') as SeaModule | undefined;
 
 /** True when this process is a lanspread executable rather than Node running `dist/`. */
 export const isSingleExecutable: boolean = sea?.isSea() === true;
