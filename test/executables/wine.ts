@@ -1,6 +1,6 @@
 /** Runs the Windows executable under Wine: a prefix of its own, paths as Windows sees them. */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 
 export const WIN_EXE = new URL('../../release/lanspread-win-x64.exe', import.meta.url).pathname;
 
@@ -48,10 +48,15 @@ export function startUnderWine(
   stdoutFile: string,
   stderrFile: string,
 ): ChildProcess {
-  return spawn('wine', [WIN_EXE, ...args], {
-    env: wineEnv(prefix),
-    stdio: ['ignore', openSync(stdoutFile, 'w'), openSync(stderrFile, 'w')],
-  });
+  const out = openSync(stdoutFile, 'w');
+  const err = openSync(stderrFile, 'w');
+  try {
+    return spawn('wine', [WIN_EXE, ...args], { env: wineEnv(prefix), stdio: ['ignore', out, err] });
+  } finally {
+    // The child holds its own copies.
+    closeSync(out);
+    closeSync(err);
+  }
 }
 
 /** Ends every process of the prefix, the executable's children included. */
