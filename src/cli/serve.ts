@@ -1,4 +1,4 @@
-/** `lanspread serve`: one peer plus the web API and UI, until SIGINT or SIGTERM. */
+/** `lanspread serve`: one peer plus the web API and UI, until SIGINT, SIGTERM or SIGHUP. */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -59,6 +59,10 @@ export async function runServe(argv: readonly string[], usage: string): Promise<
     });
     process.once('SIGTERM', () => {
       resolve('SIGTERM');
+    });
+    // The console window was closed (Windows gives ~10 s) or the terminal hung up: say goodbye.
+    process.once('SIGHUP', () => {
+      resolve('SIGHUP');
     });
     // The shutdown command stopped the peer; the server follows.
     onShutdownCommand = () => {
