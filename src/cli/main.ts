@@ -94,7 +94,8 @@ async function runDoubleClicked(): Promise<number> {
   process.stdout.write(
     `lanspread ${packageVersion()}: starting; your browser opens on the library.\n`,
   );
-  const code = await runServe(['--open'], USAGE);
+  // Warnings only: the window is for the guest, not for the peer's JSON log.
+  const code = await runServe(['--open', '--log-level', 'warn'], USAGE);
   if (code !== 0 && process.stdin.isTTY) {
     process.stdout.write('Press Enter to close this window.\n');
     await new Promise((resolve) => process.stdin.once('data', resolve));
