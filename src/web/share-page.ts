@@ -14,7 +14,7 @@ const LABELS: Record<string, string> = {
 
 const STYLE = `body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1b1f24}
 h1{margin-bottom:.25rem}ul{padding:0;list-style:none}li{margin:1rem 0;padding:1rem;border:1px solid #d0d7de;border-radius:.5rem}
-a{font-size:1.15rem;font-weight:600}code{font-size:.85rem;word-break:break-all}small{color:#57606a}`;
+a{font-size:1.15rem;font-weight:600}code{font-size:.85rem;word-break:break-all}p code{white-space:nowrap}small{color:#57606a}`;
 
 export function sharePage(files: readonly SharedFile[]): string {
   const items =
@@ -35,15 +35,17 @@ ${items}
 `;
 }
 
+/** Names come from the fixed list of release files, so nothing here needs escaping. */
 function fileItem(file: SharedFile): string {
   const label = LABELS[file.name] ?? file.name;
   return (
     `<li><a href="/download/${file.name}" download="${file.name}">${label}</a><br>` +
-    `<small>${file.name} · ${mebibytes(file.size)} (${file.size} bytes)</small><br>` +
+    `<small>${file.name} · ${sizeText(file.size)}</small><br>` +
     `<small>SHA-256 <code>${file.sha256}</code></small></li>`
   );
 }
 
-function mebibytes(size: number): string {
-  return `${(size / 2 ** 20).toFixed(1)} MiB`;
+function sizeText(size: number): string {
+  const mib = 2 ** 20;
+  return size < mib ? `${size} bytes` : `${(size / mib).toFixed(1)} MiB (${size} bytes)`;
 }

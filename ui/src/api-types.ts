@@ -52,7 +52,7 @@ export interface StatusResult {
   addr: string;
   peers: number;
   active_operations: { game: string; kind: string }[];
-  discovery: { beacon: { enabled: boolean; port: number } };
+  discovery: { mdns: { enabled: boolean }; beacon: { enabled: boolean; port: number } };
   inbound_peer_connections: number;
 }
 

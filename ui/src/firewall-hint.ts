@@ -30,6 +30,7 @@ export interface FirewallPorts {
   share: number | null;
   /** The discovery beacon's UDP port; null when the beacon is off. */
   beacon: number | null;
+  mdns: boolean;
 }
 
 export interface FirewallCommands {
@@ -39,17 +40,23 @@ export interface FirewallCommands {
   linux: string[];
 }
 
-/** One rule per protocol, for Private networks only on Windows. */
+/** One rule per protocol (UDP for discovery, when it runs), for Private networks only on Windows. */
 export function firewallCommands(ports: FirewallPorts): FirewallCommands {
   const tcp = [ports.peer, ...(ports.share === null ? [] : [ports.share])];
-  const udp = [...(ports.beacon === null ? [] : [ports.beacon]), MDNS_PORT];
+  const udp = [
+    ...(ports.beacon === null ? [] : [ports.beacon]),
+    ...(ports.mdns ? [MDNS_PORT] : []),
+  ];
   const rule = (protocol: string, list: number[]) =>
     `netsh advfirewall firewall add rule name="lanspread ${protocol}" dir=in action=allow protocol=${protocol} localport=${list.join(',')} profile=private`;
   return {
     tcp,
     udp,
-    windows: [rule('TCP', tcp), rule('UDP', udp)],
-    linux: [`sudo ufw allow ${tcp.join(',')}/tcp`, `sudo ufw allow ${udp.join(',')}/udp`],
+    windows: [rule('TCP', tcp), ...(udp.length > 0 ? [rule('UDP', udp)] : [])],
+    linux: [
+      `sudo ufw allow ${tcp.join(',')}/tcp`,
+      ...(udp.length > 0 ? [`sudo ufw allow ${udp.join(',')}/udp`] : []),
+    ],
   };
 }
 

@@ -94,11 +94,12 @@ function FirewallHelp(props: {
 }) {
   const peerPort = portOf(props.status.addr);
   if (peerPort === null) return null;
-  const beacon = props.status.discovery.beacon;
+  const { beacon, mdns } = props.status.discovery;
   const commands = firewallCommands({
     peer: peerPort,
     share: props.share?.port ?? null,
     beacon: beacon.enabled ? beacon.port : null,
+    mdns: mdns.enabled,
   });
   return (
     <details className="firewall-help" open={props.unreachable}>
@@ -111,9 +112,10 @@ function FirewallHelp(props: {
       )}
       <p>
         Allow lanspread through Windows Defender Firewall for <strong>Private</strong> networks (and
-        make sure this network is set to Private), or open TCP ports {commands.tcp.join(', ')} and
-        UDP ports {commands.udp.join(', ')}. The peer port {peerPort} is picked at each start unless
-        serve is started with <code>--listen 0.0.0.0:PORT</code>.
+        make sure this network is set to Private), or open TCP ports {commands.tcp.join(', ')}
+        {commands.udp.length > 0 && ` and UDP ports ${commands.udp.join(', ')}`}. The peer port{' '}
+        {peerPort} is picked at each start unless serve is started with{' '}
+        <code>--listen 0.0.0.0:PORT</code>.
       </p>
       <p>Windows (in a terminal run as administrator):</p>
       <pre>

@@ -21,7 +21,7 @@ test('peers known for a minute with nothing ever reaching us looks unreachable',
 });
 
 test('the firewall commands open the peer and share ports (TCP) and discovery (UDP)', () => {
-  const commands = firewallCommands({ peer: 40123, share: 47631, beacon: 47625 });
+  const commands = firewallCommands({ peer: 40123, share: 47631, beacon: 47625, mdns: true });
   assert.deepEqual(commands.windows, [
     'netsh advfirewall firewall add rule name="lanspread TCP" dir=in action=allow protocol=TCP localport=40123,47631 profile=private',
     'netsh advfirewall firewall add rule name="lanspread UDP" dir=in action=allow protocol=UDP localport=47625,5353 profile=private',
@@ -30,8 +30,9 @@ test('the firewall commands open the peer and share ports (TCP) and discovery (U
     'sudo ufw allow 40123,47631/tcp',
     'sudo ufw allow 47625,5353/udp',
   ]);
-  const bare = firewallCommands({ peer: 40123, share: null, beacon: null });
-  assert.deepEqual(bare.linux, ['sudo ufw allow 40123/tcp', 'sudo ufw allow 5353/udp']);
+  const bare = firewallCommands({ peer: 40123, share: null, beacon: null, mdns: false });
+  assert.deepEqual(bare.linux, ['sudo ufw allow 40123/tcp']);
+  assert.equal(bare.windows.length, 1);
 });
 
 test('portOf reads the port of an address', () => {
