@@ -22,8 +22,11 @@ const USAGE = `usage:
       one peer driven by JSON lines on stdin/stdout (see docs/peer-jsonl.md)
   lanspread serve [--games DIR] [--state DIR] [--ui HOST:PORT] [--listen HOST:PORT] [--open]
                   [--catalog FILE] [--no-mdns] [--unrar PATH] [--name NAME] [--log-level LEVEL]
+                  [--share HOST:PORT | --no-share] [--release-dir DIR]
       one peer with the web UI and API (docs/api.md); defaults: games ~/lanspread/games,
-      state ~/.lanspread, UI 127.0.0.1:47630 (loopback only without the token)
+      state ~/.lanspread, UI 127.0.0.1:47630 (loopback only without the token); the
+      "Get lanspread" page for guests on 0.0.0.0:47631, handing out the executables found
+      beside this one (or in release/, or --release-dir)
   lanspread pack DIR OUT.eti
       writes a stored (uncompressed) RAR5 archive of DIR, for organisers building game roots
   lanspread demo [--dir DIR]

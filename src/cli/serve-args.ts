@@ -1,4 +1,4 @@
-/** Parses `lanspread serve` arguments: `--ui` and `--open`, the rest as for `lanspread peer`. */
+/** Parses `lanspread serve` arguments: `--ui`, `--open` and the share port, the rest as for `lanspread peer`. */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ArgsError, parsePeerArgs, type PeerArgs } from './peer-args.js';
@@ -12,9 +12,14 @@ export interface ServeArgs {
   /** `--ui` was given: its port is taken as asked, never replaced by a free one. */
   uiGiven: boolean;
   open: boolean;
+  /** Where the "Get lanspread" page listens; null with `--no-share`. */
+  share: { host: string; port: number } | null;
+  /** `--release-dir`: the executables to hand out; by default found beside this one. */
+  releaseDir: string | undefined;
 }
 
 export const DEFAULT_UI_PORT = 47630;
+export const DEFAULT_SHARE_PORT = 47631;
 
 /** Where `serve` keeps its identity, settings and serve.json, and where the CLI verbs look. */
 export function defaultStateDir(): string {
@@ -25,18 +30,26 @@ export function defaultGamesDir(): string {
   return join(homedir(), 'lanspread', 'games');
 }
 
+/** The options of serve itself, with a value (`--ui X` or `--ui=X`); the rest go to the peer. */
+const VALUE_FLAGS = ['--ui', '--share', '--release-dir'] as const;
+type ValueFlag = (typeof VALUE_FLAGS)[number];
+
 export function parseServeArgs(argv: readonly string[]): ServeArgs {
   const rest: string[] = [];
-  let ui: string | undefined;
+  const values = new Map<ValueFlag, string>();
   let open = false;
+  let noShare = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
+    const flag = VALUE_FLAGS.find((name) => arg === name || arg.startsWith(`${name}=`));
     if (arg === '--open') open = true;
-    else if (arg === '--ui') {
-      ui = argv[++i];
-      if (ui === undefined) throw new ArgsError('--ui needs HOST:PORT');
-    } else if (arg.startsWith('--ui=')) ui = arg.slice('--ui='.length);
-    else rest.push(arg);
+    else if (arg === '--no-share') noShare = true;
+    else if (flag === undefined) rest.push(arg);
+    else {
+      const value = arg === flag ? argv[++i] : arg.slice(flag.length + 1);
+      if (value === undefined || value === '') throw new ArgsError(`${flag} needs a value`);
+      values.set(flag, value);
+    }
   }
   const given = (flag: string): boolean =>
     rest.some((arg) => arg === flag || arg.startsWith(`${flag}=`));
@@ -44,13 +57,30 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
   if (!gamesGiven) rest.push('--games', defaultGamesDir());
   if (!given('--state')) rest.push('--state', defaultStateDir());
   const peer = parsePeerArgs(rest);
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(
-    ui ?? `127.0.0.1:${DEFAULT_UI_PORT}`,
-  );
-  const uiHost = match?.[1] ?? match?.[2];
-  const uiPort = Number(match?.[3]);
-  if (uiHost === undefined || !(uiPort >= 0 && uiPort <= 65535)) {
-    throw new ArgsError(`--ui must be HOST:PORT, got ${JSON.stringify(ui)}`);
+  const ui = hostPort('--ui', values.get('--ui') ?? `127.0.0.1:${DEFAULT_UI_PORT}`);
+  const shareValue = values.get('--share');
+  if (noShare && shareValue !== undefined) {
+    throw new ArgsError('--share and --no-share contradict each other');
   }
-  return { peer, gamesGiven, uiHost, uiPort, uiGiven: ui !== undefined, open };
+  return {
+    peer,
+    gamesGiven,
+    uiHost: ui.host,
+    uiPort: ui.port,
+    uiGiven: values.has('--ui'),
+    open,
+    share: noShare ? null : hostPort('--share', shareValue ?? `0.0.0.0:${DEFAULT_SHARE_PORT}`),
+    releaseDir: values.get('--release-dir'),
+  };
+}
+
+/** `HOST:PORT` or `[V6]:PORT`; port 0 asks for a free one. */
+function hostPort(flag: string, value: string): { host: string; port: number } {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(value);
+  const host = match?.[1] ?? match?.[2];
+  const port = Number(match?.[3]);
+  if (host === undefined || !(port >= 0 && port <= 65535)) {
+    throw new ArgsError(`${flag} must be HOST:PORT, got ${JSON.stringify(value)}`);
+  }
+  return { host, port };
 }

@@ -1,4 +1,4 @@
-/** `lanspread serve`: one peer plus the web API and UI, until SIGINT, SIGTERM or SIGHUP. */
+/** `lanspread serve`: one peer plus the web API and UI and the share page, until SIGINT, SIGTERM or SIGHUP. */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { LanspreadError, errorMessage } from '../errors.js';
 import { LogRing, createLogger, type Logger } from '../logger.js';
 import { Peer } from '../peer/index.js';
-import { readSettings, startWebServer } from '../web/index.js';
+import {
+  defaultReleaseDir,
+  readSettings,
+  startShareServer,
+  startWebServer,
+  type ShareInfo,
+  type ShareServer,
+} from '../web/index.js';
 import { ArgsError, peerOptionsFrom } from './peer-args.js';
 import { defaultGamesDir, parseServeArgs } from './serve-args.js';
 
@@ -52,6 +59,7 @@ export async function runServe(argv: readonly string[], usage: string): Promise<
     return cannotStart(err);
   }
   let web;
+  let share: ShareServer | undefined;
   let onShutdownCommand: () => void = () => undefined;
   const stopRequested = new Promise<string>((resolve) => {
     process.once('SIGINT', () => {
@@ -71,6 +79,13 @@ export async function runServe(argv: readonly string[], usage: string): Promise<
   });
   try {
     const token = await loadOrCreateToken(state);
+    if (args.share !== null) {
+      share = await startShareServer({
+        ...args.share,
+        releaseDir: args.releaseDir ?? defaultReleaseDir(),
+        log,
+      });
+    }
     web = await startWebServer({
       peer,
       host: args.uiHost,
@@ -80,6 +95,7 @@ export async function runServe(argv: readonly string[], usage: string): Promise<
       stateDir: state,
       log,
       logRing: ring,
+      share,
       onShutdown: () => {
         onShutdownCommand();
       },
@@ -90,15 +106,18 @@ export async function runServe(argv: readonly string[], usage: string): Promise<
     if (web.tokenRequired) {
       process.stderr.write(`lanspread serve: the UI needs its token: ${web.url}?token=${token}\n`);
     }
+    if (share !== undefined) sayShareUrls(await share.info());
     if (args.open) openBrowser(web.url, token, log);
   } catch (err) {
     await web?.close();
+    await share?.close();
     await peer.shutdown();
     return cannotStart(err);
   }
   const reason = await stopRequested;
   log.info({ reason }, 'stopping');
   await web.close();
+  await share?.close();
   await peer.shutdown();
   await rm(serveFile, { force: true });
   return 0;
@@ -172,6 +191,13 @@ async function writePrivate(file: string, text: string): Promise<void> {
   const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(temp, text, { mode: 0o600 });
   await rename(temp, file);
+}
+
+/** The addresses to put on the wall, or why there are none. */
+function sayShareUrls(info: ShareInfo): void {
+  const where =
+    info.error ?? `guests get lanspread at ${info.urls.join(' ') || 'no LAN address yet'}`;
+  process.stderr.write(`lanspread serve: ${where}\n`);
 }
 
 /** The system's opener, detached; when it fails the URL is in the log and on stdout anyway. */

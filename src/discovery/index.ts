@@ -1,3 +1,4 @@
 /** Discovery: candidate addresses of other peers, by mDNS/DNS-SD and a broadcast beacon. */
 export type { DiscoveryCandidate } from './candidate.js';
+export { lanInterfaces } from './lan-interfaces.js';
 export { Discovery, type DiscoveryOptions, type DiscoveryStatus } from './discovery.js';

@@ -46,6 +46,8 @@ export interface StatusResult {
   active_operations: { game: string; kind: OperationKind }[];
   outbound_transfers: Record<string, number>;
   discovery: DiscoveryStatus;
+  /** Connections other peers opened to this one since the start (control and transfer). */
+  inbound_peer_connections: number;
 }
 
 export type OperationKind =

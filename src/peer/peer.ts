@@ -145,6 +145,8 @@ export class Peer {
   #library: LocalGame[] = [];
   #advert: WireGame[] = [];
   #closing = false;
+  /** Connections other peers opened to us (TLS proven): none while peers are known hints at a firewall. */
+  #inboundConnections = 0;
   #libraryWatcher: LibraryWatcher | undefined;
   readonly #rescanSerial = serialCoalesced(() => this.#rescanNow());
   /** A queued rescan should emit local-library-changed even when nothing changed. */
@@ -202,6 +204,7 @@ export class Peer {
     if (listener !== undefined) peer.#listeners.add(listener);
     await peer.#rescan({ always: true });
     peer.#transport.onConnection((conn) => {
+      peer.#inboundConnections++;
       if (conn.role === 'transfer') serveTransferConnection(conn, peer.#serveContext);
       else void peer.#accept(conn);
     });
@@ -307,6 +310,7 @@ export class Peer {
       active_operations: this.#operations.list(),
       outbound_transfers: this.#outbound.counts(),
       discovery: this.#discovery?.status() ?? DISCOVERY_OFF,
+      inbound_peer_connections: this.#inboundConnections,
     };
   }
 

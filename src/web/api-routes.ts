@@ -4,8 +4,9 @@ import { LanspreadError } from '../errors.js';
 import type { LogRing } from '../logger.js';
 import { parsePeerCommand, type Peer } from '../peer/index.js';
 import { readJsonBody } from './json-body.js';
-import { isLoopbackHost } from './request-guard.js';
+import { isLoopbackAddress } from './request-guard.js';
 import type { SettingsKeeper } from './settings-keeper.js';
+import { SHARE_OFF, type ShareServer } from './share-server.js';
 
 const LOG_LINES_DEFAULT = 200;
 const LOG_LINES_MAX = 1000;
@@ -16,6 +17,7 @@ export interface ApiContext {
   logRing: LogRing | undefined;
   /** Called after the shutdown command stopped the peer. */
   onShutdown: (() => void) | undefined;
+  share: ShareServer | undefined;
 }
 
 export class ApiRoutes {
@@ -41,6 +43,8 @@ export class ApiRoutes {
         return this.context.settings.view();
       case 'PUT /api/settings':
         return this.context.settings.update(await readJsonBody(req));
+      case 'GET /api/share':
+        return this.context.share?.info() ?? SHARE_OFF;
       case 'GET /api/log':
         return { lines: this.context.logRing?.last(logLines(url)) ?? [] };
       case 'GET /api/events':
@@ -88,8 +92,4 @@ function safeDecode(segment: string): string {
   } catch {
     return segment;
   }
-}
-
-function isLoopbackAddress(address: string | undefined): boolean {
-  return address !== undefined && isLoopbackHost(address.replace(/^::ffff:/, ''));
 }

@@ -47,6 +47,11 @@ export function isLoopbackHost(host: string): boolean {
   return bare === 'localhost' || bare === '::1' || /^127\.\d+\.\d+\.\d+$/.test(bare);
 }
 
+/** A socket's remote address (IPv4-mapped IPv6 too) on this machine. */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  return address !== undefined && isLoopbackHost(address.replace(/^::ffff:/, ''));
+}
+
 /** null when the request may proceed; otherwise the refusal to answer. */
 export function guardRequest(req: GuardedRequest, policy: GuardPolicy): GuardRefusal | null {
   const host = req.host?.toLowerCase();

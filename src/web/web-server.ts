@@ -25,6 +25,7 @@ import {
   type GuardedRequest,
 } from './request-guard.js';
 import { SettingsKeeper } from './settings-keeper.js';
+import type { ShareServer } from './share-server.js';
 import { embeddedUiFiles, serveStatic } from './static-files.js';
 
 export interface WebServerOptions {
@@ -44,6 +45,8 @@ export interface WebServerOptions {
   logRing?: LogRing;
   /** Called after `POST /api/commands/shutdown` shut the peer down. */
   onShutdown?: () => void;
+  /** The share port `GET /api/share` describes; sharing is off when absent. */
+  share?: ShareServer;
 }
 
 export interface WebServer {
@@ -91,6 +94,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     settings,
     logRing: opts.logRing,
     onShutdown: opts.onShutdown,
+    share: opts.share,
   });
 
   const server = createServer((req, res) => {

@@ -14,6 +14,10 @@ export interface ServeOptions {
   stderrFile: string;
   /** HOST:PORT of the UI; default a free loopback port. */
   ui?: string;
+  /** HOST:PORT of the share page; default a free loopback port. */
+  share?: string;
+  /** A network namespace to run in (`ip netns exec`); the UI is then reached from inside it only. */
+  netns?: string;
   extraArgs?: string[];
 }
 
@@ -44,9 +48,16 @@ export class ServeProcess {
       '--listen',
       '127.0.0.1:0',
       '--no-mdns',
+      '--share',
+      opts.share ?? '127.0.0.1:0',
       ...(opts.extraArgs ?? []),
     ];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child =
+      opts.netns === undefined
+        ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+        : spawn('ip', ['netns', 'exec', opts.netns, process.execPath, ...args], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
     child.stderr.pipe(createWriteStream(opts.stderrFile, { flags: 'a' }));
     const lines = createInterface({ input: child.stdout });
     const exited = once(child, 'exit').then(([code]) => {

@@ -37,6 +37,8 @@ async function startServe(lab: Lab, name: string, running: Serve[]): Promise<Ser
       '--listen',
       '127.0.0.1:0',
       '--no-mdns',
+      '--share',
+      '127.0.0.1:0',
       ...SMALL_CHUNKS,
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },

@@ -29,7 +29,11 @@ scenario('S2', 'direct connect handshake', async (lab) => {
     bravoPeers[0]!.games.map((g) => g.id),
     ['alienswarm', 'bf1942', 'ggoo'],
   );
-  return `alpha sees 1 peer (bravo ${bravo.addr}, ${alphaPeers[0]!.games.length} games); bravo sees 1 peer (alpha, ${bravoPeers[0]!.games.length} games); no self entry`;
+  // Only the dialled side has been reached: what the UI's firewall hint rests on.
+  const inbound = async (peer: typeof alpha) =>
+    (await peer.cmd<{ inbound_peer_connections: number }>('status')).inbound_peer_connections;
+  assert.deepEqual([await inbound(alpha), await inbound(bravo)], [0, 1]);
+  return `alpha sees 1 peer (bravo ${bravo.addr}, ${alphaPeers[0]!.games.length} games); bravo sees 1 peer (alpha, ${bravoPeers[0]!.games.length} games); no self entry; inbound_peer_connections alpha 0, bravo 1`;
 });
 
 scenario('DIAL-BOTH', 'two peers that dial each other at once keep one session', async (lab) => {

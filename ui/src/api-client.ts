@@ -7,6 +7,7 @@ import type {
   GamesResult,
   PeerRow,
   Settings,
+  ShareInfo,
   StatusResult,
 } from './api-types.js';
 
@@ -54,6 +55,7 @@ export const api = {
   peers: () => call<PeerRow[]>('GET', 'peers'),
   status: () => call<StatusResult>('GET', 'status'),
   settings: () => call<Settings>('GET', 'settings'),
+  share: () => call<ShareInfo>('GET', 'share'),
   saveSettings: (changes: Partial<Omit<Settings, 'free_bytes'>>) =>
     call<Settings>('PUT', 'settings', changes),
   files: (game: string) =>

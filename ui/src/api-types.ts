@@ -52,6 +52,18 @@ export interface StatusResult {
   addr: string;
   peers: number;
   active_operations: { game: string; kind: string }[];
+  discovery: { mdns: { enabled: boolean }; beacon: { enabled: boolean; port: number } };
+  inbound_peer_connections: number;
+}
+
+/** `GET /api/share`: the "Get lanspread" page this peer serves to guests. */
+export interface ShareInfo {
+  enabled: boolean;
+  port: number | null;
+  urls: string[];
+  files: { name: string; size: number; sha256: string }[];
+  remote_requests: number;
+  error?: string;
 }
 
 export interface Settings {

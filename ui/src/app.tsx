@@ -6,14 +6,23 @@ import { LibraryView } from './library-view.js';
 import { LogView } from './log-view.js';
 import { PeersView } from './peers-view.js';
 import { SettingsView } from './settings-view.js';
+import { ShareView } from './share-view.js';
 import { usePeerState } from './use-peer-state.js';
+import { useReachability } from './use-reachability.js';
 import { VIEWS, useHashView } from './use-hash-view.js';
 
-const TITLES = { library: 'Library', peers: 'Peers', settings: 'Settings', log: 'Log' };
+const TITLES = {
+  library: 'Library',
+  peers: 'Peers',
+  share: 'Share',
+  settings: 'Settings',
+  log: 'Log',
+};
 
 export function App() {
   const state = usePeerState();
   const view = useHashView();
+  const reach = useReachability();
   const [detailsOf, setDetailsOf] = useState<string>();
   const details = state.library.find((game) => game.id === detailsOf);
 
@@ -42,6 +51,12 @@ export function App() {
             Not connected to the peer — reconnecting; what you see may be out of date.
           </p>
         )}
+        {reach.unreachable && view !== 'share' && (
+          <p className="banner warning" role="status">
+            Other peers may not reach this computer: a firewall may block lanspread.{' '}
+            <a href="#/share">How to allow it</a>
+          </p>
+        )}
         {state.loadError !== undefined && (
           <p className="banner error" role="alert">
             {errorSentence(state.loadError.code, state.loadError.message)}
@@ -61,6 +76,9 @@ export function App() {
           <LibraryView games={state.library} run={state.run} openDetails={setDetailsOf} />
         )}
         {view === 'peers' && <PeersView peers={state.peers} refresh={state.refresh} />}
+        {view === 'share' && (
+          <ShareView share={reach.share} status={reach.status} unreachable={reach.unreachable} />
+        )}
         {view === 'settings' && (
           <SettingsView settings={state.settings} onSaved={state.setSettings} />
         )}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -31,6 +31,10 @@ async function startServe(
       '--listen',
       '127.0.0.1:0',
       '--no-mdns',
+      // The share port stays on loopback unless a test says otherwise.
+      ...(extra.some((arg) => arg.startsWith('--share') || arg === '--no-share')
+        ? []
+        : ['--share', '127.0.0.1:0']),
       ...extra,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
@@ -212,6 +216,95 @@ test('a second serve on the same state folder is refused; a stale serve.json is 
     await startsAndStops(root, args);
   } finally {
     first.child.kill('SIGKILL');
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+/** The TCP ports process `pid` listens on, as the kernel says (`ss`). */
+function listeningPorts(pid: number): number[] {
+  const lines = execFileSync('ss', ['-Hltnp'], { encoding: 'utf8' }).split('\n');
+  return lines
+    .filter((line) => line.includes(`pid=${pid},`))
+    .map((line) => Number(line.trim().split(/\s+/)[3]?.split(':').at(-1)))
+    .sort((a, b) => a - b);
+}
+
+async function uiPort(serve: Awaited<ReturnType<typeof startServe>>): Promise<number> {
+  const first = await serve.firstLine;
+  const match = /:(\d+)\/$/.exec(first ?? '');
+  assert.ok(match?.[1] !== undefined, `${first}: ${serve.out.stderr}`);
+  return Number(match[1]);
+}
+
+test('serve shares the executables of --release-dir on its share port and names it in /api/share', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'lanspread-serve-'));
+  const release = join(root, 'release');
+  await mkdir(release);
+  await writeFile(join(release, 'lanspread-linux-x64'), 'elf bytes');
+  const serve = await startServe(root, ['--share', '127.0.0.1:0', '--release-dir', release]);
+  try {
+    const port = await uiPort(serve);
+    const share = (await call(port, 'GET', '/api/share')).json.result as {
+      enabled: boolean;
+      port: number;
+      urls: string[];
+      files: { name: string; size: number }[];
+    };
+    assert.equal(share.enabled, true);
+    assert.deepEqual(share.urls, [`http://127.0.0.1:${share.port}/`]);
+    assert.deepEqual(
+      share.files.map((f) => [f.name, f.size]),
+      [['lanspread-linux-x64', 9]],
+    );
+    const download = await fetch(`${share.urls[0]}download/lanspread-linux-x64`);
+    assert.equal(await download.text(), 'elf bytes');
+    assert.match(serve.out.stderr, /guests get lanspread at http:\/\/127\.0\.0\.1:\d+\//);
+    assert.deepEqual(listeningPorts(serve.child.pid ?? 0).includes(share.port), true);
+  } finally {
+    serve.child.kill('SIGKILL');
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('--no-share listens on nothing but the UI and the peer port', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'lanspread-serve-'));
+  const serve = await startServe(root, ['--no-share']);
+  try {
+    const port = await uiPort(serve);
+    const status = (await call(port, 'GET', '/api/status')).json.result as { addr: string };
+    const peerPort = Number(status.addr.split(':').at(-1));
+    assert.deepEqual(
+      listeningPorts(serve.child.pid ?? 0),
+      [port, peerPort].sort((a, b) => a - b),
+    );
+    const share = (await call(port, 'GET', '/api/share')).json.result as { enabled: boolean };
+    assert.equal(share.enabled, false);
+  } finally {
+    serve.child.kill('SIGKILL');
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('a taken share port does not stop serve: a warning, and the reason in /api/share', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'lanspread-serve-'));
+  const blocker = createServer();
+  await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
+  const taken = (blocker.address() as { port: number }).port;
+  const serve = await startServe(root, ['--share', `127.0.0.1:${taken}`]);
+  try {
+    const port = await uiPort(serve);
+    const share = (await call(port, 'GET', '/api/share')).json.result as {
+      enabled: boolean;
+      port: number | null;
+      error: string;
+    };
+    assert.deepEqual([share.enabled, share.port], [true, null]);
+    assert.match(share.error, /EADDRINUSE/);
+    assert.match(serve.out.stderr, /share page not served: port unavailable/);
+    assert.equal((await call(port, 'GET', '/api/status')).status, 200);
+  } finally {
+    serve.child.kill('SIGKILL');
+    blocker.close();
     await rm(root, { recursive: true, force: true });
   }
 });

@@ -3,7 +3,11 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ArgsError } from '../../../src/cli/peer-args.js';
-import { DEFAULT_UI_PORT, parseServeArgs } from '../../../src/cli/serve-args.js';
+import {
+  DEFAULT_SHARE_PORT,
+  DEFAULT_UI_PORT,
+  parseServeArgs,
+} from '../../../src/cli/serve-args.js';
 
 test('a first start needs no argument: home folders, loopback UI, every address for peers', () => {
   const args = parseServeArgs([]);
@@ -14,6 +18,15 @@ test('a first start needs no argument: home folders, loopback UI, every address 
   assert.deepEqual([args.peer.listenHost, args.peer.listenPort], ['0.0.0.0', 0]);
   assert.equal(args.peer.mdns, true);
   assert.equal(args.open, false);
+  assert.deepEqual(args.share, { host: '0.0.0.0', port: DEFAULT_SHARE_PORT });
+  assert.equal(args.releaseDir, undefined);
+});
+
+test('--share, --no-share and --release-dir', () => {
+  const args = parseServeArgs(['--share', '192.168.1.20:8000', '--release-dir=/r']);
+  assert.deepEqual([args.share, args.releaseDir], [{ host: '192.168.1.20', port: 8000 }, '/r']);
+  assert.deepEqual(parseServeArgs(['--share=[::]:0']).share, { host: '::', port: 0 });
+  assert.equal(parseServeArgs(['--no-share']).share, null);
 });
 
 test('--ui, --open and the peer options are taken as given', () => {
@@ -42,7 +55,17 @@ test('--ui, --open and the peer options are taken as given', () => {
 });
 
 test('mistakes are ArgsErrors', () => {
-  for (const argv of [['--ui'], ['--ui', 'nohost'], ['--ui', 'h:99999'], ['--bogus'], ['x']]) {
+  for (const argv of [
+    ['--ui'],
+    ['--ui', 'nohost'],
+    ['--ui', 'h:99999'],
+    ['--bogus'],
+    ['x'],
+    ['--share', 'nohost'],
+    ['--share'],
+    ['--release-dir'],
+    ['--no-share', '--share', '0.0.0.0:1'],
+  ]) {
     assert.throws(() => parseServeArgs(argv), ArgsError, argv.join(' '));
   }
 });
