@@ -5,6 +5,7 @@ import {
   extractPlan,
   findRootArchives,
   planArchiveSet,
+  setsCaseClash,
   type ArchivePlan,
   type ArchiveProvider,
   type PlannedLink,
@@ -32,6 +33,8 @@ export async function extractRootArchives(
 ): Promise<ExtractResult> {
   const plans: ArchivePlan[] = [];
   for (const set of await findRootArchives(root)) plans.push(await planArchiveSet(set));
+  const clash = setsCaseClash(plans);
+  if (clash !== null) throw new LanspreadError('archive-unsafe-entry', clash);
   const bytes = plans.reduce((sum, plan) => sum + plan.totalBytes, 0);
   await assertFreeSpace(target, bytes);
   let files = 0;

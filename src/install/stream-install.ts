@@ -5,6 +5,7 @@ import { safeEntryPath, unsafeLink, type PlannedFile, type PlannedLink } from '.
 import type { CatalogGame } from '../catalog/index.js';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { caseClash, foldName } from '../portable-name.js';
 import type { StreamEntry, StreamPlan } from '../protocol/index.js';
 import {
   assertFreeSpace,
@@ -50,6 +51,9 @@ class StagingReceiver implements StreamReceiver {
   readonly #links: PlannedLink[] = [];
   readonly #linkPaths = new Set<string>();
   readonly #received = new Set<string>();
+  /** Files and links by their case-folded path, and the folded folders: a Windows disk's view. */
+  readonly #folded = new Map<string, string>();
+  readonly #foldedDirs = new Set<string>();
   #writer: StagingWriter | null = null;
   #entry: PlannedFile | null = null;
   #closed = false;
@@ -78,6 +82,13 @@ class StagingReceiver implements StreamReceiver {
     for (const dir of plan.dirs) {
       if (this.#throughLink(dir)) throw unsafe(`the folder ${dir} inside a link`);
     }
+    const clash = caseClash(
+      plan.links.map((l) => l.path),
+      plan.dirs,
+    );
+    if (clash !== null) throw unsafe(`names that clash: ${clash}`);
+    for (const link of plan.links) this.#foldFile(link.path);
+    for (const dir of plan.dirs) this.#foldedDirs.add(foldName(dir));
     await assertFreeSpace(this.staging, plan.bytes);
     await makeDirs(this.staging, plan.dirs);
     this.#writer = new StagingWriter(
@@ -95,6 +106,7 @@ class StagingReceiver implements StreamReceiver {
     if (path !== entry.path || this.#linkPaths.has(path) || this.#throughLink(path)) {
       throw unsafe(`the entry ${entry.path}`);
     }
+    this.#foldFile(path);
     // No symlink exists in staging yet, so creating the parents cannot leave it.
     await mkdir(dirname(join(this.staging, path)), { recursive: true });
     this.#entry = {
@@ -146,6 +158,26 @@ class StagingReceiver implements StreamReceiver {
       }
     }
     await makeLinks(this.staging, this.#links);
+  }
+
+  /**
+   * Records a file or link, refusing one that a case-insensitive disk would put in place of
+   * another (the same path twice is a later archive set replacing a file), or of a folder.
+   */
+  #foldFile(path: string): void {
+    const key = foldName(path);
+    const twin = this.#folded.get(key);
+    if ((twin !== undefined && twin !== path) || this.#foldedDirs.has(key)) {
+      throw unsafe(`${path}, which a case-insensitive disk holds as ${twin ?? 'a folder'}`);
+    }
+    const segments = key.split('/');
+    for (let i = 1; i < segments.length; i++) {
+      const parent = segments.slice(0, i).join('/');
+      const file = this.#folded.get(parent);
+      if (file !== undefined) throw unsafe(`${path}, inside ${file}, a file`);
+      this.#foldedDirs.add(parent);
+    }
+    this.#folded.set(key, path);
   }
 
   /** Whether a strict parent folder of `path` is one of the plan's links. */
