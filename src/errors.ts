@@ -44,6 +44,8 @@ export const ERROR_CODES = {
     'The install could not be completed (a write error or a full disk); the previous install, if any, is kept.',
   'archive-source-invalid':
     'A folder or file cannot be packed into an archive: unreadable, a symlink or special file, an unsafe entry name, or a file that changed while it was read.',
+  'file-in-use':
+    'A file or folder of a game could not be moved or removed because another program has it open (the game, an antivirus, Explorer); close it and try again.',
   'ambiguous-metadata': "The sources disagree on the game's files and no plurality exists.",
   'hostile-manifest':
     'Every source offered a manifest with paths that leave the game root or touch local/ (S50), that Windows cannot hold, or that differ only by case.',

@@ -1,5 +1,5 @@
 /** Streamed install, receiving side: a source unpacks, we write only `local/` (S39–S47). */
-import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
+import { mkdir, readdir, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { safeEntryPath, unsafeLink, type PlannedFile, type PlannedLink } from '../archive/index.js';
 import type { CatalogGame } from '../catalog/index.js';
@@ -10,6 +10,7 @@ import type { StreamEntry, StreamPlan } from '../protocol/index.js';
 import {
   assertFreeSpace,
   downloadFinishedEvent,
+  removeRetrying,
   type DownloadEvent,
   type DownloadFinishedEvent,
   type DownloadSource,
@@ -246,7 +247,7 @@ export async function streamInstallGame(
       const receiver = new StagingReceiver(req, source, staging);
       let client: TransferClient | null = null;
       try {
-        await rm(staging, { recursive: true, force: true });
+        await removeRetrying(staging);
         await mkdir(staging, { recursive: true });
         client = await req.connect(source, signal);
         const counts = await client.streamInstall(req.game.id, req.game.version, receiver, signal);
@@ -264,7 +265,7 @@ export async function streamInstallGame(
         return counts;
       } catch (err) {
         await receiver.close().catch(() => undefined);
-        await rm(staging, { recursive: true, force: true });
+        await removeRetrying(staging);
         const failure = installFailure(err, signal);
         if (signal.aborted || isLocalFailure(failure)) throw failure;
         last = failure;

@@ -1,5 +1,5 @@
 /** Downloads one game from every agreeing source at once: vote, plan, fetch, verify, commit. */
-import { mkdir, open, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
+import { mkdir, open, readdir, stat, truncate } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CatalogGame } from '../catalog/index.js';
 import { LanspreadError, errorMessage } from '../errors.js';
@@ -11,6 +11,7 @@ import { planChunks, type ChunkTask } from './chunk-planner.js';
 import { ChunkScheduler } from './chunk-scheduler.js';
 import { DownloadJournal } from './download-journal.js';
 import { assertFreeSpace } from './free-space.js';
+import { removeRetrying, renameRetrying } from './in-use-retry.js';
 import { checkManifest } from './manifest-check.js';
 import { manifestDigest, voteManifest } from './manifest-vote.js';
 import type { TransferClient } from './transfer-client.js';
@@ -100,7 +101,7 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
     const total = manifest.files.reduce((sum, f) => sum + f.size, 0);
     await mkdir(join(req.root, '.lanspread'), { recursive: true });
     // A stale sentinel would advertise a mix of old and new bytes as Ready.
-    await rm(join(req.root, 'version.ini'), { force: true });
+    await removeRetrying(join(req.root, 'version.ini'));
     const journal = await DownloadJournal.open(
       req.root,
       game.id,
@@ -467,7 +468,7 @@ async function commit(root: string, manifest: Manifest): Promise<void> {
       await handle.close();
     }
   }
-  await rename(join(root, INCOMING_SENTINEL), join(root, 'version.ini'));
+  await renameRetrying(join(root, INCOMING_SENTINEL), join(root, 'version.ini'));
 }
 
 async function pruneExtra(root: string, rel: string, wanted: ReadonlySet<string>): Promise<void> {
@@ -475,7 +476,7 @@ async function pruneExtra(root: string, rel: string, wanted: ReadonlySet<string>
     const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
     if (rel === '' && NOT_TRANSFERRED.has(entry.name)) continue;
     if (entry.isDirectory()) await pruneExtra(root, path, wanted);
-    else if (!wanted.has(path)) await rm(join(root, path), { force: true });
+    else if (!wanted.has(path)) await removeRetrying(join(root, path));
   }
 }
 
