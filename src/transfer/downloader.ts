@@ -1,10 +1,11 @@
 /** Downloads one game from every agreeing source at once: vote, plan, fetch, verify, commit. */
-import { mkdir, open, readdir, stat, truncate } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, stat, truncate } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CatalogGame } from '../catalog/index.js';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { PeerId } from '../ids.js';
 import type { Logger } from '../logger.js';
+import { foldName } from '../portable-name.js';
 import type { Manifest } from '../protocol/index.js';
 import { hashFileChunks, hashFileRange } from './chunk-hasher.js';
 import { planChunks, type ChunkTask } from './chunk-planner.js';
@@ -458,8 +459,7 @@ async function fetchInto(
  * Every file is synced first, so after a power cut a root with version.ini never lacks bytes.
  */
 async function commit(root: string, manifest: Manifest): Promise<void> {
-  const wanted = new Set(manifest.files.map((f) => f.path));
-  await pruneExtra(root, '', wanted);
+  await pruneExtra(root, manifest);
   for (const file of manifest.files) {
     const handle = await open(targetPath(root, file.path), 'r+');
     try {
@@ -471,12 +471,37 @@ async function commit(root: string, manifest: Manifest): Promise<void> {
   await renameRetrying(join(root, INCOMING_SENTINEL), join(root, 'version.ini'));
 }
 
-async function pruneExtra(root: string, rel: string, wanted: ReadonlySet<string>): Promise<void> {
-  for (const entry of await readdir(join(root, rel), { withFileTypes: true })) {
-    const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
-    if (rel === '' && NOT_TRANSFERRED.has(entry.name)) continue;
-    if (entry.isDirectory()) await pruneExtra(root, path, wanted);
-    else if (!wanted.has(path)) await removeRetrying(join(root, path));
+/**
+ * Removes the files of the root the manifest does not list. On a case-insensitive disk an
+ * older version's `data/a.txt` is the very file the new `Data/a.txt` was written into: a name
+ * the manifest lists only in another case stays when it is the same file on disk.
+ */
+export async function pruneExtra(root: string, manifest: Manifest): Promise<void> {
+  const wanted = new Map(manifest.files.map((f) => [foldName(f.path), f.path]));
+  const walk = async (rel: string): Promise<void> => {
+    for (const entry of await readdir(join(root, rel), { withFileTypes: true })) {
+      const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
+      if (rel === '' && NOT_TRANSFERRED.has(entry.name)) continue;
+      if (entry.isDirectory()) {
+        await walk(path);
+        continue;
+      }
+      const listed = wanted.get(foldName(path));
+      if (listed === path) continue;
+      if (listed !== undefined && (await sameFile(join(root, path), targetPath(root, listed))))
+        continue;
+      await removeRetrying(join(root, path));
+    }
+  };
+  await walk('');
+}
+
+async function sameFile(a: string, b: string): Promise<boolean> {
+  try {
+    const [x, y] = await Promise.all([lstat(a, { bigint: true }), lstat(b, { bigint: true })]);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
   }
 }
 
