@@ -39,14 +39,16 @@ export const ERROR_CODES = {
     'The bytes unpacked from an archive entry do not match its size or checksum: the archive is damaged.',
   'archive-volume-missing': 'A volume of a multi-volume archive set is missing or out of order.',
   'archive-unsafe-entry':
-    'An archive entry would land outside the install folder: a `..` or absolute name, a link pointing out, or a file written through a link (S51).',
+    'An archive entry would land outside the install folder (a `..` or absolute name, a link pointing out, a file written through a link: S51) or would not unpack the same on every system: a name Windows cannot hold (a reserved device name such as `CON` or `NUL.txt`, a backslash, a colon or another character Windows forbids, a trailing dot or space) or two names that differ only by case.',
   'install-failed':
     'The install could not be completed (a write error or a full disk); the previous install, if any, is kept.',
   'archive-source-invalid':
     'A folder or file cannot be packed into an archive: unreadable, a symlink or special file, an unsafe entry name, or a file that changed while it was read.',
+  'file-in-use':
+    'A file or folder of a game could not be moved or removed because another program has it open (the game, an antivirus, Explorer); close it and try again.',
   'ambiguous-metadata': "The sources disagree on the game's files and no plurality exists.",
   'hostile-manifest':
-    'Every source offered a manifest with paths that leave the game root or touch local/ (S50).',
+    'Every source offered a manifest with paths that leave the game root or touch local/ (S50), that Windows cannot hold, or that differ only by case.',
   'no-sources-left': 'Every source failed, lied or left before the download finished.',
   'insufficient-space': 'The download does not fit into the free space of the games folder.',
   'serve-unknown-game': "Refused to serve: the game is not in the serving peer's catalog.",
@@ -55,7 +57,7 @@ export const ERROR_CODES = {
   'serve-busy': 'Refused to serve: an operation is changing the game on the serving peer.',
   'serve-bad-path': 'Refused to serve: the path is not a regular file inside the game root.',
   'serve-root-not-transferable':
-    'Refused to serve: the game root cannot be described by a manifest (too many files, a path too long or not portable, or a manifest over the frame limit).',
+    'Refused to serve: the game root cannot be described by a manifest (too many files, a path too long or not portable, names that differ only by case, or a manifest over the frame limit).',
   'hash-failed':
     'A file could not be hashed: it is unreadable, not a regular file, or it changed while it was read.',
   'bad-game-dir':

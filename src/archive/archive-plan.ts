@@ -1,7 +1,8 @@
 /** Checks an archive set from its headers before anything is unpacked, and lists what it will make. */
 import { LanspreadError } from '../errors.js';
 import type { ArchiveSet } from './archive-set.js';
-import { safeEntryPath, symlinkDestination, unsafeLink } from './entry-path.js';
+import { caseClash } from '../portable-name.js';
+import { entryPathProblem, safeEntryPath, symlinkDestination, unsafeLink } from './entry-path.js';
 import { readArchiveHeaders } from './rar-headers.js';
 import type { RarEntry } from './rar-listing.js';
 
@@ -101,7 +102,8 @@ async function logicalEntries(
 /**
  * Reads every volume's headers and refuses, before a byte is written, archives that are
  * encrypted, of unknown size, or have entries that escape: `..` or absolute names, symlinks out
- * of the folder, links to nothing, and entries written through a link (S51, S53).
+ * of the folder, links to nothing, and entries written through a link (S51, S53); and names
+ * that would not unpack the same on Windows: unportable names, names differing only by case.
  */
 export async function planArchiveSet(set: ArchiveSet): Promise<ArchivePlan> {
   const { entries, solid } = await logicalEntries(set);
@@ -114,7 +116,7 @@ export async function planArchiveSet(set: ArchiveSet): Promise<ArchivePlan> {
   for (const { entry, parts, stored } of entries) {
     const label = `${set.name}: ${entry.name}`;
     const path = safeEntryPath(entry.name);
-    if (path === null) throw unsafe(label, 'the entry name leaves the install folder');
+    if (path === null) throw unsafe(label, entryPathProblem(entry.name) ?? 'an unsafe name');
     if (entry.encrypted) {
       throw new LanspreadError('archive-encrypted', `${label}: encrypted (made with a password)`);
     }
@@ -169,7 +171,9 @@ export async function planArchiveSet(set: ArchiveSet): Promise<ArchivePlan> {
       }
       case 'hardlink':
       case 'file-copy': {
-        const target = entry.linkTarget === null ? null : safeEntryPath(entry.linkTarget);
+        // A reference to an earlier entry, never a name to create: `\` may be its separator.
+        const target =
+          entry.linkTarget === null ? null : safeEntryPath(entry.linkTarget.replaceAll('\\', '/'));
         if (target === null || !filePaths.has(target)) {
           throw unsafe(
             label,
@@ -183,7 +187,20 @@ export async function planArchiveSet(set: ArchiveSet): Promise<ArchivePlan> {
       }
     }
   }
-  const problem = unsafeLink(links, new Set([...filePaths, ...dirs]));
+  const problem =
+    unsafeLink(links, new Set([...filePaths, ...dirs])) ??
+    caseClash([...filePaths, ...linkPaths], dirs);
   if (problem !== null) throw unsafe(set.name, problem);
   return { set, solid, files, dirs: [...dirs], links, totalBytes };
+}
+
+/**
+ * Names of a root's archive sets that one case-insensitive disk holds as one and the sets do
+ * not spell the same (`Data/a.txt` in one, `data/A.TXT` in the next), as a message, or null.
+ */
+export function setsCaseClash(plans: readonly ArchivePlan[]): string | null {
+  return caseClash(
+    plans.flatMap((p) => [...p.files.map((f) => f.path), ...p.links.map((l) => l.path)]),
+    plans.flatMap((p) => p.dirs),
+  );
 }

@@ -1,20 +1,34 @@
 /** Entry names an archive may use: relative paths that stay inside the folder they unpack into. */
+import { unportablePath } from '../portable-name.js';
+
 /**
- * The entry name as a normalised relative `/` path, or null when it is absolute, has a drive
- * letter, a `..` segment, a control character, or names nothing. `\` counts as a separator
- * because Windows would treat it as one.
+ * The entry name as a normalised relative `/` path (empty and `.` segments dropped), or null
+ * when `entryPathProblem` finds fault with it.
  */
 export function safeEntryPath(name: string): string | null {
-  if (name.length === 0 || name.length > 4096) return null;
-  for (let i = 0; i < name.length; i++) {
-    const code = name.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) return null;
-  }
-  const slashed = name.replaceAll('\\', '/');
-  if (slashed.startsWith('/') || /^[a-zA-Z]:/.test(slashed)) return null;
-  const segments = slashed.split('/').filter((s) => s !== '' && s !== '.');
-  if (segments.length === 0 || segments.includes('..')) return null;
-  return segments.join('/');
+  const { path, problem } = checkEntryName(name);
+  return problem === null ? path : null;
+}
+
+/**
+ * Why the entry name cannot be unpacked, or null: it is absolute, climbs out with `..`, names
+ * nothing, or is a name Windows cannot hold (a `\` or `:` in it, a drive letter, a reserved
+ * device name, a trailing dot …), refused on every system so a game unpacks the same on all.
+ */
+export function entryPathProblem(name: string): string | null {
+  return checkEntryName(name).problem;
+}
+
+function checkEntryName(name: string): { path: string; problem: string | null } {
+  if (name.length === 0 || name.length > 4096)
+    return { path: name, problem: 'the name is empty or too long' };
+  if (name.startsWith('/')) return { path: name, problem: 'the name is absolute' };
+  const path = name
+    .split('/')
+    .filter((s) => s !== '' && s !== '.')
+    .join('/');
+  if (path === '') return { path, problem: 'the name is nothing but slashes and dots' };
+  return { path, problem: unportablePath(path) };
 }
 
 /**

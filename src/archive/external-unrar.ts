@@ -1,5 +1,6 @@
 /** The optional provider that runs the official `unrar` binary (`--unrar PATH`) and streams what it prints. */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { LanspreadError, errorMessage } from '../errors.js';
@@ -26,6 +27,24 @@ const STDERR_KEEP = 2000;
  * (a wrapper script's helpers) that could otherwise hold the output pipe open.
  */
 const GROUP_KILL = process.platform !== 'win32';
+
+/** Win32's MAX_PATH: the longest path the plain (not `\\?\`) file calls of a Windows program open. */
+const WINDOWS_MAX_PATH = 260;
+
+/**
+ * The archive path as unrar is given it. Node prefixes long paths with `\\?\` inside its own
+ * fs calls (`toNamespacedPath`), but a child gets the string as it is, and a Windows program
+ * that opens it with the plain calls stops at MAX_PATH: a long one goes over with the prefix,
+ * which the wide (`W`) file calls of Windows accept.
+ */
+export function archiveArgument(
+  archive: string,
+  platform: NodeJS.Platform = process.platform,
+): string {
+  return platform === 'win32' && archive.length >= WINDOWS_MAX_PATH
+    ? path.win32.toNamespacedPath(archive)
+    : archive;
+}
 
 /** A regular file as unrar lists it: the data of `p` is these files' bytes back to back. */
 interface ListedFile {
@@ -262,7 +281,7 @@ async function listFiles(
   };
   const { exit, stderr } = await runUnrar(
     unrarPath,
-    [...LIST_ARGS, '--', archive],
+    [...LIST_ARGS, '--', archiveArgument(archive)],
     signal,
     async (stdout) => {
       for await (const line of lines(stdout)) {
@@ -365,7 +384,7 @@ async function extract(
   let complete = 0;
   const { exit, stderr } = await runUnrar(
     unrarPath,
-    [...PRINT_ARGS, '--', firstVolume],
+    [...PRINT_ARGS, '--', archiveArgument(firstVolume)],
     signal,
     async (stdout) => {
       complete = await deliver(stdout, files, skip, sink, firstVolume);

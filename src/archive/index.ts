@@ -12,6 +12,7 @@ export type {
 export { findRootArchives, type ArchiveSet } from './archive-set.js';
 export {
   planArchiveSet,
+  setsCaseClash,
   type ArchivePlan,
   type PlannedFile,
   type PlannedLink,

@@ -1,6 +1,6 @@
 /** Parses `lanspread serve` arguments: `--ui`, `--open` and the share port, the rest as for `lanspread peer`. */
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import path from 'node:path';
 import { ArgsError, parsePeerArgs, type PeerArgs } from './peer-args.js';
 
 export interface ServeArgs {
@@ -21,13 +21,39 @@ export interface ServeArgs {
 export const DEFAULT_UI_PORT = 47630;
 export const DEFAULT_SHARE_PORT = 47631;
 
-/** Where `serve` keeps its identity, settings and serve.json, and where the CLI verbs look. */
-export function defaultStateDir(): string {
-  return join(homedir(), '.lanspread');
+/** Where the default folders are: the platform and the variables and home it has. */
+export interface FolderHome {
+  readonly platform: NodeJS.Platform;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly home: string;
 }
 
-export function defaultGamesDir(): string {
-  return join(homedir(), 'lanspread', 'games');
+function thisMachine(): FolderHome {
+  return { platform: process.platform, env: process.env, home: homedir() };
+}
+
+/**
+ * Where `serve` keeps its identity, settings and serve.json, and where the CLI verbs look:
+ * `~/.lanspread`, on Windows `%LOCALAPPDATA%\lanspread` (machine-local, not roamed).
+ */
+export function defaultStateDir(at: FolderHome = thisMachine()): string {
+  if (at.platform === 'win32') {
+    const local = at.env.LOCALAPPDATA;
+    return local !== undefined && local !== ''
+      ? path.win32.join(local, 'lanspread')
+      : path.win32.join(at.home, 'AppData', 'Local', 'lanspread');
+  }
+  return path.posix.join(at.home, '.lanspread');
+}
+
+/** `~/lanspread/games`; on Windows `%USERPROFILE%\lanspread\games`. */
+export function defaultGamesDir(at: FolderHome = thisMachine()): string {
+  if (at.platform === 'win32') {
+    const profile = at.env.USERPROFILE;
+    const home = profile !== undefined && profile !== '' ? profile : at.home;
+    return path.win32.join(home, 'lanspread', 'games');
+  }
+  return path.posix.join(at.home, 'lanspread', 'games');
 }
 
 /** The options of serve itself, with a value (`--ui X` or `--ui=X`); the rest go to the peer. */

@@ -5,6 +5,7 @@ import {
   extractPlan,
   findRootArchives,
   planArchiveSet,
+  setsCaseClash,
   type ArchivePlan,
   type ArchiveProvider,
   type PlannedLink,
@@ -32,6 +33,8 @@ export async function extractRootArchives(
 ): Promise<ExtractResult> {
   const plans: ArchivePlan[] = [];
   for (const set of await findRootArchives(root)) plans.push(await planArchiveSet(set));
+  const clash = setsCaseClash(plans);
+  if (clash !== null) throw new LanspreadError('archive-unsafe-entry', clash);
   const bytes = plans.reduce((sum, plan) => sum + plan.totalBytes, 0);
   await assertFreeSpace(target, bytes);
   let files = 0;
@@ -74,6 +77,29 @@ export async function makeLinks(target: string, links: readonly PlannedLink[]): 
     if (link.kind === 'copy') await copyFile(join(target, link.target), join(target, link.path));
   }
   for (const link of links) {
-    if (link.kind === 'symlink') await symlink(link.target, join(target, link.path));
+    if (link.kind !== 'symlink') continue;
+    try {
+      await symlink(link.target, join(target, link.path));
+    } catch (err) {
+      throw symlinkFailure(err, link.path);
+    }
   }
+}
+
+/**
+ * Windows makes symlinks only as administrator or with Developer Mode on (EPERM otherwise);
+ * a junction needs an absolute target, which the rename of staging to `local/` would break.
+ * So the install fails, saying what would make it work.
+ */
+export function symlinkFailure(
+  err: unknown,
+  path: string,
+  platform: NodeJS.Platform = process.platform,
+): unknown {
+  if (platform !== 'win32' || (err as NodeJS.ErrnoException).code !== 'EPERM') return err;
+  return new LanspreadError(
+    'install-failed',
+    `${path}: the game holds a symbolic link, which Windows makes only with Developer Mode on (Settings, For developers) or for an administrator; turn it on and install again`,
+    { cause: err },
+  );
 }

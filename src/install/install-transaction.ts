@@ -1,8 +1,9 @@
 /** Install and uninstall as transactions: `local/` is either the old install or the new one, never a mix. */
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArchiveProvider } from '../archive/index.js';
 import { LanspreadError, errorMessage } from '../errors.js';
+import { removeRetrying, renameRetrying } from '../transfer/index.js';
 import { extractRootArchives, type ExtractResult } from './extract-archives.js';
 import { clearLaunchSettingsMarker } from './launch-settings.js';
 
@@ -46,14 +47,14 @@ export async function installGame(
 ): Promise<ExtractResult> {
   const staging = join(root, STAGING_DIR);
   try {
-    await rm(staging, { recursive: true, force: true });
+    await removeRetrying(staging);
     await mkdir(staging);
     const result = await extractRootArchives(root, staging, provider, signal);
     signal.throwIfAborted();
     await commitStaging(root);
     return result;
   } catch (err) {
-    await rm(staging, { recursive: true, force: true });
+    await removeRetrying(staging);
     throw installFailure(err, signal);
   }
 }
@@ -68,16 +69,16 @@ export async function commitStaging(root: string): Promise<void> {
   const local = join(root, LOCAL_DIR);
   const backup = join(root, BACKUP_DIR);
   await clearLaunchSettingsMarker(root);
-  await rm(backup, { recursive: true, force: true });
+  await removeRetrying(backup);
   const hadLocal = await exists(local);
-  if (hadLocal) await rename(local, backup);
+  if (hadLocal) await renameRetrying(local, backup);
   try {
-    await rename(staging, local);
+    await renameRetrying(staging, local);
   } catch (err) {
-    if (hadLocal) await rename(backup, local);
+    if (hadLocal) await renameRetrying(backup, local);
     throw err;
   }
-  await rm(backup, { recursive: true, force: true });
+  await removeRetrying(backup);
 }
 
 /**
@@ -87,21 +88,21 @@ export async function commitStaging(root: string): Promise<void> {
 export async function settleInstall(root: string): Promise<string> {
   const local = join(root, LOCAL_DIR);
   const backup = join(root, BACKUP_DIR);
-  await rm(join(root, STAGING_DIR), { recursive: true, force: true });
+  await removeRetrying(join(root, STAGING_DIR));
   if (!(await exists(backup))) return 'staging removed';
   if (await exists(local)) {
-    await rm(backup, { recursive: true, force: true });
+    await removeRetrying(backup);
     return 'the new local/ was in place; the old one removed';
   }
-  await rename(backup, local);
+  await renameRetrying(backup, local);
   return 'the previous local/ put back';
 }
 
 /** Startup recovery of an uninstall cut short: it finishes (the moved-aside `local/` goes). */
 export async function settleUninstall(root: string): Promise<string> {
-  await rm(join(root, STAGING_DIR), { recursive: true, force: true });
+  await removeRetrying(join(root, STAGING_DIR));
   if (!(await exists(join(root, BACKUP_DIR)))) return 'nothing left over';
-  await rm(join(root, BACKUP_DIR), { recursive: true, force: true });
+  await removeRetrying(join(root, BACKUP_DIR));
   return 'the moved-aside local/ removed';
 }
 
@@ -113,10 +114,11 @@ export async function uninstallGame(root: string): Promise<void> {
     throw new LanspreadError('not-installed', `${root} has no installed game (no local/ folder)`);
   }
   try {
-    await rm(backup, { recursive: true, force: true });
-    await rename(local, backup);
-    await rm(backup, { recursive: true, force: true });
+    await removeRetrying(backup);
+    await renameRetrying(local, backup);
+    await removeRetrying(backup);
   } catch (err) {
+    if (err instanceof LanspreadError) throw err;
     throw new LanspreadError('install-failed', `cannot remove ${local}: ${errorMessage(err)}`, {
       cause: err,
     });

@@ -1,8 +1,8 @@
 /** Startup recovery: every operation cut short (crash, power cut) is rolled forward or back from its intent. */
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { removeRetrying } from '../transfer/index.js';
 import type { Intent, IntentStore } from './intent-store.js';
 import { exists, LOCAL_DIR, settleInstall, settleUninstall } from './install-transaction.js';
 import { discardStaging, swapInStaging } from './root-swap.js';
@@ -58,7 +58,7 @@ async function settle(intent: Intent): Promise<string> {
       }
       return `the old root (${intent.from ?? 'no version'}) kept; staging ${await discardStaging(intent.staging)}`;
     case 'remove-files': {
-      await rm(intent.trash, { recursive: true, force: true });
+      await removeRetrying(intent.trash);
       return (await exists(intent.root)) ? 'the removal had not begun' : 'the root is removed';
     }
   }

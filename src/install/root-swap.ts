@@ -1,7 +1,8 @@
 /** Whole-root moves: an update's new root swapped in for the old, and a root removed, each crash-safe by renames. */
-import { mkdir, rename, rm, rmdir } from 'node:fs/promises';
+import { mkdir, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { GameId } from '../ids.js';
+import { removeRetrying, renameRetrying } from '../transfer/index.js';
 import { exists, LOCAL_DIR, STAGING_DIR } from './install-transaction.js';
 
 /** Our folder in the games folder: not a catalog id, so never scanned, watched or served. */
@@ -36,21 +37,21 @@ export function trashPath(gamesDir: string, game: GameId): string {
 export async function swapInStaging({ root, staging, old }: UpdatePaths): Promise<void> {
   if (await exists(staging)) {
     if (await exists(root)) {
-      await rm(old, { recursive: true, force: true });
+      await removeRetrying(old);
       await mkdir(dirname(old), { recursive: true });
-      await rename(root, old);
+      await renameRetrying(root, old);
     }
     try {
-      await rename(staging, root);
+      await renameRetrying(staging, root);
     } catch (err) {
-      if (!(await exists(root)) && (await exists(old))) await rename(old, root);
+      if (!(await exists(root)) && (await exists(old))) await renameRetrying(old, root);
       throw err;
     }
   } else if (!(await exists(root)) && (await exists(old))) {
     // Nothing to swap in: the old root goes back rather than leaving none.
-    await rename(old, root);
+    await renameRetrying(old, root);
   }
-  await rm(old, { recursive: true, force: true });
+  await removeRetrying(old);
   await pruneWorkDir(old);
   await pruneWorkDir(staging);
 }
@@ -63,8 +64,8 @@ export async function swapInStaging({ root, staging, old }: UpdatePaths): Promis
  */
 export async function discardStaging(staging: string): Promise<'kept' | 'none'> {
   if (!(await exists(staging))) return 'none';
-  await rm(join(staging, STAGING_DIR), { recursive: true, force: true });
-  await rm(join(staging, LOCAL_DIR), { recursive: true, force: true });
+  await removeRetrying(join(staging, STAGING_DIR));
+  await removeRetrying(join(staging, LOCAL_DIR));
   return 'kept';
 }
 
@@ -74,12 +75,12 @@ export async function discardStaging(staging: string): Promise<'kept' | 'none'> 
  */
 export async function removeGameFiles(gamesDir: string, game: GameId): Promise<void> {
   const trash = trashPath(gamesDir, game);
-  await rm(trash, { recursive: true, force: true });
+  await removeRetrying(trash);
   await mkdir(dirname(trash), { recursive: true });
-  await rename(join(gamesDir, game), trash);
+  await renameRetrying(join(gamesDir, game), trash);
   const staging = updatePaths(gamesDir, game).staging;
-  await rm(staging, { recursive: true, force: true });
-  await rm(trash, { recursive: true, force: true });
+  await removeRetrying(staging);
+  await removeRetrying(trash);
   await pruneWorkDir(staging);
   await pruneWorkDir(trash);
 }

@@ -1,14 +1,16 @@
 /** Streamed install, receiving side: a source unpacks, we write only `local/` (S39–S47). */
-import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
+import { mkdir, readdir, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { safeEntryPath, unsafeLink, type PlannedFile, type PlannedLink } from '../archive/index.js';
 import type { CatalogGame } from '../catalog/index.js';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { caseClash, foldName } from '../portable-name.js';
 import type { StreamEntry, StreamPlan } from '../protocol/index.js';
 import {
   assertFreeSpace,
   downloadFinishedEvent,
+  removeRetrying,
   type DownloadEvent,
   type DownloadFinishedEvent,
   type DownloadSource,
@@ -50,6 +52,9 @@ class StagingReceiver implements StreamReceiver {
   readonly #links: PlannedLink[] = [];
   readonly #linkPaths = new Set<string>();
   readonly #received = new Set<string>();
+  /** Files and links by their case-folded path, and the folded folders: a Windows disk's view. */
+  readonly #folded = new Map<string, string>();
+  readonly #foldedDirs = new Set<string>();
   #writer: StagingWriter | null = null;
   #entry: PlannedFile | null = null;
   #closed = false;
@@ -78,6 +83,13 @@ class StagingReceiver implements StreamReceiver {
     for (const dir of plan.dirs) {
       if (this.#throughLink(dir)) throw unsafe(`the folder ${dir} inside a link`);
     }
+    const clash = caseClash(
+      plan.links.map((l) => l.path),
+      plan.dirs,
+    );
+    if (clash !== null) throw unsafe(`names that clash: ${clash}`);
+    for (const link of plan.links) this.#foldFile(link.path);
+    for (const dir of plan.dirs) this.#foldedDirs.add(foldName(dir));
     await assertFreeSpace(this.staging, plan.bytes);
     await makeDirs(this.staging, plan.dirs);
     this.#writer = new StagingWriter(
@@ -95,6 +107,7 @@ class StagingReceiver implements StreamReceiver {
     if (path !== entry.path || this.#linkPaths.has(path) || this.#throughLink(path)) {
       throw unsafe(`the entry ${entry.path}`);
     }
+    this.#foldFile(path);
     // No symlink exists in staging yet, so creating the parents cannot leave it.
     await mkdir(dirname(join(this.staging, path)), { recursive: true });
     this.#entry = {
@@ -146,6 +159,26 @@ class StagingReceiver implements StreamReceiver {
       }
     }
     await makeLinks(this.staging, this.#links);
+  }
+
+  /**
+   * Records a file or link, refusing one that a case-insensitive disk would put in place of
+   * another (the same path twice is a later archive set replacing a file), or of a folder.
+   */
+  #foldFile(path: string): void {
+    const key = foldName(path);
+    const twin = this.#folded.get(key);
+    if ((twin !== undefined && twin !== path) || this.#foldedDirs.has(key)) {
+      throw unsafe(`${path}, which a case-insensitive disk holds as ${twin ?? 'a folder'}`);
+    }
+    const segments = key.split('/');
+    for (let i = 1; i < segments.length; i++) {
+      const parent = segments.slice(0, i).join('/');
+      const file = this.#folded.get(parent);
+      if (file !== undefined) throw unsafe(`${path}, inside ${file}, a file`);
+      this.#foldedDirs.add(parent);
+    }
+    this.#folded.set(key, path);
   }
 
   /** Whether a strict parent folder of `path` is one of the plan's links. */
@@ -214,7 +247,7 @@ export async function streamInstallGame(
       const receiver = new StagingReceiver(req, source, staging);
       let client: TransferClient | null = null;
       try {
-        await rm(staging, { recursive: true, force: true });
+        await removeRetrying(staging);
         await mkdir(staging, { recursive: true });
         client = await req.connect(source, signal);
         const counts = await client.streamInstall(req.game.id, req.game.version, receiver, signal);
@@ -232,7 +265,7 @@ export async function streamInstallGame(
         return counts;
       } catch (err) {
         await receiver.close().catch(() => undefined);
-        await rm(staging, { recursive: true, force: true });
+        await removeRetrying(staging);
         const failure = installFailure(err, signal);
         if (signal.aborted || isLocalFailure(failure)) throw failure;
         last = failure;

@@ -1,16 +1,18 @@
 /** Downloads one game from every agreeing source at once: vote, plan, fetch, verify, commit. */
-import { mkdir, open, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, stat, truncate } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CatalogGame } from '../catalog/index.js';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { PeerId } from '../ids.js';
 import type { Logger } from '../logger.js';
+import { foldName } from '../portable-name.js';
 import type { Manifest } from '../protocol/index.js';
 import { hashFileChunks, hashFileRange } from './chunk-hasher.js';
 import { planChunks, type ChunkTask } from './chunk-planner.js';
 import { ChunkScheduler } from './chunk-scheduler.js';
 import { DownloadJournal } from './download-journal.js';
 import { assertFreeSpace } from './free-space.js';
+import { removeRetrying, renameRetrying } from './in-use-retry.js';
 import { checkManifest } from './manifest-check.js';
 import { manifestDigest, voteManifest } from './manifest-vote.js';
 import type { TransferClient } from './transfer-client.js';
@@ -100,7 +102,7 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
     const total = manifest.files.reduce((sum, f) => sum + f.size, 0);
     await mkdir(join(req.root, '.lanspread'), { recursive: true });
     // A stale sentinel would advertise a mix of old and new bytes as Ready.
-    await rm(join(req.root, 'version.ini'), { force: true });
+    await removeRetrying(join(req.root, 'version.ini'));
     const journal = await DownloadJournal.open(
       req.root,
       game.id,
@@ -457,8 +459,7 @@ async function fetchInto(
  * Every file is synced first, so after a power cut a root with version.ini never lacks bytes.
  */
 async function commit(root: string, manifest: Manifest): Promise<void> {
-  const wanted = new Set(manifest.files.map((f) => f.path));
-  await pruneExtra(root, '', wanted);
+  await pruneExtra(root, manifest);
   for (const file of manifest.files) {
     const handle = await open(targetPath(root, file.path), 'r+');
     try {
@@ -467,15 +468,40 @@ async function commit(root: string, manifest: Manifest): Promise<void> {
       await handle.close();
     }
   }
-  await rename(join(root, INCOMING_SENTINEL), join(root, 'version.ini'));
+  await renameRetrying(join(root, INCOMING_SENTINEL), join(root, 'version.ini'));
 }
 
-async function pruneExtra(root: string, rel: string, wanted: ReadonlySet<string>): Promise<void> {
-  for (const entry of await readdir(join(root, rel), { withFileTypes: true })) {
-    const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
-    if (rel === '' && NOT_TRANSFERRED.has(entry.name)) continue;
-    if (entry.isDirectory()) await pruneExtra(root, path, wanted);
-    else if (!wanted.has(path)) await rm(join(root, path), { force: true });
+/**
+ * Removes the files of the root the manifest does not list. On a case-insensitive disk an
+ * older version's `data/a.txt` is the very file the new `Data/a.txt` was written into: a name
+ * the manifest lists only in another case stays when it is the same file on disk.
+ */
+export async function pruneExtra(root: string, manifest: Manifest): Promise<void> {
+  const wanted = new Map(manifest.files.map((f) => [foldName(f.path), f.path]));
+  const walk = async (rel: string): Promise<void> => {
+    for (const entry of await readdir(join(root, rel), { withFileTypes: true })) {
+      const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
+      if (rel === '' && NOT_TRANSFERRED.has(entry.name)) continue;
+      if (entry.isDirectory()) {
+        await walk(path);
+        continue;
+      }
+      const listed = wanted.get(foldName(path));
+      if (listed === path) continue;
+      if (listed !== undefined && (await sameFile(join(root, path), targetPath(root, listed))))
+        continue;
+      await removeRetrying(join(root, path));
+    }
+  };
+  await walk('');
+}
+
+async function sameFile(a: string, b: string): Promise<boolean> {
+  try {
+    const [x, y] = await Promise.all([lstat(a, { bigint: true }), lstat(b, { bigint: true })]);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
   }
 }
 

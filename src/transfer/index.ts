@@ -10,6 +10,12 @@ export { downloadFinishedEvent, type DownloadFinishedEvent } from './download-fi
 export { assertFreeSpace } from './free-space.js';
 export { listGameFiles, type GameFile } from './game-files.js';
 export { HashCache } from './hash-cache.js';
+export {
+  removeRetrying,
+  renameRetrying,
+  retryWhileInUse,
+  type InUseRetryOptions,
+} from './in-use-retry.js';
 export { OutboundTransfers } from './outbound-transfers.js';
 export { TransferClient, type StreamReceiver } from './transfer-client.js';
 export type { ServeContext } from './serve-context.js';

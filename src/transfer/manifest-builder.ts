@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { GameId, GameVersion } from '../ids.js';
 import type { Logger } from '../logger.js';
+import { caseClash } from '../portable-name.js';
 import {
   MAX_CONTROL_PAYLOAD,
   MAX_MANIFEST_FILES,
@@ -187,6 +188,9 @@ function checkDescribable(game: GameId, files: readonly GameFile[], chunkSize: n
       Buffer.byteLength(file.path) +
       Math.ceil(file.size / chunkSize) * HASH_JSON_BYTES;
   }
+  // Every receiver refuses such a manifest (checkManifest); say why here, where it can be fixed.
+  const clash = caseClash(files.map((f) => f.path));
+  if (clash !== null) throw new LanspreadError('serve-root-not-transferable', `${game}: ${clash}`);
   if (estimate > MAX_CONTROL_PAYLOAD) {
     throw new LanspreadError(
       'serve-root-not-transferable',

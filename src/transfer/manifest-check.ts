@@ -1,5 +1,6 @@
 /** Refuses manifests a lying or hostile peer may send (S50) before any byte is written. */
 import type { GameId, GameVersion } from '../ids.js';
+import { foldName } from '../portable-name.js';
 import type { Manifest } from '../protocol/index.js';
 import { NOT_TRANSFERRED, isTransferablePath } from './transferable-path.js';
 
@@ -16,8 +17,9 @@ export function checkManifest(
   }
   if (m.chunk_size !== expected.chunkSize)
     return `asked for chunks of ${expected.chunkSize} bytes, got ${m.chunk_size}`;
-  // Keyed by the folded name, so names that differ only by case or Unicode form collide here
-  // as they would on a Windows or macOS disk, where one would overwrite the other.
+  // Keyed by the folded name, so names that differ only by case or Unicode form (`straße`,
+  // `STRASSE`) collide here as they would on a Windows or macOS disk, where one would overwrite
+  // the other.
   const files = new Map<string, string>();
   const dirs = new Map<string, string>();
   let total = 0;
@@ -26,7 +28,7 @@ export function checkManifest(
     const path = file.path;
     if (!isTransferablePath(path))
       return `path ${JSON.stringify(path)} is not a plain path inside the game root`;
-    const folded = fold(path);
+    const folded = foldName(path);
     const segments = folded.split('/');
     // A case-insensitive disk would put `LOCAL/x` into the installed game.
     if (NOT_TRANSFERRED.has(segments[0] ?? ''))
@@ -53,8 +55,4 @@ export function checkManifest(
   if (!Number.isSafeInteger(total)) return 'the total size is too large to be a real game';
   if (!hasSentinel) return `the root has no top-level ${SENTINEL}`;
   return null;
-}
-
-function fold(path: string): string {
-  return path.normalize('NFC').toLowerCase();
 }

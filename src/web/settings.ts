@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, userInfo } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import path, { join } from 'node:path';
 import { z } from 'zod';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -66,15 +66,32 @@ export async function writeSettings(stateDir: string, settings: Settings): Promi
 }
 
 /**
- * The absolute folder a person typed (`~/` is their home), created when missing and proven
+ * The folder a person typed, resolved, or null when it is not absolute on `platform`. `~` is
+ * their home. On Windows it needs a drive or a share (`C:\games`, `\\pc\share`): `\games`
+ * alone means "on whatever drive is current", which changes under us.
+ */
+export function typedFolder(
+  typed: string,
+  at: { platform: NodeJS.Platform; home: string } = { platform: process.platform, home: homedir() },
+): string | null {
+  const windows = at.platform === 'win32';
+  const p = windows ? path.win32 : path.posix;
+  const tilde = windows ? /^~(?:[\\/]|$)/ : /^~(?:\/|$)/;
+  const expanded = tilde.test(typed) ? p.join(at.home, typed.slice(1)) : typed;
+  if (!p.isAbsolute(expanded)) return null;
+  if (windows && !/^(?:[a-zA-Z]:[\\/]|[\\/]{2}[^\\/])/.test(expanded)) return null;
+  return p.resolve(expanded);
+}
+
+/**
+ * The absolute folder a person typed (see `typedFolder`), created when missing and proven
  * writable by writing and deleting a probe file; `bad-game-dir` with the reason otherwise.
  */
-export async function checkGamesDir(path: string): Promise<string> {
-  const expanded = path.startsWith('~/') || path === '~' ? join(homedir(), path.slice(1)) : path;
-  if (!isAbsolute(expanded)) {
-    throw new LanspreadError('bad-game-dir', `${path} is not an absolute path`);
+export async function checkGamesDir(typed: string): Promise<string> {
+  const dir = typedFolder(typed);
+  if (dir === null) {
+    throw new LanspreadError('bad-game-dir', `${typed} is not an absolute path`);
   }
-  const dir = resolve(expanded);
   try {
     await mkdir(dir, { recursive: true });
     if (!(await stat(dir)).isDirectory()) throw new Error('it is not a folder');

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { safeEntryPath, symlinkDestination, unsafeLink } from '../../../src/archive/entry-path.js';
+import {
+  entryPathProblem,
+  safeEntryPath,
+  symlinkDestination,
+  unsafeLink,
+} from '../../../src/archive/entry-path.js';
 
-test('safeEntryPath keeps plain relative names and normalises separators', () => {
+test('safeEntryPath keeps plain relative names and drops empty and . segments', () => {
   assert.equal(safeEntryPath('a/b/c.txt'), 'a/b/c.txt');
-  assert.equal(safeEntryPath('a\\b\\c.txt'), 'a/b/c.txt');
   assert.equal(safeEntryPath('./a//b/'), 'a/b');
   assert.equal(safeEntryPath('üȵĩöḋè/file.txt'), 'üȵĩöḋè/file.txt');
   assert.equal(safeEntryPath('a..b/..c'), 'a..b/..c');
@@ -28,6 +32,31 @@ test('safeEntryPath refuses names that leave the folder or name nothing', () => 
   ]) {
     assert.equal(safeEntryPath(name), null, JSON.stringify(name));
   }
+});
+
+test('safeEntryPath refuses on every system names Windows cannot unpack', () => {
+  for (const name of [
+    'a\\b\\c.txt',
+    'data/C:',
+    'game.exe:stream',
+    'data/CON',
+    'data/nul.txt',
+    'Com1.log',
+    'LPT9',
+    'a.txt.',
+    'a.txt ',
+    'dir./file',
+    'a<b',
+    'a|b',
+    'what?',
+    'star*',
+    'q"uote',
+  ]) {
+    assert.equal(safeEntryPath(name), null, JSON.stringify(name));
+  }
+  assert.match(entryPathProblem('data/AUX.bin') ?? '', /"AUX\.bin" is a device name/);
+  assert.match(entryPathProblem('/etc/passwd') ?? '', /absolute/);
+  assert.equal(entryPathProblem('data/aux_bin'), null);
 });
 
 test('symlinkDestination resolves inside the folder or refuses', () => {

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
 import { externalUnrar, readArchiveHeaders, type EntrySink } from '../../../src/archive/index.js';
+import { archiveArgument } from '../../../src/archive/external-unrar.js';
 import { LanspreadError } from '../../../src/errors.js';
 import { installGame } from '../../../src/install/index.js';
 import { corpusPath, requireCorpus } from '../../support/corpus.js';
@@ -314,4 +315,18 @@ describe('externalUnrar (with a bsdtar-based fake unrar)', () => {
       assert.equal(crc32(bytes), crc, name);
     }
   });
+});
+
+test('a Windows archive path past MAX_PATH goes to unrar with the \\\\?\\ prefix, others as they are', () => {
+  const short = 'C:\\Users\\ana\\lanspread\\games\\cnc4\\game.eti';
+  assert.equal(archiveArgument(short, 'win32'), short);
+  const long = `C:\\Users\\ana\\lanspread\\games\\${'d'.repeat(240)}\\game.eti`;
+  assert.equal(archiveArgument(long, 'win32'), `\\\\?\\${long}`);
+  const share = `\\\\nas\\games\\${'d'.repeat(260)}\\game.eti`;
+  assert.equal(
+    archiveArgument(share, 'win32'),
+    `\\\\?\\UNC\\nas\\games\\${'d'.repeat(260)}\\game.eti`,
+  );
+  const posix = `/home/ana/${'d'.repeat(300)}/game.eti`;
+  assert.equal(archiveArgument(posix, 'linux'), posix);
 });

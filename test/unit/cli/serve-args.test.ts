@@ -6,6 +6,8 @@ import { ArgsError } from '../../../src/cli/peer-args.js';
 import {
   DEFAULT_SHARE_PORT,
   DEFAULT_UI_PORT,
+  defaultGamesDir,
+  defaultStateDir,
   parseServeArgs,
 } from '../../../src/cli/serve-args.js';
 
@@ -27,6 +29,37 @@ test('--share, --no-share and --release-dir', () => {
   assert.deepEqual([args.share, args.releaseDir], [{ host: '192.168.1.20', port: 8000 }, '/r']);
   assert.deepEqual(parseServeArgs(['--share=[::]:0']).share, { host: '::', port: 0 });
   assert.equal(parseServeArgs(['--no-share']).share, null);
+});
+
+test('on Windows the state lives in %LOCALAPPDATA% and the games in %USERPROFILE%', () => {
+  const windows = {
+    platform: 'win32' as const,
+    env: { LOCALAPPDATA: 'C:\\Users\\Ana\\AppData\\Local', USERPROFILE: 'C:\\Users\\Ana' },
+    home: 'C:\\Users\\Fallback',
+  };
+  assert.equal(defaultStateDir(windows), 'C:\\Users\\Ana\\AppData\\Local\\lanspread');
+  assert.equal(defaultGamesDir(windows), 'C:\\Users\\Ana\\lanspread\\games');
+  const bare = { ...windows, env: {} };
+  assert.equal(defaultStateDir(bare), 'C:\\Users\\Fallback\\AppData\\Local\\lanspread');
+  assert.equal(defaultGamesDir(bare), 'C:\\Users\\Fallback\\lanspread\\games');
+});
+
+test('on Linux and macOS both live in the home folder, whatever Windows variables are set', () => {
+  for (const platform of ['linux', 'darwin'] as const) {
+    const at = {
+      platform,
+      env: { LOCALAPPDATA: '/nope', USERPROFILE: '/nope' },
+      home: '/home/ana',
+    };
+    assert.equal(defaultStateDir(at), '/home/ana/.lanspread');
+    assert.equal(defaultGamesDir(at), '/home/ana/lanspread/games');
+  }
+});
+
+test('--games takes a Windows path as it is given', () => {
+  const args = parseServeArgs(['--games', 'C:\\Users\\x\\lanspread\\games']);
+  assert.equal(args.peer.games, 'C:\\Users\\x\\lanspread\\games');
+  assert.equal(args.gamesGiven, true);
 });
 
 test('--ui, --open and the peer options are taken as given', () => {

@@ -56,18 +56,42 @@ function hasCode(code: string) {
 
 test('installs every archive of the root in byte-wise order; a later one replaces a file', async () => {
   await archive('b.eti', { 'same.txt': 'from b', 'b.txt': 'b' });
-  await archive('B.eti', { 'same.txt': 'from B', 'B.txt': 'B' });
+  await archive('B.eti', { 'same.txt': 'from B', 'upper.txt': 'B' });
   await archive('a.eti', { 'same.txt': 'from a', 'a.txt': 'a' });
   const result = await installGame(root, embeddedUnrar, never());
   assert.equal(result.archives, 3);
   // 'B' (0x42) sorts before 'a' (0x61) and 'b' byte-wise.
   assert.equal(await readFile(join(root, 'local', 'same.txt'), 'utf8'), 'from b');
   assert.deepEqual((await readdir(join(root, 'local'))).sort(), [
-    'B.txt',
     'a.txt',
     'b.txt',
     'same.txt',
+    'upper.txt',
   ]);
+});
+
+test('refuses names that differ only by case, in one archive or across two, before writing', async () => {
+  await archive('game.eti', { 'Data/a.txt': 'one', 'data/A.TXT': 'two' });
+  await assert.rejects(installGame(root, embeddedUnrar, never()), (err: unknown) => {
+    hasCode('archive-unsafe-entry')(err);
+    assert.match((err as Error).message, /Data\/a\.txt and data\/A\.TXT .*case-insensitive/);
+    return true;
+  });
+  assert.deepEqual(await readdir(root), ['game.eti']);
+  await archive('game.eti', { 'straße.txt': 'one' });
+  await archive('more.eti', { 'STRASSE.TXT': 'two' });
+  await assert.rejects(installGame(root, embeddedUnrar, never()), hasCode('archive-unsafe-entry'));
+  assert.deepEqual((await readdir(root)).sort(), ['game.eti', 'more.eti']);
+});
+
+test('refuses an entry Windows cannot hold (a reserved device name) on every system', async () => {
+  await archive('game.eti', { 'ok.txt': 'fine', 'data/NUL.txt': 'device' });
+  await assert.rejects(installGame(root, embeddedUnrar, never()), (err: unknown) => {
+    hasCode('archive-unsafe-entry')(err);
+    assert.match((err as Error).message, /"NUL\.txt" is a device name Windows reserves/);
+    return true;
+  });
+  assert.deepEqual(await readdir(root), ['game.eti']);
 });
 
 test('a failed reinstall keeps the previous local/ and leaves no staging', async () => {

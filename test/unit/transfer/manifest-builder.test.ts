@@ -263,6 +263,22 @@ describe('buildManifest', () => {
     );
   });
 
+  for (const [label, names] of [
+    ['a reserved device name', ['data/CON.dat']],
+    ['names that differ only by case', ['Data/a.txt', 'data/A.TXT']],
+  ] as const) {
+    test(`refuses a root that Windows could not hold: ${label}`, async () => {
+      const dir = await freshDir('windows');
+      await put(join(dir, 'version.ini'), '1\n');
+      for (const name of names) await put(join(dir, ...name.split('/')), name);
+      const cache = await HashCache.open(await freshDir('windows-state'), recordingLogger());
+      await assert.rejects(
+        buildManifest(dir, ID, V, CHUNK, cache, recordingLogger()),
+        isCode('serve-root-not-transferable'),
+      );
+    });
+  }
+
   test('refuses before hashing a root whose manifest would exceed a control frame', async () => {
     const dir = await freshDir('huge');
     await put(join(dir, 'version.ini'), '1\n');

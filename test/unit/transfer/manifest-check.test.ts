@@ -56,6 +56,11 @@ for (const path of [
   'tab\there',
   'line\nbreak',
   'del\x7f',
+  'data/AUX',
+  'Nul.txt',
+  'game.exe:stream',
+  'trailing.',
+  'pipe|name',
 ]) {
   test(`rejects a path that leaves the game root or is not plain: ${JSON.stringify(path)}`, () => {
     assert.notEqual(checkManifest(manifest([SENTINEL, file(path)]), EXPECTED), null);
@@ -88,6 +93,10 @@ test('rejects a path listed twice, also when only the case differs', () => {
   );
   assert.match(
     checkManifest(manifest([SENTINEL, file('Data/A.txt'), file('data/a.TXT')]), EXPECTED) ?? '',
+    /case-insensitive/,
+  );
+  assert.match(
+    checkManifest(manifest([SENTINEL, file('straße.pak'), file('STRASSE.PAK')]), EXPECTED) ?? '',
     /case-insensitive/,
   );
 });

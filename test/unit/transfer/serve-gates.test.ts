@@ -103,6 +103,8 @@ describe('isTransferablePath', () => {
       'sub/local/x',
       '.hidden',
       'x..y',
+      'data/console.txt',
+      'straße/nullable.bin',
     ]) {
       assert.equal(isTransferablePath(p), true, p);
     }
@@ -131,7 +133,17 @@ describe('isTransferablePath', () => {
       '.local.backup/x',
       '.lanspread/journal.json',
       'launch_settings_applied',
+      'Local/x',
+      'local./x',
       'x'.repeat(1025),
+      'data/CON',
+      'data/nul.txt',
+      'COM1.log',
+      'game.exe:stream',
+      'a.txt.',
+      'a.txt ',
+      'what?.txt',
+      'a<b>c',
     ]) {
       assert.equal(isTransferablePath(p), false, JSON.stringify(p));
     }

@@ -7,6 +7,7 @@ import { LanspreadError } from '../../../src/errors.js';
 import { recordingLogger } from '../../support/recording-logger.js';
 import {
   checkGamesDir,
+  typedFolder,
   readSettings,
   settingsFile,
   writeSettings,
@@ -63,5 +64,29 @@ test('a games folder is created when missing and refused with a reason otherwise
         err instanceof LanspreadError && err.code === 'bad-game-dir' && reason.test(err.message),
       path,
     );
+  }
+});
+
+test('a typed games folder is absolute by the rules of the platform it runs on', () => {
+  const windows = { platform: 'win32' as const, home: 'C:\\Users\\ana' };
+  for (const [typed, folder] of [
+    ['C:\\Users\\x\\lanspread\\games', 'C:\\Users\\x\\lanspread\\games'],
+    ['D:/Games/', 'D:\\Games'],
+    ['c:\\a\\..\\b', 'c:\\b'],
+    ['\\\\nas\\share\\games', '\\\\nas\\share\\games'],
+    ['~\\games', 'C:\\Users\\ana\\games'],
+    ['~/games', 'C:\\Users\\ana\\games'],
+    ['~', 'C:\\Users\\ana'],
+  ] as const) {
+    assert.equal(typedFolder(typed, windows), folder, typed);
+  }
+  for (const typed of ['games', 'C:games', '\\games', '/games', '~x', '']) {
+    assert.equal(typedFolder(typed, windows), null, typed);
+  }
+  const linux = { platform: 'linux' as const, home: '/home/ana' };
+  assert.equal(typedFolder('/srv/games/', linux), '/srv/games');
+  assert.equal(typedFolder('~/games', linux), '/home/ana/games');
+  for (const typed of ['C:\\games', '~\\games', 'games']) {
+    assert.equal(typedFolder(typed, linux), null, typed);
   }
 });

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { caseClash, foldName, unportablePath, unportableSegment } from '../../src/portable-name.js';
+
+test('accepts names every system can hold', () => {
+  for (const name of [
+    'game.exe',
+    'Data',
+    'x..y',
+    '.hidden',
+    'CONSOLE.txt',
+    'nullable',
+    'COM10',
+    'LPT',
+    'aux_data.bin',
+    'straße',
+    '日本語.txt',
+    'a b',
+  ]) {
+    assert.equal(unportableSegment(name), null, name);
+  }
+});
+
+test('refuses names Windows cannot hold or opens as a device', () => {
+  for (const name of [
+    '',
+    '.',
+    '..',
+    'a\\b',
+    'C:',
+    'game.exe:stream',
+    'a<b',
+    'a>b',
+    'a"b',
+    'a|b',
+    'a?b',
+    'a*b',
+    'tab\there',
+    'nul\0byte',
+    'del\x7f',
+    'a.txt.',
+    'a.txt ',
+    'CON',
+    'con',
+    'Prn',
+    'AUX',
+    'NUL',
+    'NUL.txt',
+    'nul.tar.gz',
+    'CON .txt',
+    'COM1',
+    'com9.log',
+    'LPT1',
+    'lpt9',
+    'COM¹',
+    'CONIN$',
+    'conout$',
+  ]) {
+    assert.notEqual(unportableSegment(name), null, JSON.stringify(name));
+  }
+});
+
+test('unportablePath names the segment at fault', () => {
+  assert.equal(unportablePath('data/maps/level1.map'), null);
+  assert.match(unportablePath('data/AUX.dat/x') ?? '', /"AUX\.dat" is a device name/);
+  assert.match(unportablePath('C:/Windows/x') ?? '', /"C:"/);
+  assert.match(unportablePath('/etc/passwd') ?? '', /absolute/);
+  assert.notEqual(unportablePath('a//b'), null);
+  assert.notEqual(unportablePath('a/../b'), null);
+});
+
+test('foldName puts together what any case-insensitive disk puts together', () => {
+  assert.equal(foldName('Data/A.TXT'), foldName('data/a.txt'));
+  assert.equal(foldName('straße'), foldName('STRASSE'));
+  assert.equal(foldName('\u212Aelvin'), foldName('kelvin'), 'the Kelvin sign');
+  assert.equal(foldName('e\u0301'), foldName('\u00e9'), 'decomposed and composed é');
+  assert.notEqual(foldName('a.txt'), foldName('b.txt'));
+});
+
+test('caseClash finds files one case-insensitive disk holds as one', () => {
+  assert.equal(caseClash(['Data/a.txt', 'data/b.txt', 'version.ini']), null, 'folders merge');
+  assert.equal(caseClash(['a.txt', 'a.txt']), null, 'the same path again replaces the file');
+  assert.match(caseClash(['Data/a.txt', 'data/A.TXT']) ?? '', /Data\/a\.txt and data\/A\.TXT/);
+  assert.match(caseClash(['straße.txt', 'STRASSE.TXT']) ?? '', /case-insensitive/);
+  assert.match(caseClash(['readme', 'README/x']) ?? '', /readme is a file/);
+  assert.match(caseClash(['x'], ['X']) ?? '', /x is a file/);
+  assert.equal(caseClash(['a/b'], ['A', 'a']), null);
+});
