@@ -10,6 +10,7 @@ import { createLogger } from '../logger.js';
 import { packGameFolder, writeDemoLibrary } from '../peer/index.js';
 import { runJsonlPeer } from './jsonl-harness.js';
 import { ArgsError, parsePeerArgs, peerOptionsFrom, type PeerArgs } from './peer-args.js';
+import { runCatalogTool } from './catalog-tool.js';
 import { runServe } from './serve.js';
 import { runVerb } from './run-verb.js';
 import { isHumanVerb } from './verb-args.js';
@@ -29,6 +30,8 @@ const USAGE = `usage:
       beside this one (or in release/, or --release-dir)
   lanspread pack DIR OUT.eti
       writes a stored (uncompressed) RAR5 archive of DIR, for organisers building game roots
+  lanspread catalog FILE [set ID NAME VERSION [--description TEXT] [--size BYTES] | remove ID]
+      lists, or adds/replaces/removes a game of a catalog database (the file is made if missing)
   lanspread demo [--dir DIR]
       writes a demo games folder (default .lanspread-demo) and serves it with the web UI
       (any serve option passes through, e.g. --open)
@@ -72,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (verb === 'demo') return runDemo(rest);
   if (verb === 'pack') return runPack(rest);
+  if (verb === 'catalog') return runCatalogTool(rest, process, USAGE);
   if (verb === 'serve') return runServe(rest, USAGE);
   if (isHumanVerb(verb)) return runVerb(verb, rest, processVerbIo());
   if (verb !== 'peer') {

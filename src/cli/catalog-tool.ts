@@ -1,0 +1,110 @@
+/**
+ * `lanspread catalog FILE [set ID NAME VERSION [--description TEXT] [--size BYTES] | remove ID]`:
+ * the organiser's offline tool for the party's catalog, so nobody needs the sqlite3 program.
+ */
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { openCatalog, writeCatalogFile, type CatalogGameInput } from '../catalog/index.js';
+import { LanspreadError, errorMessage } from '../errors.js';
+import { isGameId, isGameVersion } from '../ids.js';
+import { formatBytes } from './human-units.js';
+
+export interface CatalogToolIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+}
+
+class UsageError extends Error {}
+
+/** Resolves to the exit code: 0 done, 1 the file could not be read or written, 2 bad arguments. */
+export async function runCatalogTool(
+  argv: readonly string[],
+  io: CatalogToolIo,
+  usage: string,
+): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: { description: { type: 'string' }, size: { type: 'string' } },
+      allowPositionals: true,
+    });
+    const [file, action, ...rest] = positionals;
+    if (file === undefined) throw new UsageError('expects the catalog FILE');
+    if (action === undefined) return await list(file, io);
+    const games = existsSync(file) ? await readInputs(file) : [];
+    if (action === 'set') {
+      games.splice(0, games.length, ...set(games, rest, values));
+    } else if (action === 'remove') {
+      const [id, ...extra] = rest;
+      if (id === undefined || extra.length > 0) throw new UsageError('remove expects one ID');
+      const index = games.findIndex((g) => g.id === id);
+      if (index < 0) throw new LanspreadError('unknown-game', `${file} has no game ${id}`);
+      games.splice(index, 1);
+    } else {
+      throw new UsageError(`unknown action ${JSON.stringify(action)} (set or remove)`);
+    }
+    await writeCatalogFile(file, games);
+    io.stdout.write(`${file}: ${games.length} game(s)\n`);
+    return 0;
+  } catch (err) {
+    if (
+      err instanceof UsageError ||
+      (err as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+    ) {
+      io.stderr.write(`lanspread catalog: ${errorMessage(err)}\n${usage}\n`);
+      return 2;
+    }
+    const code = err instanceof LanspreadError ? err.code : 'internal';
+    io.stderr.write(`lanspread catalog: ${code}: ${errorMessage(err)}\n`);
+    return 1;
+  }
+}
+
+async function readInputs(file: string): Promise<CatalogGameInput[]> {
+  return (await openCatalog(file)).all().map((g) => ({
+    id: g.id,
+    name: g.name,
+    version: g.version,
+    description: g.description,
+    size: g.size,
+  }));
+}
+
+function set(
+  games: readonly CatalogGameInput[],
+  args: readonly string[],
+  options: { description?: string; size?: string },
+): CatalogGameInput[] {
+  const [id, name, version, ...extra] = args;
+  if (id === undefined || name === undefined || version === undefined || extra.length > 0) {
+    throw new UsageError('set expects ID NAME VERSION (quote a NAME with spaces)');
+  }
+  if (!isGameId(id)) {
+    throw new UsageError(`${JSON.stringify(id)} is not a game id (a-z 0-9 . _ -, at most 64)`);
+  }
+  if (name.trim() === '') throw new UsageError('the NAME must not be empty');
+  if (!isGameVersion(version)) {
+    throw new UsageError(`${JSON.stringify(version)} is not a version (printable, no spaces)`);
+  }
+  const size = options.size === undefined ? undefined : Number(options.size);
+  if (size !== undefined && !(Number.isSafeInteger(size) && size >= 0)) {
+    throw new UsageError(`--size must be a number of bytes, got ${JSON.stringify(options.size)}`);
+  }
+  const old = games.find((g) => g.id === id);
+  const game: CatalogGameInput = {
+    id,
+    name,
+    version,
+    description: options.description ?? old?.description ?? null,
+    size: size ?? old?.size ?? null,
+  };
+  return [...games.filter((g) => g.id !== id), game];
+}
+
+async function list(file: string, io: CatalogToolIo): Promise<number> {
+  for (const g of (await openCatalog(file)).all()) {
+    const size = g.size === null ? '' : formatBytes(g.size);
+    io.stdout.write(`${g.id}\t${g.version}\t${size}\t${g.name}\n`);
+  }
+  return 0;
+}
