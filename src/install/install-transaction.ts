@@ -5,6 +5,7 @@ import type { ArchiveProvider } from '../archive/index.js';
 import { LanspreadError, errorMessage } from '../errors.js';
 import { extractRootArchives, type ExtractResult } from './extract-archives.js';
 import { clearLaunchSettingsMarker } from './launch-settings.js';
+import { clearSetupMarker } from './launch-scripts.js';
 
 export const LOCAL_DIR = 'local';
 export const STAGING_DIR = '.local.installing';
@@ -60,14 +61,16 @@ export async function installGame(
 
 /**
  * Swaps the complete `.local.installing/` in for `local/` (the old one, if any, kept until the
- * new one is in place) and clears the first-play marker, so the next play stamps the new files.
- * The marker goes first: a crash after the swap must not leave new files marked as stamped.
+ * new one is in place) and clears the first-play markers, so the next play stamps the new files
+ * and runs their setup script. The markers go first: a crash after the swap must not leave new
+ * files marked as stamped or set up.
  */
 export async function commitStaging(root: string): Promise<void> {
   const staging = join(root, STAGING_DIR);
   const local = join(root, LOCAL_DIR);
   const backup = join(root, BACKUP_DIR);
   await clearLaunchSettingsMarker(root);
+  await clearSetupMarker(root);
   await rm(backup, { recursive: true, force: true });
   const hadLocal = await exists(local);
   if (hadLocal) await rename(local, backup);

@@ -7,6 +7,7 @@ export const NOT_TRANSFERRED: ReadonlySet<string> = new Set([
   '.local.backup',
   '.lanspread',
   'launch_settings_applied',
+  'setup_done',
 ]);
 
 /** A plain relative `/`-separated path that stays inside the root and outside our own folders. */
