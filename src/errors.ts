@@ -62,6 +62,15 @@ export const ERROR_CODES = {
     'A file could not be hashed: it is unreadable, not a regular file, or it changed while it was read.',
   'bad-game-dir':
     'The games folder given in the settings cannot be used: it cannot be created, is not a folder, or is not writable.',
+  'no-launcher':
+    'The game ships no launch script for this system (`game_start.cmd` on Windows, `game_start.sh` elsewhere; `server_start.*` for a server): Play stamps the settings and says so in `launch_error`, Start server fails.',
+  'already-running':
+    'The game (or its one-time setup, or its server) that Play or Start server would start is already running.',
+  'game-running':
+    'The game or its server runs: it cannot be installed, uninstalled, updated or removed until it is closed.',
+  'launch-failed': 'A launch script could not be started (the system refused to run it).',
+  'unsafe-launch-argument':
+    'A launch argument cannot reach a `.cmd` script unchanged through cmd.exe (Windows): the player name or install path holds a double quote, a percent sign or a control character.',
   'not-found': 'The web API has no such route.',
   'too-large': 'The request body is over the web API limit (64 KiB).',
   'bad-host': 'The Host header of a web request does not name this server (DNS rebinding guard).',

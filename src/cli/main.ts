@@ -40,8 +40,10 @@ const USAGE = `usage:
   lanspread download ID [--no-install] | install ID | update ID | stream-install ID
       [--state DIR] [--json]
       changes a game and shows its progress; Ctrl-C cancels
-  lanspread uninstall ID | cancel ID | play ID [--name NAME] [--language LANG]
+  lanspread uninstall ID | cancel ID | play ID | server ID [--name NAME] [--language LANG]
       [--state DIR] [--json]
+      play stamps the name and language once and starts the game (game_start.cmd / .sh in
+      local/, game_setup once before); server starts server_start.cmd / .sh in its own window
       these verbs are clients of a running \`lanspread serve\` (found through STATE/serve.json,
       --state default ~/.lanspread); exit 0 done, 1 failed, 2 usage, 3 no running peer
   lanspread --version`;

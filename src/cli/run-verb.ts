@@ -66,17 +66,18 @@ export async function runVerb(
           () => 'cancelled',
         );
       case 'play':
+      case 'server':
         return await runQuick(
           client,
           req,
-          'play',
+          req.verb === 'play' ? 'play' : 'start-server',
           {
             game: req.game,
             ...(req.username === undefined ? {} : { username: req.username }),
             ...(req.language === undefined ? {} : { language: req.language }),
           },
           io,
-          describePlay,
+          req.verb === 'play' ? describePlay : describeServer,
         );
     }
   } catch (err) {
@@ -114,12 +115,14 @@ async function runQuick(
   cmd: string,
   args: Record<string, unknown>,
   io: VerbIo,
-  describe: (result: unknown) => string,
+  describe: (result: unknown) => string | Failure,
 ): Promise<number> {
   const answer = await client.command(cmd, args);
   if (req.json) return printJson(answer, io);
   if (!answer.ok) return printFailure(`${req.game}: ${req.verb}`, answer.error, io);
-  io.stdout.write(`${req.game}: ${describe(answer.result)}\n`);
+  const said = describe(answer.result);
+  if (typeof said !== 'string') return printFailure(`${req.game}: ${req.verb}`, said, io);
+  io.stdout.write(`${req.game}: ${said}\n`);
   return EXIT_OK;
 }
 
@@ -197,23 +200,37 @@ function describeLongSuccess(
   return `${req.game}: already ${done}\n`;
 }
 
-function describePlay(result: unknown): string {
+type Failure = { code: string; message: string };
+
+/** A play that stamped the settings but found no launcher did not start the game: a failure. */
+function describePlay(result: unknown): string | Failure {
   const r = result as {
     already_applied?: boolean;
     account_name_written?: boolean;
     language_written?: boolean;
     persona_name_written?: boolean;
+    launcher?: string | null;
+    pid?: number | null;
+    setup_exit_code?: number | null;
+    launch_error?: Failure | null;
   };
-  if (r.already_applied === true)
-    return 'ready to play (its settings were written at an earlier play)';
+  if (r.launch_error != null) return r.launch_error;
   const written = [
     r.account_name_written === true ? 'account name' : null,
     r.language_written === true ? 'language' : null,
     r.persona_name_written === true ? 'persona name' : null,
   ].filter((w) => w !== null);
-  return written.length === 0
-    ? 'ready to play'
-    : `ready to play (wrote ${written.join(', ')} into its settings)`;
+  const notes = [
+    r.setup_exit_code == null ? null : `ran the setup first, exit code ${r.setup_exit_code}`,
+    written.length === 0 ? null : `wrote ${written.join(', ')} into its settings`,
+  ].filter((n) => n !== null);
+  const started = `started (${String(r.launcher)}, pid ${String(r.pid)})`;
+  return notes.length === 0 ? started : `${started}; ${notes.join('; ')}`;
+}
+
+function describeServer(result: unknown): string {
+  const r = result as { launcher?: string; pid?: number };
+  return `server started in its own window (${String(r.launcher)}, pid ${String(r.pid)})`;
 }
 
 function printJson(answer: ApiAnswer, io: VerbIo): number {

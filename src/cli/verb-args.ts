@@ -8,7 +8,7 @@ export const LISTING_VERBS = ['games', 'peers'] as const;
 /** Verbs that run until the peer has changed the game; they show progress and can be cancelled. */
 export const LONG_VERBS = ['download', 'install', 'update', 'stream-install'] as const;
 /** Verbs that name one game and answer quickly. */
-export const GAME_VERBS = ['uninstall', 'play', 'cancel'] as const;
+export const GAME_VERBS = ['uninstall', 'play', 'server', 'cancel'] as const;
 
 export type ListingVerb = (typeof LISTING_VERBS)[number];
 export type LongVerb = (typeof LONG_VERBS)[number];
@@ -26,7 +26,7 @@ export type VerbRequest =
   | (Common & { verb: ListingVerb })
   | (Common & { verb: LongVerb; game: string; install: boolean })
   | (Common & { verb: 'uninstall' | 'cancel'; game: string })
-  | (Common & { verb: 'play'; game: string; username?: string; language?: string });
+  | (Common & { verb: 'play' | 'server'; game: string; username?: string; language?: string });
 
 export function isHumanVerb(verb: string): verb is HumanVerb {
   return (HUMAN_VERBS as readonly string[]).includes(verb);
@@ -55,8 +55,8 @@ export function parseVerbArgs(verb: HumanVerb, argv: readonly string[]): VerbReq
     throw new ArgsError('--no-install is an option of download only');
   }
   for (const flag of ['name', 'language'] as const) {
-    if (values[flag] !== undefined && verb !== 'play') {
-      throw new ArgsError(`--${flag} is an option of play only`);
+    if (values[flag] !== undefined && verb !== 'play' && verb !== 'server') {
+      throw new ArgsError(`--${flag} is an option of play and server only`);
     }
   }
   const state = values.state ?? defaultStateDir();
@@ -73,7 +73,7 @@ export function parseVerbArgs(verb: HumanVerb, argv: readonly string[]): VerbReq
   if (extra.length > 0)
     throw new ArgsError(`${verb} takes one game id, got ${positionals.join(' ')}`);
   if (isLong(verb)) return { verb, ...common, game, install: !values['no-install'] };
-  if (verb === 'play') {
+  if (verb === 'play' || verb === 'server') {
     const username = optionalText(values.name, '--name');
     const language = optionalText(values.language, '--language');
     return {

@@ -1,7 +1,18 @@
-/** Installing games from their archives, and the first-play launch settings. */
+/** Installing games from their archives, the first-play launch settings, and the launch scripts. */
 export { installGame, uninstallGame } from './install-transaction.js';
 export type { ExtractResult } from './extract-archives.js';
 export { applyLaunchSettings, type LaunchSettingsResult } from './launch-settings.js';
+export {
+  findLaunchScript,
+  hasSetupRun,
+  markSetupDone,
+  planLaunch,
+  scriptName,
+  type LaunchPlan,
+  type LaunchRequest,
+  type LaunchRole,
+} from './launch-scripts.js';
+export { spawnLaunch, type LaunchExit, type LaunchedProcess } from './launch-process.js';
 export { streamInstallGame, type StreamInstallEvent } from './stream-install.js';
 export { IntentStore, type Intent } from './intent-store.js';
 export { recoverIntents } from './recover-intents.js';

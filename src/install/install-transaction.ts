@@ -6,6 +6,7 @@ import { LanspreadError, errorMessage } from '../errors.js';
 import { removeRetrying, renameRetrying } from '../transfer/index.js';
 import { extractRootArchives, type ExtractResult } from './extract-archives.js';
 import { clearLaunchSettingsMarker } from './launch-settings.js';
+import { clearSetupMarker } from './launch-scripts.js';
 
 export const LOCAL_DIR = 'local';
 export const STAGING_DIR = '.local.installing';
@@ -61,14 +62,16 @@ export async function installGame(
 
 /**
  * Swaps the complete `.local.installing/` in for `local/` (the old one, if any, kept until the
- * new one is in place) and clears the first-play marker, so the next play stamps the new files.
- * The marker goes first: a crash after the swap must not leave new files marked as stamped.
+ * new one is in place) and clears the first-play markers, so the next play stamps the new files
+ * and runs their setup script. The markers go first: a crash after the swap must not leave new
+ * files marked as stamped or set up.
  */
 export async function commitStaging(root: string): Promise<void> {
   const staging = join(root, STAGING_DIR);
   const local = join(root, LOCAL_DIR);
   const backup = join(root, BACKUP_DIR);
   await clearLaunchSettingsMarker(root);
+  await clearSetupMarker(root);
   await removeRetrying(backup);
   const hadLocal = await exists(local);
   if (hadLocal) await renameRetrying(local, backup);

@@ -2,6 +2,11 @@
 import { z } from 'zod';
 
 const game = z.string().min(1).max(128);
+const player = {
+  game,
+  username: z.string().min(1).max(64),
+  language: z.string().min(1).max(64),
+};
 
 export const peerCommandSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('status') }),
@@ -19,12 +24,8 @@ export const peerCommandSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('uninstall'), game }),
   z.object({ cmd: z.literal('stream-install'), game }),
   z.object({ cmd: z.literal('cancel-download'), game }),
-  z.object({
-    cmd: z.literal('play'),
-    game,
-    username: z.string().min(1).max(64),
-    language: z.string().min(1).max(64),
-  }),
+  z.object({ cmd: z.literal('play'), ...player }),
+  z.object({ cmd: z.literal('start-server'), ...player }),
   z.object({ cmd: z.literal('update'), game }),
   z.object({ cmd: z.literal('remove-files'), game }),
   z.object({ cmd: z.literal('shutdown') }),

@@ -13,6 +13,14 @@ export interface GameRow {
   size: number;
 }
 
+/** A game of this peer: a row, and whether what Play or Start server launched still runs. */
+export interface LocalGameRow extends GameRow {
+  /** The game's start script (or its setup, during the first Play) runs. */
+  running: boolean;
+  /** Its server script runs (the window is open). */
+  server_running: boolean;
+}
+
 /** A catalog game as `GET /api/catalog` lists it. */
 export interface CatalogRow {
   id: string;
@@ -53,11 +61,14 @@ export interface StatusResult {
 export type OperationKind =
   'download' | 'install' | 'uninstall' | 'stream-install' | 'update' | 'remove-files';
 
+/** What a launched process is: the one-time setup, the game, or its server. */
+export type LaunchKind = 'setup' | 'game' | 'server';
+
 export type LostReason = 'goodbye' | 'timeout' | 'closed' | 'error';
 
 export type PeerEvent =
   | { event: 'local-peer-ready'; peer_id: string; addr: string }
-  | { event: 'local-library-changed'; games: GameRow[] }
+  | { event: 'local-library-changed'; games: LocalGameRow[] }
   | { event: 'peer-connected'; peer_id: string; addr: string }
   | { event: 'peer-lost'; peer_id: string; addr: string; reason: LostReason }
   | { event: 'remote-library-changed'; peer_id: string; games: GameRow[] }
@@ -71,6 +82,14 @@ export type PeerEvent =
   | { event: 'install-failed'; game: string; code: string; message: string }
   | { event: 'uninstall-finished'; game: string }
   | { event: 'update-finished'; game: string; from: string | null; to: string }
-  | { event: 'outbound-transfer-finished'; game: string; peer_id: string };
+  | { event: 'outbound-transfer-finished'; game: string; peer_id: string }
+  | { event: 'game-started'; game: string; kind: LaunchKind; pid: number }
+  | {
+      event: 'game-exited';
+      game: string;
+      kind: LaunchKind;
+      code: number | null;
+      signal: string | null;
+    };
 
 export type PeerEventListener = (event: PeerEvent) => void;

@@ -3,6 +3,7 @@ export { parsePeerCommand, type PeerCommand, type PeerCommandName } from './comm
 export type {
   CatalogRow,
   GameRow,
+  LocalGameRow,
   RemoteRow,
   PeerRow,
   StatusResult,

@@ -43,7 +43,6 @@ import {
 import { embeddedUnrar, externalUnrar, type ArchiveProvider } from '../archive/index.js';
 import {
   IntentStore,
-  applyLaunchSettings,
   discardStaging,
   installGame,
   recoverIntents,
@@ -58,13 +57,14 @@ import {
 import type { PeerCommand } from './commands.js';
 import type {
   CatalogRow,
-  GameRow,
+  LocalGameRow,
   PeerEvent,
   PeerEventListener,
   PeerRow,
   RemoteRow,
   StatusResult,
 } from './contract.js';
+import { GameLauncher } from './game-launcher.js';
 import { parseHostPort } from './host-port.js';
 import { advertise, diffAdvert } from './library-advert.js';
 import { Operations, type OperationHandle } from './operations.js';
@@ -139,6 +139,7 @@ export class Peer {
   readonly #serveContext: ServeContext;
   readonly #archiveProvider: ArchiveProvider;
   readonly #intents: IntentStore;
+  readonly #launcher: GameLauncher;
   #gamesDir: string;
   #addr = '';
   #listenPort = 0;
@@ -188,6 +189,13 @@ export class Peer {
       opts.liveness ??
       (opts.peerTimeoutMs === undefined ? DEFAULT_LIVENESS : livenessFor(opts.peerTimeoutMs));
     this.#transport = new Transport({ identity, log: opts.log });
+    this.#launcher = new GameLauncher(
+      process.platform,
+      (event) => {
+        this.#emit(event);
+      },
+      opts.log,
+    );
   }
 
   /** Opens the catalog and identity, scans the games folder and starts listening. */
@@ -288,7 +296,8 @@ export class Peer {
       case 'uninstall':
         return this.#uninstall(this.#catalogGame(command.game));
       case 'play':
-        return this.#play(this.#catalogGame(command.game), command.username, command.language);
+      case 'start-server':
+        return this.#launch(command.cmd, this.#catalogGame(command.game), command);
       case 'stream-install':
         return this.#streamInstall(this.#catalogGame(command.game));
       case 'update':
@@ -314,11 +323,16 @@ export class Peer {
     };
   }
 
-  localRows(): GameRow[] {
-    const rows: GameRow[] = [];
+  localRows(): LocalGameRow[] {
+    const rows: LocalGameRow[] = [];
     for (const game of this.#library) {
       const entry = this.#catalog.get(game.id);
-      if (entry !== undefined) rows.push(localGameRow(game, entry, this.#activeOperation(game.id)));
+      if (entry === undefined) continue;
+      const launched = {
+        running: this.#launcher.isRunning(game.id),
+        serverRunning: this.#launcher.isServerRunning(game.id),
+      };
+      rows.push(localGameRow(game, entry, this.#activeOperation(game.id), launched));
     }
     return rows;
   }
@@ -340,7 +354,7 @@ export class Peer {
     return (await this.#establish(conn)).peerId;
   }
 
-  async setGamesDir(path: string): Promise<GameRow[]> {
+  async setGamesDir(path: string): Promise<LocalGameRow[]> {
     const busy = this.#operations.list();
     if (busy.length > 0) {
       // A running download writes into the old folder; switching under it would orphan it.
@@ -417,6 +431,7 @@ export class Peer {
     if (local?.downloaded === true && local.version === entry.version) {
       return this.#afterDownload(entry, install);
     }
+    if (install) this.#launcher.refuseWhileRunning(entry.id, 'reinstall');
     const sources = this.#requireSources(entry);
     const op = this.#operations.begin(entry.id, 'download');
     const root = join(this.#gamesDir, entry.id);
@@ -502,6 +517,7 @@ export class Peer {
         `${entry.id} has no complete root here to install from`,
       );
     }
+    this.#launcher.refuseWhileRunning(entry.id, 'install');
     const op = this.#operations.begin(entry.id, 'install');
     const root = join(this.#gamesDir, entry.id);
     try {
@@ -585,6 +601,7 @@ export class Peer {
     if (this.#localGame(entry.id)?.installed !== true) {
       throw new LanspreadError('not-installed', `${entry.id} is not installed here`);
     }
+    this.#launcher.refuseWhileRunning(entry.id, 'uninstall');
     const op = this.#operations.begin(entry.id, 'uninstall');
     const root = join(this.#gamesDir, entry.id);
     try {
@@ -616,6 +633,7 @@ export class Peer {
         `${entry.id} is already at the catalog version ${entry.version}`,
       );
     }
+    this.#launcher.refuseWhileRunning(entry.id, 'update');
     const sources = this.#requireSources(entry);
     const op = this.#operations.begin(entry.id, 'update');
     const paths = updatePaths(this.#gamesDir, entry.id);
@@ -675,6 +693,7 @@ export class Peer {
     if (this.#localGame(entry.id) === undefined) {
       throw new LanspreadError('not-downloaded', `${entry.id} has no files here`);
     }
+    this.#launcher.refuseWhileRunning(entry.id, 'remove the files of');
     const op = this.#operations.begin(entry.id, 'remove-files');
     try {
       await this.#intents.record({
@@ -707,22 +726,28 @@ export class Peer {
     });
   }
 
-  /** First play stamps the player's name and language into the installed files, once (S38). */
-  async #play(entry: CatalogGame, username: string, language: string): Promise<CommandResult> {
+  /**
+   * Play stamps the player's name and language into the installed files once (S38), runs the
+   * setup script once and starts the game; start-server starts its server script (S63).
+   */
+  async #launch(
+    cmd: 'play' | 'start-server',
+    entry: CatalogGame,
+    player: { username: string; language: string },
+  ): Promise<CommandResult> {
     this.#refuseWhileBusy(entry.id);
     if (this.#localGame(entry.id)?.installed !== true) {
       throw new LanspreadError('not-installed', `${entry.id} is not installed here`);
     }
-    const applied = await applyLaunchSettings(join(this.#gamesDir, entry.id), {
-      username,
-      language,
-    });
-    return {
-      already_applied: applied.alreadyApplied,
-      account_name_written: applied.accountNameWritten,
-      language_written: applied.languageWritten,
-      persona_name_written: applied.personaNameWritten,
+    const target = {
+      game: entry.id,
+      root: join(this.#gamesDir, entry.id),
+      username: player.username,
+      language: player.language,
     };
+    return cmd === 'play'
+      ? { ...(await this.#launcher.play(target)) }
+      : { game: entry.id, ...(await this.#launcher.startServer(target)) };
   }
 
   /** Busy comes first: while another operation changes the game, its state proves nothing. */

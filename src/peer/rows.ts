@@ -3,13 +3,14 @@ import type { Catalog, CatalogGame } from '../catalog/index.js';
 import { deriveAvailability, type Availability, type LocalGame } from '../library/index.js';
 import type { PeerRecord, RemoteGame } from '../peers/index.js';
 import type { WireGame } from '../protocol/index.js';
-import type { CatalogRow, GameRow, PeerRow, RemoteRow } from './contract.js';
+import type { CatalogRow, GameRow, LocalGameRow, PeerRow, RemoteRow } from './contract.js';
 
 export function localGameRow(
   game: LocalGame,
   entry: CatalogGame,
   activeOperation: 'download' | 'install' | null,
-): GameRow {
+  launched: { running: boolean; serverRunning: boolean },
+): LocalGameRow {
   return {
     id: game.id,
     name: entry.name,
@@ -18,6 +19,8 @@ export function localGameRow(
     installed: game.installed,
     availability: deriveAvailability(game, entry.version, activeOperation),
     size: game.size,
+    running: launched.running,
+    server_running: launched.serverRunning,
   };
 }
 

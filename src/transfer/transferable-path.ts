@@ -8,6 +8,7 @@ export const NOT_TRANSFERRED: ReadonlySet<string> = new Set([
   '.local.backup',
   '.lanspread',
   'launch_settings_applied',
+  'setup_done',
 ]);
 
 /**

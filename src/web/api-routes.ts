@@ -56,7 +56,7 @@ export class ApiRoutes {
 
   async #command(req: IncomingMessage, cmd: string): Promise<unknown> {
     const body = await readJsonBody(req);
-    if (cmd === 'play') {
+    if (cmd === 'play' || cmd === 'start-server') {
       const saved = this.context.settings.current;
       body.username ??= saved.username;
       body.language ??= saved.language;

@@ -14,6 +14,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   'not-downloaded': 409,
   'already-up-to-date': 409,
   'shutting-down': 409,
+  'already-running': 409,
+  'game-running': 409,
   'too-large': 413,
   'bad-host': 421,
   internal: 500,

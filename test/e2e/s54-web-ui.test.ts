@@ -171,8 +171,13 @@ describe(
       await card('bfbc2')
         .locator('.game-state', { hasText: /^installed$/ })
         .waitFor({ timeout: 60_000 });
+      // bfbc2 ships no launch script: stamped, and the card says plainly that nothing started.
       await card('bfbc2').getByRole('button', { name: 'Play' }).click();
-      await page.getByText(/Battlefield: Bad Company 2 is ready to play/).waitFor();
+      await card('bfbc2')
+        .getByRole('alert')
+        .filter({ hasText: /ships no launcher for this system/ })
+        .waitFor();
+      await shot('play-no-launcher');
     });
 
     it('stream-installs from the details, and uninstalls only once the dialog is confirmed', async () => {

@@ -156,9 +156,14 @@ scenario(
         'no terminal codes into a pipe',
       );
 
+      // ggoo ships no launch script: the settings are stamped, but nothing started is a failure.
       const play = await verb(['play', 'ggoo', ...state, '--name', 'Ada']);
-      assert.equal(play.code, 0, play.err);
-      assert.match(play.out, /^ggoo: ready to play/);
+      assert.equal(play.code, 1, play.err);
+      assert.match(play.err, /^ggoo: play failed: no-launcher: .*no game_start\.sh in /);
+      assert.ok(existsSync(join(lab.gamesDir('client'), 'ggoo', 'launch_settings_applied')));
+      const server = await verb(['server', 'ggoo', ...state]);
+      assert.equal(server.code, 1, server.err);
+      assert.match(server.err, /^ggoo: server failed: no-launcher: .*no server_start\.sh in /);
       assert.match((await verb(['games', ...state])).out, /^ggoo .* installed$/m);
 
       const unknown = await verb(['download', 'nope', ...state]);
@@ -196,7 +201,7 @@ scenario(
       assert.deepEqual((after.result as { active_operations: unknown[] }).active_operations, []);
       assert.equal(existsSync(join(lab.gamesDir('client'), 'cnc4', 'version.ini')), false);
 
-      return `no serve -> exit 3; games lists cnc4 and ggoo on 1 peer; download ggoo exit 0 (${download.out.split('\n').length} lines); play exit 0; nope -> exit 1 unknown-game; cancel stopped cnc4 after "${progressLine}" (exit 1); Ctrl-C -> exit 130, nothing left running`;
+      return `no serve -> exit 3; games lists cnc4 and ggoo on 1 peer; download ggoo exit 0 (${download.out.split('\n').length} lines); play exit 1 no-launcher (stamped), server exit 1 no-launcher; nope -> exit 1 unknown-game; cancel stopped cnc4 after "${progressLine}" (exit 1); Ctrl-C -> exit 130, nothing left running`;
     } finally {
       for (const serve of running) {
         serve.child.kill('SIGCONT');

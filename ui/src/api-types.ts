@@ -12,6 +12,12 @@ export interface GameRow {
   size: number;
 }
 
+/** A game of this peer: whether what Play or Start server launched still runs. */
+export interface LocalGameRow extends GameRow {
+  running: boolean;
+  server_running: boolean;
+}
+
 export interface RemoteRow {
   id: string;
   name: string;
@@ -21,7 +27,7 @@ export interface RemoteRow {
 }
 
 export interface GamesResult {
-  local: GameRow[];
+  local: LocalGameRow[];
   remote: RemoteRow[];
 }
 
@@ -85,7 +91,7 @@ export interface ApiError {
 
 /** The events the UI follows; every other event is ignored but still triggers nothing harmful. */
 export type PeerEvent =
-  | { event: 'local-library-changed'; games: GameRow[] }
+  | { event: 'local-library-changed'; games: LocalGameRow[] }
   | { event: 'peer-connected' | 'peer-lost'; peer_id: string; addr: string }
   | { event: 'remote-library-changed'; peer_id: string; games: GameRow[] }
   | { event: 'download-begin'; game: string; bytes: number }
@@ -102,4 +108,20 @@ export type PeerEvent =
   | { event: 'download-failed' | 'install-failed'; game: string; code: string; message: string }
   | { event: 'download-cancelled' | 'install-begin' | 'install-finished'; game: string }
   | { event: 'uninstall-finished'; game: string }
-  | { event: 'download-peer-dropped'; game: string; peer_addr: string; reason: string };
+  | { event: 'download-peer-dropped'; game: string; peer_addr: string; reason: string }
+  | { event: 'game-started'; game: string; kind: 'setup' | 'game' | 'server'; pid: number }
+  | {
+      event: 'game-exited';
+      game: string;
+      kind: 'setup' | 'game' | 'server';
+      code: number | null;
+      signal: string | null;
+    };
+
+/** The answer of `play`: the first-play stamping, and what was started. */
+export interface PlayResult {
+  already_applied: boolean;
+  launched: boolean;
+  launcher: string | null;
+  launch_error: ApiError | null;
+}

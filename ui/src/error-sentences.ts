@@ -35,6 +35,13 @@ const SENTENCES: Record<string, string> = {
   'bad-game-dir': 'This folder cannot be used for games.',
   'shutting-down': 'The peer is shutting down.',
   'not-implemented': 'This peer does not support that action yet.',
+  'no-launcher':
+    'Nothing was started: the game ships no launcher for this system (game_start.cmd for Windows, game_start.sh for Linux and macOS). Your name and language were written into it.',
+  'already-running': 'The game is already running (or its first-time setup is still under way).',
+  'game-running': 'The game is running. Close it first: its files cannot be changed while it runs.',
+  'launch-failed': 'The game could not be started: the system refused to run its launch script.',
+  'unsafe-launch-argument':
+    'Your player name holds a double quote, a percent sign or a control character, which Windows cannot hand to the game unchanged. Change it under Settings.',
   network: 'The peer does not answer. Is `lanspread serve` still running?',
   unauthorized: 'This page has no valid access token. Open the address `lanspread serve` printed.',
 };

@@ -45,6 +45,8 @@ export function GameDetails(props: {
   });
   const busy = game.operation !== undefined;
   const installed = game.local?.installed === true;
+  const running = game.local?.running === true;
+  const serverRunning = game.local?.server_running === true;
   const downloaded = game.local?.downloaded === true;
   const action = (cmd: GameCommand, label: string, className = 'secondary') => (
     <button
@@ -80,6 +82,7 @@ export function GameDetails(props: {
             <span>{formatBytes(game.size)}</span>
             <span>version {game.catalogVersion}</span>
             <span className="game-state">{game.state}</span>
+            {serverRunning && <span className="game-state">server running</span>}
           </p>
         </header>
         {game.description !== null && <p>{game.description}</p>}
@@ -93,7 +96,9 @@ export function GameDetails(props: {
         {game.failure !== undefined && <FailureNote failure={game.failure} />}
         {/* While something runs, its progress and Cancel above are the only actions. */}
         <div className="detail-actions" hidden={busy}>
-          {installed && action('play', 'Play', '')}
+          {installed && !running && action('play', 'Play', '')}
+          {/* Offered for every installed game: whether it ships server_start.* is known only on trying. */}
+          {installed && !serverRunning && action('start-server', 'Start server')}
           {!downloaded &&
             !installed &&
             game.peerCount > 0 &&
@@ -101,7 +106,10 @@ export function GameDetails(props: {
           {downloaded && !installed && action('install', 'Install', '')}
           {isOutdated(game) && game.peerCount > 0 && action('update', 'Update')}
           {!installed && game.peerCount > 0 && action('stream-install', 'Stream install')}
+          {/* A running game's files cannot be changed; the peer would refuse with game-running. */}
           {installed &&
+            !running &&
+            !serverRunning &&
             destructive({
               cmd: 'uninstall',
               title: `Uninstall ${game.name}?`,
@@ -109,6 +117,8 @@ export function GameDetails(props: {
               label: 'Uninstall',
             })}
           {game.local !== undefined &&
+            !running &&
+            !serverRunning &&
             destructive({
               cmd: 'remove-files',
               title: `Remove every file of ${game.name}?`,

@@ -1,5 +1,5 @@
 /** Merges the catalog, the local and remote rows and the running operations into one entry per game, with its state in words and its one main action. */
-import type { ApiError, CatalogGame, GamesResult, GameRow } from './api-types.js';
+import type { ApiError, CatalogGame, GamesResult, LocalGameRow } from './api-types.js';
 import { formatBytes } from './human-units.js';
 
 /** A running operation as the events describe it. */
@@ -35,7 +35,7 @@ export interface LibraryGame {
   /** Bytes of the game root (the catalog's figure when nobody has it yet). */
   size: number;
   catalogVersion: string;
-  local: GameRow | undefined;
+  local: LocalGameRow | undefined;
   peerCount: number;
   operation: Operation | undefined;
   failure: ApiError | undefined;
@@ -94,6 +94,7 @@ function stateWords(game: GameFacts): string {
     return `${op.phase === 'stream-install' ? 'stream-installing' : 'downloading'} ${percent} %`;
   }
   const row = game.local;
+  if (row?.running === true) return 'running';
   if (row?.installed === true) {
     return isOutdated(game) && game.peerCount > 0 ? 'installed, update available' : 'installed';
   }
@@ -105,6 +106,7 @@ function stateWords(game: GameFacts): string {
 
 function mainAction(game: GameFacts, freeBytes: number | undefined): MainAction {
   const row = game.local;
+  if (row?.running === true) return { kind: 'none', why: 'The game is running.' };
   if (row?.installed === true) return { kind: 'play' };
   if (isOutdated(game) && game.peerCount > 0) return { kind: 'update' };
   if (row?.downloaded === true) return { kind: 'install' };

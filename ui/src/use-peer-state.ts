@@ -7,6 +7,7 @@ import type {
   GamesResult,
   PeerEvent,
   PeerRow,
+  PlayResult,
   Settings,
 } from './api-types.js';
 import { openEventStream } from './event-stream.js';
@@ -20,7 +21,8 @@ export type GameCommand =
   | 'remove-files'
   | 'stream-install'
   | 'cancel-download'
-  | 'play';
+  | 'play'
+  | 'start-server';
 
 export interface PeerState {
   library: LibraryGame[];
@@ -214,16 +216,24 @@ export function usePeerState(): PeerState {
   const run = useCallback(
     async (cmd: GameCommand, game: string) => {
       const phase = PHASE_OF[cmd];
+      // A new try replaces the last failure shown; a cancel is no new try.
+      if (cmd !== 'cancel-download') setFailures((current) => withoutKey(current, game));
       if (phase !== undefined) {
-        setFailures((current) => withoutKey(current, game));
         updateOperation(game, cmd === 'stream-install' ? { phase: 'stream-install' } : { phase });
       }
       try {
         const result = await api.command(cmd, { game });
+        const name = catalogRef.current.find((entry) => entry.id === game)?.name ?? game;
         if (cmd === 'play') {
-          const name = catalogRef.current.find((entry) => entry.id === game)?.name ?? game;
-          setNotice(playNotice(name, result));
+          const played = result as PlayResult;
+          // Stamped but not started: the card says why, as it does for a failure.
+          if (played.launch_error !== null) {
+            const failure = played.launch_error;
+            setFailures((current) => ({ ...current, [game]: failure }));
+          } else setNotice(playNotice(name, played));
         }
+        if (cmd === 'start-server')
+          setNotice(`The server of ${name} is starting in its own window.`);
         if (phase !== undefined) updateOperation(game, null);
       } catch (err) {
         const error = apiError(err);
@@ -263,9 +273,8 @@ function withoutKey<T>(record: Record<string, T>, key: string): Record<string, T
   return Object.fromEntries(Object.entries(record).filter(([k]) => k !== key));
 }
 
-function playNotice(name: string, result: unknown): string {
-  const applied = (result as { already_applied?: boolean }).already_applied === true;
-  return applied
-    ? `${name} is ready to play: its launch settings were already written.`
-    : `${name} is ready to play: name and language written into its launch settings.`;
+function playNotice(name: string, result: PlayResult): string {
+  return result.already_applied
+    ? `${name} is starting.`
+    : `${name} is starting: your name and language were written into it.`;
 }

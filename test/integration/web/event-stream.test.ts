@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { silentLogger } from '../../../src/logger.js';
-import type { GameRow, PeerEvent, PeerEventListener } from '../../../src/peer/index.js';
+import type { LocalGameRow, PeerEvent, PeerEventListener } from '../../../src/peer/index.js';
 import { EventStream, MAX_BUFFERED_BYTES } from '../../../src/web/event-stream.js';
 import { openEvents } from './web-client.js';
 
@@ -58,7 +58,7 @@ async function stalledClient(to = port): Promise<Socket> {
 }
 
 function bigEvent(): PeerEvent {
-  const row: GameRow = {
+  const row: LocalGameRow = {
     id: 'x'.repeat(100),
     name: 'y'.repeat(100),
     eti_game_version: '20250101',
@@ -66,6 +66,8 @@ function bigEvent(): PeerEvent {
     installed: false,
     availability: 'Ready',
     size: 1,
+    running: false,
+    server_running: false,
   };
   return { event: 'local-library-changed', games: Array.from({ length: 1000 }, () => row) };
 }

@@ -1,14 +1,14 @@
 /** Small typed readers of peer answers used by several scenarios. */
 import assert from 'node:assert/strict';
-import type { GameRow, PeerRow, RemoteRow } from '../../../src/peer/index.js';
+import type { GameRow, LocalGameRow, PeerRow, RemoteRow } from '../../../src/peer/index.js';
 import type { Answer, Json, PeerProcess } from './peer-process.js';
 
 // The rows are the peer's contract types: the harness reads what the peer promises to write.
-export type { GameRow, PeerRow, RemoteRow };
+export type { GameRow, LocalGameRow, PeerRow, RemoteRow };
 
 export async function listGames(
   peer: PeerProcess,
-): Promise<{ local: GameRow[]; remote: RemoteRow[] }> {
+): Promise<{ local: LocalGameRow[]; remote: RemoteRow[] }> {
   return peer.cmd('list-games');
 }
 

@@ -45,6 +45,16 @@ test('play passes --name and --language only when given', () => {
   assert.throws(() => parseVerbArgs('play', ['cnc4', '--name', '']), /--name must be 1 to 64/);
 });
 
+test('server takes a game id and the same --name and --language as play', () => {
+  assert.deepEqual(parseVerbArgs('server', ['cnc4', '--state', 's', '--language', 'german']), {
+    verb: 'server',
+    state: 's',
+    json: false,
+    game: 'cnc4',
+    language: 'german',
+  });
+});
+
 test('a game verb needs exactly one game id', () => {
   assert.throws(() => parseVerbArgs('install', []), /install needs a game id/);
   assert.throws(() => parseVerbArgs('cancel', ['a', 'b']), /takes one game id/);
@@ -52,7 +62,7 @@ test('a game verb needs exactly one game id', () => {
 
 test('options of other verbs and unknown options are usage errors', () => {
   assert.throws(() => parseVerbArgs('install', ['cnc4', '--no-install']), /download only/);
-  assert.throws(() => parseVerbArgs('download', ['cnc4', '--name', 'x']), /play only/);
+  assert.throws(() => parseVerbArgs('download', ['cnc4', '--name', 'x']), /play and server only/);
   assert.throws(() => parseVerbArgs('games', ['--verbose']), ArgsError);
   assert.throws(() => parseVerbArgs('games', ['--state']), ArgsError);
 });

@@ -113,6 +113,14 @@ test('a reinstall replaces local/ as a whole, files the new archive lacks includ
   assert.equal(await readFile(join(root, 'local', 'kept.txt'), 'utf8'), 'two');
 });
 
+test('an install clears both first-play markers, so the next play stamps and sets up again', async () => {
+  await archive('game.eti', { 'game_start.sh': 'true\n' });
+  await writeFile(join(root, 'launch_settings_applied'), '');
+  await writeFile(join(root, 'setup_done'), '');
+  await installGame(root, embeddedUnrar, never());
+  assert.deepEqual((await readdir(root)).sort(), ['game.eti', 'local']);
+});
+
 test('cancelling while the provider unpacks rolls back to nothing installed', async () => {
   requireCorpus();
   await copyFile(corpusPath('rar4-ppmd-expands-230mib.rar'), join(root, 'game.eti'));

@@ -75,6 +75,7 @@ for (const path of [
   '.lanspread/download.json',
   '.Lanspread/x',
   'launch_settings_applied',
+  'setup_done',
 ]) {
   test(`rejects a path in our own folders: ${path}`, () => {
     assert.notEqual(checkManifest(manifest([SENTINEL, file(path)]), EXPECTED), null);

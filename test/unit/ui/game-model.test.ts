@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CatalogGame, GameRow, GamesResult } from '../../../ui/src/api-types.js';
+import type { CatalogGame, GamesResult, LocalGameRow } from '../../../ui/src/api-types.js';
 import { buildLibrary, selectGames, type LibraryInputs } from '../../../ui/src/game-model.js';
 
 const GiB = 1024 ** 3;
@@ -16,7 +16,7 @@ const catalog: CatalogGame[] = [
   },
 ];
 
-function local(id: string, fields: Partial<GameRow>): GameRow {
+function local(id: string, fields: Partial<LocalGameRow>): LocalGameRow {
   return {
     id,
     name: id,
@@ -25,6 +25,8 @@ function local(id: string, fields: Partial<GameRow>): GameRow {
     installed: false,
     availability: 'Ready',
     size: 2 * GiB,
+    running: false,
+    server_running: false,
     ...fields,
   };
 }
@@ -96,6 +98,15 @@ describe('buildLibrary', () => {
     assert.equal(byId('bf1942', games).action.kind, 'install');
     assert.equal(byId('aoe2', games).state, 'installed');
     assert.equal(byId('aoe2', games).action.kind, 'play');
+  });
+
+  it('says running and offers no second Play while the game runs', () => {
+    const game = byId(
+      'aoe2',
+      library({ local: [local('aoe2', { installed: true, running: true })] }),
+    );
+    assert.equal(game.state, 'running');
+    assert.equal(game.action.kind, 'none');
   });
 
   it('offers Update for an older downloaded version that a peer has at the catalog version', () => {
