@@ -102,7 +102,7 @@ export async function runServe(argv: readonly string[], usage: string): Promise<
     });
     await writePrivate(serveFile, `${JSON.stringify({ url: web.url, token, pid: process.pid })}\n`);
     process.stdout.write(`lanspread UI: ${web.url}\n`);
-    process.stdout.write('Ctrl+C stops lanspread (closing this window does too).\n');
+    process.stderr.write('Ctrl+C stops lanspread (closing this window does too).\n');
     if (web.tokenRequired) {
       process.stderr.write(`lanspread serve: the UI needs its token: ${web.url}?token=${token}\n`);
     }
