@@ -47,15 +47,18 @@ export async function runCatalogTool(
     io.stdout.write(`${file}: ${games.length} game(s)\n`);
     return 0;
   } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    // node:util parseArgs throws ERR_PARSE_ARGS_* for unknown options and missing values.
     if (
       err instanceof UsageError ||
-      (err as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+      (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))
     ) {
       io.stderr.write(`lanspread catalog: ${errorMessage(err)}\n${usage}\n`);
       return 2;
     }
-    const code = err instanceof LanspreadError ? err.code : 'internal';
-    io.stderr.write(`lanspread catalog: ${code}: ${errorMessage(err)}\n`);
+    io.stderr.write(
+      `lanspread catalog: ${err instanceof LanspreadError ? err.code : 'internal'}: ${errorMessage(err)}\n`,
+    );
     return 1;
   }
 }

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const EXE = fileURLToPath(new URL('../../release/lanspread-linux-x64', import.meta.url));
 const RUNNER = fileURLToPath(new URL('../../scripts/run-scenarios.mjs', import.meta.url));
-const CORE = ['S1', 'S3', 'S5', 'S14', 'S38', 'S39'];
+const CORE = ['S1', 'S3', 'S5', 'S14', 'S38', 'S39', 'S63'];
 
 test(
   'S61 the Linux executable with an empty environment passes the core scenarios',

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { open, readFile, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { bigGame, SMALL_CHUNKS } from './harness/fixtures.js';
 import { bytesBySource, download, link } from './harness/assertions.js';
 import { scenario } from './harness/lab.js';
@@ -30,14 +31,13 @@ scenario('S48', 'resume after crash', async (lab) => {
     30_000,
     from,
   );
+  // The journal is written in batches (every 250 ms): wait for one batch on disk, then kill.
+  const journalFile = join(lab.gamesDir('client'), 'alienswarm', '.lanspread', 'download.json');
+  const deadline = Date.now() + 10_000;
+  while (!existsSync(journalFile) && Date.now() < deadline) await sleep(20);
   first.kill('SIGKILL');
   await first.exited;
-  const journal = JSON.parse(
-    await readFile(
-      join(lab.gamesDir('client'), 'alienswarm', '.lanspread', 'download.json'),
-      'utf8',
-    ),
-  ) as { verified: string[] };
+  const journal = JSON.parse(await readFile(journalFile, 'utf8')) as { verified: string[] };
   const verifiedBefore = journal.verified.length;
   assert.ok(verifiedBefore > 0, 'the journal kept verified chunks');
   assert.equal(existsSync(join(lab.gamesDir('client'), 'alienswarm', 'version.ini')), false);
