@@ -1,19 +1,30 @@
 /**
  * S61 (Windows): the Windows executable under Wine is a whole peer: it serves its UI and API,
- * downloads a game from a Linux peer (Node running dist/) over loopback, installs it and plays it.
+ * downloads a game from the Linux executable over loopback, installs it and plays it, and the
+ * Linux executable downloads and installs a game from it in turn.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { writeStoredRar5 } from '../../src/archive/index.js';
+import { smallGame } from '../scenarios/harness/fixtures.js';
 import { PeerProcess } from '../scenarios/harness/peer-process.js';
+import { corpusPath } from '../support/corpus.js';
+import { writeFixtureGame } from '../support/fixture-games.js';
 import { WIN_EXE, prepareWinePrefix, startUnderWine, stopWine, winPath } from './wine.js';
 
 const GAME = 'css';
+/** A game whose archive is compressed (the corpus's, made by WinRAR): WASM unrar installs it. */
+const COMPRESSED_GAME = 'cod5';
+/** The game the Windows peer offers the Linux one. */
+const WINDOWS_GAME = 'ggoo';
+const LINUX_EXE = fileURLToPath(new URL('../../release/lanspread-linux-x64', import.meta.url));
 const MTIME = new Date('2025-01-01T00:00:00Z');
 
 /** Polls `probe` until it returns a value, or fails after `ms` naming `what`. */
@@ -70,7 +81,16 @@ test(
     let failed = true;
     try {
       const payload = await writeGameWithLauncher(join(lab, 'linux', 'games'));
+      await writeFixtureGame(join(lab, 'windows', 'games'), smallGame(WINDOWS_GAME));
+      const compressed = join(lab, 'linux', 'games', COMPRESSED_GAME);
+      await mkdir(compressed, { recursive: true });
+      await copyFile(
+        corpusPath('rar5-compressed-300k.rar'),
+        join(compressed, `${COMPRESSED_GAME}.eti`),
+      );
+      await writeFile(join(compressed, 'version.ini'), '20250101\n');
       linux = await PeerProcess.start({
+        executable: LINUX_EXE,
         name: 'linux',
         games: join(lab, 'linux', 'games'),
         state: join(lab, 'linux', 'state'),
@@ -124,6 +144,13 @@ test(
       const local = join(lab, 'windows', 'games', GAME, 'local');
       assert.deepEqual(readFileSync(join(local, 'bin', 'game.dat')), payload, 'installed bytes');
 
+      await api('api/commands/download', { game: COMPRESSED_GAME });
+      assert.deepEqual(
+        readFileSync(join(lab, 'windows', 'games', COMPRESSED_GAME, 'local', 'med.bin')),
+        execFileSync('bsdtar', ['-xOf', join(compressed, `${COMPRESSED_GAME}.eti`), 'med.bin']),
+        'the compressed archive unpacked by the embedded unrar as bsdtar unpacks it',
+      );
+
       await api('api/commands/play', { game: GAME, username: 'Gordon', language: 'english' });
       const started = await waitFor('game_start.cmd to run', 30_000, async () => {
         const text = await readFile(join(local, 'started.txt'), 'utf8');
@@ -140,11 +167,23 @@ test(
       assert.equal(args['3'], 'en');
       assert.equal(args['4']?.replaceAll('"', ''), 'Gordon');
 
+      // The Windows peer dialled the Linux one; that connection serves both ways.
+      const back = await linux.request('download', { game: WINDOWS_GAME }, 120_000);
+      assert.equal(back.ok, true, JSON.stringify(back.error));
+      const linuxGames = await linux.cmd<{ local: { id: string; installed: boolean }[] }>(
+        'list-games',
+      );
+      assert.equal(
+        linuxGames.local.find((g) => g.id === WINDOWS_GAME)?.installed,
+        true,
+        'the Linux executable installed the game of the Windows one',
+      );
+
       await api('api/commands/shutdown', {});
       assert.equal(await exited, 0);
       failed = false;
       console.log(
-        `PASS S61 Windows under Wine — ${url} answered status, downloaded ${GAME} from Linux ${linux.addr}, installed, game_start.cmd got ${JSON.stringify(args)}`,
+        `PASS S61 Windows under Wine — ${url} answered status, downloaded ${GAME} from the Linux executable at ${linux.addr}, installed (and ${COMPRESSED_GAME} from a compressed RAR5), game_start.cmd got ${JSON.stringify(args)}; the Linux executable downloaded and installed ${WINDOWS_GAME} from it`,
       );
     } finally {
       stopWine(prefix);

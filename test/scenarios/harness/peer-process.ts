@@ -31,6 +31,8 @@ export interface PeerProcessOptions {
    * addresses with discovery on; otherwise it listens on loopback with discovery off.
    */
   netns?: string;
+  /** Runs this peer as that executable in an empty environment, whatever LANSPREAD_EXE says. */
+  executable?: string;
 }
 
 export class PeerProcess {
@@ -56,12 +58,13 @@ export class PeerProcess {
     args.push('--log-level', 'debug');
     if (opts.catalog !== undefined) args.push('--catalog', opts.catalog);
     args.push(...(opts.extraArgs ?? []));
-    const command = EXE === undefined ? [process.execPath, CLI, ...args] : [EXE, ...args];
+    const exe = opts.executable ?? EXE;
+    const command = exe === undefined ? [process.execPath, CLI, ...args] : [exe, ...args];
     const [file = '', ...rest] =
       opts.netns === undefined ? command : ['ip', 'netns', 'exec', opts.netns, ...command];
     this.#child = spawn(file, rest, {
       stdio: ['pipe', 'pipe', 'pipe'],
-      ...(EXE === undefined || opts.netns !== undefined ? {} : { env: {} }),
+      ...(exe === undefined || opts.netns !== undefined ? {} : { env: {} }),
     });
     this.#stderr = createWriteStream(opts.stderrFile, { flags: 'a' });
     this.#child.stderr.pipe(this.#stderr);
