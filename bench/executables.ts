@@ -72,8 +72,8 @@ function spawnTo(
   stderr: string,
   env: NodeJS.ProcessEnv,
 ) {
-  return spawn(`exec "$0" "$@" >"${stdout}" 2>"${stderr}"`, [command, ...args], {
-    shell: '/bin/sh',
+  // The shell execs the program, so the pid we kill is the program's, as under Wine.
+  return spawn('/bin/sh', ['-c', `exec "$0" "$@" >"${stdout}" 2>"${stderr}"`, command, ...args], {
     env,
   });
 }
