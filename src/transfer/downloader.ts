@@ -213,7 +213,7 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
           }
           failures = 0;
           scheduler.succeeded(task, source.peerId);
-          journal.record(task.key);
+          await journal.record(task.key);
           req.emit({
             event: 'download-chunk-finished',
             game: game.id,
