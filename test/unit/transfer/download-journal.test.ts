@@ -67,7 +67,8 @@ test('records are written by themselves after a short delay', async () => {
 /** The keys on disk now; none while the file is missing. */
 async function onDisk(): Promise<string[]> {
   try {
-    return (JSON.parse(await readFile(journalPath(root), 'utf8')) as { verified: string[] }).verified;
+    return (JSON.parse(await readFile(journalPath(root), 'utf8')) as { verified: string[] })
+      .verified;
   } catch {
     return [];
   }
