@@ -1,4 +1,4 @@
-/** The contract rows and events of the peer (spec/peer-jsonl.md), in the spec's snake_case spelling. */
+/** The contract rows and events of the peer (docs/peer-jsonl.md), in the contract's snake_case spelling. */
 import type { DiscoveryStatus } from '../discovery/index.js';
 import type { Availability } from '../library/index.js';
 import type { DownloadEvent, DownloadFinishedEvent } from '../transfer/index.js';

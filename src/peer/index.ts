@@ -1,3 +1,4 @@
+/** The peer runtime: composes the parts, runs the commands and emits the events of docs/peer-jsonl.md. */
 export { Peer, type PeerOptions, type CommandResult } from './peer.js';
 export { parsePeerCommand, type PeerCommand, type PeerCommandName } from './commands.js';
 export type {
