@@ -4,7 +4,6 @@ export { aggregateRemote, isSourceFor, type RemoteGame } from './remote-aggregat
 export {
   PeerSession,
   DEFAULT_LIVENESS,
-  formatAddr,
   livenessFor,
   type LivenessTimings,
   type LocalHello,
