@@ -24,7 +24,14 @@ const zones = parts.flatMap((part, i) =>
 );
 // The leaf files import nothing of ours.
 zones.push(
-  ...['errors.ts', 'human-units.ts', 'ids.ts', 'logger.ts', 'portable-name.ts'].map((leaf) => ({
+  ...[
+    'atomic-write.ts',
+    'errors.ts',
+    'human-units.ts',
+    'ids.ts',
+    'logger.ts',
+    'portable-name.ts',
+  ].map((leaf) => ({
     target: `./src/${leaf}`,
     from: './src',
   })),

@@ -1,7 +1,8 @@
 /** The resume journal: verified chunks of an unfinished download, in `<root>/.lanspread/` (S48). */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomic } from '../atomic-write.js';
 import type { GameId, GameVersion } from '../ids.js';
 
 /** Longest a verified chunk waits before it is written down: a crash loses at most this much. */
@@ -98,9 +99,7 @@ export class DownloadJournal {
     const body = JSON.stringify({ ...this.#header, verified: [...this.#verified] });
     const write = this.#writing.then(async () => {
       await mkdir(dirname(this.#file), { recursive: true });
-      const temp = `${this.#file}.tmp`;
-      await writeFile(temp, body);
-      await rename(temp, this.#file);
+      await writeFileAtomic(this.#file, body);
     });
     this.#writing = write.catch(() => undefined);
     return write.then(
@@ -116,6 +115,5 @@ export class DownloadJournal {
     this.#timer = undefined;
     await this.#writing;
     await rm(this.#file, { force: true });
-    await rm(`${this.#file}.tmp`, { force: true });
   }
 }

@@ -1,7 +1,8 @@
 /** Chunk hashes of local files, kept in the state folder so unchanged roots are never re-hashed. */
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomic } from '../atomic-write.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 
@@ -169,17 +170,12 @@ export class HashCache {
       };
     }
     const body = JSON.stringify({ version: FORMAT_VERSION, files });
-    const temp = `${this.#file}.${process.pid}.tmp`;
     try {
-      await writeFile(temp, body);
-      await rename(temp, this.#file);
+      await writeFileAtomic(this.#file, body);
     } catch (err) {
       // Only work is lost; the next set() tries again.
       this.#dirty = true;
       this.#log.warn({ file: this.#file, err: errorMessage(err) }, 'could not save the hash cache');
-      await rm(temp, { force: true }).catch((rmErr: unknown) => {
-        this.#log.debug({ temp, err: errorMessage(rmErr) }, 'could not remove a temp file');
-      });
     }
   }
 }
