@@ -26,6 +26,7 @@ const zones = parts.flatMap((part, i) =>
 zones.push(
   ...[
     'atomic-write.ts',
+    'batch-flusher.ts',
     'errors.ts',
     'human-units.ts',
     'ids.ts',

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../atomic-write.js';
+import { BatchFlusher } from '../batch-flusher.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 
@@ -35,9 +36,8 @@ export class HashCache {
   readonly #file: string;
   readonly #entries: Map<string, Entry>;
   readonly #log: Logger;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #flusher = new BatchFlusher(FLUSH_DELAY_MS, () => void this.flush());
   #dirty = false;
-  #writing: Promise<void> = Promise.resolve();
 
   private constructor(file: string, entries: Map<string, Entry>, log: Logger) {
     this.#file = file;
@@ -141,21 +141,12 @@ export class HashCache {
   /** Saves soon, once for a burst of changes. */
   #changed(): void {
     this.#dirty = true;
-    if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        void this.flush();
-      }, FLUSH_DELAY_MS);
-      this.#timer.unref();
-    }
+    this.#flusher.soon();
   }
 
   /** Writes the cache now (temp file and rename, so a crash leaves the old or the new file). */
   async flush(): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#writing = this.#writing.then(() => this.#write());
-    await this.#writing;
+    await this.#flusher.run(() => this.#write());
   }
 
   async #write(): Promise<void> {
