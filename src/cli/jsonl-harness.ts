@@ -35,13 +35,16 @@ export async function runJsonlPeer(
       const result = await peer.execute(parsed.command);
       out({ id, ok: true, result });
     } catch (err) {
-      const code = err instanceof LanspreadError ? err.code : 'download-failed';
       if (!(err instanceof LanspreadError))
         io.log.error(
           { err: errorMessage(err), cmd: parsed.command.cmd },
           'command failed unexpectedly',
         );
-      out({ id, ok: false, error: { code, message: errorMessage(err) } });
+      const error =
+        err instanceof LanspreadError
+          ? err.toWire()
+          : { code: 'download-failed', message: errorMessage(err) };
+      out({ id, ok: false, error });
     }
     if (state.shutdownRequested) lines.close();
   };

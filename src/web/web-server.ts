@@ -10,12 +10,11 @@ import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { LanspreadError, errorMessage, type ErrorCode } from '../errors.js';
+import { LanspreadError, errorMessage, httpStatusOf, type ErrorCode } from '../errors.js';
 import type { LogRing, Logger } from '../logger.js';
 import type { Peer } from '../peer/index.js';
 import { ApiRoutes, notFound } from './api-routes.js';
 import { EventStream } from './event-stream.js';
-import { httpStatusFor } from './http-status.js';
 import {
   allowedHostsFor,
   guardRequest,
@@ -212,10 +211,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function sendError(res: ServerResponse, err: LanspreadError): void {
-  sendJson(res, httpStatusFor(err.code), {
-    ok: false,
-    error: { code: err.code, message: err.message },
-  });
+  sendJson(res, httpStatusOf(err.code), { ok: false, error: err.toWire() });
 }
 
 function refuseUpgrade(socket: Duplex, status: number, code: ErrorCode, message: string): void {

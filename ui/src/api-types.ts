@@ -1,5 +1,7 @@
 /** The rows and events of docs/api.md as the browser sees them (a client's copy of src/peer/contract.ts). */
 
+import type { ErrorDetails } from '../../src/errors.js';
+
 export type Availability = 'Ready' | 'LocalOnly' | 'Downloading' | 'Installing' | 'NotAvailable';
 
 export interface GameRow {
@@ -87,6 +89,7 @@ export interface FileRow {
 export interface ApiError {
   code: string;
   message: string;
+  details?: ErrorDetails;
 }
 
 /** The events the UI follows; every other event is ignored but still triggers nothing harmful. */

@@ -5,7 +5,7 @@ import { errorSentence } from './error-sentences.js';
 export function FailureNote(props: { failure: ApiError }) {
   return (
     <p className="failure" role="alert" title={`${props.failure.code}: ${props.failure.message}`}>
-      {errorSentence(props.failure.code, props.failure.message)}
+      {errorSentence(props.failure.code, props.failure.message, props.failure.details)}
     </p>
   );
 }

@@ -1,6 +1,6 @@
 /** Merges the catalog, the local and remote rows and the running operations into one entry per game, with its state in words and its one main action. */
 import type { ApiError, CatalogGame, GamesResult, LocalGameRow } from './api-types.js';
-import { formatBytes } from './human-units.js';
+import { formatBytes } from '../../src/human-units.js';
 
 /** A running operation as the events describe it. */
 export interface Operation {

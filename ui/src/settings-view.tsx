@@ -3,7 +3,7 @@ import { useEffect, useRef, useState, type SubmitEvent } from 'react';
 import { ApiFailure, api } from './api-client.js';
 import type { Settings } from './api-types.js';
 import { errorSentence } from './error-sentences.js';
-import { formatBytes } from './human-units.js';
+import { formatBytes } from '../../src/human-units.js';
 
 type Field = 'username' | 'language' | 'games_dir';
 const FIELDS: readonly Field[] = ['username', 'language', 'games_dir'];
