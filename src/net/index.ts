@@ -7,3 +7,4 @@ export {
   type TransportOptions,
 } from './transport.js';
 export { KeyedRateLimit, type RateLimitOptions } from './rate-limit.js';
+export { parseHostPort } from './host-port.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseHostPort } from '../../../src/peer/host-port.js';
+import { parseHostPort } from '../../../src/net/host-port.js';
 
 test('parses host:port and [v6]:port', () => {
   assert.deepEqual(parseHostPort('127.0.0.1:4000'), { host: '127.0.0.1', port: 4000 });
