@@ -272,7 +272,8 @@ export class GameOperations {
     if (this.#o.library.game(entry.id)?.installed !== true) {
       throw new LanspreadError('not-installed', `${entry.id} is not installed here`);
     }
-    const target = { game: entry.id, root: this.#o.library.root(entry.id), ...player };
+    const { username, language } = player;
+    const target = { game: entry.id, root: this.#o.library.root(entry.id), username, language };
     return cmd === 'play'
       ? { ...(await this.#o.launcher.play(target)) }
       : { game: entry.id, ...(await this.#o.launcher.startServer(target)) };
