@@ -73,7 +73,7 @@ export class Peer {
   readonly #operations = new Operations();
   readonly #mesh: PeerMesh;
   readonly #library: LocalLibrary;
-  readonly #games: GameOperations;
+  readonly #gameOperations: GameOperations;
   readonly #launcher: GameLauncher;
   readonly #outbound: OutboundTransfers;
   readonly #hashCache: HashCache;
@@ -134,7 +134,7 @@ export class Peer {
       log: opts.log,
       archiveProvider,
     };
-    this.#games = new GameOperations({
+    this.#gameOperations = new GameOperations({
       library: this.#library,
       operations: this.#operations,
       intents,
@@ -225,7 +225,7 @@ export class Peer {
       case 'wait-peers':
         return { peer_count: await this.#mesh.waitPeers(command.count, command.timeout_ms) };
       case 'download':
-        return this.#games.download(this.#catalogGame(command.game), command.install);
+        return this.#gameOperations.download(this.#catalogGame(command.game), command.install);
       case 'cancel-download': {
         const game = this.#catalogGame(command.game);
         if (!(await this.#operations.cancel(game.id))) {
@@ -234,18 +234,18 @@ export class Peer {
         return { game: game.id };
       }
       case 'install':
-        return this.#games.install(this.#catalogGame(command.game));
+        return this.#gameOperations.install(this.#catalogGame(command.game));
       case 'uninstall':
-        return this.#games.uninstall(this.#catalogGame(command.game));
+        return this.#gameOperations.uninstall(this.#catalogGame(command.game));
       case 'play':
       case 'start-server':
-        return this.#games.launch(command.cmd, this.#catalogGame(command.game), command);
+        return this.#gameOperations.launch(command.cmd, this.#catalogGame(command.game), command);
       case 'stream-install':
-        return this.#games.streamInstall(this.#catalogGame(command.game));
+        return this.#gameOperations.streamInstall(this.#catalogGame(command.game));
       case 'update':
-        return this.#games.update(this.#catalogGame(command.game));
+        return this.#gameOperations.update(this.#catalogGame(command.game));
       case 'remove-files':
-        return this.#games.removeFiles(this.#catalogGame(command.game));
+        return this.#gameOperations.removeFiles(this.#catalogGame(command.game));
       case 'shutdown':
         await this.shutdown();
         return {};
