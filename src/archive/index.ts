@@ -1,5 +1,6 @@
 /** Reading and writing `.eti` (RAR) archives. */
-export { packDirectory, writeStoredRar5 } from './rar5-writer.js';
+export { writeStoredRar5 } from './rar5-writer.js';
+export { packDirectory } from './pack-directory.js';
 export type { Rar5SourceEntry, Rar5WriteOptions, Rar5WriteResult } from './rar5-writer.js';
 export { parseArchiveHeaders, readArchiveHeaders } from './rar-headers.js';
 export type {

@@ -1,7 +1,6 @@
 /** A streaming writer of stored (uncompressed) RAR5 archives, for `lanspread pack` and test fixtures. */
 import { randomBytes } from 'node:crypto';
-import { lstat, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import path from 'node:path';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { LanspreadError, errorMessage } from '../errors.js';
 import { encodeVint } from './rar-fields.js';
@@ -393,84 +392,4 @@ export async function writeStoredRar5(
     await rm(partial, { force: true });
     throw asArchiveError(err, outFile, signal);
   }
-}
-
-function isInside(parent: string, child: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
-/** Every directory and regular file under `root`, refusing symlinks and special files. */
-async function collectEntries(
-  root: string,
-  signal: AbortSignal | undefined,
-): Promise<Rar5SourceEntry[]> {
-  const entries: Rar5SourceEntry[] = [];
-  const walk = async (dir: string, prefix: string): Promise<void> => {
-    signal?.throwIfAborted();
-    for (const name of await readdir(dir)) {
-      const rel = prefix === '' ? name : `${prefix}/${name}`;
-      // readdir decodes names that are not UTF-8 with U+FFFD; such a name cannot be reopened.
-      if (name.includes('\uFFFD')) {
-        throw new LanspreadError('archive-source-invalid', `${rel} is not a valid UTF-8 name`);
-      }
-      const full = path.join(dir, name);
-      const info = await lstat(full);
-      if (info.isSymbolicLink()) {
-        throw new LanspreadError(
-          'archive-source-invalid',
-          `refusing to pack symlink ${rel}: replace it with the file or folder it points to`,
-        );
-      }
-      if (info.isDirectory()) {
-        entries.push({ name: rel, kind: 'dir', mtime: info.mtime });
-        await walk(full, rel);
-      } else if (info.isFile()) {
-        entries.push({ name: rel, kind: 'file', mtime: info.mtime, source: { path: full } });
-      } else {
-        throw new LanspreadError('archive-source-invalid', `refusing to pack special file ${rel}`);
-      }
-    }
-  };
-  await walk(root, '');
-  const keyed = entries.map((entry) => ({ entry, key: Buffer.from(entry.name, 'utf8') }));
-  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
-  return keyed.map(({ entry }) => entry);
-}
-
-/**
- * Packs every directory (empty ones too) and regular file under `sourceDir` into a stored RAR5
- * archive, with names relative to `sourceDir` in byte-wise order.
- */
-export async function packDirectory(
-  sourceDir: string,
-  outFile: string,
-  opts: Rar5WriteOptions = {},
-): Promise<Rar5WriteResult> {
-  const root = path.resolve(sourceDir);
-  if (isInside(root, path.resolve(outFile))) {
-    throw new LanspreadError(
-      'archive-source-invalid',
-      `the archive ${outFile} cannot be written inside the folder it packs`,
-    );
-  }
-  let entries: Rar5SourceEntry[];
-  try {
-    if (!(await stat(root)).isDirectory()) {
-      throw new LanspreadError('archive-source-invalid', `${sourceDir} is not a folder`);
-    }
-    entries = await collectEntries(root, opts.signal);
-  } catch (err) {
-    if (err instanceof LanspreadError || (opts.signal?.aborted && err === opts.signal.reason)) {
-      throw err;
-    }
-    throw new LanspreadError(
-      'archive-source-invalid',
-      `cannot read ${sourceDir}: ${errorMessage(err)}`,
-      {
-        cause: err,
-      },
-    );
-  }
-  return writeStoredRar5(outFile, entries, opts);
 }

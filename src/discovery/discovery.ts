@@ -73,6 +73,14 @@ export interface DiscoveryStatus {
   last_error: string | null;
 }
 
+/** The status of a peer started without discovery (`--no-mdns`). */
+export const DISCOVERY_OFF: DiscoveryStatus = {
+  mdns: { enabled: false, running: false, announcements_sent: 0, answers_received: 0 },
+  beacon: { enabled: false, running: false, port: 0, sent: 0, received: 0, ignored: 0 },
+  interfaces: [],
+  last_error: null,
+};
+
 export class Discovery {
   readonly #opts: DiscoveryOptions;
   readonly #log: Logger;

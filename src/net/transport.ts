@@ -5,31 +5,24 @@ import { errorMessage, LanspreadError } from '../errors.js';
 import { formatHostPort } from '../host-port.js';
 import type { PeerId } from '../ids.js';
 import type { Logger } from '../logger.js';
-import { peerIdFromPublicKey, type Identity } from '../identity/index.js';
+import type { Identity } from '../identity/index.js';
 import { Connection, ReadFeed } from './connection.js';
 import { KeyedRateLimit } from './rate-limit.js';
+import {
+  dialOptions,
+  remotePeerIdOf,
+  roleOf,
+  serverOptions,
+  type ConnectionRole,
+} from './tls-settings.js';
+
+export type { ConnectionRole } from './tls-settings.js';
 
 export interface TransportOptions {
   identity: Identity;
   log: Logger;
   /** Inbound TLS handshakes that take longer are dropped; also the default dial timeout. */
   handshakeTimeoutMs?: number;
-}
-
-/**
- * What a connection is for, chosen by the dialer with TLS ALPN: `control` carries one peer
- * session (hello, deltas, pings), `transfer` carries requests for manifests and chunks.
- */
-export type ConnectionRole = 'control' | 'transfer';
-const ALPN: Record<ConnectionRole, string> = {
-  control: 'lanspread-control/1',
-  transfer: 'lanspread-transfer/1',
-};
-
-function roleOf(alpn: string | false | null | undefined): ConnectionRole | undefined {
-  if (alpn === ALPN.control) return 'control';
-  if (alpn === ALPN.transfer) return 'transfer';
-  return undefined;
 }
 
 export interface DialOptions {
@@ -46,13 +39,6 @@ export interface BoundAddress {
 }
 
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
-// Node's 16 KiB stream buffers cost more than TLS does (DESIGN.md, "Transport"). tls.Server does not
-// pass highWaterMark on to its sockets (Node 20), so only dialled sockets get the larger buffers.
-const SOCKET_HIGH_WATER_MARK = 1024 * 1024;
-// AES-128-GCM first: measured ~45% faster than Node's default AES-256-GCM per connection here
-// (TLS is the receiver's main cost), and still a TLS 1.3 suite without known weakness.
-const TLS13_CIPHERS = 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256';
-
 export class Transport {
   readonly #identity: Identity;
   readonly #log: Logger;
@@ -87,17 +73,7 @@ export class Transport {
         new LanspreadError('listen-failed', 'the transport is already listening'),
       );
     }
-    const server = tls.createServer({
-      key: this.#identity.keyPem,
-      cert: this.#identity.certPem,
-      minVersion: 'TLSv1.3',
-      ciphers: TLS13_CIPHERS,
-      // Ask for the client's certificate but accept any: the id is its key's fingerprint, not a CA's word.
-      requestCert: true,
-      rejectUnauthorized: false,
-      handshakeTimeout: this.#handshakeTimeoutMs,
-      ALPNProtocols: [ALPN.control, ALPN.transfer],
-    });
+    const server = tls.createServer(serverOptions(this.#identity, this.#handshakeTimeoutMs));
     this.#server = server;
     server.on('connection', (raw: Socket) => {
       this.#handshaking.add(raw);
@@ -184,26 +160,9 @@ export class Transport {
         return;
       }
       const feed = new ReadFeed();
-      // tls.connect documents highWaterMark and onread, but @types/node's ConnectionOptions lacks them.
-      const options: tls.ConnectionOptions & {
-        highWaterMark: number;
-        onread: { buffer: Uint8Array; callback: (nread: number, buf: Uint8Array) => boolean };
-      } = {
-        host,
-        port,
-        key: this.#identity.keyPem,
-        cert: this.#identity.certPem,
-        minVersion: 'TLSv1.3',
-        ciphers: TLS13_CIPHERS,
-        // Any certificate is accepted; the remote's id is its key's fingerprint, checked below.
-        rejectUnauthorized: false,
-        highWaterMark: SOCKET_HIGH_WATER_MARK,
-        onread: { buffer: feed.buffer, callback: feed.callback },
-        ALPNProtocols: [ALPN[opts.role ?? 'control']],
-      };
       let socket: tls.TLSSocket;
       try {
-        socket = tls.connect(options);
+        socket = tls.connect(dialOptions(this.#identity, host, port, feed, opts.role));
       } catch (err) {
         // A bad port or host throws at once instead of emitting 'error'.
         reject(
@@ -395,11 +354,6 @@ function endSoon(socket: tls.TLSSocket): void {
     clearTimeout(timer);
   });
   socket.end();
-}
-
-function remotePeerIdOf(socket: tls.TLSSocket): PeerId | undefined {
-  const cert = socket.getPeerX509Certificate();
-  return cert === undefined ? undefined : peerIdFromPublicKey(cert.publicKey);
 }
 
 /** The IP of a socket address, an IPv4-mapped IPv6 address (`::ffff:10.0.0.2`) given as IPv4. */

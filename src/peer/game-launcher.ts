@@ -65,6 +65,11 @@ export class GameLauncher {
     return this.#running.get(game)?.has('server') === true;
   }
 
+  /** Both flags of a game's row. */
+  launched(game: GameId): { running: boolean; serverRunning: boolean } {
+    return { running: this.isRunning(game), serverRunning: this.isServerRunning(game) };
+  }
+
   /** Files a running game holds open cannot be replaced or removed (on Windows not at all). */
   refuseWhileRunning(game: GameId, what: string): void {
     const kinds = this.#running.get(game);

@@ -1,9 +1,16 @@
 /** Maps domain records to the contract rows of docs/peer-jsonl.md: the one place for that spelling. */
 import type { Catalog, CatalogGame } from '../catalog/index.js';
 import { deriveAvailability, type Availability, type LocalGame } from '../library/index.js';
-import type { PeerRecord, RemoteGame } from '../peers/index.js';
+import type { MeshEvent, PeerRecord, RemoteGame } from '../peers/index.js';
 import type { WireGame } from '../protocol/index.js';
-import type { CatalogRow, GameRow, LocalGameRow, PeerRow, RemoteRow } from './contract.js';
+import type {
+  CatalogRow,
+  GameRow,
+  LocalGameRow,
+  PeerEvent,
+  PeerRow,
+  RemoteRow,
+} from './contract.js';
 
 export function localGameRow(
   game: LocalGame,
@@ -78,4 +85,25 @@ export function catalogRow(entry: CatalogGame): CatalogRow {
     size: entry.size,
     version: entry.version,
   };
+}
+
+/** The mesh speaks of peers; the contract's events carry their rows (none for a peer gone since). */
+export function meshEventRow(
+  event: MeshEvent,
+  record: PeerRecord | undefined,
+  catalog: Catalog,
+): PeerEvent | null {
+  switch (event.kind) {
+    case 'peer-connected':
+      return { event: 'peer-connected', peer_id: event.peerId, addr: event.addr };
+    case 'peer-lost':
+      return { event: 'peer-lost', peer_id: event.peerId, addr: event.addr, reason: event.reason };
+    case 'remote-library-changed':
+      if (record === undefined) return null;
+      return {
+        event: 'remote-library-changed',
+        peer_id: event.peerId,
+        games: remoteGameRows(record, catalog),
+      };
+  }
 }

@@ -11,3 +11,4 @@ export {
   type LostReason,
   type SessionHandlers,
 } from './peer-session.js';
+export { PeerMesh, type MeshEvent, type PeerMeshOptions } from './peer-mesh.js';

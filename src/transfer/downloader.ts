@@ -1,91 +1,32 @@
 /** Downloads one game from every agreeing source at once: vote, plan, fetch, verify, commit. */
-import { lstat, mkdir, open, readdir, stat, truncate } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import type { CatalogGame } from '../catalog/index.js';
+import { mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { PeerId } from '../ids.js';
-import type { Logger } from '../logger.js';
-import { foldName } from '../portable-name.js';
 import type { Manifest } from '../protocol/index.js';
-import { hashFileChunks, hashFileRange } from './chunk-hasher.js';
-import { planChunks, type ChunkTask } from './chunk-planner.js';
+import { hashFileChunks } from './chunk-hasher.js';
+import { planChunks } from './chunk-planner.js';
 import { ChunkScheduler } from './chunk-scheduler.js';
 import { DownloadJournal } from './download-journal.js';
+import type { DownloadRequest, DownloadResult, DownloadSource } from './download-request.js';
+import { commit, prepareFiles, targetPath } from './download-root.js';
 import { assertFreeSpace } from './free-space.js';
-import { removeRetrying, renameRetrying } from './in-use-retry.js';
+import { removeRetrying } from './in-use-retry.js';
 import { checkManifest } from './manifest-check.js';
 import { manifestDigest, voteManifest } from './manifest-vote.js';
+import { Wakeup, runSourceWorker, type DownloadRun } from './source-worker.js';
 import type { TransferClient } from './transfer-client.js';
-import { NOT_TRANSFERRED } from './transferable-path.js';
 
-export interface DownloadSource {
-  peerId: PeerId;
-  addr: string;
-}
-
-export type DownloadEvent =
-  | {
-      event: 'got-game-files';
-      game: string;
-      files: { path: string; size: number }[];
-      peers: string[];
-    }
-  | { event: 'download-begin'; game: string; bytes: number }
-  | {
-      event: 'download-chunk-finished';
-      game: string;
-      path: string;
-      offset: number;
-      length: number;
-      peer_id: string;
-      peer_addr: string;
-    }
-  | {
-      event: 'download-progress';
-      game: string;
-      bytes_done: number;
-      bytes_total: number;
-      mib_per_s: number;
-      active_peers: number;
-    }
-  | {
-      event: 'download-peer-dropped';
-      game: string;
-      peer_id: string;
-      peer_addr: string;
-      reason: string;
-    };
-
-export interface DownloadRequest {
-  game: CatalogGame;
-  /** `<games>/<id>`; created when missing. */
-  root: string;
-  sources: readonly DownloadSource[];
-  chunkSize: number;
-  /** Opens a transfer connection to `source`, proving its id. */
-  connect(source: DownloadSource, signal: AbortSignal): Promise<TransferClient>;
-  emit(event: DownloadEvent): void;
-  log: Logger;
-  signal: AbortSignal;
-}
-
-export interface DownloadResult {
-  bytes: number;
-  /** Bytes actually received in this run (less than `bytes` after a resume). */
-  bytesReceived: number;
-  durationMs: number;
-}
+export type {
+  DownloadEvent,
+  DownloadRequest,
+  DownloadResult,
+  DownloadSource,
+} from './download-request.js';
 
 /** Transfers per source at once: one request per connection, so this many connections each. */
 const CONNECTIONS_PER_SOURCE = 2;
-/** A source failing this many chunks in a row is dropped from the download. */
-const MAX_CONSECUTIVE_FAILURES = 3;
 const PROGRESS_INTERVAL_MS = 500;
-/** version.ini is the commit: it waits here until every other byte is verified. */
-const INCOMING_SENTINEL = join('.lanspread', 'version.ini.incoming');
-
-/** A local write failed (full disk, permissions): no source can fix that, so the download fails. */
-class WriteFailure extends Error {}
 
 export async function downloadGame(req: DownloadRequest): Promise<DownloadResult> {
   const started = Date.now();
@@ -123,149 +64,35 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
       agreeing.map((s) => s.peerId),
       { inFlightPerSource: CONNECTIONS_PER_SOURCE },
     );
-    let received = 0;
+    const run: DownloadRun = {
+      req,
+      scheduler,
+      journal,
+      clients,
+      running: new Map(),
+      wakeup: new Wakeup(),
+      aborted: aborted(signal),
+      received: 0,
+      dropSource: (source, reason) => {
+        dropSource(req, scheduler, source, reason);
+      },
+    };
     const progress = setInterval(() => {
       const seconds = (Date.now() - started) / 1000;
       req.emit({
         event: 'download-progress',
         game: game.id,
-        bytes_done: total - remaining + received,
+        bytes_done: total - remaining + run.received,
         bytes_total: total,
-        mib_per_s: round(received / 1048576 / Math.max(seconds, 0.001)),
+        mib_per_s: round(run.received / 1048576 / Math.max(seconds, 0.001)),
         active_peers: scheduler.liveSources.length,
       });
       // Idle sources ask again: a chunk crawling on a slow source may be theirs by now.
-      notify();
+      run.wakeup.notify();
     }, PROGRESS_INTERVAL_MS);
-    const abortedOnce = aborted(signal);
-    let wake: () => void = () => undefined;
-    let changed = new Promise<void>((r) => (wake = r));
-    const notify = (): void => {
-      wake();
-      changed = new Promise<void>((r) => (wake = r));
-    };
-    const dropSource = (source: DownloadSource, reason: string): void => {
-      if (!scheduler.liveSources.includes(source.peerId)) return;
-      scheduler.dropSource(source.peerId);
-      req.log.warn(
-        { game: game.id, peer: source.peerId, reason },
-        'dropped a source from the download',
-      );
-      req.emit({
-        event: 'download-peer-dropped',
-        game: game.id,
-        peer_id: source.peerId,
-        peer_addr: source.addr,
-        reason,
-      });
-    };
-
-    /** Each chunk's transfer in progress: a faster source that takes it over stops it first. */
-    const running = new Map<string, { stop: AbortController; settled: Promise<unknown> }>();
-
-    const worker = async (source: DownloadSource, slot: number): Promise<void> => {
-      let client = slot === 0 ? clients.get(source.peerId) : undefined;
-      let failures = 0;
-      while (
-        !scheduler.done &&
-        !scheduler.stuck &&
-        !signal.aborted &&
-        scheduler.liveSources.includes(source.peerId)
-      ) {
-        const task = scheduler.next(source.peerId);
-        if (task === undefined) {
-          await Promise.race([changed, abortedOnce]);
-          continue;
-        }
-        const stop = new AbortController();
-        const mySignal = AbortSignal.any([signal, stop.signal]);
-        let mine = 0;
-        const slower = running.get(task.key);
-        const job = (async (): Promise<string> => {
-          if (slower !== undefined) {
-            slower.stop.abort(new LanspreadError('cancelled', 'handed to a faster source'));
-            // Its writes end before ours start, so the bytes hashed at the end are ours alone.
-            await slower.settled;
-          }
-          if (client === undefined || client.closed) client = await req.connect(source, mySignal);
-          return fetchInto(client, req, task, mySignal, (n) => {
-            received += n;
-            mine += n;
-            scheduler.progress(task, source.peerId, n);
-          });
-        })();
-        // Registered at once, before any await: a faster source may take the chunk over any time.
-        const entry = { stop, settled: job.catch(() => undefined) };
-        running.set(task.key, entry);
-        try {
-          const hash = await job.finally(() => {
-            if (running.get(task.key) === entry) running.delete(task.key);
-          });
-          if (stop.signal.aborted) throw stop.signal.reason;
-          if (hash !== task.sha256) {
-            scheduler.failed(task, source.peerId);
-            dropSource(
-              source,
-              `sent bytes of ${task.path} at ${task.offset} that do not match the manifest's hash`,
-            );
-            received -= task.length;
-            notify();
-            return;
-          }
-          failures = 0;
-          scheduler.succeeded(task, source.peerId);
-          await journal.record(task.key);
-          req.emit({
-            event: 'download-chunk-finished',
-            game: game.id,
-            path: task.path,
-            offset: task.offset,
-            length: task.length,
-            peer_id: source.peerId,
-            peer_addr: source.addr,
-          });
-        } catch (err) {
-          if (stop.signal.aborted && !isAborted(signal)) {
-            // A faster source has the chunk now; this one is not at fault and takes the next.
-            received -= mine;
-            client = undefined;
-            req.log.info(
-              { game: game.id, peer: source.peerId, path: task.path, offset: task.offset },
-              'a slow chunk went to a faster source',
-            );
-            notify();
-            continue;
-          }
-          scheduler.failed(task, source.peerId);
-          if (err instanceof WriteFailure || isAborted(signal)) {
-            notify();
-            throw err instanceof WriteFailure
-              ? new LanspreadError('download-failed', err.message, { cause: err })
-              : err;
-          }
-          failures++;
-          client = undefined;
-          req.log.info(
-            {
-              game: game.id,
-              peer: source.peerId,
-              path: task.path,
-              offset: task.offset,
-              err: errorMessage(err),
-            },
-            'chunk failed; it goes back to the queue',
-          );
-          if (failures >= MAX_CONSECUTIVE_FAILURES)
-            dropSource(source, `failed ${failures} chunks in a row: ${errorMessage(err)}`);
-        }
-        notify();
-      }
-      client?.close();
-    };
-
     try {
       const workers = agreeing.flatMap((s) =>
-        Array.from({ length: CONNECTIONS_PER_SOURCE }, (_, i) => worker(s, i)),
+        Array.from({ length: CONNECTIONS_PER_SOURCE }, (_, i) => runSourceWorker(run, s, i)),
       );
       const results = await Promise.allSettled(workers);
       if (!(await journal.flush()))
@@ -284,10 +111,31 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
     }
     await commit(req.root, manifest);
     await journal.remove();
-    return { bytes: total, bytesReceived: received, durationMs: Date.now() - started };
+    return { bytes: total, bytesReceived: run.received, durationMs: Date.now() - started };
   } finally {
     for (const client of clients.values()) client.close();
   }
+}
+
+function dropSource(
+  req: DownloadRequest,
+  scheduler: ChunkScheduler<PeerId>,
+  source: DownloadSource,
+  reason: string,
+): void {
+  if (!scheduler.liveSources.includes(source.peerId)) return;
+  scheduler.dropSource(source.peerId);
+  req.log.warn(
+    { game: req.game.id, peer: source.peerId, reason },
+    'dropped a source from the download',
+  );
+  req.emit({
+    event: 'download-peer-dropped',
+    game: req.game.id,
+    peer_id: source.peerId,
+    peer_addr: source.addr,
+    reason,
+  });
 }
 
 /** Fetches every candidate's manifest, refuses hostile ones, and votes among the rest. */
@@ -384,132 +232,6 @@ async function stillVerified(
     });
   }
   return kept;
-}
-
-function targetPath(root: string, path: string): string {
-  return path === 'version.ini' ? join(root, INCOMING_SENTINEL) : join(root, ...path.split('/'));
-}
-
-/** Creates every file at its final size, so chunks can be written at their offsets in any order. */
-async function prepareFiles(root: string, manifest: Manifest): Promise<void> {
-  for (const file of manifest.files) {
-    const path = targetPath(root, file.path);
-    try {
-      await mkdir(dirname(path), { recursive: true });
-      await (await open(path, 'a')).close();
-      await truncate(path, file.size);
-    } catch (err) {
-      throw new LanspreadError('download-failed', `cannot create ${path}: ${errorMessage(err)}`, {
-        cause: err,
-      });
-    }
-  }
-}
-
-/**
- * Fetches one chunk into its place and returns the SHA-256 of what now lies there on disk. The
- * chunk is also flushed to the disk now, while other chunks arrive, not all at the commit.
- */
-async function fetchInto(
-  client: TransferClient,
-  req: DownloadRequest,
-  task: ChunkTask,
-  signal: AbortSignal,
-  onBytes: (n: number) => void,
-): Promise<string> {
-  const path = targetPath(req.root, task.path);
-  const file = await open(path, 'r+').catch((err: unknown) => {
-    throw new WriteFailure(`cannot open ${task.path} for writing: ${errorMessage(err)}`);
-  });
-  try {
-    await client.fetchChunk(
-      {
-        game: req.game.id,
-        version: req.game.version,
-        path: task.path,
-        offset: task.offset,
-        length: task.length,
-      },
-      async (bytes, at) => {
-        // Once stopped, nothing more is written: a faster source rewrites this chunk next.
-        signal.throwIfAborted();
-        try {
-          await file.write(bytes, 0, bytes.length, task.offset + at);
-        } catch (err) {
-          throw new WriteFailure(`cannot write ${task.path}: ${errorMessage(err)}`);
-        }
-        onBytes(bytes.length);
-      },
-      signal,
-    );
-    // Hashed as read back, in a worker: the receiving thread goes on with the next chunk meanwhile.
-    const [hash] = await Promise.all([
-      hashFileRange(path, task.fileSize, task.offset, task.length, signal),
-      file.datasync(),
-    ]).catch((err: unknown) => {
-      signal.throwIfAborted();
-      throw new WriteFailure(`cannot flush or read back ${task.path}: ${errorMessage(err)}`);
-    });
-    return hash;
-  } finally {
-    await file.close();
-  }
-}
-
-/**
- * Removes files the manifest does not list, then writes version.ini: the root is now complete.
- * Every file is synced first, so after a power cut a root with version.ini never lacks bytes.
- */
-async function commit(root: string, manifest: Manifest): Promise<void> {
-  await pruneExtra(root, manifest);
-  for (const file of manifest.files) {
-    const handle = await open(targetPath(root, file.path), 'r+');
-    try {
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
-  }
-  await renameRetrying(join(root, INCOMING_SENTINEL), join(root, 'version.ini'));
-}
-
-/**
- * Removes the files of the root the manifest does not list. On a case-insensitive disk an
- * older version's `data/a.txt` is the very file the new `Data/a.txt` was written into: a name
- * the manifest lists only in another case stays when it is the same file on disk.
- */
-export async function pruneExtra(root: string, manifest: Manifest): Promise<void> {
-  const wanted = new Map(manifest.files.map((f) => [foldName(f.path), f.path]));
-  const walk = async (rel: string): Promise<void> => {
-    for (const entry of await readdir(join(root, rel), { withFileTypes: true })) {
-      const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
-      if (rel === '' && NOT_TRANSFERRED.has(entry.name)) continue;
-      if (entry.isDirectory()) {
-        await walk(path);
-        continue;
-      }
-      const listed = wanted.get(foldName(path));
-      if (listed === path) continue;
-      if (listed !== undefined && (await sameFile(join(root, path), targetPath(root, listed))))
-        continue;
-      await removeRetrying(join(root, path));
-    }
-  };
-  await walk('');
-}
-
-async function sameFile(a: string, b: string): Promise<boolean> {
-  try {
-    const [x, y] = await Promise.all([lstat(a, { bigint: true }), lstat(b, { bigint: true })]);
-    return x.dev === y.dev && x.ino === y.ino;
-  } catch {
-    return false;
-  }
-}
-
-/** A function, so TypeScript does not narrow `signal.aborted` across awaits. */
-function isAborted(signal: AbortSignal): boolean {
-  return signal.aborted;
 }
 
 function aborted(signal: AbortSignal): Promise<void> {

@@ -8,9 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import { crc32 } from 'node:zlib';
 import { createExtractorFromData, createExtractorFromFile } from 'node-unrar-js';
 import { LanspreadError } from '../../../src/errors.js';
+import { packDirectory } from '../../../src/archive/pack-directory.js';
 import {
   encodeVint,
-  packDirectory,
   writeStoredRar5,
   type Rar5SourceEntry,
 } from '../../../src/archive/rar5-writer.js';

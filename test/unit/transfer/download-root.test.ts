@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import type { GameId, GameVersion } from '../../../src/ids.js';
 import type { Manifest } from '../../../src/protocol/index.js';
-import { pruneExtra } from '../../../src/transfer/downloader.js';
+import { pruneExtra } from '../../../src/transfer/download-root.js';
 
 let root: string;
 beforeEach(async () => {

@@ -1,0 +1,396 @@
+/** The operations on a game's root: download, install, uninstall, update, streamed install, removal, launch. */
+import type { CatalogGame } from '../catalog/index.js';
+import { LanspreadError, errorMessage } from '../errors.js';
+import type { GameId, GameVersion } from '../ids.js';
+import {
+  discardStaging,
+  installGame,
+  removeGameFiles,
+  streamInstallGame,
+  swapInStaging,
+  trashPath,
+  uninstallGame,
+  updatePaths,
+  type Intent,
+  type IntentStore,
+} from '../install/index.js';
+import { readGameVersion } from '../library/index.js';
+import type { Logger } from '../logger.js';
+import type { ArchiveProvider } from '../archive/index.js';
+import {
+  downloadFinishedEvent,
+  downloadGame,
+  type DownloadSource,
+  type TransferClient,
+} from '../transfer/index.js';
+import type { PeerEvent } from './contract.js';
+import type { GameLauncher } from './game-launcher.js';
+import type { LocalLibrary } from './local-library.js';
+import type { OperationHandle, Operations } from './operations.js';
+
+export interface GameOperationsOptions {
+  library: LocalLibrary;
+  operations: Operations;
+  intents: IntentStore;
+  launcher: GameLauncher;
+  archiveProvider: ArchiveProvider;
+  chunkSize: number;
+  log: Logger;
+  readonly emit: (event: PeerEvent) => void;
+  /** Peers that have the game Ready at our catalog version, in a stable order. */
+  readonly sources: (game: GameId) => DownloadSource[];
+  /** Opens a transfer connection to `source`, proving its id. */
+  readonly connectTransfer: (
+    source: DownloadSource,
+    signal: AbortSignal,
+  ) => Promise<TransferClient>;
+}
+
+/** An operation under way: its handle, and the outcome events held until it is released. */
+interface Run {
+  readonly op: OperationHandle;
+  /** Emitted after the release and the rescan, so whoever hears it finds the game free. */
+  outcome(event: PeerEvent): void;
+}
+
+export class GameOperations {
+  readonly #o: GameOperationsOptions;
+
+  constructor(opts: GameOperationsOptions) {
+    this.#o = opts;
+  }
+
+  async download(entry: CatalogGame, install: boolean): Promise<{ game: GameId }> {
+    const local = this.#o.library.game(entry.id);
+    if (local?.downloaded === true && local.version === entry.version) {
+      // The root is already here: install it, when asked and not yet installed.
+      return !install || local.installed ? { game: entry.id } : this.install(entry);
+    }
+    if (install) this.#o.launcher.refuseWhileRunning(entry.id, 'reinstall');
+    const sources = this.#requireSources(entry);
+    const root = this.#o.library.root(entry.id);
+    return this.#run({ kind: 'download', game: entry.id, root }, async (run) => {
+      const finished = await this.#downloadUnder(entry, sources, run, root);
+      if (!install) {
+        run.outcome(finished);
+        return { game: entry.id };
+      }
+      this.#o.emit(finished);
+      // Peers learn of the new Ready root now, not after a long install; the rows say Installing.
+      run.op.step('install');
+      await this.#o.intents.record({ kind: 'install', game: entry.id, root });
+      await this.#rescanAfter(entry.id, 'download');
+      await this.#installUnder(entry, run, root);
+      run.outcome({ event: 'install-finished', game: entry.id });
+      return { game: entry.id };
+    });
+  }
+
+  async install(entry: CatalogGame): Promise<{ game: GameId }> {
+    if (this.#o.library.game(entry.id)?.downloaded !== true) {
+      throw new LanspreadError(
+        'not-downloaded',
+        `${entry.id} has no complete root here to install from`,
+      );
+    }
+    this.#o.launcher.refuseWhileRunning(entry.id, 'install');
+    const root = this.#o.library.root(entry.id);
+    return this.#run({ kind: 'install', game: entry.id, root }, async (run) => {
+      await this.#installUnder(entry, run, root);
+      run.outcome({ event: 'install-finished', game: entry.id });
+      return { game: entry.id };
+    });
+  }
+
+  /** Installs from a source's archives without storing them: for a disk that cannot hold both. */
+  async streamInstall(entry: CatalogGame): Promise<{ game: GameId; bytes: number }> {
+    if (this.#o.library.game(entry.id)?.installed === true) {
+      const failure = new LanspreadError(
+        'already-installed',
+        `${entry.id} is already installed here`,
+      );
+      this.#o.emit({
+        event: 'download-failed',
+        game: entry.id,
+        code: failure.code,
+        message: failure.message,
+      });
+      throw failure;
+    }
+    const sources = this.#requireSources(entry);
+    const root = this.#o.library.root(entry.id);
+    const intent: Intent = {
+      kind: 'stream-install',
+      game: entry.id,
+      root,
+      created_root: this.#o.library.game(entry.id) === undefined,
+    };
+    return this.#run(intent, async (run) => {
+      try {
+        const { bytes } = await streamInstallGame({
+          game: entry,
+          root,
+          sources,
+          connect: this.#o.connectTransfer,
+          // Its install-finished is the operation's outcome; the rest is progress.
+          emit: (event) => {
+            if (event.event === 'install-finished') run.outcome(event);
+            else this.#o.emit(event);
+          },
+          log: this.#o.log.child({ game: entry.id }),
+          signal: run.op.signal,
+        });
+        return { game: entry.id, bytes };
+      } catch (err) {
+        throw this.#downloadFailed(entry, err, run);
+      }
+    });
+  }
+
+  async uninstall(entry: CatalogGame): Promise<{ game: GameId }> {
+    if (this.#o.library.game(entry.id)?.installed !== true) {
+      throw new LanspreadError('not-installed', `${entry.id} is not installed here`);
+    }
+    this.#o.launcher.refuseWhileRunning(entry.id, 'uninstall');
+    const root = this.#o.library.root(entry.id);
+    return this.#run({ kind: 'uninstall', game: entry.id, root }, async (run) => {
+      await uninstallGame(root);
+      run.outcome({ event: 'uninstall-finished', game: entry.id });
+      return { game: entry.id };
+    });
+  }
+
+  /**
+   * Fetches the catalog version into a staging root beside the old one, installs it there when
+   * the old one is installed, and only then swaps the roots. Until the swap the old root (and its
+   * install) is untouched, so a failure or cancel leaves it playable.
+   */
+  async update(
+    entry: CatalogGame,
+  ): Promise<{ game: GameId; from: GameVersion | null; to: GameVersion }> {
+    this.#refuseWhileBusy(entry.id);
+    const local = this.#o.library.game(entry.id);
+    if (local?.downloaded !== true) {
+      throw new LanspreadError('not-downloaded', `${entry.id} has no downloaded root to update`);
+    }
+    if (local.version === entry.version) {
+      throw new LanspreadError(
+        'already-up-to-date',
+        `${entry.id} is already at the catalog version ${entry.version}`,
+      );
+    }
+    this.#o.launcher.refuseWhileRunning(entry.id, 'update');
+    const sources = this.#requireSources(entry);
+    const paths = updatePaths(this.#o.library.gamesDir, entry.id);
+    const intent: Intent = {
+      kind: 'update',
+      game: entry.id,
+      ...paths,
+      from: local.version,
+      to: entry.version,
+      phase: 'fetch',
+    };
+    const result = { game: entry.id, from: local.version, to: entry.version };
+    return this.#run(intent, async (run) => {
+      try {
+        // A new root already complete beside the old (an earlier update stopped after its
+        // download) is not fetched again.
+        if ((await readGameVersion(paths.staging)) === entry.version)
+          this.#o.log.info(
+            { game: entry.id },
+            'the new version is downloaded already; installing it',
+          );
+        else this.#o.emit(await this.#downloadUnder(entry, sources, run, paths.staging));
+        if (local.installed) {
+          await this.#installUnder(entry, run, paths.staging);
+          this.#o.emit({ event: 'install-finished', game: entry.id });
+        }
+        run.op.signal.throwIfAborted();
+        await this.#o.intents.record({ ...intent, phase: 'swap' });
+        await swapInStaging(paths).catch((err: unknown) => {
+          const message = `cannot swap in the new root of ${entry.id}: ${errorMessage(err)}`;
+          const failure = new LanspreadError('install-failed', message, { cause: err });
+          throw this.#failed(run, 'install-failed', entry.id, failure);
+        });
+        this.#o.log.info(result, 'updated');
+        run.outcome({ event: 'update-finished', ...result });
+        return result;
+      } catch (err) {
+        const staging = await discardStaging(paths.staging).catch((cleanup: unknown) => {
+          this.#o.log.error(
+            { game: entry.id, err: errorMessage(cleanup) },
+            'cannot clean the staging',
+          );
+          return 'left as it was';
+        });
+        this.#o.log.info({ game: entry.id, staging }, 'update failed; the old root is kept');
+        throw err;
+      }
+    });
+  }
+
+  /** Deletes the whole root (`local/` included); the rescan tells the peers it is gone. */
+  async removeFiles(entry: CatalogGame): Promise<{ game: GameId }> {
+    this.#refuseWhileBusy(entry.id);
+    if (this.#o.library.game(entry.id) === undefined) {
+      throw new LanspreadError('not-downloaded', `${entry.id} has no files here`);
+    }
+    this.#o.launcher.refuseWhileRunning(entry.id, 'remove the files of');
+    const { gamesDir } = this.#o.library;
+    const intent: Intent = {
+      kind: 'remove-files',
+      game: entry.id,
+      root: this.#o.library.root(entry.id),
+      trash: trashPath(gamesDir, entry.id),
+    };
+    return this.#run(intent, async () => {
+      try {
+        await removeGameFiles(gamesDir, entry.id);
+        this.#o.log.info({ game: entry.id }, 'game files removed');
+        return { game: entry.id };
+      } catch (err) {
+        if (err instanceof LanspreadError) throw err;
+        throw new LanspreadError(
+          'install-failed',
+          `cannot remove the files of ${entry.id}: ${errorMessage(err)}`,
+          { cause: err },
+        );
+      }
+    });
+  }
+
+  /**
+   * Play stamps the player's name and language into the installed files once (S38), runs the
+   * setup script once and starts the game; start-server starts its server script (S63).
+   */
+  async launch(
+    cmd: 'play' | 'start-server',
+    entry: CatalogGame,
+    player: { username: string; language: string },
+  ): Promise<Record<string, unknown>> {
+    this.#refuseWhileBusy(entry.id);
+    if (this.#o.library.game(entry.id)?.installed !== true) {
+      throw new LanspreadError('not-installed', `${entry.id} is not installed here`);
+    }
+    const { username, language } = player;
+    const target = { game: entry.id, root: this.#o.library.root(entry.id), username, language };
+    return cmd === 'play'
+      ? { ...(await this.#o.launcher.play(target)) }
+      : { game: entry.id, ...(await this.#o.launcher.startServer(target)) };
+  }
+
+  /**
+   * The one skeleton of every operation: begin (single-flight per game) → record the intent →
+   * body → clear the intent and release → rescan → the outcome events. A `status` or a retry
+   * sent on hearing the outcome finds no operation running and the library rescanned.
+   */
+  async #run<T>(intent: Intent, body: (run: Run) => Promise<T>): Promise<T> {
+    const { game, kind } = intent;
+    const op = this.#o.operations.begin(game, kind);
+    const outcome: PeerEvent[] = [];
+    try {
+      await this.#o.intents.record(intent);
+      return await body({ op, outcome: (event) => outcome.push(event) });
+    } finally {
+      // The operation has settled the disk either way; a stale intent would only be redone at start.
+      await this.#o.intents.clear(game).catch((err: unknown) => {
+        this.#o.log.error({ game, err: errorMessage(err) }, 'cannot clear the operation intent');
+      });
+      op.end();
+      await this.#rescanAfter(game, kind);
+      for (const event of outcome) this.#o.emit(event);
+    }
+  }
+
+  /** Fetches `entry` into `root`; resolves to its `download-finished` for the caller to tell. */
+  async #downloadUnder(
+    entry: CatalogGame,
+    sources: DownloadSource[],
+    run: Run,
+    root: string,
+  ): Promise<PeerEvent> {
+    try {
+      await this.#o.library.rescan();
+      const result = await downloadGame({
+        game: entry,
+        root,
+        sources,
+        chunkSize: this.#o.chunkSize,
+        connect: this.#o.connectTransfer,
+        emit: this.#o.emit,
+        log: this.#o.log.child({ game: entry.id }),
+        signal: run.op.signal,
+      });
+      return downloadFinishedEvent(entry.id, result.bytes, result.bytesReceived, result.durationMs);
+    } catch (err) {
+      throw this.#downloadFailed(entry, err, run);
+    }
+  }
+
+  /** A cancel is `download-cancelled` (no failure shown); anything else `download-failed`. */
+  #downloadFailed(entry: CatalogGame, err: unknown, run: Run): LanspreadError {
+    const { signal } = run.op;
+    if (signal.aborted) {
+      run.outcome({ event: 'download-cancelled', game: entry.id });
+      return signal.reason instanceof LanspreadError
+        ? signal.reason
+        : new LanspreadError('cancelled', 'cancelled');
+    }
+    return this.#failed(run, 'download-failed', entry.id, err);
+  }
+
+  /** Installs from the root's current bytes (S33) under an operation that already holds the game. */
+  async #installUnder(entry: CatalogGame, run: Run, root: string): Promise<void> {
+    this.#o.emit({ event: 'install-begin', game: entry.id });
+    try {
+      const result = await installGame(root, this.#o.archiveProvider, run.op.signal);
+      this.#o.log.info({ game: entry.id, ...result }, 'installed');
+    } catch (err) {
+      throw this.#failed(run, 'install-failed', entry.id, err);
+    }
+  }
+
+  /** Holds the failure as the operation's outcome and returns the error to throw. */
+  #failed(
+    run: Run,
+    event: 'download-failed' | 'install-failed',
+    game: GameId,
+    err: unknown,
+  ): LanspreadError {
+    const failure =
+      err instanceof LanspreadError
+        ? err
+        : new LanspreadError(event, errorMessage(err), { cause: err });
+    this.#o.log.warn({ game, code: failure.code, err: failure.message }, event.replace('-', ' '));
+    run.outcome({ event, game, code: failure.code, message: failure.message });
+    return failure;
+  }
+
+  /** Busy comes first: while another operation changes the game, its state proves nothing. */
+  #refuseWhileBusy(id: GameId): void {
+    const busy = this.#o.operations.kind(id);
+    if (busy !== null) {
+      throw new LanspreadError('operation-in-progress', `${id} is busy (${busy})`);
+    }
+  }
+
+  /** The rescan tells peers the outcome; its own failure must not hide the operation's. */
+  async #rescanAfter(game: GameId, what: string): Promise<void> {
+    await this.#o.library.rescan().catch((err: unknown) => {
+      this.#o.log.error({ game, err: errorMessage(err) }, `rescan after the ${what} failed`);
+    });
+  }
+
+  /** The sources of `entry`, or `no-peers-have-game` (event and error) when there is none. */
+  #requireSources(entry: CatalogGame): DownloadSource[] {
+    const sources = this.#o.sources(entry.id);
+    if (sources.length === 0) {
+      this.#o.emit({ event: 'no-peers-have-game', game: entry.id });
+      throw new LanspreadError(
+        'no-peers-have-game',
+        `no peers have game ${entry.id} at version ${entry.version}`,
+      );
+    }
+    return sources;
+  }
+}

@@ -1,0 +1,218 @@
+/** One connection's loop in a download: take a chunk from the scheduler, fetch it into place, verify it. */
+import { open } from 'node:fs/promises';
+import { LanspreadError, errorMessage } from '../errors.js';
+import type { PeerId } from '../ids.js';
+import { hashFileRange } from './chunk-hasher.js';
+import type { ChunkTask } from './chunk-planner.js';
+import type { ChunkScheduler } from './chunk-scheduler.js';
+import type { DownloadJournal } from './download-journal.js';
+import type { DownloadRequest, DownloadSource } from './download-request.js';
+import { targetPath } from './download-root.js';
+import type { TransferClient } from './transfer-client.js';
+
+/** A source failing this many chunks in a row is dropped from the download. */
+const MAX_CONSECUTIVE_FAILURES = 3;
+
+/** What every worker of one download shares. */
+export interface DownloadRun {
+  readonly req: DownloadRequest;
+  readonly scheduler: ChunkScheduler<PeerId>;
+  readonly journal: DownloadJournal;
+  /** The clients that fetched the manifests: each source's first worker goes on with its own. */
+  readonly clients: ReadonlyMap<PeerId, TransferClient>;
+  /** Each chunk's transfer in progress: a faster source that takes it over stops it first. */
+  readonly running: Map<string, { stop: AbortController; settled: Promise<unknown> }>;
+  readonly wakeup: Wakeup;
+  /** Settles when the download is aborted. */
+  readonly aborted: Promise<void>;
+  /** Bytes received in this run, less those thrown away. */
+  received: number;
+  dropSource(source: DownloadSource, reason: string): void;
+}
+
+/** Lets idle workers wait until something changed (a chunk freed, a source gone, a tick). */
+export class Wakeup {
+  #wake: () => void = () => undefined;
+  #changed = this.#next();
+
+  get changed(): Promise<void> {
+    return this.#changed;
+  }
+
+  notify(): void {
+    this.#wake();
+    this.#changed = this.#next();
+  }
+
+  #next(): Promise<void> {
+    return new Promise<void>((resolve) => (this.#wake = resolve));
+  }
+}
+
+/** A local write failed (full disk, permissions): no source can fix that, so the download fails. */
+class WriteFailure extends Error {}
+
+/**
+ * Fetches chunks from `source` until the download is done, stuck, aborted or the source is
+ * dropped. Slot 0 reuses the manifest's connection; a local write failure rejects.
+ */
+export async function runSourceWorker(
+  run: DownloadRun,
+  source: DownloadSource,
+  slot: number,
+): Promise<void> {
+  const { req, scheduler, running, wakeup } = run;
+  const { game, signal } = req;
+  let client = slot === 0 ? run.clients.get(source.peerId) : undefined;
+  let failures = 0;
+  while (
+    !scheduler.done &&
+    !scheduler.stuck &&
+    !signal.aborted &&
+    scheduler.liveSources.includes(source.peerId)
+  ) {
+    const task = scheduler.next(source.peerId);
+    if (task === undefined) {
+      await Promise.race([wakeup.changed, run.aborted]);
+      continue;
+    }
+    const stop = new AbortController();
+    const mySignal = AbortSignal.any([signal, stop.signal]);
+    let mine = 0;
+    const slower = running.get(task.key);
+    const job = (async (): Promise<string> => {
+      if (slower !== undefined) {
+        slower.stop.abort(new LanspreadError('cancelled', 'handed to a faster source'));
+        // Its writes end before ours start, so the bytes hashed at the end are ours alone.
+        await slower.settled;
+      }
+      if (client === undefined || client.closed) client = await req.connect(source, mySignal);
+      return fetchInto(client, req, task, mySignal, (n) => {
+        run.received += n;
+        mine += n;
+        scheduler.progress(task, source.peerId, n);
+      });
+    })();
+    // Registered at once, before any await: a faster source may take the chunk over any time.
+    const entry = { stop, settled: job.catch(() => undefined) };
+    running.set(task.key, entry);
+    try {
+      const hash = await job.finally(() => {
+        if (running.get(task.key) === entry) running.delete(task.key);
+      });
+      if (stop.signal.aborted) throw stop.signal.reason;
+      if (hash !== task.sha256) {
+        scheduler.failed(task, source.peerId);
+        run.dropSource(
+          source,
+          `sent bytes of ${task.path} at ${task.offset} that do not match the manifest's hash`,
+        );
+        run.received -= task.length;
+        wakeup.notify();
+        return;
+      }
+      failures = 0;
+      scheduler.succeeded(task, source.peerId);
+      await run.journal.record(task.key);
+      req.emit({
+        event: 'download-chunk-finished',
+        game: game.id,
+        path: task.path,
+        offset: task.offset,
+        length: task.length,
+        peer_id: source.peerId,
+        peer_addr: source.addr,
+      });
+    } catch (err) {
+      if (stop.signal.aborted && !isAborted(signal)) {
+        // A faster source has the chunk now; this one is not at fault and takes the next.
+        run.received -= mine;
+        client = undefined;
+        req.log.info(
+          { game: game.id, peer: source.peerId, path: task.path, offset: task.offset },
+          'a slow chunk went to a faster source',
+        );
+        wakeup.notify();
+        continue;
+      }
+      scheduler.failed(task, source.peerId);
+      if (err instanceof WriteFailure || isAborted(signal)) {
+        wakeup.notify();
+        throw err instanceof WriteFailure
+          ? new LanspreadError('download-failed', err.message, { cause: err })
+          : err;
+      }
+      failures++;
+      client = undefined;
+      req.log.info(
+        {
+          game: game.id,
+          peer: source.peerId,
+          path: task.path,
+          offset: task.offset,
+          err: errorMessage(err),
+        },
+        'chunk failed; it goes back to the queue',
+      );
+      if (failures >= MAX_CONSECUTIVE_FAILURES)
+        run.dropSource(source, `failed ${failures} chunks in a row: ${errorMessage(err)}`);
+    }
+    wakeup.notify();
+  }
+  client?.close();
+}
+
+/**
+ * Fetches one chunk into its place and returns the SHA-256 of what now lies there on disk. The
+ * chunk is also flushed to the disk now, while other chunks arrive, not all at the commit.
+ */
+async function fetchInto(
+  client: TransferClient,
+  req: DownloadRequest,
+  task: ChunkTask,
+  signal: AbortSignal,
+  onBytes: (n: number) => void,
+): Promise<string> {
+  const path = targetPath(req.root, task.path);
+  const file = await open(path, 'r+').catch((err: unknown) => {
+    throw new WriteFailure(`cannot open ${task.path} for writing: ${errorMessage(err)}`);
+  });
+  try {
+    await client.fetchChunk(
+      {
+        game: req.game.id,
+        version: req.game.version,
+        path: task.path,
+        offset: task.offset,
+        length: task.length,
+      },
+      async (bytes, at) => {
+        // Once stopped, nothing more is written: a faster source rewrites this chunk next.
+        signal.throwIfAborted();
+        try {
+          await file.write(bytes, 0, bytes.length, task.offset + at);
+        } catch (err) {
+          throw new WriteFailure(`cannot write ${task.path}: ${errorMessage(err)}`);
+        }
+        onBytes(bytes.length);
+      },
+      signal,
+    );
+    // Hashed as read back, in a worker: the receiving thread goes on with the next chunk meanwhile.
+    const [hash] = await Promise.all([
+      hashFileRange(path, task.fileSize, task.offset, task.length, signal),
+      file.datasync(),
+    ]).catch((err: unknown) => {
+      signal.throwIfAborted();
+      throw new WriteFailure(`cannot flush or read back ${task.path}: ${errorMessage(err)}`);
+    });
+    return hash;
+  } finally {
+    await file.close();
+  }
+}
+
+/** A function, so TypeScript does not narrow `signal.aborted` across awaits. */
+function isAborted(signal: AbortSignal): boolean {
+  return signal.aborted;
+}

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { GameId, GameVersion, PeerId } from '../../../src/ids.js';
+import { loadOrCreateIdentity, type Identity } from '../../../src/identity/index.js';
+import { silentLogger } from '../../../src/logger.js';
+import { DEFAULT_LIVENESS, PeerMesh, type MeshEvent } from '../../../src/peers/index.js';
+import type { WireGame } from '../../../src/protocol/index.js';
+
+const HOST = '127.0.0.1';
+const dir = await mkdtemp(join(tmpdir(), 'lanspread-mesh-'));
+const meshes: PeerMesh[] = [];
+after(async () => {
+  await Promise.all(meshes.map((m) => m.close()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+const identities = new Map<string, Identity>();
+async function identity(name: string): Promise<Identity> {
+  const known = identities.get(name);
+  if (known !== undefined) return known;
+  const made = await loadOrCreateIdentity(join(dir, name), silentLogger);
+  identities.set(name, made);
+  return made;
+}
+
+interface Node {
+  mesh: PeerMesh;
+  id: PeerId;
+  addr: string;
+  events: MeshEvent[];
+  library: WireGame[];
+  /** Resolves with the first event from index `from` on (seen or future) that matches. */
+  next(match: (e: MeshEvent) => boolean, from?: number): Promise<MeshEvent>;
+}
+
+async function start(name: string, port = 0): Promise<Node> {
+  const id = await identity(name);
+  const events: MeshEvent[] = [];
+  const waiters = new Set<() => void>();
+  const node: Node = {
+    id: id.peerId,
+    addr: '',
+    events,
+    library: [],
+    mesh: new PeerMesh({
+      identity: id,
+      name,
+      library: () => node.library,
+      liveness: DEFAULT_LIVENESS,
+      log: silentLogger,
+      onEvent: (event) => {
+        events.push(event);
+        for (const waiter of [...waiters]) waiter();
+      },
+      onTransfer: (conn) => {
+        conn.destroy();
+      },
+      redialFirstMs: 50,
+      redialRetryMs: 100,
+    }),
+    next: (match, from = 0) =>
+      new Promise((resolve, reject) => {
+        const check = (): void => {
+          const found = events.slice(from).find(match);
+          if (found === undefined) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve(found);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`${name}: no such event; saw ${events.map((e) => e.kind).join(', ')}`));
+        }, 5_000);
+        waiters.add(check);
+        check();
+      }),
+  };
+  meshes.push(node.mesh);
+  node.addr = await node.mesh.listen(HOST, port);
+  return node;
+}
+
+const game = (id: string): WireGame => ({
+  id: id as GameId,
+  version: '1' as GameVersion,
+  downloaded: true,
+  installed: false,
+  servable: true,
+  size: 10,
+});
+
+test('two meshes on loopback connect, prove ids and exchange libraries', async () => {
+  const a = await start('a1');
+  const b = await start('b1');
+  a.library = [game('alpha')];
+  const waiting = b.mesh.waitPeers(1, 5_000);
+  assert.equal(await a.mesh.connect(b.addr), b.id);
+  assert.equal(await waiting, 1);
+  await a.next((e) => e.kind === 'peer-connected' && e.peerId === b.id);
+  await b.next((e) => e.kind === 'peer-connected' && e.peerId === a.id);
+  assert.deepEqual([...(b.mesh.record(a.id)?.library.keys() ?? [])], ['alpha']);
+  // A known address is not dialled again.
+  assert.equal(await a.mesh.connect(b.addr), b.id);
+  assert.equal(a.events.filter((e) => e.kind === 'peer-connected').length, 1);
+
+  const before = b.events.length;
+  a.mesh.sendDelta({ upsert: [game('bravo')], remove: [] });
+  await b.next((e) => e.kind === 'remote-library-changed', before);
+  assert.deepEqual([...(b.mesh.record(a.id)?.library.keys() ?? [])].sort(), ['alpha', 'bravo']);
+});
+
+test('when both sides dial at once, both keep the same one connection and report no loss', async () => {
+  const a = await start('a2');
+  const b = await start('b2');
+  const [toB, toA] = await Promise.all([a.mesh.connect(b.addr), b.mesh.connect(a.addr)]);
+  assert.equal(toB, b.id);
+  assert.equal(toA, a.id);
+  // The discarded connection closes on both sides; give that time to surface as a (wrong) loss.
+  await new Promise((r) => setTimeout(r, 500));
+  for (const node of [a, b]) {
+    assert.equal(node.mesh.size, 1);
+    assert.equal(node.events.filter((e) => e.kind === 'peer-connected').length, 1);
+    assert.deepEqual(
+      node.events.filter((e) => e.kind === 'peer-lost'),
+      [],
+    );
+  }
+  // Both kept the same connection: a delta sent on A's session arrives at B's.
+  const before = b.events.length;
+  a.mesh.sendDelta({ upsert: [game('charlie')], remove: [] });
+  await b.next((e) => e.kind === 'remote-library-changed', before);
+});
+
+test('a peer that leaves is reported lost with its reason, and redialled when it is back', async () => {
+  const a = await start('a3');
+  const b = await start('b3');
+  await a.mesh.connect(b.addr);
+  await b.mesh.close();
+  const lost = await a.next((e) => e.kind === 'peer-lost');
+  assert.deepEqual(lost, { kind: 'peer-lost', peerId: b.id, addr: b.addr, reason: 'goodbye' });
+  assert.equal(a.mesh.size, 0);
+  // The same identity back on the same port: the redial finds it without being told.
+  const port = Number(b.addr.slice(b.addr.lastIndexOf(':') + 1));
+  await start('b3', port);
+  await a.next((e) => e.kind === 'peer-connected', a.events.indexOf(lost));
+  assert.equal(a.mesh.size, 1);
+});
