@@ -54,9 +54,10 @@ import {
   updatePaths,
   type Intent,
 } from '../install/index.js';
-import type { PeerCommand } from './commands.js';
+import type { PeerCommand } from './contract.js';
 import type {
   CatalogRow,
+  CommandResult,
   LocalGameRow,
   PeerEvent,
   PeerEventListener,
@@ -70,6 +71,8 @@ import { advertise, diffAdvert } from './library-advert.js';
 import { Operations, type OperationHandle } from './operations.js';
 import { serialCoalesced } from './rescan-queue.js';
 import { catalogRow, localGameRow, peerRow, remoteGameRows, remoteRow } from './rows.js';
+import { PeerSettings } from './settings-commands.js';
+import { readSettings, type Settings } from './settings-file.js';
 
 export interface PeerOptions {
   gamesDir: string;
@@ -106,9 +109,6 @@ const DISCOVERY_OFF: DiscoveryStatus = {
   last_error: null,
 };
 
-/** Results are plain JSON: the adapters serialise them as they are. */
-export type CommandResult = Record<string, unknown> | unknown[];
-
 export class Peer {
   readonly #log: Logger;
   readonly #catalog: Catalog;
@@ -140,6 +140,7 @@ export class Peer {
   readonly #archiveProvider: ArchiveProvider;
   readonly #intents: IntentStore;
   readonly #launcher: GameLauncher;
+  readonly #settings: PeerSettings;
   #gamesDir: string;
   #addr = '';
   #listenPort = 0;
@@ -159,6 +160,7 @@ export class Peer {
     identity: Identity,
     hashCache: HashCache,
     intents: IntentStore,
+    settings: Settings,
   ) {
     this.#log = opts.log;
     this.#intents = intents;
@@ -196,6 +198,7 @@ export class Peer {
       },
       opts.log,
     );
+    this.#settings = new PeerSettings(opts.stateDir, settings, this, opts.log);
   }
 
   /** Opens the catalog and identity, scans the games folder and starts listening. */
@@ -208,7 +211,8 @@ export class Peer {
     // Before the first scan, so no half-changed root is ever scanned or advertised.
     const intents = new IntentStore(opts.stateDir);
     await recoverIntents(intents, opts.log);
-    const peer = new Peer(opts, catalog, identity, hashCache, intents);
+    const settings = await readSettings(opts.stateDir, opts.log);
+    const peer = new Peer(opts, catalog, identity, hashCache, intents, settings);
     if (listener !== undefined) peer.#listeners.add(listener);
     await peer.#rescan({ always: true });
     peer.#transport.onConnection((conn) => {
@@ -278,8 +282,16 @@ export class Peer {
         return { local: this.localRows(), remote: this.remoteRows() };
       case 'connect':
         return { peer_id: await this.connect(command.addr) };
+      case 'catalog':
+        return this.catalogRows();
+      case 'game-files':
+        return { files: await this.gameFiles(command.game) };
+      case 'get-settings':
+        return this.#settings.view();
+      case 'set-settings':
+        return this.#settings.update(command);
       case 'set-game-dir':
-        return { games: await this.setGamesDir(command.path) };
+        return this.#settings.setGameDir(command.path);
       case 'wait-peers':
         return { peer_count: await this.waitPeers(command.count, command.timeout_ms) };
       case 'download':
@@ -297,7 +309,11 @@ export class Peer {
         return this.#uninstall(this.#catalogGame(command.game));
       case 'play':
       case 'start-server':
-        return this.#launch(command.cmd, this.#catalogGame(command.game), command);
+        return this.#launch(
+          command.cmd,
+          this.#catalogGame(command.game),
+          this.#settings.player(command),
+        );
       case 'stream-install':
         return this.#streamInstall(this.#catalogGame(command.game));
       case 'update':

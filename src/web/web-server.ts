@@ -12,8 +12,8 @@ import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { LanspreadError, errorMessage, type ErrorCode } from '../errors.js';
 import type { LogRing, Logger } from '../logger.js';
-import type { Peer } from '../peer/index.js';
-import { ApiRoutes, notFound } from './api-routes.js';
+import { toWireError } from '../peer/index.js';
+import { ApiRoutes, notFound, type PeerApi } from './api-routes.js';
 import { EventStream } from './event-stream.js';
 import { httpStatusFor } from './http-status.js';
 import {
@@ -24,20 +24,17 @@ import {
   type GuardPolicy,
   type GuardedRequest,
 } from './request-guard.js';
-import { SettingsKeeper } from './settings-keeper.js';
 import type { ShareServer } from './share-server.js';
 import { embeddedUiFiles, serveStatic } from './static-files.js';
 
 export interface WebServerOptions {
-  peer: Peer;
+  peer: PeerApi;
   /** The `--ui` address; any host but loopback requires the token. */
   host: string;
   port: number;
   /** Listen on a free port when `port` is taken (the default UI port may be). */
   anyPortIfTaken?: boolean;
   token: string;
-  /** settings.json lives here. */
-  stateDir: string;
   /** The built UI; `dist/ui/` beside the compiled code by default. */
   uiDir?: string;
   log: Logger;
@@ -71,8 +68,6 @@ const HOSTS_REFRESH_MS = 5_000;
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const ui = opts.uiDir ?? embeddedUiFiles() ?? fileURLToPath(new URL('../ui/', import.meta.url));
   const loopback = isLoopbackHost(opts.host);
-  const settings = new SettingsKeeper(opts.stateDir, opts.peer, opts.log);
-  await settings.load();
   const events = new EventStream(opts.peer, opts.log);
   const policy: GuardPolicy = {
     allowedHosts: new Set(),
@@ -91,7 +86,6 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   };
   const routes = new ApiRoutes({
     peer: opts.peer,
-    settings,
     logRing: opts.logRing,
     onShutdown: opts.onShutdown,
     share: opts.share,
@@ -100,7 +94,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const server = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
       opts.log.error({ err: errorMessage(err), url: req.url }, 'web request failed');
-      if (!res.headersSent) sendError(res, new LanspreadError('internal', errorMessage(err)));
+      if (!res.headersSent) sendError(res, toWireError(err));
       else res.destroy();
     });
   });
@@ -114,7 +108,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     });
     if (refusal !== null) {
       res.setHeader('Connection', 'close');
-      sendError(res, new LanspreadError(refusal.code, refusal.message));
+      sendError(res, refusal);
       return;
     }
     if (!isApi) {
@@ -130,11 +124,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       const result = await routes.answer(req, url);
       sendJson(res, 200, { ok: true, result });
     } catch (err) {
-      if (!(err instanceof LanspreadError)) {
-        opts.log.error({ err: errorMessage(err), url: url.pathname }, 'web API fault');
+      const failure = toWireError(err);
+      if (failure.code === 'internal') {
+        opts.log.error({ err: failure.message, url: url.pathname }, 'web API fault');
       }
-      const failure =
-        err instanceof LanspreadError ? err : new LanspreadError('internal', errorMessage(err));
       // An unread body is left behind: the connection cannot be reused.
       if (failure.code === 'too-large') res.setHeader('Connection', 'close');
       sendError(res, failure);
@@ -211,7 +204,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function sendError(res: ServerResponse, err: LanspreadError): void {
+function sendError(res: ServerResponse, err: { code: ErrorCode; message: string }): void {
   sendJson(res, httpStatusFor(err.code), {
     ok: false,
     error: { code: err.code, message: err.message },
