@@ -80,7 +80,11 @@ export class PeerSettings {
   }
 
   async #save(next: { username: string; language: string }): Promise<void> {
-    this.#current = { username: next.username, language: next.language, games_dir: this.host.gamesDir };
+    this.#current = {
+      username: next.username,
+      language: next.language,
+      games_dir: this.host.gamesDir,
+    };
     await writeSettings(this.stateDir, this.#current);
   }
 

@@ -28,7 +28,8 @@ export class ApiRoutes {
     const route = `${req.method ?? 'GET'} ${url.pathname}`;
     const files = /^GET \/api\/games\/([^/]+)\/files$/.exec(route);
     const command = /^POST \/api\/commands\/([^/]+)$/.exec(route);
-    if (files?.[1] !== undefined) return this.#run({ cmd: 'game-files', game: safeDecode(files[1]) });
+    if (files?.[1] !== undefined)
+      return this.#run({ cmd: 'game-files', game: safeDecode(files[1]) });
     if (command?.[1] !== undefined) return this.#command(req, safeDecode(command[1]));
     switch (route) {
       case 'GET /api/games':

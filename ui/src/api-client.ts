@@ -1,12 +1,12 @@
 /** Calls the peer's web API (docs/api.md) with the token, and turns `ok: false` answers into ApiFailure. */
 import { accessToken } from './access-token.js';
 import type {
-  ApiError,
+  WireError,
   CatalogResult,
   FileRow,
   GamesResult,
   PeerRow,
-  Settings,
+  SettingsView,
   ShareInfo,
   StatusResult,
 } from './api-types.js';
@@ -14,7 +14,7 @@ import type {
 /** A failed API call with the server's code and message (or `network` when no answer came). */
 export class ApiFailure extends Error {
   readonly code: string;
-  constructor(error: ApiError) {
+  constructor(error: WireError) {
     super(error.message);
     this.code = error.code;
   }
@@ -41,7 +41,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
     throw new ApiFailure({ code: 'network', message: String(err) });
   }
   const answer = (await response.json().catch(() => null)) as
-    { ok: true; result: T } | { ok: false; error: ApiError } | null;
+    { ok: true; result: T } | { ok: false; error: WireError } | null;
   if (answer === null) {
     throw new ApiFailure({ code: 'network', message: `HTTP ${response.status} without an answer` });
   }
@@ -54,10 +54,10 @@ export const api = {
   catalog: () => call<CatalogResult>('GET', 'catalog'),
   peers: () => call<PeerRow[]>('GET', 'peers'),
   status: () => call<StatusResult>('GET', 'status'),
-  settings: () => call<Settings>('GET', 'settings'),
+  settings: () => call<SettingsView>('GET', 'settings'),
   share: () => call<ShareInfo>('GET', 'share'),
-  saveSettings: (changes: Partial<Omit<Settings, 'free_bytes'>>) =>
-    call<Settings>('PUT', 'settings', changes),
+  saveSettings: (changes: Partial<Omit<SettingsView, 'free_bytes'>>) =>
+    call<SettingsView>('PUT', 'settings', changes),
   files: (game: string) =>
     call<{ files: FileRow[] }>('GET', `games/${encodeURIComponent(game)}/files`),
   log: (lines: number) => call<{ lines: Record<string, unknown>[] }>('GET', `log?lines=${lines}`),

@@ -2,13 +2,13 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiFailure, api } from './api-client.js';
 import type {
-  ApiError,
-  CatalogGame,
+  WireError,
+  CatalogRow,
   GamesResult,
   PeerEvent,
   PeerRow,
   PlayResult,
-  Settings,
+  SettingsView,
 } from './api-types.js';
 import { openEventStream } from './event-stream.js';
 import { buildLibrary, type LibraryGame, type Operation } from './game-model.js';
@@ -27,16 +27,16 @@ export type GameCommand =
 export interface PeerState {
   library: LibraryGame[];
   peers: PeerRow[];
-  settings: Settings | undefined;
+  settings: SettingsView | undefined;
   selfName: string;
   /** Whether the event stream is open; while it is not, what is shown may be stale. */
   live: boolean;
   /** Set when the lists could not be loaded at all. */
-  loadError: ApiError | undefined;
+  loadError: WireError | undefined;
   notice: string | undefined;
   run: (cmd: GameCommand, game: string) => Promise<void>;
   refresh: () => void;
-  setSettings: (settings: Settings) => void;
+  setSettings: (settings: SettingsView) => void;
   dismissNotice: () => void;
 }
 
@@ -58,22 +58,22 @@ const PHASE_OF: Partial<Record<GameCommand, Operation['phase']>> = {
   'stream-install': 'starting',
 };
 
-function apiError(err: unknown): ApiError {
+function apiError(err: unknown): WireError {
   return err instanceof ApiFailure
     ? { code: err.code, message: err.message }
     : { code: 'internal', message: String(err) };
 }
 
 export function usePeerState(): PeerState {
-  const [catalog, setCatalog] = useState<CatalogGame[]>([]);
+  const [catalog, setCatalog] = useState<CatalogRow[]>([]);
   const [games, setGames] = useState<GamesResult>(EMPTY_GAMES);
   const [peers, setPeers] = useState<PeerRow[]>([]);
-  const [settings, setSettings] = useState<Settings>();
+  const [settings, setSettings] = useState<SettingsView>();
   const [selfName, setSelfName] = useState('');
   const [operations, setOperations] = useState<Record<string, Operation>>({});
-  const [failures, setFailures] = useState<Record<string, ApiError>>({});
+  const [failures, setFailures] = useState<Record<string, WireError>>({});
   const [live, setLive] = useState(false);
-  const [loadError, setLoadError] = useState<ApiError>();
+  const [loadError, setLoadError] = useState<WireError>();
   const [notice, setNotice] = useState<string>();
   const refreshTimer = useRef<number | undefined>(undefined);
   const catalogRef = useRef(catalog);
