@@ -40,10 +40,11 @@ const peerCommandSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('shutdown') }),
 ]);
 
-// The schema and the contract's types must describe the same commands: tsc fails when they drift.
 type Parsed = z.infer<typeof peerCommandSchema>;
-const sameCommands: [Parsed, PeerCommand] extends [PeerCommand, Parsed] ? true : never = true;
-void sameCommands;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+/** Compiles only while the schema parses to exactly the contract's `PeerCommand`. */
+export type SchemaMatchesContract = Assert<Same<Parsed, PeerCommand>>;
 
 export const PEER_COMMAND_NAMES: readonly PeerCommandName[] = peerCommandSchema.options.map(
   (option) => option.shape.cmd.value,
