@@ -61,7 +61,7 @@ export const ERROR_CODES = {
   'hash-failed':
     'A file could not be hashed: it is unreadable, not a regular file, or it changed while it was read.',
   'bad-game-dir':
-    'The games folder given in the settings cannot be used: it cannot be created, is not a folder, or is not writable.',
+    'The games folder given to `set-game-dir` or in the settings cannot be used: it is not an absolute path, cannot be created, is not a folder, or is not writable.',
   'no-launcher':
     'The game ships no launch script for this system (`game_start.cmd` on Windows, `game_start.sh` elsewhere; `server_start.*` for a server): Play stamps the settings and says so in `launch_error`, Start server fails.',
   'already-running':
