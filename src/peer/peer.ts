@@ -33,7 +33,6 @@ import {
   HashCache,
   OutboundTransfers,
   TransferClient,
-  downloadFinishedEvent,
   downloadGame,
   listGameFiles,
   serveTransferConnection,
@@ -65,6 +64,7 @@ import type {
   RemoteRow,
   StatusResult,
 } from './contract.js';
+import { downloadFinished, transferEvent } from './event-mapping.js';
 import { GameLauncher } from './game-launcher.js';
 import { parseHostPort } from './host-port.js';
 import { advertise, diffAdvert } from './library-advert.js';
@@ -484,14 +484,12 @@ export class Peer {
         chunkSize: this.#chunkSize,
         connect: (source, signal) => this.#connectTransfer(source, signal),
         emit: (event) => {
-          this.#emit(event);
+          this.#emit(transferEvent(event));
         },
         log: this.#log.child({ game: entry.id }),
         signal: op.signal,
       });
-      this.#emit(
-        downloadFinishedEvent(entry.id, result.bytes, result.bytesReceived, result.durationMs),
-      );
+      this.#emit(downloadFinished({ game: entry.id, ...result }));
     } catch (err) {
       throw this.#reportFailure(entry, err, op);
     }
@@ -598,7 +596,7 @@ export class Peer {
         sources,
         connect: (source, signal) => this.#connectTransfer(source, signal),
         emit: (event) => {
-          this.#emit(event);
+          this.#emit(transferEvent(event));
         },
         log: this.#log.child({ game: entry.id }),
         signal: op.signal,
