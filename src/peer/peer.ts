@@ -246,13 +246,13 @@ export class Peer {
     return this.#gamesDir;
   }
 
-  /** Every game of the catalog, for the web UI's library. */
-  catalogRows(): { source: string; games: CatalogRow[] } {
+  /** Every game of the catalog (the `catalog` command). */
+  #catalogRows(): { source: string; games: CatalogRow[] } {
     return { source: this.#catalog.source, games: this.#catalog.all().map(catalogRow) };
   }
 
   /** The transferred files of a game's root here (none when it has no root). */
-  async gameFiles(id: string): Promise<{ path: string; size: number }[]> {
+  async #gameFiles(id: string): Promise<{ path: string; size: number }[]> {
     const entry = this.#catalogGame(id);
     try {
       const files = await listGameFiles(join(this.#gamesDir, entry.id), this.#log);
@@ -283,9 +283,9 @@ export class Peer {
       case 'connect':
         return { peer_id: await this.connect(command.addr) };
       case 'catalog':
-        return this.catalogRows();
+        return this.#catalogRows();
       case 'game-files':
-        return { files: await this.gameFiles(command.game) };
+        return { files: await this.#gameFiles(command.game) };
       case 'get-settings':
         return this.#settings.view();
       case 'set-settings':
