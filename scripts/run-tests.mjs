@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// Node 20's `--test` does not expand globs, so collect *.test.ts files under the given folders.
+// Node 20's `--test` does not expand globs, so collect *.test.ts files under the given folders
+// (a file given by name is taken as it is).
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 function collect(dir) {
+  if (!statSync(dir).isDirectory()) return [dir];
   const out = [];
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);

@@ -79,6 +79,7 @@ export const ERROR_CODES = {
     'The web API needs the token (`Authorization: Bearer`, or `?token=`) and got none or a wrong one.',
   forbidden: 'The web API refuses this command from where it came (shutdown off loopback).',
   internal: 'An unexpected fault inside lanspread; the log has the details.',
+  'nothing-to-cancel': 'cancel-download found no operation running on the game.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -6,10 +6,9 @@ import type { Database, SqlJsStatic } from 'sql.js';
 import { z } from 'zod';
 import { LanspreadError, errorMessage } from '../errors.js';
 import { isGameId, isGameVersion, type GameId, type GameVersion } from '../ids.js';
-import type { CatalogGame } from './catalog.js';
 import { DEFAULT_CATALOG_SQL } from './default-catalog.js';
 
-/** The minimum schema of spec/layout.md, which outside tools may rely on. */
+/** The minimum schema of docs/layout.md, which outside tools may rely on. */
 const CATALOG_SCHEMA_SQL = `
 CREATE TABLE games (
   id               TEXT PRIMARY KEY,
@@ -38,6 +37,17 @@ const gameRowSchema = z.object({
     error: 'not a game version (1-64 printable ASCII characters, no spaces)',
   }),
 });
+
+/** One game of the catalog, as every part sees it. */
+export interface CatalogGame {
+  readonly id: GameId;
+  readonly name: string;
+  readonly description: string | null;
+  /** Bytes of the game root; informational only. */
+  readonly size: number | null;
+  /** The authoritative version (column `eti_game_version`). */
+  readonly version: GameVersion;
+}
 
 export interface CatalogGameInput {
   id: string;

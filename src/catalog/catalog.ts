@@ -1,17 +1,6 @@
 /** The catalog: the authoritative, in-memory list of games loaded once from a catalog database. */
 import { resolve } from 'node:path';
-import type { GameId, GameVersion } from '../ids.js';
-import { readCatalogFile, readEmbeddedCatalog } from './catalog-db.js';
-
-export interface CatalogGame {
-  readonly id: GameId;
-  readonly name: string;
-  readonly description: string | null;
-  /** Bytes of the game root; informational only. */
-  readonly size: number | null;
-  /** The authoritative version (column `eti_game_version`). */
-  readonly version: GameVersion;
-}
+import { readCatalogFile, readEmbeddedCatalog, type CatalogGame } from './catalog-db.js';
 
 export interface Catalog {
   /** The catalog file's absolute path, or 'embedded' for the default that ships with the package. */

@@ -18,7 +18,7 @@ export function deriveAvailability(
   return 'NotAvailable';
 }
 
-/** Only a Ready root may be served or counted as a source (spec/layout.md). */
+/** Only a Ready root may be served or counted as a source (docs/layout.md). */
 export function isServable(
   game: LocalGame,
   catalogVersion: GameVersion,

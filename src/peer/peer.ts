@@ -299,7 +299,7 @@ export class Peer {
       case 'cancel-download': {
         const game = this.#catalogGame(command.game);
         if (!(await this.#operations.cancel(game.id))) {
-          throw new LanspreadError('bad-command', `no operation runs on ${game.id}`);
+          throw new LanspreadError('nothing-to-cancel', `no operation runs on ${game.id}`);
         }
         return { game: game.id };
       }

@@ -1,4 +1,4 @@
-/** Maps domain records to the contract rows of spec/peer-jsonl.md: the one place for that spelling. */
+/** Maps domain records to the contract rows of docs/peer-jsonl.md: the one place for that spelling. */
 import type { Catalog, CatalogGame } from '../catalog/index.js';
 import { deriveAvailability, type Availability, type LocalGame } from '../library/index.js';
 import type { PeerRecord, RemoteGame } from '../peers/index.js';

@@ -1,3 +1,4 @@
+/** The other peers: control sessions (hello, liveness, library deltas), the peer table and their games aggregated. */
 export { DialBackoff } from './dial-backoff.js';
 export { PeerTable, type PeerRecord, type UpsertOutcome } from './peer-table.js';
 export { aggregateRemote, isSourceFor, type RemoteGame } from './remote-aggregation.js';

@@ -4,8 +4,12 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { GameId, GameVersion } from '../ids.js';
 
-/** Longest a verified chunk waits before it is written down: a crash loses at most this much. */
+/** Longest a verified chunk waits before its write starts: a crash loses at most this much. */
 export const JOURNAL_FLUSH_DELAY_MS = 250;
+/** This many verified chunks not yet being written start a write at once, whatever the delay. */
+export const JOURNAL_FLUSH_CHUNKS = 4;
+/** A verification waits for the disk while more chunks than this are verified but not on disk. */
+export const JOURNAL_MAX_UNWRITTEN = 2 * JOURNAL_FLUSH_CHUNKS;
 
 const journalSchema = z.object({
   game: z.string(),
@@ -34,11 +38,17 @@ export class DownloadJournal {
   /** Writes run one after another, so an older body never lands after a newer one. */
   #writing: Promise<unknown> = Promise.resolve();
   #removed = false;
+  /** How many keys the newest started write holds, and the newest landed one (the set only grows). */
+  #queued: number;
+  #onDisk: number;
+  #wroteOnce = false;
 
   private constructor(file: string, header: JournalHeader, verified: Set<string>) {
     this.#file = file;
     this.#header = header;
     this.#verified = verified;
+    this.#queued = verified.size;
+    this.#onDisk = verified.size;
   }
 
   /** Loads the journal of this exact download; one for other bytes, or a corrupt one, starts empty. */
@@ -73,17 +83,28 @@ export class DownloadJournal {
     return this.#verified;
   }
 
-  /** Records a verified chunk; written in batches at most every JOURNAL_FLUSH_DELAY_MS. */
-  record(key: string): void {
-    if (this.#removed) return;
+  /**
+   * Records a verified chunk. The first one of a run and every JOURNAL_FLUSH_CHUNKS-th are
+   * written at once, the rest within JOURNAL_FLUSH_DELAY_MS; resolves once at most
+   * JOURNAL_MAX_UNWRITTEN verified chunks are missing on disk, so a crash loses little.
+   */
+  record(key: string): Promise<void> {
+    if (this.#removed) return Promise.resolve();
     this.#verified.add(key);
-    this.#timer ??= setTimeout(() => {
-      this.#timer = undefined;
-      // Best effort: the owner's final flush() writes the whole set again and reports failure.
+    if (!this.#wroteOnce || this.#verified.size - this.#queued >= JOURNAL_FLUSH_CHUNKS) {
       void this.flush();
-    }, JOURNAL_FLUSH_DELAY_MS);
-    // A pending batch must not keep the process alive; the owner flushes before it lets go.
-    this.#timer.unref();
+    } else if (this.#verified.size > this.#queued) {
+      this.#timer ??= setTimeout(() => {
+        this.#timer = undefined;
+        // Best effort: the owner's final flush() writes the whole set again and reports failure.
+        void this.flush();
+      }, JOURNAL_FLUSH_DELAY_MS);
+      // A pending batch must not keep the process alive; the owner flushes before it lets go.
+      this.#timer.unref();
+    }
+    if (this.#verified.size - this.#onDisk <= JOURNAL_MAX_UNWRITTEN) return Promise.resolve();
+    // A failed write (full disk) lets the download go on: the journal only saves work on a resume.
+    return this.#writing.then(() => undefined);
   }
 
   /**
@@ -95,12 +116,16 @@ export class DownloadJournal {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#removed) return true;
-    const body = JSON.stringify({ ...this.#header, verified: [...this.#verified] });
+    this.#wroteOnce = true;
+    const keys = [...this.#verified];
+    this.#queued = keys.length;
+    const body = JSON.stringify({ ...this.#header, verified: keys });
     const write = this.#writing.then(async () => {
       await mkdir(dirname(this.#file), { recursive: true });
       const temp = `${this.#file}.tmp`;
       await writeFile(temp, body);
       await rename(temp, this.#file);
+      this.#onDisk = Math.max(this.#onDisk, keys.length);
     });
     this.#writing = write.catch(() => undefined);
     return write.then(

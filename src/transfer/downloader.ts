@@ -100,9 +100,6 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
       peers: agreeing.map((s) => s.addr),
     });
     const total = manifest.files.reduce((sum, f) => sum + f.size, 0);
-    await mkdir(join(req.root, '.lanspread'), { recursive: true });
-    // A stale sentinel would advertise a mix of old and new bytes as Ready.
-    await removeRetrying(join(req.root, 'version.ini'));
     const journal = await DownloadJournal.open(
       req.root,
       game.id,
@@ -114,6 +111,10 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
     const tasks = planChunks(manifest, verified);
     const remaining = tasks.reduce((sum, t) => sum + t.length, 0);
     await assertFreeSpace(req.root, remaining);
+    // Only now is anything written: a download refused for space leaves nothing behind.
+    await mkdir(join(req.root, '.lanspread'), { recursive: true });
+    // A stale sentinel would advertise a mix of old and new bytes as Ready.
+    await removeRetrying(join(req.root, 'version.ini'));
     await prepareFiles(req.root, manifest);
     req.emit({ event: 'download-begin', game: game.id, bytes: total });
 
@@ -213,7 +214,7 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
           }
           failures = 0;
           scheduler.succeeded(task, source.peerId);
-          journal.record(task.key);
+          await journal.record(task.key);
           req.emit({
             event: 'download-chunk-finished',
             game: game.id,

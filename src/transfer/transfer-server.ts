@@ -67,18 +67,20 @@ export function serveTransferConnection(conn: Connection, ctx: ServeContext): vo
     }
     busy = true;
     clearTimeout(idle);
-    // A download's requests share one outbound transfer per connection and game, registered at
-    // its first request; a stream registers its own, for exactly as long as it produces.
-    if (msg.t !== 'get-stream' && servingGame !== msg.game) {
+    // A download's requests share one outbound transfer per connection and game, registered when
+    // its first answer passed the gates (a refused game is never counted); a stream registers its
+    // own, for exactly as long as it produces.
+    const serving = (game: GameId): void => {
+      if (servingGame === game) return;
       release?.();
-      servingGame = msg.game;
-      release = ctx.outbound.begin(msg.game, conn.remotePeerId);
-    }
+      servingGame = game;
+      release = ctx.outbound.begin(game, conn.remotePeerId);
+    };
     const work =
       msg.t === 'get-manifest'
-        ? serveManifest(conn, msg, ctx)
+        ? serveManifest(conn, msg, ctx, serving)
         : msg.t === 'get-chunk'
-          ? serveChunk(conn, msg, ctx, frames, abort.signal)
+          ? serveChunk(conn, msg, ctx, frames, abort.signal, serving)
           : serveStream(conn, msg, ctx, frames, abort.signal);
     work
       .catch((err: unknown) => {
@@ -111,7 +113,15 @@ export function serveTransferConnection(conn: Connection, ctx: ServeContext): vo
   });
 }
 
-async function serveManifest(conn: Connection, req: GetManifest, ctx: ServeContext): Promise<void> {
+/** Registers the game's outbound transfer on this connection, just before its first answer. */
+type Serving = (game: GameId) => void;
+
+async function serveManifest(
+  conn: Connection,
+  req: GetManifest,
+  ctx: ServeContext,
+  serving: Serving,
+): Promise<void> {
   const { root } = gateRequest(ctx, req.game, req.version);
   const manifest = await buildManifest(
     root,
@@ -123,6 +133,7 @@ async function serveManifest(conn: Connection, req: GetManifest, ctx: ServeConte
   );
   // The root may have changed while we hashed it; serve only what is still servable.
   gateRequest(ctx, req.game, req.version);
+  serving(req.game);
   conn.send(manifest);
 }
 
@@ -132,6 +143,7 @@ async function serveChunk(
   ctx: ServeContext,
   frames: FrameBuffers,
   signal: AbortSignal,
+  serving: Serving,
 ): Promise<void> {
   const { root } = gateRequest(ctx, req.game, req.version);
   const { absPath, size } = await resolveServePath(root, req.path);
@@ -154,6 +166,7 @@ async function serveChunk(
   };
   let next: Promise<{ buffer: Buffer; payload: number }> | undefined;
   try {
+    serving(req.game);
     conn.send({
       t: 'chunk',
       game: req.game,

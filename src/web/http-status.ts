@@ -16,6 +16,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   'shutting-down': 409,
   'already-running': 409,
   'game-running': 409,
+  'nothing-to-cancel': 409,
   'too-large': 413,
   'bad-host': 421,
   internal: 500,

@@ -56,11 +56,14 @@ scenario('S16', 'catalog-version fanout with a stale peer present', async (lab) 
   assert.equal((await listGames(client)).remote.find((r) => r.id === 'cnc4')?.peer_count, 2);
   const { answer, events } = await download(client, 'cnc4');
   assert.equal(answer.ok, true, JSON.stringify(answer.error));
+  const got = events.find((e) => e.event === 'got-game-files')!;
+  const sources = (got.peers as string[]).slice().sort();
+  assert.deepEqual(sources, [b.addr, c.addr].sort(), 'the stale peer is no source');
   const bySource = bytesBySource(events);
   assert.equal(bySource.has(a.addr), false, 'the stale peer sends nothing');
   assert.deepEqual([...bySource.keys()].sort(), [b.addr, c.addr].sort());
   await assertSameRoot(lab, 'b', 'client', 'cnc4');
-  return `peer_count=2; chunks ${[...bySource].map(([k, v]) => `${k}=${v}`).join(' ')}; stale A sent 0 bytes`;
+  return `peer_count=2; got-game-files peers=[B, C]; chunks ${[...bySource].map(([k, v]) => `${k}=${v}`).join(' ')}; stale A sent 0 bytes`;
 });
 
 scenario('S17', 'catalog-version conflict rejection', async (lab) => {

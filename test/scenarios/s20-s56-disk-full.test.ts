@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bigGame, SMALL_CHUNKS } from './harness/fixtures.js';
-import { assertNoOutbound, download, link } from './harness/assertions.js';
+import { assertNoOutbound, download, link, listGames } from './harness/assertions.js';
 import { scenario } from './harness/lab.js';
 import { assertInstalledFromArchives } from './harness/manifests.js';
 import { mountSmallFilesystem } from './harness/small-filesystem.js';
@@ -23,12 +23,15 @@ scenario('S56', 'not enough disk: refused before any byte is written', async (la
       'refused before download-begin',
     );
     assert.equal(events.filter((e) => e.event === 'download-chunk-finished').length, 0);
+    // Nothing is left behind: no root (not even `.lanspread/`), so no row for the game.
     const root = join(lab.gamesDir('client'), 'alienswarm');
-    const payload = existsSync(root) ? (await readdir(root)).filter((n) => n !== '.lanspread') : [];
-    assert.deepEqual(payload, [], 'no payload file was created');
+    assert.deepEqual(existsSync(root) ? await readdir(root) : [], [], 'nothing in the root');
+    assert.equal(existsSync(root), false, 'no root folder');
+    const rows = (await listGames(client)).local.filter((g) => g.id === 'alienswarm');
+    assert.deepEqual(rows, [], 'no local row');
     const status = await client.cmd<{ active_operations: unknown[] }>('status');
     assert.deepEqual(status.active_operations, []);
-    return `24 MiB game into a 16 MiB tmpfs -> ${answer.error?.code}: "${answer.error?.message}"; no chunk, no payload file`;
+    return `24 MiB game into a 16 MiB tmpfs -> ${answer.error?.code}: "${answer.error?.message}"; no chunk, no root folder, no row`;
   } finally {
     unmount();
   }

@@ -44,6 +44,8 @@ scenario(
       (await client.cmd<{ active_operations: unknown[] }>('status')).active_operations,
       [],
     );
+    const again = await client.request('cancel-download', { game: 'alienswarm' });
+    assert.equal(again.error?.code, 'nothing-to-cancel', 'a second cancel finds nothing running');
     const retry = await download(client, 'alienswarm');
     assert.equal(retry.answer.ok, true, JSON.stringify(retry.answer.error));
     const total = Number(retry.events.find((e) => e.event === 'download-begin')?.bytes);

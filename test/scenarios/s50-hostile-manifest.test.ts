@@ -5,14 +5,11 @@ import { readdir, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { GameId, GameVersion } from '../../src/ids.js';
-import { loadOrCreateIdentity } from '../../src/identity/index.js';
-import { silentLogger } from '../../src/logger.js';
-import { Transport, type Connection } from '../../src/net/index.js';
-import { PeerSession } from '../../src/peers/index.js';
 import type { Manifest, WireMessage } from '../../src/protocol/index.js';
 import { sha256Manifest } from '../support/fixture-games.js';
 import { download, eventNames, link } from './harness/assertions.js';
 import { smallGame } from './harness/fixtures.js';
+import { startFakePeer, type FakePeer, type OnTransfer } from './harness/fake-peer.js';
 import { scenario, type Lab } from './harness/lab.js';
 import { referenceExtraction } from './harness/manifests.js';
 import type { Answer, Json, PeerProcess } from './harness/peer-process.js';
@@ -21,60 +18,12 @@ const GAME = 'cnctw' as GameId;
 const VERSION = '20250101' as GameVersion;
 const ZERO = '0'.repeat(64);
 
-interface Liar {
-  addr: string;
-  peerId: string;
-  close(): Promise<void>;
-}
+type Liar = FakePeer;
 
-/** What a liar does with each request on a transfer connection. */
-type OnTransfer = (conn: Connection, msg: WireMessage) => void;
-
-/**
- * A test double that speaks the real protocol: a Transport with a real identity, a control
- * session advertising cnctw as Ready, and `onTransfer` answering every transfer request.
- */
-async function startLiar(stateDir: string, onTransfer: OnTransfer): Promise<Liar> {
-  const identity = await loadOrCreateIdentity(stateDir, silentLogger);
-  const transport = new Transport({ identity, log: silentLogger });
-  transport.onConnection((conn: Connection) => {
-    if (conn.role === 'transfer') {
-      conn.onMessage((msg) => {
-        onTransfer(conn, msg);
-      });
-      return;
-    }
-    void PeerSession.establish(
-      conn,
-      {
-        peerId: identity.peerId,
-        name: 'liar',
-        listenPort: port,
-        library: [
-          {
-            id: GAME,
-            version: VERSION,
-            downloaded: true,
-            installed: false,
-            servable: true,
-            size: 14,
-          },
-        ],
-      },
-      silentLogger,
-    ).then(
-      (session) => {
-        session.start({
-          onDelta: () => undefined,
-          onAlive: () => undefined,
-          onEnd: () => undefined,
-        });
-      },
-      () => undefined,
-    );
-  });
-  const { port } = await transport.listen('127.0.0.1', 0);
-  return { addr: `127.0.0.1:${port}`, peerId: identity.peerId, close: () => transport.close() };
+/** A liar advertising cnctw as Ready. */
+function startLiar(stateDir: string, onTransfer: OnTransfer): Promise<Liar> {
+  const cnctw = { id: GAME, version: VERSION, downloaded: true, installed: false, servable: true };
+  return startFakePeer(stateDir, 'liar', [{ ...cnctw, size: 14 }], onTransfer);
 }
 
 /**

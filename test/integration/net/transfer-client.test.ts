@@ -19,7 +19,8 @@ import { recordingLogger } from '../../support/recording-logger.js';
 const HOST = '127.0.0.1';
 const GAME = 'cnc4' as GameId;
 const VERSION = '20250101' as GameVersion;
-const STALL_MS = 300;
+// Long enough for the first frame to arrive on a loaded machine (300 ms raced the source's TLS).
+const STALL_MS = 1000;
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {

@@ -208,7 +208,13 @@ test('cancel-download over HTTP ends a running download with cancelled', async (
 });
 
 test('cancel-download, update and remove-files answer what the peer answers', async () => {
-  await refused('POST', '/api/commands/cancel-download', { game: 'bf1942' }, 400, 'bad-command');
+  await refused(
+    'POST',
+    '/api/commands/cancel-download',
+    { game: 'bf1942' },
+    409,
+    'nothing-to-cancel',
+  );
   await refused('POST', '/api/commands/update', { game: 'cnc4' }, 409, 'already-up-to-date');
   await refused('POST', '/api/commands/update', { game: 'nope' }, 404, 'unknown-game');
   assert.deepEqual(await ok('POST', '/api/commands/remove-files', { game: 'alienswarm' }), {

@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import type { GameId, GameVersion } from '../../../src/ids.js';
-import { DownloadJournal, journalPath } from '../../../src/transfer/download-journal.js';
+import {
+  DownloadJournal,
+  JOURNAL_FLUSH_CHUNKS,
+  JOURNAL_FLUSH_DELAY_MS,
+  JOURNAL_MAX_UNWRITTEN,
+  journalPath,
+} from '../../../src/transfer/download-journal.js';
 
 const GAME = 'cnctw' as GameId;
 const VERSION = '20250101' as GameVersion;
@@ -55,6 +61,54 @@ test('records are written by themselves after a short delay', async () => {
     await new Promise((r) => setTimeout(r, 20));
   }
   assert.deepEqual([...(await open()).verified], ['a.eti@0']);
+  await journal.flush();
+});
+
+/** The keys on disk now; none while the file is missing. */
+async function onDisk(): Promise<string[]> {
+  try {
+    return (JSON.parse(await readFile(journalPath(root), 'utf8')) as { verified: string[] })
+      .verified;
+  } catch {
+    return [];
+  }
+}
+
+/** Polls without setTimeout (mocked below), so only the journal's own triggers can write. */
+async function untilOnDisk(count: number): Promise<string[]> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const keys = await onDisk();
+    if (keys.length >= count || Date.now() > deadline) return keys;
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+test('the first verified chunk and every few after it are written without the batch delay', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const journal = await open();
+  await journal.record('a.eti@0');
+  assert.deepEqual(await untilOnDisk(1), ['a.eti@0']);
+  const keys = Array.from({ length: JOURNAL_FLUSH_CHUNKS }, (_, i) => `a.eti@${(i + 1) * CHUNK}`);
+  for (const key of keys) await journal.record(key);
+  assert.equal((await untilOnDisk(1 + JOURNAL_FLUSH_CHUNKS)).length, 1 + JOURNAL_FLUSH_CHUNKS);
+  // Fewer than a batch wait for the delay, then land by themselves.
+  await journal.record('b.eti@0');
+  t.mock.timers.tick(JOURNAL_FLUSH_DELAY_MS);
+  assert.equal((await untilOnDisk(2 + JOURNAL_FLUSH_CHUNKS)).length, 2 + JOURNAL_FLUSH_CHUNKS);
+  await journal.flush();
+});
+
+test('a verification waits while too many verified chunks are not on disk yet', async () => {
+  const journal = await open();
+  const keys = Array.from({ length: 5 * JOURNAL_MAX_UNWRITTEN }, (_, i) => `a.eti@${i * CHUNK}`);
+  // Recorded in one go, faster than any write can land: each answer must wait for the disk.
+  const recorded = keys.map((key) => journal.record(key));
+  for (const [i, done] of recorded.entries()) {
+    await done;
+    const lag = i + 1 - (await onDisk()).length;
+    assert.ok(lag <= JOURNAL_MAX_UNWRITTEN, `chunk ${i} resolved with ${lag} chunks not on disk`);
+  }
   await journal.flush();
 });
 

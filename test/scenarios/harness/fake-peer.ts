@@ -1,0 +1,53 @@
+/** A test double that speaks the real protocol, so a scenario can play a peer no real one would be. */
+import { loadOrCreateIdentity } from '../../../src/identity/index.js';
+import { silentLogger } from '../../../src/logger.js';
+import { Transport, type Connection } from '../../../src/net/index.js';
+import { PeerSession } from '../../../src/peers/index.js';
+import type { WireGame, WireMessage } from '../../../src/protocol/index.js';
+
+export interface FakePeer {
+  addr: string;
+  peerId: string;
+  close(): Promise<void>;
+}
+
+/** What the double does with each request on a transfer connection. */
+export type OnTransfer = (conn: Connection, msg: WireMessage) => void;
+
+/**
+ * A Transport with a real identity, a control session advertising `library`, and `onTransfer`
+ * answering every transfer request.
+ */
+export async function startFakePeer(
+  stateDir: string,
+  name: string,
+  library: WireGame[],
+  onTransfer: OnTransfer,
+): Promise<FakePeer> {
+  const identity = await loadOrCreateIdentity(stateDir, silentLogger);
+  const transport = new Transport({ identity, log: silentLogger });
+  transport.onConnection((conn: Connection) => {
+    if (conn.role === 'transfer') {
+      conn.onMessage((msg) => {
+        onTransfer(conn, msg);
+      });
+      return;
+    }
+    void PeerSession.establish(
+      conn,
+      { peerId: identity.peerId, name, listenPort: port, library },
+      silentLogger,
+    ).then(
+      (session) => {
+        session.start({
+          onDelta: () => undefined,
+          onAlive: () => undefined,
+          onEnd: () => undefined,
+        });
+      },
+      () => undefined,
+    );
+  });
+  const { port } = await transport.listen('127.0.0.1', 0);
+  return { addr: `127.0.0.1:${port}`, peerId: identity.peerId, close: () => transport.close() };
+}
