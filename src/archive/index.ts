@@ -21,4 +21,5 @@ export { embeddedUnrar } from './embedded-unrar.js';
 export { extractPlan } from './extract-plan.js';
 export { safeEntryPath, unsafeLink } from './entry-path.js';
 export type { ArchiveProvider, EntrySink } from './entry-sink.js';
+export { EntryCheck } from './entry-check.js';
 export { externalUnrar } from './external-unrar.js';

@@ -1,9 +1,10 @@
 /** Reads and writes catalog databases: the one file that touches sql.js and validates catalog rows. */
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 // The build with the WASM inlined: no .wasm file to find at run time, in dist/ or in an executable.
 import initSqlJs from 'sql.js/dist/sql-wasm-inline.js';
 import type { Database, SqlJsStatic } from 'sql.js';
 import { z } from 'zod';
+import { writeFileAtomic } from '../atomic-write.js';
 import { LanspreadError, errorMessage } from '../errors.js';
 import { isGameId, isGameVersion, type GameId, type GameVersion } from '../ids.js';
 import { DEFAULT_CATALOG_SQL } from './default-catalog.js';
@@ -199,12 +200,5 @@ export async function writeCatalogFile(
   } finally {
     db.close();
   }
-  const temp = `${file}.${process.pid}.tmp`;
-  try {
-    await writeFile(temp, bytes);
-    await rename(temp, file);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(file, bytes);
 }

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { openCatalog, writeCatalogFile, type CatalogGameInput } from '../catalog/index.js';
 import { LanspreadError, errorMessage } from '../errors.js';
 import { isGameId, isGameVersion } from '../ids.js';
-import { formatBytes } from './human-units.js';
+import { formatBytes } from '../human-units.js';
 
 export interface CatalogToolIo {
   stdout: { write(text: string): unknown };

@@ -1,13 +1,8 @@
 /** `lanspread peer`: one peer driven by JSON lines on stdin, answering and reporting on stdout. */
 import { createInterface } from 'node:readline';
+import { toWireError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import {
-  Peer,
-  parsePeerCommand,
-  toWireError,
-  type PeerEvent,
-  type PeerOptions,
-} from '../peer/index.js';
+import { Peer, parsePeerCommand, type PeerEvent, type PeerOptions } from '../peer/index.js';
 
 type Scalar = string | number | boolean | null;
 

@@ -1,6 +1,6 @@
 /** The `games` and `peers` listings as aligned text tables; pure, no I/O. */
 import type { CatalogRow, GameRow, PeerRow, RemoteRow } from '../peer/index.js';
-import { formatAge, formatBytes } from './human-units.js';
+import { formatAge, formatBytes } from '../human-units.js';
 
 /** Left-aligned columns two spaces apart; the last column is not padded (no trailing blanks). */
 export function formatTable(

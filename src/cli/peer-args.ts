@@ -1,6 +1,7 @@
 /** Parses `lanspread peer` arguments; any mistake is reported before anything is created. */
 import { parseArgs } from 'node:util';
 import type { Logger } from '../logger.js';
+import { readHostPort } from '../host-port.js';
 import type { PeerOptions } from '../peer/index.js';
 
 export interface PeerArgs {
@@ -53,10 +54,11 @@ export function parsePeerArgs(argv: readonly string[]): PeerArgs {
   if (values.name !== undefined && (values.name.length === 0 || values.name.length > 64)) {
     throw new ArgsError('--name must be 1 to 64 characters');
   }
-  const listen = /^(.+):(\d{1,5})$/.exec(values.listen);
-  const listenPort = Number(listen?.[2]);
-  if (listen?.[1] === undefined || !Number.isInteger(listenPort) || listenPort > 65535) {
-    throw new ArgsError(`--listen must be HOST:PORT, got ${JSON.stringify(values.listen)}`);
+  const listen = readHostPort(values.listen);
+  if (listen === null) {
+    throw new ArgsError(
+      `--listen must be HOST:PORT or [V6]:PORT, got ${JSON.stringify(values.listen)}`,
+    );
   }
   let chunkSize: number | undefined;
   if (values['chunk-size'] !== undefined) {
@@ -90,8 +92,8 @@ export function parsePeerArgs(argv: readonly string[]): PeerArgs {
     games: values.games,
     state: values.state,
     ...(values.name === undefined ? {} : { name: values.name }),
-    listenHost: listen[1].replace(/^\[(.*)\]$/, '$1'),
-    listenPort,
+    listenHost: listen.host,
+    listenPort: listen.port,
     ...(values.catalog === undefined ? {} : { catalog: values.catalog }),
     mdns: !values['no-mdns'],
     ...(values.unrar === undefined ? {} : { unrar: values.unrar }),

@@ -1,5 +1,5 @@
 /** Renders a progress snapshot: one redrawn terminal line with a bar, or a plain log line. */
-import { formatBytes, formatDuration, formatRate } from './human-units.js';
+import { formatBytes, formatDuration, formatRate } from '../human-units.js';
 import type { ProgressSnapshot } from './progress-tracker.js';
 
 const BAR_MIN = 10;

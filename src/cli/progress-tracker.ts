@@ -1,6 +1,6 @@
 /** Folds one game's events into what a progress display shows: phase, bytes, speed, ETA, notes. */
 import type { PeerEvent } from '../peer/index.js';
-import { formatBytes, formatDuration, formatRate } from './human-units.js';
+import { formatBytes, formatDuration, formatRate } from '../human-units.js';
 
 export type ProgressPhase =
   | 'starting'

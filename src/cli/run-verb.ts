@@ -6,7 +6,6 @@ import type {
   PeerRow,
   PlayResult,
   RemoteRow,
-  WireError,
 } from '../peer/index.js';
 import { ApiClient, PeerNotRunning, START_HINT, type ApiAnswer } from './api-client.js';
 import { openEventSocket } from './event-socket.js';
@@ -123,7 +122,7 @@ async function runQuick(
   cmd: string,
   args: Record<string, unknown>,
   io: VerbIo,
-  describe: (result: unknown) => string | WireError,
+  describe: (result: unknown) => string | Failure,
 ): Promise<number> {
   const answer = await client.command(cmd, args);
   if (req.json) return printJson(answer, io);
@@ -208,8 +207,11 @@ function describeLongSuccess(
   return `${req.game}: already ${done}\n`;
 }
 
+/** A failure as the API answers it (codes read as plain strings from JSON). */
+type Failure = { code: string; message: string };
+
 /** A play that stamped the settings but found no launcher did not start the game: a failure. */
-function describePlay(result: unknown): string | WireError {
+function describePlay(result: unknown): string | Failure {
   // The server's answer, read defensively: an older serve may leave fields out.
   const r = result as Partial<PlayResult>;
   if (r.launch_error != null) return r.launch_error;
@@ -236,7 +238,7 @@ function printJson(answer: ApiAnswer, io: VerbIo): number {
   return answer.ok ? EXIT_OK : EXIT_FAILED;
 }
 
-function printFailure(what: string, error: WireError, io: VerbIo): number {
+function printFailure(what: string, error: Failure, io: VerbIo): number {
   io.stderr.write(`${what} failed: ${error.code}: ${error.message}\n`);
   return EXIT_FAILED;
 }

@@ -2,6 +2,7 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { ArgsError, parsePeerArgs, type PeerArgs } from './peer-args.js';
+import { readHostPort, type HostPort } from '../host-port.js';
 
 export interface ServeArgs {
   peer: PeerArgs;
@@ -101,12 +102,9 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
 }
 
 /** `HOST:PORT` or `[V6]:PORT`; port 0 asks for a free one. */
-function hostPort(flag: string, value: string): { host: string; port: number } {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(value);
-  const host = match?.[1] ?? match?.[2];
-  const port = Number(match?.[3]);
-  if (host === undefined || !(port >= 0 && port <= 65535)) {
+function hostPort(flag: string, value: string): HostPort {
+  const parsed = readHostPort(value);
+  if (parsed === null)
     throw new ArgsError(`${flag} must be HOST:PORT, got ${JSON.stringify(value)}`);
-  }
-  return { host, port };
+  return parsed;
 }

@@ -1,11 +1,12 @@
 /** `lanspread serve`: one peer plus the web API and UI and the share page, until SIGINT, SIGTERM or SIGHUP. */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorMessage } from '../errors.js';
+import { writeFileAtomic } from '../atomic-write.js';
+import { errorMessage, toWireError } from '../errors.js';
 import { LogRing, createLogger, type Logger } from '../logger.js';
-import { Peer, readSettings, toWireError, type ShareInfo } from '../peer/index.js';
+import { Peer, readSettings, type ShareInfo } from '../peer/index.js';
 import {
   defaultReleaseDir,
   startShareServer,
@@ -187,9 +188,7 @@ async function loadOrCreateToken(state: string): Promise<string> {
 }
 
 async function writePrivate(file: string, text: string): Promise<void> {
-  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, text, { mode: 0o600 });
-  await rename(temp, file);
+  await writeFileAtomic(file, text, { mode: 0o600 });
 }
 
 /** The addresses to put on the wall, or why there are none. */

@@ -3,12 +3,12 @@ import {
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
-  randomBytes,
   X509Certificate,
   type KeyObject,
 } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../atomic-write.js';
 import { errorMessage, LanspreadError } from '../errors.js';
 import { shortPeerId, type PeerId } from '../ids.js';
 import type { Logger } from '../logger.js';
@@ -154,20 +154,10 @@ function checkCert(pem: string, path: string, peerId: PeerId, keyPath: string): 
   }
 }
 
-/** Writes through a temp file and a rename, so a crash never leaves a half-written file behind. */
 async function writeAtomically(path: string, data: string, mode: number): Promise<void> {
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    const handle = await open(temp, 'wx', mode);
-    try {
-      await handle.writeFile(data, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
+    await writeFileAtomic(path, data, { mode });
   } catch (err) {
-    await unlink(temp).catch(() => undefined); // best effort: the temp file may never have been created
     throw new LanspreadError('state-dir-unusable', `cannot write ${path}: ${errorMessage(err)}`, {
       cause: err,
     });

@@ -1,7 +1,8 @@
 /** Intents of operations that change a game on disk in several steps, kept in `STATE/intents/` for startup recovery. */
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomic } from '../atomic-write.js';
 import { errorMessage } from '../errors.js';
 import { isGameId, type GameId } from '../ids.js';
 import type { Logger } from '../logger.js';
@@ -46,16 +47,7 @@ export class IntentStore {
   /** Records (or replaces) the intent for its game, durably, before the disk is touched. */
   async record(intent: Intent): Promise<void> {
     await mkdir(this.#dir, { recursive: true });
-    const file = this.#file(intent.game);
-    const temp = `${file}.tmp`;
-    const handle = await open(temp, 'w');
-    try {
-      await handle.writeFile(JSON.stringify(intent));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
+    await writeFileAtomic(this.#file(intent.game), JSON.stringify(intent));
   }
 
   /** The operation ended (either way) and the disk is settled: the intent goes. */

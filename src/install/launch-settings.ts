@@ -1,6 +1,7 @@
 /** First-play stamping (S38): writes the player's name and language into an installed game once. */
-import { lstat, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
+import { writeFileAtomic } from '../atomic-write.js';
 import { LanspreadError } from '../errors.js';
 
 export interface LaunchSettings {
@@ -29,7 +30,6 @@ const PERSONA_KEY = /^\s*PersonaName\s*=/;
 /** The UTF-8 byte order mark as the latin1 view of the ini shows it. */
 const UTF8_BOM = '\u00ef\u00bb\u00bf';
 const SEP = Buffer.from(sep);
-const TEMP_SUFFIX = Buffer.from('.lanspread-tmp');
 
 function markerPath(gameRoot: string): string {
   return join(gameRoot, LAUNCH_SETTINGS_MARKER);
@@ -172,17 +172,8 @@ function withPersonaName(ini: Buffer, username: string): Buffer | undefined {
   }
 }
 
-/** Temp file + rename: a crash leaves the old or the new content, never half a file. */
+/** The new content in the file's own mode; a crash leaves the old or the new, never half. */
 async function replaceFile(file: Buffer, data: Buffer): Promise<void> {
   const mode = (await lstat(file)).mode & 0o7777;
-  const temp = Buffer.concat([file, TEMP_SUFFIX]);
-  await rm(temp, { force: true });
-  try {
-    // 'wx' refuses an existing path, so a symlink planted at the temp name is never followed.
-    await writeFile(temp, data, { flag: 'wx', mode });
-    await rename(temp, file);
-  } catch (err) {
-    await rm(temp, { force: true }).catch(() => undefined);
-    throw err;
-  }
+  await writeFileAtomic(file, data, { mode });
 }

@@ -2,6 +2,7 @@
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
 import { errorMessage, LanspreadError } from '../errors.js';
+import { formatHostPort } from '../host-port.js';
 import type { PeerId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { peerIdFromPublicKey, type Identity } from '../identity/index.js';
@@ -406,10 +407,6 @@ export function normalizeAddress(address: string | undefined): string {
   if (address === undefined) return '';
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
   return mapped?.[1] ?? address;
-}
-
-function formatHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 function describeConnectError(err: Error): string {

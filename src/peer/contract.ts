@@ -1,7 +1,11 @@
 /**
  * The peer's contract (docs/peer-jsonl.md, docs/api.md): every command, result, row and event in
- * the wire's snake_case spelling. It imports nothing, so the browser UI can `import type` it.
+ * the wire's snake_case spelling. Its only import is the error types of the leaf `errors.ts`
+ * (the registry defines the codes once), so the browser UI can `import type` it.
  */
+import type { ErrorCode, WireError } from '../errors.js';
+
+export type { ErrorCode, ErrorDetails, WireError } from '../errors.js';
 
 // ---------------------------------------------------------------------------------------- rows
 
@@ -91,12 +95,6 @@ export interface SettingsView {
   language: string;
   games_dir: string;
   free_bytes: number | null;
-}
-
-/** A failed command's answer: a code of docs/errors.md and a sentence. */
-export interface WireError {
-  code: string;
-  message: string;
 }
 
 /** `GET /api/share` (web API only): the "Get lanspread" page this peer serves to guests. */
@@ -251,11 +249,11 @@ export type PeerEvent =
       mib_per_s: number;
       mbit_per_s: number;
     }
-  | { event: 'download-failed'; game: string; code: string; message: string }
+  | { event: 'download-failed'; game: string; code: ErrorCode; message: string }
   | { event: 'download-cancelled'; game: string }
   | { event: 'install-begin'; game: string }
   | { event: 'install-finished'; game: string }
-  | { event: 'install-failed'; game: string; code: string; message: string }
+  | { event: 'install-failed'; game: string; code: ErrorCode; message: string }
   | { event: 'uninstall-finished'; game: string }
   | { event: 'update-finished'; game: string; from: string | null; to: string }
   | { event: 'outbound-transfer-finished'; game: string; peer_id: string }

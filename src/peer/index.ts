@@ -2,7 +2,6 @@
 export { Peer, type PeerOptions } from './peer.js';
 export { PEER_COMMAND_NAMES, parsePeerCommand } from './commands.js';
 export { readSettings } from './settings-file.js';
-export { toWireError } from './wire-error.js';
 export type {
   ActiveOperation,
   Availability,

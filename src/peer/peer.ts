@@ -22,7 +22,6 @@ import {
   PeerSession,
   PeerTable,
   aggregateRemote,
-  formatAddr,
   livenessFor,
   type LivenessTimings,
   type LostReason,
@@ -66,7 +65,7 @@ import type {
 } from './contract.js';
 import { downloadFinished, transferEvent } from './event-mapping.js';
 import { GameLauncher } from './game-launcher.js';
-import { parseHostPort } from './host-port.js';
+import { formatHostPort, parseHostPort } from '../host-port.js';
 import { advertise, diffAdvert } from './library-advert.js';
 import { Operations, type OperationHandle } from './operations.js';
 import { serialCoalesced } from './rescan-queue.js';
@@ -222,7 +221,7 @@ export class Peer {
     });
     const bound = await peer.#transport.listen(opts.listenHost, opts.listenPort);
     peer.#listenPort = bound.port;
-    peer.#addr = formatAddr(bound.host, bound.port);
+    peer.#addr = formatHostPort(bound.host, bound.port);
     if (opts.discovery === true) await peer.#startDiscovery();
     await peer.#startLibraryWatch(opts.rescanIntervalMs);
     peer.#log.info(
@@ -364,7 +363,7 @@ export class Peer {
   /** Dials `host:port`, proves both identities and exchanges libraries; resolves to the remote id. */
   async connect(addr: string): Promise<PeerId> {
     const { host, port } = parseHostPort(addr);
-    const known = this.#table.findByAddr(formatAddr(host, port));
+    const known = this.#table.findByAddr(formatHostPort(host, port));
     if (known !== undefined) return known.peerId;
     const conn = await this.#transport.dial(host, port);
     return (await this.#establish(conn)).peerId;
@@ -1012,7 +1011,7 @@ export class Peer {
       log: this.#log.child({ part: 'discovery' }),
       onCandidate: (candidate) => {
         void this.#dialHint(
-          formatAddr(candidate.host, candidate.port),
+          formatHostPort(candidate.host, candidate.port),
           candidate.claimedPeerId,
           candidate.via,
         );

@@ -1,9 +1,10 @@
 /** The player's settings in STATE/settings.json (name, language, games folder), and the one check of a typed games folder. */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, userInfo } from 'node:os';
 import path, { join } from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomic } from '../atomic-write.js';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 
@@ -48,12 +49,9 @@ export async function readSettings(stateDir: string, log: Logger): Promise<Setti
   return { ...defaults, ...stored };
 }
 
-/** Written beside and renamed in, so a crash never leaves half a file. */
 export async function writeSettings(stateDir: string, settings: Settings): Promise<void> {
   const file = settingsFile(stateDir);
-  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
-  await rename(temp, file);
+  await writeFileAtomic(file, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
 }
 
 /**

@@ -5,7 +5,6 @@ export { aggregateRemote, isSourceFor, type RemoteGame } from './remote-aggregat
 export {
   PeerSession,
   DEFAULT_LIVENESS,
-  formatAddr,
   livenessFor,
   type LivenessTimings,
   type LocalHello,

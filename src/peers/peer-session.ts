@@ -1,5 +1,6 @@
 /** One control connection to a remote peer: hello exchange, library deltas, liveness, goodbye. */
 import { LanspreadError } from '../errors.js';
+import { formatHostPort } from '../host-port.js';
 import type { PeerId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { Connection } from '../net/index.js';
@@ -95,7 +96,7 @@ export class PeerSession {
 
   /** `host:port` where the remote accepts connections: the socket's address and its hello's port. */
   get addr(): string {
-    return formatAddr(this.connection.remoteAddress, this.hello.listen_port);
+    return formatHostPort(this.connection.remoteAddress, this.hello.listen_port);
   }
 
   /**
@@ -279,8 +280,4 @@ export class PeerSession {
     this.#stop();
     this.#handlers?.onEnd(this, reason);
   }
-}
-
-export function formatAddr(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

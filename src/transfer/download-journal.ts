@@ -1,7 +1,8 @@
 /** The resume journal: verified chunks of an unfinished download, in `<root>/.lanspread/` (S48). */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomic } from '../atomic-write.js';
 import type { GameId, GameVersion } from '../ids.js';
 
 /** Longest a verified chunk waits before its write starts: a crash loses at most this much. */
@@ -122,9 +123,7 @@ export class DownloadJournal {
     const body = JSON.stringify({ ...this.#header, verified: keys });
     const write = this.#writing.then(async () => {
       await mkdir(dirname(this.#file), { recursive: true });
-      const temp = `${this.#file}.tmp`;
-      await writeFile(temp, body);
-      await rename(temp, this.#file);
+      await writeFileAtomic(this.#file, body);
       this.#onDisk = Math.max(this.#onDisk, keys.length);
     });
     this.#writing = write.catch(() => undefined);
@@ -141,6 +140,5 @@ export class DownloadJournal {
     this.#timer = undefined;
     await this.#writing;
     await rm(this.#file, { force: true });
-    await rm(`${this.#file}.tmp`, { force: true });
   }
 }

@@ -297,6 +297,7 @@ async function agreeOnManifest(
 ): Promise<{ manifest: Manifest; agreeing: DownloadSource[] }> {
   const { game } = req;
   const refusals: string[] = [];
+  const hostile = new Set<PeerId>();
   const fetched = await Promise.all(
     req.sources.map(async (source) => {
       try {
@@ -310,6 +311,7 @@ async function agreeOnManifest(
         });
         if (problem !== null) {
           refusals.push(`${source.addr}: hostile manifest: ${problem}`);
+          hostile.add(source.peerId);
           req.log.warn(
             { game: game.id, peer: source.peerId, problem },
             'refused a hostile manifest',
@@ -333,9 +335,8 @@ async function agreeOnManifest(
   );
   const candidates = fetched.filter((c) => c !== undefined);
   if (candidates.length === 0) {
-    const hostile = refusals.some((r) => r.includes('hostile manifest'));
     throw new LanspreadError(
-      hostile ? 'hostile-manifest' : 'download-failed',
+      hostile.size > 0 ? 'hostile-manifest' : 'download-failed',
       `no usable manifest for ${game.id}: ${refusals.join('; ')}`,
     );
   }

@@ -2,20 +2,7 @@
 import { statfs } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LanspreadError, errorMessage } from '../errors.js';
-
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'] as const;
-
-/** Bytes for people, in binary units with one decimal: `512 B`, `1.5 KiB`, `2.0 GiB`. */
-export function formatBytes(n: number): string {
-  let value = n;
-  let unit = 0;
-  // 1023.96 would print as `1024.0 KiB`; move up a unit before rounding does it.
-  while (Math.abs(value) >= 1023.95 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? String(Math.round(value)) : value.toFixed(1)} ${UNITS[unit] ?? 'B'}`;
-}
+import { formatBytes } from '../human-units.js';
 
 /** Free bytes for us (not root's reserve) on the filesystem of `dir` or its nearest existing parent. */
 export async function freeBytes(dir: string): Promise<number> {
@@ -44,6 +31,7 @@ export async function assertFreeSpace(dir: string, neededBytes: number): Promise
     throw new LanspreadError(
       'insufficient-space',
       `needs ${formatBytes(neededBytes)}, ${formatBytes(free)} free on ${dir}`,
+      { details: { needed_bytes: neededBytes, free_bytes: free } },
     );
   }
 }

@@ -1,7 +1,9 @@
 /** Chunk hashes of local files, kept in the state folder so unchanged roots are never re-hashed. */
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomic } from '../atomic-write.js';
+import { BatchFlusher } from '../batch-flusher.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 
@@ -34,9 +36,8 @@ export class HashCache {
   readonly #file: string;
   readonly #entries: Map<string, Entry>;
   readonly #log: Logger;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #flusher = new BatchFlusher(FLUSH_DELAY_MS, () => void this.flush());
   #dirty = false;
-  #writing: Promise<void> = Promise.resolve();
 
   private constructor(file: string, entries: Map<string, Entry>, log: Logger) {
     this.#file = file;
@@ -140,21 +141,12 @@ export class HashCache {
   /** Saves soon, once for a burst of changes. */
   #changed(): void {
     this.#dirty = true;
-    if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        void this.flush();
-      }, FLUSH_DELAY_MS);
-      this.#timer.unref();
-    }
+    this.#flusher.soon();
   }
 
   /** Writes the cache now (temp file and rename, so a crash leaves the old or the new file). */
   async flush(): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#writing = this.#writing.then(() => this.#write());
-    await this.#writing;
+    await this.#flusher.run(() => this.#write());
   }
 
   async #write(): Promise<void> {
@@ -169,17 +161,12 @@ export class HashCache {
       };
     }
     const body = JSON.stringify({ version: FORMAT_VERSION, files });
-    const temp = `${this.#file}.${process.pid}.tmp`;
     try {
-      await writeFile(temp, body);
-      await rename(temp, this.#file);
+      await writeFileAtomic(this.#file, body);
     } catch (err) {
       // Only work is lost; the next set() tries again.
       this.#dirty = true;
       this.#log.warn({ file: this.#file, err: errorMessage(err) }, 'could not save the hash cache');
-      await rm(temp, { force: true }).catch((rmErr: unknown) => {
-        this.#log.debug({ temp, err: errorMessage(rmErr) }, 'could not remove a temp file');
-      });
     }
   }
 }

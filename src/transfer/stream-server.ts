@@ -1,6 +1,6 @@
 /** Streamed install, sending side: unpacks a served game's archives and streams their files (S39–S47). */
-import { crc32 } from 'node:zlib';
 import {
+  EntryCheck,
   extractPlan,
   findRootArchives,
   planArchiveSet,
@@ -28,44 +28,26 @@ async function paced(conn: Connection, signal: AbortSignal): Promise<void> {
 class StreamSender implements EntrySink {
   files = 0;
   bytes = 0;
-  #file: PlannedFile | null = null;
-  #sent = 0;
-  #crc = 0;
+  readonly #check: EntryCheck;
 
   constructor(
     private readonly conn: Connection,
     private readonly frames: FrameBuffers,
-    private readonly label: string,
-    private readonly expected: () => PlannedFile | undefined,
+    label: string,
+    expected: () => PlannedFile | undefined,
     private readonly signal: AbortSignal,
-  ) {}
+  ) {
+    this.#check = new EntryCheck(label, expected);
+  }
 
   beginFile(name: string): Promise<void> {
-    const file = this.expected();
-    if (file?.name !== name) {
-      throw new LanspreadError(
-        'archive-unsafe-entry',
-        `${this.label}: the extractor produced ${name}, the archive headers list ${file?.name ?? 'nothing more'}`,
-      );
-    }
-    this.#file = file;
-    this.#sent = 0;
-    this.#crc = 0;
+    const file = this.#check.begin(name);
     this.conn.send({ t: 'stream-entry', path: file.path, size: file.size, crc32: file.crc32 });
     return Promise.resolve();
   }
 
   async write(bytes: Buffer): Promise<void> {
-    const file = this.#file;
-    if (file === null) throw new Error('write outside an entry');
-    this.#sent += bytes.length;
-    if (this.#sent > file.size) {
-      throw new LanspreadError(
-        'archive-data-crc',
-        `${this.label}: ${file.name} is longer than its header says`,
-      );
-    }
-    this.#crc = crc32(bytes, this.#crc);
+    this.#check.add(bytes);
     for (let off = 0; off < bytes.length; off += DATA_FRAME_BYTES) {
       // A copy: the socket keeps the frame until it is written, the provider reuses its buffer.
       const frame = this.frames.take();
@@ -78,16 +60,8 @@ class StreamSender implements EntrySink {
   }
 
   endFile(): Promise<void> {
-    const file = this.#file;
-    if (file === null) throw new Error('end outside an entry');
-    this.#file = null;
-    if (this.#sent !== file.size || (file.crc32 !== null && this.#crc !== file.crc32)) {
-      throw new LanspreadError(
-        'archive-data-crc',
-        `${this.label}: ${file.name} unpacked to bytes that do not match its header (size or CRC32)`,
-      );
-    }
-    this.conn.send({ t: 'stream-entry-end', crc32: this.#crc });
+    const file = this.#check.end();
+    this.conn.send({ t: 'stream-entry-end', crc32: this.#check.crc32 });
     this.files++;
     this.bytes += file.size;
     return Promise.resolve();

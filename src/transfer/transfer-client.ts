@@ -1,5 +1,5 @@
 /** The receiving side of one transfer connection: asks for a manifest or a chunk and takes the answer. */
-import { ERROR_CODES, LanspreadError, type ErrorCode } from '../errors.js';
+import { ERRORS, LanspreadError, type ErrorCode } from '../errors.js';
 import type { GameId, GameVersion } from '../ids.js';
 import type { Connection } from '../net/index.js';
 import type { Manifest, StreamEntry, StreamPlan, WireMessage } from '../protocol/index.js';
@@ -321,5 +321,5 @@ function unexpected(msg: WireMessage): LanspreadError {
 
 /** A failure code the source reports, if it is one of ours; anything else is a failed download. */
 function knownCode(code: string): ErrorCode {
-  return Object.hasOwn(ERROR_CODES, code) ? (code as ErrorCode) : 'download-failed';
+  return Object.hasOwn(ERRORS, code) ? (code as ErrorCode) : 'download-failed';
 }

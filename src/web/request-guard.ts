@@ -1,5 +1,6 @@
 /** Who may talk to the web API: the Host, Origin and token checks of docs/api.md, pure. */
 import { timingSafeEqual } from 'node:crypto';
+import { formatHostPort, unbracket } from '../host-port.js';
 
 export interface GuardPolicy {
   /** Host header values (`host:port`, lower case) that name this server. */
@@ -38,12 +39,11 @@ export function allowedHostsFor(
 
 /** `host:port` as a browser writes it in Host: IPv6 in brackets, lower case. */
 export function hostHeader(host: string, port: number): string {
-  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  return `${bare.includes(':') ? `[${bare}]` : bare}:${port}`;
+  return formatHostPort(host.toLowerCase(), port);
 }
 
 export function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const bare = unbracket(host).toLowerCase();
   return bare === 'localhost' || bare === '::1' || /^127\.\d+\.\d+\.\d+$/.test(bare);
 }
 

@@ -10,12 +10,17 @@ import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { LanspreadError, errorMessage, type ErrorCode } from '../errors.js';
+import {
+  LanspreadError,
+  errorMessage,
+  httpStatusOf,
+  toWireError,
+  type ErrorCode,
+  type WireError,
+} from '../errors.js';
 import type { LogRing, Logger } from '../logger.js';
-import { toWireError } from '../peer/index.js';
 import { ApiRoutes, notFound, type PeerApi } from './api-routes.js';
 import { EventStream } from './event-stream.js';
-import { httpStatusFor } from './http-status.js';
 import {
   allowedHostsFor,
   guardRequest,
@@ -108,7 +113,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     });
     if (refusal !== null) {
       res.setHeader('Connection', 'close');
-      sendError(res, refusal);
+      sendError(res, { code: refusal.code, message: refusal.message });
       return;
     }
     if (!isApi) {
@@ -117,7 +122,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
           if (value !== undefined) res.setHeader(name, value);
         }
         await serveStatic(req, res, url.pathname, ui, opts.log);
-      } else sendError(res, notFound(req, url));
+      } else sendError(res, notFound(req, url).toWire());
       return;
     }
     try {
@@ -204,11 +209,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function sendError(res: ServerResponse, err: { code: ErrorCode; message: string }): void {
-  sendJson(res, httpStatusFor(err.code), {
-    ok: false,
-    error: { code: err.code, message: err.message },
-  });
+function sendError(res: ServerResponse, err: WireError): void {
+  sendJson(res, httpStatusOf(err.code), { ok: false, error: err });
 }
 
 function refuseUpgrade(socket: Duplex, status: number, code: ErrorCode, message: string): void {

@@ -136,7 +136,7 @@ describe(
         1,
       );
       assert.equal(await card('alienswarm').getByRole('button', { name: 'Install' }).count(), 1);
-      assert.match((await card('bfbc2').textContent()) ?? '', /256 MB/);
+      assert.match((await card('bfbc2').textContent()) ?? '', /256 MiB/);
       await page.getByRole('button', { name: 'On the LAN' }).click();
       assert.equal(await page.locator('article.game-card').count(), 3);
       await page.getByRole('button', { name: 'All', exact: true }).click();
@@ -162,7 +162,7 @@ describe(
       await progressShown('bfbc2');
       const facts = card('bfbc2').locator('.operation-facts');
       await facts.waitFor();
-      assert.match((await facts.textContent()) ?? '', /of 256 MB.*MiB\/s.*left.*1 source/);
+      assert.match((await facts.textContent()) ?? '', /of 256 MiB.*MiB\/s.*left.*1 source/);
       assert.match(
         (await card('bfbc2').locator('.game-state').textContent()) ?? '',
         /^downloading \d+ %$/,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadOrCreateIdentity } from '../../src/identity/index.js';
 import { silentLogger } from '../../src/logger.js';
 import { Transport } from '../../src/net/index.js';
-import { parseHostPort } from '../../src/peer/host-port.js';
+import { parseHostPort } from '../../src/host-port.js';
 import { ALPHA, BRAVO } from './harness/fixtures.js';
 import { link, listGames, listPeers, remoteCounts } from './harness/assertions.js';
 import { scenario } from './harness/lab.js';

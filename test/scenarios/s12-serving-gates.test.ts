@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GameId, GameVersion } from '../../src/ids.js';
 import { loadOrCreateIdentity } from '../../src/identity/index.js';
-import { parseHostPort } from '../../src/peer/host-port.js';
+import { parseHostPort } from '../../src/host-port.js';
 import { silentLogger } from '../../src/logger.js';
 import { Transport, type Connection } from '../../src/net/index.js';
 import type { WireMessage } from '../../src/protocol/index.js';

@@ -17,6 +17,13 @@ scenario('S56', 'not enough disk: refused before any byte is written', async (la
     await link(client, source);
     const { answer, events } = await download(client, 'alienswarm');
     assert.equal(answer.error?.code, 'insufficient-space');
+    const { needed_bytes, free_bytes } = answer.error?.details ?? {};
+    assert.ok(
+      typeof needed_bytes === 'number' &&
+        typeof free_bytes === 'number' &&
+        needed_bytes > free_bytes,
+      `the answer carries the numbers: ${JSON.stringify(answer.error)}`,
+    );
     assert.equal(
       events.some((e) => e.event === 'download-begin'),
       false,

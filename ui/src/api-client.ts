@@ -1,7 +1,7 @@
 /** Calls the peer's web API (docs/api.md) with the token, and turns `ok: false` answers into ApiFailure. */
 import { accessToken } from './access-token.js';
 import type {
-  WireError,
+  ApiError,
   CatalogResult,
   FileRow,
   GamesResult,
@@ -14,7 +14,7 @@ import type {
 /** A failed API call with the server's code and message (or `network` when no answer came). */
 export class ApiFailure extends Error {
   readonly code: string;
-  constructor(error: WireError) {
+  constructor(error: ApiError) {
     super(error.message);
     this.code = error.code;
   }
@@ -41,7 +41,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
     throw new ApiFailure({ code: 'network', message: String(err) });
   }
   const answer = (await response.json().catch(() => null)) as
-    { ok: true; result: T } | { ok: false; error: WireError } | null;
+    { ok: true; result: T } | { ok: false; error: ApiError } | null;
   if (answer === null) {
     throw new ApiFailure({ code: 'network', message: `HTTP ${response.status} without an answer` });
   }

@@ -1,4 +1,6 @@
 /** The contract of docs/api.md as the browser sees it: the server's own types, nothing copied. */
+import type { WireError } from '../../src/peer/contract.js';
+
 export type {
   Availability,
   CatalogResult,
@@ -14,5 +16,7 @@ export type {
   SettingsView,
   ShareInfo,
   StatusResult,
-  WireError,
 } from '../../src/peer/contract.js';
+
+/** A failed call as the page keeps it: the server's error, or the page's own `network` code. */
+export type ApiError = Omit<WireError, 'code'> & { code: string };

@@ -1,7 +1,45 @@
 /** Turns an error code (docs/errors.md) and its message into a sentence that says what happened and what to do. */
-import { formatBytes } from './human-units.js';
+import type { ErrorCode, ErrorDetails } from '../../src/errors.js';
+import { formatBytes } from '../../src/human-units.js';
 
-const SENTENCES: Record<string, string> = {
+/** The registry's codes and the page's own (`network`: no answer from the peer). */
+type UiErrorCode = ErrorCode | 'network';
+
+/** A sentence, one made from the error's details, or null: the message itself is shown. */
+type Sentence = string | ((details: ErrorDetails | undefined) => string) | null;
+
+// Every code has an entry, so a new one in the registry makes the UI decide what to say.
+const SENTENCES: Record<UiErrorCode, Sentence> = {
+  'insufficient-space': spaceSentence,
+  'already-up-to-date': 'The game is already at the latest version here.',
+  'file-in-use':
+    'A file of the game is open in another program (the game, an antivirus, Explorer). Close it and try again.',
+  timeout: 'The peer took too long to answer. Try again.',
+  'nothing-to-cancel': 'Nothing is running on this game any more: there is nothing to cancel.',
+  'games-dir-unusable': 'The games folder cannot be used. Choose another one under Settings.',
+  internal: 'Something went wrong inside lanspread; its log has the details.',
+  forbidden: 'The peer refuses this action from this computer.',
+  'bad-command': null,
+  'bad-arguments': null,
+  'listen-failed': null,
+  'protocol-error': null,
+  'catalog-missing': null,
+  'catalog-malformed': null,
+  'state-dir-unusable': null,
+  'identity-corrupt': null,
+  'archive-unreadable': null,
+  'archive-source-invalid': null,
+  'serve-unknown-game': null,
+  'serve-not-ready': null,
+  'serve-version-mismatch': null,
+  'serve-busy': null,
+  'serve-bad-path': null,
+  'serve-root-not-transferable': null,
+  'hash-failed': null,
+  'not-found': null,
+  'too-large': null,
+  'bad-host': null,
+  'bad-origin': null,
   'no-peers-have-game':
     'No peer on the LAN has this game right now. Wait for one to join, or connect to one on the Peers page.',
   'no-sources-left':
@@ -46,23 +84,22 @@ const SENTENCES: Record<string, string> = {
   unauthorized: 'This page has no valid access token. Open the address `lanspread serve` printed.',
 };
 
-/** "needs 30.0 GiB, 12.0 GiB free on /games" → the two amounts. */
-const SPACE = /needs ([\d.]+) (\w+), ([\d.]+) (\w+) free/;
-const POWERS: Record<string, number> = { B: 0, KiB: 1, MiB: 2, GiB: 3, TiB: 4 };
-
-/** The server's "30.0 GiB" in the units the rest of the page shows. */
-function amount(value: string | undefined, unit: string | undefined): string {
-  const power = POWERS[unit ?? ''];
-  if (value === undefined || power === undefined) return `${value ?? '?'} ${unit ?? ''}`;
-  return formatBytes(Number(value) * 1024 ** power);
+/** The space check's numbers, when the error carries them; a disk that filled up later has none. */
+function spaceSentence(details: ErrorDetails | undefined): string {
+  const numbers =
+    details === undefined
+      ? ' the games folder is full.'
+      : ` ${formatBytes(details.free_bytes)} free, ${formatBytes(details.needed_bytes)} needed.`;
+  return `Not enough disk:${numbers} Free some space or use Stream install.`;
 }
 
-export function errorSentence(code: string, message: string): string {
-  if (code === 'insufficient-space') {
-    const m = SPACE.exec(message);
-    const numbers = m === null ? '' : ` ${amount(m[3], m[4])} free, ${amount(m[1], m[2])} needed.`;
-    return `Not enough disk:${numbers || ' the games folder is full.'} Free some space or use Stream install.`;
-  }
-  const sentence = SENTENCES[code];
-  return sentence === undefined ? `Failed: ${message}` : sentence;
+function isKnown(code: string): code is UiErrorCode {
+  return Object.hasOwn(SENTENCES, code);
+}
+
+/** The code may be one this page does not know yet (a newer peer): its message is shown then. */
+export function errorSentence(code: string, message: string, details?: ErrorDetails): string {
+  const sentence = isKnown(code) ? SENTENCES[code] : null;
+  if (typeof sentence === 'function') return sentence(details);
+  return sentence ?? `Failed: ${message}`;
 }

@@ -1,7 +1,7 @@
 /** One game in the library: name, size, state in words, its main action, progress and failure. */
 import { FailureNote } from './failure-note.js';
 import type { LibraryGame } from './game-model.js';
-import { formatBytes } from './human-units.js';
+import { formatBytes } from '../../src/human-units.js';
 import { MainActionButton } from './main-action-button.js';
 import { OperationProgress } from './operation-progress.js';
 import type { GameCommand } from './use-peer-state.js';

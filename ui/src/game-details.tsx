@@ -5,7 +5,7 @@ import type { FileRow, PeerRow } from './api-types.js';
 import { ConfirmDialog } from './confirm-dialog.js';
 import { FailureNote } from './failure-note.js';
 import { isOutdated, type LibraryGame } from './game-model.js';
-import { formatBytes } from './human-units.js';
+import { formatBytes } from '../../src/human-units.js';
 import { ModalDialog } from './modal-dialog.js';
 import { OperationProgress } from './operation-progress.js';
 import type { GameCommand } from './use-peer-state.js';

@@ -1,6 +1,6 @@
 /** Merges the catalog, the local and remote rows and the running operations into one entry per game, with its state in words and its one main action. */
-import type { WireError, CatalogRow, GamesResult, LocalGameRow } from './api-types.js';
-import { formatBytes } from './human-units.js';
+import type { ApiError, CatalogRow, GamesResult, LocalGameRow } from './api-types.js';
+import { formatBytes } from '../../src/human-units.js';
 
 /** A running operation as the events describe it. */
 export interface Operation {
@@ -38,7 +38,7 @@ export interface LibraryGame {
   local: LocalGameRow | undefined;
   peerCount: number;
   operation: Operation | undefined;
-  failure: WireError | undefined;
+  failure: ApiError | undefined;
   state: string;
   action: MainAction;
 }
@@ -47,7 +47,7 @@ export interface LibraryInputs {
   catalog: CatalogRow[];
   games: GamesResult;
   operations: Record<string, Operation>;
-  failures: Record<string, WireError>;
+  failures: Record<string, ApiError>;
   /** Free bytes in the games folder; null when the server cannot tell, undefined until loaded. */
   freeBytes: number | null | undefined;
 }

@@ -1,6 +1,6 @@
 /** A running operation: bar, bytes, speed, time left, sources in use, and cancel. */
 import type { LibraryGame } from './game-model.js';
-import { formatBytes, formatDuration } from './human-units.js';
+import { formatBytes, formatDuration } from '../../src/human-units.js';
 import type { GameCommand } from './use-peer-state.js';
 
 const CANCELLABLE = new Set(['starting', 'download', 'install', 'stream-install', 'update']);

@@ -3,7 +3,7 @@ import { useEffect, useState, type SubmitEvent } from 'react';
 import { ApiFailure, api } from './api-client.js';
 import type { PeerRow } from './api-types.js';
 import { errorSentence } from './error-sentences.js';
-import { formatAge } from './human-units.js';
+import { formatAge } from '../../src/human-units.js';
 
 export function PeersView(props: { peers: PeerRow[]; refresh: () => void }) {
   const [addr, setAddr] = useState('');

@@ -1,7 +1,7 @@
 /** The "Get lanspread" addresses for the wall (with QR codes), the files guests get, and the firewall fix. */
 import type { ShareInfo, StatusResult } from './api-types.js';
 import { firewallCommands, portOf } from './firewall-hint.js';
-import { formatBytes } from './human-units.js';
+import { formatBytes } from '../../src/human-units.js';
 import { QrCode } from './qr-code.js';
 
 export function ShareView(props: {

@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiFailure, api } from './api-client.js';
 import type {
-  WireError,
+  ApiError,
   CatalogRow,
   GamesResult,
   PeerEvent,
@@ -32,7 +32,7 @@ export interface PeerState {
   /** Whether the event stream is open; while it is not, what is shown may be stale. */
   live: boolean;
   /** Set when the lists could not be loaded at all. */
-  loadError: WireError | undefined;
+  loadError: ApiError | undefined;
   notice: string | undefined;
   run: (cmd: GameCommand, game: string) => Promise<void>;
   refresh: () => void;
@@ -58,7 +58,7 @@ const PHASE_OF: Partial<Record<GameCommand, Operation['phase']>> = {
   'stream-install': 'starting',
 };
 
-function apiError(err: unknown): WireError {
+function apiError(err: unknown): ApiError {
   return err instanceof ApiFailure
     ? { code: err.code, message: err.message }
     : { code: 'internal', message: String(err) };
@@ -71,9 +71,9 @@ export function usePeerState(): PeerState {
   const [settings, setSettings] = useState<SettingsView>();
   const [selfName, setSelfName] = useState('');
   const [operations, setOperations] = useState<Record<string, Operation>>({});
-  const [failures, setFailures] = useState<Record<string, WireError>>({});
+  const [failures, setFailures] = useState<Record<string, ApiError>>({});
   const [live, setLive] = useState(false);
-  const [loadError, setLoadError] = useState<WireError>();
+  const [loadError, setLoadError] = useState<ApiError>();
   const [notice, setNotice] = useState<string>();
   const refreshTimer = useRef<number | undefined>(undefined);
   const catalogRef = useRef(catalog);

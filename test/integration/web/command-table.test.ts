@@ -7,9 +7,9 @@ import { after, before, test } from 'node:test';
 import { answerJsonl } from '../../../src/cli/jsonl-harness.js';
 import { silentLogger } from '../../../src/logger.js';
 import { PEER_COMMAND_NAMES, Peer, type PeerCommandName } from '../../../src/peer/index.js';
-import { httpStatusFor } from '../../../src/web/http-status.js';
+
 import { startWebServer, type WebServer } from '../../../src/web/index.js';
-import type { ErrorCode } from '../../../src/errors.js';
+import { httpStatusOf, type ErrorCode } from '../../../src/errors.js';
 import { writeFixtureGame } from '../../support/fixture-games.js';
 import { smallGame } from '../../scenarios/harness/fixtures.js';
 import { call } from './web-client.js';
@@ -91,7 +91,7 @@ function overJsonl(cmd: string, args: Record<string, unknown>): Promise<Answer> 
 
 async function overHttp(cmd: string, args: Record<string, unknown>): Promise<Answer> {
   const answer = await call(web.port, 'POST', `/api/commands/${cmd}`, { body: args });
-  const expected = answer.json.ok ? 200 : httpStatusFor(answer.json.error?.code as ErrorCode);
+  const expected = answer.json.ok ? 200 : httpStatusOf(answer.json.error?.code as ErrorCode);
   assert.equal(answer.status, expected, `${cmd}: HTTP status of ${answer.text}`);
   return answer.json;
 }

@@ -16,7 +16,7 @@ export interface Answer {
   id: unknown;
   ok: boolean;
   result?: unknown;
-  error?: { code: string; message: string };
+  error?: { code: string; message: string; details?: Record<string, unknown> };
 }
 
 export interface PeerProcessOptions {

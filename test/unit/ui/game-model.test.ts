@@ -88,7 +88,7 @@ describe('buildLibrary', () => {
     assert.equal(game.action.kind, 'stream-install');
     assert.match(
       game.action.kind === 'stream-install' ? game.action.why : '',
-      /12\.0 GB free.*16\.0 GB/,
+      /12\.0 GiB free.*16\.0 GiB/,
     );
   });
 

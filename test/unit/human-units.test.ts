@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  formatAge,
-  formatBytes,
-  formatDuration,
-  formatRate,
-} from '../../../src/cli/human-units.js';
+import { formatAge, formatBytes, formatDuration, formatRate } from '../../src/human-units.js';
 
 test('sizes keep three significant digits in binary units', () => {
   assert.equal(formatBytes(0), '0 B');
@@ -15,6 +10,7 @@ test('sizes keep three significant digits in binary units', () => {
   assert.equal(formatBytes(12.34 * 1048576), '12.3 MiB');
   assert.equal(formatBytes(250 * 1024 ** 3), '250 GiB');
   assert.equal(formatBytes(2.6 * 1024 ** 3), '2.60 GiB');
+  assert.equal(formatBytes(1024 ** 6), '1.00 EiB');
 });
 
 test('a size that rounds to four digits moves up a unit instead', () => {

@@ -1,6 +1,9 @@
-/** Sizes, speeds, durations and ages in the words and units a person reads in a terminal. */
+/**
+ * Sizes, speeds, durations and ages in the words and units a person reads, the same in the
+ * terminal, the web page and error messages. Imports nothing, so the UI can bundle it.
+ */
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'] as const;
 
 /** Binary units with three significant digits: `512 B`, `1.50 KiB`, `12.3 MiB`, `250 GiB`. */
 export function formatBytes(bytes: number): string {
