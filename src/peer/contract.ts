@@ -3,7 +3,7 @@
  * the wire's snake_case spelling. Its only import is the error types of the leaf `errors.ts`
  * (the registry defines the codes once), so the browser UI can `import type` it.
  */
-import type { ErrorCode, WireError } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 
 export type { ErrorCode, ErrorDetails, WireError } from '../errors.js';
 
