@@ -21,7 +21,7 @@ describe('settings with free_bytes: null', () => {
     );
     assert.equal(
       gamesFolderHint(1.5 * GiB),
-      'Where games are downloaded and installed. 1.50 GB free.',
+      'Where games are downloaded and installed. 1.50 GiB free.',
     );
   });
 
