@@ -169,7 +169,7 @@ export const ERRORS = {
   'bad-game-dir': {
     status: 422,
     meaning:
-      'The games folder given in the settings cannot be used: it cannot be created, is not a folder, or is not writable.',
+      'The games folder given to `set-game-dir` or in the settings cannot be used: it is not an absolute path, cannot be created, is not a folder, or is not writable.',
   },
   'no-launcher': {
     status: 422,
@@ -256,6 +256,13 @@ export class LanspreadError extends Error {
     const { code, message, details } = this;
     return details === undefined ? { code, message } : { code, message, details };
   }
+}
+
+/** What every adapter (JSONL, HTTP, `serve`, `pack`) answers for anything thrown: a fault that is no LanspreadError is `internal`. */
+export function toWireError(err: unknown): WireError {
+  return err instanceof LanspreadError
+    ? err.toWire()
+    : { code: 'internal', message: errorMessage(err) };
 }
 
 /** The HTTP status of an answer that fails with `code` (docs/api.md "Answers"). */

@@ -1,10 +1,13 @@
 /** `lanspread peer`: one peer driven by JSON lines on stdin, answering and reporting on stdout. */
 import { createInterface } from 'node:readline';
-import { LanspreadError, errorMessage } from '../errors.js';
+import { toWireError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { Peer, parsePeerCommand, type PeerEvent, type PeerOptions } from '../peer/index.js';
 
 type Scalar = string | number | boolean | null;
+
+/** What the harness needs of the runtime: its commands, and a way to stop it. */
+export type JsonlPeer = Pick<Peer, 'execute' | 'shutdown'>;
 
 /** Runs until stdin ends or `shutdown` is answered; resolves to the process exit code. */
 export async function runJsonlPeer(
@@ -18,7 +21,19 @@ export async function runJsonlPeer(
   const peer = await Peer.start(opts, (event: PeerEvent) => {
     out(event);
   });
+  await answerJsonl(peer, { input: io.input, out, log: io.log });
+  return 0;
+}
 
+/**
+ * Answers each command line of `input` with one `{id, ok, …}` line, until the input ends or
+ * `shutdown` is answered; then shuts the peer down.
+ */
+export async function answerJsonl(
+  peer: JsonlPeer,
+  io: { input: NodeJS.ReadableStream; out: (value: object) => void; log: Logger },
+): Promise<void> {
+  const out = io.out;
   const lines = createInterface({ input: io.input, crlfDelay: Infinity });
   const inFlight = new Set<Promise<void>>();
   // An object, not a let: the answer closures set it while the read loop checks it.
@@ -35,15 +50,12 @@ export async function runJsonlPeer(
       const result = await peer.execute(parsed.command);
       out({ id, ok: true, result });
     } catch (err) {
-      if (!(err instanceof LanspreadError))
+      const error = toWireError(err);
+      if (error.code === 'internal')
         io.log.error(
-          { err: errorMessage(err), cmd: parsed.command.cmd },
+          { err: error.message, cmd: parsed.command.cmd },
           'command failed unexpectedly',
         );
-      const error =
-        err instanceof LanspreadError
-          ? err.toWire()
-          : { code: 'download-failed', message: errorMessage(err) };
       out({ id, ok: false, error });
     }
     if (state.shutdownRequested) lines.close();
@@ -66,7 +78,6 @@ export async function runJsonlPeer(
     Promise.allSettled([...inFlight]),
     new Promise((done) => setTimeout(done, 2_000).unref()),
   ]);
-  return 0;
 }
 
 function readCommandLine(line: string): { id: Scalar; value?: unknown; error?: string } {
@@ -79,10 +90,11 @@ function readCommandLine(line: string): { id: Scalar; value?: unknown; error?: s
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { id: null, error: 'a command is a JSON object' };
   }
-  const rawId: unknown = 'id' in value ? value.id : null;
+  const { id: rawId = null, ...command } = value as Record<string, unknown>;
   const id: Scalar = isScalar(rawId) ? rawId : null;
   if (!isScalar(rawId)) return { id, error: 'id must be a JSON scalar' };
-  return { id, value };
+  // The id is the line's, not an argument: a strict command would refuse it.
+  return { id, value: command };
 }
 
 function isScalar(value: unknown): value is Scalar {

@@ -5,8 +5,8 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { embeddedAsset, isSingleExecutable } from '../embedded-assets.js';
-import { LanspreadError, errorMessage } from '../errors.js';
 import { createLogger } from '../logger.js';
+import { toWireError } from '../errors.js';
 import { packGameFolder, writeDemoLibrary } from '../peer/index.js';
 import { runJsonlPeer } from './jsonl-harness.js';
 import { ArgsError, parsePeerArgs, peerOptionsFrom, type PeerArgs } from './peer-args.js';
@@ -144,8 +144,8 @@ async function runPack(argv: string[]): Promise<number> {
     );
     return 0;
   } catch (err) {
-    const code = err instanceof LanspreadError ? err.code : 'archive-unreadable';
-    process.stderr.write(`lanspread pack: ${code}: ${errorMessage(err)}\n`);
+    const { code, message } = toWireError(err);
+    process.stderr.write(`lanspread pack: ${code}: ${message}\n`);
     return 1;
   }
 }
@@ -199,8 +199,8 @@ async function runPeer(args: PeerArgs): Promise<number> {
       log,
     });
   } catch (err) {
-    const code = err instanceof LanspreadError ? err.code : 'internal';
-    process.stderr.write(`lanspread peer: cannot start (${code}): ${errorMessage(err)}\n`);
+    const { code, message } = toWireError(err);
+    process.stderr.write(`lanspread peer: cannot start (${code}): ${message}\n`);
     return 1;
   }
 }

@@ -1,5 +1,12 @@
 /** Runs one human verb against a running `lanspread serve`: text for a person, an exit code. */
-import type { CatalogRow, GameRow, PeerRow, RemoteRow } from '../peer/index.js';
+import type {
+  CatalogRow,
+  CommandResults,
+  GameRow,
+  PeerRow,
+  PlayResult,
+  RemoteRow,
+} from '../peer/index.js';
 import { ApiClient, PeerNotRunning, START_HINT, type ApiAnswer } from './api-client.js';
 import { openEventSocket } from './event-socket.js';
 import { formatGamesTable, formatPeersTable } from './listing-tables.js';
@@ -200,20 +207,13 @@ function describeLongSuccess(
   return `${req.game}: already ${done}\n`;
 }
 
+/** A failure as the API answers it (codes read as plain strings from JSON). */
 type Failure = { code: string; message: string };
 
 /** A play that stamped the settings but found no launcher did not start the game: a failure. */
 function describePlay(result: unknown): string | Failure {
-  const r = result as {
-    already_applied?: boolean;
-    account_name_written?: boolean;
-    language_written?: boolean;
-    persona_name_written?: boolean;
-    launcher?: string | null;
-    pid?: number | null;
-    setup_exit_code?: number | null;
-    launch_error?: Failure | null;
-  };
+  // The server's answer, read defensively: an older serve may leave fields out.
+  const r = result as Partial<PlayResult>;
   if (r.launch_error != null) return r.launch_error;
   const written = [
     r.account_name_written === true ? 'account name' : null,
@@ -229,7 +229,7 @@ function describePlay(result: unknown): string | Failure {
 }
 
 function describeServer(result: unknown): string {
-  const r = result as { launcher?: string; pid?: number };
+  const r = result as Partial<CommandResults['start-server']>;
   return `server started in its own window (${String(r.launcher)}, pid ${String(r.pid)})`;
 }
 
@@ -238,7 +238,7 @@ function printJson(answer: ApiAnswer, io: VerbIo): number {
   return answer.ok ? EXIT_OK : EXIT_FAILED;
 }
 
-function printFailure(what: string, error: { code: string; message: string }, io: VerbIo): number {
+function printFailure(what: string, error: Failure, io: VerbIo): number {
   io.stderr.write(`${what} failed: ${error.code}: ${error.message}\n`);
   return EXIT_FAILED;
 }

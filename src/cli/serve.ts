@@ -4,15 +4,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../atomic-write.js';
-import { LanspreadError, errorMessage } from '../errors.js';
+import { errorMessage, toWireError } from '../errors.js';
 import { LogRing, createLogger, type Logger } from '../logger.js';
-import { Peer } from '../peer/index.js';
+import { Peer, readSettings, type ShareInfo } from '../peer/index.js';
 import {
   defaultReleaseDir,
-  readSettings,
   startShareServer,
   startWebServer,
-  type ShareInfo,
   type ShareServer,
 } from '../web/index.js';
 import { ArgsError, peerOptionsFrom } from './peer-args.js';
@@ -79,6 +77,8 @@ export async function runServe(argv: readonly string[], usage: string): Promise<
     };
   });
   try {
+    // The folder in use is remembered, so the next start without --games finds it again.
+    await peer.execute({ cmd: 'set-settings', games_dir: peer.gamesDir });
     const token = await loadOrCreateToken(state);
     if (args.share !== null) {
       share = await startShareServer({
@@ -93,7 +93,6 @@ export async function runServe(argv: readonly string[], usage: string): Promise<
       port: args.uiPort,
       anyPortIfTaken: !args.uiGiven,
       token,
-      stateDir: state,
       log,
       logRing: ring,
       share,
@@ -168,8 +167,8 @@ async function answersAsServe(url: string, token: string): Promise<boolean> {
 }
 
 function cannotStart(err: unknown): number {
-  const code = err instanceof LanspreadError ? err.code : 'internal';
-  process.stderr.write(`lanspread serve: cannot start (${code}): ${errorMessage(err)}\n`);
+  const { code, message } = toWireError(err);
+  process.stderr.write(`lanspread serve: cannot start (${code}): ${message}\n`);
   return 1;
 }
 

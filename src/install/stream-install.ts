@@ -9,10 +9,8 @@ import { caseClash, foldName } from '../portable-name.js';
 import type { StreamEntry, StreamPlan } from '../protocol/index.js';
 import {
   assertFreeSpace,
-  downloadFinishedEvent,
   removeRetrying,
   type DownloadEvent,
-  type DownloadFinishedEvent,
   type DownloadSource,
   type StreamReceiver,
   type TransferClient,
@@ -29,7 +27,14 @@ import { StagingWriter } from './staging-writer.js';
 
 export type StreamInstallEvent =
   | DownloadEvent
-  | DownloadFinishedEvent
+  /** The stream ended: `bytesReceived` crossed the wire in `durationMs` (the peer reports it as a download's end). */
+  | {
+      event: 'stream-finished';
+      game: string;
+      bytes: number;
+      bytesReceived: number;
+      durationMs: number;
+    }
   | { event: 'install-begin' | 'install-finished'; game: string };
 
 export interface StreamInstallRequest {
@@ -252,9 +257,13 @@ export async function streamInstallGame(
         client = await req.connect(source, signal);
         const counts = await client.streamInstall(req.game.id, req.game.version, receiver, signal);
         await receiver.close();
-        req.emit(
-          downloadFinishedEvent(req.game.id, counts.bytes, counts.bytes, Date.now() - started),
-        );
+        req.emit({
+          event: 'stream-finished',
+          game: req.game.id,
+          bytes: counts.bytes,
+          bytesReceived: counts.bytes,
+          durationMs: Date.now() - started,
+        });
         req.emit({ event: 'install-begin', game: req.game.id });
         await receiver.finish();
         if (await exists(join(root, LOCAL_DIR))) {

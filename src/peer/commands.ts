@@ -1,19 +1,28 @@
 /** The peer's commands as the JSONL harness and the web API receive them, validated by zod. */
 import { z } from 'zod';
+import type { PeerCommand, PeerCommandName } from './contract.js';
 
 const game = z.string().min(1).max(128);
-const player = {
-  game,
-  username: z.string().min(1).max(64),
-  language: z.string().min(1).max(64),
-};
+const name = z.string().trim().min(1).max(64);
+/** Play and Start server: the saved settings fill in a name or language left out. */
+const player = { game, username: name.optional(), language: name.optional() };
 
-export const peerCommandSchema = z.discriminatedUnion('cmd', [
+const peerCommandSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('status') }),
   z.object({ cmd: z.literal('list-peers') }),
   z.object({ cmd: z.literal('list-games') }),
+  z.object({ cmd: z.literal('catalog') }),
+  z.object({ cmd: z.literal('game-files'), game }),
+  z.object({ cmd: z.literal('get-settings') }),
+  // Strict: a misspelt setting is refused, not silently dropped.
+  z.strictObject({
+    cmd: z.literal('set-settings'),
+    username: name.optional(),
+    language: name.optional(),
+    games_dir: z.string().trim().min(1).max(4096).optional(),
+  }),
   z.object({ cmd: z.literal('connect'), addr: z.string().min(3).max(300) }),
-  z.object({ cmd: z.literal('set-game-dir'), path: z.string().min(1).max(4096) }),
+  z.object({ cmd: z.literal('set-game-dir'), path: z.string().trim().min(1).max(4096) }),
   z.object({
     cmd: z.literal('wait-peers'),
     count: z.number().int().min(0).max(10_000),
@@ -31,8 +40,11 @@ export const peerCommandSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('shutdown') }),
 ]);
 
-export type PeerCommand = z.infer<typeof peerCommandSchema>;
-export type PeerCommandName = PeerCommand['cmd'];
+type Parsed = z.infer<typeof peerCommandSchema>;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+/** Compiles only while the schema parses to exactly the contract's `PeerCommand`. */
+export type SchemaMatchesContract = Assert<Same<Parsed, PeerCommand>>;
 
 export const PEER_COMMAND_NAMES: readonly PeerCommandName[] = peerCommandSchema.options.map(
   (option) => option.shape.cmd.value,

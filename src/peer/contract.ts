@@ -1,7 +1,15 @@
-/** The contract rows and events of the peer (docs/peer-jsonl.md), in the contract's snake_case spelling. */
-import type { DiscoveryStatus } from '../discovery/index.js';
-import type { Availability } from '../library/index.js';
-import type { DownloadEvent, DownloadFinishedEvent } from '../transfer/index.js';
+/**
+ * The peer's contract (docs/peer-jsonl.md, docs/api.md): every command, result, row and event in
+ * the wire's snake_case spelling. Its only import is the error types of the leaf `errors.ts`
+ * (the registry defines the codes once), so the browser UI can `import type` it.
+ */
+import type { ErrorCode } from '../errors.js';
+
+export type { ErrorCode, ErrorDetails, WireError } from '../errors.js';
+
+// ---------------------------------------------------------------------------------------- rows
+
+export type Availability = 'Ready' | 'LocalOnly' | 'Downloading' | 'Installing' | 'NotAvailable';
 
 export interface GameRow {
   id: string;
@@ -21,7 +29,7 @@ export interface LocalGameRow extends GameRow {
   server_running: boolean;
 }
 
-/** A catalog game as `GET /api/catalog` lists it. */
+/** A catalog game as the `catalog` command lists it. */
 export interface CatalogRow {
   id: string;
   name: string;
@@ -46,25 +54,159 @@ export interface PeerRow {
   last_seen_ms: number;
 }
 
+/** A transferred file of a game root here. */
+export interface FileRow {
+  path: string;
+  size: number;
+}
+
+export type OperationKind =
+  'download' | 'install' | 'uninstall' | 'stream-install' | 'update' | 'remove-files';
+
+/** An operation running on a game (`status.active_operations`). */
+export interface ActiveOperation {
+  game: string;
+  kind: OperationKind;
+}
+
+export interface DiscoveryStatus {
+  mdns: {
+    enabled: boolean;
+    running: boolean;
+    announcements_sent: number;
+    answers_received: number;
+  };
+  beacon: {
+    enabled: boolean;
+    running: boolean;
+    port: number;
+    sent: number;
+    received: number;
+    ignored: number;
+  };
+  /** The IPv4 addresses of the interfaces that are up, loopback left out. */
+  interfaces: { name: string; address: string }[];
+  last_error: string | null;
+}
+
+/** The player settings and the games folder in use, with its free space (null: unknown). */
+export interface SettingsView {
+  username: string;
+  language: string;
+  games_dir: string;
+  free_bytes: number | null;
+}
+
+/** `GET /api/share` (web API only): the "Get lanspread" page this peer serves to guests. */
+export interface ShareInfo {
+  enabled: boolean;
+  port: number | null;
+  /** `http://ADDRESS:PORT/` for every LAN address the page is reachable on. */
+  urls: string[];
+  files: { name: string; size: number; sha256: string }[];
+  /** Requests answered to other machines since the start: proof that the LAN reaches us. */
+  remote_requests: number;
+  /** Why the share port is not listening. */
+  error?: string;
+}
+
+// ------------------------------------------------------------------------------------ commands
+
+/** Every command as it arrives (JSONL line or HTTP body with `cmd` from the path), defaults filled in. */
+export type PeerCommand =
+  | { cmd: 'status' }
+  | { cmd: 'list-peers' }
+  | { cmd: 'list-games' }
+  | { cmd: 'catalog' }
+  | { cmd: 'game-files'; game: string }
+  | { cmd: 'get-settings' }
+  | { cmd: 'set-settings'; username?: string; language?: string; games_dir?: string }
+  | { cmd: 'connect'; addr: string }
+  | { cmd: 'set-game-dir'; path: string }
+  | { cmd: 'wait-peers'; count: number; timeout_ms: number }
+  | { cmd: 'download'; game: string; install: boolean }
+  | { cmd: 'install'; game: string }
+  | { cmd: 'uninstall'; game: string }
+  | { cmd: 'stream-install'; game: string }
+  | { cmd: 'cancel-download'; game: string }
+  | { cmd: 'play'; game: string; username?: string; language?: string }
+  | { cmd: 'start-server'; game: string; username?: string; language?: string }
+  | { cmd: 'update'; game: string }
+  | { cmd: 'remove-files'; game: string }
+  | { cmd: 'shutdown' };
+
+export type PeerCommandName = PeerCommand['cmd'];
+
+// ------------------------------------------------------------------------------------- results
+
 export interface StatusResult {
   peer_id: string;
   name: string;
   addr: string;
   peers: number;
-  active_operations: { game: string; kind: OperationKind }[];
+  active_operations: ActiveOperation[];
   outbound_transfers: Record<string, number>;
   discovery: DiscoveryStatus;
   /** Connections other peers opened to this one since the start (control and transfer). */
   inbound_peer_connections: number;
 }
 
-export type OperationKind =
-  'download' | 'install' | 'uninstall' | 'stream-install' | 'update' | 'remove-files';
+export interface GamesResult {
+  local: LocalGameRow[];
+  remote: RemoteRow[];
+}
+
+export interface CatalogResult {
+  source: string;
+  games: CatalogRow[];
+}
+
+/** The answer of `play`: the first-play stamping, and what was started. */
+export interface PlayResult {
+  already_applied: boolean;
+  account_name_written: boolean;
+  language_written: boolean;
+  persona_name_written: boolean;
+  launched: boolean;
+  launcher: string | null;
+  pid: number | null;
+  /** The setup script's exit code when this Play ran it; null when it did not run. */
+  setup_exit_code: number | null;
+  launch_error: { code: 'no-launcher'; message: string } | null;
+}
+
+/** What each command answers with `ok: true`. */
+export interface CommandResults {
+  status: StatusResult;
+  'list-peers': PeerRow[];
+  'list-games': GamesResult;
+  catalog: CatalogResult;
+  'game-files': { files: FileRow[] };
+  'get-settings': SettingsView;
+  'set-settings': SettingsView;
+  connect: { peer_id: string };
+  'set-game-dir': { games: LocalGameRow[] };
+  'wait-peers': { peer_count: number };
+  download: { game: string };
+  install: { game: string };
+  uninstall: { game: string };
+  'stream-install': { game: string; bytes: number };
+  'cancel-download': { game: string };
+  play: PlayResult;
+  'start-server': { game: string; launcher: string; pid: number };
+  update: { game: string; from: string | null; to: string };
+  'remove-files': { game: string };
+  shutdown: Record<string, never>;
+}
+
+export type CommandResult = CommandResults[PeerCommandName];
+
+// -------------------------------------------------------------------------------------- events
+
+export type LostReason = 'goodbye' | 'timeout' | 'closed' | 'error';
 
 /** What a launched process is: the one-time setup, the game, or its server. */
 export type LaunchKind = 'setup' | 'game' | 'server';
-
-export type LostReason = 'goodbye' | 'timeout' | 'closed' | 'error';
 
 export type PeerEvent =
   | { event: 'local-peer-ready'; peer_id: string; addr: string }
@@ -73,13 +215,45 @@ export type PeerEvent =
   | { event: 'peer-lost'; peer_id: string; addr: string; reason: LostReason }
   | { event: 'remote-library-changed'; peer_id: string; games: GameRow[] }
   | { event: 'no-peers-have-game'; game: string }
-  | DownloadEvent
-  | DownloadFinishedEvent
-  | { event: 'download-failed'; game: string; code: string; message: string }
+  | { event: 'got-game-files'; game: string; files: FileRow[]; peers: string[] }
+  | { event: 'download-begin'; game: string; bytes: number }
+  | {
+      event: 'download-chunk-finished';
+      game: string;
+      path: string;
+      offset: number;
+      length: number;
+      peer_id: string;
+      peer_addr: string;
+    }
+  | {
+      event: 'download-progress';
+      game: string;
+      bytes_done: number;
+      bytes_total: number;
+      mib_per_s: number;
+      active_peers: number;
+    }
+  | {
+      event: 'download-peer-dropped';
+      game: string;
+      peer_id: string;
+      peer_addr: string;
+      reason: string;
+    }
+  | {
+      event: 'download-finished';
+      game: string;
+      bytes: number;
+      duration_ms: number;
+      mib_per_s: number;
+      mbit_per_s: number;
+    }
+  | { event: 'download-failed'; game: string; code: ErrorCode; message: string }
   | { event: 'download-cancelled'; game: string }
   | { event: 'install-begin'; game: string }
   | { event: 'install-finished'; game: string }
-  | { event: 'install-failed'; game: string; code: string; message: string }
+  | { event: 'install-failed'; game: string; code: ErrorCode; message: string }
   | { event: 'uninstall-finished'; game: string }
   | { event: 'update-finished'; game: string; from: string | null; to: string }
   | { event: 'outbound-transfer-finished'; game: string; peer_id: string }
@@ -92,4 +266,5 @@ export type PeerEvent =
       signal: string | null;
     };
 
+export type PeerEventName = PeerEvent['event'];
 export type PeerEventListener = (event: PeerEvent) => void;

@@ -17,7 +17,7 @@ import {
   type LaunchedProcess,
 } from '../install/index.js';
 import type { Logger } from '../logger.js';
-import type { LaunchKind, PeerEvent } from './contract.js';
+import type { LaunchKind, PeerEvent, PlayResult } from './contract.js';
 
 export interface LaunchTarget {
   game: GameId;
@@ -25,19 +25,6 @@ export interface LaunchTarget {
   root: string;
   username: string;
   language: string;
-}
-
-export interface PlayResult {
-  already_applied: boolean;
-  account_name_written: boolean;
-  language_written: boolean;
-  persona_name_written: boolean;
-  launched: boolean;
-  launcher: string | null;
-  pid: number | null;
-  /** The setup script's exit code when this Play ran it; null when it did not run. */
-  setup_exit_code: number | null;
-  launch_error: { code: 'no-launcher'; message: string } | null;
 }
 
 const ROLE_OF: Record<LaunchKind, LaunchRole> = { setup: 'setup', game: 'start', server: 'server' };

@@ -17,13 +17,9 @@ import {
 import { readGameVersion } from '../library/index.js';
 import type { Logger } from '../logger.js';
 import type { ArchiveProvider } from '../archive/index.js';
-import {
-  downloadFinishedEvent,
-  downloadGame,
-  type DownloadSource,
-  type TransferClient,
-} from '../transfer/index.js';
-import type { PeerEvent } from './contract.js';
+import { downloadGame, type DownloadSource, type TransferClient } from '../transfer/index.js';
+import { downloadFinished, transferEvent } from './event-mapping.js';
+import type { CommandResults, PeerEvent } from './contract.js';
 import type { GameLauncher } from './game-launcher.js';
 import type { LocalLibrary } from './local-library.js';
 import type { OperationHandle, Operations } from './operations.js';
@@ -135,7 +131,7 @@ export class GameOperations {
           // Its install-finished is the operation's outcome; the rest is progress.
           emit: (event) => {
             if (event.event === 'install-finished') run.outcome(event);
-            else this.#o.emit(event);
+            else this.#o.emit(transferEvent(event));
           },
           log: this.#o.log.child({ game: entry.id }),
           signal: run.op.signal,
@@ -267,7 +263,7 @@ export class GameOperations {
     cmd: 'play' | 'start-server',
     entry: CatalogGame,
     player: { username: string; language: string },
-  ): Promise<Record<string, unknown>> {
+  ): Promise<CommandResults['play'] | CommandResults['start-server']> {
     this.#refuseWhileBusy(entry.id);
     if (this.#o.library.game(entry.id)?.installed !== true) {
       throw new LanspreadError('not-installed', `${entry.id} is not installed here`);
@@ -275,7 +271,7 @@ export class GameOperations {
     const { username, language } = player;
     const target = { game: entry.id, root: this.#o.library.root(entry.id), username, language };
     return cmd === 'play'
-      ? { ...(await this.#o.launcher.play(target)) }
+      ? this.#o.launcher.play(target)
       : { game: entry.id, ...(await this.#o.launcher.startServer(target)) };
   }
 
@@ -317,11 +313,13 @@ export class GameOperations {
         sources,
         chunkSize: this.#o.chunkSize,
         connect: this.#o.connectTransfer,
-        emit: this.#o.emit,
+        emit: (event) => {
+          this.#o.emit(transferEvent(event));
+        },
         log: this.#o.log.child({ game: entry.id }),
         signal: run.op.signal,
       });
-      return downloadFinishedEvent(entry.id, result.bytes, result.bytesReceived, result.durationMs);
+      return downloadFinished({ game: entry.id, ...result });
     } catch (err) {
       throw this.#downloadFailed(entry, err, run);
     }
@@ -362,7 +360,9 @@ export class GameOperations {
         ? err
         : new LanspreadError(event, errorMessage(err), { cause: err });
     this.#o.log.warn({ game, code: failure.code, err: failure.message }, event.replace('-', ' '));
-    run.outcome({ event, game, code: failure.code, message: failure.message });
+    const failed = { game, code: failure.code, message: failure.message };
+    // Narrowed per branch: the contract's events are a union the compiler checks one by one.
+    run.outcome(event === 'download-failed' ? { event, ...failed } : { event, ...failed });
     return failure;
   }
 

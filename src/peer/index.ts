@@ -1,16 +1,31 @@
-/** The peer runtime: composes the parts, runs the commands and emits the events of docs/peer-jsonl.md. */
-export { Peer, type PeerOptions, type CommandResult } from './peer.js';
-export { parsePeerCommand, type PeerCommand, type PeerCommandName } from './commands.js';
+/** The peer runtime: one command API (execute) and one event stream over every other part; the contract's types. */
+export { Peer, type PeerOptions } from './peer.js';
+export { PEER_COMMAND_NAMES, parsePeerCommand } from './commands.js';
+export { readSettings } from './settings-file.js';
 export type {
+  ActiveOperation,
+  Availability,
+  CatalogResult,
   CatalogRow,
+  CommandResult,
+  CommandResults,
+  FileRow,
   GameRow,
+  GamesResult,
   LocalGameRow,
-  RemoteRow,
-  PeerRow,
-  StatusResult,
+  LostReason,
+  OperationKind,
+  PeerCommand,
+  PeerCommandName,
   PeerEvent,
   PeerEventListener,
-  OperationKind,
+  PeerRow,
+  PlayResult,
+  RemoteRow,
+  SettingsView,
+  ShareInfo,
+  StatusResult,
+  WireError,
 } from './contract.js';
 export { writeDemoLibrary } from './demo-library.js';
 export { packDirectory as packGameFolder } from '../archive/index.js';

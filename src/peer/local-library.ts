@@ -123,6 +123,19 @@ export class LocalLibrary {
   }
 
   /** Switches to another games folder (set-game-dir) and reports its games. */
+  /** Switches to another games folder; refused while an operation writes into this one. */
+  async setGamesDir(path: string): Promise<LocalGameRow[]> {
+    const busy = this.#opts.operations.list();
+    if (busy.length > 0) {
+      throw new LanspreadError(
+        'operation-in-progress',
+        `cannot change the games folder while ${busy.map((o) => `${o.kind} of ${o.game}`).join(', ')} runs`,
+      );
+    }
+    await this.retarget(path);
+    return this.rows();
+  }
+
   async retarget(path: string): Promise<void> {
     await ensureDir(path, 'games-dir-unusable', 'games folder');
     this.#gamesDir = resolve(path);

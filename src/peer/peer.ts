@@ -21,11 +21,10 @@ import {
 } from '../transfer/index.js';
 import { embeddedUnrar, externalUnrar } from '../archive/index.js';
 import { IntentStore, recoverIntents } from '../install/index.js';
-import type { PeerCommand } from './commands.js';
 import type {
-  CatalogRow,
-  LocalGameRow,
+  CommandResult,
   PeerEvent,
+  PeerCommand,
   PeerEventListener,
   StatusResult,
 } from './contract.js';
@@ -34,6 +33,8 @@ import { GameOperations } from './game-operations.js';
 import { LocalLibrary, ensureDir } from './local-library.js';
 import { Operations } from './operations.js';
 import { catalogRow, meshEventRow, peerRow, remoteRow } from './rows.js';
+import { PeerSettings } from './settings-commands.js';
+import { readSettings, type Settings } from './settings-file.js';
 
 export interface PeerOptions {
   gamesDir: string;
@@ -58,9 +59,6 @@ export interface PeerOptions {
   rescanIntervalMs?: number;
 }
 
-/** Results are plain JSON: the adapters serialise them as they are. */
-export type CommandResult = Record<string, unknown> | unknown[];
-
 export class Peer {
   readonly #log: Logger;
   readonly #catalog: Catalog;
@@ -78,6 +76,7 @@ export class Peer {
   readonly #outbound: OutboundTransfers;
   readonly #hashCache: HashCache;
   readonly #serveContext: ServeContext;
+  readonly #settings: PeerSettings;
   #closing = false;
 
   private constructor(
@@ -86,6 +85,7 @@ export class Peer {
     identity: Identity,
     hashCache: HashCache,
     intents: IntentStore,
+    settings: Settings,
   ) {
     const emit = this.#emit;
     this.#log = opts.log;
@@ -152,6 +152,7 @@ export class Peer {
       connectTransfer: async (source, signal) =>
         new TransferClient(await this.#mesh.dialTransfer(source, signal)),
     });
+    this.#settings = new PeerSettings(opts.stateDir, settings, this.#library, opts.log);
   }
 
   /** Opens the catalog and identity, scans the games folder and starts listening. */
@@ -164,7 +165,8 @@ export class Peer {
     // Before the first scan, so no half-changed root is ever scanned or advertised.
     const intents = new IntentStore(opts.stateDir);
     await recoverIntents(intents, opts.log);
-    const peer = new Peer(opts, catalog, identity, hashCache, intents);
+    const settings = await readSettings(opts.stateDir, opts.log);
+    const peer = new Peer(opts, catalog, identity, hashCache, intents, settings);
     if (listener !== undefined) peer.#listeners.add(listener);
     await peer.#library.rescan({ always: true });
     const addr = await peer.#mesh.listen(opts.listenHost, opts.listenPort);
@@ -186,16 +188,6 @@ export class Peer {
   /** The games folder in use (set-game-dir changes it). */
   get gamesDir(): string {
     return this.#library.gamesDir;
-  }
-
-  /** Every game of the catalog, for the web UI's library. */
-  catalogRows(): { source: string; games: CatalogRow[] } {
-    return { source: this.#catalog.source, games: this.#catalog.all().map(catalogRow) };
-  }
-
-  /** The transferred files of a game's root here (none when it has no root). */
-  gameFiles(id: string): Promise<{ path: string; size: number }[]> {
-    return this.#library.files(this.#catalogGame(id).id);
   }
 
   onEvent(listener: PeerEventListener): () => void {
@@ -220,8 +212,17 @@ export class Peer {
         };
       case 'connect':
         return { peer_id: await this.#mesh.connect(command.addr) };
+      case 'catalog':
+        return { source: this.#catalog.source, games: this.#catalog.all().map(catalogRow) };
+      case 'game-files':
+        // The transferred files of the game's root here (none when it has no root).
+        return { files: await this.#library.files(this.#catalogGame(command.game).id) };
+      case 'get-settings':
+        return this.#settings.view();
+      case 'set-settings':
+        return this.#settings.update(command);
       case 'set-game-dir':
-        return { games: await this.#setGamesDir(command.path) };
+        return this.#settings.setGameDir(command.path);
       case 'wait-peers':
         return { peer_count: await this.#mesh.waitPeers(command.count, command.timeout_ms) };
       case 'download':
@@ -239,7 +240,11 @@ export class Peer {
         return this.#gameOperations.uninstall(this.#catalogGame(command.game));
       case 'play':
       case 'start-server':
-        return this.#gameOperations.launch(command.cmd, this.#catalogGame(command.game), command);
+        return this.#gameOperations.launch(
+          command.cmd,
+          this.#catalogGame(command.game),
+          this.#settings.player(command),
+        );
       case 'stream-install':
         return this.#gameOperations.streamInstall(this.#catalogGame(command.game));
       case 'update':
@@ -263,19 +268,6 @@ export class Peer {
       discovery: this.#mesh.discoveryStatus(),
       inbound_peer_connections: this.#mesh.inboundConnections,
     };
-  }
-
-  async #setGamesDir(path: string): Promise<LocalGameRow[]> {
-    const busy = this.#operations.list();
-    if (busy.length > 0) {
-      // A running download writes into the old folder; switching under it would orphan it.
-      throw new LanspreadError(
-        'operation-in-progress',
-        `cannot change the games folder while ${busy.map((o) => `${o.kind} of ${o.game}`).join(', ')} runs`,
-      );
-    }
-    await this.#library.retarget(path);
-    return this.#library.rows();
   }
 
   /** Says goodbye to every peer so they drop us at once, then closes every socket. */

@@ -5,7 +5,7 @@ import { LanspreadError, errorMessage } from '../errors.js';
 import { formatBytes } from '../human-units.js';
 
 /** Free bytes for us (not root's reserve) on the filesystem of `dir` or its nearest existing parent. */
-async function freeBytes(dir: string): Promise<number> {
+export async function freeBytes(dir: string): Promise<number> {
   for (let at = resolve(dir); ; at = dirname(at)) {
     try {
       const fs = await statfs(at);

@@ -6,8 +6,7 @@ export {
   type DownloadResult,
   type DownloadSource,
 } from './downloader.js';
-export { downloadFinishedEvent, type DownloadFinishedEvent } from './download-finished.js';
-export { assertFreeSpace } from './free-space.js';
+export { assertFreeSpace, freeBytes } from './free-space.js';
 export { listGameFiles, type GameFile } from './game-files.js';
 export { HashCache } from './hash-cache.js';
 export {

@@ -2,18 +2,19 @@
 import type { IncomingMessage } from 'node:http';
 import { LanspreadError } from '../errors.js';
 import type { LogRing } from '../logger.js';
-import { parsePeerCommand, type Peer } from '../peer/index.js';
+import { parsePeerCommand, type Peer, type PeerCommand } from '../peer/index.js';
 import { readJsonBody } from './json-body.js';
 import { isLoopbackAddress } from './request-guard.js';
-import type { SettingsKeeper } from './settings-keeper.js';
 import { SHARE_OFF, type ShareServer } from './share-server.js';
 
 const LOG_LINES_DEFAULT = 200;
 const LOG_LINES_MAX = 1000;
 
+/** All the web API needs of the runtime: its commands and its events. */
+export type PeerApi = Pick<Peer, 'execute' | 'onEvent'>;
+
 export interface ApiContext {
-  peer: Peer;
-  settings: SettingsKeeper;
+  peer: PeerApi;
   logRing: LogRing | undefined;
   /** Called after the shutdown command stopped the peer. */
   onShutdown: (() => void) | undefined;
@@ -24,25 +25,25 @@ export class ApiRoutes {
   constructor(readonly context: ApiContext) {}
 
   async answer(req: IncomingMessage, url: URL): Promise<unknown> {
-    const peer = this.context.peer;
     const route = `${req.method ?? 'GET'} ${url.pathname}`;
     const files = /^GET \/api\/games\/([^/]+)\/files$/.exec(route);
     const command = /^POST \/api\/commands\/([^/]+)$/.exec(route);
-    if (files?.[1] !== undefined) return { files: await peer.gameFiles(safeDecode(files[1])) };
+    if (files?.[1] !== undefined)
+      return this.#run({ cmd: 'game-files', game: safeDecode(files[1]) });
     if (command?.[1] !== undefined) return this.#command(req, safeDecode(command[1]));
     switch (route) {
       case 'GET /api/games':
-        return peer.execute({ cmd: 'list-games' });
+        return this.#run({ cmd: 'list-games' });
       case 'GET /api/peers':
-        return peer.execute({ cmd: 'list-peers' });
+        return this.#run({ cmd: 'list-peers' });
       case 'GET /api/status':
-        return peer.execute({ cmd: 'status' });
+        return this.#run({ cmd: 'status' });
       case 'GET /api/catalog':
-        return peer.catalogRows();
+        return this.#run({ cmd: 'catalog' });
       case 'GET /api/settings':
-        return this.context.settings.view();
+        return this.#run({ cmd: 'get-settings' });
       case 'PUT /api/settings':
-        return this.context.settings.update(await readJsonBody(req));
+        return this.#run({ ...(await readJsonBody(req)), cmd: 'set-settings' });
       case 'GET /api/share':
         return this.context.share?.info() ?? SHARE_OFF;
       case 'GET /api/log':
@@ -55,25 +56,28 @@ export class ApiRoutes {
   }
 
   async #command(req: IncomingMessage, cmd: string): Promise<unknown> {
-    const body = await readJsonBody(req);
-    if (cmd === 'play' || cmd === 'start-server') {
-      const saved = this.context.settings.current;
-      body.username ??= saved.username;
-      body.language ??= saved.language;
-    }
-    const parsed = parsePeerCommand({ ...body, cmd });
-    if (!parsed.ok) throw new LanspreadError('bad-command', parsed.message);
-    if (parsed.command.cmd === 'shutdown' && !isLoopbackAddress(req.socket.remoteAddress)) {
+    const command = parse({ ...(await readJsonBody(req)), cmd });
+    if (command.cmd === 'shutdown' && !isLoopbackAddress(req.socket.remoteAddress)) {
       throw new LanspreadError('forbidden', 'shutdown is only accepted from this machine');
     }
-    const result = await this.context.peer.execute(parsed.command);
-    if (parsed.command.cmd === 'set-game-dir') await this.context.settings.rememberGamesDir();
-    if (parsed.command.cmd === 'shutdown')
+    const result = await this.context.peer.execute(command);
+    if (command.cmd === 'shutdown')
       setImmediate(() => {
         this.context.onShutdown?.();
       });
     return result;
   }
+
+  /** Every route that is a command goes through the same parse as a JSONL line. */
+  #run(value: Record<string, unknown>): Promise<unknown> {
+    return this.context.peer.execute(parse(value));
+  }
+}
+
+function parse(value: Record<string, unknown>): PeerCommand {
+  const parsed = parsePeerCommand(value);
+  if (!parsed.ok) throw new LanspreadError('bad-command', parsed.message);
+  return parsed.command;
 }
 
 export function notFound(req: IncomingMessage, url: URL): LanspreadError {

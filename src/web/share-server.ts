@@ -7,29 +7,17 @@ import { pipeline } from 'node:stream/promises';
 import { lanInterfaces } from '../discovery/index.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { ShareInfo } from '../peer/index.js';
 import { parseByteRange } from './byte-range.js';
 import { ReleaseFiles } from './release-files.js';
 import { hostHeader, isLoopbackAddress } from './request-guard.js';
-import { sharePage, type SharedFile } from './share-page.js';
+import { sharePage } from './share-page.js';
 
 export interface ShareServerOptions {
   host: string;
   port: number;
   releaseDir: string;
   log: Logger;
-}
-
-/** What `GET /api/share` answers (docs/api.md). */
-export interface ShareInfo {
-  enabled: boolean;
-  port: number | null;
-  /** `http://ADDRESS:PORT/` for every LAN address the page is reachable on. */
-  urls: string[];
-  files: SharedFile[];
-  /** Requests answered to other machines since the start: proof that the LAN reaches us. */
-  remote_requests: number;
-  /** Why the share port is not listening. */
-  error?: string;
 }
 
 export interface ShareServer {

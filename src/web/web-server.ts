@@ -10,10 +10,16 @@ import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { LanspreadError, errorMessage, httpStatusOf, type ErrorCode } from '../errors.js';
+import {
+  LanspreadError,
+  errorMessage,
+  httpStatusOf,
+  toWireError,
+  type ErrorCode,
+  type WireError,
+} from '../errors.js';
 import type { LogRing, Logger } from '../logger.js';
-import type { Peer } from '../peer/index.js';
-import { ApiRoutes, notFound } from './api-routes.js';
+import { ApiRoutes, notFound, type PeerApi } from './api-routes.js';
 import { EventStream } from './event-stream.js';
 import {
   allowedHostsFor,
@@ -23,20 +29,17 @@ import {
   type GuardPolicy,
   type GuardedRequest,
 } from './request-guard.js';
-import { SettingsKeeper } from './settings-keeper.js';
 import type { ShareServer } from './share-server.js';
 import { embeddedUiFiles, serveStatic } from './static-files.js';
 
 export interface WebServerOptions {
-  peer: Peer;
+  peer: PeerApi;
   /** The `--ui` address; any host but loopback requires the token. */
   host: string;
   port: number;
   /** Listen on a free port when `port` is taken (the default UI port may be). */
   anyPortIfTaken?: boolean;
   token: string;
-  /** settings.json lives here. */
-  stateDir: string;
   /** The built UI; `dist/ui/` beside the compiled code by default. */
   uiDir?: string;
   log: Logger;
@@ -70,8 +73,6 @@ const HOSTS_REFRESH_MS = 5_000;
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const ui = opts.uiDir ?? embeddedUiFiles() ?? fileURLToPath(new URL('../ui/', import.meta.url));
   const loopback = isLoopbackHost(opts.host);
-  const settings = new SettingsKeeper(opts.stateDir, opts.peer, opts.log);
-  await settings.load();
   const events = new EventStream(opts.peer, opts.log);
   const policy: GuardPolicy = {
     allowedHosts: new Set(),
@@ -90,7 +91,6 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   };
   const routes = new ApiRoutes({
     peer: opts.peer,
-    settings,
     logRing: opts.logRing,
     onShutdown: opts.onShutdown,
     share: opts.share,
@@ -99,7 +99,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const server = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
       opts.log.error({ err: errorMessage(err), url: req.url }, 'web request failed');
-      if (!res.headersSent) sendError(res, new LanspreadError('internal', errorMessage(err)));
+      if (!res.headersSent) sendError(res, toWireError(err));
       else res.destroy();
     });
   });
@@ -113,7 +113,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     });
     if (refusal !== null) {
       res.setHeader('Connection', 'close');
-      sendError(res, new LanspreadError(refusal.code, refusal.message));
+      sendError(res, { code: refusal.code, message: refusal.message });
       return;
     }
     if (!isApi) {
@@ -122,18 +122,17 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
           if (value !== undefined) res.setHeader(name, value);
         }
         await serveStatic(req, res, url.pathname, ui, opts.log);
-      } else sendError(res, notFound(req, url));
+      } else sendError(res, notFound(req, url).toWire());
       return;
     }
     try {
       const result = await routes.answer(req, url);
       sendJson(res, 200, { ok: true, result });
     } catch (err) {
-      if (!(err instanceof LanspreadError)) {
-        opts.log.error({ err: errorMessage(err), url: url.pathname }, 'web API fault');
+      const failure = toWireError(err);
+      if (failure.code === 'internal') {
+        opts.log.error({ err: failure.message, url: url.pathname }, 'web API fault');
       }
-      const failure =
-        err instanceof LanspreadError ? err : new LanspreadError('internal', errorMessage(err));
       // An unread body is left behind: the connection cannot be reused.
       if (failure.code === 'too-large') res.setHeader('Connection', 'close');
       sendError(res, failure);
@@ -210,8 +209,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function sendError(res: ServerResponse, err: LanspreadError): void {
-  sendJson(res, httpStatusOf(err.code), { ok: false, error: err.toWire() });
+function sendError(res: ServerResponse, err: WireError): void {
+  sendJson(res, httpStatusOf(err.code), { ok: false, error: err });
 }
 
 function refuseUpgrade(socket: Duplex, status: number, code: ErrorCode, message: string): void {

@@ -34,7 +34,7 @@ scenario(
     const rows = remoteCounts((await listGames(observer)).remote);
     assert.equal(rows, 'alienswarm=1 bf1942=1 ggoo=1');
     const bad = await alpha.request('set-game-dir', { path: '/proc/version/not-a-dir' });
-    assert.equal(bad.error?.code, 'games-dir-unusable');
+    assert.equal(bad.error?.code, 'bad-game-dir');
     assert.equal(observer.events.filter((e) => e.event === 'peer-lost').length, 0);
     return `set-game-dir -> ${games.length} Ready rows; observer saw ${rows} by delta, no reconnect; an unusable folder -> ${bad.error?.code}`;
   },

@@ -6,7 +6,7 @@ import type {
   FileRow,
   GamesResult,
   PeerRow,
-  Settings,
+  SettingsView,
   ShareInfo,
   StatusResult,
 } from './api-types.js';
@@ -54,10 +54,10 @@ export const api = {
   catalog: () => call<CatalogResult>('GET', 'catalog'),
   peers: () => call<PeerRow[]>('GET', 'peers'),
   status: () => call<StatusResult>('GET', 'status'),
-  settings: () => call<Settings>('GET', 'settings'),
+  settings: () => call<SettingsView>('GET', 'settings'),
   share: () => call<ShareInfo>('GET', 'share'),
-  saveSettings: (changes: Partial<Omit<Settings, 'free_bytes'>>) =>
-    call<Settings>('PUT', 'settings', changes),
+  saveSettings: (changes: Partial<Omit<SettingsView, 'free_bytes'>>) =>
+    call<SettingsView>('PUT', 'settings', changes),
   files: (game: string) =>
     call<{ files: FileRow[] }>('GET', `games/${encodeURIComponent(game)}/files`),
   log: (lines: number) => call<{ lines: Record<string, unknown>[] }>('GET', `log?lines=${lines}`),

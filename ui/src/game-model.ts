@@ -1,5 +1,5 @@
 /** Merges the catalog, the local and remote rows and the running operations into one entry per game, with its state in words and its one main action. */
-import type { ApiError, CatalogGame, GamesResult, LocalGameRow } from './api-types.js';
+import type { ApiError, CatalogRow, GamesResult, LocalGameRow } from './api-types.js';
 import { formatBytes } from '../../src/human-units.js';
 
 /** A running operation as the events describe it. */
@@ -44,11 +44,12 @@ export interface LibraryGame {
 }
 
 export interface LibraryInputs {
-  catalog: CatalogGame[];
+  catalog: CatalogRow[];
   games: GamesResult;
   operations: Record<string, Operation>;
   failures: Record<string, ApiError>;
-  freeBytes: number | undefined;
+  /** Free bytes in the games folder; null when the server cannot tell, undefined until loaded. */
+  freeBytes: number | null | undefined;
 }
 
 export function buildLibrary(inputs: LibraryInputs): LibraryGame[] {
@@ -104,7 +105,7 @@ function stateWords(game: GameFacts): string {
   return 'no source on the LAN';
 }
 
-function mainAction(game: GameFacts, freeBytes: number | undefined): MainAction {
+function mainAction(game: GameFacts, freeBytes: number | null | undefined): MainAction {
   const row = game.local;
   if (row?.running === true) return { kind: 'none', why: 'The game is running.' };
   if (row?.installed === true) return { kind: 'play' };
@@ -113,7 +114,7 @@ function mainAction(game: GameFacts, freeBytes: number | undefined): MainAction 
   if (game.peerCount === 0) return { kind: 'none', why: 'No peer on the LAN has this game.' };
   // A download keeps the archive beside the installed files; stored archives unpack to about their own size.
   const needed = game.size * 2;
-  if (freeBytes !== undefined && freeBytes < needed) {
+  if (typeof freeBytes === 'number' && freeBytes < needed) {
     return {
       kind: 'stream-install',
       why: `Only ${formatBytes(freeBytes)} free: the archive and the install together need about ${formatBytes(needed)}. Stream install writes only the installed files.`,

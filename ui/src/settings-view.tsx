@@ -1,17 +1,17 @@
 /** Player name, language and games folder, saved by the server; a refused field shows why beside it. */
 import { useEffect, useRef, useState, type SubmitEvent } from 'react';
 import { ApiFailure, api } from './api-client.js';
-import type { Settings } from './api-types.js';
+import type { SettingsView as SavedSettings } from './api-types.js';
 import { errorSentence } from './error-sentences.js';
-import { formatBytes } from '../../src/human-units.js';
+import { gamesFolderHint } from './games-folder-hint.js';
 
 type Field = 'username' | 'language' | 'games_dir';
 const FIELDS: readonly Field[] = ['username', 'language', 'games_dir'];
 const EMPTY: Record<Field, string> = { username: '', language: '', games_dir: '' };
 
 export function SettingsView(props: {
-  settings: Settings | undefined;
-  onSaved: (s: Settings) => void;
+  settings: SavedSettings | undefined;
+  onSaved: (s: SavedSettings) => void;
 }) {
   const [draft, setDraft] = useState<Record<Field, string>>(EMPTY);
   // The server's values the draft started from: a refetch replaces only fields not being edited.
@@ -94,11 +94,7 @@ export function SettingsView(props: {
           'Language',
           'The game language, e.g. english or german, also used on first play.',
         )}
-        {field(
-          'games_dir',
-          'Games folder',
-          `Where games are downloaded and installed. ${formatBytes(settings.free_bytes)} free.`,
-        )}
+        {field('games_dir', 'Games folder', gamesFolderHint(settings.free_bytes))}
         <button type="submit" disabled={busy} aria-busy={busy}>
           Save
         </button>

@@ -3,12 +3,12 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiFailure, api } from './api-client.js';
 import type {
   ApiError,
-  CatalogGame,
+  CatalogRow,
   GamesResult,
   PeerEvent,
   PeerRow,
   PlayResult,
-  Settings,
+  SettingsView,
 } from './api-types.js';
 import { openEventStream } from './event-stream.js';
 import { buildLibrary, type LibraryGame, type Operation } from './game-model.js';
@@ -27,7 +27,7 @@ export type GameCommand =
 export interface PeerState {
   library: LibraryGame[];
   peers: PeerRow[];
-  settings: Settings | undefined;
+  settings: SettingsView | undefined;
   selfName: string;
   /** Whether the event stream is open; while it is not, what is shown may be stale. */
   live: boolean;
@@ -36,7 +36,7 @@ export interface PeerState {
   notice: string | undefined;
   run: (cmd: GameCommand, game: string) => Promise<void>;
   refresh: () => void;
-  setSettings: (settings: Settings) => void;
+  setSettings: (settings: SettingsView) => void;
   dismissNotice: () => void;
 }
 
@@ -65,10 +65,10 @@ function apiError(err: unknown): ApiError {
 }
 
 export function usePeerState(): PeerState {
-  const [catalog, setCatalog] = useState<CatalogGame[]>([]);
+  const [catalog, setCatalog] = useState<CatalogRow[]>([]);
   const [games, setGames] = useState<GamesResult>(EMPTY_GAMES);
   const [peers, setPeers] = useState<PeerRow[]>([]);
-  const [settings, setSettings] = useState<Settings>();
+  const [settings, setSettings] = useState<SettingsView>();
   const [selfName, setSelfName] = useState('');
   const [operations, setOperations] = useState<Record<string, Operation>>({});
   const [failures, setFailures] = useState<Record<string, ApiError>>({});

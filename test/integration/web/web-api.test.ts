@@ -35,7 +35,6 @@ function startWeb(opts: { host?: string; uiDir?: string } = {}): Promise<WebServ
     host: opts.host ?? '127.0.0.1',
     port: 0,
     token: TOKEN,
-    stateDir: join(root, 'local', 'state'),
     uiDir: opts.uiDir ?? join(root, 'no-ui'),
     log: silentLogger,
     logRing: ring,
@@ -420,7 +419,6 @@ test('a taken UI port is replaced by a free one only when allowed', async () => 
     host: '127.0.0.1',
     port: taken,
     token: TOKEN,
-    stateDir: join(root, 'local', 'state'),
     log: silentLogger,
   };
   await assert.rejects(startWebServer(options), { code: 'listen-failed' });
@@ -441,7 +439,6 @@ test('POST /api/commands/shutdown from this machine stops the peer and tells the
     host: '127.0.0.1',
     port: 0,
     token: TOKEN,
-    stateDir: join(root, 'stopping', 'state'),
     log: silentLogger,
     onShutdown: () => {
       told = true;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CatalogGame, GamesResult, LocalGameRow } from '../../../ui/src/api-types.js';
+import type { CatalogRow, GamesResult, LocalGameRow } from '../../../ui/src/api-types.js';
 import { buildLibrary, selectGames, type LibraryInputs } from '../../../ui/src/game-model.js';
 
 const GiB = 1024 ** 3;
-const catalog: CatalogGame[] = [
+const catalog: CatalogRow[] = [
   { id: 'aoe2', name: 'Age of Empires II', description: null, size: 1 * GiB, version: '20250101' },
   { id: 'bf1942', name: 'Battlefield 1942', description: null, size: 2 * GiB, version: '20250101' },
   {

@@ -11,7 +11,7 @@ import {
   readSettings,
   settingsFile,
   writeSettings,
-} from '../../../src/web/settings.js';
+} from '../../../src/peer/settings-file.js';
 
 let dir: string;
 before(async () => {

@@ -1,4 +1,4 @@
-/** The UI's settings in STATE/settings.json: player name, language and games folder, zod-checked. */
+/** The player's settings in STATE/settings.json (name, language, games folder), and the one check of a typed games folder. */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, userInfo } from 'node:os';
@@ -22,15 +22,6 @@ const storedSchema = z.object({
   language: name.optional(),
   games_dir: z.string().min(1).max(4096).optional(),
 });
-
-/** The body of `PUT /api/settings`: any of the three, nothing else. */
-export const settingsPatchSchema = z.strictObject({
-  username: name.optional(),
-  language: name.optional(),
-  games_dir: z.string().trim().min(1).max(4096).optional(),
-});
-
-export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 
 export function settingsFile(stateDir: string): string {
   return join(stateDir, 'settings.json');

@@ -1,0 +1,96 @@
+/** The settings commands (get-settings, set-settings, set-game-dir) and the saved player Play falls back to. */
+import type { Logger } from '../logger.js';
+import { errorMessage } from '../errors.js';
+import { freeBytes } from '../transfer/index.js';
+import type { CommandResults, LocalGameRow, SettingsView } from './contract.js';
+import { checkGamesDir, writeSettings, type Settings } from './settings-file.js';
+
+/** What the settings need of the runtime: its games folder, and switching it. */
+export interface GamesFolderHost {
+  readonly gamesDir: string;
+  /** Switches to an absolute folder already checked; refuses while an operation runs. */
+  setGamesDir(dir: string): Promise<LocalGameRow[]>;
+}
+
+export interface SettingsPatch {
+  username?: string;
+  language?: string;
+  games_dir?: string;
+}
+
+/** Changes are applied one at a time, each saved to STATE/settings.json before it is answered. */
+export class PeerSettings {
+  #current: Settings;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly stateDir: string,
+    saved: Settings,
+    readonly host: GamesFolderHost,
+    readonly log: Logger,
+  ) {
+    this.#current = saved;
+  }
+
+  async view(): Promise<SettingsView> {
+    const gamesDir = this.host.gamesDir;
+    let free: number | null = null;
+    try {
+      free = await freeBytes(gamesDir);
+    } catch (err) {
+      this.log.warn({ err: errorMessage(err), games_dir: gamesDir }, 'free space unknown');
+    }
+    return {
+      username: this.#current.username,
+      language: this.#current.language,
+      games_dir: gamesDir,
+      free_bytes: free,
+    };
+  }
+
+  update(patch: SettingsPatch): Promise<SettingsView> {
+    return this.#serially(async () => {
+      if (patch.games_dir !== undefined) {
+        const dir = await checkGamesDir(patch.games_dir);
+        if (dir !== this.host.gamesDir) await this.host.setGamesDir(dir);
+      }
+      await this.#save({
+        username: patch.username ?? this.#current.username,
+        language: patch.language ?? this.#current.language,
+      });
+      return this.view();
+    });
+  }
+
+  /** `set-game-dir`: the same check as the settings' games folder, and remembered the same way. */
+  setGameDir(typed: string): Promise<CommandResults['set-game-dir']> {
+    return this.#serially(async () => {
+      const games = await this.host.setGamesDir(await checkGamesDir(typed));
+      await this.#save(this.#current);
+      return { games };
+    });
+  }
+
+  /** The name and language Play stamps: the command's, else the saved ones. */
+  player(given: { username?: string; language?: string }): { username: string; language: string } {
+    return {
+      username: given.username ?? this.#current.username,
+      language: given.language ?? this.#current.language,
+    };
+  }
+
+  async #save(next: { username: string; language: string }): Promise<void> {
+    this.#current = {
+      username: next.username,
+      language: next.language,
+      games_dir: this.host.gamesDir,
+    };
+    await writeSettings(this.stateDir, this.#current);
+  }
+
+  #serially<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(task);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+}
