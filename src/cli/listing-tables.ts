@@ -1,5 +1,5 @@
 /** The `games` and `peers` listings as aligned text tables; pure, no I/O. */
-import type { CatalogRow, GameRow, PeerRow, RemoteRow } from '../peer/index.js';
+import type { Availability, CatalogRow, GameRow, PeerRow, RemoteRow } from '../peer/index.js';
 import { formatAge, formatBytes } from '../human-units.js';
 
 /** Left-aligned columns two spaces apart; the last column is not padded (no trailing blanks). */
@@ -18,10 +18,19 @@ export function formatTable(
     .join('\n');
 }
 
+/** What runs on a game here, in the table's words. */
+const BUSY_WORDS: Partial<Record<Availability, string>> = {
+  Downloading: 'downloading',
+  Installing: 'installing',
+  Updating: 'updating',
+  Uninstalling: 'uninstalling',
+  Removing: 'removing',
+};
+
 /** One word or two for where a game stands from here. */
 export function gameState(local: GameRow | undefined, remote: RemoteRow | undefined): string {
-  if (local?.availability === 'Downloading') return 'downloading';
-  if (local?.availability === 'Installing') return 'installing';
+  const busy = local === undefined ? undefined : BUSY_WORDS[local.availability];
+  if (busy !== undefined) return busy;
   if (local?.installed === true) return 'installed';
   if (local?.downloaded === true) return 'downloaded';
   const peers = remote?.peer_count ?? 0;

@@ -2,17 +2,18 @@
 import type { GameVersion } from '../ids.js';
 import type { LocalGame } from './local-game.js';
 
-export type Availability = 'Ready' | 'LocalOnly' | 'Downloading' | 'Installing' | 'NotAvailable';
+/** A game's availability while an operation runs on it: the operation, named (docs/peer-jsonl.md). */
+export type BusyAvailability =
+  'Downloading' | 'Installing' | 'Updating' | 'Uninstalling' | 'Removing';
 
-export type ActiveOperation = 'download' | 'install' | null;
+export type Availability = 'Ready' | 'LocalOnly' | 'NotAvailable' | BusyAvailability;
 
 export function deriveAvailability(
   game: LocalGame,
   catalogVersion: GameVersion,
-  activeOperation: ActiveOperation,
+  busy: BusyAvailability | null,
 ): Availability {
-  if (activeOperation === 'download') return 'Downloading';
-  if (activeOperation === 'install') return 'Installing';
+  if (busy !== null) return busy;
   if (game.downloaded && game.version === catalogVersion) return 'Ready';
   if (game.installed) return 'LocalOnly';
   return 'NotAvailable';
@@ -22,7 +23,7 @@ export function deriveAvailability(
 export function isServable(
   game: LocalGame,
   catalogVersion: GameVersion,
-  activeOperation: ActiveOperation,
+  busy: BusyAvailability | null,
 ): boolean {
-  return deriveAvailability(game, catalogVersion, activeOperation) === 'Ready';
+  return deriveAvailability(game, catalogVersion, busy) === 'Ready';
 }

@@ -9,7 +9,16 @@ export type { ErrorCode, ErrorDetails, WireError } from '../errors.js';
 
 // ---------------------------------------------------------------------------------------- rows
 
-export type Availability = 'Ready' | 'LocalOnly' | 'Downloading' | 'Installing' | 'NotAvailable';
+/** A game's state here; while an operation runs on a game of this peer, that operation (Updating…). */
+export type Availability =
+  | 'Ready'
+  | 'LocalOnly'
+  | 'NotAvailable'
+  | 'Downloading'
+  | 'Installing'
+  | 'Updating'
+  | 'Uninstalling'
+  | 'Removing';
 
 export interface GameRow {
   id: string;

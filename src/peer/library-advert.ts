@@ -1,13 +1,13 @@
 /** What this peer advertises of its library, and the delta between two advertisements. */
 import type { Catalog } from '../catalog/index.js';
 import type { GameId } from '../ids.js';
-import { isServable, type LocalGame } from '../library/index.js';
+import { isServable, type BusyAvailability, type LocalGame } from '../library/index.js';
 import type { WireGame } from '../protocol/index.js';
 
 export function advertise(
   games: readonly LocalGame[],
   catalog: Catalog,
-  activeOperation: (id: GameId) => 'download' | 'install' | null,
+  busy: (id: GameId) => BusyAvailability | null,
 ): WireGame[] {
   const wire: WireGame[] = [];
   for (const game of games) {
@@ -18,7 +18,7 @@ export function advertise(
       version: game.version,
       downloaded: game.downloaded,
       installed: game.installed,
-      servable: isServable(game, entry.version, activeOperation(game.id)),
+      servable: isServable(game, entry.version, busy(game.id)),
       size: game.size,
     });
   }

@@ -7,6 +7,7 @@ import { isGameId, type GameId } from '../ids.js';
 import {
   scanLibrary,
   watchLibrary,
+  type BusyAvailability,
   type LibraryWatcher,
   type LocalGame,
 } from '../library/index.js';
@@ -17,7 +18,7 @@ import type { LocalGameRow } from './contract.js';
 import { advertise, diffAdvert } from './library-advert.js';
 import type { Operations } from './operations.js';
 import { serialCoalesced } from './rescan-queue.js';
-import { localGameRow } from './rows.js';
+import { busyAvailability, localGameRow } from './rows.js';
 
 export type AdvertDelta = Pick<LibraryDelta, 'upsert' | 'remove'>;
 
@@ -74,7 +75,7 @@ export class LocalLibrary {
       const entry = this.#opts.catalog.get(game.id);
       if (entry === undefined) continue;
       const launched = this.#opts.launched(game.id);
-      rows.push(localGameRow(game, entry, this.activeOperation(game.id), launched));
+      rows.push(localGameRow(game, entry, this.busy(game.id), launched));
     }
     return rows;
   }
@@ -83,15 +84,13 @@ export class LocalLibrary {
   readonly serveLookup: ServeContext['lookup'] = (game) => ({
     entry: this.#opts.catalog.get(game),
     game: this.game(game),
-    activeOperation: this.activeOperation(game),
+    busy: this.busy(game),
     root: this.root(game),
   });
 
-  /** What runs on a game, as the rows and the advertisement name it. */
-  activeOperation(game: GameId): 'download' | 'install' | null {
-    const kind = this.#opts.operations.kind(game);
-    if (kind === null) return null;
-    return kind === 'download' || kind === 'update' ? 'download' : 'install';
+  /** What runs on a game, as its row names it; null when nothing does. */
+  busy(game: GameId): BusyAvailability | null {
+    return busyAvailability(this.#opts.operations.kind(game));
   }
 
   /** The transferred files of a game's root here (none when it has no root). */
@@ -161,7 +160,7 @@ export class LocalLibrary {
     const { catalog, hashCache, log } = this.#opts;
     this.#games = await scanLibrary(this.#gamesDir, catalog, log, this.#ignoredFolders);
     hashCache.keepGames(this.#gamesDir, new Set(this.#games.map((g) => g.id)));
-    const advert = advertise(this.#games, catalog, (id) => this.activeOperation(id));
+    const advert = advertise(this.#games, catalog, (id) => this.busy(id));
     const delta = diffAdvert(this.#advert, advert);
     this.#advert = advert;
     if (delta.upsert.length > 0 || delta.remove.length > 0 || always) this.#opts.onChanged(delta);

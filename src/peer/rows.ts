@@ -1,21 +1,42 @@
 /** Maps domain records to the contract rows of docs/peer-jsonl.md: the one place for that spelling. */
 import type { Catalog, CatalogGame } from '../catalog/index.js';
-import { deriveAvailability, type Availability, type LocalGame } from '../library/index.js';
+import {
+  deriveAvailability,
+  type Availability,
+  type BusyAvailability,
+  type LocalGame,
+} from '../library/index.js';
 import type { MeshEvent, PeerRecord, RemoteGame } from '../peers/index.js';
 import type { WireGame } from '../protocol/index.js';
 import type {
   CatalogRow,
   GameRow,
   LocalGameRow,
+  OperationKind,
   PeerEvent,
   PeerRow,
   RemoteRow,
 } from './contract.js';
 
+/** What a game's row says while an operation runs on it: the operation itself. */
+const BUSY_AVAILABILITY: Record<OperationKind, BusyAvailability> = {
+  download: 'Downloading',
+  install: 'Installing',
+  // Fetched and unpacked at once; the game ends up installed, with no servable root.
+  'stream-install': 'Installing',
+  update: 'Updating',
+  uninstall: 'Uninstalling',
+  'remove-files': 'Removing',
+};
+
+export function busyAvailability(kind: OperationKind | null): BusyAvailability | null {
+  return kind === null ? null : BUSY_AVAILABILITY[kind];
+}
+
 export function localGameRow(
   game: LocalGame,
   entry: CatalogGame,
-  activeOperation: 'download' | 'install' | null,
+  busy: BusyAvailability | null,
   launched: { running: boolean; serverRunning: boolean },
 ): LocalGameRow {
   return {
@@ -24,7 +45,7 @@ export function localGameRow(
     eti_game_version: game.version ?? entry.version,
     downloaded: game.downloaded,
     installed: game.installed,
-    availability: deriveAvailability(game, entry.version, activeOperation),
+    availability: deriveAvailability(game, entry.version, busy),
     size: game.size,
     running: launched.running,
     server_running: launched.serverRunning,

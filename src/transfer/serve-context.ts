@@ -2,7 +2,7 @@
 import type { ArchiveProvider } from '../archive/index.js';
 import type { CatalogGame } from '../catalog/index.js';
 import type { GameId, GameVersion } from '../ids.js';
-import type { LocalGame } from '../library/index.js';
+import type { BusyAvailability, LocalGame } from '../library/index.js';
 import type { Logger } from '../logger.js';
 import type { HashCache } from './hash-cache.js';
 import type { OutboundTransfers } from './outbound-transfers.js';
@@ -13,7 +13,7 @@ export interface ServeContext {
   lookup(game: GameId): {
     entry: CatalogGame | undefined;
     game: LocalGame | undefined;
-    activeOperation: 'download' | 'install' | null;
+    busy: BusyAvailability | null;
     root: string;
   };
   readonly hashCache: HashCache;
@@ -33,7 +33,7 @@ export function gateRequest(
   const refusal = checkServeGame({
     entry: found.entry,
     game: found.game,
-    activeOperation: found.activeOperation,
+    busy: found.busy,
     requestedVersion: version,
   });
   if (refusal !== null) throw refusal;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { CatalogGame } from '../catalog/index.js';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { GameVersion } from '../ids.js';
-import { deriveAvailability, type LocalGame } from '../library/index.js';
+import { deriveAvailability, type BusyAvailability, type LocalGame } from '../library/index.js';
 import { isTransferablePath } from './transferable-path.js';
 
 // One syntactic check for both sides: the server here, the receiver against hostile manifests (S50).
@@ -16,7 +16,8 @@ export interface ServeGameInput {
   readonly entry: CatalogGame | undefined;
   /** This peer's root of the game, as the library last scanned it. */
   readonly game: LocalGame | undefined;
-  readonly activeOperation: 'download' | 'install' | null;
+  /** The operation running on the game here, if any. */
+  readonly busy: BusyAvailability | null;
   /** The version the receiver expects (its catalog's). */
   readonly requestedVersion: GameVersion;
 }
@@ -26,7 +27,7 @@ export interface ServeGameInput {
  * first (not in our catalog, another version), then a passing one (busy), then the root itself.
  */
 export function checkServeGame(input: ServeGameInput): LanspreadError | null {
-  const { entry, game, activeOperation, requestedVersion } = input;
+  const { entry, game, busy, requestedVersion } = input;
   if (entry === undefined)
     return new LanspreadError('serve-unknown-game', "the game is not in this peer's catalog");
   if (requestedVersion !== entry.version) {
@@ -35,11 +36,8 @@ export function checkServeGame(input: ServeGameInput): LanspreadError | null {
       `asked for ${entry.id} ${requestedVersion}, this peer serves ${entry.version}`,
     );
   }
-  if (activeOperation !== null) {
-    return new LanspreadError(
-      'serve-busy',
-      `${entry.id} is being changed here (${activeOperation})`,
-    );
+  if (busy !== null) {
+    return new LanspreadError('serve-busy', `${entry.id} is being changed here (${busy})`);
   }
   if (game === undefined || deriveAvailability(game, entry.version, null) !== 'Ready') {
     return new LanspreadError(

@@ -4,7 +4,7 @@ import { api } from './api-client.js';
 import type { FileRow, PeerRow } from './api-types.js';
 import { ConfirmDialog } from './confirm-dialog.js';
 import { FailureNote } from './failure-note.js';
-import { isOutdated, type LibraryGame } from './game-model.js';
+import { AVAILABILITY_WORDS, isOutdated, type LibraryGame } from './game-model.js';
 import { formatBytes } from '../../src/human-units.js';
 import { ModalDialog } from './modal-dialog.js';
 import { OperationProgress } from './operation-progress.js';
@@ -88,7 +88,8 @@ export function GameDetails(props: {
         {game.description !== null && <p>{game.description}</p>}
         {game.local !== undefined && (
           <p className="muted">
-            Here: version {game.local.eti_game_version}, {game.local.availability}
+            Here: version {game.local.eti_game_version},{' '}
+            {AVAILABILITY_WORDS[game.local.availability]}
             {isOutdated(game) ? ' (older than the catalog)' : ''}
           </p>
         )}
@@ -137,7 +138,7 @@ export function GameDetails(props: {
                 {row.eti_game_version}
                 {row.eti_game_version !== game.catalogVersion
                   ? ' — not the catalog version'
-                  : ''}, {row.availability}
+                  : ''}, {AVAILABILITY_WORDS[row.availability]}
               </li>
             ))}
           </ul>

@@ -1,5 +1,5 @@
 /** Merges the catalog, the local and remote rows and the running operations into one entry per game, with its state in words and its one main action. */
-import type { ApiError, CatalogRow, GamesResult, LocalGameRow } from './api-types.js';
+import type { ApiError, Availability, CatalogRow, GamesResult, LocalGameRow } from './api-types.js';
 import { formatBytes } from '../../src/human-units.js';
 
 /** A running operation as the events describe it. */
@@ -75,6 +75,18 @@ export function buildLibrary(inputs: LibraryInputs): LibraryGame[] {
 }
 
 type GameFacts = Omit<LibraryGame, 'state' | 'action'>;
+
+/** A row's availability in words; while an operation runs on a game here, that operation. */
+export const AVAILABILITY_WORDS: Record<Availability, string> = {
+  Ready: 'ready to share',
+  LocalOnly: 'installed only, not shared',
+  NotAvailable: 'not shareable',
+  Downloading: 'downloading',
+  Installing: 'installing',
+  Updating: 'updating',
+  Uninstalling: 'uninstalling',
+  Removing: 'removing files',
+};
 
 export function isOutdated(game: GameFacts): boolean {
   return game.local?.downloaded === true && game.local.eti_game_version < game.catalogVersion;

@@ -34,6 +34,10 @@ test('a game state is said in words, the local state first', () => {
     'downloading',
   );
   assert.equal(gameState(local('a', { availability: 'Installing' }), undefined), 'installing');
+  assert.equal(
+    gameState(local('a', { availability: 'Uninstalling', installed: true }), undefined),
+    'uninstalling',
+  );
   assert.equal(gameState(undefined, remote('a', 1)), 'on 1 peer');
   assert.equal(
     gameState(local('a', { downloaded: false, availability: 'NotAvailable' }), remote('a', 3)),

@@ -5,6 +5,7 @@ import {
   deriveAvailability,
   isServable,
   type Availability,
+  type BusyAvailability,
   type LocalGame,
 } from '../../../src/library/index.js';
 
@@ -22,7 +23,7 @@ function game(fields: Partial<LocalGame>): LocalGame {
   };
 }
 
-const cases: [string, LocalGame, 'download' | 'install' | null, Availability][] = [
+const cases: [string, LocalGame, BusyAvailability | null, Availability][] = [
   ['nothing on disk', game({}), null, 'NotAvailable'],
   [
     'downloaded at the catalog version',
@@ -53,21 +54,27 @@ const cases: [string, LocalGame, 'download' | 'install' | null, Availability][] 
   [
     'a download running over a Ready root',
     game({ downloaded: true, version: CATALOG }),
-    'download',
+    'Downloading',
     'Downloading',
   ],
-  ['a download running into an empty root', game({}), 'download', 'Downloading'],
+  ['a download running into an empty root', game({}), 'Downloading', 'Downloading'],
   [
     'an install running on a Ready root',
     game({ downloaded: true, version: CATALOG }),
-    'install',
+    'Installing',
     'Installing',
   ],
   [
     'an install running on an installed-only root',
     game({ installed: true }),
-    'install',
     'Installing',
+    'Installing',
+  ],
+  [
+    'an uninstall running on a Ready root',
+    game({ downloaded: true, version: CATALOG, installed: true }),
+    'Uninstalling',
+    'Uninstalling',
   ],
 ];
 

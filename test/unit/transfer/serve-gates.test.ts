@@ -26,22 +26,16 @@ function codeOf(err: LanspreadError | null): ErrorCode | null {
 
 describe('checkServeGame', () => {
   test('serves a Ready root at the catalog version with no operation on it', () => {
-    assert.equal(
-      checkServeGame({ entry, game: ready, activeOperation: null, requestedVersion: V }),
-      null,
-    );
+    assert.equal(checkServeGame({ entry, game: ready, busy: null, requestedVersion: V }), null);
     const installed = { ...ready, installed: true };
-    assert.equal(
-      checkServeGame({ entry, game: installed, activeOperation: null, requestedVersion: V }),
-      null,
-    );
+    assert.equal(checkServeGame({ entry, game: installed, busy: null, requestedVersion: V }), null);
   });
 
   test('refuses a game that is not in our catalog', () => {
     const err = checkServeGame({
       entry: undefined,
       game: ready,
-      activeOperation: null,
+      busy: null,
       requestedVersion: V,
     });
     assert.ok(err instanceof LanspreadError);
@@ -57,7 +51,7 @@ describe('checkServeGame', () => {
       { ...ready, version: null },
     ];
     for (const game of cases) {
-      const err = checkServeGame({ entry, game, activeOperation: null, requestedVersion: V });
+      const err = checkServeGame({ entry, game, busy: null, requestedVersion: V });
       assert.equal(codeOf(err), 'serve-not-ready', JSON.stringify(game));
     }
   });
@@ -66,16 +60,22 @@ describe('checkServeGame', () => {
     const err = checkServeGame({
       entry,
       game: ready,
-      activeOperation: null,
+      busy: null,
       requestedVersion: OLD,
     });
     assert.equal(codeOf(err), 'serve-version-mismatch');
     assert.match(err?.message ?? '', /20240101/);
   });
 
-  test('refuses while a download or an install runs on the game', () => {
-    for (const op of ['download', 'install'] as const) {
-      const err = checkServeGame({ entry, game: ready, activeOperation: op, requestedVersion: V });
+  test('refuses while any operation runs on the game', () => {
+    for (const op of [
+      'Downloading',
+      'Installing',
+      'Updating',
+      'Uninstalling',
+      'Removing',
+    ] as const) {
+      const err = checkServeGame({ entry, game: ready, busy: op, requestedVersion: V });
       assert.equal(codeOf(err), 'serve-busy', op);
     }
   });
@@ -85,7 +85,7 @@ describe('checkServeGame', () => {
     const err = checkServeGame({
       entry,
       game: partial,
-      activeOperation: 'download',
+      busy: 'Downloading',
       requestedVersion: V,
     });
     assert.equal(codeOf(err), 'serve-busy');
