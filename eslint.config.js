@@ -11,7 +11,7 @@ const parts = [
   'protocol',
   'net',
   'discovery',
-  'peers',
+  'mesh',
   'archive',
   'transfer',
   'install',

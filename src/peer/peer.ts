@@ -11,7 +11,7 @@ import {
   aggregateRemote,
   livenessFor,
   type LivenessTimings,
-} from '../peers/index.js';
+} from '../mesh/index.js';
 import {
   HashCache,
   OutboundTransfers,

@@ -6,7 +6,7 @@ import {
   type BusyAvailability,
   type LocalGame,
 } from '../library/index.js';
-import type { MeshEvent, PeerRecord, RemoteGame } from '../peers/index.js';
+import type { MeshEvent, PeerRecord, RemoteGame } from '../mesh/index.js';
 import type { WireGame } from '../protocol/index.js';
 import type {
   CatalogRow,

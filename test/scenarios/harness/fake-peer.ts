@@ -2,7 +2,7 @@
 import { loadOrCreateIdentity } from '../../../src/identity/index.js';
 import { silentLogger } from '../../../src/logger.js';
 import { Transport, type Connection } from '../../../src/net/index.js';
-import { PeerSession } from '../../../src/peers/index.js';
+import { PeerSession } from '../../../src/mesh/index.js';
 import type { WireGame, WireMessage } from '../../../src/protocol/index.js';
 
 export interface FakePeer {

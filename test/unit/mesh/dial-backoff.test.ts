@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DialBackoff } from '../../../src/peers/dial-backoff.js';
+import { DialBackoff } from '../../../src/mesh/dial-backoff.js';
 
 test('delays double per failure up to 30 s, per address, and a success resets them', () => {
   const backoff = new DialBackoff();

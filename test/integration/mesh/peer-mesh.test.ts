@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import type { GameId, GameVersion, PeerId } from '../../../src/ids.js';
 import { loadOrCreateIdentity, type Identity } from '../../../src/identity/index.js';
 import { silentLogger } from '../../../src/logger.js';
-import { DEFAULT_LIVENESS, PeerMesh, type MeshEvent } from '../../../src/peers/index.js';
+import { DEFAULT_LIVENESS, PeerMesh, type MeshEvent } from '../../../src/mesh/index.js';
 import type { WireGame } from '../../../src/protocol/index.js';
 
 const HOST = '127.0.0.1';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openCatalog } from '../../../src/catalog/index.js';
 import type { GameId, GameVersion, PeerId } from '../../../src/ids.js';
-import { PeerTable, aggregateRemote } from '../../../src/peers/index.js';
+import { PeerTable, aggregateRemote } from '../../../src/mesh/index.js';
 import type { WireGame } from '../../../src/protocol/index.js';
 
 const catalog = await openCatalog();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { GameId, GameVersion, PeerId } from '../../../src/ids.js';
-import { PeerTable } from '../../../src/peers/index.js';
+import { PeerTable } from '../../../src/mesh/index.js';
 import type { WireGame } from '../../../src/protocol/index.js';
 
 const BRAVO = 'b'.repeat(64) as PeerId;
