@@ -111,26 +111,6 @@ test('a stall shows as zero speed and no ETA', () => {
   assert.equal(snap.etaSeconds, null);
 });
 
-test('a streamed install counts bytes from its entries, which carry no progress event', () => {
-  const t = new ProgressTracker('cnc4', 0);
-  t.apply({ event: 'download-begin', game: 'cnc4', bytes: 30 }, 0);
-  for (const length of [10, 5]) {
-    t.apply(
-      {
-        event: 'download-chunk-finished',
-        game: 'cnc4',
-        path: 'x',
-        offset: 0,
-        length,
-        peer_id: 'p',
-        peer_addr: 'a:1',
-      },
-      500,
-    );
-  }
-  assert.equal(t.snapshot(600).bytesDone, 15);
-});
-
 test('failures and cancels are final notes with their code', () => {
   const failed = new ProgressTracker('cnc4', 0);
   assert.deepEqual(
