@@ -25,7 +25,7 @@ export interface ProgressSnapshot extends ProgressFigures {
 }
 
 /** What one event meant: a sentence worth a line of its own, or only new numbers. */
-export type ProgressChange = { kind: 'note'; text: string; final: boolean } | { kind: 'progress' };
+export type ProgressChange = { kind: 'note'; text: string } | { kind: 'progress' };
 
 /** The shared folding (src/progress-fold.ts), with the sentences a terminal says on the way. */
 export class ProgressTracker {
@@ -67,21 +67,13 @@ export class ProgressTracker {
       case 'install-begin':
         return note('installing');
       case 'install-finished':
-        return note('installed', true);
       case 'uninstall-finished':
-        return note('uninstalled', true);
       case 'download-failed':
       case 'install-failed':
-        return note(
-          event.code === 'cancelled'
-            ? 'cancelled'
-            : `${event.event === 'install-failed' ? 'install' : 'download'} failed: ${event.code}: ${event.message}`,
-          true,
-        );
       case 'download-cancelled':
-        return note('cancelled', true);
       case 'no-peers-have-game':
-        return note('no connected peer has this game', true);
+        // The line stops; the outcome is said from the command's answer, which may come first.
+        return { kind: 'progress' };
       default:
         return null;
     }
@@ -101,8 +93,8 @@ export class ProgressTracker {
   }
 }
 
-function note(text: string, final = false): ProgressChange {
-  return { kind: 'note', text, final };
+function note(text: string): ProgressChange {
+  return { kind: 'note', text };
 }
 
 function plural(count: number, noun: string): string {

@@ -7,19 +7,9 @@ import {
   startProgress,
   type Progress,
 } from '../../src/progress-fold.js';
+import { progressEvent } from '../support/progress-event.js';
 
 const MiB = 1048576;
-
-function progress(done: number, total = 100 * MiB, peers = 2): PeerEvent {
-  return {
-    event: 'download-progress',
-    game: 'cnc4',
-    bytes_done: done,
-    bytes_total: total,
-    mib_per_s: 0,
-    active_peers: peers,
-  };
-}
 
 function fold(events: readonly [PeerEvent, number][], from = startProgress('cnc4', 0)): Progress {
   return events.reduce((p, [event, ms]) => foldProgress(p, event, ms), from);
@@ -34,7 +24,7 @@ test('a download and its install move through their phases, bytes and sources', 
   assert.equal(begun.phaseStartedMs, 20);
   assert.equal(begun.bytesTotal, 100 * MiB);
   assert.equal(begun.sources, 3);
-  const moving = fold([[progress(30 * MiB), 1020]], begun);
+  const moving = fold([[progressEvent(30 * MiB), 1020]], begun);
   assert.equal(moving.bytesDone, 30 * MiB);
   assert.equal(moving.sources, 2, 'the sources still in use, from the progress');
   const done = fold(
@@ -90,7 +80,7 @@ test('the same object comes back for other games and for events that change noth
 test("a streamed install's progress counts, and each new source begins again from zero", () => {
   const first = fold([
     [{ event: 'download-begin', game: 'cnc4', bytes: 30 * MiB }, 0],
-    [progress(20 * MiB, 30 * MiB, 1), 500],
+    [progressEvent(20 * MiB, 30 * MiB, 1), 500],
   ]);
   assert.equal(first.bytesDone, 20 * MiB);
   const again = fold(
@@ -111,25 +101,25 @@ test("a streamed install's progress counts, and each new source begins again fro
   );
   assert.equal(again.bytesDone, 0);
   assert.equal(progressFigures(again, 700).bytesPerSecond, null, 'the old source is no speed');
-  assert.equal(fold([[progress(5 * MiB, 30 * MiB, 1), 1200]], again).bytesDone, 5 * MiB);
+  assert.equal(fold([[progressEvent(5 * MiB, 30 * MiB, 1), 1200]], again).bytesDone, 5 * MiB);
 });
 
 test('speed and time left come from the last seconds, so a resume is no speed', () => {
   let p = fold([
     [{ event: 'download-begin', game: 'cnc4', bytes: 100 * MiB }, 0],
     // A resume starts at 40 MiB: those bytes were not fetched now.
-    [progress(40 * MiB), 100],
+    [progressEvent(40 * MiB), 100],
   ]);
   assert.equal(progressFigures(p, 100).bytesPerSecond, null, 'one sample is no speed');
   for (let s = 1; s <= 10; s++)
-    p = foldProgress(p, progress(40 * MiB + s * 5 * MiB), 100 + s * 1000);
+    p = foldProgress(p, progressEvent(40 * MiB + s * 5 * MiB), 100 + s * 1000);
   const figures = progressFigures(p, 10_100);
   assert.equal(p.bytesDone, 90 * MiB);
   assert.equal(Math.round((figures.bytesPerSecond ?? 0) / MiB), 5);
   assert.equal(Math.round(figures.etaSeconds ?? 0), 2);
   assert.ok(p.samples.length <= 7, `the window holds the last seconds: ${p.samples.length}`);
   // A stall shows as zero speed and no time left.
-  for (let s = 11; s <= 18; s++) p = foldProgress(p, progress(90 * MiB), 100 + s * 1000);
+  for (let s = 11; s <= 18; s++) p = foldProgress(p, progressEvent(90 * MiB), 100 + s * 1000);
   assert.equal(progressFigures(p, 18_100).bytesPerSecond, 0);
   assert.equal(progressFigures(p, 18_100).etaSeconds, null);
 });
