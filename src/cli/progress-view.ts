@@ -25,8 +25,6 @@ export class ProgressView {
   #lastDrawMs = 0;
   #lineOpen = false;
   #closed = false;
-  #settled = false;
-  readonly #onSettled = new Set<() => void>();
 
   constructor(
     game: string,
@@ -53,28 +51,10 @@ export class ProgressView {
       this.#endLine();
       this.#out.write(`${this.tracker.game}: ${change.text}\n`);
       this.#lastDrawMs = this.#now();
-      if (change.final) this.#settle();
-      else this.#draw(true);
+      this.#draw(true);
       return;
     }
     this.#draw(false);
-  }
-
-  /**
-   * Waits up to `timeoutMs` for the final event (finished, failed, cancelled): events come on
-   * the WebSocket and the command's answer on HTTP, so the answer can overtake the last event.
-   */
-  async settled(timeoutMs: number): Promise<void> {
-    if (this.#settled) return;
-    let timer: NodeJS.Timeout | undefined;
-    let done: () => void = () => undefined;
-    await new Promise<void>((resolve) => {
-      done = resolve;
-      this.#onSettled.add(done);
-      timer = setTimeout(resolve, timeoutMs);
-    });
-    clearTimeout(timer);
-    this.#onSettled.delete(done);
   }
 
   /** Stops the clock and leaves the cursor at the start of a fresh line. */
@@ -107,11 +87,6 @@ export class ProgressView {
       this.#out.write(`${formatPlainLine(snap)}\n`);
     }
     this.#lastDrawMs = now;
-  }
-
-  #settle(): void {
-    this.#settled = true;
-    for (const resolve of this.#onSettled) resolve();
   }
 
   #endLine(): void {

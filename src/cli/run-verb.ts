@@ -27,9 +27,6 @@ export const EXIT_USAGE = 2;
 export const EXIT_NO_PEER = 3;
 export const EXIT_INTERRUPTED = 130;
 
-/** How long the last event may trail the command's answer (they travel on two sockets). */
-const SETTLE_MS = 500;
-
 export async function runVerb(
   verb: HumanVerb,
   argv: readonly string[],
@@ -169,14 +166,12 @@ async function runLong(
       req.verb === 'download' ? { game: req.game, install: req.install } : { game: req.game };
     const answer = await Promise.race([client.command(req.verb, args), abandoned]);
     if (answer === 'abandoned') return EXIT_INTERRUPTED;
-    // A command refused at once (unknown-game, already-installed) has no events to wait for.
-    if (view !== null && view.tracker.phase !== 'starting') await view.settled(SETTLE_MS);
+    // The answer is the outcome: events travel on another socket and only show progress.
     view?.close();
     if (req.json) printJson(answer, io);
-    else if (answer.ok) io.stdout.write(describeLongSuccess(req, answer.result, view));
-    else if (!(view !== null && said(view, ['failed', 'cancelled']))) {
-      printFailure(`${req.game}: ${req.verb}`, answer.error, io);
-    }
+    else if (answer.ok) io.stdout.write(describeLongSuccess(req, answer.result));
+    else if (answer.error.code === 'cancelled') io.stdout.write(`${req.game}: cancelled\n`);
+    else printFailure(`${req.game}: ${req.verb}`, answer.error, io);
     // Finished before the cancel arrived: the game is done, and so is the verb.
     if (answer.ok) return EXIT_OK;
     return interrupts > 0 ? EXIT_INTERRUPTED : EXIT_FAILED;
@@ -187,24 +182,16 @@ async function runLong(
   }
 }
 
-function said(view: ProgressView, phases: readonly string[]): boolean {
-  return phases.includes(view.tracker.phase);
-}
-
-/** The last line of a long verb, unless the progress notes already said it. */
+/** The last line of a long verb, from its answer. */
 function describeLongSuccess(
   req: Extract<VerbRequest, { install: boolean }>,
   result: unknown,
-  view: ProgressView | null,
 ): string {
   if (req.verb === 'update' && typeof result === 'object' && result !== null) {
     const { from, to } = result as { from?: unknown; to?: unknown };
     return `${req.game}: updated from version ${String(from)} to ${String(to)}\n`;
   }
-  const done = req.verb === 'download' && !req.install ? 'downloaded' : 'installed';
-  if (view !== null && view.tracker.phase === done) return '';
-  // Nothing to do was done: the peer answered at once without events.
-  return `${req.game}: already ${done}\n`;
+  return `${req.game}: ${req.verb === 'download' && !req.install ? 'downloaded' : 'installed'}\n`;
 }
 
 /** A failure as the API answers it (codes read as plain strings from JSON). */

@@ -12,6 +12,7 @@ import {
   removeRetrying,
   type DownloadEvent,
   type DownloadSource,
+  tickProgress,
   type StreamReceiver,
   type TransferClient,
 } from '../transfer/index.js';
@@ -63,6 +64,9 @@ class StagingReceiver implements StreamReceiver {
   #writer: StagingWriter | null = null;
   #entry: PlannedFile | null = null;
   #closed = false;
+  /** Bytes of this stream written so far, for its `download-progress`. */
+  #written = 0;
+  #stopProgress: () => void = () => undefined;
   #inFlight: Promise<void> = Promise.resolve();
 
   constructor(
@@ -103,6 +107,14 @@ class StagingReceiver implements StreamReceiver {
       () => this.#entry ?? undefined,
     );
     this.req.emit({ event: 'download-begin', game: this.req.game.id, bytes: plan.bytes });
+    this.#stopProgress = tickProgress(
+      this.req.game.id,
+      plan.bytes,
+      () => ({ bytesDone: this.#written, received: this.#written, activePeers: 1 }),
+      (event) => {
+        this.req.emit(event);
+      },
+    );
   }
 
   async #beginEntry(entry: StreamEntry): Promise<void> {
@@ -128,6 +140,7 @@ class StagingReceiver implements StreamReceiver {
 
   #write(bytes: Buffer): Promise<void> {
     if (this.#writer === null) throw new LanspreadError('protocol-error', 'data before the plan');
+    this.#written += bytes.length;
     return this.#writer.write(bytes);
   }
 
@@ -219,6 +232,7 @@ class StagingReceiver implements StreamReceiver {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#stopProgress();
     await this.#inFlight;
     await this.#writer?.close();
   }

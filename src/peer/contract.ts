@@ -3,7 +3,7 @@
  * the wire's snake_case spelling. Its only import is the error types of the leaf `errors.ts`
  * (the registry defines the codes once), so the browser UI can `import type` it.
  */
-import type { ErrorCode } from '../errors.js';
+import type { WireError } from '../errors.js';
 
 export type { ErrorCode, ErrorDetails, WireError } from '../errors.js';
 
@@ -258,11 +258,12 @@ export type PeerEvent =
       mib_per_s: number;
       mbit_per_s: number;
     }
-  | { event: 'download-failed'; game: string; code: ErrorCode; message: string }
+  /** The failure as the answer carries it: `code`, `message` and, for some codes, `details`. */
+  | ({ event: 'download-failed'; game: string } & WireError)
   | { event: 'download-cancelled'; game: string }
   | { event: 'install-begin'; game: string }
   | { event: 'install-finished'; game: string }
-  | { event: 'install-failed'; game: string; code: ErrorCode; message: string }
+  | ({ event: 'install-failed'; game: string } & WireError)
   | { event: 'uninstall-finished'; game: string }
   | { event: 'update-finished'; game: string; from: string | null; to: string }
   | { event: 'outbound-transfer-finished'; game: string; peer_id: string }

@@ -360,7 +360,7 @@ export class GameOperations {
         ? err
         : new LanspreadError(event, errorMessage(err), { cause: err });
     this.#o.log.warn({ game, code: failure.code, err: failure.message }, event.replace('-', ' '));
-    const failed = { game, code: failure.code, message: failure.message };
+    const failed = { game, ...failure.toWire() };
     // Narrowed per branch: the contract's events are a union the compiler checks one by one.
     run.outcome(event === 'download-failed' ? { event, ...failed } : { event, ...failed });
     return failure;

@@ -14,6 +14,7 @@ import { assertFreeSpace } from './free-space.js';
 import { removeRetrying } from './in-use-retry.js';
 import { checkManifest } from './manifest-check.js';
 import { manifestDigest, voteManifest } from './manifest-vote.js';
+import { tickProgress } from './progress-ticker.js';
 import { Wakeup, runSourceWorker, type DownloadRun } from './source-worker.js';
 import type { TransferClient } from './transfer-client.js';
 
@@ -26,7 +27,6 @@ export type {
 
 /** Transfers per source at once: one request per connection, so this many connections each. */
 const CONNECTIONS_PER_SOURCE = 2;
-const PROGRESS_INTERVAL_MS = 500;
 
 export async function downloadGame(req: DownloadRequest): Promise<DownloadResult> {
   const started = Date.now();
@@ -77,19 +77,22 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
         dropSource(req, scheduler, source, reason);
       },
     };
-    const progress = setInterval(() => {
-      const seconds = (Date.now() - started) / 1000;
-      req.emit({
-        event: 'download-progress',
-        game: game.id,
-        bytes_done: total - remaining + run.received,
-        bytes_total: total,
-        mib_per_s: round(run.received / 1048576 / Math.max(seconds, 0.001)),
-        active_peers: scheduler.liveSources.length,
-      });
-      // Idle sources ask again: a chunk crawling on a slow source may be theirs by now.
-      run.wakeup.notify();
-    }, PROGRESS_INTERVAL_MS);
+    // Idle sources ask again at each tick: a chunk crawling on a slow source may be theirs by now.
+    const stopProgress = tickProgress(
+      game.id,
+      total,
+      () => ({
+        bytesDone: total - remaining + run.received,
+        received: run.received,
+        activePeers: scheduler.liveSources.length,
+      }),
+      (event) => {
+        req.emit(event);
+      },
+      () => {
+        run.wakeup.notify();
+      },
+    );
     try {
       const workers = agreeing.flatMap((s) =>
         Array.from({ length: CONNECTIONS_PER_SOURCE }, (_, i) => runSourceWorker(run, s, i)),
@@ -107,7 +110,7 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
         );
       }
     } finally {
-      clearInterval(progress);
+      stopProgress();
     }
     await commit(req.root, manifest);
     await journal.remove();
@@ -246,8 +249,4 @@ function aborted(signal: AbortSignal): Promise<void> {
         { once: true },
       );
   });
-}
-
-function round(n: number): number {
-  return Math.round(n * 10) / 10;
 }

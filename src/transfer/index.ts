@@ -15,6 +15,7 @@ export {
   retryWhileInUse,
   type InUseRetryOptions,
 } from './in-use-retry.js';
+export { tickProgress } from './progress-ticker.js';
 export { OutboundTransfers } from './outbound-transfers.js';
 export { TransferClient, type StreamReceiver } from './transfer-client.js';
 export type { ServeContext } from './serve-context.js';

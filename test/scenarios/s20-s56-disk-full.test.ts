@@ -24,6 +24,12 @@ scenario('S56', 'not enough disk: refused before any byte is written', async (la
         needed_bytes > free_bytes,
       `the answer carries the numbers: ${JSON.stringify(answer.error)}`,
     );
+    const failed = events.find((e) => e.event === 'download-failed');
+    assert.deepEqual(
+      failed?.details,
+      answer.error?.details,
+      "the download-failed event carries the answer's numbers",
+    );
     assert.equal(
       events.some((e) => e.event === 'download-begin'),
       false,
@@ -137,6 +143,15 @@ scenario('S56', 'a streamed install that does not fit is refused before any entr
     const answer = await client.request('stream-install', { game: 'alienswarm' }, 60_000);
     assert.equal(answer.error?.code, 'insufficient-space', JSON.stringify(answer.error));
     const events = client.events.slice(from).filter((e) => e.game === 'alienswarm');
+    const failed = events.find(
+      (e) => e.event === 'download-failed' || e.event === 'install-failed',
+    );
+    assert.deepEqual(
+      failed?.details,
+      answer.error?.details,
+      'the failure event carries the numbers',
+    );
+    assert.equal(typeof answer.error?.details?.needed_bytes, 'number');
     assert.equal(events.filter((e) => e.event === 'download-chunk-finished').length, 0);
     assert.deepEqual(await readdir(lab.gamesDir('client')), [], 'nothing left in the games folder');
     await assertNoOutbound(source, 'alienswarm');

@@ -116,6 +116,35 @@ scenario('S39', 'streamed install without keeping the archive', async (lab) => {
   return `events ${names.join(',')}; streamed ${String((answer.result as Json).bytes)} bytes; cnctw LocalOnly (downloaded=false installed=true), root holds only local/; ${files} payload files match bsdtar's extraction by SHA-256; bravo outbound_transfers for cnctw back to zero`;
 });
 
+scenario('S39', 'a streamed install reports download-progress like a download', async (lab) => {
+  await lab.games('alpha', [largeGame('alienswarm')]);
+  const alpha = await lab.start('alpha');
+  const client = await lab.start('client');
+  await link(client, alpha);
+  const { answer, events } = await streamInstall(client, 'alienswarm');
+  assert.equal(answer.ok, true, JSON.stringify(answer.error));
+  const names = events.map((e) => e.event);
+  const begin = events.find((e) => e.event === 'download-begin');
+  const ticks = events.filter((e) => e.event === 'download-progress');
+  assert.ok(ticks.length > 0, `no download-progress in ${eventNames(events).join(',')}`);
+  assert.ok(
+    names.indexOf('download-progress') > names.indexOf('download-begin') &&
+      names.lastIndexOf('download-progress') < names.indexOf('download-finished'),
+    'progress between the begin and the finish',
+  );
+  let last = 0;
+  for (const tick of ticks) {
+    const done = Number(tick.bytes_done);
+    assert.equal(tick.bytes_total, begin?.bytes, 'the total is the plan announced at the begin');
+    assert.ok(done >= last && done <= Number(tick.bytes_total), `bytes_done ${done} after ${last}`);
+    assert.equal(tick.active_peers, 1);
+    last = done;
+  }
+  assert.ok(last > 0, 'bytes were counted');
+  await assertIdle(client);
+  return `${ticks.length} download-progress events between download-begin and download-finished, bytes_done rising to ${last} of ${String(begin?.bytes)}, 1 active peer`;
+});
+
 scenario('S40', 'a streamed-install receiver is not a source', async (lab) => {
   await lab.games('bravo', [CNCTW]);
   const bravo = await lab.start('bravo');

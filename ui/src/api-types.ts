@@ -2,6 +2,7 @@
 import type { WireError } from '../../src/peer/contract.js';
 
 export type {
+  ActiveOperation,
   Availability,
   CatalogResult,
   CatalogRow,

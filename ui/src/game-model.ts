@@ -1,23 +1,19 @@
 /** Merges the catalog, the local and remote rows and the running operations into one entry per game, with its state in words and its one main action. */
-import type { ApiError, Availability, CatalogRow, GamesResult, LocalGameRow } from './api-types.js';
+import type {
+  ActiveOperation,
+  ApiError,
+  Availability,
+  CatalogRow,
+  GamesResult,
+  LocalGameRow,
+} from './api-types.js';
 import { formatBytes } from '../../src/human-units.js';
+import type { Progress } from '../../src/progress-fold.js';
 
-/** A running operation as the events describe it. */
+/** A running operation: what was asked, and its progress folded from the events. */
 export interface Operation {
-  phase:
-    | 'starting'
-    | 'download'
-    | 'install'
-    | 'stream-install'
-    | 'uninstall'
-    | 'update'
-    | 'remove-files';
-  bytesDone: number;
-  bytesTotal: number;
-  mibPerS: number;
-  activePeers: number;
-  /** When the bytes began to flow (Date.now()), for the speed of a streamed install. */
-  startedMs: number;
+  kind: ActiveOperation['kind'];
+  progress: Progress;
 }
 
 export type MainAction =
@@ -99,12 +95,17 @@ function sources(count: number): string {
 function stateWords(game: GameFacts): string {
   const op = game.operation;
   if (op !== undefined) {
-    if (op.phase === 'starting') return 'starting…';
-    if (op.phase === 'install') return 'installing…';
-    if (op.phase === 'uninstall') return 'uninstalling…';
-    if (op.phase === 'remove-files') return 'removing files…';
-    const percent = op.bytesTotal > 0 ? Math.floor((op.bytesDone / op.bytesTotal) * 100) : 0;
-    return `${op.phase === 'stream-install' ? 'stream-installing' : 'downloading'} ${percent} %`;
+    if (op.kind === 'uninstall') return 'uninstalling…';
+    if (op.kind === 'remove-files') return 'removing files…';
+    const { phase, bytesDone, bytesTotal } = op.progress;
+    if (phase === 'installing' || (op.kind === 'install' && phase === 'starting'))
+      return 'installing…';
+    if (phase === 'starting') return 'starting…';
+    // Downloaded, or ended: the answer, which closes the operation, is on its way.
+    if (phase !== 'downloading') return 'finishing…';
+    const percent =
+      bytesTotal !== null && bytesTotal > 0 ? Math.floor((bytesDone / bytesTotal) * 100) : 0;
+    return `${op.kind === 'stream-install' ? 'stream-installing' : 'downloading'} ${percent} %`;
   }
   const row = game.local;
   if (row?.running === true) return 'running';

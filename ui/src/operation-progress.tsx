@@ -1,9 +1,11 @@
 /** A running operation: bar, bytes, speed, time left, sources in use, and cancel. */
 import type { LibraryGame } from './game-model.js';
 import { formatBytes, formatDuration } from '../../src/human-units.js';
+import { progressFigures } from '../../src/progress-fold.js';
 import type { GameCommand } from './use-peer-state.js';
 
-const CANCELLABLE = new Set(['starting', 'download', 'install', 'stream-install', 'update']);
+/** Uninstalling and removing files are quick and cannot be rolled back halfway. */
+const UNCANCELLABLE = new Set(['uninstall', 'remove-files']);
 
 export function OperationProgress(props: {
   game: LibraryGame;
@@ -11,33 +13,30 @@ export function OperationProgress(props: {
 }) {
   const op = props.game.operation;
   if (op === undefined) return null;
-  const counting = (op.phase === 'download' || op.phase === 'stream-install') && op.bytesTotal > 0;
-  const bytesLeft = op.bytesTotal - op.bytesDone;
-  const eta = op.mibPerS > 0 ? bytesLeft / (op.mibPerS * 1024 * 1024) : Number.NaN;
+  const { phase, bytesDone, bytesTotal, sources } = op.progress;
+  const total = phase === 'downloading' ? (bytesTotal ?? 0) : 0;
+  const counting = total > 0;
+  const { bytesPerSecond, etaSeconds } = progressFigures(op.progress, Date.now());
   return (
     <div className="operation" aria-live="polite">
       {counting ? (
-        <progress
-          value={op.bytesDone}
-          max={op.bytesTotal}
-          aria-label={`${props.game.name} progress`}
-        />
+        <progress value={bytesDone} max={total} aria-label={`${props.game.name} progress`} />
       ) : (
         <progress aria-label={`${props.game.name} progress`} />
       )}
       {counting && (
         <p className="operation-facts">
           <span>
-            {formatBytes(op.bytesDone)} of {formatBytes(op.bytesTotal)}
+            {formatBytes(bytesDone)} of {formatBytes(total)}
           </span>
-          <span>{op.mibPerS.toFixed(1)} MiB/s</span>
-          <span>{formatDuration(eta)} left</span>
+          <span>{((bytesPerSecond ?? 0) / 1048576).toFixed(1)} MiB/s</span>
+          <span>{formatDuration(etaSeconds ?? Number.NaN)} left</span>
           <span>
-            {op.activePeers} {op.activePeers === 1 ? 'source' : 'sources'}
+            {sources} {sources === 1 ? 'source' : 'sources'}
           </span>
         </p>
       )}
-      {CANCELLABLE.has(op.phase) && (
+      {!UNCANCELLABLE.has(op.kind) && (
         <button
           type="button"
           className="secondary outline cancel"

@@ -1,7 +1,9 @@
 /** The page's view of the peer: lists fetched from the API, kept live by the event stream, and the commands that change them. */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiFailure, api } from './api-client.js';
+import { foldProgress, startProgress } from '../../src/progress-fold.js';
 import type {
+  ActiveOperation,
   ApiError,
   CatalogRow,
   GamesResult,
@@ -41,22 +43,29 @@ export interface PeerState {
 }
 
 const EMPTY_GAMES: GamesResult = { local: [], remote: [] };
-const BLANK_OPERATION: Operation = {
-  phase: 'starting',
-  bytesDone: 0,
-  bytesTotal: 0,
-  mibPerS: 0,
-  activePeers: 0,
-  startedMs: 0,
-};
-const PHASE_OF: Partial<Record<GameCommand, Operation['phase']>> = {
-  download: 'starting',
+/** The commands that run as an operation, by the kind `status` reports it under. */
+const KIND_OF: Partial<Record<GameCommand, ActiveOperation['kind']>> = {
+  download: 'download',
   install: 'install',
   uninstall: 'uninstall',
-  update: 'starting',
+  update: 'update',
   'remove-files': 'remove-files',
-  'stream-install': 'starting',
+  'stream-install': 'stream-install',
 };
+/** Events that only move an operation along; every other event may change the lists. */
+const PROGRESS_ONLY = new Set<PeerEvent['event']>([
+  'got-game-files',
+  'download-begin',
+  'download-chunk-finished',
+  'download-progress',
+  'download-peer-dropped',
+  'download-finished',
+  'install-begin',
+]);
+
+function newOperation(kind: ActiveOperation['kind'], game: string): Operation {
+  return { kind, progress: startProgress(game, Date.now()) };
+}
 
 function apiError(err: unknown): ApiError {
   return err instanceof ApiFailure
@@ -76,6 +85,8 @@ export function usePeerState(): PeerState {
   const [loadError, setLoadError] = useState<ApiError>();
   const [notice, setNotice] = useState<string>();
   const refreshTimer = useRef<number | undefined>(undefined);
+  /** Games whose command this page sent and awaits: their answer, not an event, ends them. */
+  const awaited = useRef(new Set<string>());
   const catalogRef = useRef(catalog);
   catalogRef.current = catalog;
 
@@ -98,14 +109,10 @@ export function usePeerState(): PeerState {
       setOperations((current) => {
         // One just asked for may not be registered yet when this answer was made.
         const next = Object.fromEntries(
-          Object.entries(current).filter(([, op]) => op.phase === 'starting'),
+          Object.entries(current).filter(([game]) => awaited.current.has(game)),
         );
         for (const { game, kind } of status.active_operations) {
-          const phase =
-            kind === 'uninstall' || kind === 'install' || kind === 'stream-install'
-              ? kind
-              : 'download';
-          next[game] = current[game] ?? { ...BLANK_OPERATION, phase };
+          next[game] = current[game] ?? newOperation(kind, game);
         }
         return next;
       });
@@ -120,83 +127,25 @@ export function usePeerState(): PeerState {
     refreshTimer.current = window.setTimeout(() => void fetchAll(), 150);
   }, [fetchAll]);
 
-  const updateOperation = useCallback((game: string, change: Partial<Operation> | null) => {
-    setOperations((current) => {
-      if (change === null) return withoutKey(current, game);
-      return { ...current, [game]: { ...(current[game] ?? BLANK_OPERATION), ...change } };
-    });
-  }, []);
-
   const onEvent = useCallback(
     (event: PeerEvent) => {
-      switch (event.event) {
-        case 'local-library-changed':
-          setGames((current) => ({ ...current, local: event.games }));
-          refreshSoon();
-          return;
-        case 'download-begin':
-          setFailures((current) => withoutKey(current, event.game));
-          setOperations((current) => {
-            const op = current[event.game] ?? BLANK_OPERATION;
-            const phase = op.phase === 'stream-install' ? op.phase : 'download';
-            return {
-              ...current,
-              [event.game]: {
-                ...op,
-                phase,
-                bytesTotal: event.bytes,
-                bytesDone: 0,
-                startedMs: Date.now(),
-              },
-            };
-          });
-          return;
-        case 'download-chunk-finished':
-          // A streamed install reports entries, not progress: its bytes and speed are counted here.
-          setOperations((current) => {
-            const op = current[event.game];
-            if (op?.phase !== 'stream-install') return current;
-            const bytesDone = op.bytesDone + event.length;
-            const seconds = Math.max((Date.now() - op.startedMs) / 1000, 0.001);
-            const mibPerS = bytesDone / (1024 * 1024) / seconds;
-            return { ...current, [event.game]: { ...op, bytesDone, mibPerS, activePeers: 1 } };
-          });
-          return;
-        case 'download-progress':
-          updateOperation(event.game, {
-            bytesDone: event.bytes_done,
-            bytesTotal: event.bytes_total,
-            mibPerS: event.mib_per_s,
-            activePeers: event.active_peers,
-          });
-          return;
-        case 'install-begin':
-          updateOperation(event.game, { phase: 'install' });
-          return;
-        case 'download-failed':
-        case 'install-failed':
-          if (event.code !== 'cancelled') {
-            setFailures((current) => ({
-              ...current,
-              [event.game]: { code: event.code, message: event.message },
-            }));
-          }
-          updateOperation(event.game, null);
-          refreshSoon();
-          return;
-        case 'download-cancelled':
-        case 'install-finished':
-        case 'uninstall-finished':
-          updateOperation(event.game, null);
-          refreshSoon();
-          return;
-        default:
-          // Peers joining, leaving or changing their library change the remote rows and peers list.
-          if (event.event !== 'download-peer-dropped' && event.event !== 'download-finished')
-            refreshSoon();
+      if (event.event === 'local-library-changed') {
+        setGames((current) => ({ ...current, local: event.games }));
+      } else if ('game' in event) {
+        const now = Date.now();
+        setOperations((current) => {
+          const op = current[event.game];
+          if (op === undefined) return current;
+          const progress = foldProgress(op.progress, event, now);
+          return progress === op.progress
+            ? current
+            : { ...current, [event.game]: { ...op, progress } };
+        });
       }
+      // An outcome ends the operation through its answer (ours) or the refreshed status (another's).
+      if (!PROGRESS_ONLY.has(event.event)) refreshSoon();
     },
-    [refreshSoon, updateOperation],
+    [refreshSoon],
   );
 
   useEffect(() => {
@@ -215,11 +164,12 @@ export function usePeerState(): PeerState {
 
   const run = useCallback(
     async (cmd: GameCommand, game: string) => {
-      const phase = PHASE_OF[cmd];
+      const kind = KIND_OF[cmd];
       // A new try replaces the last failure shown; a cancel is no new try.
       if (cmd !== 'cancel-download') setFailures((current) => withoutKey(current, game));
-      if (phase !== undefined) {
-        updateOperation(game, cmd === 'stream-install' ? { phase: 'stream-install' } : { phase });
+      if (kind !== undefined) {
+        awaited.current.add(game);
+        setOperations((current) => ({ ...current, [game]: newOperation(kind, game) }));
       }
       try {
         const result = await api.command(cmd, { game });
@@ -234,16 +184,19 @@ export function usePeerState(): PeerState {
         }
         if (cmd === 'start-server')
           setNotice(`The server of ${name} is starting in its own window.`);
-        if (phase !== undefined) updateOperation(game, null);
       } catch (err) {
+        // The answer is the outcome: its failure is the one the card shows.
         const error = apiError(err);
-        if (phase !== undefined) updateOperation(game, null);
         if (error.code !== 'cancelled') setFailures((current) => ({ ...current, [game]: error }));
       } finally {
+        if (kind !== undefined) {
+          awaited.current.delete(game);
+          setOperations((current) => withoutKey(current, game));
+        }
         refreshSoon();
       }
     },
-    [refreshSoon, updateOperation],
+    [refreshSoon],
   );
 
   const library = useMemo(

@@ -1,20 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ProgressTracker } from '../../../src/cli/progress-tracker.js';
-import type { PeerEvent } from '../../../src/peer/index.js';
+import { progressEvent } from '../../support/progress-event.js';
 
 const MiB = 1048576;
-
-function progress(done: number, total = 100 * MiB): PeerEvent {
-  return {
-    event: 'download-progress',
-    game: 'cnc4',
-    bytes_done: done,
-    bytes_total: total,
-    mib_per_s: 0,
-    active_peers: 2,
-  };
-}
 
 test('follows a download and its install from begin to installed, with notes in words', () => {
   const t = new ProgressTracker('cnc4', 0);
@@ -25,9 +14,8 @@ test('follows a download and its install from begin to installed, with notes in 
   assert.deepEqual(t.apply({ event: 'download-begin', game: 'cnc4', bytes: 100 * MiB }, 20), {
     kind: 'note',
     text: 'downloading 100 MiB from 2 peers',
-    final: false,
   });
-  assert.deepEqual(t.apply(progress(10 * MiB), 1020), { kind: 'progress' });
+  assert.deepEqual(t.apply(progressEvent(10 * MiB), 1020), { kind: 'progress' });
   const finished = t.apply(
     {
       event: 'download-finished',
@@ -42,14 +30,11 @@ test('follows a download and its install from begin to installed, with notes in 
   assert.deepEqual(finished, {
     kind: 'note',
     text: 'downloaded 100 MiB in 0:10 (10.0 MiB/s)',
-    final: false,
   });
   assert.equal(t.apply({ event: 'install-begin', game: 'cnc4' }, 10_030)?.kind, 'note');
   assert.equal(t.snapshot(12_030).phaseSeconds, 2);
   assert.deepEqual(t.apply({ event: 'install-finished', game: 'cnc4' }, 13_000), {
-    kind: 'note',
-    text: 'installed',
-    final: true,
+    kind: 'progress',
   });
   assert.equal(t.phase, 'installed');
 });
@@ -59,7 +44,6 @@ test('a streamed install is said as streaming', () => {
   assert.deepEqual(t.apply({ event: 'download-begin', game: 'cnc4', bytes: MiB }, 0), {
     kind: 'note',
     text: 'streaming 1.00 MiB',
-    final: false,
   });
   assert.equal(t.snapshot(0).streamed, true);
   const done = t.apply(
@@ -76,7 +60,6 @@ test('a streamed install is said as streaming', () => {
   assert.deepEqual(done, {
     kind: 'note',
     text: 'streamed 1.00 MiB in 0:01 (1.00 MiB/s)',
-    final: false,
   });
 });
 
@@ -91,9 +74,9 @@ test('speed and ETA come from the last seconds of progress, not the whole run', 
   const t = new ProgressTracker('cnc4', 0);
   t.apply({ event: 'download-begin', game: 'cnc4', bytes: 100 * MiB }, 0);
   // A resume starts at 40 MiB: those bytes were not fetched now and must not count as speed.
-  t.apply(progress(40 * MiB), 100);
+  t.apply(progressEvent(40 * MiB), 100);
   assert.equal(t.snapshot(100).bytesPerSecond, null, 'one sample is no speed');
-  for (let s = 1; s <= 10; s++) t.apply(progress(40 * MiB + s * 5 * MiB), 100 + s * 1000);
+  for (let s = 1; s <= 10; s++) t.apply(progressEvent(40 * MiB + s * 5 * MiB), 100 + s * 1000);
   const snap = t.snapshot(10_100);
   assert.equal(snap.bytesDone, 90 * MiB);
   assert.equal(Math.round((snap.bytesPerSecond ?? 0) / MiB), 5);
@@ -104,41 +87,21 @@ test('speed and ETA come from the last seconds of progress, not the whole run', 
 test('a stall shows as zero speed and no ETA', () => {
   const t = new ProgressTracker('cnc4', 0);
   t.apply({ event: 'download-begin', game: 'cnc4', bytes: 100 * MiB }, 0);
-  t.apply(progress(10 * MiB), 1000);
-  for (let s = 2; s <= 8; s++) t.apply(progress(10 * MiB), s * 1000);
+  t.apply(progressEvent(10 * MiB), 1000);
+  for (let s = 2; s <= 8; s++) t.apply(progressEvent(10 * MiB), s * 1000);
   const snap = t.snapshot(8000);
   assert.equal(snap.bytesPerSecond, 0);
   assert.equal(snap.etaSeconds, null);
 });
 
-test('a streamed install counts bytes from its entries, which carry no progress event', () => {
-  const t = new ProgressTracker('cnc4', 0);
-  t.apply({ event: 'download-begin', game: 'cnc4', bytes: 30 }, 0);
-  for (const length of [10, 5]) {
-    t.apply(
-      {
-        event: 'download-chunk-finished',
-        game: 'cnc4',
-        path: 'x',
-        offset: 0,
-        length,
-        peer_id: 'p',
-        peer_addr: 'a:1',
-      },
-      500,
-    );
-  }
-  assert.equal(t.snapshot(600).bytesDone, 15);
-});
-
-test('failures and cancels are final notes with their code', () => {
+test('outcomes end the line without a note: the answer says them', () => {
   const failed = new ProgressTracker('cnc4', 0);
   assert.deepEqual(
     failed.apply(
       { event: 'download-failed', game: 'cnc4', code: 'no-sources-left', message: 'all gone' },
       1,
     ),
-    { kind: 'note', text: 'download failed: no-sources-left: all gone', final: true },
+    { kind: 'progress' },
   );
   assert.equal(failed.phase, 'failed');
   const cancelled = new ProgressTracker('cnc4', 0);
@@ -148,6 +111,6 @@ test('failures and cancels are final notes with their code', () => {
   );
   assert.equal(cancelled.phase, 'cancelled');
   const none = new ProgressTracker('cnc4', 0);
-  assert.equal(none.apply({ event: 'no-peers-have-game', game: 'cnc4' }, 1)?.kind, 'note');
+  assert.equal(none.apply({ event: 'no-peers-have-game', game: 'cnc4' }, 1)?.kind, 'progress');
   assert.equal(none.phase, 'failed');
 });

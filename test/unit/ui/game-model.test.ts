@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CatalogRow, GamesResult, LocalGameRow } from '../../../ui/src/api-types.js';
+import { startProgress } from '../../../src/progress-fold.js';
 import { buildLibrary, selectGames, type LibraryInputs } from '../../../ui/src/game-model.js';
 
 const GiB = 1024 ** 3;
@@ -128,12 +129,13 @@ describe('buildLibrary', () => {
       {
         operations: {
           cnc4: {
-            phase: 'download',
-            bytesDone: 43,
-            bytesTotal: 100,
-            mibPerS: 10,
-            activePeers: 2,
-            startedMs: 0,
+            kind: 'download',
+            progress: {
+              ...startProgress('cnc4', 0),
+              phase: 'downloading',
+              bytesDone: 43,
+              bytesTotal: 100,
+            },
           },
         },
         failures: { aoe2: { code: 'no-sources-left', message: 'gone' } },

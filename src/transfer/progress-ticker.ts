@@ -1,0 +1,42 @@
+/** The `download-progress` a download and a streamed install both emit while bytes flow. */
+import type { DownloadEvent } from './download-request.js';
+
+const PROGRESS_INTERVAL_MS = 500;
+
+export interface ProgressFigures {
+  /** Bytes of the game on disk and verified, resumed ones included. */
+  bytesDone: number;
+  /** Bytes that crossed the wire in this run: the speed counts only these. */
+  received: number;
+  activePeers: number;
+}
+
+/**
+ * Emits `download-progress` for `game` about every 500 ms from `read`'s figures, then calls
+ * `onTick`; returns the function that stops it.
+ */
+export function tickProgress(
+  game: string,
+  bytesTotal: number,
+  read: () => ProgressFigures,
+  emit: (event: DownloadEvent) => void,
+  onTick: () => void = () => undefined,
+): () => void {
+  const started = Date.now();
+  const timer = setInterval(() => {
+    const seconds = Math.max((Date.now() - started) / 1000, 0.001);
+    const figures = read();
+    emit({
+      event: 'download-progress',
+      game,
+      bytes_done: figures.bytesDone,
+      bytes_total: bytesTotal,
+      mib_per_s: Math.round((figures.received / 1048576 / seconds) * 10) / 10,
+      active_peers: figures.activePeers,
+    });
+    onTick();
+  }, PROGRESS_INTERVAL_MS);
+  return () => {
+    clearInterval(timer);
+  };
+}
