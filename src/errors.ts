@@ -161,6 +161,11 @@ export const ERRORS = {
     meaning:
       'Refused to serve: the game root cannot be described by a manifest (too many files, a path too long or not portable, names that differ only by case, or a manifest over the frame limit).',
   },
+  'serve-chunk-size': {
+    status: 422,
+    meaning:
+      'Refused to serve: the manifest was asked at a chunk size this peer does not serve (it serves 1 MiB and 32 MiB).',
+  },
   'hash-failed': {
     status: 422,
     meaning:

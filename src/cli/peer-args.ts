@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Logger } from '../logger.js';
 import { readHostPort } from '../host-port.js';
 import type { PeerOptions } from '../peer/index.js';
+import { CHUNK_SIZES, isServedChunkSize } from '../protocol/index.js';
 
 export interface PeerArgs {
   games: string;
@@ -63,10 +64,9 @@ export function parsePeerArgs(argv: readonly string[]): PeerArgs {
   let chunkSize: number | undefined;
   if (values['chunk-size'] !== undefined) {
     chunkSize = Number(values['chunk-size']);
-    if (!Number.isSafeInteger(chunkSize) || chunkSize < 64 * 1024 || chunkSize > 1024 ** 3) {
-      throw new ArgsError(
-        '--chunk-size must be a whole number of bytes between 65536 and 1073741824',
-      );
+    // Peers serve manifests at these sizes only: any other would be refused by every source.
+    if (!isServedChunkSize(chunkSize)) {
+      throw new ArgsError(`--chunk-size must be one of ${CHUNK_SIZES.join(', ')} (bytes)`);
     }
   }
   let rescanIntervalMs: number | undefined;

@@ -12,6 +12,7 @@ import {
   livenessFor,
   type LivenessTimings,
 } from '../mesh/index.js';
+import { DEFAULT_CHUNK_SIZE } from '../protocol/index.js';
 import {
   HashCache,
   OutboundTransfers,
@@ -49,7 +50,7 @@ export interface PeerOptions {
   liveness?: LivenessTimings;
   /** Drop a silent peer after this long (`--peer-timeout`); 15 s by default. */
   peerTimeoutMs?: number;
-  /** Bytes per chunk of a download; 32 MiB by default. */
+  /** Bytes per chunk of a download, one of CHUNK_SIZES (what sources serve); 32 MiB by default. */
   chunkSize?: number;
   /** The official unrar to extract with (`--unrar`); the embedded extractor when absent. */
   unrarPath?: string;
@@ -140,7 +141,7 @@ export class Peer {
       intents,
       launcher: this.#launcher,
       archiveProvider,
-      chunkSize: opts.chunkSize ?? 32 * 1024 * 1024,
+      chunkSize: opts.chunkSize ?? DEFAULT_CHUNK_SIZE,
       log: opts.log,
       emit,
       sources: (game) => {

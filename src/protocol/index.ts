@@ -11,6 +11,9 @@ export {
   type DecodedFrame,
 } from './frame-codec.js';
 export {
+  CHUNK_SIZES,
+  DEFAULT_CHUNK_SIZE,
+  isServedChunkSize,
   MAX_LIBRARY_GAMES,
   MAX_MANIFEST_FILES,
   MAX_PATH_LENGTH,

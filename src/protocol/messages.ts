@@ -72,6 +72,24 @@ export const MAX_PATH_LENGTH = 1024;
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 const relativePath = z.string().min(1).max(MAX_PATH_LENGTH);
 
+const MIB = 1024 * 1024;
+/**
+ * The chunk sizes a peer hashes and serves manifests at. The set is fixed, not the asker's choice:
+ * each size costs one hash of every file served, so asking new sizes cannot make a peer re-hash.
+ * 32 MiB is what every peer asks by default (older ones too); 1 MiB splits small games finely.
+ */
+export const CHUNK_SIZES: readonly number[] = [MIB, 32 * MIB];
+/** The chunk size a receiver asks for unless told otherwise (`--chunk-size`). */
+export const DEFAULT_CHUNK_SIZE = 32 * MIB;
+
+export function isServedChunkSize(chunkSize: number): boolean {
+  return CHUNK_SIZES.includes(chunkSize);
+}
+
+/**
+ * Wider than CHUNK_SIZES on purpose: an older peer asking another size gets a `refused`
+ * (`serve-chunk-size`) it can report, not a closed connection.
+ */
 const chunkSize = z
   .number()
   .int()

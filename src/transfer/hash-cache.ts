@@ -6,12 +6,11 @@ import { writeFileAtomic } from '../atomic-write.js';
 import { BatchFlusher } from '../batch-flusher.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { isServedChunkSize } from '../protocol/index.js';
 
 const FILE_NAME = 'hash-cache.json';
 const FORMAT_VERSION = 1;
 const FLUSH_DELAY_MS = 2_000;
-// Receivers pick the chunk size; a few sizes per file cover them without growing without bound.
-const MAX_CHUNK_SIZES_PER_FILE = 4;
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 const entrySchema = z.object({
@@ -31,7 +30,10 @@ interface Entry {
   chunks: Map<number, string[]>;
 }
 
-/** Persistent map from (absolute path, size, mtime, chunk size) to the file's chunk hashes. */
+/**
+ * Persistent map from (absolute path, size, mtime, chunk size) to the file's chunk hashes. Only
+ * the served chunk sizes (CHUNK_SIZES) are kept, so no request can push a file's hashes out.
+ */
 export class HashCache {
   readonly #file: string;
   readonly #entries: Map<string, Entry>;
@@ -64,8 +66,9 @@ export class HashCache {
           const chunks = new Map<number, string[]>();
           for (const [key, hashes] of Object.entries(e.chunks)) {
             const chunkSize = Number(key);
-            if (isSafeChunkSize(chunkSize) && hashes.length === chunkCount(e.size, chunkSize))
-              chunks.set(chunkSize, hashes);
+            // Sizes an older version served are left behind quietly: nobody asks for them now.
+            if (!isServedChunkSize(chunkSize)) continue;
+            if (hashes.length === chunkCount(e.size, chunkSize)) chunks.set(chunkSize, hashes);
             else dropped++;
           }
           if (chunks.size > 0) entries.set(path, { size: e.size, mtimeMs: e.mtimeMs, chunks });
@@ -87,7 +90,7 @@ export class HashCache {
 
   /** Records hashes; a new size or mtime replaces everything known about the path. */
   set(absPath: string, size: number, mtimeMs: number, chunkSize: number, hashes: string[]): void {
-    if (!isSafeChunkSize(chunkSize) || hashes.length !== chunkCount(size, chunkSize)) {
+    if (!isServedChunkSize(chunkSize) || hashes.length !== chunkCount(size, chunkSize)) {
       this.#log.warn({ absPath, size, chunkSize }, 'not caching hashes that do not fit the file');
       return;
     }
@@ -96,14 +99,7 @@ export class HashCache {
       e = { size, mtimeMs, chunks: new Map() };
       this.#entries.set(absPath, e);
     }
-    e.chunks.delete(chunkSize);
     e.chunks.set(chunkSize, [...hashes]);
-    // Maps keep insertion order, so the first key is the chunk size used least recently set.
-    while (e.chunks.size > MAX_CHUNK_SIZES_PER_FILE) {
-      const oldest = e.chunks.keys().next();
-      if (oldest.done === true) break;
-      e.chunks.delete(oldest.value);
-    }
     this.#changed();
   }
 
@@ -169,10 +165,6 @@ export class HashCache {
       this.#log.warn({ file: this.#file, err: errorMessage(err) }, 'could not save the hash cache');
     }
   }
-}
-
-function isSafeChunkSize(chunkSize: number): boolean {
-  return Number.isSafeInteger(chunkSize) && chunkSize > 0;
 }
 
 function chunkCount(size: number, chunkSize: number): number {

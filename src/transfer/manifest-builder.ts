@@ -6,9 +6,11 @@ import type { GameId, GameVersion } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { caseClash } from '../portable-name.js';
 import {
+  CHUNK_SIZES,
   MAX_CONTROL_PAYLOAD,
   MAX_MANIFEST_FILES,
   MAX_PATH_LENGTH,
+  isServedChunkSize,
   type Manifest,
 } from '../protocol/index.js';
 import { hashFileChunks } from './chunk-hasher.js';
@@ -34,8 +36,9 @@ const inFlight = new Map<string, Flight>();
 /**
  * The `manifest` message for the root. Concurrent requests for the same root and chunk size
  * share one build, so a swarm does not hash it N times; the build stops only when every
- * waiting caller has aborted. Refuses (`serve-root-not-transferable`) a root that no manifest
- * can describe; fails with `hash-failed` when a file changes while it is hashed.
+ * waiting caller has aborted. Refuses a chunk size outside CHUNK_SIZES (`serve-chunk-size`),
+ * before any work, and a root that no manifest can describe (`serve-root-not-transferable`);
+ * fails with `hash-failed` when a file changes while it is hashed.
  */
 export function buildManifest(
   root: string,
@@ -47,6 +50,14 @@ export function buildManifest(
   signal?: AbortSignal,
 ): Promise<Manifest> {
   if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
+  if (!isServedChunkSize(chunkSize)) {
+    return Promise.reject(
+      new LanspreadError(
+        'serve-chunk-size',
+        `manifests are served at chunks of ${CHUNK_SIZES.join(' or ')} bytes, not ${chunkSize}`,
+      ),
+    );
+  }
   const key = [root, game, version, String(chunkSize)].join('\0');
   let flight = inFlight.get(key);
   if (flight === undefined) {

@@ -5,8 +5,9 @@ import type { GameId, GameVersion } from '../../src/ids.js';
 import { loadOrCreateIdentity } from '../../src/identity/index.js';
 import { parseHostPort } from '../../src/host-port.js';
 import { silentLogger } from '../../src/logger.js';
-import { Transport, type Connection } from '../../src/net/index.js';
+import { Transport } from '../../src/net/index.js';
 import type { WireMessage } from '../../src/protocol/index.js';
+import { Asker, refusal } from './harness/asker.js';
 import { startFakePeer } from './harness/fake-peer.js';
 import { CATALOG_VERSION, smallGame } from './harness/fixtures.js';
 import { scenario } from './harness/lab.js';
@@ -14,41 +15,6 @@ import type { PeerProcess } from './harness/peer-process.js';
 
 const VERSION = CATALOG_VERSION as GameVersion;
 const CHUNK_SIZE = 1024 * 1024;
-
-/** A receiver asking on one transfer connection, one request at a time, as a downloader does. */
-class Asker {
-  readonly #conn: Connection;
-  #answer: ((msg: WireMessage) => void) | undefined;
-  /** Bytes of data frames received since the last question. */
-  dataBytes = 0;
-
-  constructor(conn: Connection) {
-    this.#conn = conn;
-    conn.onMessage((msg) => this.#answer?.(msg));
-    conn.onData((payload) => {
-      this.dataBytes += payload.length;
-    });
-  }
-
-  ask(msg: WireMessage): Promise<WireMessage> {
-    this.dataBytes = 0;
-    return new Promise((done, fail) => {
-      const timer = setTimeout(() => {
-        fail(new Error(`no answer to ${JSON.stringify(msg)}`));
-      }, 15_000);
-      this.#answer = (answer) => {
-        clearTimeout(timer);
-        this.#answer = undefined;
-        done(answer);
-      };
-      this.#conn.send(msg);
-    });
-  }
-
-  close(): void {
-    this.#conn.close();
-  }
-}
 
 const manifestOf = (game: string, version = VERSION): WireMessage => ({
   t: 'get-manifest',
@@ -65,10 +31,6 @@ const chunkOf = (path: string, length: number): WireMessage => ({
   offset: 0,
   length,
 });
-
-/** The code of a refusal, or the kind of answer when it was not one. */
-const refusal = (answer: WireMessage): string =>
-  answer.t === 'refused' ? answer.code : `answered ${answer.t}`;
 
 /** Holds `game` busy on `server`: a download from a source that never answers. */
 async function holdBusy(server: PeerProcess, stateDir: string, game: string): Promise<() => void> {

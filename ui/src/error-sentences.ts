@@ -35,6 +35,7 @@ const SENTENCES: Record<UiErrorCode, Sentence> = {
   'serve-busy': null,
   'serve-bad-path': null,
   'serve-root-not-transferable': null,
+  'serve-chunk-size': null,
   'hash-failed': null,
   'not-found': null,
   'too-large': null,

@@ -112,12 +112,16 @@ test('a verification waits while too many verified chunks are not on disk yet', 
   await journal.flush();
 });
 
-test('a journal for another manifest digest or version starts empty', async () => {
+test('a journal for another manifest digest, version or chunk size starts empty', async () => {
   const journal = await open();
   journal.record('a.eti@0');
   await journal.flush();
+  assert.equal((await open()).verified.size, 1);
   assert.equal((await open('e'.repeat(64))).verified.size, 0);
   assert.equal((await open(DIGEST, '20260101' as GameVersion)).verified.size, 0);
+  // An older version could ask any size; its chunk grid does not fit the one asked now.
+  const otherGrid = await DownloadJournal.open(root, GAME, VERSION, DIGEST, 8 * 1024 * 1024);
+  assert.equal(otherGrid.verified.size, 0);
 });
 
 test('a corrupt journal starts empty', async () => {

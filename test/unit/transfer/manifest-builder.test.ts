@@ -18,6 +18,7 @@ import { LanspreadError, type ErrorCode } from '../../../src/errors.js';
 import type { GameId, GameVersion } from '../../../src/ids.js';
 import { recordingLogger, type LogLine } from '../../support/recording-logger.js';
 import {
+  CHUNK_SIZES,
   MAX_MANIFEST_FILES,
   MAX_PATH_LENGTH,
   manifestSchema,
@@ -30,8 +31,10 @@ import {
 import { HashCache } from '../../../src/transfer/hash-cache.js';
 import { buildManifest } from '../../../src/transfer/manifest-builder.js';
 
-const KIB = 1024;
-const CHUNK = 64 * KIB;
+const MIB = 1024 * 1024;
+/** The two chunk sizes peers serve. */
+const CHUNK = MIB;
+const LARGE_CHUNK = 32 * MIB;
 const ID = 'cnctw' as GameId;
 const V = '20250101' as GameVersion;
 
@@ -199,13 +202,57 @@ describe('buildManifest', () => {
       buildManifest(root, ID, V, CHUNK, cache, recordingLogger()),
     ]);
     assert.equal(a, b);
-    const c = await buildManifest(root, ID, V, 2 * CHUNK, cache, recordingLogger());
+    const c = await buildManifest(root, ID, V, LARGE_CHUNK, cache, recordingLogger());
     assert.notEqual(c, a);
-    assert.equal(c.chunk_size, 2 * CHUNK);
+    assert.equal(c.chunk_size, LARGE_CHUNK);
     assert.deepEqual(
       c.files.find((f) => f.path === 'game.eti')?.chunks,
-      sliceHashes(big, 2 * CHUNK),
+      sliceHashes(big, LARGE_CHUNK),
     );
+  });
+
+  test('refuses a chunk size it does not serve, before looking at the root', async () => {
+    const cache = await HashCache.open(await freshDir('size-state'), recordingLogger());
+    const missing = join(base, 'no-such-root');
+    for (const size of [64 * 1024, 2 * CHUNK, 4 * CHUNK, LARGE_CHUNK - 1, 2 * LARGE_CHUNK]) {
+      await assert.rejects(
+        buildManifest(missing, ID, V, size, cache, recordingLogger()),
+        (err: unknown) =>
+          isCode('serve-chunk-size')(err) &&
+          (err as Error).message.includes(CHUNK_SIZES.join(' or ')),
+        String(size),
+      );
+    }
+  });
+
+  test('rotating chunk sizes never re-hashes: each served size is hashed once per file', async () => {
+    const dir = await freshDir('rotate');
+    const state = await freshDir('rotate-state');
+    const file = join(dir, 'game.eti');
+    const original = bytes(3 * CHUNK + 5, 'rotate');
+    await put(join(dir, 'version.ini'), '20250101\n');
+    await put(file, original);
+    await utimes(file, 1_700_000_000, 1_700_000_000);
+    const lines: LogLine[] = [];
+    const log = recordingLogger(lines);
+    const cache = await HashCache.open(state, log);
+    const first = new Map<number, unknown>();
+    for (const size of CHUNK_SIZES)
+      first.set(size, await buildManifest(dir, ID, V, size, cache, log));
+
+    // Same size and mtime, new bytes: a manifest that still shows the old hashes was not re-hashed.
+    await writeFile(file, bytes(original.length, 'swapped'));
+    await utimes(file, 1_700_000_000, 1_700_000_000);
+    const rotation = [CHUNK, 2 * CHUNK, LARGE_CHUNK, 3 * CHUNK, 4 * CHUNK, 5 * CHUNK, 64 * 1024];
+    for (let round = 0; round < 3; round++) {
+      for (const size of rotation) {
+        const built = buildManifest(dir, ID, V, size, cache, log);
+        if (first.has(size)) assert.deepEqual(await built, first.get(size), String(size));
+        else await assert.rejects(built, isCode('serve-chunk-size'), String(size));
+      }
+    }
+    const hashed = lines.filter((l) => l.msg === 'hashing files for a manifest');
+    assert.equal(hashed.length, CHUNK_SIZES.length);
   });
 
   test('a caller that aborts is released; the others still get the manifest', async () => {
@@ -283,7 +330,7 @@ describe('buildManifest', () => {
     const dir = await freshDir('huge');
     await put(join(dir, 'version.ini'), '1\n');
     await put(join(dir, 'huge.bin'), '');
-    // Sparse: 100 000 chunks of 64 KiB would take minutes to hash but are refused at once.
+    // Sparse: 100 000 chunks of 1 MiB would take minutes to hash but are refused at once.
     await truncate(join(dir, 'huge.bin'), 100_000 * CHUNK);
     const cache = await HashCache.open(await freshDir('huge-state'), recordingLogger());
     await assert.rejects(
@@ -348,21 +395,61 @@ describe('HashCache', () => {
     assert.equal(cache.get('/bad', CHUNK + 1, 5, CHUNK), undefined);
   });
 
+  test('keeps every served chunk size of a file and none other', async () => {
+    const state = await freshDir('served-sizes');
+    const h = (c: string, n: number): string[] => Array.from({ length: n }, () => c.repeat(64));
+    const size = 3 * CHUNK;
+    await writeFile(
+      join(state, 'hash-cache.json'),
+      JSON.stringify({
+        version: 1,
+        files: {
+          // As an older version left it: sizes asked by receivers, served no more.
+          '/f': { size, mtimeMs: 5, chunks: { [CHUNK]: h('1', 3), [2 * CHUNK]: h('2', 2) } },
+          '/old': { size, mtimeMs: 5, chunks: { [4 * CHUNK]: h('4', 1) } },
+        },
+      }),
+    );
+    const lines: LogLine[] = [];
+    const cache = await HashCache.open(state, recordingLogger(lines));
+    assert.deepEqual(
+      lines.filter((l) => l.level === 'warn'),
+      [],
+      'old sizes are no corruption',
+    );
+    assert.deepEqual(cache.get('/f', size, 5, CHUNK), h('1', 3));
+    assert.equal(cache.get('/f', size, 5, 2 * CHUNK), undefined);
+    assert.equal(cache.get('/old', size, 5, 4 * CHUNK), undefined);
+
+    cache.set('/f', size, 5, 2 * CHUNK, h('2', 2));
+    assert.equal(cache.get('/f', size, 5, 2 * CHUNK), undefined);
+    assert.ok(lines.some((l) => l.level === 'warn' && l.msg.startsWith('not caching')));
+    // Every served size stays, whatever order they are set in: none pushes another out.
+    for (const round of [1, 2]) {
+      for (const chunkSize of CHUNK_SIZES) {
+        cache.set('/f', size, 5, chunkSize, h(String(round), Math.ceil(size / chunkSize)));
+      }
+    }
+    for (const chunkSize of CHUNK_SIZES) {
+      assert.deepEqual(cache.get('/f', size, 5, chunkSize), h('2', Math.ceil(size / chunkSize)));
+    }
+  });
+
   test('keys by size, mtime and chunk size; a change of size or mtime replaces the entry', async () => {
     const state = await freshDir('keys');
     const cache = await HashCache.open(state, recordingLogger());
     const h1 = '1'.repeat(64);
     const h2 = '2'.repeat(64);
     cache.set('/f', 10, 100, CHUNK, [h1]);
-    cache.set('/f', 10, 100, 2 * CHUNK, [h2]);
+    cache.set('/f', 10, 100, LARGE_CHUNK, [h2]);
     assert.deepEqual(cache.get('/f', 10, 100, CHUNK), [h1]);
-    assert.deepEqual(cache.get('/f', 10, 100, 2 * CHUNK), [h2]);
+    assert.deepEqual(cache.get('/f', 10, 100, LARGE_CHUNK), [h2]);
     assert.equal(cache.get('/f', 11, 100, CHUNK), undefined);
     assert.equal(cache.get('/f', 10, 101, CHUNK), undefined);
     assert.equal(cache.get('/f', 10, 100, 3 * CHUNK), undefined);
     cache.set('/f', 10, 200, CHUNK, [h2]);
     assert.deepEqual(cache.get('/f', 10, 200, CHUNK), [h2]);
-    assert.equal(cache.get('/f', 10, 200, 2 * CHUNK), undefined);
+    assert.equal(cache.get('/f', 10, 200, LARGE_CHUNK), undefined);
     assert.equal(cache.get('/f', 10, 100, CHUNK), undefined);
     await cache.flush();
     const reopened = await HashCache.open(state, recordingLogger());
@@ -434,11 +521,11 @@ describe('hashFileChunks', () => {
       sliceHashes(data, CHUNK),
     );
     // A chunk larger than the read block spans several reads.
-    const large = bytes(9 * 1024 * KIB + 3, 'large');
+    const large = bytes(9 * MIB + 3, 'large');
     await put(join(dir, 'l'), large);
     assert.deepEqual(
-      await hashFileChunks(join(dir, 'l'), large.length, 5 * 1024 * KIB),
-      sliceHashes(large, 5 * 1024 * KIB),
+      await hashFileChunks(join(dir, 'l'), large.length, 5 * MIB),
+      sliceHashes(large, 5 * MIB),
     );
     assert.deepEqual(await hashFileChunks(join(dir, 'e'), 0, CHUNK), []);
   });
@@ -494,7 +581,7 @@ describe('hashFileChunks', () => {
 describe('hashFileRange', () => {
   test('hashes exactly the range, across read blocks, while a whole-file hash runs', async () => {
     const dir = await freshDir('range');
-    const data = bytes(9 * 1024 * KIB + 3, 'range');
+    const data = bytes(9 * MIB + 3, 'range');
     await put(join(dir, 'a'), data);
     const huge = join(dir, 'huge');
     await put(huge, '');
@@ -507,8 +594,8 @@ describe('hashFileRange', () => {
       ),
     );
     const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-    const offset = 5 * 1024 * KIB - 11;
-    const length = 4 * 1024 * KIB + 13;
+    const offset = 5 * MIB - 11;
+    const length = 4 * MIB + 13;
     assert.equal(
       await hashFileRange(join(dir, 'a'), data.length, offset, length),
       sha(data.subarray(offset, offset + length)),
