@@ -103,7 +103,10 @@ export class ServeBudget {
     signal: AbortSignal,
   ): Promise<Release> {
     const counter = this.#counter(spend);
-    if (stranger || (counter.total < this.limits.spends[spend].total && counter.waiting.length === 0))
+    if (
+      stranger ||
+      (counter.total < this.limits.spends[spend].total && counter.waiting.length === 0)
+    )
       return this.take(spend, peer, stranger);
     this.#checkShare(spend, counter, peer, stranger);
     signal.throwIfAborted();

@@ -164,12 +164,7 @@ async function serveManifest(
   const { root } = gateRequest(ctx, req.game, req.version);
   const peer = conn.remotePeerId;
   // Hashing a root costs disk and CPU for minutes: few at a time, whoever asks.
-  const releaseJob = await ctx.budget.acquire(
-    'manifest-job',
-    peer,
-    !ctx.hasSession(peer),
-    signal,
-  );
+  const releaseJob = await ctx.budget.acquire('manifest-job', peer, !ctx.hasSession(peer), signal);
   let manifest;
   try {
     manifest = await buildManifest(
