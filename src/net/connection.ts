@@ -242,8 +242,11 @@ export class Connection {
     if (this.#reading) this.#socket.resume();
   }
 
-  /** Ends the connection after what was sent is flushed; the remote's end completes the close. */
-  close(): void {
+  /**
+   * Ends the connection after what was sent is flushed; the remote's end completes the close,
+   * or after `lingerMs` the socket is destroyed.
+   */
+  close(lingerMs = CLOSE_LINGER_MS): void {
     if (this.#ending || this.#closeInfo !== undefined) return;
     this.#ending = true;
     // The remote's end must be read for the socket to close, so read even without subscribers.
@@ -252,7 +255,7 @@ export class Connection {
     this.#lingerTimer = setTimeout(() => {
       this.#log.debug(this.#where(), 'remote did not end the connection in time; destroying it');
       this.#socket.destroy();
-    }, CLOSE_LINGER_MS);
+    }, lingerMs);
     this.#lingerTimer.unref();
   }
 

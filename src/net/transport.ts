@@ -70,6 +70,8 @@ export class Transport {
   readonly #connections = new Set<Connection>();
   /** Sockets still in their TCP or TLS handshake, both directions, so that close() can drop them. */
   readonly #handshaking = new Set<Socket>();
+  /** Inbound sockets not yet through TLS, by remote address and port: what the handshake limit counts. */
+  readonly #inboundHandshakes = new Map<string, Socket>();
   #server: tls.Server | undefined;
   #closed = false;
 
@@ -98,7 +100,7 @@ export class Transport {
     const server = tls.createServer(serverOptions(this.#identity, this.#handshakeTimeoutMs));
     this.#server = server;
     server.on('connection', (raw: Socket) => {
-      if (this.#handshaking.size >= this.#limits.handshaking) {
+      if (this.#inboundHandshakes.size >= this.#limits.handshaking) {
         this.#warnDropped(
           { remote_address: normalizeAddress(raw.remoteAddress), remote_port: raw.remotePort },
           `over the budget of ${this.#limits.handshaking} handshakes at once`,
@@ -107,9 +109,16 @@ export class Transport {
         return;
       }
       this.#handshaking.add(raw);
-      raw.once('close', () => this.#handshaking.delete(raw));
+      const key = socketKey(raw);
+      this.#inboundHandshakes.set(key, raw);
+      raw.once('close', () => {
+        this.#handshaking.delete(raw);
+        if (this.#inboundHandshakes.get(key) === raw) this.#inboundHandshakes.delete(key);
+      });
     });
     server.on('secureConnection', (socket: tls.TLSSocket) => {
+      // The TLS socket is the raw one wrapped: same address and port.
+      this.#inboundHandshakes.delete(socketKey(socket));
       this.#accept(socket);
     });
     server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
@@ -393,6 +402,10 @@ export class Transport {
     conn.onClose(() => this.#connections.delete(conn));
     return conn;
   }
+}
+
+function socketKey(socket: Socket): string {
+  return `${socket.remoteAddress ?? ''}|${socket.remotePort ?? 0}`;
 }
 
 /** Ends a socket gracefully, destroying it if the remote does not close it soon after. */

@@ -21,6 +21,8 @@ import { paced, SEND_QUEUE_BYTES, serveStream } from './stream-server.js';
 
 /** A client asks right after it connects; one that does not is a half-open or hostile socket. */
 const FIRST_REQUEST_MS = 10_000;
+/** How long a connection refused over the budget waits for the remote's end before it is dropped. */
+const REFUSED_LINGER_MS = 1_000;
 /** Downloaders ask back to back; a connection this quiet between requests is abandoned. */
 const IDLE_BETWEEN_REQUESTS_MS = 120_000;
 
@@ -126,7 +128,8 @@ function refuseConnection(conn: Connection, ctx: ServeContext, err: unknown): vo
   // Debug only: a flood of connections must not become a flood of log lines.
   ctx.log.debug({ peer: conn.remotePeerId, reason: err.message }, 'refused a transfer connection');
   conn.send({ t: 'refused', code: err.code, message: err.message });
-  conn.close();
+  // Not counted anywhere, so not kept long: a remote that never reads must not pile them up.
+  conn.close(REFUSED_LINGER_MS);
 }
 
 /** One request, counted against the remote's request budget for as long as it runs. */

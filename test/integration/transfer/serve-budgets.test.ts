@@ -107,7 +107,11 @@ async function ask(
   conn.onData((payload) => {
     bytes += payload.length;
   });
-  const closed = new Promise<void>((resolve) => conn.onClose(() => resolve()));
+  const closed = new Promise<void>((resolve) =>
+    conn.onClose(() => {
+      resolve();
+    }),
+  );
   if (opts.send !== false) {
     conn.send({
       t: 'get-chunk',
@@ -130,9 +134,13 @@ async function until(ok: () => boolean): Promise<void> {
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
+    promise.finally(() => {
+      clearTimeout(timer);
+    }),
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+      timer = setTimeout(() => {
+        reject(new Error(`${what} within ${ms} ms`));
+      }, ms);
     }),
   ]);
 }
@@ -205,7 +213,11 @@ test('a peer with a session over the total waits for a free slot instead of bein
   const waiter = await ask(transport, addr);
   const early = await Promise.race([
     waiter.answer,
-    new Promise<null>((resolve) => setTimeout(() => resolve(null), 300)),
+    new Promise<null>((resolve) =>
+      setTimeout(() => {
+        resolve(null);
+      }, 300),
+    ),
   ]);
   assert.equal(early, null, 'no answer while the only slot is held');
   holder.conn.destroy();
