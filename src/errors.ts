@@ -152,6 +152,11 @@ export const ERRORS = {
     status: 422,
     meaning: 'Refused to serve: an operation is changing the game on the serving peer.',
   },
+  'serve-over-budget': {
+    status: 422,
+    meaning:
+      'Refused to serve: the remote holds as many transfer connections, requests, stream or manifest jobs as the serving peer allows it (less without a control session); try again later.',
+  },
   'serve-bad-path': {
     status: 422,
     meaning: 'Refused to serve: the path is not a regular file inside the game root.',

@@ -192,17 +192,44 @@ export class Connection {
     return this.#socket.writableLength;
   }
 
-  /** Resolves when the socket can take more data, or the connection closed. */
-  drained(): Promise<void> {
+  /**
+   * Resolves when the socket can take more data, or the connection closed. Rejects with `timeout`
+   * when no queued byte went out for `stallMs`: a receiver that reads nothing must not hold the
+   * sender, and the buffers it filled, for as long as it likes.
+   */
+  drained(stallMs: number): Promise<void> {
     if (!this.#writable() || !this.#socket.writableNeedDrain) return Promise.resolve();
-    return new Promise((resolve) => {
+    const socket = this.#socket;
+    return new Promise((resolve, reject) => {
+      let queued = socket.writableLength;
+      let movedAt = Date.now();
+      // Frames leave the queue whole, so progress shows as a shorter queue now and then.
+      const watch = setInterval(
+        () => {
+          const now = Date.now();
+          if (socket.writableLength < queued) {
+            queued = socket.writableLength;
+            movedAt = now;
+          } else if (now - movedAt >= stallMs) {
+            finish();
+            reject(
+              new LanspreadError('timeout', `the remote took no data for ${stallMs / 1000} s`),
+            );
+          }
+        },
+        Math.max(10, Math.min(1_000, stallMs / 10)),
+      );
       const done = (): void => {
-        this.#socket.off('drain', done);
-        this.#socket.off('close', done);
+        finish();
         resolve();
       };
-      this.#socket.on('drain', done);
-      this.#socket.on('close', done);
+      const finish = (): void => {
+        clearInterval(watch);
+        socket.off('drain', done);
+        socket.off('close', done);
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
     });
   }
 
@@ -215,8 +242,11 @@ export class Connection {
     if (this.#reading) this.#socket.resume();
   }
 
-  /** Ends the connection after what was sent is flushed; the remote's end completes the close. */
-  close(): void {
+  /**
+   * Ends the connection after what was sent is flushed; the remote's end completes the close,
+   * or after `lingerMs` the socket is destroyed.
+   */
+  close(lingerMs = CLOSE_LINGER_MS): void {
     if (this.#ending || this.#closeInfo !== undefined) return;
     this.#ending = true;
     // The remote's end must be read for the socket to close, so read even without subscribers.
@@ -225,7 +255,7 @@ export class Connection {
     this.#lingerTimer = setTimeout(() => {
       this.#log.debug(this.#where(), 'remote did not end the connection in time; destroying it');
       this.#socket.destroy();
-    }, CLOSE_LINGER_MS);
+    }, lingerMs);
     this.#lingerTimer.unref();
   }
 

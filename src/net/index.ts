@@ -4,6 +4,7 @@ export {
   Transport,
   type BoundAddress,
   type DialOptions,
+  type InboundLimits,
   type TransportOptions,
 } from './transport.js';
 export { KeyedRateLimit, type RateLimitOptions } from './rate-limit.js';

@@ -23,7 +23,24 @@ export interface TransportOptions {
   log: Logger;
   /** Inbound TLS handshakes that take longer are dropped; also the default dial timeout. */
   handshakeTimeoutMs?: number;
+  limits?: InboundLimits;
 }
+
+/**
+ * Inbound sockets held at once; past these a new one is dropped unanswered. A backstop under
+ * the transfer server's budgets (which answer `serve-over-budget`), so a flood of sockets,
+ * control or transfer, costs a bounded number of descriptors.
+ */
+export interface InboundLimits {
+  /** Sockets still in their TCP or TLS handshake. */
+  handshaking: number;
+  /** Established inbound connections, all identities together. */
+  total: number;
+  /** Established inbound connections of one identity. */
+  perPeer: number;
+}
+
+export const DEFAULT_INBOUND_LIMITS: InboundLimits = { handshaking: 64, total: 512, perPeer: 32 };
 
 export interface DialOptions {
   /** `control` when absent. */
@@ -43,12 +60,18 @@ export class Transport {
   readonly #identity: Identity;
   readonly #log: Logger;
   readonly #handshakeTimeoutMs: number;
+  readonly #limits: InboundLimits;
+  /** Established inbound connections per remote identity; entries at zero are dropped. */
+  readonly #inbound = new Map<PeerId, number>();
+  #inboundTotal = 0;
   readonly #dropLogLimit = new KeyedRateLimit({ burst: 20, refillMs: 1_000 });
   #droppedUnlogged = 0;
   readonly #connectionListeners = new Set<(conn: Connection) => void>();
   readonly #connections = new Set<Connection>();
   /** Sockets still in their TCP or TLS handshake, both directions, so that close() can drop them. */
   readonly #handshaking = new Set<Socket>();
+  /** Inbound sockets not yet through TLS, by remote address and port: what the handshake limit counts. */
+  readonly #inboundHandshakes = new Map<string, Socket>();
   #server: tls.Server | undefined;
   #closed = false;
 
@@ -56,6 +79,7 @@ export class Transport {
     this.#identity = opts.identity;
     this.#log = opts.log;
     this.#handshakeTimeoutMs = opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    this.#limits = opts.limits ?? DEFAULT_INBOUND_LIMITS;
   }
 
   /** Inbound connections, delivered once TLS is done and the remote's id is known. */
@@ -76,10 +100,25 @@ export class Transport {
     const server = tls.createServer(serverOptions(this.#identity, this.#handshakeTimeoutMs));
     this.#server = server;
     server.on('connection', (raw: Socket) => {
+      if (this.#inboundHandshakes.size >= this.#limits.handshaking) {
+        this.#warnDropped(
+          { remote_address: normalizeAddress(raw.remoteAddress), remote_port: raw.remotePort },
+          `over the budget of ${this.#limits.handshaking} handshakes at once`,
+        );
+        raw.destroy();
+        return;
+      }
       this.#handshaking.add(raw);
-      raw.once('close', () => this.#handshaking.delete(raw));
+      const key = socketKey(raw);
+      this.#inboundHandshakes.set(key, raw);
+      raw.once('close', () => {
+        this.#handshaking.delete(raw);
+        if (this.#inboundHandshakes.get(key) === raw) this.#inboundHandshakes.delete(key);
+      });
     });
     server.on('secureConnection', (socket: tls.TLSSocket) => {
+      // The TLS socket is the raw one wrapped: same address and port.
+      this.#inboundHandshakes.delete(socketKey(socket));
       this.#accept(socket);
     });
     server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
@@ -308,7 +347,26 @@ export class Transport {
       socket.destroy();
       return;
     }
+    const held = this.#inbound.get(remotePeerId) ?? 0;
+    if (this.#inboundTotal >= this.#limits.total || held >= this.#limits.perPeer) {
+      this.#warnDropped(
+        { ...where, peer: remotePeerId.slice(0, 12) },
+        this.#inboundTotal >= this.#limits.total
+          ? `over the budget of ${this.#limits.total} inbound connections`
+          : `over the budget of ${this.#limits.perPeer} inbound connections per identity`,
+      );
+      socket.destroy();
+      return;
+    }
     const conn = this.#adopt(socket, remotePeerId, true, remoteAddress, socket.remotePort ?? 0);
+    this.#inbound.set(remotePeerId, held + 1);
+    this.#inboundTotal++;
+    conn.onClose(() => {
+      this.#inboundTotal--;
+      const left = (this.#inbound.get(remotePeerId) ?? 1) - 1;
+      if (left === 0) this.#inbound.delete(remotePeerId);
+      else this.#inbound.set(remotePeerId, left);
+    });
     for (const listener of [...this.#connectionListeners]) {
       try {
         listener(conn);
@@ -344,6 +402,10 @@ export class Transport {
     conn.onClose(() => this.#connections.delete(conn));
     return conn;
   }
+}
+
+function socketKey(socket: Socket): string {
+  return `${socket.remoteAddress ?? ''}|${socket.remotePort ?? 0}`;
 }
 
 /** Ends a socket gracefully, destroying it if the remote does not close it soon after. */

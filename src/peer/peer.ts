@@ -17,6 +17,7 @@ import {
   HashCache,
   OutboundTransfers,
   TransferClient,
+  ServeBudget,
   serveTransferConnection,
   type ServeContext,
 } from '../transfer/index.js';
@@ -134,6 +135,8 @@ export class Peer {
       outbound: this.#outbound,
       log: opts.log,
       archiveProvider,
+      budget: new ServeBudget(),
+      hasSession: (peer) => this.#mesh.record(peer) !== undefined,
     };
     this.#gameOperations = new GameOperations({
       library: this.#library,

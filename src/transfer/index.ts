@@ -19,4 +19,11 @@ export { tickProgress } from './progress-ticker.js';
 export { OutboundTransfers } from './outbound-transfers.js';
 export { TransferClient, type StreamReceiver } from './transfer-client.js';
 export type { ServeContext } from './serve-context.js';
+export {
+  DEFAULT_SERVE_LIMITS,
+  ServeBudget,
+  type ServeLimits,
+  type Spend,
+  type SpendLimit,
+} from './serve-budget.js';
 export { serveTransferConnection } from './transfer-server.js';

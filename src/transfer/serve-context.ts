@@ -1,11 +1,12 @@
 /** What the serving side needs to know of the local peer, and the gate every request passes. */
 import type { ArchiveProvider } from '../archive/index.js';
 import type { CatalogGame } from '../catalog/index.js';
-import type { GameId, GameVersion } from '../ids.js';
+import type { GameId, GameVersion, PeerId } from '../ids.js';
 import type { BusyAvailability, LocalGame } from '../library/index.js';
 import type { Logger } from '../logger.js';
 import type { HashCache } from './hash-cache.js';
 import type { OutboundTransfers } from './outbound-transfers.js';
+import type { ServeBudget } from './serve-budget.js';
 import { checkServeGame } from './serve-gates.js';
 
 /** What the server needs to know of the local peer, asked afresh for every request. */
@@ -21,6 +22,10 @@ export interface ServeContext {
   readonly log: Logger;
   /** Unpacks archives for streamed installs. */
   readonly archiveProvider: ArchiveProvider;
+  /** What remotes may hold of this peer; shared by every transfer connection. */
+  readonly budget: ServeBudget;
+  /** True while `peer` has a control session here; without one it is a stranger (smallest budget). */
+  hasSession(peer: PeerId): boolean;
 }
 
 /** The game's root when it may be served now; throws the gate's `serve-*` refusal otherwise. */

@@ -18,9 +18,12 @@ import { gateRequest, type ServeContext } from './serve-context.js';
 /** Frames queued on a socket before the sender waits for it to drain. */
 export const SEND_QUEUE_BYTES = 4 * 1024 * 1024;
 
-/** Waits until the socket drained, or rejects when the stream was aborted (receiver gone). */
-async function paced(conn: Connection, signal: AbortSignal): Promise<void> {
-  if (conn.bufferedBytes > SEND_QUEUE_BYTES) await conn.drained();
+/**
+ * Waits while more than `SEND_QUEUE_BYTES` are queued; rejects when the request was aborted
+ * (receiver gone) or the receiver stalled for `stallMs` (`timeout`).
+ */
+export async function paced(conn: Connection, signal: AbortSignal, stallMs: number): Promise<void> {
+  if (conn.bufferedBytes > SEND_QUEUE_BYTES) await conn.drained(stallMs);
   signal.throwIfAborted();
 }
 
@@ -36,6 +39,7 @@ class StreamSender implements EntrySink {
     label: string,
     expected: () => PlannedFile | undefined,
     private readonly signal: AbortSignal,
+    private readonly stallMs: number,
   ) {
     this.#check = new EntryCheck(label, expected);
   }
@@ -55,7 +59,7 @@ class StreamSender implements EntrySink {
       this.conn.sendDataFrame(frame.subarray(0, FRAME_HEADER_BYTES + length), () => {
         this.frames.give(frame);
       });
-      await paced(this.conn, this.signal);
+      await paced(this.conn, this.signal, this.stallMs);
     }
   }
 
@@ -72,8 +76,8 @@ class StreamSender implements EntrySink {
  * Serves one `get-stream`. Its outbound transfer is registered here and released on every
  * ending — done, extraction failed, receiver gone — so `status.outbound_transfers` returns to
  * zero when the producer ends, not when the connection does (the seed's lifecycle bug).
- * Gate refusals are thrown (answered `refused`); failures after that end the stream with
- * `stream-failed`.
+ * Gate refusals and an exhausted stream-job budget are thrown (answered `refused`); failures
+ * after that end the stream with `stream-failed`; a receiver that stalls is cut (`timeout`).
  */
 export async function serveStream(
   conn: Connection,
@@ -83,7 +87,15 @@ export async function serveStream(
   signal: AbortSignal,
 ): Promise<void> {
   const { root } = gateRequest(ctx, req.game, req.version);
-  const release = ctx.outbound.begin(req.game, conn.remotePeerId);
+  const { remotePeerId } = conn;
+  // Each stream runs an unpacker (a WASM worker of its own): the costliest thing a remote can ask.
+  const releaseJob = await ctx.budget.acquire(
+    'stream-job',
+    remotePeerId,
+    !ctx.hasSession(remotePeerId),
+    signal,
+  );
+  const release = ctx.outbound.begin(req.game, remotePeerId);
   const log = ctx.log.child({ game: req.game, peer: conn.remotePeerId });
   try {
     const plans: ArchivePlan[] = [];
@@ -108,6 +120,7 @@ export async function serveStream(
         plan.set.name,
         () => pending.next().value,
         signal,
+        ctx.budget.limits.sendStallMs,
       );
       await extractPlan(plan, ctx.archiveProvider, sender, signal);
       files += sender.files;
@@ -116,6 +129,7 @@ export async function serveStream(
     conn.send({ t: 'stream-done', files, bytes });
     log.info({ files, bytes }, 'streamed install sent');
   } catch (err) {
+    if (err instanceof LanspreadError && err.code === 'timeout') throw err;
     if (signal.aborted) {
       log.info({}, 'streamed install ended: the receiver left');
       return;
@@ -132,5 +146,6 @@ export async function serveStream(
     });
   } finally {
     release();
+    releaseJob();
   }
 }

@@ -9,6 +9,7 @@ import {
   FRAME_HEADER_BYTES,
   type GetChunk,
   type GetManifest,
+  type GetStream,
   type WireMessage,
 } from '../protocol/index.js';
 import { FrameBuffers } from './frame-buffers.js';
@@ -16,28 +17,40 @@ import { messageForRemote } from './remote-message.js';
 import { buildManifest } from './manifest-builder.js';
 import { gateRequest, type ServeContext } from './serve-context.js';
 import { resolveServePath } from './serve-gates.js';
-import { SEND_QUEUE_BYTES, serveStream } from './stream-server.js';
+import { paced, SEND_QUEUE_BYTES, serveStream } from './stream-server.js';
 
 /** A client asks right after it connects; one that does not is a half-open or hostile socket. */
 const FIRST_REQUEST_MS = 10_000;
+/** How long a connection refused over the budget waits for the remote's end before it is dropped. */
+const REFUSED_LINGER_MS = 1_000;
 /** Downloaders ask back to back; a connection this quiet between requests is abandoned. */
 const IDLE_BETWEEN_REQUESTS_MS = 120_000;
 
-/** Serves requests one at a time on `conn` until it closes; a second request in flight is a protocol error. */
+/**
+ * Serves requests one at a time on `conn` until it closes; a second request in flight is a
+ * protocol error. The connection and each request are counted against the remote's budget
+ * (`serve-over-budget` past it; a connection refused so is closed after the answer).
+ */
 export function serveTransferConnection(conn: Connection, ctx: ServeContext): void {
+  const peer = conn.remotePeerId;
+  let releaseConnection: () => void;
+  try {
+    releaseConnection = ctx.budget.take('connection', peer, !ctx.hasSession(peer));
+  } catch (err) {
+    refuseConnection(conn, ctx, err);
+    return;
+  }
   const abort = new AbortController();
   let busy = false;
   let release: (() => void) | undefined;
   let servingGame: GameId | undefined;
   let idle: NodeJS.Timeout | undefined;
   let closed = false;
-  // Enough for the frames queued on the socket, the one being read and the one being sent.
-  const frames = new FrameBuffers(DATA_FRAME_BYTES, SEND_QUEUE_BYTES / DATA_FRAME_BYTES + 2);
   const closeWhenIdle = (ms: number, what: string): void => {
     clearTimeout(idle);
     if (closed) return;
     idle = setTimeout(() => {
-      ctx.log.info({ peer: conn.remotePeerId }, `${what}; closing the transfer connection`);
+      ctx.log.info({ peer }, `${what}; closing the transfer connection`);
       conn.destroy(new LanspreadError('protocol-error', what));
     }, ms);
     idle.unref();
@@ -48,18 +61,16 @@ export function serveTransferConnection(conn: Connection, ctx: ServeContext): vo
     clearTimeout(idle);
     abort.abort();
     release?.();
+    releaseConnection();
   });
   conn.onData(() => {
-    ctx.log.warn(
-      { peer: conn.remotePeerId },
-      'data frame sent to a serving connection; closing it',
-    );
+    ctx.log.warn({ peer }, 'data frame sent to a serving connection; closing it');
     conn.destroy(new LanspreadError('protocol-error', 'unexpected data frame'));
   });
   conn.onMessage((msg: WireMessage) => {
     if (busy || (msg.t !== 'get-manifest' && msg.t !== 'get-chunk' && msg.t !== 'get-stream')) {
       ctx.log.warn(
-        { peer: conn.remotePeerId, t: msg.t, busy },
+        { peer, t: msg.t, busy },
         'unexpected message on a transfer connection; closing it',
       );
       conn.destroy(new LanspreadError('protocol-error', `unexpected ${msg.t}`));
@@ -76,12 +87,7 @@ export function serveTransferConnection(conn: Connection, ctx: ServeContext): vo
       servingGame = game;
       release = ctx.outbound.begin(game, conn.remotePeerId);
     };
-    const work =
-      msg.t === 'get-manifest'
-        ? serveManifest(conn, msg, ctx, serving)
-        : msg.t === 'get-chunk'
-          ? serveChunk(conn, msg, ctx, frames, abort.signal, serving)
-          : serveStream(conn, msg, ctx, frames, abort.signal);
+    const work = serveRequest(conn, msg, ctx, abort.signal, serving);
     work
       .catch((err: unknown) => {
         // Gate refusals and a root we cannot hash are answered; the connection stays usable.
@@ -90,7 +96,7 @@ export function serveTransferConnection(conn: Connection, ctx: ServeContext): vo
           (err.code.startsWith('serve-') || err.code === 'hash-failed')
         ) {
           ctx.log.info(
-            { peer: conn.remotePeerId, game: msg.game, code: err.code, reason: err.message },
+            { peer, game: msg.game, code: err.code, reason: err.message },
             'refused a transfer request',
           );
           const { root } = ctx.lookup(msg.game);
@@ -98,7 +104,7 @@ export function serveTransferConnection(conn: Connection, ctx: ServeContext): vo
           return;
         }
         ctx.log.warn(
-          { peer: conn.remotePeerId, game: msg.game, err: errorMessage(err) },
+          { peer, game: msg.game, err: errorMessage(err) },
           'serving failed; closing the connection',
         );
         conn.destroy(err instanceof Error ? err : new Error(errorMessage(err)));
@@ -116,21 +122,65 @@ export function serveTransferConnection(conn: Connection, ctx: ServeContext): vo
 /** Registers the game's outbound transfer on this connection, just before its first answer. */
 type Serving = (game: GameId) => void;
 
+/** Answers a connection over the budget with the refusal, then closes it. */
+function refuseConnection(conn: Connection, ctx: ServeContext, err: unknown): void {
+  if (!(err instanceof LanspreadError)) throw err;
+  // Debug only: a flood of connections must not become a flood of log lines.
+  ctx.log.debug({ peer: conn.remotePeerId, reason: err.message }, 'refused a transfer connection');
+  conn.send({ t: 'refused', code: err.code, message: err.message });
+  // Not counted anywhere, so not kept long: a remote that never reads must not pile them up.
+  conn.close(REFUSED_LINGER_MS);
+}
+
+/** One request, counted against the remote's request budget for as long as it runs. */
+async function serveRequest(
+  conn: Connection,
+  msg: GetManifest | GetChunk | GetStream,
+  ctx: ServeContext,
+  signal: AbortSignal,
+  serving: Serving,
+): Promise<void> {
+  const peer = conn.remotePeerId;
+  const release = await ctx.budget.acquire('request', peer, !ctx.hasSession(peer), signal);
+  try {
+    if (msg.t === 'get-manifest') {
+      await serveManifest(conn, msg, ctx, signal, serving);
+      return;
+    }
+    // Enough for the frames queued on the socket, the one being read and the one being sent;
+    // per request, so an idle connection holds none.
+    const frames = new FrameBuffers(DATA_FRAME_BYTES, SEND_QUEUE_BYTES / DATA_FRAME_BYTES + 2);
+    if (msg.t === 'get-chunk') await serveChunk(conn, msg, ctx, frames, signal, serving);
+    else await serveStream(conn, msg, ctx, frames, signal);
+  } finally {
+    release();
+  }
+}
+
 async function serveManifest(
   conn: Connection,
   req: GetManifest,
   ctx: ServeContext,
+  signal: AbortSignal,
   serving: Serving,
 ): Promise<void> {
   const { root } = gateRequest(ctx, req.game, req.version);
-  const manifest = await buildManifest(
-    root,
-    req.game,
-    req.version,
-    req.chunk_size,
-    ctx.hashCache,
-    ctx.log,
-  );
+  const peer = conn.remotePeerId;
+  // Hashing a root costs disk and CPU for minutes: few at a time, whoever asks.
+  const releaseJob = await ctx.budget.acquire('manifest-job', peer, !ctx.hasSession(peer), signal);
+  let manifest;
+  try {
+    manifest = await buildManifest(
+      root,
+      req.game,
+      req.version,
+      req.chunk_size,
+      ctx.hashCache,
+      ctx.log,
+    );
+  } finally {
+    releaseJob();
+  }
   // The root may have changed while we hashed it; serve only what is still servable.
   gateRequest(ctx, req.game, req.version);
   serving(req.game);
@@ -177,7 +227,6 @@ async function serveChunk(
     let sent = 0;
     next = readFrame(0);
     while (sent < req.length) {
-      signal.throwIfAborted();
       const { buffer, payload } = await next;
       sent += payload;
       // Read the next frame from disk while this one goes out on the wire.
@@ -186,7 +235,7 @@ async function serveChunk(
         frames.give(buffer);
       });
       // The accepted socket's own buffer is only 16 KiB (Node 20), so pace by what is queued.
-      if (conn.bufferedBytes > SEND_QUEUE_BYTES) await conn.drained();
+      await paced(conn, signal, ctx.budget.limits.sendStallMs);
     }
   } finally {
     // A read still in flight must settle before its file closes (and must not go unhandled).

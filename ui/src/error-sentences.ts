@@ -33,6 +33,7 @@ const SENTENCES: Record<UiErrorCode, Sentence> = {
   'serve-not-ready': null,
   'serve-version-mismatch': null,
   'serve-busy': null,
+  'serve-over-budget': null,
   'serve-bad-path': null,
   'serve-root-not-transferable': null,
   'serve-chunk-size': null,
