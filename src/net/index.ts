@@ -6,4 +6,9 @@ export {
   type DialOptions,
   type TransportOptions,
 } from './transport.js';
-export { KeyedRateLimit, type RateLimitOptions } from './rate-limit.js';
+export {
+  KeyedRateLimit,
+  TokenBucket,
+  type KeyedRateLimitOptions,
+  type RateLimitOptions,
+} from './rate-limit.js';
