@@ -84,7 +84,7 @@ export class DialThrottle {
       const [key, waiting] = next.value;
       this.#queue.delete(key);
       this.#running.add(key);
-      waiting
+      void waiting
         .job()
         .catch(() => false)
         .then((ok) => {

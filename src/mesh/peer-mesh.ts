@@ -47,8 +47,6 @@ const GOODBYE_WAIT_MS = 1_000;
  * user's own choice and is not throttled.
  */
 const HINT_DIAL_LIMITS = { perSecond: 10, burst: 20, maxInFlight: 8, maxQueued: 64 };
-/** A peer on the LAN answers within this; a hint that holds the dial longer frees the slot. */
-const HINT_DIAL_TIMEOUT_MS = 5_000;
 
 export class PeerMesh {
   readonly #opts: PeerMeshOptions;
@@ -200,7 +198,7 @@ export class PeerMesh {
     if (!this.#worthDialling(addr, peerId)) return false;
     try {
       const { host, port } = parseHostPort(addr);
-      const conn = await this.#transport.dial(host, port, { timeoutMs: HINT_DIAL_TIMEOUT_MS });
+      const conn = await this.#transport.dial(host, port);
       if (conn.remotePeerId !== peerId) {
         conn.destroy();
         this.#dialBackoff.failed(addr, Date.now());
