@@ -5,9 +5,14 @@ import type { Logger } from '../logger.js';
 import { Beacon, DEFAULT_BEACON_INTERVAL_MS, DEFAULT_BEACON_PORT } from './beacon.js';
 import { CandidateDedupe, type DiscoveryCandidate } from './candidate.js';
 import { ErrorRecorder } from './error-recorder.js';
-import { lanInterfaces, onePerInterface, type LanInterface } from './lan-interfaces.js';
+import { dialable, lanInterfaces, onePerInterface, type LanInterface } from './lan-interfaces.js';
 import { MdnsInterface, type MdnsCounters } from './mdns-interface.js';
-import { claimedPeerId, serviceCandidates, type FoundService } from './mdns-records.js';
+import {
+  claimedPeerId,
+  serviceCandidates,
+  sourceAddress,
+  type FoundService,
+} from './mdns-records.js';
 
 const DEFAULT_REQUERY_INTERVAL_MS = 10_000;
 /** The same candidate (id, host, port) is passed on again after this long at the earliest. */
@@ -93,6 +98,9 @@ export class Discovery {
   #beacon: Beacon | undefined;
   #timer: NodeJS.Timeout | undefined;
   #ticks = 0;
+  /** Candidates off our subnets, refused; logged once a tick rather than one by one (a flood). */
+  #refused = 0;
+  #refusedLogged = 0;
   #closed = false;
 
   private constructor(opts: DiscoveryOptions) {
@@ -158,7 +166,7 @@ export class Discovery {
         errors: this.#errors,
         interfaces: () => this.#interfaces,
         onBeacon: (host, port, claimedPeerId) => {
-          this.#offer({ host, port, claimedPeerId, via: 'beacon' });
+          this.#offer({ host, port, claimedPeerId, via: 'beacon' }, host);
         },
       });
     }
@@ -173,6 +181,13 @@ export class Discovery {
   #tick(): void {
     this.#ticks++;
     this.#refreshInterfaces();
+    if (this.#refused > this.#refusedLogged) {
+      this.#log.debug(
+        { refused: this.#refused - this.#refusedLogged },
+        'discovery: candidates off the local subnets were not dialled',
+      );
+      this.#refusedLogged = this.#refused;
+    }
     if (!this.#opts.mdns) return;
     this.#checkMulticast();
     const requery = this.#ticks <= EAGER_REQUERY_TICKS || this.#ticks % STEADY_REQUERY_EVERY === 0;
@@ -249,8 +264,9 @@ export class Discovery {
       counters: this.#mdnsCounters,
       interfaces: () => this.#interfaces,
       onService: (service) => {
+        const source = sourceAddress(service);
         for (const candidate of serviceCandidates(service, this.#opts.peerId)) {
-          this.#offer(candidate);
+          this.#offer(candidate, source);
         }
       },
       onGoodbye: (service) => {
@@ -259,8 +275,14 @@ export class Discovery {
     });
   }
 
-  #offer(candidate: DiscoveryCandidate): void {
-    if (this.#closed || !this.#dedupe.admit(candidate, Date.now())) return;
+  /** Passes on a candidate heard from `source`, if it is on one of our subnets and not a repeat. */
+  #offer(candidate: DiscoveryCandidate, source: string | undefined): void {
+    if (this.#closed) return;
+    if (!dialable(candidate.host, source, this.#interfaces)) {
+      this.#refused++;
+      return;
+    }
+    if (!this.#dedupe.admit(candidate, Date.now())) return;
     this.#log.debug({ ...candidate }, 'discovery: candidate');
     try {
       this.#opts.onCandidate(candidate);

@@ -56,6 +56,35 @@ export function inSubnet(address: string, iface: LanInterface): boolean {
 }
 
 /**
+ * Whether a discovered `host` may be dialled: only a host on the subnet of one of our interfaces
+ * (not the subnet's network or broadcast address), so a forged hint cannot aim our dials at the
+ * wider network. A loopback host only when the hint came over loopback (`source`, the sender's
+ * address, is loopback too): only this machine can send from there.
+ */
+export function dialable(
+  host: string,
+  source: string | undefined,
+  interfaces: readonly LanInterface[],
+): boolean {
+  if (isLoopback(host)) return source !== undefined && isLoopback(source);
+  return interfaces.some(
+    (i) => inSubnet(host, i) && host !== i.broadcast && host !== networkAddress(i),
+  );
+}
+
+function isLoopback(address: string): boolean {
+  return isIPv4(address) && address.startsWith('127.');
+}
+
+/** The subnet's own address, when it has a broadcast address (prefix /30 or shorter). */
+function networkAddress(iface: LanInterface): string | null {
+  const addr = ipv4ToInt(iface.address);
+  const mask = ipv4ToInt(iface.netmask);
+  if (iface.broadcast === null || addr === null || mask === null) return null;
+  return intToIpv4((addr & mask) >>> 0);
+}
+
+/**
  * The interfaces a packet from `source` belongs to: those whose subnet holds it, or all of them
  * when none does (an off-subnet sender is still answered, only not once per interface).
  */

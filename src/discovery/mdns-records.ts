@@ -51,6 +51,12 @@ export function claimedPeerId(service: FoundService): PeerId | null {
   return isPeerId(id) ? id : null;
 }
 
+/** The IPv4 address the service's packet came from, when known. */
+export function sourceAddress(service: FoundService): string | undefined {
+  const source = service.referer?.address;
+  return typeof source === 'string' && isIPv4(source) ? source : undefined;
+}
+
 /**
  * One candidate per IPv4 address of a found service: the packet's source first (it is on our
  * link), then its A records. IPv6 is left out: link-local answers cannot be dialled without a
@@ -62,8 +68,8 @@ export function serviceCandidates(service: FoundService, ownId: PeerId): Discove
   if (id === null || id === ownId) return [];
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return [];
   const hosts = new Set<string>();
-  const source = service.referer?.address;
-  if (typeof source === 'string' && isIPv4(source)) hosts.add(source);
+  const source = sourceAddress(service);
+  if (source !== undefined) hosts.add(source);
   if (Array.isArray(service.addresses)) {
     for (const address of service.addresses as unknown[]) {
       if (typeof address === 'string' && isIPv4(address)) hosts.add(address);

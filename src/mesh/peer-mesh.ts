@@ -8,6 +8,7 @@ import { formatHostPort, parseHostPort } from '../host-port.js';
 import { Transport, type Connection } from '../net/index.js';
 import { PROTOCOL_VERSION, type LibraryDelta, type WireGame } from '../protocol/index.js';
 import { DialBackoff } from './dial-backoff.js';
+import { DialThrottle } from './dial-throttle.js';
 import {
   PeerSession,
   type LivenessTimings,
@@ -39,6 +40,13 @@ export interface PeerMeshOptions {
 }
 
 const GOODBYE_WAIT_MS = 1_000;
+/**
+ * Dials on a hint (discovery candidates, redials of lost peers), all together: 10 a second after
+ * a burst of 20, at most 8 in flight, 64 waiting. A LAN party's peers starting together are
+ * dialled within seconds; a flood of forged hints costs at most 8 sockets. `connect` is the
+ * user's own choice and is not throttled.
+ */
+const HINT_DIAL_LIMITS = { perSecond: 10, burst: 20, maxInFlight: 8, maxQueued: 64 };
 
 export class PeerMesh {
   readonly #opts: PeerMeshOptions;
@@ -51,8 +59,8 @@ export class PeerMesh {
   readonly #table = new PeerTable();
   readonly #sessions = new Map<PeerId, PeerSession>();
   readonly #dialBackoff = new DialBackoff();
-  /** Addresses being dialled on a hint (a lost peer's, a discovery candidate's). */
-  readonly #hintedDials = new Set<string>();
+  /** Dials on a hint (a lost peer's address, a discovery candidate's), one per address. */
+  readonly #hintedDials = new DialThrottle(HINT_DIAL_LIMITS);
   readonly #redials = new Map<PeerId, NodeJS.Timeout>();
   /**
    * Control connections whose hello exchange is under way (our hello already sent); several to
@@ -168,20 +176,26 @@ export class PeerMesh {
   /**
    * Dials an address that is only a hint of where `peerId` listens. TLS proves who answers: any
    * other identity there is dropped and creates no peer record (S60). Failures back off per
-   * address, so a stale hint (a killed peer's mDNS record) costs little.
+   * address, so a stale hint (a killed peer's mDNS record) costs little; all hinted dials share
+   * one rate and cap (HINT_DIAL_LIMITS), and one beyond the queue is dropped (false).
    */
-  async dialHint(addr: string, peerId: PeerId, via: string): Promise<boolean> {
-    const now = Date.now();
-    if (
-      this.#closing ||
-      peerId === this.#opts.identity.peerId ||
-      this.#sessions.has(peerId) ||
-      this.#hintedDials.has(addr) ||
-      !this.#dialBackoff.allowed(addr, now)
-    ) {
-      return false;
-    }
-    this.#hintedDials.add(addr);
+  dialHint(addr: string, peerId: PeerId, via: string): Promise<boolean> {
+    if (!this.#worthDialling(addr, peerId)) return Promise.resolve(false);
+    return this.#hintedDials.run(addr, () => this.#dialHinted(addr, peerId, via));
+  }
+
+  #worthDialling(addr: string, peerId: PeerId): boolean {
+    return (
+      !this.#closing &&
+      peerId !== this.#opts.identity.peerId &&
+      !this.#sessions.has(peerId) &&
+      this.#dialBackoff.allowed(addr, Date.now())
+    );
+  }
+
+  async #dialHinted(addr: string, peerId: PeerId, via: string): Promise<boolean> {
+    // The peer may have connected while this dial waited for its turn.
+    if (!this.#worthDialling(addr, peerId)) return false;
     try {
       const { host, port } = parseHostPort(addr);
       const conn = await this.#transport.dial(host, port);
@@ -204,8 +218,6 @@ export class PeerMesh {
         'dial of a hinted address failed',
       );
       return false;
-    } finally {
-      this.#hintedDials.delete(addr);
     }
   }
 
@@ -241,6 +253,7 @@ export class PeerMesh {
   async stop(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
+    this.#hintedDials.close();
     for (const timer of this.#redials.values()) clearTimeout(timer);
     this.#redials.clear();
     // mDNS says goodbye on every interface; a failure there must not stop the shutdown.

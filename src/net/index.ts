@@ -7,4 +7,9 @@ export {
   type InboundLimits,
   type TransportOptions,
 } from './transport.js';
-export { KeyedRateLimit, type RateLimitOptions } from './rate-limit.js';
+export {
+  KeyedRateLimit,
+  TokenBucket,
+  type KeyedRateLimitOptions,
+  type RateLimitOptions,
+} from './rate-limit.js';

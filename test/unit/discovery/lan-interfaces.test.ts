@@ -3,6 +3,7 @@ import type { NetworkInterfaceInfo } from 'node:os';
 import { test } from 'node:test';
 import {
   broadcastAddress,
+  dialable,
   inSubnet,
   interfacesFor,
   lanInterfaces,
@@ -73,4 +74,35 @@ test('hands a packet to the interfaces of its subnet, or to all when none matche
   assert.deepEqual(interfacesFor('192.168.5.40', [eth, wlan]), [wlan]);
   assert.deepEqual(interfacesFor('10.77.0.2', [eth, wlan]), [eth]);
   assert.deepEqual(interfacesFor('8.8.8.8', [eth, wlan]), [eth, wlan]);
+});
+
+test('dials only hosts on our subnets, loopback only for a hint that came over loopback', () => {
+  const eth: LanInterface = {
+    name: 'eth0',
+    address: '10.77.0.1',
+    netmask: '255.255.255.0',
+    broadcast: '10.77.0.255',
+  };
+  const p2p: LanInterface = {
+    name: 'tun0',
+    address: '172.20.0.5',
+    netmask: '255.255.255.255',
+    broadcast: null,
+  };
+  const lan = [eth, p2p];
+  assert.equal(dialable('10.77.0.42', '10.77.0.42', lan), true, 'a beacon from the subnet');
+  assert.equal(dialable('10.77.0.42', '10.77.0.9', lan), true, 'an A record on the subnet');
+  assert.equal(dialable('10.77.0.1', '10.77.0.1', lan), true, 'another peer on this host');
+  assert.equal(dialable('172.20.0.5', undefined, lan), true, 'a /32 holds its own address');
+  for (const host of ['10.77.1.1', '8.8.8.8', '172.20.0.6', '192.0.2.1', '0.0.0.0']) {
+    assert.equal(dialable(host, '10.77.0.9', lan), false, `${host} is off our subnets`);
+  }
+  assert.equal(dialable('10.77.0.255', '10.77.0.9', lan), false, 'the broadcast address');
+  assert.equal(dialable('10.77.0.0', '10.77.0.9', lan), false, 'the network address');
+  assert.equal(dialable('not-an-ip', '10.77.0.9', lan), false);
+  assert.equal(dialable('10.77.0.42', '10.77.0.42', []), false, 'no interface, no subnet');
+  assert.equal(dialable('127.0.0.1', '10.77.0.9', lan), false, 'an A record naming loopback');
+  assert.equal(dialable('127.0.0.1', undefined, lan), false);
+  assert.equal(dialable('127.0.0.1', '127.0.0.1', []), true, 'a hint from this very host');
+  assert.equal(dialable('127.0.0.2', '127.0.0.1', lan), true);
 });
