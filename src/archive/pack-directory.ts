@@ -2,6 +2,7 @@
 import { lstat, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LanspreadError, errorMessage } from '../errors.js';
+import { caseClash, unportableSegment } from '../portable-name.js';
 import {
   writeStoredRar5,
   type Rar5SourceEntry,
@@ -14,7 +15,10 @@ function isInside(parent: string, child: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-/** Every directory and regular file under `root`, refusing symlinks and special files. */
+/**
+ * Every directory and regular file under `root`, refusing symlinks, special files and names a
+ * Windows peer could not unpack (every receiver refuses such an archive, so say it here).
+ */
 async function collectEntries(
   root: string,
   signal: AbortSignal | undefined,
@@ -27,6 +31,13 @@ async function collectEntries(
       // readdir decodes names that are not UTF-8 with U+FFFD; such a name cannot be reopened.
       if (name.includes('\uFFFD')) {
         throw new LanspreadError('archive-source-invalid', `${rel} is not a valid UTF-8 name`);
+      }
+      const unportable = unportableSegment(name);
+      if (unportable !== null) {
+        throw new LanspreadError(
+          'archive-source-invalid',
+          `${JSON.stringify(rel)} cannot be unpacked on Windows: ${JSON.stringify(name)} is ${unportable}; rename it`,
+        );
       }
       const full = path.join(dir, name);
       const info = await lstat(full);
@@ -47,6 +58,11 @@ async function collectEntries(
     }
   };
   await walk(root, '');
+  const clash = caseClash(
+    entries.filter((e) => e.kind === 'file').map((e) => e.name),
+    entries.filter((e) => e.kind === 'dir').map((e) => e.name),
+  );
+  if (clash !== null) throw new LanspreadError('archive-source-invalid', `${clash}; rename one`);
   const keyed = entries.map((entry) => ({ entry, key: Buffer.from(entry.name, 'utf8') }));
   keyed.sort((a, b) => Buffer.compare(a.key, b.key));
   return keyed.map(({ entry }) => entry);
