@@ -2,6 +2,7 @@
 import { lstat, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LanspreadError, errorMessage } from '../errors.js';
+import { isSameOrInside } from '../folder-inside.js';
 import { caseClash, unportableSegment } from '../portable-name.js';
 import {
   writeStoredRar5,
@@ -9,11 +10,6 @@ import {
   type Rar5WriteOptions,
   type Rar5WriteResult,
 } from './rar5-writer.js';
-
-function isInside(parent: string, child: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
 
 /**
  * Every directory and regular file under `root`, refusing symlinks, special files and names a
@@ -78,7 +74,7 @@ export async function packDirectory(
   opts: Rar5WriteOptions = {},
 ): Promise<Rar5WriteResult> {
   const root = path.resolve(sourceDir);
-  if (isInside(root, path.resolve(outFile))) {
+  if (isSameOrInside(root, path.resolve(outFile))) {
     throw new LanspreadError(
       'archive-source-invalid',
       `the archive ${outFile} cannot be written inside the folder it packs`,
