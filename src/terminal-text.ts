@@ -9,8 +9,9 @@
  * terminals); the line and paragraph separators; and the bidi marks, embeddings, overrides and
  * isolates that make text read in another order than it is stored ("Trojan Source").
  */
-// eslint-disable-next-line no-control-regex -- control characters are what it looks for
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE =
+  // eslint-disable-next-line no-control-regex -- control characters are what it looks for
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** `text` without the characters a terminal would act on instead of showing. */
 export function terminalText(text: string): string {

@@ -6,13 +6,7 @@ import type { Database, SqlJsStatic } from 'sql.js';
 import { z } from 'zod';
 import { writeFileAtomic } from '../atomic-write.js';
 import { LanspreadError, errorMessage } from '../errors.js';
-import {
-  GAME_ID_RULE,
-  isGameId,
-  isGameVersion,
-  type GameId,
-  type GameVersion,
-} from '../ids.js';
+import { GAME_ID_RULE, isGameId, isGameVersion, type GameId, type GameVersion } from '../ids.js';
 import { DEFAULT_CATALOG_SQL } from './default-catalog.js';
 
 /** The minimum schema of docs/layout.md, which outside tools may rely on. */

@@ -191,7 +191,9 @@ function describeLongSuccess(
 ): string {
   if (req.verb === 'update' && typeof result === 'object' && result !== null) {
     const { from, to } = result as { from?: unknown; to?: unknown };
-    return terminalText(`${req.game}: updated from version ${String(from)} to ${String(to)}`) + '\n';
+    return (
+      terminalText(`${req.game}: updated from version ${String(from)} to ${String(to)}`) + '\n'
+    );
   }
   return `${terminalText(req.game)}: ${req.verb === 'download' && !req.install ? 'downloaded' : 'installed'}\n`;
 }

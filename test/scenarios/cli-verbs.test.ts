@@ -236,7 +236,10 @@ scenario(
       // eslint-disable-next-line no-control-regex -- control characters are what it looks for
       const unsafe = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
       assert.equal(unsafe.test(peers.out), false, JSON.stringify(peers.out));
-      assert.match(peers.out, new RegExp(`^${escapeRegExp(shown)} +${escapeRegExp(eve.addr)} `, 'm'));
+      assert.match(
+        peers.out,
+        new RegExp(`^${escapeRegExp(shown)} +${escapeRegExp(eve.addr)} `, 'm'),
+      );
       const json = await verb(['peers', ...state, '--json']);
       assert.equal(unsafe.test(json.out), false, JSON.stringify(json.out));
       const rows = (JSON.parse(json.out) as { result: { name: string }[] }).result;
@@ -245,7 +248,7 @@ scenario(
         [shown],
         'the name was cleaned where it came in',
       );
-      return `hello name ${JSON.stringify(hostile)} -> peers lists ${JSON.stringify(shown)}, no control or bidi character in the table or in --json`;
+      return `hello name with ESC [2J, an OSC title, BEL, U+202E and U+009B -> peers lists ${JSON.stringify(shown)}, no control or bidi character in the table or in --json`;
     } finally {
       for (const serve of running) serve.child.kill('SIGKILL');
       await Promise.all(running.map((s) => s.exited));

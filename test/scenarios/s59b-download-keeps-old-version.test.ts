@@ -19,7 +19,7 @@ async function oldRow(client: PeerProcess): Promise<string> {
     [row?.availability, row?.eti_game_version, row?.downloaded, row?.installed],
     ['LocalOnly', OLD_VERSION, true, true],
   );
-  return `${row.availability} at ${row.eti_game_version}`;
+  return `${String(row?.availability)} at ${String(row?.eti_game_version)}`;
 }
 
 scenario(
