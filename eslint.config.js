@@ -28,15 +28,18 @@ zones.push(
     'atomic-write.ts',
     'batch-flusher.ts',
     'errors.ts',
+    'folder-inside.ts',
     'human-units.ts',
-    'ids.ts',
     'logger.ts',
     'portable-name.ts',
+    'terminal-text.ts',
   ].map((leaf) => ({
     target: `./src/${leaf}`,
     from: './src',
   })),
 );
+// ids.ts takes Windows' name rules from the leaf that holds them: a game id names a folder.
+zones.push({ target: './src/ids.ts', from: './src', except: ['./portable-name.ts'] });
 // host-port.ts throws the one error class and imports nothing else of ours.
 zones.push({ target: './src/host-port.ts', from: './src', except: ['./errors.ts'] });
 // The progress folding reads the contract's events and nothing else, so the browser can share it.

@@ -179,7 +179,7 @@ export const ERRORS = {
   'bad-game-dir': {
     status: 422,
     meaning:
-      'The games folder given to `set-game-dir` or in the settings cannot be used: it is not an absolute path, cannot be created, is not a folder, or is not writable.',
+      'The games folder given to `set-game-dir`, in the settings or with `--games` cannot be used: it is not an absolute path, lies inside the state folder (or holds it), cannot be created, is not a folder, or is not writable.',
   },
   'no-launcher': {
     status: 422,

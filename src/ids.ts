@@ -1,11 +1,15 @@
 /** Branded ids and versions, and the parsers that are the only way to make them. */
+import { unportableSegment } from './portable-name.js';
 
 declare const brand: unique symbol;
 type Brand<T, B extends string> = T & { readonly [brand]: B };
 
 /** Lower-case hex SHA-256 of the peer's public key (SPKI DER). */
 export type PeerId = Brand<string, 'PeerId'>;
-/** A catalog game id; also the name of the game's folder, so it must be a safe path segment. */
+/**
+ * A catalog game id; also the name of the game's folder, so it must be a safe path segment on
+ * every system: not `con`, `nul.x` or `com1` (Windows devices), no trailing dot.
+ */
 export type GameId = Brand<string, 'GameId'>;
 /** A game version as written in version.ini and the catalog, e.g. `20250101`. */
 export type GameVersion = Brand<string, 'GameVersion'>;
@@ -18,8 +22,17 @@ export function isPeerId(value: unknown): value is PeerId {
   return typeof value === 'string' && PEER_ID.test(value);
 }
 
+/** What `isGameId` accepts, in words for error messages. */
+export const GAME_ID_RULE =
+  '1-64 of a-z 0-9 . _ -, starting with a letter or digit, no "..", no trailing dot, not a Windows device name such as con or nul.txt';
+
 export function isGameId(value: unknown): value is GameId {
-  return typeof value === 'string' && GAME_ID.test(value) && !value.includes('..');
+  return (
+    typeof value === 'string' &&
+    GAME_ID.test(value) &&
+    !value.includes('..') &&
+    unportableSegment(value) === null
+  );
 }
 
 export function isGameVersion(value: unknown): value is GameVersion {

@@ -2,6 +2,8 @@
 import { lstat, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LanspreadError, errorMessage } from '../errors.js';
+import { isSameOrInside } from '../folder-inside.js';
+import { caseClash, unportableSegment } from '../portable-name.js';
 import {
   writeStoredRar5,
   type Rar5SourceEntry,
@@ -9,12 +11,10 @@ import {
   type Rar5WriteResult,
 } from './rar5-writer.js';
 
-function isInside(parent: string, child: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
-/** Every directory and regular file under `root`, refusing symlinks and special files. */
+/**
+ * Every directory and regular file under `root`, refusing symlinks, special files and names a
+ * Windows peer could not unpack (every receiver refuses such an archive, so say it here).
+ */
 async function collectEntries(
   root: string,
   signal: AbortSignal | undefined,
@@ -27,6 +27,13 @@ async function collectEntries(
       // readdir decodes names that are not UTF-8 with U+FFFD; such a name cannot be reopened.
       if (name.includes('\uFFFD')) {
         throw new LanspreadError('archive-source-invalid', `${rel} is not a valid UTF-8 name`);
+      }
+      const unportable = unportableSegment(name);
+      if (unportable !== null) {
+        throw new LanspreadError(
+          'archive-source-invalid',
+          `${JSON.stringify(rel)} cannot be unpacked on Windows: ${JSON.stringify(name)} is ${unportable}; rename it`,
+        );
       }
       const full = path.join(dir, name);
       const info = await lstat(full);
@@ -47,6 +54,11 @@ async function collectEntries(
     }
   };
   await walk(root, '');
+  const clash = caseClash(
+    entries.filter((e) => e.kind === 'file').map((e) => e.name),
+    entries.filter((e) => e.kind === 'dir').map((e) => e.name),
+  );
+  if (clash !== null) throw new LanspreadError('archive-source-invalid', `${clash}; rename one`);
   const keyed = entries.map((entry) => ({ entry, key: Buffer.from(entry.name, 'utf8') }));
   keyed.sort((a, b) => Buffer.compare(a.key, b.key));
   return keyed.map(({ entry }) => entry);
@@ -62,7 +74,7 @@ export async function packDirectory(
   opts: Rar5WriteOptions = {},
 ): Promise<Rar5WriteResult> {
   const root = path.resolve(sourceDir);
-  if (isInside(root, path.resolve(outFile))) {
+  if (isSameOrInside(root, path.resolve(outFile))) {
     throw new LanspreadError(
       'archive-source-invalid',
       `the archive ${outFile} cannot be written inside the folder it packs`,

@@ -6,7 +6,7 @@ import type { Database, SqlJsStatic } from 'sql.js';
 import { z } from 'zod';
 import { writeFileAtomic } from '../atomic-write.js';
 import { LanspreadError, errorMessage } from '../errors.js';
-import { isGameId, isGameVersion, type GameId, type GameVersion } from '../ids.js';
+import { GAME_ID_RULE, isGameId, isGameVersion, type GameId, type GameVersion } from '../ids.js';
 import { DEFAULT_CATALOG_SQL } from './default-catalog.js';
 
 /** The minimum schema of docs/layout.md, which outside tools may rely on. */
@@ -23,7 +23,7 @@ const REQUIRED_COLUMNS = ['id', 'name', 'description', 'size', 'eti_game_version
 
 const gameRowSchema = z.object({
   id: z.custom<GameId>((v) => isGameId(v), {
-    error: 'not a game id (1-64 of a-z 0-9 . _ -, starting with a letter or digit, no "..")',
+    error: `not a game id (${GAME_ID_RULE})`,
   }),
   name: z.string().trim().min(1),
   description: z.string().nullable(),

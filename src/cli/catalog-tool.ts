@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { openCatalog, writeCatalogFile, type CatalogGameInput } from '../catalog/index.js';
 import { LanspreadError, errorMessage } from '../errors.js';
-import { isGameId, isGameVersion } from '../ids.js';
+import { GAME_ID_RULE, isGameId, isGameVersion } from '../ids.js';
 import { formatBytes } from '../human-units.js';
 
 export interface CatalogToolIo {
@@ -83,7 +83,7 @@ function set(
     throw new UsageError('set expects ID NAME VERSION (quote a NAME with spaces)');
   }
   if (!isGameId(id)) {
-    throw new UsageError(`${JSON.stringify(id)} is not a game id (a-z 0-9 . _ -, at most 64)`);
+    throw new UsageError(`${JSON.stringify(id)} is not a game id (${GAME_ID_RULE})`);
   }
   if (name.trim() === '') throw new UsageError('the NAME must not be empty');
   if (!isGameVersion(version)) {

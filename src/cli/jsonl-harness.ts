@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { toWireError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { Peer, parsePeerCommand, type PeerEvent, type PeerOptions } from '../peer/index.js';
+import { terminalJson } from '../terminal-text.js';
 
 type Scalar = string | number | boolean | null;
 
@@ -15,7 +16,8 @@ export async function runJsonlPeer(
   io: { input: NodeJS.ReadableStream; write: (line: string) => void; version: string; log: Logger },
 ): Promise<number> {
   const out = (value: object): void => {
-    io.write(`${JSON.stringify(value)}\n`);
+    // Often read on a terminal: remote text in it (a peer's reason) must stay inert there.
+    io.write(`${terminalJson(value)}\n`);
   };
   out({ event: 'cli-started', version: io.version });
   const peer = await Peer.start(opts, (event: PeerEvent) => {

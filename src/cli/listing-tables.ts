@@ -1,13 +1,17 @@
 /** The `games` and `peers` listings as aligned text tables; pure, no I/O. */
 import type { Availability, CatalogRow, GameRow, PeerRow, RemoteRow } from '../peer/index.js';
 import { formatAge, formatBytes } from '../human-units.js';
+import { terminalText } from '../terminal-text.js';
 
-/** Left-aligned columns two spaces apart; the last column is not padded (no trailing blanks). */
+/**
+ * Left-aligned columns two spaces apart; the last column is not padded (no trailing blanks).
+ * Cells may hold remote text (a peer's name): what a terminal would act on is dropped.
+ */
 export function formatTable(
   header: readonly string[],
   rows: readonly (readonly string[])[],
 ): string {
-  const all = [header, ...rows];
+  const all = [header, ...rows].map((row) => row.map(terminalText));
   const widths = header.map((_, col) => Math.max(...all.map((row) => (row[col] ?? '').length)));
   return all
     .map((row) =>

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { embeddedAsset, isSingleExecutable } from '../embedded-assets.js';
 import { createLogger } from '../logger.js';
 import { toWireError } from '../errors.js';
+import { terminalText } from '../terminal-text.js';
 import { packGameFolder, writeDemoLibrary } from '../peer/index.js';
 import { runJsonlPeer } from './jsonl-harness.js';
 import { ArgsError, parsePeerArgs, peerOptionsFrom, type PeerArgs } from './peer-args.js';
@@ -145,7 +146,8 @@ async function runPack(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     const { code, message } = toWireError(err);
-    process.stderr.write(`lanspread pack: ${code}: ${message}\n`);
+    // The message may name a file of the folder, and a Linux file name may hold an ESC.
+    process.stderr.write(`lanspread pack: ${code}: ${terminalText(message)}\n`);
     return 1;
   }
 }

@@ -1,4 +1,5 @@
 /** Parses `lanspread peer` arguments; any mistake is reported before anything is created. */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Logger } from '../logger.js';
 import { readHostPort } from '../host-port.js';
@@ -107,7 +108,9 @@ export function parsePeerArgs(argv: readonly string[]): PeerArgs {
 /** The Peer's options from the parsed arguments (`peer` and `serve` start it alike). */
 export function peerOptionsFrom(args: PeerArgs, log: Logger): PeerOptions {
   return {
-    gamesDir: args.games,
+    // On a command line a relative folder is the shell's working folder; the peer needs it
+    // absolute (the one games-folder check, checkGamesDir, refuses a relative one).
+    gamesDir: path.resolve(args.games),
     stateDir: args.state,
     ...(args.name === undefined ? {} : { name: args.name }),
     listenHost: args.listenHost,

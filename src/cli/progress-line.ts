@@ -1,5 +1,6 @@
 /** Renders a progress snapshot: one redrawn terminal line with a bar, or a plain log line. */
 import { formatBytes, formatDuration, formatRate } from '../human-units.js';
+import { terminalText } from '../terminal-text.js';
 import type { ProgressSnapshot } from './progress-tracker.js';
 
 const BAR_MIN = 10;
@@ -65,7 +66,7 @@ export function formatTtyLine(snap: ProgressSnapshot, columns: number): string {
   const fraction = snap.phase === 'downloading' ? fractionDone(snap) : null;
   const tick = Math.floor(snap.phaseSeconds * 4);
   // Phase words padded alike, so the bar stays put when a download turns into an install.
-  const head = `${snap.game} ${phaseWord(snap).padEnd(PHASE_WIDTH)}`;
+  const head = `${terminalText(snap.game)} ${phaseWord(snap).padEnd(PHASE_WIDTH)}`;
   const limit = Math.max(1, columns - 1);
   const text: Record<Part, string> = {
     percent: fraction === null ? '' : percent(fraction),
@@ -98,9 +99,9 @@ export function formatTtyLine(snap: ProgressSnapshot, columns: number): string {
 export function formatPlainLine(snap: ProgressSnapshot): string {
   const fraction = fractionDone(snap);
   if (snap.phase !== 'downloading' || fraction === null || snap.bytesTotal === null) {
-    return `${snap.game}: ${phaseWord(snap)} (${formatDuration(snap.phaseSeconds)})`;
+    return `${terminalText(snap.game)}: ${phaseWord(snap)} (${formatDuration(snap.phaseSeconds)})`;
   }
-  let line = `${snap.game}: ${percent(fraction).trim()} (${formatBytes(snap.bytesDone)} of ${formatBytes(snap.bytesTotal)})`;
+  let line = `${terminalText(snap.game)}: ${percent(fraction).trim()} (${formatBytes(snap.bytesDone)} of ${formatBytes(snap.bytesTotal)})`;
   if (snap.bytesPerSecond !== null) line += ` at ${formatRate(snap.bytesPerSecond)}`;
   if (snap.etaSeconds !== null) line += `, ETA ${formatDuration(snap.etaSeconds)}`;
   return line;

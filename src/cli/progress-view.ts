@@ -1,5 +1,6 @@
 /** Shows one game's progress on a terminal (one redrawn line) or a pipe (a line now and then). */
 import type { PeerEvent } from '../peer/index.js';
+import { terminalText } from '../terminal-text.js';
 import { formatPlainLine, formatTtyLine } from './progress-line.js';
 import { ProgressTracker } from './progress-tracker.js';
 
@@ -49,7 +50,7 @@ export class ProgressView {
     if (change === null) return;
     if (change.kind === 'note') {
       this.#endLine();
-      this.#out.write(`${this.tracker.game}: ${change.text}\n`);
+      this.#writeNote(change.text);
       this.#lastDrawMs = this.#now();
       this.#draw(true);
       return;
@@ -69,8 +70,13 @@ export class ProgressView {
   note(text: string): void {
     if (this.#lineOpen) this.#out.write('\n');
     this.#lineOpen = false;
-    this.#out.write(`${this.tracker.game}: ${text}\n`);
+    this.#writeNote(text);
     this.#draw(true);
+  }
+
+  /** A note may quote a remote peer (why it was dropped): printed without its control characters. */
+  #writeNote(text: string): void {
+    this.#out.write(`${terminalText(`${this.tracker.game}: ${text}`)}\n`);
   }
 
   #draw(force: boolean): void {

@@ -13,6 +13,7 @@ import { formatGamesTable, formatPeersTable } from './listing-tables.js';
 import { ArgsError } from './peer-args.js';
 import { ProgressView, type ProgressOutput } from './progress-view.js';
 import { parseVerbArgs, type HumanVerb, type VerbRequest } from './verb-args.js';
+import { terminalJson, terminalText } from '../terminal-text.js';
 
 export interface VerbIo {
   stdout: ProgressOutput;
@@ -126,7 +127,7 @@ async function runQuick(
   if (!answer.ok) return printFailure(`${req.game}: ${req.verb}`, answer.error, io);
   const said = describe(answer.result);
   if (typeof said !== 'string') return printFailure(`${req.game}: ${req.verb}`, said, io);
-  io.stdout.write(`${req.game}: ${said}\n`);
+  io.stdout.write(terminalText(`${req.game}: ${said}`) + '\n');
   return EXIT_OK;
 }
 
@@ -170,7 +171,8 @@ async function runLong(
     view?.close();
     if (req.json) printJson(answer, io);
     else if (answer.ok) io.stdout.write(describeLongSuccess(req, answer.result));
-    else if (answer.error.code === 'cancelled') io.stdout.write(`${req.game}: cancelled\n`);
+    else if (answer.error.code === 'cancelled')
+      io.stdout.write(`${terminalText(req.game)}: cancelled\n`);
     else printFailure(`${req.game}: ${req.verb}`, answer.error, io);
     // Finished before the cancel arrived: the game is done, and so is the verb.
     if (answer.ok) return EXIT_OK;
@@ -189,9 +191,11 @@ function describeLongSuccess(
 ): string {
   if (req.verb === 'update' && typeof result === 'object' && result !== null) {
     const { from, to } = result as { from?: unknown; to?: unknown };
-    return `${req.game}: updated from version ${String(from)} to ${String(to)}\n`;
+    return (
+      terminalText(`${req.game}: updated from version ${String(from)} to ${String(to)}`) + '\n'
+    );
   }
-  return `${req.game}: ${req.verb === 'download' && !req.install ? 'downloaded' : 'installed'}\n`;
+  return `${terminalText(req.game)}: ${req.verb === 'download' && !req.install ? 'downloaded' : 'installed'}\n`;
 }
 
 /** A failure as the API answers it (codes read as plain strings from JSON). */
@@ -221,11 +225,12 @@ function describeServer(result: unknown): string {
 }
 
 function printJson(answer: ApiAnswer, io: VerbIo): number {
-  io.stdout.write(`${JSON.stringify(answer)}\n`);
+  io.stdout.write(`${terminalJson(answer)}\n`);
   return answer.ok ? EXIT_OK : EXIT_FAILED;
 }
 
 function printFailure(what: string, error: Failure, io: VerbIo): number {
-  io.stderr.write(`${what} failed: ${error.code}: ${error.message}\n`);
+  // The message may quote a remote peer (its reason, a path of its manifest).
+  io.stderr.write(`${terminalText(`${what} failed: ${error.code}: ${error.message}`)}\n`);
   return EXIT_FAILED;
 }

@@ -343,7 +343,7 @@ export class PeerMesh {
     clearTimeout(this.#redials.get(id));
     this.#redials.delete(id);
     const outcome = this.#table.upsert(id, {
-      name: session.hello.name,
+      name: session.name,
       addr: session.addr,
       library: session.hello.library,
       nowMs: Date.now(),

@@ -1,8 +1,9 @@
 /** One control connection to a remote peer: hello exchange, library deltas, liveness, goodbye. */
 import { LanspreadError } from '../errors.js';
 import { formatHostPort } from '../host-port.js';
-import type { PeerId } from '../ids.js';
+import { shortPeerId, type PeerId } from '../ids.js';
 import type { Logger } from '../logger.js';
+import { remoteName } from '../terminal-text.js';
 import type { Connection } from '../net/index.js';
 import {
   PROTOCOL_VERSION,
@@ -58,6 +59,8 @@ export interface LocalHello {
 export class PeerSession {
   readonly connection: Connection;
   readonly hello: Hello;
+  /** The name its hello gave, as we keep and show it: no control or bidi characters. */
+  readonly name: string;
   /** Peer id of the side that dialled this connection; used to settle duplicate connections. */
   readonly dialer: PeerId;
   readonly #log: Logger;
@@ -85,6 +88,7 @@ export class PeerSession {
     this.#early = early;
     this.connection = connection;
     this.hello = hello;
+    this.name = remoteName(hello.name, shortPeerId(connection.remotePeerId));
     this.dialer = dialer;
     this.#log = log;
     this.#timings = timings;

@@ -62,6 +62,12 @@ export class GameOperations {
       // The root is already here: install it, when asked and not yet installed.
       return !install || local.installed ? { game: entry.id } : this.install(entry);
     }
+    if (local?.downloaded === true) {
+      // A root at another version stays whole until the new one is in place, as in an update:
+      // an interrupted download must not cost the version that was here. Its install follows.
+      await this.#replaceRoot(entry, local, install || local.installed);
+      return { game: entry.id };
+    }
     if (install) this.#o.launcher.refuseWhileRunning(entry.id, 'reinstall');
     const sources = this.#requireSources(entry);
     const root = this.#o.library.root(entry.id);
@@ -175,6 +181,18 @@ export class GameOperations {
         `${entry.id} is already at the catalog version ${entry.version}`,
       );
     }
+    return this.#replaceRoot(entry, local, local.installed);
+  }
+
+  /**
+   * The body of an update (and of a download over a root at another version): the catalog
+   * version fetched into the staging root, installed there when `installNew`, then swapped in.
+   */
+  async #replaceRoot(
+    entry: CatalogGame,
+    local: { version: GameVersion | null },
+    installNew: boolean,
+  ): Promise<{ game: GameId; from: GameVersion | null; to: GameVersion }> {
     this.#o.launcher.refuseWhileRunning(entry.id, 'update');
     const sources = this.#requireSources(entry);
     const paths = updatePaths(this.#o.library.gamesDir, entry.id);
@@ -197,7 +215,7 @@ export class GameOperations {
             'the new version is downloaded already; installing it',
           );
         else this.#o.emit(await this.#downloadUnder(entry, sources, run, paths.staging));
-        if (local.installed) {
+        if (installNew) {
           await this.#installUnder(entry, run, paths.staging);
           this.#o.emit({ event: 'install-finished', game: entry.id });
         }

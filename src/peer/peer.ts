@@ -36,7 +36,7 @@ import { LocalLibrary, ensureDir } from './local-library.js';
 import { Operations } from './operations.js';
 import { catalogRow, meshEventRow, peerRow, remoteRow } from './rows.js';
 import { PeerSettings } from './settings-commands.js';
-import { readSettings, type Settings } from './settings-file.js';
+import { checkGamesDir, readSettings, type Settings } from './settings-file.js';
 
 export interface PeerOptions {
   gamesDir: string;
@@ -163,14 +163,15 @@ export class Peer {
   static async start(opts: PeerOptions, listener?: PeerEventListener): Promise<Peer> {
     const catalog = await openCatalog(opts.catalogFile);
     await ensureDir(opts.stateDir, 'state-dir-unusable', 'state folder');
-    await ensureDir(opts.gamesDir, 'games-dir-unusable', 'games folder');
+    // The same check as set-game-dir's: absolute, apart from the state, a writable folder.
+    const gamesDir = await checkGamesDir(opts.gamesDir, opts.stateDir);
     const identity = await loadOrCreateIdentity(opts.stateDir, opts.log);
     const hashCache = await HashCache.open(opts.stateDir, opts.log);
     // Before the first scan, so no half-changed root is ever scanned or advertised.
     const intents = new IntentStore(opts.stateDir);
     await recoverIntents(intents, opts.log);
     const settings = await readSettings(opts.stateDir, opts.log);
-    const peer = new Peer(opts, catalog, identity, hashCache, intents, settings);
+    const peer = new Peer({ ...opts, gamesDir }, catalog, identity, hashCache, intents, settings);
     if (listener !== undefined) peer.#listeners.add(listener);
     await peer.#library.rescan({ always: true });
     const addr = await peer.#mesh.listen(opts.listenHost, opts.listenPort);

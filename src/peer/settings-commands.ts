@@ -51,7 +51,7 @@ export class PeerSettings {
   update(patch: SettingsPatch): Promise<SettingsView> {
     return this.#serially(async () => {
       if (patch.games_dir !== undefined) {
-        const dir = await checkGamesDir(patch.games_dir);
+        const dir = await checkGamesDir(patch.games_dir, this.stateDir);
         if (dir !== this.host.gamesDir) await this.host.setGamesDir(dir);
       }
       await this.#save({
@@ -65,7 +65,7 @@ export class PeerSettings {
   /** `set-game-dir`: the same check as the settings' games folder, and remembered the same way. */
   setGameDir(typed: string): Promise<CommandResults['set-game-dir']> {
     return this.#serially(async () => {
-      const games = await this.host.setGamesDir(await checkGamesDir(typed));
+      const games = await this.host.setGamesDir(await checkGamesDir(typed, this.stateDir));
       await this.#save(this.#current);
       return { games };
     });

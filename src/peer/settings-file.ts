@@ -6,6 +6,7 @@ import path, { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../atomic-write.js';
 import { LanspreadError, errorMessage } from '../errors.js';
+import { isSameOrInside } from '../folder-inside.js';
 import type { Logger } from '../logger.js';
 
 export interface Settings {
@@ -46,6 +47,12 @@ export async function readSettings(stateDir: string, log: Logger): Promise<Setti
     log.warn({ err: errorMessage(err) }, 'settings.json malformed; using defaults');
     return defaults;
   }
+  const { games_dir: saved, ...rest } = stored;
+  // Only an absolute folder means the same whatever folder the peer was started in.
+  if (saved !== undefined && typedFolder(saved) === null) {
+    log.warn({ games_dir: saved }, 'settings.json: the games folder is not absolute; ignored');
+    return { ...defaults, ...rest };
+  }
   return { ...defaults, ...stored };
 }
 
@@ -73,13 +80,23 @@ export function typedFolder(
 }
 
 /**
- * The absolute folder a person typed (see `typedFolder`), created when missing and proven
- * writable by writing and deleting a probe file; `bad-game-dir` with the reason otherwise.
+ * The one check of a games folder, however it was given (`--games`, the settings file,
+ * `set-game-dir`, `PUT /api/settings`): the absolute folder typed (see `typedFolder`), apart
+ * from the state folder `stateDir`, created when missing, a folder, and proven writable by
+ * writing and deleting a probe file; `bad-game-dir` with the reason otherwise.
  */
-export async function checkGamesDir(typed: string): Promise<string> {
+export async function checkGamesDir(typed: string, stateDir?: string): Promise<string> {
   const dir = typedFolder(typed);
   if (dir === null) {
     throw new LanspreadError('bad-game-dir', `${typed} is not an absolute path`);
+  }
+  // A game folder named like the state folder would be downloaded into it, or removed with it.
+  const state = stateDir === undefined ? undefined : path.resolve(stateDir);
+  if (state !== undefined && (isSameOrInside(dir, state) || isSameOrInside(state, dir))) {
+    throw new LanspreadError(
+      'bad-game-dir',
+      `${dir} and the state folder ${state} lie one inside the other`,
+    );
   }
   try {
     await mkdir(dir, { recursive: true });

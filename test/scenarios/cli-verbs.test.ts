@@ -211,3 +211,51 @@ scenario(
     }
   },
 );
+
+scenario(
+  'CLI-PEERS-NAME',
+  'a peer named with escape sequences and bidi overrides is listed inert by lanspread peers',
+  async (lab) => {
+    const running: Serve[] = [];
+    try {
+      const client = await startServe(lab, 'client', running);
+      // Clears the screen, retitles the window, reverses the rest, and an 8-bit CSI.
+      const hostile = '\u001b[2J\u001b]0;owned\u0007Eve\u202Etxt.exe\u009b31m';
+      const eve = await lab.start('eve', { extraArgs: ['--name', hostile] });
+      const connected = await client.api.command('connect', { addr: eve.addr });
+      assert.ok(connected.ok, JSON.stringify(connected));
+      const state = ['--state', client.state];
+      const shown = '[2J]0;ownedEvetxt.exe31m';
+      let peers = await verb(['peers', ...state]);
+      for (let i = 0; !peers.out.includes(eve.addr); i++) {
+        assert.ok(i < 50, `eve never showed: ${peers.out}`);
+        await new Promise((r) => setTimeout(r, 100));
+        peers = await verb(['peers', ...state]);
+      }
+      assert.equal(peers.code, 0, peers.err);
+      // eslint-disable-next-line no-control-regex -- control characters are what it looks for
+      const unsafe = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+      assert.equal(unsafe.test(peers.out), false, JSON.stringify(peers.out));
+      assert.match(
+        peers.out,
+        new RegExp(`^${escapeRegExp(shown)} +${escapeRegExp(eve.addr)} `, 'm'),
+      );
+      const json = await verb(['peers', ...state, '--json']);
+      assert.equal(unsafe.test(json.out), false, JSON.stringify(json.out));
+      const rows = (JSON.parse(json.out) as { result: { name: string }[] }).result;
+      assert.deepEqual(
+        rows.map((r) => r.name),
+        [shown],
+        'the name was cleaned where it came in',
+      );
+      return `hello name with ESC [2J, an OSC title, BEL, U+202E and U+009B -> peers lists ${JSON.stringify(shown)}, no control or bidi character in the table or in --json`;
+    } finally {
+      for (const serve of running) serve.child.kill('SIGKILL');
+      await Promise.all(running.map((s) => s.exited));
+    }
+  },
+);
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -3,55 +3,32 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bigGame, CATALOG_VERSION, SMALL_CHUNKS } from './harness/fixtures.js';
-import { link, listGames } from './harness/assertions.js';
-import { scenario, type Lab } from './harness/lab.js';
+import { chunksAfter, link, listGames } from './harness/assertions.js';
+import { scenario } from './harness/lab.js';
 import { assertInstalledFromArchives, assertSameRoot } from './harness/manifests.js';
 import {
   assertNoLeftovers,
   assertOldIntact,
+  oldClientNewSource,
   oldGame,
   OLD_VERSION,
   snapshotRoot,
-  type RootSnapshot,
 } from './harness/old-install.js';
 import type { Json, PeerProcess } from './harness/peer-process.js';
 
 const GAME = 'cnctw';
 const MIB = 1024 * 1024;
 
-/** A source with the catalog version and a client with an older version installed. */
-async function oldClientNewSource(
-  lab: Lab,
-  newMib = 128,
-): Promise<{ source: PeerProcess; client: PeerProcess; before: RootSnapshot }> {
-  await lab.games('source', [bigGame(GAME, newMib)]);
-  await lab.games('client', [oldGame(GAME, 32)]);
-  const source = await lab.start('source', { extraArgs: SMALL_CHUNKS });
-  const client = await lab.start('client', { extraArgs: SMALL_CHUNKS });
-  await client.cmd('install', { game: GAME }, 60_000);
-  await link(client, source);
-  return { source, client, before: await snapshotRoot(lab, 'client', GAME) };
-}
-
 function update(peer: PeerProcess): { from: number; answer: ReturnType<PeerProcess['request']> } {
   const from = peer.events.length;
   return { from, answer: peer.request('update', { game: GAME }, 120_000) };
-}
-
-function chunksAfter(peer: PeerProcess, from: number, count: number): Promise<Json> {
-  return peer.waitEvent(
-    () =>
-      peer.events.slice(from).filter((e) => e.event === 'download-chunk-finished').length >= count,
-    30_000,
-    from,
-  );
 }
 
 scenario(
   'S59',
   'update replaces the old root only once the new install is in place',
   async (lab) => {
-    const { client, before } = await oldClientNewSource(lab);
+    const { client, before } = await oldClientNewSource(lab, GAME);
     const root = join(lab.gamesDir('client'), GAME);
     const staging = join(lab.gamesDir('client'), '.lanspread', 'update', GAME);
     const { from, answer } = update(client);
@@ -86,7 +63,7 @@ scenario(
 );
 
 scenario('S59-FAIL', 'an update whose source dies leaves the old install playable', async (lab) => {
-  const { source, client, before } = await oldClientNewSource(lab, 192);
+  const { source, client, before } = await oldClientNewSource(lab, GAME, 192);
   const { from, answer } = update(client);
   await chunksAfter(client, from, 10);
   source.kill('SIGKILL');
@@ -118,7 +95,7 @@ scenario('S59-FAIL', 'an update whose source dies leaves the old install playabl
 });
 
 scenario('S59-CANCEL', 'a cancelled update leaves the old install playable', async (lab) => {
-  const { client, before } = await oldClientNewSource(lab, 192);
+  const { client, before } = await oldClientNewSource(lab, GAME, 192);
   const { from, answer } = update(client);
   await chunksAfter(client, from, 10);
   const busy = await client.request('remove-files', { game: GAME });

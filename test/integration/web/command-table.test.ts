@@ -120,6 +120,7 @@ const TABLE: [PeerCommandName | 'fly', () => Record<string, unknown>, string][] 
   ['set-settings', () => ({ colour: 'red' }), 'bad-command'],
   ['set-game-dir', () => ({ path: local.gamesDir }), 'ok'],
   ['set-game-dir', () => ({ path: 'games' }), 'bad-game-dir'],
+  ['set-game-dir', () => ({ path: join(root, 'local', 'state', 'games') }), 'bad-game-dir'],
   ['download', () => ({ game: 'alienswarm', install: false }), 'ok'],
   ['download', () => ({ game: 'no-such-game' }), 'unknown-game'],
   ['install', () => ({ game: 'bf1942' }), 'not-downloaded'],

@@ -48,6 +48,16 @@ export async function download(
   return { answer, events: peer.events.slice(from).filter((e) => e.game === game) };
 }
 
+/** Resolves once `peer` reported `count` finished chunks since its event number `from`. */
+export function chunksAfter(peer: PeerProcess, from: number, count: number): Promise<Json> {
+  return peer.waitEvent(
+    () =>
+      peer.events.slice(from).filter((e) => e.event === 'download-chunk-finished').length >= count,
+    30_000,
+    from,
+  );
+}
+
 /** Bytes per source address from `download-chunk-finished` events. */
 export function bytesBySource(events: readonly Json[]): Map<string, number> {
   const out = new Map<string, number>();

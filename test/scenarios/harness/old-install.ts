@@ -8,9 +8,25 @@ import {
   sha256Manifest,
   type FixtureGameSpec,
 } from '../../support/fixture-games.js';
-import { bigGame } from './fixtures.js';
+import { link } from './assertions.js';
+import { bigGame, SMALL_CHUNKS } from './fixtures.js';
 import type { Lab } from './lab.js';
 import type { PeerProcess } from './peer-process.js';
+
+/** A source with the catalog version and a client with an older version installed, linked. */
+export async function oldClientNewSource(
+  lab: Lab,
+  game: string,
+  newMib = 128,
+): Promise<{ source: PeerProcess; client: PeerProcess; before: RootSnapshot }> {
+  await lab.games('source', [bigGame(game, newMib)]);
+  await lab.games('client', [oldGame(game, 32)]);
+  const source = await lab.start('source', { extraArgs: SMALL_CHUNKS });
+  const client = await lab.start('client', { extraArgs: SMALL_CHUNKS });
+  await client.cmd('install', { game }, 60_000);
+  await link(client, source);
+  return { source, client, before: await snapshotRoot(lab, 'client', game) };
+}
 
 export const OLD_VERSION = '20240101';
 

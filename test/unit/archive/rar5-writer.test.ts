@@ -289,6 +289,33 @@ describe('packDirectory', () => {
     assert.equal(existsSync(out), false);
   });
 
+  test('refuses names a Windows peer could not unpack, and writes nothing', async () => {
+    const cases: [string, string[], RegExp][] = [
+      ['device', ['sub/NUL.txt'], /"sub\/NUL\.txt" cannot be unpacked on Windows.*device name/],
+      ['device-dir', ['CON/x'], /"CON" .*device name/],
+      ['stream', ['game.exe:stream'], /character Windows forbids/],
+      ['dot', ['a.txt', 'a.txt.'], /ends with a dot or a space/],
+      ['space', ['a.txt '], /ends with a dot or a space/],
+      ['case', ['straße.txt', 'STRASSE.TXT'], /STRASSE\.TXT and straße\.txt name the same file/],
+      ['file-folder', ['readme', 'README/x'], /readme is a file, but README needs a folder/],
+    ];
+    for (const [label, files, why] of cases) {
+      const dir = path.join(work, `unportable-${label}`);
+      for (const file of files) {
+        await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+        await writeFile(path.join(dir, file), 'x');
+      }
+      const out = path.join(work, `unportable-${label}.eti`);
+      await assert.rejects(packDirectory(dir, out), (err: unknown) => {
+        assert.ok(err instanceof LanspreadError, String(err));
+        assert.equal(err.code, 'archive-source-invalid', label);
+        assert.match(err.message, why, label);
+        return true;
+      });
+      assert.equal(existsSync(out), false, label);
+    }
+  });
+
   test('refuses to write the archive inside the folder it packs', async () => {
     await rejectsWithCode(
       packDirectory(source, path.join(source, 'self.eti')),

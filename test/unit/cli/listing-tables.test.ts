@@ -109,3 +109,21 @@ test('the peers table shows name, address, game count and age of the last messag
     ['NAME  ADDRESS         GAMES  LAST SEEN', 'bob   10.0.0.2:40000  2      12 s ago'].join('\n'),
   );
 });
+
+test('a peer name with escape sequences and bidi overrides is printed inert', () => {
+  const out = formatPeersTable(
+    [
+      {
+        peer_id: 'b'.repeat(64),
+        name: '\x1b[2J\x1b]0;owned\x07Eve\u202Eexe.txt\u009b1m',
+        addr: '10.0.0.9:4000',
+        games: [],
+        last_seen_ms: 0,
+      },
+    ],
+    0,
+  );
+  // eslint-disable-next-line no-control-regex -- control characters are what it looks for
+  assert.equal(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/.test(out), false);
+  assert.match(out, /\[2J\]0;ownedEveexe\.txt1m {2}10\.0\.0\.9:4000/);
+});

@@ -58,3 +58,20 @@ test('a terminal gets one redrawn line, and notes on lines of their own', () => 
   view.close();
   assert.ok(out.text.endsWith(`${redrawn}\r${ESC}[K`), JSON.stringify(out.text));
 });
+
+test("a dropped source's reason is printed without its control and bidi characters", () => {
+  const out = recorder(false);
+  const view = new ProgressView('cnc4', out, { now: () => 0 });
+  view.onEvent({
+    event: 'download-peer-dropped',
+    game: 'cnc4',
+    peer_id: 'a'.repeat(64),
+    peer_addr: '10.0.0.9:4000',
+    reason: `hostile manifest: path ${ESC}]0;owned\x07\u202Eexe.txt\u009b2J`,
+  });
+  view.close();
+  assert.equal(
+    out.text,
+    'cnc4: dropped source 10.0.0.9:4000: hostile manifest: path ]0;ownedexe.txt2J\n',
+  );
+});

@@ -46,6 +46,13 @@ test('saved settings are read back; a damaged file gives the defaults and a warn
   assert.match(await readFile(settingsFile(dir), 'utf8'), /^\[\]$/);
 });
 
+test('a saved games folder that is not absolute is ignored with a warning', async () => {
+  await writeSettings(dir, { username: 'Ann', language: 'german', games_dir: 'games' });
+  const log = recordingLogger();
+  assert.deepEqual(await readSettings(dir, log), { username: 'Ann', language: 'german' });
+  assert.equal(log.lines[0]?.level, 'warn');
+});
+
 test('a games folder is created when missing and refused with a reason otherwise', async () => {
   const fresh = join(dir, 'new', 'games');
   assert.equal(await checkGamesDir(fresh), fresh);
@@ -57,9 +64,12 @@ test('a games folder is created when missing and refused with a reason otherwise
     [file, /a file is in the way/],
     [join(file, 'below'), /a file is in the way/],
     ['relative', /not an absolute path/],
+    [join(dir, 'state'), /and the state folder .* lie one inside the other/],
+    [join(dir, 'state', 'games'), /lie one inside the other/],
+    [dir, /lie one inside the other/],
   ] as const) {
     await assert.rejects(
-      checkGamesDir(path),
+      checkGamesDir(path, join(dir, 'state')),
       (err: unknown) =>
         err instanceof LanspreadError && err.code === 'bad-game-dir' && reason.test(err.message),
       path,
