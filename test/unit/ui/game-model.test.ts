@@ -6,14 +6,29 @@ import { buildLibrary, selectGames, type LibraryInputs } from '../../../ui/src/g
 
 const GiB = 1024 ** 3;
 const catalog: CatalogRow[] = [
-  { id: 'aoe2', name: 'Age of Empires II', description: null, size: 1 * GiB, version: '20250101' },
-  { id: 'bf1942', name: 'Battlefield 1942', description: null, size: 2 * GiB, version: '20250101' },
+  {
+    id: 'aoe2',
+    name: 'Age of Empires II',
+    description: null,
+    size: 1 * GiB,
+    version: '20250101',
+    manifest_digest: null,
+  },
+  {
+    id: 'bf1942',
+    name: 'Battlefield 1942',
+    description: null,
+    size: 2 * GiB,
+    version: '20250101',
+    manifest_digest: null,
+  },
   {
     id: 'cnc4',
     name: 'Command & Conquer 4',
     description: null,
     size: 8 * GiB,
     version: '20250101',
+    manifest_digest: 'ab'.repeat(32),
   },
 ];
 
