@@ -75,6 +75,18 @@ describe('buildLibrary', () => {
     assert.equal(byId('aoe2', games).action.kind, 'none');
   });
 
+  it('marks as verified exactly the games whose catalog row has a digest', () => {
+    const games = library({});
+    assert.deepEqual(
+      games.map((g) => [g.id, g.verified]),
+      [
+        ['aoe2', false],
+        ['bf1942', false],
+        ['cnc4', true],
+      ],
+    );
+  });
+
   it('offers Download & install with the source count when peers have it and it fits', () => {
     const game = byId(
       'cnc4',
