@@ -154,7 +154,7 @@ async function agreeOnManifest(
   const refusals: string[] = [];
   // The most telling code among the refusals: a digest mismatch, then a hostile manifest.
   let refusedAs: ErrorCode = 'download-failed';
-  const refuse = (source: DownloadSource, code: ErrorCode, reason: string): undefined => {
+  const refuse = (source: DownloadSource, code: ErrorCode, reason: string): void => {
     refusals.push(`${source.addr}: ${reason}`);
     if (refusedAs !== 'digest-mismatch') refusedAs = code;
     req.log.warn({ game: game.id, peer: source.peerId, reason }, "refused a source's manifest");
@@ -165,7 +165,6 @@ async function agreeOnManifest(
       peer_addr: source.addr,
       reason,
     });
-    return undefined;
   };
   const chunkSize = manifestChunkSize(game, req.chunkSize);
   const fetched = await Promise.all(
@@ -179,11 +178,11 @@ async function agreeOnManifest(
           version: game.version,
           chunkSize,
         });
-        if (problem !== null)
-          return refuse(source, 'hostile-manifest', `hostile manifest: ${problem}`);
-        const mismatch = matchCatalogDigest(game, manifest);
-        if (mismatch !== null) return refuse(source, 'digest-mismatch', mismatch);
-        return { source, manifest };
+        const mismatch = problem === null ? matchCatalogDigest(game, manifest) : null;
+        if (problem !== null) refuse(source, 'hostile-manifest', `hostile manifest: ${problem}`);
+        else if (mismatch !== null) refuse(source, 'digest-mismatch', mismatch);
+        else return { source, manifest };
+        return undefined;
       } catch (err) {
         req.signal.throwIfAborted();
         refusals.push(`${source.addr}: ${errorMessage(err)}`);
