@@ -128,6 +128,11 @@ export const ERRORS = {
     meaning:
       'Every source offered a manifest with paths that leave the game root or touch local/ (S50), that Windows cannot hold, or that differ only by case.',
   },
+  'digest-mismatch': {
+    status: 422,
+    meaning:
+      "No source offered the files the catalog vouches for: every manifest differs from the game's digest in the catalog.",
+  },
   'no-sources-left': {
     status: 422,
     meaning: 'Every source failed, lied or left before the download finished.',

@@ -8,18 +8,22 @@ import { writeFileAtomic } from '../atomic-write.js';
 import { LanspreadError, errorMessage } from '../errors.js';
 import { GAME_ID_RULE, isGameId, isGameVersion, type GameId, type GameVersion } from '../ids.js';
 import { DEFAULT_CATALOG_SQL } from './default-catalog.js';
+import { isDigest } from './manifest-digest.js';
 
-/** The minimum schema of docs/layout.md, which outside tools may rely on. */
+/** The minimum schema of docs/layout.md, which outside tools may rely on, and our optional digest. */
 const CATALOG_SCHEMA_SQL = `
 CREATE TABLE games (
   id               TEXT PRIMARY KEY,
   name             TEXT NOT NULL,
   description      TEXT,
   size             INTEGER,
-  eti_game_version TEXT NOT NULL
+  eti_game_version TEXT NOT NULL,
+  manifest_digest  TEXT
 );`;
 
 const REQUIRED_COLUMNS = ['id', 'name', 'description', 'size', 'eti_game_version'] as const;
+/** Optional: catalogs written before it, or by other tools, lack it and vouch for nothing. */
+const DIGEST_COLUMN = 'manifest_digest';
 
 const gameRowSchema = z.object({
   id: z.custom<GameId>((v) => isGameId(v), {
@@ -37,6 +41,16 @@ const gameRowSchema = z.object({
   eti_game_version: z.custom<GameVersion>((v) => isGameVersion(v), {
     error: 'not a game version (1-64 printable ASCII characters, no spaces)',
   }),
+  // An empty text is how some tools write "none"; anything else must be a digest.
+  manifest_digest: z
+    .string()
+    .transform((s) => s.trim().toLowerCase())
+    .refine((s) => s === '' || isDigest(s), {
+      error: 'not a manifest digest (64 hex digits, docs/protocol.md)',
+    })
+    .transform((s) => (s === '' ? null : s))
+    .nullable()
+    .default(null),
 });
 
 /** One game of the catalog, as every part sees it. */
@@ -48,6 +62,8 @@ export interface CatalogGame {
   readonly size: number | null;
   /** The authoritative version (column `eti_game_version`). */
   readonly version: GameVersion;
+  /** The organiser's digest of the root's manifest (docs/protocol.md), or null: no source is vouched for. */
+  readonly manifestDigest: string | null;
 }
 
 export interface CatalogGameInput {
@@ -56,6 +72,7 @@ export interface CatalogGameInput {
   version: string;
   description?: string | null;
   size?: number | null;
+  manifestDigest?: string | null;
 }
 
 let sqlJs: Promise<SqlJsStatic> | undefined;
@@ -146,7 +163,10 @@ function readGames(db: Database, source: string): CatalogGame[] {
     const missing = REQUIRED_COLUMNS.filter((c) => !columns.has(c));
     if (missing.length > 0)
       throw malformed(`table "games" lacks the column(s) ${missing.join(', ')}`);
-    rows = allRows(db, `SELECT ${REQUIRED_COLUMNS.join(', ')} FROM games ORDER BY id`);
+    const read = columns.has(DIGEST_COLUMN)
+      ? [...REQUIRED_COLUMNS, DIGEST_COLUMN]
+      : REQUIRED_COLUMNS;
+    rows = allRows(db, `SELECT ${read.join(', ')} FROM games ORDER BY id`);
   } catch (err) {
     if (err instanceof LanspreadError) throw err;
     throw malformed(`is not a readable SQLite catalog: ${errorMessage(err)}`, err);
@@ -172,6 +192,7 @@ function readGames(db: Database, source: string): CatalogGame[] {
       description: row.description,
       size: row.size,
       version: row.eti_game_version,
+      manifestDigest: row.manifest_digest,
     });
   });
   return games;
@@ -188,11 +209,13 @@ export async function writeCatalogFile(
   try {
     db.exec(CATALOG_SCHEMA_SQL);
     const insert = db.prepare(
-      'INSERT INTO games (id, name, description, size, eti_game_version) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO games (id, name, description, size, eti_game_version, manifest_digest) VALUES (?, ?, ?, ?, ?, ?)',
     );
     try {
-      for (const g of games)
-        insert.run([g.id, g.name, g.description ?? null, g.size ?? null, g.version]);
+      for (const g of games) {
+        const row = [g.id, g.name, g.description ?? null, g.size ?? null, g.version];
+        insert.run([...row, g.manifestDigest ?? null]);
+      }
     } finally {
       insert.free();
     }

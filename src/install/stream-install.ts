@@ -10,6 +10,7 @@ import type { StreamEntry, StreamPlan } from '../protocol/index.js';
 import {
   assertFreeSpace,
   removeRetrying,
+  requireVouchedSource,
   type DownloadEvent,
   type DownloadSource,
   tickProgress,
@@ -269,6 +270,7 @@ export async function streamInstallGame(
         await removeRetrying(staging);
         await mkdir(staging, { recursive: true });
         client = await req.connect(source, signal);
+        await requireVouchedSource(client, req.game, signal);
         const counts = await client.streamInstall(req.game.id, req.game.version, receiver, signal);
         await receiver.close();
         req.emit({
@@ -308,9 +310,11 @@ export async function streamInstallGame(
         client?.close();
       }
     }
-    // An archive fault (encrypted, corrupt, unsafe …) keeps its code, so the user sees why (S53).
+    // An archive fault (encrypted, corrupt, unsafe …) or a source the catalog does not vouch for
+    // keeps its code, so the user sees why (S53, S66).
     const code =
-      last instanceof LanspreadError && last.code.startsWith('archive-')
+      last instanceof LanspreadError &&
+      (last.code.startsWith('archive-') || last.code === 'digest-mismatch')
         ? last.code
         : 'no-sources-left';
     throw new LanspreadError(

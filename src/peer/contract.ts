@@ -45,6 +45,8 @@ export interface CatalogRow {
   description: string | null;
   size: number | null;
   version: string;
+  /** The catalog's digest of the game's files (docs/protocol.md): downloads use matching sources only. */
+  manifest_digest: string | null;
 }
 
 export interface RemoteRow {

@@ -105,6 +105,7 @@ export function catalogRow(entry: CatalogGame): CatalogRow {
     description: entry.description,
     size: entry.size,
     version: entry.version,
+    manifest_digest: entry.manifestDigest,
   };
 }
 

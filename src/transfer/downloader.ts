@@ -1,7 +1,7 @@
 /** Downloads one game from every agreeing source at once: vote, plan, fetch, verify, commit. */
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LanspreadError, errorMessage } from '../errors.js';
+import { LanspreadError, errorMessage, type ErrorCode } from '../errors.js';
 import type { PeerId } from '../ids.js';
 import type { Manifest } from '../protocol/index.js';
 import { hashFileChunks } from './chunk-hasher.js';
@@ -13,6 +13,7 @@ import { commit, prepareFiles, targetPath } from './download-root.js';
 import { assertFreeSpace } from './free-space.js';
 import { removeRetrying } from './in-use-retry.js';
 import { checkManifest } from './manifest-check.js';
+import { manifestChunkSize, matchCatalogDigest } from './catalog-digest-check.js';
 import { manifestDigest, voteManifest } from './manifest-vote.js';
 import { tickProgress } from './progress-ticker.js';
 import { Wakeup, runSourceWorker, type DownloadRun } from './source-worker.js';
@@ -141,42 +142,47 @@ function dropSource(
   });
 }
 
-/** Fetches every candidate's manifest, refuses hostile ones, and votes among the rest. */
+/**
+ * Fetches every candidate's manifest, refuses hostile ones and, when the catalog vouches for the
+ * game's files, every one that does not match its digest; votes among the rest.
+ */
 async function agreeOnManifest(
   req: DownloadRequest,
   clients: Map<PeerId, TransferClient>,
 ): Promise<{ manifest: Manifest; agreeing: DownloadSource[] }> {
   const { game } = req;
   const refusals: string[] = [];
-  const hostile = new Set<PeerId>();
+  // The most telling code among the refusals: a digest mismatch, then a hostile manifest.
+  let refusedAs: ErrorCode = 'download-failed';
+  const refuse = (source: DownloadSource, code: ErrorCode, reason: string): void => {
+    refusals.push(`${source.addr}: ${reason}`);
+    if (refusedAs !== 'digest-mismatch') refusedAs = code;
+    req.log.warn({ game: game.id, peer: source.peerId, reason }, "refused a source's manifest");
+    req.emit({
+      event: 'download-peer-dropped',
+      game: game.id,
+      peer_id: source.peerId,
+      peer_addr: source.addr,
+      reason,
+    });
+  };
+  const chunkSize = manifestChunkSize(game, req.chunkSize);
   const fetched = await Promise.all(
     req.sources.map(async (source) => {
       try {
         const client = await req.connect(source, req.signal);
         clients.set(source.peerId, client);
-        const manifest = await client.getManifest(game.id, game.version, req.chunkSize, req.signal);
+        const manifest = await client.getManifest(game.id, game.version, chunkSize, req.signal);
         const problem = checkManifest(manifest, {
           game: game.id,
           version: game.version,
-          chunkSize: req.chunkSize,
+          chunkSize,
         });
-        if (problem !== null) {
-          refusals.push(`${source.addr}: hostile manifest: ${problem}`);
-          hostile.add(source.peerId);
-          req.log.warn(
-            { game: game.id, peer: source.peerId, problem },
-            'refused a hostile manifest',
-          );
-          req.emit({
-            event: 'download-peer-dropped',
-            game: game.id,
-            peer_id: source.peerId,
-            peer_addr: source.addr,
-            reason: `hostile manifest: ${problem}`,
-          });
-          return undefined;
-        }
-        return { source, manifest };
+        const mismatch = problem === null ? matchCatalogDigest(game, manifest) : null;
+        if (problem !== null) refuse(source, 'hostile-manifest', `hostile manifest: ${problem}`);
+        else if (mismatch !== null) refuse(source, 'digest-mismatch', mismatch);
+        else return { source, manifest };
+        return undefined;
       } catch (err) {
         req.signal.throwIfAborted();
         refusals.push(`${source.addr}: ${errorMessage(err)}`);
@@ -187,7 +193,7 @@ async function agreeOnManifest(
   const candidates = fetched.filter((c) => c !== undefined);
   if (candidates.length === 0) {
     throw new LanspreadError(
-      hostile.size > 0 ? 'hostile-manifest' : 'download-failed',
+      refusedAs,
       `no usable manifest for ${game.id}: ${refusals.join('; ')}`,
     );
   }

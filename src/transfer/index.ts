@@ -1,4 +1,5 @@
 /** Serving and downloading game roots: manifests, gates, the multi-source chunked download. */
+export { requireVouchedSource } from './catalog-digest-check.js';
 export {
   downloadGame,
   type DownloadEvent,
@@ -9,6 +10,7 @@ export {
 export { assertFreeSpace, freeBytes } from './free-space.js';
 export { listGameFiles, type GameFile } from './game-files.js';
 export { HashCache } from './hash-cache.js';
+export { buildManifest } from './manifest-builder.js';
 export {
   removeRetrying,
   renameRetrying,

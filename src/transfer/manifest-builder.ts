@@ -38,14 +38,15 @@ const inFlight = new Map<string, Flight>();
  * share one build, so a swarm does not hash it N times; the build stops only when every
  * waiting caller has aborted. Refuses a chunk size outside CHUNK_SIZES (`serve-chunk-size`),
  * before any work, and a root that no manifest can describe (`serve-root-not-transferable`);
- * fails with `hash-failed` when a file changes while it is hashed.
+ * fails with `hash-failed` when a file changes while it is hashed. Without a cache (the offline
+ * catalog tool) every file is hashed.
  */
 export function buildManifest(
   root: string,
   game: GameId,
   version: GameVersion,
   chunkSize: number,
-  cache: HashCache,
+  cache: HashCache | null,
   log: Logger,
   signal?: AbortSignal,
 ): Promise<Manifest> {
@@ -106,19 +107,19 @@ async function build(
   game: GameId,
   version: GameVersion,
   chunkSize: number,
-  cache: HashCache,
+  cache: HashCache | null,
   log: Logger,
   signal: AbortSignal,
 ): Promise<Manifest> {
   const files = await listGameFiles(root, log);
   signal.throwIfAborted();
   checkDescribable(game, files, chunkSize);
-  cache.keepFiles(root, new Set(files.map((f) => absPathOf(root, f))));
+  cache?.keepFiles(root, new Set(files.map((f) => absPathOf(root, f))));
 
   const chunks: string[][] = new Array<string[]>(files.length);
   const toHash: number[] = [];
   for (const [i, file] of files.entries()) {
-    const cached = cache.get(absPathOf(root, file), file.size, file.mtimeMs, chunkSize);
+    const cached = cache?.get(absPathOf(root, file), file.size, file.mtimeMs, chunkSize);
     if (cached === undefined) toHash.push(i);
     else chunks[i] = cached;
   }
@@ -214,7 +215,7 @@ async function hashOne(
   root: string,
   file: GameFile,
   chunkSize: number,
-  cache: HashCache,
+  cache: HashCache | null,
   signal: AbortSignal,
 ): Promise<string[]> {
   const abs = absPathOf(root, file);
@@ -224,7 +225,7 @@ async function hashOne(
   if (after?.isFile() !== true || after.size !== file.size || after.mtimeMs !== file.mtimeMs) {
     throw new LanspreadError('hash-failed', `${abs} changed while it was hashed`);
   }
-  cache.set(abs, file.size, file.mtimeMs, chunkSize, hashes);
+  cache?.set(abs, file.size, file.mtimeMs, chunkSize, hashes);
   return hashes;
 }
 

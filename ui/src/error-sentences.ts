@@ -57,6 +57,8 @@ const SENTENCES: Record<UiErrorCode, Sentence> = {
     'The peers disagree on the files of this game. Ask the others which copy is right, then try again.',
   'hostile-manifest':
     'The peers offered files that would land outside the game folder; nothing was written.',
+  'digest-mismatch':
+    'No peer has the files the catalog vouches for; the others were refused and nothing was written.',
   cancelled: 'Cancelled. What was verified is kept for the next try.',
   'install-failed':
     'The install could not be completed (a write error or a full disk). The previous install, if any, is kept.',

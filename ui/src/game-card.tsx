@@ -5,6 +5,7 @@ import { formatBytes } from '../../src/human-units.js';
 import { MainActionButton } from './main-action-button.js';
 import { OperationProgress } from './operation-progress.js';
 import type { GameCommand } from './use-peer-state.js';
+import { VerifiedMark } from './verified-mark.js';
 
 export function GameCard(props: {
   game: LibraryGame;
@@ -21,6 +22,7 @@ export function GameCard(props: {
           <span className="game-state" data-state={game.state}>
             {game.state}
           </span>
+          {game.verified && <VerifiedMark />}
         </p>
       </div>
       {game.operation !== undefined ? (

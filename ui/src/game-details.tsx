@@ -9,6 +9,7 @@ import { formatBytes } from '../../src/human-units.js';
 import { ModalDialog } from './modal-dialog.js';
 import { OperationProgress } from './operation-progress.js';
 import type { GameCommand } from './use-peer-state.js';
+import { VerifiedMark } from './verified-mark.js';
 
 interface Confirmation {
   cmd: 'uninstall' | 'remove-files';
@@ -82,6 +83,7 @@ export function GameDetails(props: {
             <span>{formatBytes(game.size)}</span>
             <span>version {game.catalogVersion}</span>
             <span className="game-state">{game.state}</span>
+            {game.verified && <VerifiedMark />}
             {serverRunning && <span className="game-state">server running</span>}
           </p>
         </header>

@@ -31,6 +31,8 @@ export interface LibraryGame {
   /** Bytes of the game root (the catalog's figure when nobody has it yet). */
   size: number;
   catalogVersion: string;
+  /** The catalog holds a digest of the game's files: only peers with exactly those are used. */
+  verified: boolean;
   local: LocalGameRow | undefined;
   peerCount: number;
   operation: Operation | undefined;
@@ -61,6 +63,7 @@ export function buildLibrary(inputs: LibraryInputs): LibraryGame[] {
       description: entry.description,
       size,
       catalogVersion: entry.version,
+      verified: entry.manifest_digest !== null,
       local: row,
       peerCount: remoteRow?.peer_count ?? 0,
       operation: inputs.operations[entry.id],

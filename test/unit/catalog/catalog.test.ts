@@ -9,6 +9,7 @@ import initSqlJs from 'sql.js/dist/sql-wasm-inline.js';
 import { openCatalog, writeCatalogFile } from '../../../src/catalog/index.js';
 import { LanspreadError, type ErrorCode } from '../../../src/errors.js';
 
+const DIGEST = createHash('sha256').update('a manifest').digest('hex');
 const dir = mkdtempSync(join(tmpdir(), 'lanspread-catalog-'));
 after(() => {
   rmSync(dir, { recursive: true, force: true });
@@ -61,7 +62,7 @@ describe('catalog file', () => {
   test('a written catalog round-trips', async () => {
     const file = join(dir, 'round-trip.db');
     await writeCatalogFile(file, [
-      { id: 'zeta', name: 'Zeta', version: '2' },
+      { id: 'zeta', name: 'Zeta', version: '2', manifestDigest: DIGEST },
       {
         id: 'alpha',
         name: 'Alpha',
@@ -79,8 +80,16 @@ describe('catalog file', () => {
         description: 'first',
         size: 12_345_678_901,
         version: '20240101',
+        manifestDigest: null,
       },
-      { id: 'zeta', name: 'Zeta', description: null, size: null, version: '2' },
+      {
+        id: 'zeta',
+        name: 'Zeta',
+        description: null,
+        size: null,
+        version: '2',
+        manifestDigest: DIGEST,
+      },
     ]);
     assert.equal(catalog.get('zeta')?.version, '2');
   });
@@ -104,6 +113,44 @@ describe('catalog file', () => {
        INSERT INTO games VALUES ('q3a', 'Quake III Arena', NULL, 5, '1.32', 'shooter', 16);`,
     );
     assert.equal((await openCatalog(file)).get('q3a')?.version, '1.32');
+  });
+
+  test('a catalog of the spec schema alone (as the seed and Python tools write it) vouches for nothing', async () => {
+    const file = await sqliteFile(
+      'seed-schema.db',
+      `CREATE TABLE games (id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT, size INTEGER,
+         eti_game_version TEXT NOT NULL);
+       INSERT INTO games VALUES ('cnctw', 'C&C 3', NULL, 7, '20250101');`,
+    );
+    assert.equal((await openCatalog(file)).get('cnctw')?.manifestDigest, null);
+  });
+
+  test('manifest_digest: NULL and empty text are none, hex of any case is a digest, else malformed', async () => {
+    const file = await sqliteFile(
+      'digests.db',
+      `CREATE TABLE games (id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT, size INTEGER,
+         eti_game_version TEXT NOT NULL, manifest_digest TEXT);
+       INSERT INTO games VALUES ('a', 'A', NULL, NULL, '1', NULL), ('b', 'B', NULL, NULL, '1', ''),
+         ('c', 'C', NULL, NULL, '1', '${DIGEST.toUpperCase()}');`,
+    );
+    const catalog = await openCatalog(file);
+    assert.deepEqual(
+      catalog.all().map((g) => g.manifestDigest),
+      [null, null, DIGEST],
+    );
+    for (const [name, value] of [
+      ['short', `'${DIGEST.slice(1)}'`],
+      ['not-hex', `'${'g'.repeat(64)}'`],
+      ['number', '42'],
+    ] as const) {
+      const bad = await sqliteFile(
+        `digest-${name}.db`,
+        `CREATE TABLE games (id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT,
+           size INTEGER, eti_game_version TEXT NOT NULL, manifest_digest TEXT);
+         INSERT INTO games VALUES ('g', 'G', NULL, NULL, '1', ${value});`,
+      );
+      await rejectsWith('catalog-malformed', () => openCatalog(bad), /column manifest_digest/);
+    }
   });
 
   test('a missing file is catalog-missing and names the path', async () => {

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { openCatalog } from '../../../src/catalog/index.js';
+import { DIGEST_CHUNK_SIZE, digestManifest, openCatalog } from '../../../src/catalog/index.js';
 import { runCatalogTool } from '../../../src/cli/catalog-tool.js';
+import type { GameId, GameVersion } from '../../../src/ids.js';
+import { silentLogger } from '../../../src/logger.js';
+import { buildManifest } from '../../../src/transfer/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lanspread-catalog-tool-'));
 after(() => {
@@ -90,4 +93,83 @@ test('removing a game the catalog lacks, or reading a file that is no catalog, f
   const absent = await tool(join(dir, 'nope.db'));
   assert.equal(absent.code, 1);
   assert.match(absent.err, /catalog-missing/);
+});
+
+/** A game root on disk: an archive, a readme, an installed local/ (never part of a root's files). */
+function gameRoot(parent: string, id: string, version: string | null, payload = 'payload'): string {
+  const root = join(parent, id);
+  mkdirSync(join(root, 'local'), { recursive: true });
+  writeFileSync(join(root, `${id}.eti`), payload.repeat(1000));
+  writeFileSync(join(root, 'readme.txt'), 'read me\n');
+  writeFileSync(join(root, 'local', 'game.exe'), 'installed');
+  if (version !== null) writeFileSync(join(root, 'version.ini'), `${version}\r\n`);
+  return root;
+}
+
+test('add writes the row of a complete root: id from its folder, version, size and digest', async () => {
+  const file = join(dir, 'add.db');
+  const games = join(dir, 'add-games');
+  const root = gameRoot(games, 'ggoo', '20250101');
+  const done = await tool(file, 'add', root);
+  assert.equal(done.code, 0, done.err);
+  assert.match(done.out, /^ggoo 20250101: .*, digest [0-9a-f]{64}\n/);
+  const want = digestManifest(
+    await buildManifest(
+      root,
+      'ggoo' as GameId,
+      '20250101' as GameVersion,
+      DIGEST_CHUNK_SIZE,
+      null,
+      silentLogger,
+    ),
+  );
+  const row = (await openCatalog(file)).get('ggoo');
+  assert.deepEqual(row, {
+    id: 'ggoo',
+    name: 'ggoo',
+    description: null,
+    size: 7000 + 8 + 10,
+    version: '20250101',
+    manifestDigest: want,
+  });
+  assert.match(
+    (await tool(file)).out,
+    new RegExp(`^ggoo\t20250101\t.*\tggoo\tdigest ${want?.slice(0, 12)}\n$`),
+  );
+
+  // Renamed by hand, then the root changes: add again keeps the name, takes the new digest.
+  assert.equal((await tool(file, 'set', 'ggoo', 'Goo-Goo Galaxy', '20250101')).code, 0);
+  assert.equal((await openCatalog(file)).get('ggoo')?.manifestDigest, want);
+  writeFileSync(join(root, 'readme.txt'), 'read me, twice\n');
+  // The spelling of issue 16: `catalog add FILE GAME_ROOT`.
+  assert.equal((await tool('add', file, root)).code, 0);
+  const again = (await openCatalog(file)).get('ggoo');
+  assert.equal(again?.name, 'Goo-Goo Galaxy');
+  assert.match(again?.manifestDigest ?? '', /^[0-9a-f]{64}$/);
+  assert.notEqual(again?.manifestDigest, want);
+
+  // A new version in the catalog is not what the digest vouched for.
+  assert.equal((await tool(file, 'set', 'ggoo', 'Goo-Goo Galaxy', '20260101')).code, 0);
+  assert.equal((await openCatalog(file)).get('ggoo')?.manifestDigest, null);
+});
+
+test('add refuses an incomplete root, a missing one and a folder name that is no game id, leaving the file alone', async () => {
+  const file = join(dir, 'add-refused.db');
+  const games = join(dir, 'refused-games');
+  assert.equal((await tool(file, 'set', 'q3a', 'Quake III Arena', '1.32')).code, 0);
+  const before = readFileSync(file);
+  const incomplete = await tool(file, 'add', gameRoot(games, 'cnctw', null));
+  assert.equal(incomplete.code, 1);
+  assert.match(
+    incomplete.err,
+    /not-downloaded: .*cnctw is not a complete game root: it has no version\.ini/,
+  );
+  const missing = await tool(file, 'add', join(games, 'nothing'));
+  assert.equal(missing.code, 1);
+  assert.match(missing.err, /not-downloaded: .*nothing does not exist/);
+  const badId = await tool(file, 'add', gameRoot(games, 'Bad Name', '1'));
+  assert.equal(badId.code, 2);
+  assert.match(badId.err, /"Bad Name" is not a game id/);
+  assert.equal((await tool(file, 'add')).code, 2);
+  assert.deepEqual(readFileSync(file), before);
 });

@@ -17,7 +17,14 @@ const V = '20250101' as GameVersion;
 const OLD = '20240101' as GameVersion;
 const ID = 'cnctw' as GameId;
 
-const entry: CatalogGame = { id: ID, name: 'C&C', description: null, size: null, version: V };
+const entry: CatalogGame = {
+  id: ID,
+  name: 'C&C',
+  description: null,
+  size: null,
+  version: V,
+  manifestDigest: null,
+};
 const ready: LocalGame = { id: ID, version: V, downloaded: true, installed: false, size: 10 };
 
 function codeOf(err: LanspreadError | null): ErrorCode | null {

@@ -27,7 +27,16 @@ describe('settings with free_bytes: null', () => {
 
   it('offers the plain download: an unknown free space is no reason to stream', () => {
     const [game] = buildLibrary({
-      catalog: [{ id: 'cnc4', name: 'C&C 4', description: null, size: 8 * GiB, version: '1' }],
+      catalog: [
+        {
+          id: 'cnc4',
+          name: 'C&C 4',
+          description: null,
+          size: 8 * GiB,
+          version: '1',
+          manifest_digest: null,
+        },
+      ],
       games: {
         local: [],
         remote: [

@@ -6,14 +6,29 @@ import { buildLibrary, selectGames, type LibraryInputs } from '../../../ui/src/g
 
 const GiB = 1024 ** 3;
 const catalog: CatalogRow[] = [
-  { id: 'aoe2', name: 'Age of Empires II', description: null, size: 1 * GiB, version: '20250101' },
-  { id: 'bf1942', name: 'Battlefield 1942', description: null, size: 2 * GiB, version: '20250101' },
+  {
+    id: 'aoe2',
+    name: 'Age of Empires II',
+    description: null,
+    size: 1 * GiB,
+    version: '20250101',
+    manifest_digest: null,
+  },
+  {
+    id: 'bf1942',
+    name: 'Battlefield 1942',
+    description: null,
+    size: 2 * GiB,
+    version: '20250101',
+    manifest_digest: null,
+  },
   {
     id: 'cnc4',
     name: 'Command & Conquer 4',
     description: null,
     size: 8 * GiB,
     version: '20250101',
+    manifest_digest: 'ab'.repeat(32),
   },
 ];
 
@@ -58,6 +73,18 @@ describe('buildLibrary', () => {
     );
     assert.equal(byId('aoe2', games).state, 'no source on the LAN');
     assert.equal(byId('aoe2', games).action.kind, 'none');
+  });
+
+  it('marks as verified exactly the games whose catalog row has a digest', () => {
+    const games = library({});
+    assert.deepEqual(
+      games.map((g) => [g.id, g.verified]),
+      [
+        ['aoe2', false],
+        ['bf1942', false],
+        ['cnc4', true],
+      ],
+    );
   });
 
   it('offers Download & install with the source count when peers have it and it fits', () => {
