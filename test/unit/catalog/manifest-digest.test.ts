@@ -12,6 +12,7 @@ import {
 } from '../../../src/catalog/manifest-digest.js';
 import type { GameId, GameVersion } from '../../../src/ids.js';
 import { silentLogger } from '../../../src/logger.js';
+import { isServedChunkSize } from '../../../src/protocol/index.js';
 import { buildManifest } from '../../../src/transfer/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lanspread-digest-'));
@@ -114,4 +115,8 @@ test('files are ordered by the bytes of their UTF-8 path, not by UTF-16 code uni
   assert.ok(hex.indexOf('efbd9e') < hex.indexOf('f09f9880'), hex);
   // Two files: header, then [u32 3, 3 bytes, u64 0], then [u32 4, 4 bytes, u64 0].
   assert.equal(encoding?.length, 13 + 15 + 16);
+});
+
+test('the digest chunk size is one every serving peer answers manifests at', () => {
+  assert.ok(isServedChunkSize(DIGEST_CHUNK_SIZE));
 });
