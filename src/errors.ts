@@ -107,7 +107,7 @@ export const ERRORS = {
   'archive-too-many-entries': {
     status: 422,
     meaning:
-      'An archive set has more entries than lanspread unpacks from one set (200,000, docs/security.md); refused before anything is written.',
+      'The archives of a game hold more entries than lanspread unpacks for one game (200,000 together, docs/security.md); refused before anything is written.',
   },
   'stream-over-plan': {
     status: 422,

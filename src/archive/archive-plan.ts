@@ -42,13 +42,16 @@ export interface ArchivePlan {
   readonly dirs: readonly string[];
   readonly links: readonly PlannedLink[];
   readonly totalBytes: number;
+  /** Headers listed: files, folders, links, each part of a split file (see MAX_ARCHIVE_ENTRIES). */
+  readonly entries: number;
 }
 
 /**
- * Entries (headers: each part of a split file counts) one archive set may have. Large games
- * hold tens of thousands of files, the largest a little over 100,000; a plan keeps a few
- * hundred bytes per entry, so 200,000 bounds it to tens of MB on the installer and on a peer
- * serving a streamed install, while headers of a few dozen bytes could list millions.
+ * Entries (headers: files, folders, links, each part of a split file) the archive sets of one
+ * game may hold together: every set is planned before anything is written, so this bounds the
+ * memory of an install and of a peer serving a streamed install (a few hundred bytes an entry:
+ * tens of MB), where headers of a few dozen bytes could list millions. Large games hold tens of
+ * thousands of files, the largest a little over 100,000.
  */
 export const MAX_ARCHIVE_ENTRIES = 200_000;
 
@@ -66,7 +69,8 @@ interface LogicalEntry {
 /** Joins the parts of files split across volumes; the last part carries the whole file's CRC. */
 async function logicalEntries(
   set: ArchiveSet,
-): Promise<{ entries: LogicalEntry[]; solid: boolean }> {
+  maxEntries: number,
+): Promise<{ entries: LogicalEntry[]; solid: boolean; listed: number }> {
   const entries: LogicalEntry[] = [];
   let solid = false;
   // The entry whose data continues in the next volume, if any.
@@ -74,12 +78,12 @@ async function logicalEntries(
   let listed = 0;
   for (const volume of set.volumes) {
     const listing = await readArchiveHeaders(volume, {
-      maxEntries: MAX_ARCHIVE_ENTRIES - listed,
+      maxEntries: maxEntries - listed,
     }).catch((err: unknown) => {
       throw err instanceof LanspreadError && err.code === 'archive-too-many-entries'
         ? new LanspreadError(
             err.code,
-            `${set.name}: more than ${MAX_ARCHIVE_ENTRIES} entries; lanspread unpacks at most that many from one archive set`,
+            `${set.name}: the game's archives hold more than ${MAX_ARCHIVE_ENTRIES} entries; lanspread unpacks at most that many for one game`,
           )
         : err;
     });
@@ -115,7 +119,7 @@ async function logicalEntries(
       `${set.name}: ${pending.entry.entry.name} continues in a volume that is not there`,
     );
   }
-  return { entries, solid };
+  return { entries, solid, listed };
 }
 
 /**
@@ -140,10 +144,14 @@ function addParents(
  * Reads every volume's headers and refuses, before a byte is written, archives that are
  * encrypted, of unknown size, or have entries that escape: `..` or absolute names, symlinks out
  * of the folder, links to nothing, and entries written through a link (S51, S53); and names
- * that would not unpack the same on Windows: unportable names, names differing only by case.
+ * that would not unpack the same on Windows: unportable names, names differing only by case;
+ * and sets of more than `maxEntries` entries (`archive-too-many-entries`), before listing them.
  */
-export async function planArchiveSet(set: ArchiveSet): Promise<ArchivePlan> {
-  const { entries, solid } = await logicalEntries(set);
+export async function planArchiveSet(
+  set: ArchiveSet,
+  maxEntries = MAX_ARCHIVE_ENTRIES,
+): Promise<ArchivePlan> {
+  const { entries, solid, listed } = await logicalEntries(set, maxEntries);
   const files: PlannedFile[] = [];
   const dirs = new Set<string>();
   const links: PlannedLink[] = [];
@@ -224,7 +232,7 @@ export async function planArchiveSet(set: ArchiveSet): Promise<ArchivePlan> {
     unsafeLink(links, new Set([...fileSizes.keys(), ...dirs])) ??
     caseClash([...fileSizes.keys(), ...linkPaths], dirs);
   if (problem !== null) throw unsafe(set.name, problem);
-  return { set, solid, files, dirs: [...dirs], links, totalBytes };
+  return { set, solid, files, dirs: [...dirs], links, totalBytes, entries: listed };
 }
 
 /**
@@ -235,7 +243,12 @@ export async function planArchiveSet(set: ArchiveSet): Promise<ArchivePlan> {
  */
 export async function planRootArchives(root: string): Promise<ArchivePlan[]> {
   const plans: ArchivePlan[] = [];
-  for (const set of await findRootArchives(root)) plans.push(await planArchiveSet(set));
+  let left = MAX_ARCHIVE_ENTRIES;
+  for (const set of await findRootArchives(root)) {
+    const plan = await planArchiveSet(set, left);
+    left -= plan.entries;
+    plans.push(plan);
+  }
   // One set alone was checked whole by its plan.
   const problem = plans.length > 1 ? setsProblem(plans) : null;
   if (problem !== null) throw new LanspreadError('archive-unsafe-entry', problem);
