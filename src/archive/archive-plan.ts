@@ -135,7 +135,9 @@ function addParents(
   for (let end = path.lastIndexOf('/'); end > 0; end = path.lastIndexOf('/', end - 1)) {
     const parent = path.slice(0, end);
     if (dirs.has(parent)) return;
-    if (linkPaths.has(parent)) throw unsafe(label, `the entry is written through the link ${parent}`);
+    if (linkPaths.has(parent)) {
+      throw unsafe(label, `the entry is written through the link ${parent}`);
+    }
     dirs.add(parent);
   }
 }

@@ -88,7 +88,7 @@ scenario(
     const before = await tree(lab.gamesDir('client'));
     const install = await client.request('install', { game: GAME });
     assert.equal(install.error?.code, 'archive-unsafe-entry', JSON.stringify(install.error));
-    assert.match(install.error!.message, /escape -> d1\/.*: the link points out/);
+    assert.match(install.error.message, /escape -> d1\/.*: the link points out/);
     const failed = await client.waitEvent((e) => e.event === 'install-failed' && e.game === GAME);
     assert.equal(failed.code, 'archive-unsafe-entry');
     assert.deepEqual(await tree(lab.gamesDir('client')), before, 'the client games folder changed');
@@ -104,7 +104,7 @@ scenario(
     await link(receiver, seed);
     const streamed = await receiver.request('stream-install', { game: GAME }, 60_000);
     assert.equal(streamed.error?.code, 'archive-unsafe-entry', JSON.stringify(streamed.error));
-    assert.match(streamed.error!.message, /escape -> d1\/.*: the link points out/);
+    assert.match(streamed.error.message, /escape -> d1\/.*: the link points out/);
     assert.equal(existsSync(join(lab.gamesDir('receiver'), GAME)), false, 'root left behind');
     await assertIdle(receiver);
     await assertNoOutbound(seed, GAME);
@@ -112,6 +112,6 @@ scenario(
     // Nothing anywhere in the lab resolves outside it, /etc/passwd is as it was.
     assert.deepEqual(await linksLeaving(lab.root, lab.root), []);
     assert.deepEqual(await readFile('/etc/passwd'), passwd);
-    return `install: ${install.error!.code}, the previous local/ kept; stream-install: ${streamed.error!.code} from the source, nothing kept; no symlink in the lab leads out ("${install.error!.message.slice(0, 100)}")`;
+    return `install: ${install.error.code}, the previous local/ kept; stream-install: ${streamed.error.code} from the source, nothing kept; no symlink in the lab leads out ("${install.error.message.slice(0, 100)}")`;
   },
 );
