@@ -104,6 +104,16 @@ export const ERRORS = {
     meaning:
       'An archive entry would land outside the install folder (a `..` or absolute name, a link pointing out, a file written through a link: S51) or would not unpack the same on every system: a name Windows cannot hold (a reserved device name such as `CON` or `NUL.txt`, a backslash, a colon or another character Windows forbids, a trailing dot or space) or two names that differ only by case.',
   },
+  'archive-too-many-entries': {
+    status: 422,
+    meaning:
+      'The archives of a game hold more entries than lanspread unpacks for one game (200,000 together, docs/security.md); refused before anything is written.',
+  },
+  'stream-over-plan': {
+    status: 422,
+    meaning:
+      'A streamed-install source sent more files or bytes than its plan announced; the install is rolled back before the disk fills.',
+  },
   'install-failed': {
     status: 422,
     meaning:

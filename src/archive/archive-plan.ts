@@ -1,6 +1,6 @@
 /** Checks an archive set from its headers before anything is unpacked, and lists what it will make. */
 import { LanspreadError } from '../errors.js';
-import type { ArchiveSet } from './archive-set.js';
+import { findRootArchives, type ArchiveSet } from './archive-set.js';
 import { caseClash } from '../portable-name.js';
 import { entryPathProblem, safeEntryPath, symlinkDestination, unsafeLink } from './entry-path.js';
 import { readArchiveHeaders } from './rar-headers.js';
@@ -42,7 +42,18 @@ export interface ArchivePlan {
   readonly dirs: readonly string[];
   readonly links: readonly PlannedLink[];
   readonly totalBytes: number;
+  /** Headers listed: files, folders, links, each part of a split file (see MAX_ARCHIVE_ENTRIES). */
+  readonly entries: number;
 }
+
+/**
+ * Entries (headers: files, folders, links, each part of a split file) the archive sets of one
+ * game may hold together: every set is planned before anything is written, so this bounds the
+ * memory of an install and of a peer serving a streamed install (a plan keeps about 420 bytes
+ * a file: some 85 MB at the cap), where headers of a few dozen bytes could list millions in a
+ * small archive. Large games hold tens of thousands of files, the largest a little over 100,000.
+ */
+export const MAX_ARCHIVE_ENTRIES = 200_000;
 
 function unsafe(label: string, message: string): LanspreadError {
   return new LanspreadError('archive-unsafe-entry', `${label}: ${message}`);
@@ -58,13 +69,25 @@ interface LogicalEntry {
 /** Joins the parts of files split across volumes; the last part carries the whole file's CRC. */
 async function logicalEntries(
   set: ArchiveSet,
-): Promise<{ entries: LogicalEntry[]; solid: boolean }> {
+  maxEntries: number,
+): Promise<{ entries: LogicalEntry[]; solid: boolean; listed: number }> {
   const entries: LogicalEntry[] = [];
   let solid = false;
   // The entry whose data continues in the next volume, if any.
   const pending: { entry: LogicalEntry | null } = { entry: null };
+  let listed = 0;
   for (const volume of set.volumes) {
-    const listing = await readArchiveHeaders(volume);
+    const listing = await readArchiveHeaders(volume, {
+      maxEntries: maxEntries - listed,
+    }).catch((err: unknown) => {
+      throw err instanceof LanspreadError && err.code === 'archive-too-many-entries'
+        ? new LanspreadError(
+            err.code,
+            `${set.name}: the game's archives hold more than ${MAX_ARCHIVE_ENTRIES} entries; lanspread unpacks at most that many for one game`,
+          )
+        : err;
+    });
+    listed += listing.entries.length;
     solid ||= listing.solid;
     for (const part of listing.entries) {
       const previous = pending.entry;
@@ -96,37 +119,58 @@ async function logicalEntries(
       `${set.name}: ${pending.entry.entry.name} continues in a volume that is not there`,
     );
   }
-  return { entries, solid };
+  return { entries, solid, listed };
+}
+
+/**
+ * Adds the parent folders of `path` to `dirs`, deepest first, refusing a parent that is a link.
+ * A folder already there came with its own parents, so each is added (and checked) once.
+ */
+function addParents(
+  path: string,
+  dirs: Set<string>,
+  linkPaths: ReadonlySet<string>,
+  label: string,
+): void {
+  for (let end = path.lastIndexOf('/'); end > 0; end = path.lastIndexOf('/', end - 1)) {
+    const parent = path.slice(0, end);
+    if (dirs.has(parent)) return;
+    if (linkPaths.has(parent)) {
+      throw unsafe(label, `the entry is written through the link ${parent}`);
+    }
+    dirs.add(parent);
+  }
 }
 
 /**
  * Reads every volume's headers and refuses, before a byte is written, archives that are
  * encrypted, of unknown size, or have entries that escape: `..` or absolute names, symlinks out
  * of the folder, links to nothing, and entries written through a link (S51, S53); and names
- * that would not unpack the same on Windows: unportable names, names differing only by case.
+ * that would not unpack the same on Windows: unportable names, names differing only by case;
+ * and sets of more than `maxEntries` entries (`archive-too-many-entries`), before listing them.
  */
-export async function planArchiveSet(set: ArchiveSet): Promise<ArchivePlan> {
-  const { entries, solid } = await logicalEntries(set);
+export async function planArchiveSet(
+  set: ArchiveSet,
+  maxEntries = MAX_ARCHIVE_ENTRIES,
+): Promise<ArchivePlan> {
+  const { entries, solid, listed } = await logicalEntries(set, maxEntries);
   const files: PlannedFile[] = [];
   const dirs = new Set<string>();
   const links: PlannedLink[] = [];
   const linkPaths = new Set<string>();
-  const filePaths = new Set<string>();
+  /** Sizes of the files so far, by path: what a hard link or copy of one adds. */
+  const fileSizes = new Map<string, number>();
   let totalBytes = 0;
   for (const { entry, parts, stored } of entries) {
     const label = `${set.name}: ${entry.name}`;
-    const path = safeEntryPath(entry.name);
-    if (path === null) throw unsafe(label, entryPathProblem(entry.name) ?? 'an unsafe name');
+    const safe = safeEntryPath(entry.name);
+    if (safe === null) throw unsafe(label, entryPathProblem(entry.name) ?? 'an unsafe name');
+    // One string for both when they are equal, as they mostly are: a plan may hold 200,000.
+    const path = safe === entry.name ? entry.name : safe;
     if (entry.encrypted) {
       throw new LanspreadError('archive-encrypted', `${label}: encrypted (made with a password)`);
     }
-    const parents = path.split('/').slice(0, -1);
-    for (let i = 1; i <= parents.length; i++) {
-      const parent = parents.slice(0, i).join('/');
-      if (linkPaths.has(parent))
-        throw unsafe(label, `the entry is written through the link ${parent}`);
-      dirs.add(parent);
-    }
+    addParents(path, dirs, linkPaths, label);
     switch (entry.kind) {
       case 'dir':
         dirs.add(path);
@@ -146,7 +190,7 @@ export async function planArchiveSet(set: ArchiveSet): Promise<ArchivePlan> {
           mtime: entry.mtime,
           stored: stored ? parts : null,
         });
-        filePaths.add(path);
+        fileSizes.set(path, entry.unpackedSize);
         totalBytes += entry.unpackedSize;
         break;
       }
@@ -174,7 +218,8 @@ export async function planArchiveSet(set: ArchiveSet): Promise<ArchivePlan> {
         // A reference to an earlier entry, never a name to create: `\` may be its separator.
         const target =
           entry.linkTarget === null ? null : safeEntryPath(entry.linkTarget.replaceAll('\\', '/'));
-        if (target === null || !filePaths.has(target)) {
+        const size = target === null ? undefined : fileSizes.get(target);
+        if (target === null || size === undefined) {
           throw unsafe(
             label,
             `the link refers to ${entry.linkTarget ?? 'nothing'}, not to an earlier file`,
@@ -182,25 +227,45 @@ export async function planArchiveSet(set: ArchiveSet): Promise<ArchivePlan> {
         }
         links.push({ name: entry.name, path, kind: 'copy', target });
         linkPaths.add(path);
-        totalBytes += files.find((f) => f.path === target)?.size ?? 0;
+        totalBytes += size;
         break;
       }
     }
   }
   const problem =
-    unsafeLink(links, new Set([...filePaths, ...dirs])) ??
-    caseClash([...filePaths, ...linkPaths], dirs);
+    unsafeLink(links, new Set([...fileSizes.keys(), ...dirs])) ??
+    caseClash([...fileSizes.keys(), ...linkPaths], dirs);
   if (problem !== null) throw unsafe(set.name, problem);
-  return { set, solid, files, dirs: [...dirs], links, totalBytes };
+  return { set, solid, files, dirs: [...dirs], links, totalBytes, entries: listed };
 }
 
 /**
- * Names of a root's archive sets that one case-insensitive disk holds as one and the sets do
- * not spell the same (`Data/a.txt` in one, `data/A.TXT` in the next), as a message, or null.
+ * Plans every archive set of a game root and checks them as the one tree they unpack into,
+ * before anything is written: each set alone may be harmless while together they escape (a
+ * link of one set leads the `..` of another set's link out of the folder), write through a
+ * link of another set, or clash by case (`Data/a.txt` in one, `data/A.TXT` in the next).
  */
-export function setsCaseClash(plans: readonly ArchivePlan[]): string | null {
-  return caseClash(
-    plans.flatMap((p) => [...p.files.map((f) => f.path), ...p.links.map((l) => l.path)]),
-    plans.flatMap((p) => p.dirs),
+export async function planRootArchives(root: string): Promise<ArchivePlan[]> {
+  const plans: ArchivePlan[] = [];
+  let left = MAX_ARCHIVE_ENTRIES;
+  for (const set of await findRootArchives(root)) {
+    const plan = await planArchiveSet(set, left);
+    left -= plan.entries;
+    plans.push(plan);
+  }
+  // One set alone was checked whole by its plan.
+  const problem = plans.length > 1 ? setsProblem(plans) : null;
+  if (problem !== null) throw new LanspreadError('archive-unsafe-entry', problem);
+  return plans;
+}
+
+/** What is wrong with the sets' links and names in the one tree they make, or null. */
+function setsProblem(plans: readonly ArchivePlan[]): string | null {
+  const files = plans.flatMap((p) => p.files.map((f) => f.path));
+  const dirs = plans.flatMap((p) => p.dirs);
+  const links = plans.flatMap((p) => p.links);
+  return (
+    unsafeLink(links, new Set([...files, ...dirs])) ??
+    caseClash([...files, ...links.map((l) => l.path)], dirs)
   );
 }

@@ -1,5 +1,5 @@
 /** Entry names an archive may use: relative paths that stay inside the folder they unpack into. */
-import { unportablePath } from '../portable-name.js';
+import { foldName, unportablePath } from '../portable-name.js';
 
 /**
  * The entry name as a normalised relative `/` path (empty and `.` segments dropped), or null
@@ -65,18 +65,28 @@ export interface LinkSpec {
 
 /**
  * What is wrong with a set of links to be made inside one folder, or null: a link that shares
- * its name with a file or folder (`others`), one made inside another link, or a symlink that
- * leads out, also by way of other links (S51 and lying stream sources).
+ * its name with a file or folder (`others`) or another link, one made inside another link, or
+ * a symlink that leads out, also by way of other links (S51, lying stream sources, the links
+ * of all archive sets of a root together). Paths are compared case-folded, as a
+ * case-insensitive disk resolves them.
  */
 export function unsafeLink(links: readonly LinkSpec[], others: ReadonlySet<string>): string | null {
-  const paths = new Set(links.map((l) => l.path));
+  const paths = new Set<string>();
+  for (const link of links) {
+    const folded = foldName(link.path);
+    if (paths.has(folded)) return `${link.path}: two links share the name`;
+    paths.add(folded);
+  }
   for (const link of links) {
     if (others.has(link.path)) return `${link.path}: a link and a file or folder share the name`;
-    const parents = link.path.split('/').slice(0, -1);
+    const parents = foldName(link.path).split('/').slice(0, -1);
     if (parents.some((_, i) => paths.has(parents.slice(0, i + 1).join('/')))) {
       return `${link.path}: the link would be made inside another link`;
     }
-    if (link.kind === 'symlink' && symlinkDestination(link.path, link.target, paths) === null) {
+    if (
+      link.kind === 'symlink' &&
+      symlinkDestination(foldName(link.path), foldName(link.target), paths) === null
+    ) {
       return `${link.path} -> ${link.target}: the link points out of the install folder`;
     }
   }

@@ -1,7 +1,12 @@
 /** Reading and writing `.eti` (RAR) archives. */
 export { writeStoredRar5 } from './rar5-writer.js';
 export { packDirectory } from './pack-directory.js';
-export type { Rar5SourceEntry, Rar5WriteOptions, Rar5WriteResult } from './rar5-writer.js';
+export type {
+  Rar5LinkKind,
+  Rar5SourceEntry,
+  Rar5WriteOptions,
+  Rar5WriteResult,
+} from './rar5-writer.js';
 export { parseArchiveHeaders, readArchiveHeaders } from './rar-headers.js';
 export type {
   ArchiveListing,
@@ -12,8 +17,9 @@ export type {
 } from './rar-listing.js';
 export { findRootArchives, type ArchiveSet } from './archive-set.js';
 export {
+  MAX_ARCHIVE_ENTRIES,
   planArchiveSet,
-  setsCaseClash,
+  planRootArchives,
   type ArchivePlan,
   type PlannedFile,
   type PlannedLink,

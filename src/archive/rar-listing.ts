@@ -49,6 +49,27 @@ export interface ByteSource {
 export interface ParseOptions {
   /** Report encrypted headers as a listing instead of failing with `archive-encrypted`. */
   allowEncryptedHeaders?: boolean;
+  /**
+   * Fail with `archive-too-many-entries` at the entry past this many, before listing the rest:
+   * a listing's memory grows with its entries, and headers cost a few dozen bytes each.
+   */
+  maxEntries?: number;
+}
+
+/** Adds a parsed entry to the listing, keeping to `opts.maxEntries`. */
+export function addEntry(
+  listing: ArchiveListing,
+  entry: RarEntry,
+  label: string,
+  opts: ParseOptions,
+): void {
+  if (opts.maxEntries !== undefined && listing.entries.length >= opts.maxEntries) {
+    throw new LanspreadError(
+      'archive-too-many-entries',
+      `${label}: more than ${opts.maxEntries} entries`,
+    );
+  }
+  listing.entries.push(entry);
 }
 
 export function emptyListing(format: 'rar4' | 'rar5'): ArchiveListing {

@@ -3,6 +3,7 @@ import { crc32 } from 'node:zlib';
 import { LanspreadError } from '../errors.js';
 import { FieldCursor } from './rar-fields.js';
 import {
+  addEntry,
   checkEndWithoutEndBlock,
   emptyListing,
   encryptedHeadersResult,
@@ -198,7 +199,7 @@ export async function parseRar4Headers(
         throw truncated(label, `inside the data area at offset ${pos}`);
       }
       await readLinkTarget(source, entry);
-      listing.entries.push(entry);
+      addEntry(listing, entry, label, opts);
     } else if (type === HEAD_END) {
       if (listing.volume.isVolume && flags & EARC_VOLNUMBER) {
         if (flags & EARC_DATACRC) c.u32();

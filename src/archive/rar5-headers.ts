@@ -3,6 +3,7 @@ import { crc32 } from 'node:zlib';
 import { LanspreadError } from '../errors.js';
 import { FieldCursor, decodeVint } from './rar-fields.js';
 import {
+  addEntry,
   checkEndWithoutEndBlock,
   emptyListing,
   encryptedHeadersResult,
@@ -215,7 +216,7 @@ export async function parseRar5Headers(
         number: isVolume ? number : null,
       };
     } else if (header.type === HEAD_FILE) {
-      listing.entries.push(readFileHeader(header, where));
+      addEntry(listing, readFileHeader(header, where), label, opts);
     }
     // Service headers (comment, quick open, recovery) and unknown types are skipped.
     pos = next;

@@ -8,10 +8,17 @@ import { encodeVint } from './rar-fields.js';
 // Re-exported so the writer's callers and tests keep their import.
 export { encodeVint };
 
-/** One entry to archive: a directory, or a file whose bytes come from disk or from memory. */
+/**
+ * One entry to archive: a directory, a file whose bytes come from disk or from memory, or a
+ * link as RAR5 records it (a redirection, no data): a Unix symlink to `target` as written, or
+ * a hard link / file copy of `target`, an earlier file entry of the archive.
+ */
 export type Rar5SourceEntry =
   | { name: string; kind: 'dir'; mtime: Date }
-  | { name: string; kind: 'file'; mtime: Date; source: { path: string } | { bytes: Uint8Array } };
+  | { name: string; kind: 'file'; mtime: Date; source: { path: string } | { bytes: Uint8Array } }
+  | { name: string; kind: Rar5LinkKind; mtime: Date; target: string };
+
+export type Rar5LinkKind = 'symlink' | 'hardlink' | 'file-copy';
 
 export interface Rar5WriteOptions {
   signal?: AbortSignal;
@@ -27,6 +34,7 @@ const SIGNATURE = Uint8Array.of(0x52, 0x61, 0x72, 0x21, 0x1a, 0x07, 0x01, 0x00);
 const HEAD_MAIN = 1;
 const HEAD_FILE = 2;
 const HEAD_END = 5;
+const HFL_EXTRA = 0x0001;
 const HFL_DATA = 0x0002;
 const FHFL_DIRECTORY = 0x0001;
 const FHFL_UTIME = 0x0002;
@@ -35,6 +43,9 @@ const HOST_UNIX = 1;
 // Unix hosts store the whole st_mode: libarchive takes the file type from these bits.
 const MODE_FILE = 0o100644;
 const MODE_DIR = 0o040755;
+const MODE_SYMLINK = 0o120777;
+const FHEXTRA_REDIR = 5;
+const REDIR_TYPES: Record<Rar5LinkKind, number> = { symlink: 1, hardlink: 4, 'file-copy': 5 };
 // libarchive refuses names of 2048 bytes or more.
 const MAX_NAME_BYTES = 2047;
 // Readers take the header size from at most 3 vint bytes.
@@ -81,30 +92,58 @@ function unixSeconds(mtime: Date, name: string): number {
 
 interface Rar5FileHeaderFields {
   name: string;
-  kind: 'dir' | 'file';
+  kind: 'dir' | 'file' | Rar5LinkKind;
+  /** The bytes of data that follow; for a hard link or copy, the size of the file it repeats. */
   size: number;
   mtime: Date;
   dataCrc: number;
+  /** A link's target, recorded in a redirection extra record. */
+  target?: string;
+}
+
+/** The extra area of a link: one redirection record (type, flags 0, target name). */
+function redirectionExtra(kind: Rar5LinkKind, target: string): Buffer {
+  const name = Buffer.from(target, 'utf8');
+  const record = Buffer.concat([
+    encodeVint(FHEXTRA_REDIR),
+    encodeVint(REDIR_TYPES[kind]),
+    encodeVint(0),
+    encodeVint(name.length),
+    name,
+  ]);
+  return Buffer.concat([encodeVint(record.length), record]);
+}
+
+function modeOf(kind: Rar5FileHeaderFields['kind']): number {
+  if (kind === 'dir') return MODE_DIR;
+  return kind === 'symlink' ? MODE_SYMLINK : MODE_FILE;
 }
 
 /**
- * Encodes a file header. Directories and empty files still carry a data-size field (of 0):
- * libarchive rejects file headers without one. `dataCrcOffset` locates the data CRC32 field.
+ * Encodes a file header. Directories, empty files and links still carry a data-size field (of
+ * 0): libarchive rejects file headers without one. A link has no data; like rar, it keeps a
+ * zero data CRC32 and, for a hard link or copy, the unpacked size of the file it repeats.
+ * `dataCrcOffset` locates the data CRC32 field.
  */
 function encodeFileHeader(fields: Rar5FileHeaderFields): {
   bytes: Buffer;
   dataCrcOffset: number;
 } {
-  const isDir = fields.kind === 'dir';
-  const size = isDir ? 0 : fields.size;
+  const { kind } = fields;
+  const isDir = kind === 'dir';
+  const link = isDir || kind === 'file' ? null : kind;
+  const unpacked = isDir ? 0 : fields.size;
+  const dataSize = isDir || link !== null ? 0 : fields.size;
+  const extra = link === null ? Buffer.alloc(0) : redirectionExtra(link, fields.target ?? '');
   const nameBytes = Buffer.from(fields.name, 'utf8');
   const head = Buffer.concat([
     encodeVint(HEAD_FILE),
-    encodeVint(HFL_DATA),
-    encodeVint(size),
+    encodeVint(extra.length > 0 ? HFL_EXTRA | HFL_DATA : HFL_DATA),
+    ...(extra.length > 0 ? [encodeVint(extra.length)] : []),
+    encodeVint(dataSize),
     encodeVint(isDir ? FHFL_DIRECTORY | FHFL_UTIME : FHFL_UTIME | FHFL_CRC32),
-    encodeVint(size),
-    encodeVint(isDir ? MODE_DIR : MODE_FILE),
+    encodeVint(unpacked),
+    encodeVint(modeOf(kind)),
     uint32(unixSeconds(fields.mtime, fields.name)),
   ]);
   const tail = Buffer.concat([
@@ -113,6 +152,7 @@ function encodeFileHeader(fields: Rar5FileHeaderFields): {
     encodeVint(HOST_UNIX),
     encodeVint(nameBytes.length),
     nameBytes,
+    extra,
   ]);
   const body = isDir
     ? Buffer.concat([head, tail])
@@ -129,38 +169,61 @@ function patchDataCrc(header: Buffer, dataCrcOffset: number, dataCrc: number): v
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** Rejects any name that could land outside the extraction root or that readers mangle. */
-function validateEntryName(name: string): void {
-  const fail = (why: string): never => {
-    throw new LanspreadError(
-      'archive-source-invalid',
-      `unsafe entry name ${JSON.stringify(name)}: ${why}`,
-    );
-  };
-  if (name === '') fail('empty');
-  if (name.includes('\\')) fail('contains a backslash');
-  if (name.includes('\0')) fail('contains a NUL character');
-  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) fail('absolute path');
-  if (LONE_SURROGATE.test(name)) fail('not valid Unicode');
-  for (const segment of name.split('/')) {
-    if (segment === '') fail('empty path segment');
-    if (segment === '.' || segment === '..') fail(`"${segment}" segment`);
-  }
-  if (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES) fail(`longer than ${MAX_NAME_BYTES} bytes`);
+function invalidName(name: string, why: string): LanspreadError {
+  return new LanspreadError(
+    'archive-source-invalid',
+    `unsafe entry name ${JSON.stringify(name)}: ${why}`,
+  );
 }
 
+/** Rejects text no reader takes as a name: empty, NUL, broken Unicode, too long. */
+function validateText(name: string): void {
+  if (name === '') throw invalidName(name, 'empty');
+  if (name.includes('\0')) throw invalidName(name, 'contains a NUL character');
+  if (LONE_SURROGATE.test(name)) throw invalidName(name, 'not valid Unicode');
+  if (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES) {
+    throw invalidName(name, `longer than ${MAX_NAME_BYTES} bytes`);
+  }
+}
+
+/** Rejects any name that could land outside the extraction root or that readers mangle. */
+function validateEntryName(name: string): void {
+  validateText(name);
+  if (name.includes('\\')) throw invalidName(name, 'contains a backslash');
+  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) throw invalidName(name, 'absolute path');
+  for (const segment of name.split('/')) {
+    if (segment === '') throw invalidName(name, 'empty path segment');
+    if (segment === '.' || segment === '..') throw invalidName(name, `"${segment}" segment`);
+  }
+}
+
+/**
+ * Names valid and unique, hard links and copies of an earlier file entry. A symlink's target is
+ * written as given (it may climb with `..`): whether it stays inside is the reader's check.
+ */
 function validateEntries(entries: readonly Rar5SourceEntry[]): void {
   const names = new Set<string>();
+  const regular = new Set<string>();
+  // Files and links: neither can be the parent of another entry.
   const files = new Set<string>();
   for (const entry of entries) {
     validateEntryName(entry.name);
     if (names.has(entry.name)) {
       throw new LanspreadError('archive-source-invalid', `duplicate entry name ${entry.name}`);
     }
+    if (entry.kind === 'symlink') validateText(entry.target);
+    if (entry.kind === 'hardlink' || entry.kind === 'file-copy') {
+      if (!regular.has(entry.target)) {
+        throw new LanspreadError(
+          'archive-source-invalid',
+          `${entry.name}: a ${entry.kind} must repeat an earlier file entry, not ${entry.target}`,
+        );
+      }
+    }
     names.add(entry.name);
-    if (entry.kind === 'file') files.add(entry.name);
+    if (entry.kind === 'file') regular.add(entry.name);
+    if (entry.kind !== 'dir') files.add(entry.name);
   }
-  // A file cannot also be the parent of another entry.
   for (const name of names) {
     for (let i = name.indexOf('/'); i !== -1; i = name.indexOf('/', i + 1)) {
       if (files.has(name.slice(0, i))) {
@@ -296,21 +359,31 @@ async function copyFileData(
   return crc;
 }
 
+/**
+ * Writes one entry and returns the size of its file (0 for the others). `sizes` holds the sizes
+ * of the files written before it, which a hard link or copy records as its own.
+ */
 async function writeEntry(
   output: ArchiveOutput,
   entry: Rar5SourceEntry,
+  sizes: ReadonlyMap<string, number>,
   signal: AbortSignal | undefined,
-): Promise<void> {
-  if (entry.kind === 'dir') {
+): Promise<number> {
+  if (entry.kind === 'dir' || entry.kind === 'symlink') {
     await output.append(encodeFileHeader({ ...entry, size: 0, dataCrc: 0 }).bytes);
-    return;
+    return 0;
+  }
+  if (entry.kind !== 'file') {
+    const size = sizes.get(entry.target) ?? 0;
+    await output.append(encodeFileHeader({ ...entry, size, dataCrc: 0 }).bytes);
+    return 0;
   }
   if ('bytes' in entry.source) {
     const { bytes } = entry.source;
     const header = encodeFileHeader({ ...entry, size: bytes.length, dataCrc: crc32(bytes) });
     await output.append(header.bytes);
     await output.append(bytes);
-    return;
+    return bytes.length;
   }
   const sourcePath = entry.source.path;
   const source = await open(sourcePath, 'r').catch((err: unknown) => {
@@ -341,6 +414,7 @@ async function writeEntry(
     // Sizes were final from the start, so only the two CRC fields change.
     patchDataCrc(header.bytes, header.dataCrcOffset, dataCrc);
     await output.patch(headerPosition, header.bytes);
+    return before.size;
   } finally {
     await source.close();
   }
@@ -374,9 +448,11 @@ export async function writeStoredRar5(
     output = new ArchiveOutput(fh);
     await output.append(SIGNATURE);
     await output.append(encodeMainHeader());
+    const sizes = new Map<string, number>();
     for (const entry of entries) {
       signal?.throwIfAborted();
-      await writeEntry(output, entry, signal);
+      const size = await writeEntry(output, entry, sizes, signal);
+      if (entry.kind === 'file') sizes.set(entry.name, size);
     }
     await output.append(encodeEndHeader());
     await output.finish();

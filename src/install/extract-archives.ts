@@ -3,10 +3,7 @@ import { copyFile, mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   extractPlan,
-  findRootArchives,
-  planArchiveSet,
-  setsCaseClash,
-  type ArchivePlan,
+  planRootArchives,
   type ArchiveProvider,
   type PlannedLink,
 } from '../archive/index.js';
@@ -21,8 +18,9 @@ export interface ExtractResult {
 }
 
 /**
- * Plans every set first, so an unsafe, encrypted or unsupported archive fails before any byte is
- * written and the free space is checked against the whole install. Sets are unpacked in
+ * Plans every set first, so an unsafe, encrypted or unsupported archive — or sets unsafe only
+ * together — fails before any byte is written and the free space is checked against the whole
+ * install. Sets are unpacked in
  * byte-wise name order, so a later archive may replace a file of an earlier one.
  */
 export async function extractRootArchives(
@@ -31,10 +29,7 @@ export async function extractRootArchives(
   provider: ArchiveProvider,
   signal: AbortSignal,
 ): Promise<ExtractResult> {
-  const plans: ArchivePlan[] = [];
-  for (const set of await findRootArchives(root)) plans.push(await planArchiveSet(set));
-  const clash = setsCaseClash(plans);
-  if (clash !== null) throw new LanspreadError('archive-unsafe-entry', clash);
+  const plans = await planRootArchives(root);
   const bytes = plans.reduce((sum, plan) => sum + plan.totalBytes, 0);
   await assertFreeSpace(target, bytes);
   let files = 0;

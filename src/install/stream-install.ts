@@ -1,7 +1,13 @@
 /** Streamed install, receiving side: a source unpacks, we write only `local/` (S39–S47). */
 import { mkdir, readdir, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { safeEntryPath, unsafeLink, type PlannedFile, type PlannedLink } from '../archive/index.js';
+import {
+  MAX_ARCHIVE_ENTRIES,
+  safeEntryPath,
+  unsafeLink,
+  type PlannedFile,
+  type PlannedLink,
+} from '../archive/index.js';
 import type { CatalogGame } from '../catalog/index.js';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -58,7 +64,13 @@ function unsafe(message: string): LanspreadError {
 class StagingReceiver implements StreamReceiver {
   readonly #links: PlannedLink[] = [];
   readonly #linkPaths = new Set<string>();
-  readonly #received = new Set<string>();
+  /** Sizes of the files received, by path: what a copy of one adds. */
+  readonly #received = new Map<string, number>();
+  /** What the plan announced; entries beyond it fail the stream (`stream-over-plan`). */
+  #planned = { files: 0, bytes: 0 };
+  /** Entries begun so far, and the bytes their headers announce. */
+  #files = 0;
+  #announced = 0;
   /** Files and links by their case-folded path, and the folded folders: a Windows disk's view. */
   readonly #folded = new Map<string, string>();
   readonly #foldedDirs = new Set<string>();
@@ -77,6 +89,13 @@ class StagingReceiver implements StreamReceiver {
   ) {}
 
   async #plan(plan: StreamPlan): Promise<void> {
+    if (plan.files > MAX_ARCHIVE_ENTRIES) {
+      throw new LanspreadError(
+        'archive-too-many-entries',
+        `the source plans ${plan.files} files; lanspread unpacks at most ${MAX_ARCHIVE_ENTRIES} for one game`,
+      );
+    }
+    this.#planned = { files: plan.files, bytes: plan.bytes };
     for (const dir of plan.dirs) {
       if (safeEntryPath(dir) !== dir) throw unsafe(`the folder ${dir}`);
     }
@@ -125,6 +144,7 @@ class StagingReceiver implements StreamReceiver {
     if (path !== entry.path || this.#linkPaths.has(path) || this.#throughLink(path)) {
       throw unsafe(`the entry ${entry.path}`);
     }
+    this.#bindToPlan(entry);
     this.#foldFile(path);
     // No symlink exists in staging yet, so creating the parents cannot leave it.
     await mkdir(dirname(join(this.staging, path)), { recursive: true });
@@ -158,7 +178,7 @@ class StagingReceiver implements StreamReceiver {
         `${entry.path}: the bytes received do not match the source's CRC32`,
       );
     }
-    this.#received.add(entry.path);
+    this.#received.set(entry.path, entry.size);
     this.req.emit({
       event: 'download-chunk-finished',
       game: this.req.game.id,
@@ -170,12 +190,36 @@ class StagingReceiver implements StreamReceiver {
     });
   }
 
+  /**
+   * Entries are bound to the plan, whose bytes passed the free-space check: one more file than
+   * it counts, or bytes past its total, fail the stream before they are written.
+   */
+  #bindToPlan(entry: StreamEntry): void {
+    this.#files++;
+    this.#announced += entry.size;
+    if (this.#files > this.#planned.files || this.#announced > this.#planned.bytes) {
+      throw new LanspreadError(
+        'stream-over-plan',
+        `the source sent ${entry.path} (${entry.size} bytes) as file ${this.#files} with ${this.#announced} bytes in all; its plan announced ${this.#planned.files} files and ${this.#planned.bytes} bytes`,
+      );
+    }
+  }
+
   /** Links last, as an install makes them; then the staging folder is complete. */
   async finish(): Promise<void> {
+    // Copies take space too: the plan's bytes count them (as an install's plan does).
+    let bytes = this.#announced;
     for (const link of this.#links) {
-      if (link.kind === 'copy' && !this.#received.has(link.target)) {
-        throw unsafe(`a copy of ${link.target}, a file it never sent`);
-      }
+      if (link.kind !== 'copy') continue;
+      const size = this.#received.get(link.target);
+      if (size === undefined) throw unsafe(`a copy of ${link.target}, a file it never sent`);
+      bytes += size;
+    }
+    if (bytes > this.#planned.bytes) {
+      throw new LanspreadError(
+        'stream-over-plan',
+        `the source's files and their copies make ${bytes} bytes; its plan announced ${this.#planned.bytes}`,
+      );
     }
     await makeLinks(this.staging, this.#links);
   }

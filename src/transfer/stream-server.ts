@@ -2,9 +2,7 @@
 import {
   EntryCheck,
   extractPlan,
-  findRootArchives,
-  planArchiveSet,
-  type ArchivePlan,
+  planRootArchives,
   type EntrySink,
   type PlannedFile,
 } from '../archive/index.js';
@@ -98,8 +96,7 @@ export async function serveStream(
   const release = ctx.outbound.begin(req.game, remotePeerId);
   const log = ctx.log.child({ game: req.game, peer: conn.remotePeerId });
   try {
-    const plans: ArchivePlan[] = [];
-    for (const set of await findRootArchives(root)) plans.push(await planArchiveSet(set));
+    const plans = await planRootArchives(root);
     conn.send({
       t: 'stream-plan',
       game: req.game,

@@ -192,6 +192,7 @@ interface Lie {
 
 const ABSOLUTE = `/tmp/lanspread-escape-${randomUUID()}.txt`;
 const LINK_UP = { path: 'up', kind: 'symlink', target: 'sub' } as const;
+const DEEP = 'd1/d2/d3/d4/d5/d6/d7/d8';
 
 const LIES: Lie[] = [
   {
@@ -300,6 +301,63 @@ const LIES: Lie[] = [
     ],
     code: 'archive-unsafe-entry',
     why: /never-sent\.txt/,
+  },
+  {
+    // Entries are bound to the plan, whose bytes passed the free-space check (issue 16).
+    name: '13 an entry where the plan announced 0 bytes',
+    script: () => [plan({ bytes: 0 }), ...entry('a.txt'), done()],
+    code: 'stream-over-plan',
+    why: /a\.txt \(5 bytes\) as file 1 with 5 bytes in all; its plan announced 1 files and 0 bytes/,
+  },
+  {
+    name: '14 an entry of 10 GiB in a 5-byte plan, refused before its data',
+    script: () => [
+      plan(),
+      { t: 'stream-entry', path: 'huge.bin', size: 10 * 1024 ** 3, crc32: null },
+      Buffer.alloc(64 * 1024, 0x41),
+      'close',
+    ],
+    code: 'stream-over-plan',
+    why: /huge\.bin \(10737418240 bytes\)/,
+  },
+  {
+    name: '15 a second file where the plan counts one',
+    script: () => [plan({ bytes: 10 }), ...entry('a.txt'), ...entry('b.txt'), done(2, 10)],
+    code: 'stream-over-plan',
+    why: /b\.txt \(5 bytes\) as file 2/,
+  },
+  {
+    name: '16 copies of a file past the plan bytes',
+    script: () => [
+      plan({ links: [{ path: 'copy.txt', kind: 'copy', target: 'a.txt' }] }),
+      ...entry('a.txt'),
+      done(),
+    ],
+    code: 'stream-over-plan',
+    why: /files and their copies make 10 bytes; its plan announced 5/,
+  },
+  {
+    name: '17 a plan of 200,001 files',
+    script: () => [plan({ files: 200_001 }), ...entry('a.txt'), done()],
+    code: 'archive-too-many-entries',
+    why: /plans 200001 files/,
+  },
+  {
+    // The two-set link escape of S65, as one plan: d1/…/d8/L leads `escape`'s `..` out.
+    name: '18 escape -> d1/…/d8/L/../…/etc/passwd with L -> ../../../../../../../..',
+    script: () => [
+      plan({
+        dirs: DEEP.split('/').map((_, i, all) => all.slice(0, i + 1).join('/')),
+        links: [
+          { path: `${DEEP}/L`, kind: 'symlink', target: '../../../../../../../..' },
+          { path: 'escape', kind: 'symlink', target: `${DEEP}/L/${'../'.repeat(9)}etc/passwd` },
+        ],
+      }),
+      ...entry('ok.txt'),
+      done(),
+    ],
+    code: 'archive-unsafe-entry',
+    why: /escape -> d1\/.*etc\/passwd: the link points out/,
   },
 ];
 

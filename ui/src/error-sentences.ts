@@ -70,6 +70,10 @@ const SENTENCES: Record<UiErrorCode, Sentence> = {
   'archive-volume-missing':
     'A part of the game archive is missing. Remove the files and download it again.',
   'archive-unsafe-entry': 'The game archive would write outside its folder, so it was refused.',
+  'archive-too-many-entries':
+    'The game archive holds more files than lanspread unpacks from one archive, so it was refused.',
+  'stream-over-plan':
+    'The peer sent more than it announced for this game, so the install was stopped and nothing was kept.',
   'connect-failed':
     'That address could not be reached. Check the address and port, and that the other peer is running.',
   'self-connect': 'That address is this very peer.',

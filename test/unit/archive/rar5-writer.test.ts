@@ -1,13 +1,24 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  readlink,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { crc32 } from 'node:zlib';
 import { createExtractorFromData, createExtractorFromFile } from 'node-unrar-js';
 import { LanspreadError } from '../../../src/errors.js';
+import { embeddedUnrar, readArchiveHeaders } from '../../../src/archive/index.js';
+import { installGame } from '../../../src/install/index.js';
 import { packDirectory } from '../../../src/archive/pack-directory.js';
 import {
   encodeVint,
@@ -463,5 +474,60 @@ describe('writeStoredRar5', () => {
     ];
     await rejectsWithCode(writeStoredRar5(out, entries), 'archive-source-invalid');
     assert.equal(existsSync(out), false);
+  });
+  test('links: symlink, hard link and file copy read back as rar writes them, and install through the embedded unrar', async () => {
+    const text = Buffer.from('the file the links repeat\n');
+    const entries: Rar5SourceEntry[] = [
+      { name: 'bin', kind: 'dir', mtime },
+      { name: 'bin/game.dat', kind: 'file', mtime, source: { bytes: text } },
+      { name: 'bin/current', kind: 'symlink', mtime, target: 'game.dat' },
+      { name: 'links', kind: 'dir', mtime },
+      { name: 'links/up', kind: 'symlink', mtime, target: '../bin' },
+      { name: 'hard.dat', kind: 'hardlink', mtime, target: 'bin/game.dat' },
+      { name: 'copy.dat', kind: 'file-copy', mtime, target: 'bin/game.dat' },
+    ];
+    const root = path.join(work, 'links-root');
+    await mkdir(root);
+    await writeStoredRar5(path.join(root, 'links.eti'), entries);
+    const listing = await readArchiveHeaders(path.join(root, 'links.eti'));
+    assert.deepEqual(
+      listing.entries.map((e) => [e.name, e.kind, e.linkTarget, e.unpackedSize, e.packedSize]),
+      [
+        ['bin', 'dir', null, 0, 0],
+        ['bin/game.dat', 'file', null, text.length, text.length],
+        ['bin/current', 'symlink', 'game.dat', 0, 0],
+        ['links', 'dir', null, 0, 0],
+        ['links/up', 'symlink', '../bin', 0, 0],
+        // As rar: a hard link or copy carries the size of the file it repeats, and no data.
+        ['hard.dat', 'hardlink', 'bin/game.dat', text.length, 0],
+        ['copy.dat', 'file-copy', 'bin/game.dat', text.length, 0],
+      ],
+    );
+    await installGame(root, embeddedUnrar, new AbortController().signal);
+    const local = path.join(root, 'local');
+    assert.equal(await readlink(path.join(local, 'bin/current')), 'game.dat');
+    assert.equal(await readlink(path.join(local, 'links/up')), '../bin');
+    for (const name of ['bin/game.dat', 'bin/current', 'links/up/game.dat', 'hard.dat', 'copy.dat'])
+      assert.deepEqual(await readFile(path.join(local, name)), text, name);
+  });
+
+  test('links: refuses a hard link or copy of no earlier file, and a symlink to nothing', async () => {
+    const out = path.join(work, 'bad-link.eti');
+    const cases: Rar5SourceEntry[][] = [
+      [{ name: 'h', kind: 'hardlink', mtime, target: 'later.txt' }],
+      [
+        { name: 'd', kind: 'dir', mtime },
+        { name: 'c', kind: 'file-copy', mtime, target: 'd' },
+      ],
+      [{ name: 's', kind: 'symlink', mtime, target: '' }],
+      [
+        { name: 's', kind: 'symlink', mtime, target: 'x' },
+        { name: 's/inside', kind: 'dir', mtime },
+      ],
+    ];
+    for (const bad of cases) {
+      await rejectsWithCode(writeStoredRar5(out, bad), 'archive-source-invalid');
+      assert.equal(existsSync(out), false);
+    }
   });
 });
