@@ -120,6 +120,7 @@ scenario(
     try {
       // One stream first, so an unpacker (the costliest job) runs during the whole flood.
       const getStream: WireMessage = { t: 'get-stream', game: 'cnctw' as GameId, version: VERSION };
+      const floodStarted = Date.now();
       const streams = await flood(lab, server.addr, 'stream', 1, getStream, transports);
       const chunks = await flood(
         lab,
@@ -145,15 +146,21 @@ scenario(
         transports,
       );
       for (const [what, n] of moreStreams) streams.set(what, (streams.get(what) ?? 0) + n);
+      // A served stranger holds its slot until the 30 s stall cut frees it; on a loaded machine
+      // the flood itself can outlast that, and each cut lets one more stranger in.
+      const stallWindows = 1 + Math.floor((Date.now() - floodStarted) / 30_000);
       const during = await usage(pid);
       // An honest peer with a control session downloads while the strangers hold what they got.
       const { answer } = await download(honest, 'ggoo');
       assert.equal(answer.ok, true, `the honest download failed: ${JSON.stringify(answer)}`);
       assert.ok((chunks.get('serve-over-budget') ?? 0) > 0, `chunk flood: ${describe(chunks)}`);
-      assert.ok((chunks.get('chunk') ?? 0) <= 4, `at most 4 strangers served: ${describe(chunks)}`);
+      assert.ok(
+        (chunks.get('chunk') ?? 0) <= 4 * stallWindows,
+        `at most 4 strangers served per stall window (${stallWindows}): ${describe(chunks)}`,
+      );
       assert.ok((streams.get('serve-over-budget') ?? 0) > 0, `stream flood: ${describe(streams)}`);
       assert.ok(
-        (streams.get('stream-plan') ?? 0) <= 1,
+        (streams.get('stream-plan') ?? 0) <= stallWindows,
         `one stream job for strangers: ${describe(streams)}`,
       );
       // The strangers that were served read nothing: each is cut after the 30 s stall timeout.
