@@ -10,6 +10,7 @@ import type { StreamEntry, StreamPlan } from '../protocol/index.js';
 import {
   assertFreeSpace,
   removeRetrying,
+  retryWhileBusy,
   type DownloadEvent,
   type DownloadSource,
   tickProgress,
@@ -264,12 +265,19 @@ export async function streamInstallGame(
       signal.throwIfAborted();
       const started = Date.now();
       const receiver = new StagingReceiver(req, source, staging);
-      let client: TransferClient | null = null;
+      // Set inside the retried attempt, so not narrowed to its first value.
+      let client = null as TransferClient | null;
       try {
         await removeRetrying(staging);
         await mkdir(staging, { recursive: true });
-        client = await req.connect(source, signal);
-        const counts = await client.streamInstall(req.game.id, req.game.version, receiver, signal);
+        // A busy source refuses before its plan, so the receiver is still untouched for the next try.
+        const counts = await retryWhileBusy(
+          async () => {
+            client = await req.connect(source, signal);
+            return client.streamInstall(req.game.id, req.game.version, receiver, signal);
+          },
+          { signal, log: req.log, fields: { source: source.addr }, what: 'the stream' },
+        );
         await receiver.close();
         req.emit({
           event: 'stream-finished',
