@@ -117,13 +117,15 @@ export class ServeBudget {
 
   /**
    * Like `take`, but a peer with a session waits (in order) until a slot within its share and
-   * the total frees, `signal` aborts, or `queueWaitMs` passes (`serve-over-budget`).
+   * the total frees, `signal` aborts, or `queueWaitMs` passes (`serve-over-budget`); `onWait`
+   * hears when it joins the line.
    */
   async acquire(
     spend: Spend,
     peer: PeerId,
     stranger: boolean,
     signal: AbortSignal,
+    onWait: () => void = () => undefined,
   ): Promise<Release> {
     if (stranger) return this.take(spend, peer, stranger);
     const counter = this.#counter(spend);
@@ -132,6 +134,7 @@ export class ServeBudget {
     if ((counter.waitingByPeer.get(peer) ?? 0) >= this.limits.spends[spend].perPeer)
       throw overBudget(spend, 'for one peer, waiting ones included');
     signal.throwIfAborted();
+    onWait();
     counter.addWaiting(peer, 1);
     return new Promise<Release>((resolve, reject) => {
       const leave = (): void => {
