@@ -206,7 +206,11 @@ test('a connection refused on opening fails its first request with the refusal, 
   assert.equal(conn.remotePeerId, peerId);
   const client = new TransferClient(conn);
   // The refusal arrives, and the connection closes, before anything is asked.
-  await new Promise<void>((resolve) => conn.onClose(() => resolve()));
+  await new Promise<void>((resolve) => {
+    conn.onClose(() => {
+      resolve();
+    });
+  });
   const asked = Date.now();
   await assert.rejects(
     client.getManifest(GAME, VERSION, CHUNK, new AbortController().signal),
