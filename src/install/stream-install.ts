@@ -17,6 +17,7 @@ import {
   assertFreeSpace,
   removeRetrying,
   requireVouchedSource,
+  retryWhileBusy,
   type DownloadEvent,
   type DownloadSource,
   tickProgress,
@@ -309,13 +310,21 @@ export async function streamInstallGame(
       signal.throwIfAborted();
       const started = Date.now();
       const receiver = new StagingReceiver(req, source, staging);
-      let client: TransferClient | null = null;
+      // Set inside the retried attempt, so not narrowed to its first value.
+      let client = null as TransferClient | null;
       try {
         await removeRetrying(staging);
         await mkdir(staging, { recursive: true });
-        client = await req.connect(source, signal);
-        await requireVouchedSource(client, req.game, signal);
-        const counts = await client.streamInstall(req.game.id, req.game.version, receiver, signal);
+        // A busy source refuses before its plan, so the receiver is still untouched for the next try.
+        const counts = await retryWhileBusy(
+          async () => {
+            // A refusal leaves the connection usable: ask again on it rather than open another.
+            if (client === null || client.closed) client = await req.connect(source, signal);
+            await requireVouchedSource(client, req.game, signal);
+            return client.streamInstall(req.game.id, req.game.version, receiver, signal);
+          },
+          { signal, log: req.log, fields: { source: source.addr }, what: 'the stream' },
+        );
         await receiver.close();
         req.emit({
           event: 'stream-finished',

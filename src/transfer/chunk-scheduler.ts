@@ -129,6 +129,20 @@ export class ChunkScheduler<S extends string> {
     this.#retry.unshift(state);
   }
 
+  /**
+   * The source was too busy to take the task (`serve-over-budget`): it goes back to the front of
+   * the queue as if never tried, for whichever source is free first, this one included.
+   */
+  postpone(task: ChunkTask, source: S): void {
+    const state = this.#release(task, source);
+    if (state === undefined) return;
+    state.status = 'queued';
+    // Not a try. (A task handed over from a slow source was not counted as one: it may so get one
+    // try more, never a second hand-over.)
+    state.attempts = Math.max(0, state.attempts - 1);
+    this.#retry.unshift(state);
+  }
+
   /** The source is gone (disconnected) or lied (bad hash): it gets no more tasks; its in-flight tasks must still be reported by the caller via failed(). */
   dropSource(source: S): void {
     this.#live.delete(source);

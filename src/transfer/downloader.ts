@@ -10,6 +10,7 @@ import { ChunkScheduler } from './chunk-scheduler.js';
 import { DownloadJournal } from './download-journal.js';
 import type { DownloadRequest, DownloadResult, DownloadSource } from './download-request.js';
 import { commit, prepareFiles, targetPath } from './download-root.js';
+import { retryWhileBusy } from './busy-backoff.js';
 import { assertFreeSpace } from './free-space.js';
 import { removeRetrying } from './in-use-retry.js';
 import { checkManifest } from './manifest-check.js';
@@ -170,9 +171,7 @@ async function agreeOnManifest(
   const fetched = await Promise.all(
     req.sources.map(async (source) => {
       try {
-        const client = await req.connect(source, req.signal);
-        clients.set(source.peerId, client);
-        const manifest = await client.getManifest(game.id, game.version, chunkSize, req.signal);
+        const manifest = await fetchManifest(req, source, clients, chunkSize);
         const problem = checkManifest(manifest, {
           game: game.id,
           version: game.version,
@@ -204,6 +203,31 @@ async function agreeOnManifest(
       `sources disagree on ${game.id}: ${vote.reason}`,
     );
   return { manifest: vote.manifest, agreeing: vote.agreeing };
+}
+
+/**
+ * The source's manifest, on a connection its first worker goes on with; asked again after a wait
+ * while the source is busy (`serve-over-budget`), however long: a crowded source is slow, not gone.
+ */
+async function fetchManifest(
+  req: DownloadRequest,
+  source: DownloadSource,
+  clients: Map<PeerId, TransferClient>,
+  chunkSize: number,
+): Promise<Manifest> {
+  const { game, signal } = req;
+  return retryWhileBusy(
+    async () => {
+      // A refusal leaves the connection usable: ask again on it rather than open another.
+      let client = clients.get(source.peerId);
+      if (client === undefined || client.closed) {
+        client = await req.connect(source, signal);
+        clients.set(source.peerId, client);
+      }
+      return client.getManifest(game.id, game.version, chunkSize, signal);
+    },
+    { signal, log: req.log, fields: { game: game.id, peer: source.peerId }, what: 'the manifest' },
+  );
 }
 
 /**

@@ -7,6 +7,7 @@ export {
   type DownloadResult,
   type DownloadSource,
 } from './downloader.js';
+export { retryWhileBusy } from './busy-backoff.js';
 export { assertFreeSpace, freeBytes } from './free-space.js';
 export { listGameFiles, type GameFile } from './game-files.js';
 export { HashCache } from './hash-cache.js';

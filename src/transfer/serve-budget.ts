@@ -24,6 +24,12 @@ export interface ServeLimits {
   readonly spends: Readonly<Record<Spend, SpendLimit>>;
   /** A request whose receiver takes no bytes off the socket for this long is cut. */
   readonly sendStallMs: number;
+  /**
+   * A peer with a session waits in line for a slot at most this long, then is refused: well
+   * under a receiver's 30 s stall timeout, so it hears "busy" and waits on its side instead of
+   * taking our silence for a dead source.
+   */
+  readonly queueWaitMs: number;
 }
 
 /**
@@ -38,12 +44,14 @@ export const DEFAULT_SERVE_LIMITS: ServeLimits = {
     'manifest-job': { total: 4, perPeer: 4, strangers: 1, perStranger: 1 },
   },
   sendStallMs: 30_000,
+  queueWaitMs: 15_000,
 };
 
 /** Gives back what `take`/`acquire` took; idempotent. */
 export type Release = () => void;
 
 interface Waiter {
+  readonly peer: PeerId;
   readonly grant: () => void;
 }
 
@@ -52,24 +60,34 @@ class SpendCounter {
   total = 0;
   strangers = 0;
   readonly byPeer = new Map<PeerId, number>();
-  /** Peers with a session over the total wait here, first come first served. */
+  /** Peers with a session wait here, first come first served; no more per peer than its share. */
   readonly waiting: Waiter[] = [];
+  readonly waitingByPeer = new Map<PeerId, number>();
 
   held(peer: PeerId): number {
     return this.byPeer.get(peer) ?? 0;
   }
 
   addPeer(peer: PeerId, delta: number): void {
-    const left = this.held(peer) + delta;
-    if (left === 0) this.byPeer.delete(peer);
-    else this.byPeer.set(peer, left);
+    addTo(this.byPeer, peer, delta);
+  }
+
+  addWaiting(peer: PeerId, delta: number): void {
+    addTo(this.waitingByPeer, peer, delta);
   }
 }
 
+function addTo(counts: Map<PeerId, number>, peer: PeerId, delta: number): void {
+  const left = (counts.get(peer) ?? 0) + delta;
+  if (left === 0) counts.delete(peer);
+  else counts.set(peer, left);
+}
+
 /**
- * Counts what remotes hold. Over a per-identity limit, or over a total as a stranger, the answer
- * is `serve-over-budget` at once; a peer with a session over a total may wait for a free slot
- * (`acquire`), since an honest download should be slowed by load, not failed by it.
+ * Counts what remotes hold. A stranger over its share or a total is answered
+ * `serve-over-budget` at once. A peer with a session over its share or a total waits in line
+ * (`acquire`) for up to `queueWaitMs`, as many requests as its share, holding no buffer while
+ * it waits; past that it is refused too. An honest download is slowed by load, not failed by it.
  */
 export class ServeBudget {
   readonly limits: ServeLimits;
@@ -84,47 +102,62 @@ export class ServeBudget {
     return this.#counter(spend).total;
   }
 
+  /** How many wait in line for `spend` now (all identities). */
+  waiting(spend: Spend): number {
+    return this.#counter(spend).waiting.length;
+  }
+
   /** Takes one of `spend` now, or throws `serve-over-budget`. */
   take(spend: Spend, peer: PeerId, stranger: boolean): Release {
     const counter = this.#counter(spend);
     this.#checkShare(spend, counter, peer, stranger);
     if (counter.total >= this.limits.spends[spend].total) throw overBudget(spend, 'in total');
-    return this.#hold(counter, peer, stranger);
+    return this.#hold(spend, counter, peer, stranger);
   }
 
   /**
-   * Like `take`, but a peer with a session over the total waits (in order) until a slot frees
-   * or `signal` aborts. The identity's share is counted while it waits, so waiting is bounded too.
+   * Like `take`, but a peer with a session waits (in order) until a slot within its share and
+   * the total frees, `signal` aborts, or `queueWaitMs` passes (`serve-over-budget`); `onWait`
+   * hears when it joins the line.
    */
   async acquire(
     spend: Spend,
     peer: PeerId,
     stranger: boolean,
     signal: AbortSignal,
+    onWait: () => void = () => undefined,
   ): Promise<Release> {
+    if (stranger) return this.take(spend, peer, stranger);
     const counter = this.#counter(spend);
-    if (
-      stranger ||
-      (counter.total < this.limits.spends[spend].total && counter.waiting.length === 0)
-    )
-      return this.take(spend, peer, stranger);
-    this.#checkShare(spend, counter, peer, stranger);
+    // Every waiter that could run was handed its slot at the last release, so none is skipped here.
+    if (this.#fits(spend, counter, peer)) return this.#hold(spend, counter, peer, false);
+    if ((counter.waitingByPeer.get(peer) ?? 0) >= this.limits.spends[spend].perPeer)
+      throw overBudget(spend, 'for one peer, waiting ones included');
     signal.throwIfAborted();
-    // Counted against its share while it waits; handed the slot itself, so nobody overtakes it.
-    counter.addPeer(peer, 1);
+    onWait();
+    counter.addWaiting(peer, 1);
     return new Promise<Release>((resolve, reject) => {
+      const leave = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        counter.waiting.splice(counter.waiting.indexOf(waiter), 1);
+        counter.addWaiting(peer, -1);
+      };
       const waiter: Waiter = {
+        peer,
         grant: () => {
-          signal.removeEventListener('abort', onAbort);
-          counter.addPeer(peer, -1);
-          resolve(this.#hold(counter, peer, stranger));
+          leave();
+          resolve(this.#hold(spend, counter, peer, false));
         },
       };
       const onAbort = (): void => {
-        counter.waiting.splice(counter.waiting.indexOf(waiter), 1);
-        counter.addPeer(peer, -1);
+        leave();
         reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
       };
+      const timer = setTimeout(() => {
+        leave();
+        reject(overBudget(spend, `(waited ${this.limits.queueWaitMs / 1000} s in line)`));
+      }, this.limits.queueWaitMs);
       signal.addEventListener('abort', onAbort, { once: true });
       counter.waiting.push(waiter);
     });
@@ -149,7 +182,13 @@ export class ServeBudget {
       throw overBudget(spend, 'for identities without a session');
   }
 
-  #hold(counter: SpendCounter, peer: PeerId, stranger: boolean): Release {
+  /** Whether a peer with a session may hold one more of `spend` now. */
+  #fits(spend: Spend, counter: SpendCounter, peer: PeerId): boolean {
+    const limit = this.limits.spends[spend];
+    return counter.total < limit.total && counter.held(peer) < limit.perPeer;
+  }
+
+  #hold(spend: Spend, counter: SpendCounter, peer: PeerId, stranger: boolean): Release {
     counter.total++;
     if (stranger) counter.strangers++;
     counter.addPeer(peer, 1);
@@ -160,8 +199,8 @@ export class ServeBudget {
       counter.total--;
       if (stranger) counter.strangers--;
       counter.addPeer(peer, -1);
-      // The slot goes straight to the first waiter.
-      counter.waiting.shift()?.grant();
+      // The slot goes straight to the first waiter it fits, so no later asker overtakes it.
+      counter.waiting.find((w) => this.#fits(spend, counter, w.peer))?.grant();
     };
   }
 }

@@ -6,7 +6,7 @@ import type { BusyAvailability, LocalGame } from '../library/index.js';
 import type { Logger } from '../logger.js';
 import type { HashCache } from './hash-cache.js';
 import type { OutboundTransfers } from './outbound-transfers.js';
-import type { ServeBudget } from './serve-budget.js';
+import type { Release, ServeBudget, Spend } from './serve-budget.js';
 import { checkServeGame } from './serve-gates.js';
 
 /** What the server needs to know of the local peer, asked afresh for every request. */
@@ -43,4 +43,16 @@ export function gateRequest(
   });
   if (refusal !== null) throw refusal;
   return { root: found.root };
+}
+
+/** One of `spend` for the remote `peer`, by its share (a stranger's without a session); a wait in line is logged. */
+export function acquireServing(
+  ctx: ServeContext,
+  spend: Spend,
+  peer: PeerId,
+  signal: AbortSignal,
+): Promise<Release> {
+  return ctx.budget.acquire(spend, peer, !ctx.hasSession(peer), signal, () => {
+    ctx.log.debug({ peer, spend }, 'waiting in line for a serving slot');
+  });
 }

@@ -1,7 +1,9 @@
 /** One connection's loop in a download: take a chunk from the scheduler, fetch it into place, verify it. */
 import { open } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { PeerId } from '../ids.js';
+import { BusyBackoff, isOverBudget, noteBusy } from './busy-backoff.js';
 import { hashFileRange } from './chunk-hasher.js';
 import type { ChunkTask } from './chunk-planner.js';
 import type { ChunkScheduler } from './chunk-scheduler.js';
@@ -65,6 +67,7 @@ export async function runSourceWorker(
   const { game, signal } = req;
   let client = slot === 0 ? run.clients.get(source.peerId) : undefined;
   let failures = 0;
+  const backoff = new BusyBackoff();
   while (
     !scheduler.done &&
     !scheduler.stuck &&
@@ -112,6 +115,7 @@ export async function runSourceWorker(
         return;
       }
       failures = 0;
+      backoff.reset();
       scheduler.succeeded(task, source.peerId);
       await run.journal.record(task.key);
       req.emit({
@@ -133,6 +137,19 @@ export async function runSourceWorker(
           'a slow chunk went to a faster source',
         );
         wakeup.notify();
+        continue;
+      }
+      if (isOverBudget(err) && !isAborted(signal)) {
+        // Busy, not broken: the chunk goes to whoever is free, this connection is let go (the
+        // source counts it too), and the source is asked again after a wait.
+        scheduler.postpone(task, source.peerId);
+        run.received -= mine;
+        client?.close();
+        client = undefined;
+        wakeup.notify();
+        const waitMs = backoff.next();
+        noteBusy(req.log, { game: game.id, peer: source.peerId }, 'a chunk', waitMs, err);
+        await sitOut(run, waitMs);
         continue;
       }
       scheduler.failed(task, source.peerId);
@@ -160,6 +177,27 @@ export async function runSourceWorker(
     wakeup.notify();
   }
   client?.close();
+}
+
+/** Waits `ms`, or less once the download has ended one way or another: its end waits for no sleeper. */
+async function sitOut(run: DownloadRun, ms: number): Promise<void> {
+  const { scheduler, req } = run;
+  const timer = new AbortController();
+  const elapsed = delay(ms, true, { signal: timer.signal });
+  try {
+    let over = false;
+    while (!over && !scheduler.done && !scheduler.stuck && !req.signal.aborted) {
+      // The download's progress tick wakes us at least twice a second to look again.
+      over = await Promise.race([
+        elapsed,
+        run.wakeup.changed.then(() => false),
+        run.aborted.then(() => false),
+      ]);
+    }
+  } finally {
+    timer.abort();
+    await elapsed.catch(() => undefined);
+  }
 }
 
 /**

@@ -11,7 +11,7 @@ import type { Connection } from '../net/index.js';
 import { DATA_FRAME_BYTES, FRAME_HEADER_BYTES, type GetStream } from '../protocol/index.js';
 import type { FrameBuffers } from './frame-buffers.js';
 import { messageForRemote } from './remote-message.js';
-import { gateRequest, type ServeContext } from './serve-context.js';
+import { acquireServing, gateRequest, type ServeContext } from './serve-context.js';
 
 /** Frames queued on a socket before the sender waits for it to drain. */
 export const SEND_QUEUE_BYTES = 4 * 1024 * 1024;
@@ -87,12 +87,7 @@ export async function serveStream(
   const { root } = gateRequest(ctx, req.game, req.version);
   const { remotePeerId } = conn;
   // Each stream runs an unpacker (a WASM worker of its own): the costliest thing a remote can ask.
-  const releaseJob = await ctx.budget.acquire(
-    'stream-job',
-    remotePeerId,
-    !ctx.hasSession(remotePeerId),
-    signal,
-  );
+  const releaseJob = await acquireServing(ctx, 'stream-job', remotePeerId, signal);
   const release = ctx.outbound.begin(req.game, remotePeerId);
   const log = ctx.log.child({ game: req.game, peer: conn.remotePeerId });
   try {

@@ -35,14 +35,20 @@ export class TransferClient {
     | undefined;
 
   readonly #stallTimeoutMs: number;
+  /** A refusal that came before any request (the connection itself was over the budget). */
+  #refusal: LanspreadError | undefined;
 
   constructor(connection: Connection, opts: { stallTimeoutMs?: number } = {}) {
     this.connection = connection;
     this.#stallTimeoutMs = opts.stallTimeoutMs ?? STALL_TIMEOUT_MS;
     connection.onMessage((msg) => {
-      if (this.#pending === undefined)
-        connection.destroy(new LanspreadError('protocol-error', `unasked ${msg.t}`));
-      else this.#pending.onMessage(msg);
+      if (this.#pending !== undefined) this.#pending.onMessage(msg);
+      else if (msg.t === 'refused') {
+        // The server refuses a connection over its budget as soon as it is open: the request
+        // made on it fails with that refusal, not with a bare close.
+        this.#refusal = unexpected(msg);
+        connection.destroy(this.#refusal);
+      } else connection.destroy(new LanspreadError('protocol-error', `unasked ${msg.t}`));
     });
     connection.onData((buf) => {
       if (this.#pending === undefined)
@@ -50,13 +56,18 @@ export class TransferClient {
       else this.#pending.onData(buf);
     });
     connection.onClose((info) => {
-      this.#pending?.fail(
-        new LanspreadError(
-          'download-failed',
-          `source closed the connection${info.error ? `: ${info.error.message}` : ''}`,
-        ),
-      );
+      this.#pending?.fail(this.#closedError(info.error));
     });
+  }
+
+  #closedError(cause: Error | undefined): LanspreadError {
+    return (
+      this.#refusal ??
+      new LanspreadError(
+        'download-failed',
+        `source closed the connection${cause ? `: ${cause.message}` : ''}`,
+      )
+    );
   }
 
   get closed(): boolean {
@@ -189,6 +200,9 @@ export class TransferClient {
             }, fail);
           } else if (msg.t === 'stream-failed') {
             fail(new LanspreadError(knownCode(msg.code), `source failed: ${msg.message}`));
+          } else if (planned) {
+            // Busy is an answer to the request, not a way to end a stream that began.
+            fail(new LanspreadError('protocol-error', `unexpected ${msg.t} in a stream`));
           } else {
             fail(unexpected(msg));
           }
@@ -295,6 +309,11 @@ export class TransferClient {
         );
         return;
       }
+      // Its close was reported already, to nobody: waiting for an answer would wait forever.
+      if (this.connection.closed) {
+        reject(this.#closedError(undefined));
+        return;
+      }
       signal.addEventListener('abort', onAbort, { once: true });
       armStall();
       const handlers = start(done, fail, local);
@@ -314,12 +333,20 @@ export class TransferClient {
 }
 
 function unexpected(msg: WireMessage): LanspreadError {
+  // Over the budget is the one refusal that passes: the caller waits and asks again.
+  if (msg.t === 'refused' && msg.code === 'serve-over-budget')
+    return new LanspreadError('serve-over-budget', `source is busy: ${msg.message}`);
   if (msg.t === 'refused')
     return new LanspreadError('download-failed', `source refused: ${msg.code}: ${msg.message}`);
   return new LanspreadError('protocol-error', `unexpected ${msg.t}`);
 }
 
-/** A failure code the source reports, if it is one of ours; anything else is a failed download. */
+/**
+ * A failure code the source reports, if it is one of ours; anything else is a failed download.
+ * Busy is not a way for a stream to end: it would be asked again, from the start, forever.
+ */
 function knownCode(code: string): ErrorCode {
-  return Object.hasOwn(ERRORS, code) ? (code as ErrorCode) : 'download-failed';
+  return Object.hasOwn(ERRORS, code) && code !== 'serve-over-budget'
+    ? (code as ErrorCode)
+    : 'download-failed';
 }

@@ -15,7 +15,7 @@ import {
 import { FrameBuffers } from './frame-buffers.js';
 import { messageForRemote } from './remote-message.js';
 import { buildManifest } from './manifest-builder.js';
-import { gateRequest, type ServeContext } from './serve-context.js';
+import { acquireServing, gateRequest, type ServeContext } from './serve-context.js';
 import { resolveServePath } from './serve-gates.js';
 import { paced, SEND_QUEUE_BYTES, serveStream } from './stream-server.js';
 
@@ -141,7 +141,7 @@ async function serveRequest(
   serving: Serving,
 ): Promise<void> {
   const peer = conn.remotePeerId;
-  const release = await ctx.budget.acquire('request', peer, !ctx.hasSession(peer), signal);
+  const release = await acquireServing(ctx, 'request', peer, signal);
   try {
     if (msg.t === 'get-manifest') {
       await serveManifest(conn, msg, ctx, signal, serving);
@@ -167,7 +167,7 @@ async function serveManifest(
   const { root } = gateRequest(ctx, req.game, req.version);
   const peer = conn.remotePeerId;
   // Hashing a root costs disk and CPU for minutes: few at a time, whoever asks.
-  const releaseJob = await ctx.budget.acquire('manifest-job', peer, !ctx.hasSession(peer), signal);
+  const releaseJob = await acquireServing(ctx, 'manifest-job', peer, signal);
   let manifest;
   try {
     manifest = await buildManifest(

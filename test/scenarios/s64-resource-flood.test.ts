@@ -173,7 +173,9 @@ scenario(
       await peak.stop();
       const after = await usage(pid);
       assert.ok(peak.rssMb < RSS_LIMIT_MB, `peak RSS ${peak.rssMb} MB is over ${RSS_LIMIT_MB} MB`);
-      assert.ok(peak.fds < before.fds + 150, `open files went from ${before.fds} to ${peak.fds}`);
+      // Bounded by the budgets (64 handshaking, 32 stranger connections, refused ones lingering
+      // 1 s, one unpacker), not by the flood's 250 clients: the old code reached 423.
+      assert.ok(peak.fds < before.fds + 200, `open files went from ${before.fds} to ${peak.fds}`);
       return (
         `get-chunk: ${describe(chunks)}; get-stream: ${describe(streams)}; ` +
         `RSS ${before.rssMb} → ${during.rssMb} MB after the floods, peak ${peak.rssMb} MB, ${after.rssMb} MB after the stall cut; ` +

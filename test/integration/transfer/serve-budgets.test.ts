@@ -3,21 +3,16 @@ import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { embeddedUnrar } from '../../../src/archive/index.js';
 import type { GameId, GameVersion, PeerId } from '../../../src/ids.js';
-import { loadOrCreateIdentity } from '../../../src/identity/index.js';
 import { silentLogger } from '../../../src/logger.js';
-import { Transport, type Connection } from '../../../src/net/index.js';
+import type { Connection, Transport } from '../../../src/net/index.js';
 import type { WireMessage } from '../../../src/protocol/index.js';
+import { DEFAULT_SERVE_LIMITS, HashCache, type ServeLimits } from '../../../src/transfer/index.js';
 import {
-  DEFAULT_SERVE_LIMITS,
-  HashCache,
-  OutboundTransfers,
-  ServeBudget,
-  serveTransferConnection,
-  type ServeContext,
-  type ServeLimits,
-} from '../../../src/transfer/index.js';
+  freshIdentity,
+  startServing,
+  type ServingTransport,
+} from '../../support/serving-transport.js';
 
 const GAME = 'alienswarm' as GameId;
 const VERSION = '20250101' as GameVersion;
@@ -44,41 +39,17 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A serving transport whose identities in `sessions` count as peers with a control session. */
-async function startServer(
-  limits: ServeLimits,
-): Promise<{ addr: { host: string; port: number }; budget: ServeBudget; sessions: Set<PeerId> }> {
-  const identity = await loadOrCreateIdentity(await mkdtemp(join(dir, 'server-')), silentLogger);
-  const transport = new Transport({ identity, log: silentLogger });
-  transports.push(transport);
-  const budget = new ServeBudget(limits);
-  const sessions = new Set<PeerId>();
-  const ctx: ServeContext = {
-    lookup: () => ({
-      entry: { id: GAME, name: GAME, description: null, size: null, version: VERSION },
-      game: { id: GAME, version: VERSION, downloaded: true, installed: false, size: FILE_BYTES },
-      busy: null,
-      root,
-    }),
-    hashCache,
-    outbound: new OutboundTransfers(() => undefined),
-    log: silentLogger,
-    archiveProvider: embeddedUnrar,
-    budget,
-    hasSession: (peer) => sessions.has(peer),
-  };
-  transport.onConnection((conn) => {
-    serveTransferConnection(conn, ctx);
-  });
-  return { addr: await transport.listen('127.0.0.1', 0), budget, sessions };
+async function startServer(limits: ServeLimits): Promise<ServingTransport> {
+  const served = { dir, root, game: GAME, version: VERSION, size: FILE_BYTES, hashCache };
+  const server = await startServing(served, limits);
+  transports.push(server.transport);
+  return server;
 }
 
-/** A fresh identity, ready to dial. */
 async function client(): Promise<{ transport: Transport; peerId: PeerId }> {
-  const identity = await loadOrCreateIdentity(await mkdtemp(join(dir, 'client-')), silentLogger);
-  const transport = new Transport({ identity, log: silentLogger });
-  transports.push(transport);
-  return { transport, peerId: identity.peerId };
+  const fresh = await freshIdentity(dir);
+  transports.push(fresh.transport);
+  return fresh;
 }
 
 interface Asked {
@@ -222,5 +193,31 @@ test('a peer with a session over the total waits for a free slot instead of bein
   assert.equal(early, null, 'no answer while the only slot is held');
   holder.conn.destroy();
   assert.equal((await within(waiter.answer, 10_000, 'the waiter got no answer')).t, 'chunk');
+  waiter.conn.destroy();
+});
+
+test('a peer with a session over its own share waits in line, and past queueWaitMs hears serve-over-budget', async () => {
+  const limits: ServeLimits = {
+    ...DEFAULT_SERVE_LIMITS,
+    spends: {
+      ...DEFAULT_SERVE_LIMITS.spends,
+      request: { total: 8, perPeer: 1, strangers: 1, perStranger: 1 },
+    },
+    queueWaitMs: 1_000,
+  };
+  const { addr, budget, sessions } = await startServer(limits);
+  const { transport, peerId } = await client();
+  sessions.add(peerId);
+  const holder = await ask(transport, addr);
+  assert.equal((await holder.answer).t, 'chunk');
+  const waiter = await ask(transport, addr);
+  const started = Date.now();
+  await until(() => budget.waiting('request') === 1);
+  const answer = await within(waiter.answer, 10_000, 'the waiter got no answer');
+  assert.equal(refusalCode(answer), 'serve-over-budget');
+  assert.ok(Date.now() - started >= 900, 'it waited in line first');
+  assert.equal(budget.waiting('request'), 0);
+  assert.equal(waiter.conn.closed, false, 'the refused request leaves its connection usable');
+  holder.conn.destroy();
   waiter.conn.destroy();
 });

@@ -108,6 +108,21 @@ test('gives up after the attempt bound and is stuck', () => {
   assert.equal(s.done, false);
 });
 
+test('a task postponed by a busy source is no try: queued first, for any source, never given up', () => {
+  const s = new ChunkScheduler(tasks(2), ['a', 'b'], { inFlightPerSource: 1 });
+  for (let refusal = 0; refusal < 10 * MAX_CHUNK_ATTEMPTS; refusal++) {
+    const t = s.next('a');
+    assert.equal(t?.offset, 0, 'the postponed chunk comes back first');
+    s.postpone(t, 'a');
+  }
+  assert.equal(s.stuck, false);
+  const t = s.next('b');
+  assert.equal(t?.offset, 0, 'the other source may take it, a busy one is not marked failed');
+  s.failed(t, 'b');
+  assert.equal(s.next('a')?.offset, 0, 'after a real failure elsewhere, the busy source takes it');
+  assert.equal(s.stuck, false, 'one failed try of three');
+});
+
 test('dropping the sole source makes it stuck (S19)', () => {
   const s = new ChunkScheduler(tasks(3), ['a'], { inFlightPerSource: 2 });
   const t0 = s.next('a');

@@ -12,6 +12,7 @@ const limit = { total: 3, perPeer: 2, strangers: 2, perStranger: 1 };
 const LIMITS: ServeLimits = {
   spends: { connection: limit, request: limit, 'stream-job': limit, 'manifest-job': limit },
   sendStallMs: 1_000,
+  queueWaitMs: 60_000,
 };
 
 const overBudget = (err: unknown): boolean =>
@@ -60,11 +61,6 @@ test('a peer with a session over the total waits its turn; a stranger is refused
   await assert.rejects(budget.acquire('request', C, true, signal), overBudget);
   const first = budget.acquire('request', B, false, signal);
   const second = budget.acquire('request', C, false, signal);
-  await assert.rejects(
-    budget.acquire('request', B, false, signal),
-    overBudget,
-    'a waiter counts against its own share',
-  );
   releases[0]?.();
   const order: string[] = [];
   void first.then(() => order.push('B'));
@@ -78,10 +74,62 @@ test('a peer with a session over the total waits its turn; a stranger is refused
   assert.deepEqual(order, ['B', 'C'], 'first come, first served');
 });
 
+test('a peer with a session over its own share waits for one of its slots; others pass it', async () => {
+  const budget = new ServeBudget({
+    ...LIMITS,
+    spends: { ...LIMITS.spends, request: { ...limit, total: 9 } },
+  });
+  const mine = [budget.take('request', A, false), budget.take('request', A, false)];
+  const signal = new AbortController().signal;
+  const waiting = budget.acquire('request', A, false, signal);
+  let served = false;
+  void waiting.then(() => (served = true));
+  // B is not behind A's waiter: the waiter waits for A's share, not for the total.
+  budget.take('request', B, false);
+  await budget.acquire('request', C, false, signal);
+  assert.equal(served, false, 'no slot of its own was free yet');
+  assert.equal(budget.waiting('request'), 1);
+  mine[0]?.();
+  await waiting;
+  assert.equal(budget.waiting('request'), 0);
+  assert.equal(budget.held('request'), 4);
+});
+
+test('a peer waits with at most its share of requests; the rest are refused', async () => {
+  const budget = new ServeBudget(LIMITS);
+  budget.take('request', A, false);
+  budget.take('request', A, false);
+  const stop = new AbortController();
+  const waiters = [
+    budget.acquire('request', A, false, stop.signal),
+    budget.acquire('request', A, false, stop.signal),
+  ];
+  await assert.rejects(budget.acquire('request', A, false, stop.signal), /waiting ones included/);
+  assert.equal(budget.waiting('request'), 2);
+  stop.abort(new Error('connection closed'));
+  for (const waiter of waiters) await assert.rejects(waiter, /connection closed/);
+  assert.equal(budget.waiting('request'), 0);
+});
+
+test('a waiter is refused serve-over-budget after waiting queueWaitMs, and leaves the line', async () => {
+  const budget = new ServeBudget({ ...LIMITS, queueWaitMs: 50 });
+  const release = budget.take('request', A, false);
+  budget.take('request', A, false);
+  const started = Date.now();
+  await assert.rejects(
+    budget.acquire('request', A, false, new AbortController().signal),
+    /waited 0.05 s in line/,
+  );
+  assert.ok(Date.now() - started >= 45, 'not refused before its time');
+  assert.equal(budget.waiting('request'), 0);
+  release();
+  assert.equal(budget.held('request'), 1, 'the freed slot went to no one');
+});
+
 test('a waiter that gives up leaves the queue and holds nothing', async () => {
   const budget = new ServeBudget({
+    ...LIMITS,
     spends: { ...LIMITS.spends, request: { ...limit, total: 1 } },
-    sendStallMs: 1_000,
   });
   const release = budget.take('request', A, false);
   const stop = new AbortController();
