@@ -289,7 +289,7 @@ export async function run(args: string[]): Promise<void> {
     const server = nginx;
     const variants: Variant[] = [
       {
-        label: '(1) nginx -> curl, TLS 1.3, pinned',
+        label: '(1) nginx → curl, TLS 1.3, pinned',
         measure: (tag) => nginxCurlSample(server, join(root, `curl-${tag}.bin`), bytes, true),
       },
       {
