@@ -1,21 +1,62 @@
 /**
- * Download throughput: (a) a raw TCP copy of a file into a file, as the baseline; (b) a lanspread
- * single-source download of the same bytes; (c) the same from two sources; (d) the raw copy over
- * TLS 1.3. Separate processes on loopback, medians of several runs, ratio b/a, the peak RSS of the
- * peers, CPU per GiB, and the ceiling this machine sets when both ends share its cores.
- * Usage: npm run bench -- download [GiB=2] [runs=3]
+ * Download throughput and CPU per GiB of lanspread against nginx -> curl over TLS 1.3, on the same
+ * file, both into a new file, sender pinned to core 0 and receiver to core 1 (two one-core
+ * machines on a wire); then unpinned, one source against two. Every variant runs once per round,
+ * round-robin, so a slow spell of this shared machine hits them alike; medians of the rounds.
+ * Usage: npm run bench -- download [GiB=1] [runs=3]
  */
-import { spawn } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSelfSignedCert } from '../src/identity/self-signed-cert.js';
+import { NGINX_CONFIG_SUMMARY, NginxTls, requireBaselineTools } from './support/nginx-tls.js';
+import { cpuSeconds, peakRssMB, reapedChildrenCpuSeconds } from './support/proc-usage.js';
 import { SeededRandom } from '../test/support/fixture-games.js';
-import { PeerProcess } from '../test/scenarios/harness/peer-process.js';
+import { CLI, PeerProcess, onCores } from '../test/scenarios/harness/peer-process.js';
 
 const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
+const SENDER_CORE = '0';
+const RECEIVER_CORE = '1';
+const GAME = 'cnc4';
+const ARCHIVE = `${GAME}.eti`;
+
+/** One transfer: its time, the CPU seconds each side used, the peak RSS of lanspread's sides. */
+interface Sample {
+  ms: number;
+  receiverCpu: number;
+  senderCpu: number;
+  receiverRssMB?: number;
+  senderRssMB?: number;
+}
+
+interface Variant {
+  label: string;
+  /** Why it cannot run here, or undefined. */
+  unavailable?: string;
+  /** One transfer; `tag` tells its files and peers apart from other runs'. */
+  measure(tag: string): Promise<Sample>;
+}
+
+/** lanspread's variants: `args` go to both sides, so a transfer flag is one entry here. */
+const LANSPREAD_VARIANTS: {
+  label: string;
+  sources: 1 | 2;
+  pinned: boolean;
+  args: string[];
+}[] = [
+  { label: '(2) lanspread, one source, pinned', sources: 1, pinned: true, args: [] },
+  {
+    label: '(3) lanspread --encrypt-transfers, one source, pinned',
+    sources: 1,
+    pinned: true,
+    args: ['--encrypt-transfers'],
+  },
+  { label: '(4a) lanspread, one source, unpinned', sources: 1, pinned: false, args: [] },
+  { label: '(4b) lanspread, two sources, unpinned', sources: 2, pinned: false, args: [] },
+];
 
 async function writeRandomFile(path: string, bytes: number): Promise<void> {
   const rng = new SeededRandom('bench-download');
@@ -39,80 +80,86 @@ async function writeRandomFile(path: string, bytes: number): Promise<void> {
   );
 }
 
+/** Exit code of a child, rejecting if it could not be started. */
+function exitCode(child: ReturnType<typeof spawn>): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+}
+
+async function expectSize(path: string, bytes: number, what: string): Promise<void> {
+  const size = (await stat(path)).size;
+  if (size !== bytes) throw new Error(`${what} wrote ${size} bytes, expected ${bytes}`);
+}
+
+/** (1): curl fetches the file from nginx; nginx stays up, so its CPU is read from /proc. */
+async function nginxCurlSample(
+  nginx: NginxTls,
+  dst: string,
+  bytes: number,
+  pinned: boolean,
+): Promise<Sample> {
+  const nginxBefore = await cpuSeconds(nginx.process.pid);
+  const reapedBefore = await reapedChildrenCpuSeconds();
+  const started = performance.now();
+  const [file, ...args] = onCores(
+    pinned ? RECEIVER_CORE : undefined,
+    nginx.curlCommand(ARCHIVE, dst),
+  );
+  const curl = spawn(file!, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const code = await exitCode(curl);
+  const ms = performance.now() - started;
+  if (code !== 0) throw new Error(`curl exited with ${code}`);
+  const receiverCpu = (await reapedChildrenCpuSeconds()) - reapedBefore;
+  const senderCpu = (await cpuSeconds(nginx.process.pid)) - nginxBefore;
+  await expectSize(dst, bytes, 'curl');
+  await rm(dst, { force: true });
+  return { ms, receiverCpu, senderCpu };
+}
+
 /**
- * The baseline: one process sends the file over TCP, another writes it to a file, 1 MiB buffers.
- * With LS_TLS_KEY/LS_TLS_CERT set, the same copy over TLS 1.3 with lanspread's cipher: the work
- * any encrypted copy must do, to tell what the machine allows from what lanspread adds.
+ * The plaintext ceiling: one node process sends the file over TCP, another writes it into a new
+ * file, 1 MiB buffers; each prints the CPU seconds it used when done.
  */
-const RECEIVER = `
-const net = require('node:net'); const tls = require('node:tls'); const fs = require('node:fs');
-const opts = { highWaterMark: 1 << 20 };
-const onSocket = (sock) => {
+const RAW_RECEIVER = `
+const net = require('node:net'); const fs = require('node:fs');
+const server = net.createServer({ highWaterMark: 1 << 20 }, (sock) => {
   const out = fs.createWriteStream(process.argv[1], { highWaterMark: 1 << 20 });
   sock.pipe(out).on('finish', () => {
     const u = process.cpuUsage();
     process.stdout.write((u.user + u.system) / 1e6 + '\\n');
     server.close();
   });
-};
-const server = process.env.LS_TLS_KEY
-  ? tls.createServer({ ...opts, key: process.env.LS_TLS_KEY, cert: process.env.LS_TLS_CERT,
-      minVersion: 'TLSv1.3', ciphers: 'TLS_AES_128_GCM_SHA256' }, onSocket)
-  : net.createServer(opts, onSocket);
+});
 server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));`;
-const SENDER = `
-const net = require('node:net'); const tls = require('node:tls'); const fs = require('node:fs');
-const opts = { host: '127.0.0.1', port: Number(process.argv[2]), highWaterMark: 1 << 20 };
-const send = () => fs.createReadStream(process.argv[1], { highWaterMark: 1 << 20 }).pipe(sock);
-const sock = process.env.LS_TLS_KEY
-  ? tls.connect({ ...opts, rejectUnauthorized: false }, send)
-  : net.connect(opts, send);
+const RAW_SENDER = `
+const net = require('node:net'); const fs = require('node:fs');
+const sock = net.connect({ host: '127.0.0.1', port: Number(process.argv[2]), highWaterMark: 1 << 20 },
+  () => fs.createReadStream(process.argv[1], { highWaterMark: 1 << 20 }).pipe(sock));
 sock.on('close', () => {
   const u = process.cpuUsage();
   process.stdout.write((u.user + u.system) / 1e6 + '\\n');
 });`;
 
-/** The copy's time, and the CPU seconds both processes used (each prints its own at the end). */
-async function copyOverLoopback(
-  src: string,
-  dst: string,
-  tls?: { keyPem: string; certPem: string },
-): Promise<{ ms: number; cpu: number }> {
-  const env = tls
-    ? { ...process.env, LS_TLS_KEY: tls.keyPem, LS_TLS_CERT: tls.certPem }
-    : process.env;
-  const receiver = spawn(process.execPath, ['-e', RECEIVER, dst], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env,
-  });
-  const lines = lineReader(receiver.stdout);
+async function rawCopySample(src: string, dst: string, bytes: number): Promise<Sample> {
+  const node = (cpu: string, script: string, ...args: string[]): ReturnType<typeof spawn> => {
+    const [file, ...rest] = onCores(cpu, [process.execPath, '-e', script, ...args]);
+    return spawn(file!, rest, { stdio: ['ignore', 'pipe', 'inherit'] });
+  };
+  const receiver = node(RECEIVER_CORE, RAW_RECEIVER, dst);
+  const lines = lineReader(receiver.stdout!);
   const port = await lines.next();
   const started = performance.now();
-  const sender = spawn(process.execPath, ['-e', SENDER, src, port], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env,
-  });
-  const senderCpu = lineReader(sender.stdout).next();
+  const sender = node(SENDER_CORE, RAW_SENDER, src, port);
+  const senderCpu = lineReader(sender.stdout!).next();
   const receiverCpu = Number(await lines.next());
   const ms = performance.now() - started;
-  return { ms, cpu: receiverCpu + Number(await senderCpu) };
-}
-
-/** A throwaway ECDSA key and certificate, as a peer's identity has. */
-function benchIdentity(): { keyPem: string; certPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const notBefore = new Date();
-  const notAfter = new Date(notBefore.getTime() + 24 * 3600 * 1000);
-  return {
-    keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    certPem: createSelfSignedCert({
-      privateKey,
-      publicKey,
-      commonName: 'bench',
-      notBefore,
-      notAfter,
-    }),
-  };
+  const sample = { ms, receiverCpu, senderCpu: Number(await senderCpu) };
+  await Promise.all([exitCode(receiver), exitCode(sender)]);
+  await expectSize(dst, bytes, 'the raw copy');
+  await rm(dst, { force: true });
+  return sample;
 }
 
 function lineReader(stream: NodeJS.ReadableStream): { next(): Promise<string> } {
@@ -140,52 +187,71 @@ function lineReader(stream: NodeJS.ReadableStream): { next(): Promise<string> } 
   };
 }
 
-async function peakRssMiB(pid: number | undefined): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  const kib = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-  return Math.round(kib / 1024);
+/** A peer serving the one game, its archive a hard link to the bench's file (same page cache). */
+async function startSource(
+  root: string,
+  name: string,
+  archive: string,
+  cpuList: string | undefined,
+  args: string[],
+): Promise<PeerProcess> {
+  const game = join(root, name, 'games', GAME);
+  await mkdir(game, { recursive: true });
+  await link(archive, join(game, ARCHIVE));
+  await writeFile(join(game, 'version.ini'), '20250101\n');
+  return startPeer(root, name, cpuList, args);
 }
 
-/** CPU seconds (user + system) a process has used so far. */
-async function cpuSeconds(pid: number | undefined): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  // The fields after the command name; utime and stime are the 12th and 13th of them.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-async function startPeer(root: string, name: string): Promise<PeerProcess> {
+function startPeer(
+  root: string,
+  name: string,
+  cpuList: string | undefined,
+  args: string[],
+): Promise<PeerProcess> {
   return PeerProcess.start({
     name,
     games: join(root, name, 'games'),
     state: join(root, name, 'state'),
     stderrFile: join(root, `${name}.log`),
-    extraArgs: ['--log-level', 'warn'],
+    extraArgs: ['--log-level', 'warn', ...args],
+    ...(cpuList === undefined ? {} : { cpuList }),
   });
 }
 
-async function lanspreadRun(
+/** A new receiving peer downloads the game from `sources` into its empty games folder. */
+async function lanspreadSample(
   root: string,
+  name: string,
   sources: PeerProcess[],
-  run: number,
-): Promise<{ ms: number; clientRss: number; clientCpu: number; sourceCpu: number }> {
-  const client = await startPeer(root, `client-${sources.length}-${run}`);
+  cpuList: string | undefined,
+  args: string[],
+): Promise<Sample> {
+  const client = await startPeer(root, name, cpuList, args);
   try {
     for (const s of sources) await client.cmd('connect', { addr: s.addr });
     const sourcesCpu = async (): Promise<number> =>
       (await Promise.all(sources.map((s) => cpuSeconds(s.pid)))).reduce((a, b) => a + b, 0);
-    const cpuBefore = { client: await cpuSeconds(client.pid), sources: await sourcesCpu() };
+    const before = { receiver: await cpuSeconds(client.pid), senders: await sourcesCpu() };
     const started = performance.now();
-    await client.cmd('download', { game: 'cnc4', install: false }, 600_000);
+    await client.cmd('download', { game: GAME, install: false }, 600_000);
     const ms = performance.now() - started;
-    const clientCpu = (await cpuSeconds(client.pid)) - cpuBefore.client;
-    const sourceCpu = (await sourcesCpu()) - cpuBefore.sources;
-    const clientRss = await peakRssMiB(client.pid);
-    return { ms, clientRss, clientCpu, sourceCpu };
+    return {
+      ms,
+      receiverCpu: (await cpuSeconds(client.pid)) - before.receiver,
+      senderCpu: (await sourcesCpu()) - before.senders,
+      receiverRssMB: await peakRssMB(client.pid),
+      senderRssMB: Math.max(...(await Promise.all(sources.map((s) => peakRssMB(s.pid))))),
+    };
   } finally {
     await client.shutdown();
-    await rm(join(root, client.name), { recursive: true, force: true });
+    await rm(join(root, name), { recursive: true, force: true });
   }
+}
+
+/** `lanspread peer`'s usage, which lists its options (on stderr, after "Unknown option"). */
+function peerUsage(): string {
+  const usage = spawnSync(process.execPath, [CLI, 'peer', '--help'], { encoding: 'utf8' });
+  return `${usage.stdout}${usage.stderr}`;
 }
 
 /** CPU seconds per GiB of the SHA-256 a receiver computes over every byte it verifies. */
@@ -195,7 +261,7 @@ function sha256CpuPerGiB(): number {
   const before = process.cpuUsage();
   for (let i = 0; i < rounds; i++) createHash('sha256').update(block).digest();
   const used = process.cpuUsage(before);
-  return (used.user + used.system) / 1e6 / ((rounds * block.length) / (1024 * MIB));
+  return (used.user + used.system) / 1e6 / ((rounds * block.length) / GIB);
 }
 
 function median(xs: number[]): number {
@@ -204,88 +270,181 @@ function median(xs: number[]): number {
 }
 
 export async function run(args: string[]): Promise<void> {
-  const gib = Number(args[0] ?? 2);
+  const gib = Number(args[0] ?? 1);
   const runs = Number(args[1] ?? 3);
-  const bytes = Math.round(gib * 1024 * MIB);
+  requireBaselineTools();
+  if (availableParallelism() < 2) throw new Error('pinned runs need two cores (0 and 1)');
+  const bytes = Math.round(gib * GIB);
   const root = await mkdtemp(join(tmpdir(), 'lanspread-bench-download-'));
+  const peers = new Map<string, PeerProcess>();
+  let nginx: NginxTls | undefined;
   try {
-    const sourceRoots = ['s1', 's2'].map((s) => join(root, s, 'games', 'cnc4'));
-    for (const dir of sourceRoots) await mkdir(dir, { recursive: true });
+    await mkdir(join(root, 'data'));
+    const archive = join(root, 'data', ARCHIVE);
     console.log(`writing a ${gib} GiB random archive …`);
-    await writeRandomFile(join(sourceRoots[0]!, 'cnc4.eti'), bytes);
-    await writeRandomFile(join(sourceRoots[1]!, 'cnc4.eti'), bytes);
-    for (const dir of sourceRoots) await writeFile(join(dir, 'version.ini'), '20250101\n');
+    await writeRandomFile(archive, bytes);
 
-    const sources = [await startPeer(root, 's1'), await startPeer(root, 's2')];
-    // Warm the sources' hash caches: the first manifest hashes the archive once.
-    await lanspreadRun(root, sources, 0);
-
-    const raw: number[] = [];
-    const one: number[] = [];
-    const two: number[] = [];
-    let clientRss = 0;
-    const cpuOne: { client: number; source: number }[] = [];
-    const rawCpu: number[] = [];
-    const tlsCopy: number[] = [];
-    const tlsCpu: number[] = [];
-    const identity = benchIdentity();
-    for (let i = 1; i <= runs; i++) {
-      const archive = join(sourceRoots[0]!, 'cnc4.eti');
-      const copy = await copyOverLoopback(archive, join(root, `raw-${i}.bin`));
-      raw.push(copy.ms);
-      rawCpu.push(copy.cpu / gib);
-      await rm(join(root, `raw-${i}.bin`), { force: true });
-      const overTls = await copyOverLoopback(archive, join(root, `tls-${i}.bin`), identity);
-      tlsCopy.push(overTls.ms);
-      tlsCpu.push(overTls.cpu / gib);
-      await rm(join(root, `tls-${i}.bin`), { force: true });
-      const a = await lanspreadRun(root, [sources[0]!], i);
-      one.push(a.ms);
-      cpuOne.push({ client: a.clientCpu / gib, source: a.sourceCpu / gib });
-      const b = await lanspreadRun(root, sources, i);
-      two.push(b.ms);
-      clientRss = Math.max(clientRss, a.clientRss, b.clientRss);
+    nginx = await NginxTls.start(join(root, 'nginx'), SENDER_CORE);
+    await link(archive, join(root, 'nginx', 'www', ARCHIVE));
+    const server = nginx;
+    const variants: Variant[] = [
+      {
+        label: '(1) nginx → curl, TLS 1.3, pinned',
+        measure: (tag) => nginxCurlSample(server, join(root, `curl-${tag}.bin`), bytes, true),
+      },
+      {
+        label: '(r) raw TCP copy (node), pinned',
+        measure: (tag) => rawCopySample(archive, join(root, `raw-${tag}.bin`), bytes),
+      },
+    ];
+    const usage = peerUsage();
+    for (const v of LANSPREAD_VARIANTS) {
+      const unknown = v.args.filter((flag) => !usage.includes(flag));
+      if (unknown.length > 0) {
+        variants.push({
+          label: v.label,
+          unavailable: `n/a (flag not present: ${unknown.join(' ')})`,
+          measure: () => Promise.reject(new Error('unavailable')),
+        });
+        continue;
+      }
+      const sources: PeerProcess[] = [];
+      for (let i = 1; i <= v.sources; i++) {
+        const name = `src-${v.pinned ? 'pinned' : 'free'}${v.args.join('')}-${i}`;
+        let peer = peers.get(name);
+        if (peer === undefined) {
+          const cpu = v.pinned ? SENDER_CORE : undefined;
+          peer = await startSource(root, name, archive, cpu, v.args);
+          peers.set(name, peer);
+        }
+        sources.push(peer);
+      }
+      const receiverCpu = v.pinned ? RECEIVER_CORE : undefined;
+      const receiver = `recv-${variants.length}`;
+      variants.push({
+        label: v.label,
+        measure: (tag) => lanspreadSample(root, `${receiver}-${tag}`, sources, receiverCpu, v.args),
+      });
     }
-    const mibs = (ms: number): string => (bytes / MIB / (ms / 1000)).toFixed(0);
-    const sourceRss = Math.max(
-      await peakRssMiB(sources[0]!.pid),
-      await peakRssMiB(sources[1]!.pid),
-    );
-    console.log(`\ndownload of ${gib} GiB over loopback, ${runs} runs, medians`);
-    console.log(
-      `  (a) raw TCP copy into a file      ${mibs(median(raw)).padStart(6)} MiB/s   runs: ${raw.map((m) => mibs(m)).join(', ')}`,
-    );
-    console.log(
-      `  (b) lanspread, one source         ${mibs(median(one)).padStart(6)} MiB/s   runs: ${one.map((m) => mibs(m)).join(', ')}`,
-    );
-    console.log(
-      `  (c) lanspread, two sources        ${mibs(median(two)).padStart(6)} MiB/s   runs: ${two.map((m) => mibs(m)).join(', ')}`,
-    );
-    console.log(
-      `  (d) the same copy over TLS 1.3    ${mibs(median(tlsCopy)).padStart(6)} MiB/s   runs: ${tlsCopy.map((m) => mibs(m)).join(', ')}   (d/a ${(median(raw) / median(tlsCopy)).toFixed(2)})`,
-    );
-    // Each run's pair was measured minutes apart at most; their ratios drift less than the medians.
-    const paired = raw.map((r, i) => r / one[i]!);
-    console.log(
-      `  ratio b/a ${(median(raw) / median(one)).toFixed(2)}   c/a ${(median(raw) / median(two)).toFixed(2)}   (goal b/a >= 0.85); b/a per run: ${paired.map((x) => x.toFixed(2)).join(', ')}, median ${median(paired).toFixed(2)}`,
-    );
-    const cpu = (side: 'client' | 'source'): string =>
-      median(cpuOne.map((c) => c[side])).toFixed(2);
-    console.log(
-      `  CPU per GiB (medians, 2 cores shared by both ends): raw copy ${median(rawCpu).toFixed(2)} s, TLS copy ${median(tlsCpu).toFixed(2)} s (both processes); lanspread one source: client ${cpu('client')} s, source ${cpu('source')} s`,
-    );
-    console.log(`  peak RSS: client ${clientRss} MiB, source ${sourceRss} MiB   (goal < 200 MB)`);
-    // Throughput here is bounded by CPU: both ends share these cores. What lanspread's own CPU
-    // per GiB allows with every core busy, next to the one cost no verified download can skip.
-    const cores = availableParallelism();
-    const lanspreadCpu = Number(cpu('client')) + Number(cpu('source'));
-    const ceiling = (cores / lanspreadCpu) * 1024;
-    const rawMiBs = bytes / MIB / (median(raw) / 1000);
-    console.log(
-      `  bound here: lanspread's ${lanspreadCpu.toFixed(2)} CPU-s/GiB on ${cores} cores allow at most ${ceiling.toFixed(0)} MiB/s with every core busy (b/a <= ${(ceiling / rawMiBs).toFixed(2)}); the receiver's SHA-256 alone costs ${sha256CpuPerGiB().toFixed(2)} s/GiB`,
-    );
-    for (const s of sources) await s.shutdown();
+
+    const runnable = variants.filter((v) => v.unavailable === undefined);
+    const samples = new Map<Variant, Sample[]>(variants.map((v) => [v, []]));
+    // Round 0 warms up, uncounted: the sources hash the archive for their first manifest.
+    for (let round = 0; round <= runs; round++) {
+      console.log(round === 0 ? 'warm-up round …' : `round ${round}/${runs} …`);
+      // Round-robin, starting one further each round, so no variant always follows the same one.
+      for (let k = 0; k < runnable.length; k++) {
+        const v = runnable[(k + round) % runnable.length]!;
+        const sample = await v.measure(String(round));
+        if (round > 0) samples.get(v)!.push(sample);
+      }
+    }
+    report({
+      gib,
+      runs,
+      variants,
+      samples,
+      negotiated: server.negotiated(ARCHIVE),
+      nginxRssMB: await peakRssMB(server.process.pid),
+    });
   } finally {
+    for (const peer of peers.values()) await peer.shutdown();
+    await nginx?.stop();
     await rm(root, { recursive: true, force: true });
   }
+}
+
+function report(r: {
+  gib: number;
+  runs: number;
+  variants: Variant[];
+  samples: Map<Variant, Sample[]>;
+  negotiated: string;
+  nginxRssMB: number;
+}): void {
+  const mibs = (s: Sample): number => (r.gib * 1024) / (s.ms / 1000);
+  const of = (v: Variant): Sample[] => r.samples.get(v)!;
+  const speed = (v: Variant): number => median(of(v).map(mibs));
+  const perGiB = (v: Variant, side: 'receiverCpu' | 'senderCpu'): number =>
+    median(of(v).map((s) => s[side] / r.gib));
+  const peak = (v: Variant, side: 'receiverRssMB' | 'senderRssMB'): number =>
+    Math.max(...of(v).map((s) => s[side] ?? NaN));
+  const byLabel = (prefix: string): Variant => r.variants.find((v) => v.label.startsWith(prefix))!;
+  const nginx = byLabel('(1)');
+
+  console.log(
+    `\ndownload of ${r.gib} GiB over loopback into a new file, medians of ${r.runs} rounds` +
+      ` (round-robin); pinned = sender on core ${SENDER_CORE}, receiver on core ${RECEIVER_CORE}\n`,
+  );
+  console.log(
+    '| variant | MiB/s | × (1) | receiver CPU-s/GiB | sender CPU-s/GiB | peak RSS recv / send MB | runs MiB/s |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
+  for (const v of r.variants) {
+    if (v.unavailable !== undefined) {
+      console.log(`| ${v.label} | ${v.unavailable} | | | | | |`);
+      continue;
+    }
+    const rss =
+      v === nginx
+        ? `— / ${r.nginxRssMB.toFixed(0)}`
+        : of(v)[0]?.receiverRssMB === undefined
+          ? '—'
+          : `${peak(v, 'receiverRssMB').toFixed(0)} / ${peak(v, 'senderRssMB').toFixed(0)}`;
+    console.log(
+      `| ${v.label} | ${speed(v).toFixed(0)} | ${(speed(v) / speed(nginx)).toFixed(2)} | ` +
+        `${perGiB(v, 'receiverCpu').toFixed(2)} | ${perGiB(v, 'senderCpu').toFixed(2)} | ${rss} | ` +
+        `${of(v)
+          .map((s) => mibs(s).toFixed(0))
+          .join(', ')} |`,
+    );
+  }
+
+  // A round's pair was measured seconds apart: its ratio drifts less than the medians do.
+  const paired = (v: Variant, base: Variant): string =>
+    of(v)
+      .map((s, i) => (mibs(s) / mibs(of(base)[i]!)).toFixed(2))
+      .join(', ');
+  const verdict = (met: boolean): string => (met ? 'met' : 'NOT met');
+  const goalRatio = (prefix: string, base: Variant, goal: number): string => {
+    const v = byLabel(prefix);
+    if (v.unavailable !== undefined) return v.unavailable;
+    const ratio = speed(v) / speed(base);
+    return `${ratio.toFixed(2)} (per round ${paired(v, base)}) — ${verdict(ratio >= goal)}`;
+  };
+  const one = byLabel('(2)');
+  const lanspread = r.variants.filter((v) => v.label.includes('lanspread') && !v.unavailable);
+  const maxRss = Math.max(
+    ...lanspread.flatMap((v) => [peak(v, 'receiverRssMB'), peak(v, 'senderRssMB')]),
+  );
+  console.log(`\ngoals (issue 17):`);
+  console.log(`  (2)/(1) >= 1.0: ${goalRatio('(2)', nginx, 1.0)}`);
+  console.log(`  (3)/(1) >= 0.6: ${goalRatio('(3)', nginx, 0.6)}`);
+  const cpuGoal = (side: 'receiverCpu' | 'senderCpu', goal: number): string =>
+    `${perGiB(one, side).toFixed(2)} CPU-s/GiB — ${verdict(perGiB(one, side) <= goal)}`;
+  console.log(`  (2) receiver <= 1.5 CPU-s/GiB: ${cpuGoal('receiverCpu', 1.5)}`);
+  console.log(`  (2) sender <= 0.7 CPU-s/GiB: ${cpuGoal('senderCpu', 0.7)}`);
+  console.log(
+    `  (4b)/(4a) >= 1.0 (two sources never slower): ${goalRatio('(4b)', byLabel('(4a)'), 1.0)}`,
+  );
+  console.log(
+    `  peak RSS < 200 MB on both sides (max over lanspread's variants): ${maxRss.toFixed(0)} MB — ${verdict(maxRss < 200)}`,
+  );
+
+  console.log(`\nhow it was measured:`);
+  console.log(`  nginx: ${NGINX_CONFIG_SUMMARY}; curl and nginx negotiate ${r.negotiated}`);
+  console.log(
+    `  CPU = utime+stime from /proc/PID/stat right before and after the transfer (nginx, peers;` +
+      ` all threads), curl's from the reaped-children times of this process around its run,` +
+      ` the raw copy's as each process reports it; RSS = VmHWM of the running process`,
+  );
+  console.log(
+    `  each run writes a new file, deleted after it; the page cache is not dropped: the source` +
+      ` file (written just before, far smaller than RAM) stays cached for every variant, as a hot` +
+      ` game on a lancache; lanspread's receiver also flushes (fdatasync) each chunk, curl does not`,
+  );
+  console.log(
+    `  for scale: SHA-256, which a lanspread receiver computes over every byte, costs` +
+      ` ${sha256CpuPerGiB().toFixed(2)} CPU-s/GiB here`,
+  );
 }

@@ -33,6 +33,13 @@ export interface PeerProcessOptions {
   netns?: string;
   /** Runs this peer as that executable in an empty environment, whatever LANSPREAD_EXE says. */
   executable?: string;
+  /** Pins the peer and all its threads to these cores (`taskset -c`, e.g. "0" or "0,1"). */
+  cpuList?: string;
+}
+
+/** The command run on the cores of `cpuList` (taskset execs it: the pid stays the command's). */
+export function onCores(cpuList: string | undefined, command: string[]): string[] {
+  return cpuList === undefined ? command : ['taskset', '-c', cpuList, ...command];
 }
 
 export class PeerProcess {
@@ -59,7 +66,10 @@ export class PeerProcess {
     if (opts.catalog !== undefined) args.push('--catalog', opts.catalog);
     args.push(...(opts.extraArgs ?? []));
     const exe = opts.executable ?? EXE;
-    const command = exe === undefined ? [process.execPath, CLI, ...args] : [exe, ...args];
+    const command = onCores(
+      opts.cpuList,
+      exe === undefined ? [process.execPath, CLI, ...args] : [exe, ...args],
+    );
     const [file = '', ...rest] =
       opts.netns === undefined ? command : ['ip', 'netns', 'exec', opts.netns, ...command];
     this.#child = spawn(file, rest, {
