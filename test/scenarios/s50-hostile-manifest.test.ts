@@ -314,8 +314,8 @@ const LIES: Lie[] = [
     script: () => [
       plan(),
       { t: 'stream-entry', path: 'huge.bin', size: 10 * 1024 ** 3, crc32: null },
+      // No close after it: the refusal must come from the entry header, not race the source's close.
       Buffer.alloc(64 * 1024, 0x41),
-      'close',
     ],
     code: 'stream-over-plan',
     why: /huge\.bin \(10737418240 bytes\)/,
