@@ -30,6 +30,11 @@ export interface ServeLimits {
    * taking our silence for a dead source.
    */
   readonly queueWaitMs: number;
+  /**
+   * Refused connections still closing (each keeps its socket up to a second so the refusal can
+   * be read). Past this many, a refused connection is dropped at once: a flood costs resets.
+   */
+  readonly closingRefused: number;
 }
 
 /**
@@ -45,6 +50,7 @@ export const DEFAULT_SERVE_LIMITS: ServeLimits = {
   },
   sendStallMs: 30_000,
   queueWaitMs: 15_000,
+  closingRefused: 16,
 };
 
 /** Gives back what `take`/`acquire` took; idempotent. */
@@ -92,9 +98,22 @@ function addTo(counts: Map<PeerId, number>, peer: PeerId, delta: number): void {
 export class ServeBudget {
   readonly limits: ServeLimits;
   readonly #counters = new Map<Spend, SpendCounter>();
+  #closingRefused = 0;
 
   constructor(limits: ServeLimits = DEFAULT_SERVE_LIMITS) {
     this.limits = limits;
+  }
+
+  /** A slot for one refused connection to close gracefully, or null when too many already are. */
+  closeRefused(): Release | null {
+    if (this.#closingRefused >= this.limits.closingRefused) return null;
+    this.#closingRefused++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#closingRefused--;
+    };
   }
 
   /** How many of `spend` are held now (all identities). */

@@ -127,8 +127,14 @@ function refuseConnection(conn: Connection, ctx: ServeContext, err: unknown): vo
   if (!(err instanceof LanspreadError)) throw err;
   // Debug only: a flood of connections must not become a flood of log lines.
   ctx.log.debug({ peer: conn.remotePeerId, reason: err.message }, 'refused a transfer connection');
+  // Counted and not kept long: a flood of remotes that never read must not pile up sockets.
+  const release = ctx.budget.closeRefused();
+  if (release === null) {
+    conn.destroy();
+    return;
+  }
+  conn.onClose(release);
   conn.send({ t: 'refused', code: err.code, message: err.message });
-  // Not counted anywhere, so not kept long: a remote that never reads must not pile them up.
   conn.close(REFUSED_LINGER_MS);
 }
 

@@ -13,6 +13,7 @@ const LIMITS: ServeLimits = {
   spends: { connection: limit, request: limit, 'stream-job': limit, 'manifest-job': limit },
   sendStallMs: 1_000,
   queueWaitMs: 60_000,
+  closingRefused: 2,
 };
 
 const overBudget = (err: unknown): boolean =>
@@ -139,4 +140,17 @@ test('a waiter that gives up leaves the queue and holds nothing', async () => {
   release();
   assert.equal(budget.held('request'), 0, 'the freed slot went to no one');
   budget.take('request', B, false);
+});
+
+test('refused connections close gracefully only up to their cap, each slot given back once', () => {
+  const budget = new ServeBudget(LIMITS);
+  const first = budget.closeRefused();
+  const second = budget.closeRefused();
+  assert.ok(first !== null && second !== null);
+  assert.equal(budget.closeRefused(), null, 'a third is dropped at once');
+  first();
+  first();
+  const third = budget.closeRefused();
+  assert.ok(third !== null, 'a freed slot is reused');
+  assert.equal(budget.closeRefused(), null, 'releasing twice freed one slot only');
 });
