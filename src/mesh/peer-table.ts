@@ -56,7 +56,7 @@ export class PeerTable {
     if (known === undefined) return false;
     for (const id of delta.remove) known.library.delete(id);
     for (const game of delta.upsert) {
-      // A game no longer worth keeping (its new entry is) must not keep its old entry either.
+      // An entry not worth keeping still replaces the old one: the game's old entry goes.
       if (this.#keep(game)) known.library.set(game.id, game);
       else known.library.delete(game.id);
     }

@@ -168,10 +168,8 @@ scenario(
         transports,
       );
       const afterFakes = await usage(pid);
-      const fakesPeak = peak.rssMb;
       const trickles = await trickleFlood(lab, server.addr, TRICKLERS);
       const afterTrickles = await usage(pid);
-      console.log('fakes peak', fakesPeak, 'trickle peak', peak.rssMb);
 
       const honest = await lab.start('honest');
       await link(honest, server);
@@ -190,7 +188,6 @@ scenario(
         `fakes: ${describe(fakes)}; tricklers: ${describe(trickles)}; extra: ${describe(extra)}; ` +
         `RSS ${before.rssMb} → ${afterFakes.rssMb} MB after the fakes, ${afterTrickles.rssMb} MB after the tricklers, peak ${peak.rssMb} MB, ${after.rssMb} MB at the end; ` +
         `open files ${before.fds} → peak ${peak.fds}; the honest peer's aoe2 shows, status lists ${status.peers} peers`;
-      console.log(evidence);
       assert.equal(fakes.get('session'), FAKE_SESSIONS, `fake sessions: ${describe(fakes)}`);
       assert.equal(
         extra.get('peer-over-budget'),
