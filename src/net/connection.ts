@@ -318,8 +318,12 @@ export class Connection {
     return () => listeners.delete(listener);
   }
 
+  #open(): boolean {
+    return !this.#ending && this.#closeInfo === undefined;
+  }
+
   #writable(): boolean {
-    return !this.#ending && this.#closeInfo === undefined && this.#socket.writable;
+    return this.#open() && this.#socket.writable;
   }
 
   #startReading(): void {
@@ -359,7 +363,8 @@ export class Connection {
       return;
     }
     for (const frame of frames) {
-      if (this.#ending || this.#closeInfo !== undefined) return;
+      // A listener of an earlier frame may have closed the connection.
+      if (!this.#open()) return;
       if (frame.kind === 'control') this.#deliver(this.#messageListeners, frame.message);
       else this.#deliver(this.#dataListeners, frame.payload);
     }

@@ -138,7 +138,11 @@ async function trickleFlood(lab: Lab, addr: string, count: number): Promise<Map<
       ),
     );
     for (const id of ids)
-      ends.push(trickler(host, port, id.keyPem, id.certPem).then((what) => tally(outcomes, what)));
+      ends.push(
+        trickler(host, port, id.keyPem, id.certPem).then((what) => {
+          tally(outcomes, what);
+        }),
+      );
     await sleep(50);
   }
   await Promise.all(ends);

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FrameBudget, UNCOUNTED_FRAME_BYTES, type BudgetHolder } from '../../../src/net/frame-budget.js';
+import {
+  FrameBudget,
+  UNCOUNTED_FRAME_BYTES,
+  type BudgetHolder,
+} from '../../../src/net/frame-budget.js';
 
 const MIB = 1024 * 1024;
 
