@@ -42,6 +42,11 @@ export const ERRORS = {
     status: 422,
     meaning: 'A peer sent a malformed, oversized or unexpected frame.',
   },
+  'peer-over-budget': {
+    status: 422,
+    meaning:
+      'A peer refused or dropped a control connection: it holds as many peer sessions as it allows (256), or the connection was buffering a frame past the bytes all connections may buffer together; try again later.',
+  },
   timeout: { status: 422, meaning: 'The operation did not finish in the time it was given.' },
   'not-downloaded': { status: 409, meaning: 'The game has no complete root (version.ini) here.' },
   'already-installed': { status: 409, meaning: 'The game is already installed.' },

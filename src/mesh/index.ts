@@ -5,10 +5,11 @@ export { aggregateRemote, isSourceFor, type RemoteGame } from './remote-aggregat
 export {
   PeerSession,
   DEFAULT_LIVENESS,
+  DELTA_RATE,
   livenessFor,
   type LivenessTimings,
   type LocalHello,
   type LostReason,
   type SessionHandlers,
 } from './peer-session.js';
-export { PeerMesh, type MeshEvent, type PeerMeshOptions } from './peer-mesh.js';
+export { MAX_PEER_SESSIONS, PeerMesh, type MeshEvent, type PeerMeshOptions } from './peer-mesh.js';

@@ -6,7 +6,12 @@ import type { Identity } from '../identity/index.js';
 import type { Logger } from '../logger.js';
 import { formatHostPort, parseHostPort } from '../host-port.js';
 import { Transport, type Connection } from '../net/index.js';
-import { PROTOCOL_VERSION, type LibraryDelta, type WireGame } from '../protocol/index.js';
+import {
+  MAX_LIBRARY_GAMES,
+  PROTOCOL_VERSION,
+  type LibraryDelta,
+  type WireGame,
+} from '../protocol/index.js';
 import { DialBackoff } from './dial-backoff.js';
 import { DialThrottle } from './dial-throttle.js';
 import {
@@ -29,6 +34,8 @@ export interface PeerMeshOptions {
   name: string;
   /** What we advertise, read at every handshake: it changes over time. */
   readonly library: () => readonly WireGame[];
+  /** The remote games worth keeping (those our catalog knows); all when absent. */
+  readonly keepGame?: (game: WireGame) => boolean;
   liveness: LivenessTimings;
   log: Logger;
   readonly onEvent: (event: MeshEvent) => void;
@@ -47,6 +54,12 @@ const GOODBYE_WAIT_MS = 1_000;
  * user's own choice and is not throttled.
  */
 const HINT_DIAL_LIMITS = { perSecond: 10, burst: 20, maxInFlight: 8, maxQueued: 64 };
+/**
+ * Peer sessions held at once, one per identity: a LAN party is at most a few hundred peers, and
+ * each session costs its library and a share of every aggregation. Past it a new identity is
+ * refused with an `error` `peer-over-budget`.
+ */
+export const MAX_PEER_SESSIONS = 256;
 
 export class PeerMesh {
   readonly #opts: PeerMeshOptions;
@@ -56,7 +69,7 @@ export class PeerMesh {
   #listenPort = 0;
   /** Connections other peers opened to us (TLS proven): none while peers are known hints at a firewall. */
   #inboundConnections = 0;
-  readonly #table = new PeerTable();
+  readonly #table: PeerTable;
   readonly #sessions = new Map<PeerId, PeerSession>();
   readonly #dialBackoff = new DialBackoff();
   /** Dials on a hint (a lost peer's address, a discovery candidate's), one per address. */
@@ -74,6 +87,7 @@ export class PeerMesh {
 
   constructor(opts: PeerMeshOptions) {
     this.#opts = opts;
+    this.#table = new PeerTable(opts.keepGame);
     this.#transport = new Transport({ identity: opts.identity, log: opts.log });
     this.#transport.onConnection((conn) => {
       this.#inboundConnections++;
@@ -154,6 +168,10 @@ export class PeerMesh {
       conn.destroy();
       return;
     }
+    if (this.#full(conn.remotePeerId)) {
+      conn.refuse('peer-over-budget', sessionsFull());
+      return;
+    }
     try {
       await this.#establish(conn);
     } catch (err) {
@@ -189,6 +207,7 @@ export class PeerMesh {
       !this.#closing &&
       peerId !== this.#opts.identity.peerId &&
       !this.#sessions.has(peerId) &&
+      !this.#full(peerId) &&
       this.#dialBackoff.allowed(addr, Date.now())
     );
   }
@@ -317,6 +336,11 @@ export class PeerMesh {
     return n;
   }
 
+  /** Whether a session with `id` would be one more than `MAX_PEER_SESSIONS`. */
+  #full(id: PeerId): boolean {
+    return !this.#sessions.has(id) && this.#sessions.size >= MAX_PEER_SESSIONS;
+  }
+
   /**
    * Makes an established session the one connection to its peer. When both sides dialled each
    * other, both keep the connection dialled by the smaller peer id, so they agree without talking.
@@ -327,6 +351,11 @@ export class PeerMesh {
       return;
     }
     const id = session.peerId;
+    if (this.#full(id)) {
+      session.connection.refuse('peer-over-budget', sessionsFull());
+      session.discard();
+      throw new LanspreadError('peer-over-budget', sessionsFull());
+    }
     const existing = this.#sessions.get(id);
     if (existing !== undefined) {
       const self = this.#opts.identity.peerId;
@@ -345,7 +374,7 @@ export class PeerMesh {
     const outcome = this.#table.upsert(id, {
       name: session.name,
       addr: session.addr,
-      library: session.hello.library,
+      library: session.takeLibrary(),
       nowMs: Date.now(),
     });
     session.start(this.#handlers);
@@ -361,6 +390,14 @@ export class PeerMesh {
     onDelta: (session, delta) => {
       if (this.#sessions.get(session.peerId) !== session) return;
       this.#table.applyDelta(session.peerId, delta, Date.now());
+      // A hello carries at most this many; deltas adding up past it would grow without bound.
+      if ((this.#table.get(session.peerId)?.library.size ?? 0) > MAX_LIBRARY_GAMES) {
+        session.connection.refuse(
+          'protocol-error',
+          `library deltas add up to more than ${MAX_LIBRARY_GAMES} games`,
+        );
+        return;
+      }
       this.#opts.onEvent({ kind: 'remote-library-changed', peerId: session.peerId });
     },
     onAlive: (session) => {
@@ -404,6 +441,10 @@ export class PeerMesh {
     timer.unref();
     this.#redials.set(peerId, timer);
   }
+}
+
+function sessionsFull(): string {
+  return `this peer holds the ${MAX_PEER_SESSIONS} peer sessions it allows; try again later`;
 }
 
 function delay(ms: number): Promise<void> {

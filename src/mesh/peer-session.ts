@@ -1,13 +1,12 @@
 /** One control connection to a remote peer: hello exchange, library deltas, liveness, goodbye. */
-import { LanspreadError } from '../errors.js';
+import { LanspreadError, type ErrorCode } from '../errors.js';
 import { formatHostPort } from '../host-port.js';
 import { shortPeerId, type PeerId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { remoteName } from '../terminal-text.js';
-import type { Connection } from '../net/index.js';
+import { TokenBucket, type Connection } from '../net/index.js';
 import {
   PROTOCOL_VERSION,
-  type Hello,
   type LibraryDelta,
   type WireGame,
   type WireMessage,
@@ -42,6 +41,15 @@ export function livenessFor(silenceMs: number): LivenessTimings {
   };
 }
 
+/**
+ * Library deltas a remote may send: 10 a second after a burst of 40, a delta of many games
+ * costing one more per 1,000 of them. Past that we stop reading its connection until it is back
+ * within the rate, so a storm costs a bounded share of the event loop and of the events shown
+ * to the user (unthrottled, one session sent 1.3 million deltas in 8 s and held `status` up for
+ * 9 s). An honest peer sends a delta when its library changes: a few a minute.
+ */
+export const DELTA_RATE = { burst: 40, refillMs: 100, gamesPerToken: 1_000 };
+
 export interface SessionHandlers {
   onDelta(session: PeerSession, delta: LibraryDelta): void;
   onAlive(session: PeerSession): void;
@@ -58,7 +66,8 @@ export interface LocalHello {
 
 export class PeerSession {
   readonly connection: Connection;
-  readonly hello: Hello;
+  /** The port its hello said it accepts connections on. */
+  readonly listenPort: number;
   /** The name its hello gave, as we keep and show it: no control or bidi characters. */
   readonly name: string;
   /** Peer id of the side that dialled this connection; used to settle duplicate connections. */
@@ -73,13 +82,17 @@ export class PeerSession {
   #lastUnaskedMs = 0;
   #pingSeq = 0;
   #timer: NodeJS.Timeout | undefined;
+  /** The hello's library until the owner takes it (`takeLibrary`): it is not kept twice. */
+  #library: readonly WireGame[] | undefined;
+  readonly #deltaBudget = new TokenBucket(DELTA_RATE, Date.now());
+  #throttle: NodeJS.Timeout | undefined;
 
   readonly #early: WireMessage[];
   started = false;
 
   private constructor(
     connection: Connection,
-    hello: Hello,
+    hello: { name: string; listen_port: number; library: readonly WireGame[] },
     dialer: PeerId,
     log: Logger,
     timings: LivenessTimings,
@@ -87,7 +100,8 @@ export class PeerSession {
   ) {
     this.#early = early;
     this.connection = connection;
-    this.hello = hello;
+    this.listenPort = hello.listen_port;
+    this.#library = hello.library;
     this.name = remoteName(hello.name, shortPeerId(connection.remotePeerId));
     this.dialer = dialer;
     this.#log = log;
@@ -100,7 +114,14 @@ export class PeerSession {
 
   /** `host:port` where the remote accepts connections: the socket's address and its hello's port. */
   get addr(): string {
-    return formatHostPort(this.connection.remoteAddress, this.hello.listen_port);
+    return formatHostPort(this.connection.remoteAddress, this.listenPort);
+  }
+
+  /** The library the remote's hello carried; empty after the first call. */
+  takeLibrary(): readonly WireGame[] {
+    const library = this.#library ?? [];
+    this.#library = undefined;
+    return library;
   }
 
   /**
@@ -131,7 +152,7 @@ export class PeerSession {
       else if (bound.session?.started === true) bound.session.receive(msg);
       else early.push(msg);
     });
-    const hello = await new Promise<Hello>((resolve, reject) => {
+    const hello = await new Promise<WireMessage & { t: 'hello' }>((resolve, reject) => {
       const timer = setTimeout(() => {
         fail(
           new LanspreadError('handshake-failed', `no hello within ${timings.helloTimeoutMs} ms`),
@@ -147,7 +168,10 @@ export class PeerSession {
         reject(err);
       };
       settle = (msg) => {
-        if (msg.t !== 'hello') {
+        if (msg.t === 'error') {
+          // Rule 10: a remote may say why it closes, e.g. that it holds all the sessions it allows.
+          fail(new LanspreadError(refusalCode(msg.code), `the remote refused: ${msg.message}`));
+        } else if (msg.t !== 'hello') {
           fail(new LanspreadError('protocol-error', `expected hello, got ${msg.t}`));
         } else if (msg.protocol !== PROTOCOL_VERSION) {
           connection.send({
@@ -232,6 +256,7 @@ export class PeerSession {
     switch (msg.t) {
       case 'library-delta':
         this.#handlers?.onDelta(this, msg);
+        this.#chargeDelta(msg);
         return;
       case 'ping':
         this.connection.send({ t: 'pong', seq: msg.seq });
@@ -260,6 +285,30 @@ export class PeerSession {
     }
   }
 
+  /** Stops reading the remote while it is over `DELTA_RATE`; cuts it when it is far over. */
+  #chargeDelta(delta: LibraryDelta): void {
+    const games = delta.upsert.length + delta.remove.length;
+    const cost = 1 + Math.floor(games / DELTA_RATE.gamesPerToken);
+    const waitMs = this.#deltaBudget.spend(Date.now(), cost);
+    if (waitMs === 0 || this.#throttle !== undefined) return;
+    // Paused longer than this, it would pass for silent; it is a storm, not a peer.
+    if (waitMs > this.#timings.silenceTimeoutMs / 2) {
+      this.#ending = 'error';
+      this.connection.refuse(
+        'peer-over-budget',
+        `library deltas faster than ${1_000 / DELTA_RATE.refillMs} a second`,
+      );
+      return;
+    }
+    this.connection.pause();
+    this.#throttle = setTimeout(() => {
+      this.#throttle = undefined;
+      this.#lastHeardMs = Date.now();
+      this.connection.resume();
+    }, waitMs);
+    this.#throttle.unref();
+  }
+
   #tick(): void {
     if (Date.now() - this.#lastHeardMs > this.#timings.silenceTimeoutMs) {
       this.#log.warn({ silent_ms: Date.now() - this.#lastHeardMs }, 'peer stopped answering pings');
@@ -276,6 +325,7 @@ export class PeerSession {
   #stop(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
+    clearTimeout(this.#throttle);
   }
 
   #end(reason: LostReason): void {
@@ -284,4 +334,9 @@ export class PeerSession {
     this.#stop();
     this.#handlers?.onEnd(this, reason);
   }
+}
+
+/** The code a refusal before hello fails with: the remote's own only when it is ours to hear. */
+function refusalCode(code: string): ErrorCode {
+  return code === 'peer-over-budget' ? code : 'handshake-failed';
 }

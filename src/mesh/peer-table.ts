@@ -15,13 +15,19 @@ export type UpsertOutcome = 'added' | 'address-changed' | 'unchanged';
 
 export class PeerTable {
   readonly #peers = new Map<PeerId, PeerRecord>();
+  /** Games worth keeping: a remote's library is judged by our catalog, so the rest is not held. */
+  readonly #keep: (game: WireGame) => boolean;
+
+  constructor(keep: (game: WireGame) => boolean = () => true) {
+    this.#keep = keep;
+  }
 
   /** Records a peer seen in a hello; a known id at a new address is updated in place (S28). */
   upsert(
     peerId: PeerId,
     seen: { name: string; addr: string; library: readonly WireGame[]; nowMs: number },
   ): UpsertOutcome {
-    const library = new Map(seen.library.map((g) => [g.id, g]));
+    const library = new Map(seen.library.filter(this.#keep).map((g) => [g.id, g]));
     const known = this.#peers.get(peerId);
     if (known === undefined) {
       this.#peers.set(peerId, {
@@ -49,7 +55,11 @@ export class PeerTable {
     const known = this.#peers.get(peerId);
     if (known === undefined) return false;
     for (const id of delta.remove) known.library.delete(id);
-    for (const game of delta.upsert) known.library.set(game.id, game);
+    for (const game of delta.upsert) {
+      // An entry not worth keeping still replaces the old one: the game's old entry goes.
+      if (this.#keep(game)) known.library.set(game.id, game);
+      else known.library.delete(game.id);
+    }
     known.lastSeenMs = nowMs;
     return true;
   }

@@ -1,14 +1,16 @@
 /** One authenticated TLS connection to a remote peer, carrying framed control messages and data. */
 import type { TLSSocket } from 'node:tls';
-import { errorMessage, LanspreadError } from '../errors.js';
+import { errorMessage, LanspreadError, type ErrorCode } from '../errors.js';
 import { shortPeerId, type PeerId } from '../ids.js';
 import type { Logger } from '../logger.js';
+import type { FrameBudget } from './frame-budget.js';
 import {
   encodeControlFrame,
   encodeDataFrameHeader,
   FRAME_HEADER_BYTES,
   FrameDecoder,
   type DecodedFrame,
+  type FrameLimits,
   type WireMessage,
   writeDataFrameHeader,
 } from '../protocol/index.js';
@@ -28,6 +30,10 @@ export interface ConnectionInit {
   log: Logger;
   /** Set for dialled sockets, which read into one reused buffer (`ReadFeed`). */
   feed?: ReadFeed;
+  /** What frames the remote may send; the codec's largest when absent. */
+  frameLimits?: FrameLimits;
+  /** Shared room for half-received frames; unbounded when absent. */
+  frameBudget?: FrameBudget;
 }
 
 /** TLS hands over at most one record, 16 KiB, per read. */
@@ -67,6 +73,8 @@ export class ReadFeed {
 
 /** How long a graceful close waits for the remote to end its side before the socket is destroyed. */
 const CLOSE_LINGER_MS = 5_000;
+/** A refused remote gets this long to read why before its socket is destroyed. */
+const REFUSE_LINGER_MS = 1_000;
 
 /**
  * Made by `Transport` once TLS has proven the remote's id. Reading starts with the first
@@ -86,7 +94,7 @@ export class Connection {
   readonly #socket: TLSSocket;
   readonly #feed: ReadFeed | undefined;
   readonly #log: Logger;
-  readonly #decoder = new FrameDecoder();
+  readonly #decoder: FrameDecoder;
   readonly #messageListeners = new Set<(msg: WireMessage) => void>();
   readonly #dataListeners = new Set<(payload: Buffer) => void>();
   readonly #closeListeners = new Set<(info: CloseInfo) => void>();
@@ -105,6 +113,28 @@ export class Connection {
     this.inbound = init.inbound;
     this.#log = init.log;
     this.#feed = init.feed;
+    const budget = init.frameBudget;
+    const holder = {
+      evict: () => {
+        this.refuse(
+          'peer-over-budget',
+          'dropped: this connection held the oldest of the largest frames when the frames all connections may buffer ran out',
+        );
+      },
+    };
+    this.#decoder = new FrameDecoder({
+      ...(init.frameLimits === undefined ? {} : { limits: init.frameLimits }),
+      ...(budget === undefined
+        ? {}
+        : {
+            reservations: {
+              reserve: (bytes) => budget.reserve(holder, bytes),
+              release: () => {
+                budget.release(holder);
+              },
+            },
+          }),
+    });
     socket.setNoDelay(true);
     // Liveness is the peer session's pings, not TCP keep-alive.
     socket.setKeepAlive(false);
@@ -150,6 +180,20 @@ export class Connection {
   send(msg: WireMessage): void {
     if (!this.#writable()) return;
     this.#socket.write(encodeControlFrame(msg));
+  }
+
+  /**
+   * Tells the remote why in an `error` message, then closes: what a remote over a budget hears.
+   * Nothing it sends afterwards is read.
+   */
+  refuse(code: ErrorCode, message: string): void {
+    if (!this.#writable()) return;
+    this.#log.warn({ ...this.#where(), code, reason: message }, 'refusing connection');
+    this.send({ t: 'error', code, message });
+    this.#error ??= new LanspreadError(code, message);
+    this.close(REFUSE_LINGER_MS);
+    // The frame it was sending will never be read: its buffer goes now, not at the close.
+    this.#decoder.dispose();
   }
 
   /**
@@ -274,8 +318,12 @@ export class Connection {
     return () => listeners.delete(listener);
   }
 
+  #open(): boolean {
+    return !this.#ending && this.#closeInfo === undefined;
+  }
+
   #writable(): boolean {
-    return !this.#ending && this.#closeInfo === undefined && this.#socket.writable;
+    return this.#open() && this.#socket.writable;
   }
 
   #startReading(): void {
@@ -295,10 +343,16 @@ export class Connection {
   }
 
   #onChunk(chunk: Buffer): void {
+    // A closing connection delivers nothing more, so what still arrives needs no decoding.
+    if (this.#ending) return;
     let frames: DecodedFrame[];
     try {
       frames = this.#decoder.push(chunk);
     } catch (err) {
+      if (err instanceof LanspreadError && err.code === 'peer-over-budget') {
+        this.refuse(err.code, err.message);
+        return;
+      }
       const error =
         err instanceof Error ? err : new LanspreadError('protocol-error', errorMessage(err));
       this.#log.warn(
@@ -309,7 +363,8 @@ export class Connection {
       return;
     }
     for (const frame of frames) {
-      if (this.#ending || this.#closeInfo !== undefined) return;
+      // A listener of an earlier frame may have closed the connection.
+      if (!this.#open()) return;
       if (frame.kind === 'control') this.#deliver(this.#messageListeners, frame.message);
       else this.#deliver(this.#dataListeners, frame.payload);
     }
@@ -342,6 +397,7 @@ export class Connection {
 
   #onSocketClose(): void {
     if (this.#lingerTimer !== undefined) clearTimeout(this.#lingerTimer);
+    this.#decoder.dispose();
     const info: CloseInfo =
       this.#error === undefined ? { reason: 'closed' } : { reason: 'error', error: this.#error };
     this.#closeInfo = info;

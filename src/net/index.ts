@@ -5,6 +5,7 @@ export {
   type BoundAddress,
   type DialOptions,
   type InboundLimits,
+  type ConnectionRole,
   type TransportOptions,
 } from './transport.js';
 export {

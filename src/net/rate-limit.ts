@@ -28,6 +28,16 @@ export class TokenBucket {
     return true;
   }
 
+  /**
+   * Spends `cost` tokens even past none, running up a debt; returns the milliseconds until the
+   * debt is paid (0 when there is none). For a cost known only after the fact.
+   */
+  spend(now: number, cost: number): number {
+    this.#refill(now);
+    this.#tokens -= cost;
+    return this.#tokens >= 0 ? 0 : Math.ceil(-this.#tokens * this.#refillMs);
+  }
+
   /** Milliseconds until a token is there (0 when one is). */
   msUntilToken(now: number): number {
     this.#refill(now);

@@ -7,6 +7,8 @@ import type { PeerId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { Identity } from '../identity/index.js';
 import { Connection, ReadFeed } from './connection.js';
+import { FrameBudget } from './frame-budget.js';
+import { countsFrames, frameLimitsFor } from './frame-limits.js';
 import { KeyedRateLimit } from './rate-limit.js';
 import {
   dialOptions,
@@ -24,6 +26,8 @@ export interface TransportOptions {
   /** Inbound TLS handshakes that take longer are dropped; also the default dial timeout. */
   handshakeTimeoutMs?: number;
   limits?: InboundLimits;
+  /** Bytes of half-received frames all connections may hold together (`DEFAULT_FRAME_BUDGET_BYTES`). */
+  frameBudgetBytes?: number;
 }
 
 /**
@@ -61,6 +65,7 @@ export class Transport {
   readonly #log: Logger;
   readonly #handshakeTimeoutMs: number;
   readonly #limits: InboundLimits;
+  readonly #frameBudget: FrameBudget;
   /** Established inbound connections per remote identity; entries at zero are dropped. */
   readonly #inbound = new Map<PeerId, number>();
   #inboundTotal = 0;
@@ -80,6 +85,7 @@ export class Transport {
     this.#log = opts.log;
     this.#handshakeTimeoutMs = opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     this.#limits = opts.limits ?? DEFAULT_INBOUND_LIMITS;
+    this.#frameBudget = new FrameBudget(opts.frameBudgetBytes);
   }
 
   /** Inbound connections, delivered once TLS is done and the remote's id is known. */
@@ -389,8 +395,11 @@ export class Transport {
     fallbackPort: number,
     feed?: ReadFeed,
   ): Connection {
+    const role = roleOf(socket.alpnProtocol) ?? 'control';
     const conn = new Connection(socket, {
-      role: roleOf(socket.alpnProtocol) ?? 'control',
+      role,
+      frameLimits: frameLimitsFor(role, inbound),
+      ...(countsFrames(role, inbound) ? { frameBudget: this.#frameBudget } : {}),
       remotePeerId,
       remoteAddress: normalizeAddress(socket.remoteAddress ?? fallbackHost),
       remotePort: socket.remotePort ?? fallbackPort,

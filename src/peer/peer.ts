@@ -103,6 +103,8 @@ export class Peer {
       identity,
       name: this.#name,
       library: () => this.#library.advert,
+      // Games our catalog does not know are not games here (S35): not worth their memory either.
+      keepGame: (game) => catalog.get(game.id) !== undefined,
       liveness:
         opts.liveness ??
         (opts.peerTimeoutMs === undefined ? DEFAULT_LIVENESS : livenessFor(opts.peerTimeoutMs)),

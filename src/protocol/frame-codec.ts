@@ -17,6 +17,43 @@ export const MAX_DATA_PAYLOAD = 4 * 1024 * 1024;
 export const DATA_FRAME_BYTES = 1024 * 1024;
 /** Payload buffers of that size a decoder keeps for reuse (a receiver queues 8 MiB for its disk). */
 const SPARE_PAYLOADS = 10;
+/**
+ * Largest first control frame of a control connection, its `hello`: the longest hello the schema
+ * allows (10,000 games with 64-character ids, 64-character versions all escaped, the largest
+ * sizes; a 64-character name all escaped) encodes to 2,930,534 bytes. A peer that has not yet
+ * said who it is gets no more room than that.
+ */
+export const MAX_HELLO_PAYLOAD = 3 * 1024 * 1024;
+/** Largest request a serving connection takes: a `get-chunk` with a 1,024-character path is under 8 KiB. */
+export const MAX_REQUEST_PAYLOAD = 64 * 1024;
+
+/** The largest payloads a decoder accepts; a frame declaring more is a protocol error. */
+export interface FrameLimits {
+  readonly control: number;
+  readonly data: number;
+  /** The first control frame's limit when it is smaller (a control connection's hello). */
+  readonly firstControl?: number;
+}
+
+export const DEFAULT_FRAME_LIMITS: FrameLimits = {
+  control: MAX_CONTROL_PAYLOAD,
+  data: MAX_DATA_PAYLOAD,
+};
+
+/**
+ * Room for the payload of a frame being received, granted from outside (a budget shared by
+ * connections). `reserve` returning false fails the decoder with `peer-over-budget`.
+ */
+export interface FrameReservations {
+  reserve(bytes: number): boolean;
+  /** Gives back what the last `reserve` got; a no-op when nothing is held. */
+  release(): void;
+}
+
+export interface FrameDecoderOptions {
+  limits?: FrameLimits;
+  reservations?: FrameReservations;
+}
 
 export type DecodedFrame =
   { kind: 'control'; message: WireMessage } | { kind: 'data'; payload: Buffer };
@@ -69,6 +106,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * the first bad frame.
  */
 export class FrameDecoder {
+  readonly #limits: FrameLimits;
+  readonly #reservations: FrameReservations | undefined;
+  #controlFrames = 0;
   readonly #head = Buffer.alloc(FRAME_HEADER_BYTES);
   #headFill = 0;
   #header: PendingHeader | undefined;
@@ -76,6 +116,11 @@ export class FrameDecoder {
   #payloadFill = 0;
   #failure: LanspreadError | undefined;
   readonly #spare: Buffer[] = [];
+
+  constructor(opts: FrameDecoderOptions = {}) {
+    this.#limits = opts.limits ?? DEFAULT_FRAME_LIMITS;
+    this.#reservations = opts.reservations;
+  }
 
   /**
    * Takes back a data payload this decoder returned, once its consumer is done with it: a fresh
@@ -101,8 +146,17 @@ export class FrameDecoder {
             });
       this.#header = undefined;
       this.#payload = Buffer.alloc(0);
+      this.#reservations?.release();
       throw this.#failure;
     }
+  }
+
+  /** Drops the frame being received and gives back its room (the connection closed). */
+  dispose(): void {
+    this.#failure ??= new LanspreadError('protocol-error', 'the decoder was disposed');
+    this.#header = undefined;
+    this.#payload = Buffer.alloc(0);
+    this.#reservations?.release();
   }
 
   #decode(chunk: Buffer): DecodedFrame[] {
@@ -119,9 +173,15 @@ export class FrameDecoder {
           if (this.#headFill >= LENGTH_BYTES) checkLength(this.#head.readUInt32BE(0));
           return frames;
         }
-        this.#header = parseHeader(this.#head);
+        this.#header = this.#parseHeader();
         this.#headFill = 0;
         const { type, payloadLength } = this.#header;
+        if (this.#reservations?.reserve(payloadLength) === false) {
+          throw new LanspreadError(
+            'peer-over-budget',
+            `a frame of ${payloadLength} bytes does not fit into the bytes all connections may buffer`,
+          );
+        }
         this.#payload =
           (type === FRAME_TYPE_DATA && payloadLength === DATA_FRAME_BYTES
             ? this.#spare.pop()
@@ -137,8 +197,40 @@ export class FrameDecoder {
       const payload = this.#payload;
       this.#header = undefined;
       this.#payload = Buffer.alloc(0);
+      this.#reservations?.release();
       frames.push(type === FRAME_TYPE_CONTROL ? decodeControl(payload) : { kind: 'data', payload });
     }
+  }
+  #parseHeader(): PendingHeader {
+    const length = this.#head.readUInt32BE(0);
+    checkLength(length);
+    const type = this.#head.readUInt8(LENGTH_BYTES);
+    const payloadLength = length - 1;
+    switch (type) {
+      case FRAME_TYPE_CONTROL: {
+        const first = this.#controlFrames++ === 0;
+        const limit = (first ? this.#limits.firstControl : undefined) ?? this.#limits.control;
+        checkPayload('control', payloadLength, limit);
+        return { type, payloadLength };
+      }
+      case FRAME_TYPE_DATA:
+        checkPayload('data', payloadLength, this.#limits.data);
+        return { type, payloadLength };
+      default:
+        throw new LanspreadError(
+          'protocol-error',
+          `unknown frame type 0x${type.toString(16).padStart(2, '0')}`,
+        );
+    }
+  }
+}
+
+function checkPayload(kind: 'control' | 'data', payloadLength: number, limit: number): void {
+  if (payloadLength > limit) {
+    throw new LanspreadError(
+      'protocol-error',
+      `${kind} frame declares ${payloadLength} payload bytes, over the limit of ${limit}`,
+    );
   }
 }
 
@@ -148,36 +240,6 @@ function checkLength(length: number): void {
       'protocol-error',
       'frame length 0: a frame holds at least its type byte',
     );
-}
-
-function parseHeader(header: Buffer): PendingHeader {
-  const length = header.readUInt32BE(0);
-  checkLength(length);
-  const type = header.readUInt8(LENGTH_BYTES);
-  const payloadLength = length - 1;
-  switch (type) {
-    case FRAME_TYPE_CONTROL:
-      if (payloadLength > MAX_CONTROL_PAYLOAD) {
-        throw new LanspreadError(
-          'protocol-error',
-          `control frame declares ${payloadLength} payload bytes, over the limit of ${MAX_CONTROL_PAYLOAD}`,
-        );
-      }
-      return { type, payloadLength };
-    case FRAME_TYPE_DATA:
-      if (payloadLength > MAX_DATA_PAYLOAD) {
-        throw new LanspreadError(
-          'protocol-error',
-          `data frame declares ${payloadLength} payload bytes, over the limit of ${MAX_DATA_PAYLOAD}`,
-        );
-      }
-      return { type, payloadLength };
-    default:
-      throw new LanspreadError(
-        'protocol-error',
-        `unknown frame type 0x${type.toString(16).padStart(2, '0')}`,
-      );
-  }
 }
 
 function decodeControl(payload: Buffer): DecodedFrame {

@@ -1,6 +1,7 @@
 /** The wire protocol: message types, the frame codec and its limits. */
 export {
   DATA_FRAME_BYTES,
+  DEFAULT_FRAME_LIMITS,
   encodeControlFrame,
   encodeDataFrameHeader,
   FrameDecoder,
@@ -8,7 +9,10 @@ export {
   FRAME_HEADER_BYTES,
   MAX_CONTROL_PAYLOAD,
   MAX_DATA_PAYLOAD,
+  MAX_HELLO_PAYLOAD,
+  MAX_REQUEST_PAYLOAD,
   type DecodedFrame,
+  type FrameLimits,
 } from './frame-codec.js';
 export {
   CHUNK_SIZES,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
+import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseHostPort } from '../../src/host-port.js';
@@ -11,43 +11,13 @@ import type { WireMessage } from '../../src/protocol/index.js';
 import { download, link } from './harness/assertions.js';
 import { bigGame, CATALOG_VERSION, smallGame } from './harness/fixtures.js';
 import { scenario, type Lab } from './harness/lab.js';
+import { usage, UsagePeak } from './harness/usage.js';
 
 const VERSION = CATALOG_VERSION as GameVersion;
 const HUGE_BYTES = 1024 * 1024 * 1024;
 const CHUNK_CLIENTS = 200;
 const STREAM_CLIENTS = 50;
 const RSS_LIMIT_MB = 300;
-
-/** The serving peer's resident memory (MB) and open descriptors, from /proc. */
-async function usage(pid: number): Promise<{ rssMb: number; fds: number }> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? NaN);
-  return { rssMb: Math.round(kb / 1024), fds: (await readdir(`/proc/${pid}/fd`)).length };
-}
-
-/** The highest usage seen while `sampling` runs. */
-class UsagePeak {
-  rssMb = 0;
-  fds = 0;
-  #stopped = false;
-  readonly #loop: Promise<void>;
-
-  constructor(pid: number) {
-    this.#loop = (async () => {
-      while (!this.#stopped) {
-        const now = await usage(pid);
-        this.rssMb = Math.max(this.rssMb, now.rssMb);
-        this.fds = Math.max(this.fds, now.fds);
-        await sleep(100);
-      }
-    })();
-  }
-
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    await this.#loop;
-  }
-}
 
 /**
  * Fresh identities that each open one transfer connection, ask `request`, take the first

@@ -23,6 +23,7 @@ const SENTENCES: Record<UiErrorCode, Sentence> = {
   'bad-arguments': null,
   'listen-failed': null,
   'protocol-error': null,
+  'peer-over-budget': null,
   'catalog-missing': null,
   'catalog-malformed': null,
   'state-dir-unusable': null,

@@ -6,7 +6,14 @@ import { after, test } from 'node:test';
 import type { GameId, GameVersion, PeerId } from '../../../src/ids.js';
 import { loadOrCreateIdentity, type Identity } from '../../../src/identity/index.js';
 import { silentLogger } from '../../../src/logger.js';
-import { DEFAULT_LIVENESS, PeerMesh, type MeshEvent } from '../../../src/mesh/index.js';
+import {
+  DEFAULT_LIVENESS,
+  DELTA_RATE,
+  PeerMesh,
+  PeerSession,
+  type MeshEvent,
+} from '../../../src/mesh/index.js';
+import { Transport } from '../../../src/net/index.js';
 import type { WireGame } from '../../../src/protocol/index.js';
 
 const HOST = '127.0.0.1';
@@ -147,4 +154,50 @@ test('a peer that leaves is reported lost with its reason, and redialled when it
   await start('b3', port);
   await a.next((e) => e.kind === 'peer-connected', a.events.indexOf(lost));
   assert.equal(a.mesh.size, 1);
+});
+
+const transports: Transport[] = [];
+after(() => Promise.all(transports.map((t) => t.close())));
+
+/** A session of a fresh identity with `to`, driven by the test: it sends what a peer would not. */
+async function rawSession(
+  name: string,
+  to: Node,
+): Promise<{ session: PeerSession; errors: string[] }> {
+  const id = await identity(name);
+  const transport = new Transport({ identity: id, log: silentLogger });
+  transports.push(transport);
+  const [host, port] = to.addr.split(':');
+  const conn = await transport.dial(host!, Number(port));
+  const errors: string[] = [];
+  conn.onMessage((msg) => {
+    if (msg.t === 'error') errors.push(msg.code);
+  });
+  const session = await PeerSession.establish(
+    conn,
+    { peerId: id.peerId, name, listenPort: 9, library: [] },
+    silentLogger,
+  );
+  session.start({ onDelta: () => undefined, onAlive: () => undefined, onEnd: () => undefined });
+  return { session, errors };
+}
+
+test('library deltas at an honest pace all arrive; a storm is held back and then cut with peer-over-budget', async () => {
+  const calm = await start('calm');
+  const { session, errors } = await rawSession('stormer', calm);
+  await calm.next((e) => e.kind === 'peer-connected');
+  const changes = (): number =>
+    calm.events.filter((e) => e.kind === 'remote-library-changed').length;
+  const before = changes();
+  for (let i = 0; i < DELTA_RATE.burst - 10; i++)
+    session.sendDelta({ upsert: [game(`g${i}`)], remove: [] });
+  await calm.next(
+    (e) => e.kind === 'remote-library-changed' && changes() - before === DELTA_RATE.burst - 10,
+  );
+  for (let i = 0; i < 5_000; i++) session.sendDelta({ upsert: [game(`s${i % 50}`)], remove: [] });
+  const lost = await calm.next((e) => e.kind === 'peer-lost');
+  assert.equal(lost.kind === 'peer-lost' && lost.reason, 'error');
+  assert.deepEqual(errors, ['peer-over-budget']);
+  const storm = changes() - before - (DELTA_RATE.burst - 10);
+  assert.ok(storm < 1_000, `${storm} of 5,000 deltas were applied before the cut`);
 });

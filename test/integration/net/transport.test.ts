@@ -8,9 +8,17 @@ import { after, test } from 'node:test';
 import { LanspreadError } from '../../../src/errors.js';
 import { loadOrCreateIdentity, type Identity } from '../../../src/identity/index.js';
 import type { LogFields, Logger } from '../../../src/logger.js';
-import { Transport, type CloseInfo, type Connection } from '../../../src/net/index.js';
+import {
+  Transport,
+  type CloseInfo,
+  type Connection,
+  type ConnectionRole,
+} from '../../../src/net/index.js';
 import {
   FRAME_HEADER_BYTES,
+  FrameDecoder,
+  MAX_HELLO_PAYLOAD,
+  MAX_REQUEST_PAYLOAD,
   PROTOCOL_VERSION,
   type WireMessage,
 } from '../../../src/protocol/index.js';
@@ -85,13 +93,16 @@ interface Node {
   nextInbound(): Promise<Connection>;
 }
 
-async function node(opts: { handshakeTimeoutMs?: number; id?: Identity } = {}): Promise<Node> {
+async function node(
+  opts: { handshakeTimeoutMs?: number; id?: Identity; frameBudgetBytes?: number } = {},
+): Promise<Node> {
   const id = opts.id ?? (await identity());
   const log = new RecordingLogger();
   const transport = new Transport({
     identity: id,
     log,
     handshakeTimeoutMs: opts.handshakeTimeoutMs,
+    frameBudgetBytes: opts.frameBudgetBytes,
   });
   cleanups.push(() => transport.close());
   const inbound: Connection[] = [];
@@ -154,11 +165,13 @@ function noise(seed: number, length: number): Buffer {
   return bytes;
 }
 
-async function connectPair(): Promise<{ a: Node; b: Node; ab: Connection; ba: Connection }> {
+async function connectPair(
+  role: ConnectionRole = 'control',
+): Promise<{ a: Node; b: Node; ab: Connection; ba: Connection }> {
   const a = await node();
   const b = await node();
   const inboundAtB = b.nextInbound();
-  const ab = await a.transport.dial(HOST, b.port);
+  const ab = await a.transport.dial(HOST, b.port, { role });
   const ba = await inboundAtB;
   return { a, b, ab, ba };
 }
@@ -204,24 +217,25 @@ test('messages round-trip both ways, in order', async () => {
 });
 
 test('data frames round-trip', async () => {
-  const { ab, ba } = await connectPair();
+  // Data goes one way only: from the peer that serves to the one that dialled for it.
+  const { ab, ba } = await connectPair('transfer');
   const payload = noise(7, 3 * 1024 * 1024);
   const chunks: Buffer[] = [];
   const done = new Promise<void>((resolve) => {
-    ba.onData((chunk) => {
+    ab.onData((chunk) => {
       chunks.push(chunk);
       if (chunks.length === 2) resolve();
     });
   });
-  ab.sendData(payload);
-  ab.sendData(Buffer.from('tail'));
+  ba.sendData(payload);
+  ba.sendData(Buffer.from('tail'));
   await done;
   assert.ok(chunks[0]!.equals(payload));
   assert.equal(chunks[1]!.toString(), 'tail');
 });
 
 test('what the acceptor sends before the dialler listens arrives whole, after and beyond its early limit', async () => {
-  const { ab, ba } = await connectPair();
+  const { ab, ba } = await connectPair('transfer');
   // Dialled sockets read into one reused buffer: early bytes must be copied, and 3 MiB is past
   // the 1 MiB the dialler keeps before it pauses the socket.
   const frames = [noise(11, 3 * 1024 * 1024), noise(12, 100_000)];
@@ -237,7 +251,7 @@ test('what the acceptor sends before the dialler listens arrives whole, after an
 });
 
 test('frames built in place round-trip and their buffers come back for reuse once written', async () => {
-  const { ab, ba } = await connectPair();
+  const { ab, ba } = await connectPair('transfer');
   const payload = noise(21, 1024 * 1024);
   const frame = Buffer.alloc(FRAME_HEADER_BYTES + payload.length);
   const received: Buffer[] = [];
@@ -339,6 +353,87 @@ test('a TLS client that sends an oversized frame header is dropped', async () =>
   const warning = await b.log.waitFor((e) => e.level === 'warn' && /malformed frame/.test(e.msg));
   assert.equal(warning.fields.remote_address, HOST);
   assert.match(String(warning.fields.reason), /over the limit/);
+});
+
+/** A raw TLS client of a fresh identity: frames it writes reach `b` unchecked. */
+async function rawClient(
+  b: Node,
+  alpn: string,
+): Promise<{ socket: tls.TLSSocket; conn: Connection; errors: string[]; gone: Promise<void> }> {
+  const intruder = await identity();
+  const inbound = b.nextInbound();
+  const socket = tls.connect({
+    host: HOST,
+    port: b.port,
+    key: intruder.keyPem,
+    cert: intruder.certPem,
+    rejectUnauthorized: false,
+    ALPNProtocols: [alpn],
+  });
+  const gone = socketClosed(socket);
+  const errors: string[] = [];
+  const decoder = new FrameDecoder();
+  socket.on('data', (bytes: Buffer) => {
+    for (const frame of decoder.push(bytes))
+      if (frame.kind === 'control' && frame.message.t === 'error') errors.push(frame.message.code);
+  });
+  await new Promise<void>((resolve) => socket.once('secureConnect', resolve));
+  return { socket, conn: await inbound, errors, gone };
+}
+
+function frameHeader(type: number, payloadBytes: number): Buffer {
+  const header = Buffer.alloc(FRAME_HEADER_BYTES);
+  header.writeUInt32BE(payloadBytes + 1, 0);
+  header.writeUInt8(type, 4);
+  return header;
+}
+
+test('each role takes only the frames it needs: no data on a control connection nor from a dialler, small requests, a hello-sized first frame', async () => {
+  const b = await node();
+  const cases: [string, Buffer, RegExp][] = [
+    [
+      'lanspread-control/1',
+      frameHeader(0x02, 1),
+      /data frame declares 1 payload bytes, over the limit of 0/,
+    ],
+    ['lanspread-transfer/1', frameHeader(0x02, 1), /over the limit of 0/],
+    ['lanspread-transfer/1', frameHeader(0x01, MAX_REQUEST_PAYLOAD + 1), /over the limit of 65536/],
+    ['lanspread-control/1', frameHeader(0x01, MAX_HELLO_PAYLOAD + 1), /over the limit of 3145728/],
+  ];
+  for (const [alpn, header, reason] of cases) {
+    const { socket, conn, gone } = await rawClient(b, alpn);
+    const info = closed(conn);
+    socket.write(header);
+    await gone;
+    assert.match((await info).error?.message ?? '', reason, alpn);
+  }
+});
+
+test('past the frame budget the oldest of the largest half-received frames is dropped, told peer-over-budget', async () => {
+  const b = await node({ frameBudgetBytes: 3 * 1024 * 1024 });
+  const first = await rawClient(b, 'lanspread-control/1');
+  const second = await rawClient(b, 'lanspread-control/1');
+  const small = await rawClient(b, 'lanspread-control/1');
+  // 2 MiB held, then 1 MiB: the budget is full. Bytes are sent, never the whole frame.
+  first.socket.write(Buffer.concat([frameHeader(0x01, 2 * 1024 * 1024), Buffer.alloc(1000)]));
+  small.socket.write(Buffer.concat([frameHeader(0x01, 1024 * 1024), Buffer.alloc(1000)]));
+  // Time for those headers to be read: the frame that arrived first is the older one.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  // A second 2 MiB frame evicts the first, not the smaller one.
+  second.socket.write(Buffer.concat([frameHeader(0x01, 2 * 1024 * 1024), Buffer.alloc(1000)]));
+  await first.gone;
+  assert.deepEqual(first.errors, ['peer-over-budget']);
+  const info = await closed(first.conn);
+  assert.ok(info.error instanceof LanspreadError && info.error.code === 'peer-over-budget');
+  // A newcomer larger than anything it could evict is the one refused.
+  const third = await rawClient(b, 'lanspread-control/1');
+  third.socket.write(frameHeader(0x01, 2 * 1024 * 1024 + 1));
+  await third.gone;
+  assert.deepEqual(third.errors, ['peer-over-budget']);
+  assert.equal(second.conn.closed, false);
+  assert.equal(small.conn.closed, false);
+  second.socket.destroy();
+  small.socket.destroy();
 });
 
 test('a TLS client that names no lanspread protocol (ALPN) is dropped', async () => {

@@ -73,3 +73,15 @@ test('removing a peer drops it and its games', () => {
   assert.equal(table.size, 0);
   assert.equal(table.get(BRAVO), undefined);
 });
+
+test('games not worth keeping are not held, from the hello or from deltas', () => {
+  const table = new PeerTable((g) => g.id !== 'unknown-a' && g.id !== 'unknown-b');
+  table.upsert(BRAVO, {
+    name: 'bravo',
+    addr: '10.0.0.2:4000',
+    library: [game('ggoo'), game('unknown-a')],
+    nowMs: 1,
+  });
+  table.applyDelta(BRAVO, { upsert: [game('unknown-b'), game('cnc4')], remove: [] }, 2);
+  assert.deepEqual([...table.get(BRAVO)!.library.keys()], ['ggoo', 'cnc4']);
+});

@@ -57,3 +57,12 @@ test('full buckets are forgotten to make room, which gives nothing away', () => 
   assert.equal(limit.take('c', 1001), false, 'c has a bucket of its own now');
   assert.equal(limit.take('a', 1001), false, 'no room for a: it shares the spent overflow');
 });
+
+test('spending past the tokens runs up a debt, paid back at the refill rate', () => {
+  const bucket = new TokenBucket({ burst: 4, refillMs: 100 }, 0);
+  assert.equal(bucket.spend(0, 3), 0);
+  assert.equal(bucket.spend(0, 3), 200, 'two tokens short: 200 ms');
+  assert.equal(bucket.take(100), false, 'one token of the debt paid, one left');
+  assert.equal(bucket.spend(200, 0), 0);
+  assert.equal(bucket.take(300), true);
+});

@@ -8,6 +8,8 @@ import {
   FrameDecoder,
   MAX_CONTROL_PAYLOAD,
   MAX_DATA_PAYLOAD,
+  MAX_HELLO_PAYLOAD,
+  MAX_LIBRARY_GAMES,
   PROTOCOL_VERSION,
   type DecodedFrame,
   type WireMessage,
@@ -254,4 +256,94 @@ test('the encoders refuse what the decoder would refuse', () => {
   assert.throws(() => encodeDataFrameHeader(-1), { code: 'protocol-error' });
   const huge = { t: 'error', code: 'x', message: 'y'.repeat(MAX_CONTROL_PAYLOAD) } as WireMessage;
   assert.throws(() => encodeControlFrame(huge), { code: 'protocol-error' });
+});
+
+test('the longest hello the schema allows fits the first-frame limit of a control connection', () => {
+  const library = Array.from({ length: MAX_LIBRARY_GAMES }, (_, i) => ({
+    id: `${i.toString().padStart(5, '0')}-${'x'.repeat(58)}`,
+    // Every character JSON escapes doubles: the longest version encoding there is.
+    version: '"'.repeat(64),
+    downloaded: false,
+    installed: false,
+    servable: false,
+    size: Number.MAX_SAFE_INTEGER,
+  }));
+  const hello = {
+    t: 'hello',
+    protocol: PROTOCOL_VERSION,
+    peer_id: PEER_ID,
+    name: '\u0001'.repeat(64),
+    listen_port: 65_535,
+    library,
+  } as unknown as WireMessage;
+  const frame = encodeControlFrame(hello);
+  const decoded = new FrameDecoder({
+    limits: { control: MAX_CONTROL_PAYLOAD, data: 0, firstControl: MAX_HELLO_PAYLOAD },
+  }).push(frame);
+  assert.equal(decoded[0]?.kind, 'control');
+  assert.ok(frame.length - 5 <= MAX_HELLO_PAYLOAD, `${frame.length - 5} bytes`);
+  assert.ok(frame.length - 5 > MAX_HELLO_PAYLOAD * 0.9, 'the limit is near the real maximum');
+});
+
+test('the first control frame has its own limit; later ones the usual one', () => {
+  const limits = { control: 1000, data: 0, firstControl: 100 };
+  const header = (payload: number, type = 0x01): Buffer => {
+    const bytes = Buffer.alloc(5);
+    bytes.writeUInt32BE(payload + 1, 0);
+    bytes.writeUInt8(type, 4);
+    return bytes;
+  };
+  rejectsWith(
+    () => new FrameDecoder({ limits }).push(header(101)),
+    /control frame declares 101 payload bytes, over the limit of 100/,
+  );
+  const decoder = new FrameDecoder({ limits });
+  decoder.push(encodeControlFrame({ t: 'goodbye' }));
+  assert.deepEqual(decoder.push(header(1000)), []);
+  rejectsWith(
+    () => new FrameDecoder({ limits }).push(header(1, 0x02)),
+    /data frame declares 1 payload bytes, over the limit of 0/,
+  );
+});
+
+test('each frame reserves its payload before buffering it and releases it once decoded', () => {
+  const calls: string[] = [];
+  let allow = true;
+  const decoder = new FrameDecoder({
+    reservations: {
+      reserve: (bytes) => {
+        calls.push(`reserve ${bytes}`);
+        return allow;
+      },
+      release: () => calls.push('release'),
+    },
+  });
+  const ping = encodeControlFrame({ t: 'ping', seq: 1 });
+  decoder.push(ping.subarray(0, 8));
+  assert.deepEqual(calls, [`reserve ${ping.length - 5}`]);
+  assert.equal(decoder.push(ping.subarray(8)).length, 1);
+  assert.deepEqual(calls.slice(1), ['release']);
+  // Refused room fails the decoder with peer-over-budget, before any payload is kept.
+  allow = false;
+  assert.throws(() => decoder.push(ping), { code: 'peer-over-budget' });
+  assert.throws(() => decoder.push(ping), { code: 'peer-over-budget' }, 'stays failed');
+});
+
+test('disposing a decoder mid-frame releases its room', () => {
+  let held = 0;
+  const decoder = new FrameDecoder({
+    reservations: {
+      reserve: (bytes) => {
+        held = bytes;
+        return true;
+      },
+      release: () => {
+        held = 0;
+      },
+    },
+  });
+  decoder.push(encodeControlFrame({ t: 'ping', seq: 1 }).subarray(0, 7));
+  assert.ok(held > 0);
+  decoder.dispose();
+  assert.equal(held, 0);
 });
