@@ -67,8 +67,15 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * payload, copies each payload into a buffer of its own as the bytes arrive (so the caller may
  * reuse the chunk it pushed: dialled sockets read into one static buffer), and fails for good on
  * the first bad frame.
+ *
+ * With `rawChunks` (the receiving end of a data connection) a `chunk` message is followed by its
+ * `length` bytes unframed, and those are returned as data payloads that are views of the pushed
+ * chunk, not copies: the caller must not reuse that chunk until it has recycled them.
  */
 export class FrameDecoder {
+  readonly #rawChunks: boolean;
+  /** Unframed bytes still owed to the last `chunk` message (`rawChunks` only). */
+  #rawLeft = 0;
   readonly #head = Buffer.alloc(FRAME_HEADER_BYTES);
   #headFill = 0;
   #header: PendingHeader | undefined;
@@ -76,6 +83,10 @@ export class FrameDecoder {
   #payloadFill = 0;
   #failure: LanspreadError | undefined;
   readonly #spare: Buffer[] = [];
+
+  constructor(opts: { rawChunks?: boolean } = {}) {
+    this.#rawChunks = opts.rawChunks ?? false;
+  }
 
   /**
    * Takes back a data payload this decoder returned, once its consumer is done with it: a fresh
@@ -109,6 +120,14 @@ export class FrameDecoder {
     const frames: DecodedFrame[] = [];
     let at = 0;
     for (;;) {
+      if (this.#rawLeft > 0) {
+        const take = Math.min(this.#rawLeft, chunk.length - at);
+        if (take === 0) return frames;
+        frames.push({ kind: 'data', payload: chunk.subarray(at, at + take) });
+        this.#rawLeft -= take;
+        at += take;
+        continue;
+      }
       if (this.#header === undefined) {
         const take = Math.min(FRAME_HEADER_BYTES - this.#headFill, chunk.length - at);
         chunk.copy(this.#head, this.#headFill, at, at + take);
@@ -121,6 +140,8 @@ export class FrameDecoder {
         }
         this.#header = parseHeader(this.#head);
         this.#headFill = 0;
+        if (this.#rawChunks && this.#header.type === FRAME_TYPE_DATA)
+          throw new LanspreadError('protocol-error', 'a data frame on a data connection');
         const { type, payloadLength } = this.#header;
         this.#payload =
           (type === FRAME_TYPE_DATA && payloadLength === DATA_FRAME_BYTES
@@ -137,7 +158,10 @@ export class FrameDecoder {
       const payload = this.#payload;
       this.#header = undefined;
       this.#payload = Buffer.alloc(0);
-      frames.push(type === FRAME_TYPE_CONTROL ? decodeControl(payload) : { kind: 'data', payload });
+      const frame = type === FRAME_TYPE_CONTROL ? decodeControl(payload) : { kind: 'data' as const, payload };
+      if (this.#rawChunks && frame.kind === 'control' && frame.message.t === 'chunk')
+        this.#rawLeft = frame.message.length;
+      frames.push(frame);
     }
   }
 }
