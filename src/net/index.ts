@@ -4,6 +4,7 @@ export {
   Transport,
   type BoundAddress,
   type DialOptions,
+  type InboundData,
   type InboundLimits,
   type TransportOptions,
 } from './transport.js';
