@@ -318,6 +318,8 @@ export class Connection {
       this.#socket.on('data', (chunk: Buffer) => {
         this.#onChunk(chunk);
       });
+      // A data connection's socket was paused while its first bytes were read.
+      this.#socket.resume();
       return;
     }
     this.#feed.attach((chunk) => {
