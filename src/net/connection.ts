@@ -373,6 +373,9 @@ export class Connection {
 
   #onSocketError(err: Error): void {
     this.#error ??= err;
+    // A TLS socket that failed a record (bad MAC: bytes altered in transit) is not always closed
+    // by Node; nothing more can be read from it, so close it now rather than at a stall timeout.
+    this.#socket.destroy();
     if (isTlsError(err)) {
       this.#log.warn({ ...this.#where(), reason: err.message }, 'closing connection: TLS error');
     } else {
