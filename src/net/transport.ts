@@ -10,12 +10,7 @@ import type { PeerId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { Identity } from '../identity/index.js';
 import { Connection, ReadFeed, type ConnectionKind } from './connection.js';
-import {
-  classifyFirstBytes,
-  DATA_HELLO_BYTES,
-  DATA_MAGIC,
-  encodeDataHello,
-} from './data-hello.js';
+import { classifyFirstBytes, DATA_HELLO_BYTES, DATA_MAGIC, encodeDataHello } from './data-hello.js';
 import { KeyedRateLimit } from './rate-limit.js';
 import {
   dialOptions,
@@ -226,8 +221,7 @@ export class Transport {
       () => tls.connect(dialOptions(this.#identity, host, port, feed, opts.role)),
       'secureConnect',
       (socket, settle, fail) => {
-        const tlsSocket = socket as tls.TLSSocket;
-        const remotePeerId = remotePeerIdOf(tlsSocket);
+        const remotePeerId = remotePeerIdOf(socket);
         if (remotePeerId === undefined) {
           fail('the remote presented no certificate');
           return undefined;
@@ -235,11 +229,14 @@ export class Transport {
         if (remotePeerId === this.#identity.peerId) {
           settle();
           // end(), not destroy(): our Finished must reach the listener, which then refuses us too.
-          endSoon(tlsSocket);
-          throw new LanspreadError('self-connect', `${formatHostPort(host, port)} is this very peer`);
+          endSoon(socket);
+          throw new LanspreadError(
+            'self-connect',
+            `${formatHostPort(host, port)} is this very peer`,
+          );
         }
         settle();
-        const role = roleOf(tlsSocket.alpnProtocol) ?? 'control';
+        const role = roleOf(socket.alpnProtocol) ?? 'control';
         return this.#adopt(socket, role, remotePeerId, false, host, port, feed);
       },
     );
@@ -262,8 +259,7 @@ export class Transport {
       host,
       port,
       opts,
-      () =>
-        net.connect({ host, port, onread: { buffer: feed.buffer, callback: feed.callback } }),
+      () => net.connect({ host, port, onread: { buffer: feed.buffer, callback: feed.callback } }),
       'connect',
       (socket, settle) => {
         settle();
@@ -277,14 +273,14 @@ export class Transport {
    * The part of a dial both kinds share: the timeout over connect and handshake, the abort, the
    * errors. `ready` runs on `readyEvent` and calls `settle` (or `fail`) before it adopts the socket.
    */
-  #connect(
+  #connect<S extends Socket>(
     host: string,
     port: number,
     opts: Omit<DialOptions, 'role'>,
-    open: () => Socket,
+    open: () => S,
     readyEvent: 'connect' | 'secureConnect',
     ready: (
-      socket: Socket,
+      socket: S,
       settle: () => void,
       fail: (reason: string) => void,
     ) => Connection | undefined,
@@ -305,7 +301,7 @@ export class Transport {
         );
         return;
       }
-      let socket: Socket;
+      let socket: S;
       try {
         socket = open();
       } catch (err) {
@@ -439,7 +435,8 @@ export class Transport {
       socket.destroy();
       return;
     }
-    if (roleOf(socket.alpnProtocol) === undefined) {
+    const role = roleOf(socket.alpnProtocol);
+    if (role === undefined) {
       this.#warnDropped(where, 'no lanspread ALPN protocol');
       socket.destroy();
       return;
@@ -449,7 +446,7 @@ export class Transport {
       socket.destroy();
       return;
     }
-    const conn = this.#adoptInbound(socket, remotePeerId, where);
+    const conn = this.#adoptInbound(socket, role, remotePeerId, where);
     if (conn === undefined) return;
     for (const listener of [...this.#connectionListeners]) {
       try {
@@ -535,7 +532,7 @@ export class Transport {
       remoteAddress,
       accept: (peerId) => {
         raw.off('error', ignore);
-        return this.#adoptInbound(raw, peerId, where, 'data');
+        return this.#adoptInbound(raw, 'data', peerId, where);
       },
       reject: () => {
         raw.destroy();
@@ -546,9 +543,9 @@ export class Transport {
   /** Adopts an inbound socket within the inbound limits, counting it for its identity. */
   #adoptInbound(
     socket: Socket,
+    role: ConnectionKind,
     remotePeerId: PeerId,
     where: Record<string, unknown>,
-    role: ConnectionKind = roleOf((socket as tls.TLSSocket).alpnProtocol) ?? 'control',
   ): Connection | undefined {
     const held = this.#inbound.get(remotePeerId) ?? 0;
     if (this.#inboundTotal >= this.#limits.total || held >= this.#limits.perPeer) {
@@ -562,7 +559,14 @@ export class Transport {
       return undefined;
     }
     const remoteAddress = normalizeAddress(socket.remoteAddress);
-    const conn = this.#adopt(socket, role, remotePeerId, true, remoteAddress, socket.remotePort ?? 0);
+    const conn = this.#adopt(
+      socket,
+      role,
+      remotePeerId,
+      true,
+      remoteAddress,
+      socket.remotePort ?? 0,
+    );
     this.#inbound.set(remotePeerId, held + 1);
     this.#inboundTotal++;
     conn.onClose(() => {

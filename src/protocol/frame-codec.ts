@@ -158,7 +158,8 @@ export class FrameDecoder {
       const payload = this.#payload;
       this.#header = undefined;
       this.#payload = Buffer.alloc(0);
-      const frame = type === FRAME_TYPE_CONTROL ? decodeControl(payload) : { kind: 'data' as const, payload };
+      const frame =
+        type === FRAME_TYPE_CONTROL ? decodeControl(payload) : { kind: 'data' as const, payload };
       if (this.#rawChunks && frame.kind === 'control' && frame.message.t === 'chunk')
         this.#rawLeft = frame.message.length;
       frames.push(frame);

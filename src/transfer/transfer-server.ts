@@ -42,7 +42,10 @@ export function serveDataConnection(data: InboundData, ctx: ServeContext): void 
   const grant = ctx.tokens.redeem(data.token, data.remoteAddress);
   if (grant === undefined) {
     // Debug only: a flood of bad tokens must not become a flood of log lines.
-    ctx.log.debug({ remote_address: data.remoteAddress }, 'a data connection without a valid token');
+    ctx.log.debug(
+      { remote_address: data.remoteAddress },
+      'a data connection without a valid token',
+    );
     data.reject();
     return;
   }
