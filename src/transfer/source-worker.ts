@@ -94,7 +94,7 @@ export async function runSourceWorker(
     const job = (async (): Promise<string> => {
       if (slower !== undefined) {
         slower.stop.abort(new LanspreadError('cancelled', 'handed to a faster source'));
-        // Its writes end before ours start, so the bytes hashed at the end are ours alone.
+        // Its writes end before ours start, so what lies on disk at the end is ours alone.
         await slower.settled;
       }
       if (client === undefined || client.closed) {
