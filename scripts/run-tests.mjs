@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Node 20's `--test` does not expand globs, so collect *.test.ts files under the given folders
-// (a file given by name is taken as it is).
+// (a file given by name is taken as it is). `--encrypt-transfers` runs the scenarios' peers with
+// that option (LANSPREAD_TEST_ENCRYPT_TRANSFERS=1, test/scenarios/harness/peer-process.ts).
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -16,7 +17,9 @@ function collect(dir) {
   return out;
 }
 
-const args = process.argv.slice(2);
+const ENCRYPT = '--encrypt-transfers';
+const args = process.argv.slice(2).filter((a) => a !== ENCRYPT);
+const encrypt = process.argv.includes(ENCRYPT);
 const dirs = args.filter((a) => !a.startsWith('--'));
 const files = dirs.flatMap(collect);
 if (files.length === 0) {
@@ -33,6 +36,9 @@ const res = spawnSync(
     ...args.filter((a) => a.startsWith('--')),
     ...files,
   ],
-  { stdio: 'inherit' },
+  {
+    stdio: 'inherit',
+    env: encrypt ? { ...process.env, LANSPREAD_TEST_ENCRYPT_TRANSFERS: '1' } : process.env,
+  },
 );
 process.exit(res.status ?? 1);

@@ -19,7 +19,7 @@ import { isHumanVerb } from './verb-args.js';
 const USAGE = `usage:
   lanspread peer --games DIR --state DIR [--name NAME] [--listen HOST:PORT] [--catalog FILE]
                  [--no-mdns] [--unrar PATH] [--chunk-size BYTES] [--rescan-interval SECONDS]
-                 [--peer-timeout SECONDS]
+                 [--peer-timeout SECONDS] [--encrypt-transfers]
                  [--log-level LEVEL]
       one peer driven by JSON lines on stdin/stdout (see docs/peer-jsonl.md)
   lanspread serve [--games DIR] [--state DIR] [--ui HOST:PORT] [--listen HOST:PORT] [--open]

@@ -18,6 +18,8 @@ export interface PeerArgs {
   chunkSize?: number;
   rescanIntervalMs?: number;
   peerTimeoutMs?: number;
+  /** `--encrypt-transfers`: fetch chunks over TLS, not plaintext data connections. */
+  encryptTransfers: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -43,6 +45,7 @@ export function parsePeerArgs(argv: readonly string[]): PeerArgs {
         'chunk-size': { type: 'string' },
         'rescan-interval': { type: 'string' },
         'peer-timeout': { type: 'string' },
+        'encrypt-transfers': { type: 'boolean', default: false },
         'log-level': { type: 'string', default: 'info' },
       },
     }));
@@ -101,6 +104,7 @@ export function parsePeerArgs(argv: readonly string[]): PeerArgs {
     ...(chunkSize === undefined ? {} : { chunkSize }),
     ...(rescanIntervalMs === undefined ? {} : { rescanIntervalMs }),
     ...(peerTimeoutMs === undefined ? {} : { peerTimeoutMs }),
+    encryptTransfers: values['encrypt-transfers'],
     logLevel,
   };
 }
@@ -121,6 +125,7 @@ export function peerOptionsFrom(args: PeerArgs, log: Logger): PeerOptions {
     discovery: args.mdns,
     ...(args.peerTimeoutMs === undefined ? {} : { peerTimeoutMs: args.peerTimeoutMs }),
     ...(args.rescanIntervalMs === undefined ? {} : { rescanIntervalMs: args.rescanIntervalMs }),
+    encryptTransfers: args.encryptTransfers,
     log,
   };
 }

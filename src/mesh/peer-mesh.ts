@@ -5,7 +5,7 @@ import type { PeerId } from '../ids.js';
 import type { Identity } from '../identity/index.js';
 import type { Logger } from '../logger.js';
 import { formatHostPort, parseHostPort } from '../host-port.js';
-import { Transport, type Connection } from '../net/index.js';
+import { Transport, type Connection, type InboundData } from '../net/index.js';
 import {
   MAX_LIBRARY_GAMES,
   PROTOCOL_VERSION,
@@ -41,6 +41,8 @@ export interface PeerMeshOptions {
   readonly onEvent: (event: MeshEvent) => void;
   /** Inbound transfer connections (TLS proven) go to the transfer server. */
   readonly onTransfer: (conn: Connection) => void;
+  /** An inbound data connection with its token, to redeem and serve or drop. */
+  readonly onData?: (data: InboundData) => void;
   /** First redial of a lost peer, then the retry period; 1 s and 5 s by default. */
   redialFirstMs?: number;
   redialRetryMs?: number;
@@ -94,6 +96,7 @@ export class PeerMesh {
       if (conn.role === 'transfer') opts.onTransfer(conn);
       else void this.#accept(conn);
     });
+    if (opts.onData !== undefined) this.#transport.onDataConnection(opts.onData);
   }
 
   /** Starts accepting connections; resolves with the `host:port` bound (port 0 picks one). */
@@ -148,6 +151,16 @@ export class PeerMesh {
       );
     }
     return conn;
+  }
+
+  /** Opens a data connection to `source` with a token it issued (over a transfer connection). */
+  dialData(
+    source: { peerId: PeerId; addr: string },
+    token: Buffer,
+    signal: AbortSignal,
+  ): Promise<Connection> {
+    const { host, port } = parseHostPort(source.addr);
+    return this.#transport.dialData(host, port, source.peerId, token, { signal });
   }
 
   get size(): number {

@@ -1,5 +1,8 @@
-/** One authenticated TLS connection to a remote peer, carrying framed control messages and data. */
-import type { TLSSocket } from 'node:tls';
+/**
+ * One connection to a remote peer, carrying framed control messages and data: a TLS connection
+ * (its id proven by the key), or a plaintext data connection (its id named by a token).
+ */
+import type { Socket } from 'node:net';
 import { errorMessage, LanspreadError, type ErrorCode } from '../errors.js';
 import { shortPeerId, type PeerId } from '../ids.js';
 import type { Logger } from '../logger.js';
@@ -21,8 +24,14 @@ export interface CloseInfo {
   error?: Error;
 }
 
+/**
+ * What a connection carries: `control` and `transfer` are TLS (ALPN names them); `data` is a
+ * plaintext data connection, where chunk bytes follow their `chunk` message unframed.
+ */
+export type ConnectionKind = 'control' | 'transfer' | 'data';
+
 export interface ConnectionInit {
-  role: 'control' | 'transfer';
+  role: ConnectionKind;
   remotePeerId: PeerId;
   remoteAddress: string;
   remotePort: number;
@@ -37,35 +46,37 @@ export interface ConnectionInit {
 }
 
 /** TLS hands over at most one record, 16 KiB, per read. */
-const READ_BUFFER_BYTES = 16 * 1024;
+export const TLS_READ_BUFFER_BYTES = 16 * 1024;
 /** Unasked bytes kept before anyone reads; past this the socket pauses until someone does. */
 const EARLY_BYTES_LIMIT = 1024 * 1024;
 
 /**
- * The bytes of a dialled socket, read by TLS `onread` into one reused buffer instead of a new
- * buffer per 16 KiB record: on a download that allocation churn cost the receiver about a third of
+ * The bytes of a dialled socket, read by `onread` into one reused buffer instead of a new
+ * buffer per read: on a download that allocation churn cost the receiver about a third of
  * its CPU (mostly in the garbage collector). Bytes that arrive before the connection reads are
- * copied and kept for it.
+ * copied and kept for it. The target returns false while it holds a view of the buffer: the
+ * socket then pauses until the connection resumes it.
  */
 export class ReadFeed {
-  readonly buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-  #target: ((bytes: Buffer) => void) | undefined;
+  readonly buffer: Buffer;
+  #target: ((bytes: Buffer) => boolean) | undefined;
   readonly #early: Buffer[] = [];
   #earlyBytes = 0;
+
+  constructor(bytes = TLS_READ_BUFFER_BYTES) {
+    this.buffer = Buffer.allocUnsafe(bytes);
+  }
 
   /** The `onread` callback; the bytes are valid only during the call. Returning false pauses. */
   readonly callback = (nread: number, buf: Uint8Array): boolean => {
     const bytes = Buffer.from(buf.buffer, buf.byteOffset, nread);
-    if (this.#target !== undefined) {
-      this.#target(bytes);
-      return true;
-    }
+    if (this.#target !== undefined) return this.#target(bytes);
     this.#early.push(Buffer.from(bytes));
     this.#earlyBytes += nread;
     return this.#earlyBytes < EARLY_BYTES_LIMIT;
   };
 
-  attach(target: (bytes: Buffer) => void): void {
+  attach(target: (bytes: Buffer) => boolean): void {
     this.#target = target;
     for (const bytes of this.#early.splice(0)) target(bytes);
   }
@@ -82,8 +93,8 @@ const REFUSE_LINGER_MS = 1_000;
  * After `close()` or `destroy()` nothing more is delivered or sent; `onClose` fires exactly once.
  */
 export class Connection {
-  /** What the dialer opened this connection for (TLS ALPN). */
-  readonly role: 'control' | 'transfer';
+  /** What the dialer opened this connection for (TLS ALPN, or a data connection's magic). */
+  readonly role: ConnectionKind;
   readonly remotePeerId: PeerId;
   /** IP address of the remote; an IPv4-mapped IPv6 address is given as plain IPv4. */
   readonly remoteAddress: string;
@@ -91,10 +102,17 @@ export class Connection {
   /** True when the remote dialled us. */
   readonly inbound: boolean;
 
-  readonly #socket: TLSSocket;
+  readonly #socket: Socket;
   readonly #feed: ReadFeed | undefined;
   readonly #log: Logger;
   readonly #decoder: FrameDecoder;
+  /** The serving end of a data connection: data frames go out as their bare payload. */
+  readonly #unframedOut: boolean;
+  /** The receiving end of a data connection: a data payload is a view of the feed's buffer. */
+  readonly #unframedIn: boolean;
+  /** Such a view is with a listener: reading waits until it is recycled. */
+  #held = false;
+  #paused = false;
   readonly #messageListeners = new Set<(msg: WireMessage) => void>();
   readonly #dataListeners = new Set<(payload: Buffer) => void>();
   readonly #closeListeners = new Set<(info: CloseInfo) => void>();
@@ -104,7 +122,7 @@ export class Connection {
   #closeInfo: CloseInfo | undefined;
   #lingerTimer: NodeJS.Timeout | undefined;
 
-  constructor(socket: TLSSocket, init: ConnectionInit) {
+  constructor(socket: Socket, init: ConnectionInit) {
     this.#socket = socket;
     this.role = init.role;
     this.remotePeerId = init.remotePeerId;
@@ -122,7 +140,10 @@ export class Connection {
         );
       },
     };
+    this.#unframedOut = init.role === 'data' && init.inbound;
+    this.#unframedIn = init.role === 'data' && !init.inbound;
     this.#decoder = new FrameDecoder({
+      rawChunks: this.#unframedIn,
       ...(init.frameLimits === undefined ? {} : { limits: init.frameLimits }),
       ...(budget === undefined
         ? {}
@@ -214,21 +235,31 @@ export class Connection {
    * Sends a data frame built in place: `frame` is `FRAME_HEADER_BYTES` of room for the header (written
    * here), then the payload. `written` runs once the socket is done with `frame`, which may then be
    * reused: a sender that recycles its buffers spares the garbage collector a buffer per frame.
+   * On a data connection only the payload goes out (its `chunk` message said how much follows).
    */
   sendDataFrame(frame: Buffer, written: () => void): void {
     if (!this.#writable()) {
       queueMicrotask(written);
       return;
     }
-    writeDataFrameHeader(frame, frame.length - FRAME_HEADER_BYTES);
-    this.#socket.write(frame, () => {
+    const payload = frame.length - FRAME_HEADER_BYTES;
+    if (!this.#unframedOut) writeDataFrameHeader(frame, payload);
+    this.#socket.write(this.#unframedOut ? frame.subarray(FRAME_HEADER_BYTES) : frame, () => {
       written();
     });
   }
 
-  /** Gives a data payload back for reuse once its consumer no longer holds it (see FrameDecoder). */
+  /**
+   * Gives a data payload back once its consumer no longer holds it: for reuse (see FrameDecoder),
+   * or, on a data connection, so that the socket reads into its buffer again.
+   */
   recycle(payload: Buffer): void {
-    this.#decoder.recycle(payload);
+    if (!this.#unframedIn) {
+      this.#decoder.recycle(payload);
+      return;
+    }
+    this.#held = false;
+    if (this.#reading && !this.#paused) this.#socket.resume();
   }
 
   /** Bytes written but not yet handed to the kernel. */
@@ -279,11 +310,13 @@ export class Connection {
 
   /** Stops reading from the socket (the receiver's disk is behind); frames already decoded still arrive. */
   pause(): void {
+    this.#paused = true;
     this.#socket.pause();
   }
 
   resume(): void {
-    if (this.#reading) this.#socket.resume();
+    this.#paused = false;
+    if (this.#reading && !this.#held) this.#socket.resume();
   }
 
   /**
@@ -333,10 +366,13 @@ export class Connection {
       this.#socket.on('data', (chunk: Buffer) => {
         this.#onChunk(chunk);
       });
+      // A data connection's socket was paused while its first bytes were read.
+      this.#socket.resume();
       return;
     }
     this.#feed.attach((chunk) => {
       this.#onChunk(chunk);
+      return !this.#held;
     });
     // The feed may have paused the socket while nobody read.
     this.#socket.resume();
@@ -365,8 +401,12 @@ export class Connection {
     for (const frame of frames) {
       // A listener of an earlier frame may have closed the connection.
       if (!this.#open()) return;
-      if (frame.kind === 'control') this.#deliver(this.#messageListeners, frame.message);
-      else this.#deliver(this.#dataListeners, frame.payload);
+      if (frame.kind === 'control') {
+        this.#deliver(this.#messageListeners, frame.message);
+        continue;
+      }
+      if (this.#unframedIn) this.#held = true;
+      this.#deliver(this.#dataListeners, frame.payload);
     }
   }
 
@@ -388,6 +428,9 @@ export class Connection {
 
   #onSocketError(err: Error): void {
     this.#error ??= err;
+    // A TLS socket that failed a record (bad MAC: bytes altered in transit) is not always closed
+    // by Node; nothing more can be read from it, so close it now rather than at a stall timeout.
+    this.#socket.destroy();
     if (isTlsError(err)) {
       this.#log.warn({ ...this.#where(), reason: err.message }, 'closing connection: TLS error');
     } else {

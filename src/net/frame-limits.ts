@@ -14,10 +14,10 @@ const CONTROL_LIMITS: FrameLimits = {
   data: 0,
   firstControl: MAX_HELLO_PAYLOAD,
 };
-/** A transfer connection we serve: requests only, the dialer sends no data. */
+/** A transfer or data connection we serve: requests only, the dialer sends no data. */
 const SERVING_LIMITS: FrameLimits = { control: MAX_REQUEST_PAYLOAD, data: 0 };
 
-export function frameLimitsFor(role: ConnectionRole, inbound: boolean): FrameLimits {
+export function frameLimitsFor(role: ConnectionRole | 'data', inbound: boolean): FrameLimits {
   if (role === 'control') return CONTROL_LIMITS;
   return inbound ? SERVING_LIMITS : DEFAULT_FRAME_LIMITS;
 }
@@ -26,6 +26,6 @@ export function frameLimitsFor(role: ConnectionRole, inbound: boolean): FrameLim
  * Whether the connection's half-received frames count against the shared budget: all but our
  * own downloads, which we dialled and which read one answer at a time.
  */
-export function countsFrames(role: ConnectionRole, inbound: boolean): boolean {
+export function countsFrames(role: ConnectionRole | 'data', inbound: boolean): boolean {
   return role === 'control' || inbound;
 }

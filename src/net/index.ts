@@ -4,6 +4,7 @@ export {
   Transport,
   type BoundAddress,
   type DialOptions,
+  type InboundData,
   type InboundLimits,
   type ConnectionRole,
   type TransportOptions,

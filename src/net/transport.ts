@@ -1,12 +1,16 @@
-/** The TLS 1.3 transport: listens and dials, and proves each remote's peer id by its key. */
-import type { Socket } from 'node:net';
+/**
+ * The transport: listens and dials TLS 1.3, proving each remote's peer id by its key, and on the
+ * same port takes plaintext data connections, which a token names (docs/protocol.md).
+ */
+import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import { errorMessage, LanspreadError } from '../errors.js';
 import { formatHostPort } from '../host-port.js';
 import type { PeerId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { Identity } from '../identity/index.js';
-import { Connection, ReadFeed } from './connection.js';
+import { Connection, ReadFeed, type ConnectionKind } from './connection.js';
+import { classifyFirstBytes, DATA_HELLO_BYTES, DATA_MAGIC, encodeDataHello } from './data-hello.js';
 import { FrameBudget } from './frame-budget.js';
 import { countsFrames, frameLimitsFor } from './frame-limits.js';
 import { KeyedRateLimit } from './rate-limit.js';
@@ -59,6 +63,22 @@ export interface BoundAddress {
   port: number;
 }
 
+/** An inbound data connection that has sent its token, not yet adopted. */
+export interface InboundData {
+  readonly token: Buffer;
+  readonly remoteAddress: string;
+  /**
+   * Adopts the socket as a data connection of `peerId` (the identity its token names); undefined
+   * when that is over the inbound limits, and the socket was dropped.
+   */
+  accept(peerId: PeerId): Connection | undefined;
+  /** Drops the socket without a byte sent. */
+  reject(): void;
+}
+
+/** A data connection reads into a buffer this large, its bytes hashed and written in place. */
+const DATA_READ_BUFFER_BYTES = 1024 * 1024;
+
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 export class Transport {
   readonly #identity: Identity;
@@ -72,12 +92,13 @@ export class Transport {
   readonly #dropLogLimit = new KeyedRateLimit({ burst: 20, refillMs: 1_000 });
   #droppedUnlogged = 0;
   readonly #connectionListeners = new Set<(conn: Connection) => void>();
+  readonly #dataListeners = new Set<(data: InboundData) => void>();
   readonly #connections = new Set<Connection>();
   /** Sockets still in their TCP or TLS handshake, both directions, so that close() can drop them. */
   readonly #handshaking = new Set<Socket>();
   /** Inbound sockets not yet through TLS, by remote address and port: what the handshake limit counts. */
   readonly #inboundHandshakes = new Map<string, Socket>();
-  #server: tls.Server | undefined;
+  #server: net.Server | undefined;
   #closed = false;
 
   constructor(opts: TransportOptions) {
@@ -94,6 +115,12 @@ export class Transport {
     return () => this.#connectionListeners.delete(listener);
   }
 
+  /** Inbound data connections, delivered with their token for the listener to redeem. */
+  onDataConnection(listener: (data: InboundData) => void): () => void {
+    this.#dataListeners.add(listener);
+    return () => this.#dataListeners.delete(listener);
+  }
+
   /** Starts accepting connections; resolves with the address actually bound (port 0 picks one). */
   listen(host: string, port: number): Promise<BoundAddress> {
     if (this.#closed)
@@ -103,7 +130,10 @@ export class Transport {
         new LanspreadError('listen-failed', 'the transport is already listening'),
       );
     }
-    const server = tls.createServer(serverOptions(this.#identity, this.#handshakeTimeoutMs));
+    // One port for both kinds: a plain TCP server reads the first bytes and hands TLS on to a
+    // TLS server that never listens itself.
+    const tlsServer = tls.createServer(serverOptions(this.#identity, this.#handshakeTimeoutMs));
+    const server = net.createServer();
     this.#server = server;
     server.on('connection', (raw: Socket) => {
       if (this.#inboundHandshakes.size >= this.#limits.handshaking) {
@@ -121,13 +151,14 @@ export class Transport {
         this.#handshaking.delete(raw);
         if (this.#inboundHandshakes.get(key) === raw) this.#inboundHandshakes.delete(key);
       });
+      this.#sniff(raw, tlsServer);
     });
-    server.on('secureConnection', (socket: tls.TLSSocket) => {
+    tlsServer.on('secureConnection', (socket: tls.TLSSocket) => {
       // The TLS socket is the raw one wrapped: same address and port.
       this.#inboundHandshakes.delete(socketKey(socket));
       this.#accept(socket);
     });
-    server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
+    tlsServer.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
       const { remoteAddress, remotePort } = socket; // read before destroy() clears them
       // Node leaves the socket open after some of these errors (e.g. the handshake timeout).
       socket.destroy();
@@ -188,6 +219,78 @@ export class Transport {
    * remote is this very peer, `connect-failed` when it cannot be reached or the handshake fails.
    */
   dial(host: string, port: number, opts: DialOptions = {}): Promise<Connection> {
+    const feed = new ReadFeed();
+    return this.#connect(
+      host,
+      port,
+      opts,
+      () => tls.connect(dialOptions(this.#identity, host, port, feed, opts.role)),
+      'secureConnect',
+      (socket, settle, fail) => {
+        const remotePeerId = remotePeerIdOf(socket);
+        if (remotePeerId === undefined) {
+          fail('the remote presented no certificate');
+          return undefined;
+        }
+        if (remotePeerId === this.#identity.peerId) {
+          settle();
+          // end(), not destroy(): our Finished must reach the listener, which then refuses us too.
+          endSoon(socket);
+          throw new LanspreadError(
+            'self-connect',
+            `${formatHostPort(host, port)} is this very peer`,
+          );
+        }
+        settle();
+        const role = roleOf(socket.alpnProtocol) ?? 'control';
+        return this.#adopt(socket, role, remotePeerId, false, host, port, feed);
+      },
+    );
+  }
+
+  /**
+   * Opens a plaintext data connection to `host:port` with `token` (issued by `peerId` over TLS).
+   * Nothing proves who answers: whatever it sends is checked against the manifest's hashes.
+   */
+  dialData(
+    host: string,
+    port: number,
+    peerId: PeerId,
+    token: Buffer,
+    opts: Omit<DialOptions, 'role'> = {},
+  ): Promise<Connection> {
+    const hello = encodeDataHello(token);
+    const feed = new ReadFeed(DATA_READ_BUFFER_BYTES);
+    return this.#connect(
+      host,
+      port,
+      opts,
+      () => net.connect({ host, port, onread: { buffer: feed.buffer, callback: feed.callback } }),
+      'connect',
+      (socket, settle) => {
+        settle();
+        socket.write(hello);
+        return this.#adopt(socket, 'data', peerId, false, host, port, feed);
+      },
+    );
+  }
+
+  /**
+   * The part of a dial both kinds share: the timeout over connect and handshake, the abort, the
+   * errors. `ready` runs on `readyEvent` and calls `settle` (or `fail`) before it adopts the socket.
+   */
+  #connect<S extends Socket>(
+    host: string,
+    port: number,
+    opts: Omit<DialOptions, 'role'>,
+    open: () => S,
+    readyEvent: 'connect' | 'secureConnect',
+    ready: (
+      socket: S,
+      settle: () => void,
+      fail: (reason: string) => void,
+    ) => Connection | undefined,
+  ): Promise<Connection> {
     const where = formatHostPort(host, port);
     const timeoutMs = opts.timeoutMs ?? this.#handshakeTimeoutMs;
     const { signal } = opts;
@@ -204,10 +307,9 @@ export class Transport {
         );
         return;
       }
-      const feed = new ReadFeed();
-      let socket: tls.TLSSocket;
+      let socket: S;
       try {
-        socket = tls.connect(dialOptions(this.#identity, host, port, feed, opts.role));
+        socket = open();
       } catch (err) {
         // A bad port or host throws at once instead of emitting 'error'.
         reject(
@@ -220,6 +322,7 @@ export class Transport {
       this.#handshaking.add(socket);
       let tcpConnected = false;
       let settled = false;
+      const tls = readyEvent === 'secureConnect';
 
       const settle = (): void => {
         settled = true;
@@ -243,7 +346,7 @@ export class Transport {
       // Stays attached on failure paths: an error the destroyed socket emits later must not go unhandled.
       const onError = (err: Error): void => {
         fail(
-          tcpConnected ? `TLS handshake failed: ${err.message}` : describeConnectError(err),
+          tcpConnected && tls ? `TLS handshake failed: ${err.message}` : describeConnectError(err),
           err,
         );
       };
@@ -271,23 +374,16 @@ export class Transport {
       socket.once('connect', () => {
         tcpConnected = true;
       });
-      socket.once('secureConnect', () => {
+      socket.once(readyEvent, () => {
         if (settled) return;
-        const remotePeerId = remotePeerIdOf(socket);
-        if (remotePeerId === undefined) {
-          fail('the remote presented no certificate');
-          return;
+        try {
+          const conn = ready(socket, settle, fail);
+          if (conn === undefined) return;
+          socket.off('error', onError);
+          resolve(conn);
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(errorMessage(err)));
         }
-        if (remotePeerId === this.#identity.peerId) {
-          settle();
-          // end(), not destroy(): our Finished must reach the listener, which then refuses us too.
-          endSoon(socket);
-          reject(new LanspreadError('self-connect', `${where} is this very peer`));
-          return;
-        }
-        settle();
-        socket.off('error', onError);
-        resolve(this.#adopt(socket, remotePeerId, false, host, port, feed));
       });
     });
   }
@@ -326,8 +422,10 @@ export class Transport {
   }
 
   #accept(socket: tls.TLSSocket): void {
-    const remoteAddress = normalizeAddress(socket.remoteAddress);
-    const where = { remote_address: remoteAddress, remote_port: socket.remotePort };
+    const where = {
+      remote_address: normalizeAddress(socket.remoteAddress),
+      remote_port: socket.remotePort,
+    };
     if (this.#closed) {
       socket.destroy();
       return;
@@ -343,7 +441,8 @@ export class Transport {
       socket.destroy();
       return;
     }
-    if (roleOf(socket.alpnProtocol) === undefined) {
+    const role = roleOf(socket.alpnProtocol);
+    if (role === undefined) {
       this.#warnDropped(where, 'no lanspread ALPN protocol');
       socket.destroy();
       return;
@@ -353,26 +452,8 @@ export class Transport {
       socket.destroy();
       return;
     }
-    const held = this.#inbound.get(remotePeerId) ?? 0;
-    if (this.#inboundTotal >= this.#limits.total || held >= this.#limits.perPeer) {
-      this.#warnDropped(
-        { ...where, peer: remotePeerId.slice(0, 12) },
-        this.#inboundTotal >= this.#limits.total
-          ? `over the budget of ${this.#limits.total} inbound connections`
-          : `over the budget of ${this.#limits.perPeer} inbound connections per identity`,
-      );
-      socket.destroy();
-      return;
-    }
-    const conn = this.#adopt(socket, remotePeerId, true, remoteAddress, socket.remotePort ?? 0);
-    this.#inbound.set(remotePeerId, held + 1);
-    this.#inboundTotal++;
-    conn.onClose(() => {
-      this.#inboundTotal--;
-      const left = (this.#inbound.get(remotePeerId) ?? 1) - 1;
-      if (left === 0) this.#inbound.delete(remotePeerId);
-      else this.#inbound.set(remotePeerId, left);
-    });
+    const conn = this.#adoptInbound(socket, role, remotePeerId, where);
+    if (conn === undefined) return;
     for (const listener of [...this.#connectionListeners]) {
       try {
         listener(conn);
@@ -387,15 +468,131 @@ export class Transport {
     }
   }
 
+  /**
+   * Reads an inbound socket's first bytes: a TLS handshake goes on to `tlsServer`, the magic of a
+   * data connection and its token to the data listeners; anything else, or nothing within the
+   * handshake timeout, is dropped.
+   */
+  #sniff(raw: Socket, tlsServer: tls.Server): void {
+    const where = (): Record<string, unknown> => ({
+      remote_address: normalizeAddress(raw.remoteAddress),
+      remote_port: raw.remotePort,
+    });
+    let got: Buffer = Buffer.alloc(0);
+    const done = (): void => {
+      clearTimeout(timer);
+      raw.off('data', onData);
+      raw.off('error', onError);
+      raw.pause();
+    };
+    const drop = (reason: string): void => {
+      done();
+      this.#warnDropped(where(), reason);
+      raw.destroy();
+    };
+    const onError = (): void => {
+      done();
+      raw.destroy();
+    };
+    const onData = (chunk: Buffer): void => {
+      got = got.length === 0 ? chunk : Buffer.concat([got, chunk]);
+      const kind = classifyFirstBytes(got);
+      if (kind === 'more') return;
+      if (kind === 'unknown') {
+        drop('neither TLS nor a data connection');
+        return;
+      }
+      done();
+      if (kind === 'tls') {
+        // The TLS socket takes the bytes already read from the raw socket's buffer first.
+        raw.unshift(got);
+        tlsServer.emit('connection', raw);
+        return;
+      }
+      const rest = got.subarray(DATA_HELLO_BYTES);
+      if (rest.length > 0) raw.unshift(rest);
+      this.#acceptData(raw, Buffer.from(got.subarray(DATA_MAGIC.length, DATA_HELLO_BYTES)));
+    };
+    const timer = setTimeout(() => {
+      drop(`sent no TLS handshake or data token within ${this.#handshakeTimeoutMs} ms`);
+    }, this.#handshakeTimeoutMs);
+    raw.on('error', onError);
+    raw.on('data', onData);
+  }
+
+  #acceptData(raw: Socket, token: Buffer): void {
+    this.#inboundHandshakes.delete(socketKey(raw));
+    this.#handshaking.delete(raw);
+    const remoteAddress = normalizeAddress(raw.remoteAddress);
+    const where = { remote_address: remoteAddress, remote_port: raw.remotePort };
+    // Until a listener settles it: an error now must not go unhandled.
+    const ignore = (): void => undefined;
+    raw.on('error', ignore);
+    const listener = [...this.#dataListeners][0];
+    if (this.#closed || listener === undefined) {
+      raw.destroy();
+      return;
+    }
+    listener({
+      token,
+      remoteAddress,
+      accept: (peerId) => {
+        raw.off('error', ignore);
+        return this.#adoptInbound(raw, 'data', peerId, where);
+      },
+      reject: () => {
+        raw.destroy();
+      },
+    });
+  }
+
+  /** Adopts an inbound socket within the inbound limits, counting it for its identity. */
+  #adoptInbound(
+    socket: Socket,
+    role: ConnectionKind,
+    remotePeerId: PeerId,
+    where: Record<string, unknown>,
+  ): Connection | undefined {
+    const held = this.#inbound.get(remotePeerId) ?? 0;
+    if (this.#inboundTotal >= this.#limits.total || held >= this.#limits.perPeer) {
+      this.#warnDropped(
+        { ...where, peer: remotePeerId.slice(0, 12) },
+        this.#inboundTotal >= this.#limits.total
+          ? `over the budget of ${this.#limits.total} inbound connections`
+          : `over the budget of ${this.#limits.perPeer} inbound connections per identity`,
+      );
+      socket.destroy();
+      return undefined;
+    }
+    const remoteAddress = normalizeAddress(socket.remoteAddress);
+    const conn = this.#adopt(
+      socket,
+      role,
+      remotePeerId,
+      true,
+      remoteAddress,
+      socket.remotePort ?? 0,
+    );
+    this.#inbound.set(remotePeerId, held + 1);
+    this.#inboundTotal++;
+    conn.onClose(() => {
+      this.#inboundTotal--;
+      const left = (this.#inbound.get(remotePeerId) ?? 1) - 1;
+      if (left === 0) this.#inbound.delete(remotePeerId);
+      else this.#inbound.set(remotePeerId, left);
+    });
+    return conn;
+  }
+
   #adopt(
-    socket: tls.TLSSocket,
+    socket: Socket,
+    role: ConnectionKind,
     remotePeerId: PeerId,
     inbound: boolean,
     fallbackHost: string,
     fallbackPort: number,
     feed?: ReadFeed,
   ): Connection {
-    const role = roleOf(socket.alpnProtocol) ?? 'control';
     const conn = new Connection(socket, {
       role,
       frameLimits: frameLimitsFor(role, inbound),

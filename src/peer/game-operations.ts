@@ -17,7 +17,12 @@ import {
 import { readGameVersion } from '../library/index.js';
 import type { Logger } from '../logger.js';
 import type { ArchiveProvider } from '../archive/index.js';
-import { downloadGame, type DownloadSource, type TransferClient } from '../transfer/index.js';
+import {
+  downloadGame,
+  type DownloadRequest,
+  type DownloadSource,
+  type TransferClient,
+} from '../transfer/index.js';
 import { downloadFinished, transferEvent } from './event-mapping.js';
 import type { CommandResults, PeerEvent } from './contract.js';
 import type { GameLauncher } from './game-launcher.js';
@@ -40,6 +45,8 @@ export interface GameOperationsOptions {
     source: DownloadSource,
     signal: AbortSignal,
   ) => Promise<TransferClient>;
+  /** Opens a data connection with a token; absent with `--encrypt-transfers`. */
+  readonly connectData?: DownloadRequest['connectData'];
 }
 
 /** An operation under way: its handle, and the outcome events held until it is released. */
@@ -331,6 +338,7 @@ export class GameOperations {
         sources,
         chunkSize: this.#o.chunkSize,
         connect: this.#o.connectTransfer,
+        ...(this.#o.connectData === undefined ? {} : { connectData: this.#o.connectData }),
         emit: (event) => {
           this.#o.emit(transferEvent(event));
         },

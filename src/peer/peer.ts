@@ -18,7 +18,10 @@ import {
   OutboundTransfers,
   TransferClient,
   ServeBudget,
+  serveDataConnection,
   serveTransferConnection,
+  DataTokens,
+  type DownloadSource,
   type ServeContext,
 } from '../transfer/index.js';
 import { embeddedUnrar, externalUnrar } from '../archive/index.js';
@@ -59,6 +62,11 @@ export interface PeerOptions {
   discovery?: boolean;
   /** Safety-net rescan of the games folder behind the file watches; 30 s by default, 0 = off. */
   rescanIntervalMs?: number;
+  /**
+   * Fetch chunks over TLS (`--encrypt-transfers`) instead of plaintext data connections; what
+   * this peer serves is unchanged (it serves both).
+   */
+  encryptTransfers?: boolean;
 }
 
 export class Peer {
@@ -116,6 +124,9 @@ export class Peer {
       onTransfer: (conn) => {
         serveTransferConnection(conn, this.#serveContext);
       },
+      onData: (data) => {
+        serveDataConnection(data, this.#serveContext);
+      },
     });
     this.#library = new LocalLibrary({
       gamesDir: opts.gamesDir,
@@ -138,6 +149,7 @@ export class Peer {
       log: opts.log,
       archiveProvider,
       budget: new ServeBudget(),
+      tokens: new DataTokens(),
       hasSession: (peer) => this.#mesh.record(peer) !== undefined,
     };
     this.#gameOperations = new GameOperations({
@@ -157,6 +169,12 @@ export class Peer {
       },
       connectTransfer: async (source, signal) =>
         new TransferClient(await this.#mesh.dialTransfer(source, signal)),
+      ...(opts.encryptTransfers === true
+        ? {}
+        : {
+            connectData: async (source: DownloadSource, token: Buffer, signal: AbortSignal) =>
+              new TransferClient(await this.#mesh.dialData(source, token, signal)),
+          }),
     });
     this.#settings = new PeerSettings(opts.stateDir, settings, this.#library, opts.log);
   }

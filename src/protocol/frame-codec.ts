@@ -53,6 +53,8 @@ export interface FrameReservations {
 export interface FrameDecoderOptions {
   limits?: FrameLimits;
   reservations?: FrameReservations;
+  /** The receiving end of a data connection: chunk bytes follow a `chunk` message unframed. */
+  rawChunks?: boolean;
 }
 
 export type DecodedFrame =
@@ -104,11 +106,18 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * payload, copies each payload into a buffer of its own as the bytes arrive (so the caller may
  * reuse the chunk it pushed: dialled sockets read into one static buffer), and fails for good on
  * the first bad frame.
+ *
+ * With `rawChunks` (the receiving end of a data connection) a `chunk` message is followed by its
+ * `length` bytes unframed, and those are returned as data payloads that are views of the pushed
+ * chunk, not copies: the caller must not reuse that chunk until it has recycled them.
  */
 export class FrameDecoder {
   readonly #limits: FrameLimits;
   readonly #reservations: FrameReservations | undefined;
   #controlFrames = 0;
+  readonly #rawChunks: boolean;
+  /** Unframed bytes still owed to the last `chunk` message (`rawChunks` only). */
+  #rawLeft = 0;
   readonly #head = Buffer.alloc(FRAME_HEADER_BYTES);
   #headFill = 0;
   #header: PendingHeader | undefined;
@@ -120,6 +129,7 @@ export class FrameDecoder {
   constructor(opts: FrameDecoderOptions = {}) {
     this.#limits = opts.limits ?? DEFAULT_FRAME_LIMITS;
     this.#reservations = opts.reservations;
+    this.#rawChunks = opts.rawChunks ?? false;
   }
 
   /**
@@ -163,6 +173,14 @@ export class FrameDecoder {
     const frames: DecodedFrame[] = [];
     let at = 0;
     for (;;) {
+      if (this.#rawLeft > 0) {
+        const take = Math.min(this.#rawLeft, chunk.length - at);
+        if (take === 0) return frames;
+        frames.push({ kind: 'data', payload: chunk.subarray(at, at + take) });
+        this.#rawLeft -= take;
+        at += take;
+        continue;
+      }
       if (this.#header === undefined) {
         const take = Math.min(FRAME_HEADER_BYTES - this.#headFill, chunk.length - at);
         chunk.copy(this.#head, this.#headFill, at, at + take);
@@ -175,6 +193,8 @@ export class FrameDecoder {
         }
         this.#header = this.#parseHeader();
         this.#headFill = 0;
+        if (this.#rawChunks && this.#header.type === FRAME_TYPE_DATA)
+          throw new LanspreadError('protocol-error', 'a data frame on a data connection');
         const { type, payloadLength } = this.#header;
         if (this.#reservations?.reserve(payloadLength) === false) {
           throw new LanspreadError(
@@ -198,9 +218,14 @@ export class FrameDecoder {
       this.#header = undefined;
       this.#payload = Buffer.alloc(0);
       this.#reservations?.release();
-      frames.push(type === FRAME_TYPE_CONTROL ? decodeControl(payload) : { kind: 'data', payload });
+      const frame =
+        type === FRAME_TYPE_CONTROL ? decodeControl(payload) : { kind: 'data' as const, payload };
+      if (this.#rawChunks && frame.kind === 'control' && frame.message.t === 'chunk')
+        this.#rawLeft = frame.message.length;
+      frames.push(frame);
     }
   }
+
   #parseHeader(): PendingHeader {
     const length = this.#head.readUInt32BE(0);
     checkLength(length);

@@ -23,6 +23,7 @@ export {
   MAX_PATH_LENGTH,
   PROTOCOL_VERSION,
   type GetChunk,
+  type GetDataToken,
   type GetManifest,
   type GetStream,
   type Hello,

@@ -155,6 +155,23 @@ export const refusedSchema = z.strictObject({
   message: z.string().max(1024),
 });
 
+/**
+ * Asks for a token to open a plaintext data connection for one game's chunks (docs/protocol.md,
+ * "Data connections"); sent on a TLS transfer connection, answered by `data-token` or `refused`.
+ */
+export const getDataTokenSchema = z.strictObject({
+  t: z.literal('get-data-token'),
+  game: gameId,
+  version: gameVersion,
+});
+
+/** A single-use token (32 random bytes, hex) for one data connection of the asker, for `game`. */
+export const dataTokenSchema = z.strictObject({
+  t: z.literal('data-token'),
+  game: gameId,
+  token: sha256Hex,
+});
+
 const crc32 = z.number().int().min(0).max(0xffffffff);
 
 /** Streamed install: the receiver asks the source to unpack the game's archives to it. */
@@ -222,6 +239,8 @@ export const wireMessageSchema = z.discriminatedUnion('t', [
   getChunkSchema,
   chunkSchema,
   refusedSchema,
+  getDataTokenSchema,
+  dataTokenSchema,
   getStreamSchema,
   streamPlanSchema,
   streamEntrySchema,
@@ -235,6 +254,7 @@ export type LibraryDelta = z.infer<typeof libraryDeltaSchema>;
 export type GetManifest = z.infer<typeof getManifestSchema>;
 export type GetChunk = z.infer<typeof getChunkSchema>;
 export type GetStream = z.infer<typeof getStreamSchema>;
+export type GetDataToken = z.infer<typeof getDataTokenSchema>;
 export type StreamPlan = z.infer<typeof streamPlanSchema>;
 export type StreamEntry = z.infer<typeof streamEntrySchema>;
 export type WireMessage = z.infer<typeof wireMessageSchema>;

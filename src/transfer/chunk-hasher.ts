@@ -1,6 +1,6 @@
 /**
- * SHA-256 of each chunk of a file, or of one range of it, computed in small worker pools so
- * hashing never stalls the event loop.
+ * SHA-256 of each chunk of a file, computed in a small worker pool so hashing never stalls the
+ * event loop.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -226,15 +226,8 @@ class HasherPool {
   }
 }
 
-const cores = availableParallelism();
 /** Whole files for manifests and resume checks: jobs that may take minutes on a large library. */
-const filePool = new HasherPool(Math.min(2, cores));
-/**
- * Downloaded chunks, a pool of their own so a manifest being hashed never holds a download up.
- * One worker hashes ~1 GB/s, a 10 GbE link; a second one only where a core is left for it.
- */
-const chunkPool = new HasherPool(Math.min(2, cores - 1));
-
+const filePool = new HasherPool(Math.min(2, availableParallelism()));
 /**
  * SHA-256 hex of each `chunkSize` slice of the file (the last one shorter; none for an empty
  * file). Rejects with `hash-failed` when the file is unreadable, not regular, or changes size.
@@ -248,32 +241,9 @@ export function hashFileChunks(
   return filePool.hash(absPath, size, chunkSize, { start: 0, end: size }, signal);
 }
 
-/**
- * SHA-256 hex of `length` bytes at `offset` of a file that must have `size` bytes: a downloaded
- * chunk is verified as it lies on disk, off the event loop that receives the next one.
- */
-export async function hashFileRange(
-  absPath: string,
-  size: number,
-  offset: number,
-  length: number,
-  signal?: AbortSignal,
-): Promise<string> {
-  const hashes = await chunkPool.hash(
-    absPath,
-    size,
-    Math.max(1, length),
-    { start: offset, end: offset + length },
-    signal,
-  );
-  return hashes[0] ?? EMPTY_SHA256;
-}
-
-const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-
 /** Terminates every hashing worker; pending hashes fail with `shutting-down`. */
 export async function closeHasherPool(): Promise<void> {
-  await Promise.all([filePool.close(), chunkPool.close()]);
+  await filePool.close();
 }
 
 function abortReason(signal: AbortSignal | undefined): Error {

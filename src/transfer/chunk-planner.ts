@@ -8,8 +8,6 @@ export interface ChunkTask {
   offset: number;
   length: number;
   sha256: string;
-  /** The whole file's size, which the chunk's file must have on disk. */
-  fileSize: number;
 }
 
 export function chunkKey(path: string, offset: number): string {
@@ -36,7 +34,6 @@ export function planChunks(manifest: Manifest, skip: ReadonlySet<string> = new S
         offset,
         length: Math.min(manifest.chunk_size, file.size - offset),
         sha256,
-        fileSize: file.size,
       });
     });
   }

@@ -50,6 +50,15 @@ export interface DownloadRequest {
   chunkSize: number;
   /** Opens a transfer connection to `source`, proving its id. */
   connect(source: DownloadSource, signal: AbortSignal): Promise<TransferClient>;
+  /**
+   * Opens a plaintext data connection to `source` with a token it issued, for chunks; absent with
+   * `--encrypt-transfers`, when chunks travel on TLS transfer connections.
+   */
+  connectData?: (
+    source: DownloadSource,
+    token: Buffer,
+    signal: AbortSignal,
+  ) => Promise<TransferClient>;
   emit(event: DownloadEvent): void;
   log: Logger;
   signal: AbortSignal;

@@ -75,6 +75,7 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
       wakeup: new Wakeup(),
       aborted: aborted(signal),
       received: 0,
+      badChunks: new Map(),
       dropSource: (source, reason) => {
         dropSource(req, scheduler, source, reason);
       },

@@ -29,4 +29,5 @@ export {
   type Spend,
   type SpendLimit,
 } from './serve-budget.js';
-export { serveTransferConnection } from './transfer-server.js';
+export { serveDataConnection, serveTransferConnection } from './transfer-server.js';
+export { DataTokens, DEFAULT_DATA_TOKEN_LIMITS, type DataTokenLimits } from './data-tokens.js';

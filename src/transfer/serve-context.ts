@@ -4,6 +4,7 @@ import type { CatalogGame } from '../catalog/index.js';
 import type { GameId, GameVersion, PeerId } from '../ids.js';
 import type { BusyAvailability, LocalGame } from '../library/index.js';
 import type { Logger } from '../logger.js';
+import type { DataTokens } from './data-tokens.js';
 import type { HashCache } from './hash-cache.js';
 import type { OutboundTransfers } from './outbound-transfers.js';
 import type { Release, ServeBudget, Spend } from './serve-budget.js';
@@ -24,6 +25,8 @@ export interface ServeContext {
   readonly archiveProvider: ArchiveProvider;
   /** What remotes may hold of this peer; shared by every transfer connection. */
   readonly budget: ServeBudget;
+  /** The tokens issued for data connections, redeemed when one opens. */
+  readonly tokens: DataTokens;
   /** True while `peer` has a control session here; without one it is a stranger (smallest budget). */
   hasSession(peer: PeerId): boolean;
 }

@@ -1,10 +1,11 @@
 /** One connection's loop in a download: take a chunk from the scheduler, fetch it into place, verify it. */
+import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { PeerId } from '../ids.js';
 import { BusyBackoff, isOverBudget, noteBusy } from './busy-backoff.js';
-import { hashFileRange } from './chunk-hasher.js';
+import { connectChunks } from './chunk-connection.js';
 import type { ChunkTask } from './chunk-planner.js';
 import type { ChunkScheduler } from './chunk-scheduler.js';
 import type { DownloadJournal } from './download-journal.js';
@@ -29,6 +30,8 @@ export interface DownloadRun {
   readonly aborted: Promise<void>;
   /** Bytes received in this run, less those thrown away. */
   received: number;
+  /** Chunks each source sent that failed their hash. */
+  readonly badChunks: Map<PeerId, number>;
   dropSource(source: DownloadSource, reason: string): void;
 }
 
@@ -51,6 +54,14 @@ export class Wakeup {
   }
 }
 
+/**
+ * Bad chunks after which a source is dropped: the first on TLS, where only the source could have
+ * sent them; the second on a plaintext data connection, where a first may be someone's injection.
+ */
+function badChunkLimit(req: DownloadRequest): number {
+  return req.connectData === undefined ? 1 : 2;
+}
+
 /** A local write failed (full disk, permissions): no source can fix that, so the download fails. */
 class WriteFailure extends Error {}
 
@@ -65,7 +76,7 @@ export async function runSourceWorker(
 ): Promise<void> {
   const { req, scheduler, running, wakeup } = run;
   const { game, signal } = req;
-  let client = slot === 0 ? run.clients.get(source.peerId) : undefined;
+  let client: TransferClient | undefined;
   let failures = 0;
   const backoff = new BusyBackoff();
   while (
@@ -86,10 +97,13 @@ export async function runSourceWorker(
     const job = (async (): Promise<string> => {
       if (slower !== undefined) {
         slower.stop.abort(new LanspreadError('cancelled', 'handed to a faster source'));
-        // Its writes end before ours start, so the bytes hashed at the end are ours alone.
+        // Its writes end before ours start, so what lies on disk at the end is ours alone.
         await slower.settled;
       }
-      if (client === undefined || client.closed) client = await req.connect(source, mySignal);
+      if (client === undefined || client.closed) {
+        const idle = slot === 0 ? run.clients.get(source.peerId) : undefined;
+        client = await connectChunks(req, source, mySignal, idle);
+      }
       return fetchInto(client, req, task, mySignal, (n) => {
         run.received += n;
         mine += n;
@@ -106,13 +120,24 @@ export async function runSourceWorker(
       if (stop.signal.aborted) throw stop.signal.reason;
       if (hash !== task.sha256) {
         scheduler.failed(task, source.peerId);
-        run.dropSource(
-          source,
-          `sent bytes of ${task.path} at ${task.offset} that do not match the manifest's hash`,
-        );
         run.received -= task.length;
+        const reason = `sent bytes of ${task.path} at ${task.offset} that do not match the manifest's hash`;
+        const bad = (run.badChunks.get(source.peerId) ?? 0) + 1;
+        run.badChunks.set(source.peerId, bad);
+        if (bad >= badChunkLimit(req)) {
+          run.dropSource(source, reason);
+          wakeup.notify();
+          return;
+        }
+        // Whoever altered the bytes may hold this connection: the retry takes a new one.
+        client?.close();
+        client = undefined;
+        req.log.warn(
+          { game: game.id, peer: source.peerId, reason },
+          'a chunk failed its hash; it goes back to the queue',
+        );
         wakeup.notify();
-        return;
+        continue;
       }
       failures = 0;
       backoff.reset();
@@ -201,8 +226,9 @@ async function sitOut(run: DownloadRun, ms: number): Promise<void> {
 }
 
 /**
- * Fetches one chunk into its place and returns the SHA-256 of what now lies there on disk. The
- * chunk is also flushed to the disk now, while other chunks arrive, not all at the commit.
+ * Fetches one chunk into its place and returns the SHA-256 of the bytes written there, hashed
+ * as they arrive (nothing is read back). The chunk is also flushed to the disk now, while other
+ * chunks arrive, not all at the commit.
  */
 async function fetchInto(
   client: TransferClient,
@@ -215,6 +241,7 @@ async function fetchInto(
   const file = await open(path, 'r+').catch((err: unknown) => {
     throw new WriteFailure(`cannot open ${task.path} for writing: ${errorMessage(err)}`);
   });
+  const hash = createHash('sha256');
   try {
     await client.fetchChunk(
       {
@@ -227,6 +254,7 @@ async function fetchInto(
       async (bytes, at) => {
         // Once stopped, nothing more is written: a faster source rewrites this chunk next.
         signal.throwIfAborted();
+        hash.update(bytes);
         try {
           await file.write(bytes, 0, bytes.length, task.offset + at);
         } catch (err) {
@@ -236,15 +264,11 @@ async function fetchInto(
       },
       signal,
     );
-    // Hashed as read back, in a worker: the receiving thread goes on with the next chunk meanwhile.
-    const [hash] = await Promise.all([
-      hashFileRange(path, task.fileSize, task.offset, task.length, signal),
-      file.datasync(),
-    ]).catch((err: unknown) => {
+    await file.datasync().catch((err: unknown) => {
       signal.throwIfAborted();
-      throw new WriteFailure(`cannot flush or read back ${task.path}: ${errorMessage(err)}`);
+      throw new WriteFailure(`cannot flush ${task.path}: ${errorMessage(err)}`);
     });
-    return hash;
+    return hash.digest('hex');
   } finally {
     await file.close();
   }

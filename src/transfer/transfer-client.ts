@@ -94,6 +94,22 @@ export class TransferClient {
     });
   }
 
+  /** Asks for a single-use token to open a data connection for `game`'s chunks. */
+  async getDataToken(game: GameId, version: GameVersion, signal: AbortSignal): Promise<Buffer> {
+    return this.#request(signal, (resolve, fail) => {
+      this.connection.send({ t: 'get-data-token', game, version });
+      return {
+        onMessage: (msg) => {
+          if (msg.t === 'data-token' && msg.game === game) resolve(Buffer.from(msg.token, 'hex'));
+          else fail(unexpected(msg));
+        },
+        onData: () => {
+          fail(new LanspreadError('protocol-error', 'data frame instead of a token'));
+        },
+      };
+    });
+  }
+
   /**
    * Fetches `length` bytes of `path` at `offset`, handing them to `sink` in order with
    * backpressure, and resolves once every byte has been written (the caller verifies them).

@@ -1,17 +1,22 @@
-/** Serves manifests and chunk bytes on inbound transfer connections, behind the serving gates. */
+/**
+ * Serves manifests and chunk bytes on inbound transfer connections, and chunk bytes on the data
+ * connections their tokens open, behind the serving gates.
+ */
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { GameId } from '../ids.js';
-import type { Connection } from '../net/index.js';
+import type { Connection, InboundData } from '../net/index.js';
 import {
   DATA_FRAME_BYTES,
   FRAME_HEADER_BYTES,
   type GetChunk,
+  type GetDataToken,
   type GetManifest,
   type GetStream,
   type WireMessage,
 } from '../protocol/index.js';
+import type { DataGrant } from './data-tokens.js';
 import { FrameBuffers } from './frame-buffers.js';
 import { messageForRemote } from './remote-message.js';
 import { buildManifest } from './manifest-builder.js';
@@ -26,12 +31,39 @@ const REFUSED_LINGER_MS = 1_000;
 /** Downloaders ask back to back; a connection this quiet between requests is abandoned. */
 const IDLE_BETWEEN_REQUESTS_MS = 120_000;
 
+type Request = GetManifest | GetChunk | GetStream | GetDataToken;
+
+/**
+ * Serves a data connection whose token is valid: its chunks of the token's game, as on a
+ * transfer connection. Any other token (none, used, expired, another address's) gets nothing: the
+ * socket is dropped unanswered.
+ */
+export function serveDataConnection(data: InboundData, ctx: ServeContext): void {
+  const grant = ctx.tokens.redeem(data.token, data.remoteAddress);
+  if (grant === undefined) {
+    // Debug only: a flood of bad tokens must not become a flood of log lines.
+    ctx.log.debug(
+      { remote_address: data.remoteAddress },
+      'a data connection without a valid token',
+    );
+    data.reject();
+    return;
+  }
+  const conn = data.accept(grant.peer);
+  if (conn !== undefined) serveTransferConnection(conn, ctx, grant);
+}
+
 /**
  * Serves requests one at a time on `conn` until it closes; a second request in flight is a
  * protocol error. The connection and each request are counted against the remote's budget
- * (`serve-over-budget` past it; a connection refused so is closed after the answer).
+ * (`serve-over-budget` past it; a connection refused so is closed after the answer). A data
+ * connection (`grant`) takes only `get-chunk` of its grant's game and version.
  */
-export function serveTransferConnection(conn: Connection, ctx: ServeContext): void {
+export function serveTransferConnection(
+  conn: Connection,
+  ctx: ServeContext,
+  grant?: DataGrant,
+): void {
   const peer = conn.remotePeerId;
   let releaseConnection: () => void;
   try {
@@ -68,7 +100,7 @@ export function serveTransferConnection(conn: Connection, ctx: ServeContext): vo
     conn.destroy(new LanspreadError('protocol-error', 'unexpected data frame'));
   });
   conn.onMessage((msg: WireMessage) => {
-    if (busy || (msg.t !== 'get-manifest' && msg.t !== 'get-chunk' && msg.t !== 'get-stream')) {
+    if (busy || !isRequest(msg, grant)) {
       ctx.log.warn(
         { peer, t: msg.t, busy },
         'unexpected message on a transfer connection; closing it',
@@ -119,6 +151,18 @@ export function serveTransferConnection(conn: Connection, ctx: ServeContext): vo
   });
 }
 
+/** A request this connection may carry. */
+function isRequest(msg: WireMessage, grant: DataGrant | undefined): msg is Request {
+  if (grant !== undefined)
+    return msg.t === 'get-chunk' && msg.game === grant.game && msg.version === grant.version;
+  return (
+    msg.t === 'get-manifest' ||
+    msg.t === 'get-chunk' ||
+    msg.t === 'get-stream' ||
+    msg.t === 'get-data-token'
+  );
+}
+
 /** Registers the game's outbound transfer on this connection, just before its first answer. */
 type Serving = (game: GameId) => void;
 
@@ -141,7 +185,7 @@ function refuseConnection(conn: Connection, ctx: ServeContext, err: unknown): vo
 /** One request, counted against the remote's request budget for as long as it runs. */
 async function serveRequest(
   conn: Connection,
-  msg: GetManifest | GetChunk | GetStream,
+  msg: Request,
   ctx: ServeContext,
   signal: AbortSignal,
   serving: Serving,
@@ -151,6 +195,15 @@ async function serveRequest(
   try {
     if (msg.t === 'get-manifest') {
       await serveManifest(conn, msg, ctx, signal, serving);
+      return;
+    }
+    if (msg.t === 'get-data-token') {
+      gateRequest(ctx, msg.game, msg.version);
+      const token = ctx.tokens.issue(
+        { peer, game: msg.game, version: msg.version },
+        conn.remoteAddress,
+      );
+      conn.send({ t: 'data-token', game: msg.game, token: token.toString('hex') });
       return;
     }
     // Enough for the frames queued on the socket, the one being read and the one being sent;

@@ -7,6 +7,7 @@ import { loadOrCreateIdentity } from '../../src/identity/index.js';
 import { silentLogger, type Logger } from '../../src/logger.js';
 import { Transport } from '../../src/net/index.js';
 import {
+  DataTokens,
   OutboundTransfers,
   ServeBudget,
   serveTransferConnection,
@@ -55,6 +56,7 @@ export async function startServing(
     log,
     archiveProvider: embeddedUnrar,
     budget,
+    tokens: new DataTokens(),
     hasSession: (peer) => sessions.has(peer),
   };
   transport.onConnection((conn) => {

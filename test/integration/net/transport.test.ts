@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { after, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LanspreadError } from '../../../src/errors.js';
 import { loadOrCreateIdentity, type Identity } from '../../../src/identity/index.js';
 import type { LogFields, Logger } from '../../../src/logger.js';
@@ -13,7 +14,9 @@ import {
   type CloseInfo,
   type Connection,
   type ConnectionRole,
+  type InboundData,
 } from '../../../src/net/index.js';
+import type { GameId } from '../../../src/ids.js';
 import {
   FRAME_HEADER_BYTES,
   FrameDecoder,
@@ -313,8 +316,9 @@ test('a raw client sending random bytes is dropped; an honest connection stays u
   const dropped = socketClosed(raw);
   raw.on('connect', () => raw.write(noise(42, 4096)));
   await dropped;
+  // Its first byte is neither a TLS record's (0x16) nor a data connection's magic.
   const warning = await b.log.waitFor(
-    (e) => e.level === 'warn' && /TLS handshake failed/.test(String(e.fields.reason)),
+    (e) => e.level === 'warn' && /neither TLS nor a data connection/.test(String(e.fields.reason)),
   );
   assert.equal(warning.msg, 'dropped an inbound connection');
   assert.equal(warning.fields.remote_address, HOST);
@@ -324,6 +328,52 @@ test('a raw client sending random bytes is dropped; an honest connection stays u
   assert.deepEqual(await reply, { t: 'ping', seq: 9 });
   assert.equal(b.inbound.length, 1);
   assert.equal(a.inbound.length, 0);
+});
+
+test('a data connection shares the TLS port: its token reaches the listener; accepted, a chunk answer arrives as raw bytes', async () => {
+  const { a, b, ab, ba } = await connectPair();
+  const offered: InboundData[] = [];
+  b.transport.onDataConnection((data) => offered.push(data));
+  const token = Buffer.alloc(32, 7);
+  const rejected = await a.transport.dialData(HOST, b.port, b.id.peerId, Buffer.alloc(32, 1));
+  const rejectedClose = closed(rejected);
+  rejected.onMessage(() => assert.fail('a rejected data connection gets nothing'));
+  while (offered.length < 1) await sleep(5);
+  offered[0]?.reject();
+  assert.equal((await rejectedClose).reason, 'closed');
+
+  const dialled = await a.transport.dialData(HOST, b.port, b.id.peerId, token);
+  while (offered.length < 2) await sleep(5);
+  const data = offered[1];
+  assert.ok(data !== undefined);
+  assert.deepEqual(data.token, token);
+  assert.equal(data.remoteAddress, HOST);
+  const served = data.accept(a.id.peerId);
+  assert.ok(served !== undefined);
+  assert.equal(served.role, 'data');
+  assert.equal(served.remotePeerId, a.id.peerId);
+  const asked = nextMessage(served);
+  dialled.send({ t: 'ping', seq: 1 });
+  assert.deepEqual(await asked, { t: 'ping', seq: 1 });
+  // A chunk's bytes follow its message unframed, in any number of reads, as views to recycle.
+  const payload = Buffer.from('0123456789abcdef'.repeat(4096));
+  const received: Buffer[] = [];
+  const header = nextMessage(dialled);
+  dialled.onData((bytes) => {
+    received.push(Buffer.from(bytes));
+    dialled.recycle(bytes);
+  });
+  served.send({ t: 'chunk', game: 'g' as GameId, path: 'f', offset: 0, length: payload.length });
+  const frame = Buffer.alloc(FRAME_HEADER_BYTES + payload.length);
+  payload.copy(frame, FRAME_HEADER_BYTES);
+  served.sendDataFrame(frame, () => undefined);
+  assert.equal((await header).t, 'chunk');
+  while (Buffer.concat(received).length < payload.length) await sleep(5);
+  assert.deepEqual(Buffer.concat(received), payload);
+  // The TLS connection beside it is untouched.
+  const reply = nextMessage(ba);
+  ab.send({ t: 'ping', seq: 2 });
+  assert.deepEqual(await reply, { t: 'ping', seq: 2 });
 });
 
 test('a TLS client that sends an oversized frame header is dropped', async () => {

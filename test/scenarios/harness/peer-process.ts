@@ -10,6 +10,11 @@ export const CLI = fileURLToPath(new URL('../../../dist/cli/main.js', import.met
  * empty environment (no node on PATH, no HOME): what a guest with nothing installed runs.
  */
 const EXE = process.env.LANSPREAD_EXE;
+/**
+ * `LANSPREAD_TEST_ENCRYPT_TRANSFERS=1` starts every peer with `--encrypt-transfers`: chunks over
+ * TLS instead of plaintext data connections (`npm test` runs the transfer scenarios both ways).
+ */
+const ENCRYPT_TRANSFERS = process.env.LANSPREAD_TEST_ENCRYPT_TRANSFERS === '1';
 
 export type Json = Record<string, unknown>;
 export interface Answer {
@@ -63,6 +68,7 @@ export class PeerProcess {
     if (opts.netns === undefined) args.push('--listen', '127.0.0.1:0', '--no-mdns');
     else args.push('--listen', '0.0.0.0:0');
     args.push('--log-level', 'debug');
+    if (ENCRYPT_TRANSFERS) args.push('--encrypt-transfers');
     if (opts.catalog !== undefined) args.push('--catalog', opts.catalog);
     args.push(...(opts.extraArgs ?? []));
     const exe = opts.executable ?? EXE;

@@ -347,3 +347,46 @@ test('disposing a decoder mid-frame releases its room', () => {
   decoder.dispose();
   assert.equal(held, 0);
 });
+test('a data connection: a chunk message is followed by its bytes unframed, as views of the read', () => {
+  const chunk = {
+    t: 'chunk',
+    game: 'cnctw',
+    path: 'data/a.bin',
+    offset: 0,
+    length: 10,
+  } as WireMessage;
+  const bytes = noisy(10, 3);
+  const refused = { t: 'refused', code: 'serve-bad-path', message: 'no' } as WireMessage;
+  const stream = Buffer.concat([
+    encodeControlFrame(chunk),
+    bytes,
+    encodeControlFrame(refused),
+    encodeControlFrame(chunk),
+    bytes,
+  ]);
+  const decoder = new FrameDecoder({ rawChunks: true });
+  // Cut so that a read holds the end of a message and the start of its bytes.
+  const cut = encodeControlFrame(chunk).length + 4;
+  const first = stream.subarray(0, cut);
+  const frames = [...decoder.push(first), ...decoder.push(stream.subarray(cut))];
+  assert.deepEqual(
+    frames.map((f) => (f.kind === 'control' ? f.message.t : f.payload.toString('hex'))),
+    [
+      'chunk',
+      bytes.subarray(0, 4).toString('hex'),
+      bytes.subarray(4).toString('hex'),
+      'refused',
+      'chunk',
+      bytes.toString('hex'),
+    ],
+  );
+  const view = frames[1];
+  assert.ok(view?.kind === 'data' && view.payload.buffer === first.buffer, 'not a copy');
+});
+
+test('a data connection carries no data frames', () => {
+  rejectsWith(
+    () => new FrameDecoder({ rawChunks: true }).push(dataFrame(Buffer.from('x'))),
+    /data frame on a data connection/,
+  );
+});

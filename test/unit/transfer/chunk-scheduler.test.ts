@@ -13,7 +13,6 @@ function tasks(count: number, last = CHUNK): ChunkTask[] {
     offset: i * CHUNK,
     length: i === count - 1 ? last : CHUNK,
     sha256: i.toString(16).padStart(64, '0'),
-    fileSize: (count - 1) * CHUNK + last,
   }));
 }
 

@@ -23,11 +23,7 @@ import {
   MAX_PATH_LENGTH,
   manifestSchema,
 } from '../../../src/protocol/messages.js';
-import {
-  closeHasherPool,
-  hashFileChunks,
-  hashFileRange,
-} from '../../../src/transfer/chunk-hasher.js';
+import { closeHasherPool, hashFileChunks } from '../../../src/transfer/chunk-hasher.js';
 import { HashCache } from '../../../src/transfer/hash-cache.js';
 import { buildManifest } from '../../../src/transfer/manifest-builder.js';
 
@@ -575,42 +571,5 @@ describe('hashFileChunks', () => {
     const data = bytes(10, 'again');
     await put(join(dir, 'small'), data);
     assert.deepEqual(await hashFileChunks(join(dir, 'small'), 10, CHUNK), sliceHashes(data, CHUNK));
-  });
-});
-
-describe('hashFileRange', () => {
-  test('hashes exactly the range, across read blocks, while a whole-file hash runs', async () => {
-    const dir = await freshDir('range');
-    const data = bytes(9 * MIB + 3, 'range');
-    await put(join(dir, 'a'), data);
-    const huge = join(dir, 'huge');
-    await put(huge, '');
-    await truncate(huge, 64 * 1024 * 1024 * 1024);
-    // A manifest of a large library keeps the file pool busy; downloads verify in their own pool.
-    const controller = new AbortController();
-    const busy = Array.from({ length: 3 }, () =>
-      hashFileChunks(huge, 64 * 1024 * 1024 * 1024, CHUNK, controller.signal).catch(
-        () => undefined,
-      ),
-    );
-    const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-    const offset = 5 * MIB - 11;
-    const length = 4 * MIB + 13;
-    assert.equal(
-      await hashFileRange(join(dir, 'a'), data.length, offset, length),
-      sha(data.subarray(offset, offset + length)),
-    );
-    assert.equal(await hashFileRange(join(dir, 'a'), data.length, 0, 1), sha(data.subarray(0, 1)));
-    assert.equal(await hashFileRange(join(dir, 'a'), data.length, 7, 0), sha(Buffer.alloc(0)));
-    controller.abort();
-    await Promise.all(busy);
-  });
-
-  test('fails with hash-failed for a file of another size or a range past its end', async () => {
-    const dir = await freshDir('range-bad');
-    await put(join(dir, 'a'), bytes(1000, 'x'));
-    await assert.rejects(hashFileRange(join(dir, 'a'), 999, 0, 10), isCode('hash-failed'));
-    await assert.rejects(hashFileRange(join(dir, 'a'), 1000, 995, 10), isCode('hash-failed'));
-    await assert.rejects(hashFileRange(join(dir, 'a'), 1000, -1, 10), isCode('hash-failed'));
   });
 });
