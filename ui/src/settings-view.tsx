@@ -106,20 +106,23 @@ export function SettingsView(props: {
           'The game language, e.g. english or german, also used on first play.',
         )}
         {field('games_dir', 'Games folder', gamesFolderHint(settings.free_bytes))}
-        <label>
-          <input
-            type="checkbox"
-            name="encrypt_transfers"
-            checked={encrypt}
-            onChange={(e) => {
-              setEncrypt(e.target.checked);
-              setSaved(false);
-            }}
-            aria-invalid={errors.encrypt_transfers !== undefined ? true : undefined}
-            aria-describedby="encrypt_transfers-help"
-          />
-          Encrypt game transfers
-        </label>
+        {/* Pico styles a hint that follows a fieldset as it does one that follows an input. */}
+        <fieldset>
+          <label>
+            <input
+              type="checkbox"
+              name="encrypt_transfers"
+              checked={encrypt}
+              onChange={(e) => {
+                setEncrypt(e.target.checked);
+                setSaved(false);
+              }}
+              aria-invalid={errors.encrypt_transfers !== undefined ? true : undefined}
+              aria-describedby="encrypt_transfers-help"
+            />
+            Encrypt game transfers
+          </label>
+        </fieldset>
         <small
           id="encrypt_transfers-help"
           className={errors.encrypt_transfers !== undefined ? 'failure' : ''}
