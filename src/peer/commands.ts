@@ -20,6 +20,7 @@ const peerCommandSchema = z.discriminatedUnion('cmd', [
     username: name.optional(),
     language: name.optional(),
     games_dir: z.string().trim().min(1).max(4096).optional(),
+    encrypt_transfers: z.boolean().optional(),
   }),
   z.object({ cmd: z.literal('connect'), addr: z.string().min(3).max(300) }),
   z.object({ cmd: z.literal('set-game-dir'), path: z.string().trim().min(1).max(4096) }),

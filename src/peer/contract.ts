@@ -106,6 +106,8 @@ export interface SettingsView {
   language: string;
   games_dir: string;
   free_bytes: number | null;
+  /** Downloads that start from now on fetch chunk bytes over TLS, not plaintext data connections. */
+  encrypt_transfers: boolean;
 }
 
 /** `GET /api/share` (web API only): the "Get lanspread" page this peer serves to guests. */
@@ -131,7 +133,13 @@ export type PeerCommand =
   | { cmd: 'catalog' }
   | { cmd: 'game-files'; game: string }
   | { cmd: 'get-settings' }
-  | { cmd: 'set-settings'; username?: string; language?: string; games_dir?: string }
+  | {
+      cmd: 'set-settings';
+      username?: string;
+      language?: string;
+      games_dir?: string;
+      encrypt_transfers?: boolean;
+    }
   | { cmd: 'connect'; addr: string }
   | { cmd: 'set-game-dir'; path: string }
   | { cmd: 'wait-peers'; count: number; timeout_ms: number }

@@ -45,8 +45,10 @@ export interface GameOperationsOptions {
     source: DownloadSource,
     signal: AbortSignal,
   ) => Promise<TransferClient>;
-  /** Opens a data connection with a token; absent with `--encrypt-transfers`. */
-  readonly connectData?: DownloadRequest['connectData'];
+  /** Opens a data connection with a token. */
+  readonly connectData: NonNullable<DownloadRequest['connectData']>;
+  /** The `encrypt_transfers` setting now: a download that starts fetches over TLS, not `connectData`. */
+  readonly encryptTransfers: () => boolean;
 }
 
 /** An operation under way: its handle, and the outcome events held until it is released. */
@@ -338,7 +340,8 @@ export class GameOperations {
         sources,
         chunkSize: this.#o.chunkSize,
         connect: this.#o.connectTransfer,
-        ...(this.#o.connectData === undefined ? {} : { connectData: this.#o.connectData }),
+        // Taken once, here: a download keeps the path it started on when the setting changes.
+        ...(this.#o.encryptTransfers() ? {} : { connectData: this.#o.connectData }),
         emit: (event) => {
           this.#o.emit(transferEvent(event));
         },

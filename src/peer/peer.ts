@@ -63,8 +63,9 @@ export interface PeerOptions {
   /** Safety-net rescan of the games folder behind the file watches; 30 s by default, 0 = off. */
   rescanIntervalMs?: number;
   /**
-   * Fetch chunks over TLS (`--encrypt-transfers`) instead of plaintext data connections; what
-   * this peer serves is unchanged (it serves both).
+   * `--encrypt-transfers`: turns the `encrypt_transfers` setting on (saved with the next settings
+   * change); downloads then fetch chunks over TLS instead of plaintext data connections. What this
+   * peer serves is unchanged (it serves both).
    */
   encryptTransfers?: boolean;
 }
@@ -169,14 +170,17 @@ export class Peer {
       },
       connectTransfer: async (source, signal) =>
         new TransferClient(await this.#mesh.dialTransfer(source, signal)),
-      ...(opts.encryptTransfers === true
-        ? {}
-        : {
-            connectData: async (source: DownloadSource, token: Buffer, signal: AbortSignal) =>
-              new TransferClient(await this.#mesh.dialData(source, token, signal)),
-          }),
+      connectData: async (source: DownloadSource, token: Buffer, signal: AbortSignal) =>
+        new TransferClient(await this.#mesh.dialData(source, token, signal)),
+      encryptTransfers: () => this.#settings.encryptTransfers,
     });
-    this.#settings = new PeerSettings(opts.stateDir, settings, this.#library, opts.log);
+    const encrypt = opts.encryptTransfers === true || settings.encrypt_transfers;
+    this.#settings = new PeerSettings(
+      opts.stateDir,
+      { ...settings, encrypt_transfers: encrypt },
+      this.#library,
+      opts.log,
+    );
   }
 
   /** Opens the catalog and identity, scans the games folder and starts listening. */

@@ -1,4 +1,4 @@
-/** The settings commands (get-settings, set-settings, set-game-dir) and the saved player Play falls back to. */
+/** The settings commands (get-settings, set-settings, set-game-dir), the saved player Play falls back to, and the transfer path downloads take. */
 import type { Logger } from '../logger.js';
 import { errorMessage } from '../errors.js';
 import { freeBytes } from '../transfer/index.js';
@@ -16,6 +16,7 @@ export interface SettingsPatch {
   username?: string;
   language?: string;
   games_dir?: string;
+  encrypt_transfers?: boolean;
 }
 
 /** Changes are applied one at a time, each saved to STATE/settings.json before it is answered. */
@@ -45,6 +46,7 @@ export class PeerSettings {
       language: this.#current.language,
       games_dir: gamesDir,
       free_bytes: free,
+      encrypt_transfers: this.#current.encrypt_transfers,
     };
   }
 
@@ -57,6 +59,7 @@ export class PeerSettings {
       await this.#save({
         username: patch.username ?? this.#current.username,
         language: patch.language ?? this.#current.language,
+        encrypt_transfers: patch.encrypt_transfers ?? this.#current.encrypt_transfers,
       });
       return this.view();
     });
@@ -71,6 +74,11 @@ export class PeerSettings {
     });
   }
 
+  /** Whether a download starting now fetches its chunks over TLS; one under way keeps its path. */
+  get encryptTransfers(): boolean {
+    return this.#current.encrypt_transfers;
+  }
+
   /** The name and language Play stamps: the command's, else the saved ones. */
   player(given: { username?: string; language?: string }): { username: string; language: string } {
     return {
@@ -79,11 +87,12 @@ export class PeerSettings {
     };
   }
 
-  async #save(next: { username: string; language: string }): Promise<void> {
+  async #save(next: Omit<Settings, 'games_dir'>): Promise<void> {
     this.#current = {
       username: next.username,
       language: next.language,
       games_dir: this.host.gamesDir,
+      encrypt_transfers: next.encrypt_transfers,
     };
     await writeSettings(this.stateDir, this.#current);
   }

@@ -1,4 +1,4 @@
-/** The player's settings in STATE/settings.json (name, language, games folder), and the one check of a typed games folder. */
+/** The player's settings in STATE/settings.json (name, language, games folder, transfer encryption), and the one check of a typed games folder. */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, userInfo } from 'node:os';
@@ -14,6 +14,8 @@ export interface Settings {
   language: string;
   /** Absent until a games folder was chosen (by `--games` or the UI). */
   games_dir?: string;
+  /** Fetch chunk bytes over TLS instead of plaintext data connections (`--encrypt-transfers`). */
+  encrypt_transfers: boolean;
 }
 
 const name = z.string().trim().min(1).max(64);
@@ -22,6 +24,7 @@ const storedSchema = z.object({
   username: name.optional(),
   language: name.optional(),
   games_dir: z.string().min(1).max(4096).optional(),
+  encrypt_transfers: z.boolean().optional(),
 });
 
 export function settingsFile(stateDir: string): string {
@@ -30,7 +33,11 @@ export function settingsFile(stateDir: string): string {
 
 /** The saved settings with defaults filled in; a damaged file is logged and replaced by defaults. */
 export async function readSettings(stateDir: string, log: Logger): Promise<Settings> {
-  const defaults: Settings = { username: defaultUsername(), language: 'english' };
+  const defaults: Settings = {
+    username: defaultUsername(),
+    language: 'english',
+    encrypt_transfers: false,
+  };
   let text: string;
   try {
     text = await readFile(settingsFile(stateDir), 'utf8');

@@ -204,9 +204,14 @@ describe(
       // A file where a folder should be: the server refuses it and says why.
       const badGamesDir = join(dir, 'source.log', 'games');
       await page.getByRole('link', { name: 'Settings' }).click();
+      const encrypt = page.getByRole('checkbox', { name: 'Encrypt game transfers' });
+      assert.equal(await encrypt.isChecked(), false);
       await page.getByLabel('Player name').fill('Zed Tester');
+      await encrypt.check();
       await page.getByRole('button', { name: 'Save' }).click();
       await page.getByText('Saved.').waitFor();
+      const saved = await client.api<{ encrypt_transfers: boolean }>('settings');
+      assert.equal(saved.encrypt_transfers, true);
       await page.getByLabel('Games folder').fill(badGamesDir);
       await page.getByRole('button', { name: 'Save' }).click();
       await page.locator('#games_dir-help.failure').waitFor();
@@ -218,6 +223,11 @@ describe(
           document.querySelector<HTMLInputElement>('input[name=username]')?.value === 'Zed Tester',
       );
       assert.notEqual(await page.getByLabel('Games folder').inputValue(), badGamesDir);
+      assert.equal(await encrypt.isChecked(), true);
+      // Back to plain: the downloads after this test are plain data connections again.
+      await encrypt.uncheck();
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByText('Saved.').waitFor();
       await page.getByRole('link', { name: 'Library' }).click();
     });
 

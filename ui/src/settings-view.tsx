@@ -1,4 +1,4 @@
-/** Player name, language and games folder, saved by the server; a refused field shows why beside it. */
+/** Player name, language, games folder and transfer encryption, saved by the server; a refused field shows why beside it. */
 import { useEffect, useRef, useState, type SubmitEvent } from 'react';
 import { ApiFailure, api } from './api-client.js';
 import type { SettingsView as SavedSettings } from './api-types.js';
@@ -8,6 +8,7 @@ import { gamesFolderHint } from './games-folder-hint.js';
 type Field = 'username' | 'language' | 'games_dir';
 const FIELDS: readonly Field[] = ['username', 'language', 'games_dir'];
 const EMPTY: Record<Field, string> = { username: '', language: '', games_dir: '' };
+type Setting = Field | 'encrypt_transfers';
 
 export function SettingsView(props: {
   settings: SavedSettings | undefined;
@@ -16,7 +17,9 @@ export function SettingsView(props: {
   const [draft, setDraft] = useState<Record<Field, string>>(EMPTY);
   // The server's values the draft started from: a refetch replaces only fields not being edited.
   const base = useRef<Record<Field, string>>(EMPTY);
-  const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
+  const [encrypt, setEncrypt] = useState(false);
+  const baseEncrypt = useRef(false);
+  const [errors, setErrors] = useState<Partial<Record<Setting, string>>>({});
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
   const { settings } = props;
@@ -35,6 +38,9 @@ export function SettingsView(props: {
       for (const field of FIELDS) if (current[field] === before[field]) next[field] = fresh[field];
       return next;
     });
+    const encryptBefore = baseEncrypt.current;
+    baseEncrypt.current = settings.encrypt_transfers;
+    setEncrypt((current) => (current === encryptBefore ? settings.encrypt_transfers : current));
   }, [settings]);
 
   if (settings === undefined) return <p aria-busy="true">Loading settings…</p>;
@@ -43,12 +49,17 @@ export function SettingsView(props: {
     event.preventDefault();
     setBusy(true);
     setSaved(false);
-    const changed = FIELDS.filter((field) => draft[field] !== settings[field]);
-    const nextErrors: Partial<Record<Field, string>> = {};
+    const changed: [Setting, Parameters<typeof api.saveSettings>[0]][] = FIELDS.filter(
+      (field) => draft[field] !== settings[field],
+    ).map((field) => [field, { [field]: draft[field] }]);
+    if (encrypt !== settings.encrypt_transfers) {
+      changed.push(['encrypt_transfers', { encrypt_transfers: encrypt }]);
+    }
+    const nextErrors: Partial<Record<Setting, string>> = {};
     // One field at a time, so a refused games folder does not hold back a new name.
-    for (const field of changed) {
+    for (const [field, change] of changed) {
       try {
-        props.onSaved(await api.saveSettings({ [field]: draft[field] }));
+        props.onSaved(await api.saveSettings(change));
       } catch (err) {
         const failure =
           err instanceof ApiFailure
@@ -95,6 +106,30 @@ export function SettingsView(props: {
           'The game language, e.g. english or german, also used on first play.',
         )}
         {field('games_dir', 'Games folder', gamesFolderHint(settings.free_bytes))}
+        {/* Pico styles a hint that follows a fieldset as it does one that follows an input. */}
+        <fieldset>
+          <label>
+            <input
+              type="checkbox"
+              name="encrypt_transfers"
+              checked={encrypt}
+              onChange={(e) => {
+                setEncrypt(e.target.checked);
+                setSaved(false);
+              }}
+              aria-invalid={errors.encrypt_transfers !== undefined ? true : undefined}
+              aria-describedby="encrypt_transfers-help"
+            />
+            Encrypt game transfers
+          </label>
+        </fieldset>
+        <small
+          id="encrypt_transfers-help"
+          className={errors.encrypt_transfers !== undefined ? 'failure' : ''}
+        >
+          {errors.encrypt_transfers ??
+            'Slower. Every file is checked against its SHA-256 hash either way; encryption also keeps others on the network from reading them. Applies to downloads that start after saving.'}
+        </small>
         <button type="submit" disabled={busy} aria-busy={busy}>
           Save
         </button>

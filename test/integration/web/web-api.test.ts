@@ -298,6 +298,7 @@ test('settings: defaults, persisted changes, a refused games folder, kept across
   assert.equal(initial.language, 'english');
   assert.equal(initial.games_dir, local.gamesDir);
   assert.equal(typeof initial.free_bytes, 'number');
+  assert.equal(initial.encrypt_transfers, false);
 
   const updated = (await ok('PUT', '/api/settings', { username: 'Zoe', language: 'french' })) as {
     username: string;
@@ -320,6 +321,11 @@ test('settings: defaults, persisted changes, a refused games folder, kept across
   );
   await refused('PUT', '/api/settings', { colour: 'red' }, 400, 'bad-command');
   await refused('PUT', '/api/settings', { username: '' }, 400, 'bad-command');
+  await refused('PUT', '/api/settings', { encrypt_transfers: 1 }, 400, 'bad-command');
+  const encrypted = (await ok('PUT', '/api/settings', { encrypt_transfers: true })) as {
+    encrypt_transfers: boolean;
+  };
+  assert.equal(encrypted.encrypt_transfers, true);
 
   const moved = join(root, 'local', 'other-games');
   const after = (await ok('PUT', '/api/settings', { games_dir: moved })) as {
@@ -331,7 +337,12 @@ test('settings: defaults, persisted changes, a refused games folder, kept across
   const saved = JSON.parse(
     await readFile(join(root, 'local', 'state', 'settings.json'), 'utf8'),
   ) as Record<string, unknown>;
-  assert.deepEqual(saved, { username: 'Zoe', language: 'french', games_dir: moved });
+  assert.deepEqual(saved, {
+    username: 'Zoe',
+    language: 'french',
+    games_dir: moved,
+    encrypt_transfers: true,
+  });
 
   // set-game-dir as a command is remembered too.
   const back = join(root, 'local', 'games');
@@ -341,7 +352,13 @@ test('settings: defaults, persisted changes, a refused games folder, kept across
   web = await startWeb();
   assert.deepEqual(
     { ...((await ok('GET', '/api/settings')) as Record<string, unknown>), free_bytes: 0 },
-    { username: 'Zoe', language: 'french', games_dir: back, free_bytes: 0 },
+    {
+      username: 'Zoe',
+      language: 'french',
+      games_dir: back,
+      free_bytes: 0,
+      encrypt_transfers: true,
+    },
   );
 });
 

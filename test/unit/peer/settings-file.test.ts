@@ -26,17 +26,20 @@ test('without a file the defaults are the OS user and english', async () => {
   assert.equal(settings.language, 'english');
   assert.ok(settings.username.length > 0);
   assert.equal(settings.games_dir, undefined);
+  assert.equal(settings.encrypt_transfers, false);
 });
 
 test('saved settings are read back; a damaged file gives the defaults and a warning', async () => {
-  await writeSettings(dir, { username: 'Ann', language: 'german', games_dir: '/g' });
+  const saved = { username: 'Ann', language: 'german', games_dir: '/g', encrypt_transfers: true };
+  await writeSettings(dir, saved);
   assert.equal((await stat(settingsFile(dir))).mode & 0o777, 0o600);
-  assert.deepEqual(await readSettings(dir, recordingLogger()), {
-    username: 'Ann',
-    language: 'german',
-    games_dir: '/g',
-  });
-  for (const text of ['{"username":', '{"username": 5}', '[]']) {
+  assert.deepEqual(await readSettings(dir, recordingLogger()), saved);
+  await writeSettings(dir, { ...saved, encrypt_transfers: false });
+  assert.equal((await readSettings(dir, recordingLogger())).encrypt_transfers, false);
+  // A file from before the setting existed: transfers stay plain.
+  await writeFile(settingsFile(dir), '{"username": "Ann"}');
+  assert.equal((await readSettings(dir, recordingLogger())).encrypt_transfers, false);
+  for (const text of ['{"username":', '{"username": 5}', '{"encrypt_transfers": "yes"}', '[]']) {
     await writeFile(settingsFile(dir), text);
     const log = recordingLogger();
     const settings = await readSettings(dir, log);
@@ -47,9 +50,18 @@ test('saved settings are read back; a damaged file gives the defaults and a warn
 });
 
 test('a saved games folder that is not absolute is ignored with a warning', async () => {
-  await writeSettings(dir, { username: 'Ann', language: 'german', games_dir: 'games' });
+  await writeSettings(dir, {
+    username: 'Ann',
+    language: 'german',
+    games_dir: 'games',
+    encrypt_transfers: true,
+  });
   const log = recordingLogger();
-  assert.deepEqual(await readSettings(dir, log), { username: 'Ann', language: 'german' });
+  assert.deepEqual(await readSettings(dir, log), {
+    username: 'Ann',
+    language: 'german',
+    encrypt_transfers: true,
+  });
   assert.equal(log.lines[0]?.level, 'warn');
 });
 

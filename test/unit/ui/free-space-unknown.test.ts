@@ -11,6 +11,7 @@ const unknownFree: SettingsView = {
   language: 'english',
   games_dir: '/srv/games',
   free_bytes: null,
+  encrypt_transfers: false,
 };
 
 describe('settings with free_bytes: null', () => {
