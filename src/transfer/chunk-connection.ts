@@ -1,5 +1,6 @@
 /** The connection a download's chunks travel on: a plaintext data connection, or TLS with `--encrypt-transfers`. */
 import { errorMessage } from '../errors.js';
+import { isOverBudget } from './busy-backoff.js';
 import type { DownloadRequest, DownloadSource } from './download-request.js';
 import type { TransferClient } from './transfer-client.js';
 
@@ -24,6 +25,11 @@ export async function connectChunks(
     token = await tls.getDataToken(req.game.id, req.game.version, signal);
   } catch (err) {
     signal.throwIfAborted();
+    // Busy is not "no tokens here": the worker backs off and asks again.
+    if (isOverBudget(err)) {
+      if (tls !== idle) tls.close();
+      throw err;
+    }
     req.log.info(
       { game: req.game.id, peer: source.peerId, err: errorMessage(err) },
       'no data connection token; fetching over TLS',

@@ -31,8 +31,8 @@ export interface ServeLimits {
    */
   readonly queueWaitMs: number;
   /**
-   * Refused connections still closing (each keeps its socket up to a second so the refusal can
-   * be read). Past this many, a refused connection is dropped at once: a flood costs resets.
+   * Strangers' refused connections still closing (each keeps its socket up to a second so the
+   * refusal can be read). Past this many, a stranger's is dropped at once: a flood costs resets.
    */
   readonly closingRefused: number;
 }
@@ -43,7 +43,8 @@ export interface ServeLimits {
  */
 export const DEFAULT_SERVE_LIMITS: ServeLimits = {
   spends: {
-    connection: { total: 128, perPeer: 16, strangers: 32, perStranger: 2 },
+    // Idle connections hold no buffers; a download keeps one TLS and two data connections open.
+    connection: { total: 256, perPeer: 24, strangers: 32, perStranger: 2 },
     request: { total: 16, perPeer: 8, strangers: 4, perStranger: 1 },
     'stream-job': { total: 2, perPeer: 2, strangers: 1, perStranger: 1 },
     'manifest-job': { total: 4, perPeer: 4, strangers: 1, perStranger: 1 },

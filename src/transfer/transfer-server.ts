@@ -171,13 +171,17 @@ function refuseConnection(conn: Connection, ctx: ServeContext, err: unknown): vo
   if (!(err instanceof LanspreadError)) throw err;
   // Debug only: a flood of connections must not become a flood of log lines.
   ctx.log.debug({ peer: conn.remotePeerId, reason: err.message }, 'refused a transfer connection');
-  // Counted and not kept long: a flood of remotes that never read must not pile up sockets.
-  const release = ctx.budget.closeRefused();
-  if (release === null) {
-    conn.destroy();
-    return;
+  // A stranger's refusals are counted and not kept long: a flood of fresh identities that never
+  // read must not pile up sockets. A peer with a session always hears why, so it backs off
+  // rather than counting a bare close as a failure of the source.
+  if (!ctx.hasSession(conn.remotePeerId)) {
+    const release = ctx.budget.closeRefused();
+    if (release === null) {
+      conn.destroy();
+      return;
+    }
+    conn.onClose(release);
   }
-  conn.onClose(release);
   conn.send({ t: 'refused', code: err.code, message: err.message });
   conn.close(REFUSED_LINGER_MS);
 }
