@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-// The test run of `npm test`: the main pass in order (unit, integration, scenarios, browser,
-// executables), and beside it the transfer scenarios again on the all-TLS path
-// (`--encrypt-transfers`). The second pass overlaps the unit and integration tests, which time
-// nothing, so the suite stays under 15 minutes on 2 cores; its report follows the main one.
+// The test run of `npm test`, in two lanes so the suite stays under 15 minutes on 2 cores.
+// Lane one, in order: unit, integration, the scenarios, the browser, the executables. Lane two,
+// beside it: the transfer scenarios again on the all-TLS path (`--encrypt-transfers`), then a few
+// scenarios that time nothing, taken out of lane one. Lane two's report follows lane one's.
+import { readdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 
 const RUN_TESTS = new URL('./run-tests.mjs', import.meta.url).pathname;
-const MAIN = ['test/unit', 'test/integration', 'test/scenarios', 'test/e2e', 'test/executables'];
+const SCENARIOS = 'test/scenarios';
 const ENCRYPTED = [
-  '--encrypt-transfers',
   'test/scenarios/s04-s13-single-source-download.test.ts',
   'test/scenarios/s14-s18-s19-multi-source.test.ts',
   'test/scenarios/s48-s49-resume-and-liar.test.ts',
@@ -19,6 +19,18 @@ const ENCRYPTED = [
   'test/scenarios/s66-catalog-digest.test.ts',
   'test/scenarios/s67-tampered-chunk.test.ts',
 ];
+/** Scenarios without a time bound or a resource measurement: safe to run beside lane one. */
+const BESIDE = [
+  'test/scenarios/harness-pack.test.ts',
+  'test/scenarios/cli-verbs.test.ts',
+  'test/scenarios/s59b-download-keeps-old-version.test.ts',
+  'test/scenarios/s65-link-escape.test.ts',
+];
+const laneOneScenarios = readdirSync(SCENARIOS)
+  .filter((name) => name.endsWith('.test.ts'))
+  .map((name) => `${SCENARIOS}/${name}`)
+  .filter((path) => !BESIDE.includes(path))
+  .sort();
 
 /** Runs run-tests.mjs with `args`; its output goes to ours, or is kept to print later. */
 function run(args, keepOutput) {
@@ -33,9 +45,20 @@ function run(args, keepOutput) {
   });
 }
 
-const encrypted = run(ENCRYPTED, true);
-const main = await run(MAIN, false);
-const second = await encrypted;
+async function laneTwo() {
+  const encrypted = await run(['--encrypt-transfers', ...ENCRYPTED], true);
+  const beside = await run(BESIDE, true);
+  return [encrypted, beside];
+}
+
+const second = laneTwo();
+const first = await run(
+  ['test/unit', 'test/integration', ...laneOneScenarios, 'test/e2e', 'test/executables'],
+  false,
+);
+const [encrypted, beside] = await second;
 process.stdout.write('\n=== the transfer scenarios again with --encrypt-transfers ===\n');
-process.stdout.write(second.output);
-process.exit(main.code !== 0 ? main.code : second.code);
+process.stdout.write(encrypted.output);
+process.stdout.write('\n=== scenarios run beside the main pass ===\n');
+process.stdout.write(beside.output);
+process.exit([first, encrypted, beside].find((r) => r.code !== 0)?.code ?? 0);
