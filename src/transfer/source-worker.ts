@@ -1,12 +1,12 @@
 /** One connection's loop in a download: take a chunk from the scheduler, fetch it into place, verify it. */
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { PeerId } from '../ids.js';
 import { BusyBackoff, isOverBudget, noteBusy } from './busy-backoff.js';
 import { connectChunks } from './chunk-connection.js';
 import type { ChunkTask } from './chunk-planner.js';
+import { openChunkWriter } from './chunk-writer.js';
 import type { ChunkScheduler } from './chunk-scheduler.js';
 import type { DownloadJournal } from './download-journal.js';
 import type { DownloadRequest, DownloadSource } from './download-request.js';
@@ -238,7 +238,7 @@ async function fetchInto(
   onBytes: (n: number) => void,
 ): Promise<string> {
   const path = targetPath(req.root, task.path);
-  const file = await open(path, 'r+').catch((err: unknown) => {
+  const writer = await openChunkWriter(path, task.offset, task.length).catch((err: unknown) => {
     throw new WriteFailure(`cannot open ${task.path} for writing: ${errorMessage(err)}`);
   });
   const hash = createHash('sha256');
@@ -251,12 +251,12 @@ async function fetchInto(
         offset: task.offset,
         length: task.length,
       },
-      async (bytes, at) => {
+      async (bytes) => {
         // Once stopped, nothing more is written: a faster source rewrites this chunk next.
         signal.throwIfAborted();
         hash.update(bytes);
         try {
-          await file.write(bytes, 0, bytes.length, task.offset + at);
+          await writer.write(bytes);
         } catch (err) {
           throw new WriteFailure(`cannot write ${task.path}: ${errorMessage(err)}`);
         }
@@ -264,13 +264,13 @@ async function fetchInto(
       },
       signal,
     );
-    await file.datasync().catch((err: unknown) => {
+    await writer.finish().catch((err: unknown) => {
       signal.throwIfAborted();
-      throw new WriteFailure(`cannot flush ${task.path}: ${errorMessage(err)}`);
+      throw new WriteFailure(`cannot write ${task.path}: ${errorMessage(err)}`);
     });
     return hash.digest('hex');
   } finally {
-    await file.close();
+    await writer.close();
   }
 }
 

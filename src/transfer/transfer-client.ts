@@ -12,7 +12,8 @@ const MAX_QUEUED_WRITE_BYTES = 8 * 1024 * 1024;
  */
 const STALL_TIMEOUT_MS = 30_000;
 
-export type ChunkSink = (bytes: Buffer, offsetInChunk: number) => Promise<void>;
+/** Takes a chunk's bytes in order; each call is awaited before the next (backpressure). */
+export type ChunkSink = (bytes: Buffer) => Promise<void>;
 
 /** Takes a streamed install in order; each call is awaited before the next (backpressure). */
 export interface StreamReceiver {
@@ -142,13 +143,12 @@ export class TransferClient {
             fail(new LanspreadError('protocol-error', 'more data than the chunk holds'));
             return;
           }
-          const at = received;
           received += buf.length;
           queued += buf.length;
           if (queued > MAX_QUEUED_WRITE_BYTES) this.connection.pause();
           writes = local(
             writes.then(async () => {
-              await sink(buf, at);
+              await sink(buf);
               this.connection.recycle(buf);
               queued -= buf.length;
               if (queued <= MAX_QUEUED_WRITE_BYTES / 4) this.connection.resume();

@@ -151,6 +151,17 @@ export function serveTransferConnection(
   });
 }
 
+/**
+ * The send buffers of every request served, taken per frame and given back: fresh 1 MiB buffers
+ * for each chunk cost the sender page clearing and garbage collections. A request holds the
+ * frames queued on its socket, the one being read and the one being sent; at most four requests'
+ * worth lie idle.
+ */
+const SERVE_FRAMES = new FrameBuffers(
+  DATA_FRAME_BYTES,
+  4 * (SEND_QUEUE_BYTES / DATA_FRAME_BYTES + 2),
+);
+
 /** A request this connection may carry. */
 function isRequest(msg: WireMessage, grant: DataGrant | undefined): msg is Request {
   if (grant !== undefined)
@@ -210,11 +221,8 @@ async function serveRequest(
       conn.send({ t: 'data-token', game: msg.game, token: token.toString('hex') });
       return;
     }
-    // Enough for the frames queued on the socket, the one being read and the one being sent;
-    // per request, so an idle connection holds none.
-    const frames = new FrameBuffers(DATA_FRAME_BYTES, SEND_QUEUE_BYTES / DATA_FRAME_BYTES + 2);
-    if (msg.t === 'get-chunk') await serveChunk(conn, msg, ctx, frames, signal, serving);
-    else await serveStream(conn, msg, ctx, frames, signal);
+    if (msg.t === 'get-chunk') await serveChunk(conn, msg, ctx, SERVE_FRAMES, signal, serving);
+    else await serveStream(conn, msg, ctx, SERVE_FRAMES, signal);
   } finally {
     release();
   }
