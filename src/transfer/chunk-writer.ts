@@ -1,9 +1,13 @@
 /**
- * Writes one chunk's bytes at its place in a file and flushes them: straight to the disk
- * (O_DIRECT) where the system allows it, through the page cache elsewhere.
+ * Writes one chunk's bytes at its place in a file, hashes them as they pass, and flushes them:
+ * straight to the disk (O_DIRECT) where the system allows it, hashed by a worker thread where
+ * there are cores to spare; through the page cache, hashed on the event loop, elsewhere.
  */
+import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { BlockHashers, type HashSession } from './block-hashers.js';
 
 /**
  * Direct writes need this alignment of memory, file offset and length (4096 covers disks with
@@ -17,33 +21,53 @@ const BLOCKS_PER_WRITER = 3;
 /** Blocks for all writers at once (a download runs two connections per source). */
 const POOL_BLOCKS = 48;
 
-/**
- * Buffers that direct I/O accepts. A Node Buffer's address is only 16-byte aligned, and there
- * is no way to ask for more; a WebAssembly memory starts on a page boundary, so it is cut into
- * the blocks. It is made once, at its full size: growing it would detach every view of it.
- */
-/** Node's types for Node 20 declare WebAssembly's types but not the global itself. */
+/** Node 20's types declare WebAssembly's types but not the global itself. */
 const { Memory } = (
   globalThis as unknown as {
-    WebAssembly: { Memory: new (size: { initial: number }) => { buffer: ArrayBuffer } };
+    WebAssembly: {
+      Memory: new (size: { initial: number; maximum: number; shared: true }) => {
+        buffer: SharedArrayBuffer;
+      };
+    };
   }
 ).WebAssembly;
 
+/**
+ * Buffers that direct I/O accepts and worker threads can read. A Node Buffer's address is only
+ * 16-byte aligned, and there is no way to ask for more; a WebAssembly memory starts on a page
+ * boundary, and a shared one is seen by workers without a copy. It is made once, at its full
+ * size: growing it would detach every view of it.
+ */
 class AlignedBlocks {
   #free: Buffer[] | undefined;
+  #hashers: BlockHashers | undefined;
 
   take(): Buffer | undefined {
-    if (this.#free === undefined) {
-      const memory = new Memory({ initial: (POOL_BLOCKS * BLOCK_BYTES) / 65_536 });
-      this.#free = Array.from({ length: POOL_BLOCKS }, (_, i) =>
-        Buffer.from(memory.buffer, i * BLOCK_BYTES, BLOCK_BYTES),
-      );
-    }
-    return this.#free.pop();
+    return this.#pool().pop();
   }
 
   give(block: Buffer): void {
-    this.#free?.push(block);
+    this.#pool().push(block);
+  }
+
+  /** A hash of bytes in the blocks: in a worker thread when there are cores to spare. */
+  hashSession(): HashSession {
+    this.#pool();
+    if (this.#hashers === undefined) throw new Error('the block pool has no hashers');
+    return this.#hashers.session();
+  }
+
+  #pool(): Buffer[] {
+    if (this.#free === undefined) {
+      const pages = (POOL_BLOCKS * BLOCK_BYTES) / 65_536;
+      const { buffer } = new Memory({ initial: pages, maximum: pages, shared: true });
+      this.#free = Array.from({ length: POOL_BLOCKS }, (_, i) =>
+        Buffer.from(buffer, i * BLOCK_BYTES, BLOCK_BYTES),
+      );
+      const cores = availableParallelism();
+      this.#hashers = new BlockHashers(buffer, cores > 1 ? Math.min(4, cores - 1) : 0);
+    }
+    return this.#free;
   }
 }
 
@@ -58,8 +82,8 @@ export interface ChunkWriter {
   readonly mode: 'direct' | 'cached';
   /** Takes the chunk's next bytes; `bytes` are the caller's again once this resolves. */
   write(bytes: Buffer): Promise<void>;
-  /** Writes what is still held and flushes the chunk to the disk. */
-  finish(): Promise<void>;
+  /** Writes what is still held, flushes the chunk to the disk, and gives the SHA-256 (hex) of every byte. */
+  finish(): Promise<string>;
   /** Waits for writes under way and lets the file go; call it whatever happened. */
   close(): Promise<void>;
 }
@@ -92,13 +116,14 @@ export async function openChunkWriter(
     directWrites = false;
     return fallback();
   }
-  return new DirectWriter(path, handle, offset, held);
+  return new DirectWriter(path, handle, offset, held, blocks.hashSession());
 }
 
-/** Writes each piece at its offset through the page cache; the flush writes them to the disk. */
+/** Hashes and writes each piece at its offset through the page cache; the flush writes them to the disk. */
 class CachedWriter implements ChunkWriter {
   readonly mode = 'cached';
   readonly #handle: FileHandle;
+  readonly #hash = createHash('sha256');
   #at: number;
 
   private constructor(handle: FileHandle, offset: number) {
@@ -113,11 +138,13 @@ class CachedWriter implements ChunkWriter {
   async write(bytes: Buffer): Promise<void> {
     const at = this.#at;
     this.#at += bytes.length;
+    this.#hash.update(bytes);
     await writeAll(this.#handle, bytes, at);
   }
 
-  async finish(): Promise<void> {
+  async finish(): Promise<string> {
     await this.#handle.datasync();
+    return this.#hash.digest('hex');
   }
 
   async close(): Promise<void> {
@@ -126,31 +153,33 @@ class CachedWriter implements ChunkWriter {
 }
 
 /**
- * Gathers bytes into aligned blocks and writes each full block with O_DIRECT while the next one
- * fills: no copy into the page cache, and no dirty pages for a flush to wait on. The last bytes
- * short of the alignment go through the cache.
+ * Gathers bytes into aligned blocks; each full block is hashed and written with O_DIRECT while
+ * the next one fills: no copy into the page cache, and no dirty pages for a flush to wait on.
+ * The last bytes short of the alignment are written through the cache.
  */
 class DirectWriter implements ChunkWriter {
   readonly mode = 'direct';
   readonly #path: string;
   readonly #handle: FileHandle;
+  readonly #hash: HashSession;
   /** Free blocks of this writer; `#block` is the one filling. */
   readonly #spare: Buffer[];
   #block: Buffer;
   #fill = 0;
   /** Where `#block`'s first byte goes in the file. */
   #at: number;
-  /** Blocks being written, oldest first; each settles to its block. */
-  readonly #writing: Promise<Buffer>[] = [];
+  /** Blocks being hashed and written, oldest first; each settles to its block. */
+  readonly #busy: Promise<Buffer>[] = [];
   #failure: Error | undefined;
   #closed = false;
 
-  constructor(path: string, handle: FileHandle, offset: number, held: Buffer[]) {
+  constructor(path: string, handle: FileHandle, offset: number, held: Buffer[], hash: HashSession) {
     this.#path = path;
     this.#handle = handle;
     this.#at = offset;
     this.#block = held[0] as Buffer;
     this.#spare = held.slice(1);
+    this.#hash = hash;
   }
 
   async write(bytes: Buffer): Promise<void> {
@@ -159,23 +188,21 @@ class DirectWriter implements ChunkWriter {
       const n = bytes.copy(this.#block, this.#fill, from);
       from += n;
       this.#fill += n;
-      if (this.#fill === BLOCK_BYTES) await this.#submit();
+      if (this.#fill === BLOCK_BYTES) await this.#submit(BLOCK_BYTES);
     }
   }
 
-  async finish(): Promise<void> {
+  async finish(): Promise<string> {
     const aligned = this.#fill - (this.#fill % ALIGN);
     const tail = Buffer.from(this.#block.subarray(aligned, this.#fill));
     const tailAt = this.#at + aligned;
-    if (aligned > 0) {
-      this.#fill = aligned;
-      await this.#submit();
-    }
+    if (this.#fill > 0) await this.#submit(aligned);
     await this.#drain();
     this.#throwIfFailed();
     // The disk's own cache, and the file's extents, are flushed by the sync all the same.
     await this.#handle.datasync();
     if (tail.length > 0) await writeCached(this.#path, tail, tailAt);
+    return this.#hash.digest();
   }
 
   async close(): Promise<void> {
@@ -184,39 +211,47 @@ class DirectWriter implements ChunkWriter {
     this.#closed = true;
     this.#failure ??= new Error(`the writer of ${this.#path} is closed`);
     await this.#drain().catch(() => undefined);
+    this.#hash.drop();
     for (const block of [this.#block, ...this.#spare]) blocks.give(block);
     await this.#handle.close();
   }
 
-  /** Starts writing the filled part of `#block` and takes a free block to fill next. */
-  async #submit(): Promise<void> {
+  /**
+   * Hashes the filled part of `#block` and writes its first `writable` bytes (a multiple of the
+   * alignment), then takes a free block to fill next.
+   */
+  async #submit(writable: number): Promise<void> {
     const block = this.#block;
-    const length = this.#fill;
+    const filled = this.#fill;
     const at = this.#at;
-    this.#at += length;
+    this.#at += filled;
     this.#fill = 0;
-    const written = writeAll(this.#handle, block.subarray(0, length), at)
-      .catch(async (err: unknown) => {
-        if (!refusesDirect(err)) throw err;
-        // Some file systems take the O_DIRECT open and refuse the write itself.
-        directWrites = false;
-        await writeCached(this.#path, block.subarray(0, length), at);
-      })
+    const hashed = this.#hash.update(block.byteOffset, filled);
+    const written =
+      writable === 0
+        ? Promise.resolve()
+        : writeAll(this.#handle, block.subarray(0, writable), at).catch(async (err: unknown) => {
+            if (!refusesDirect(err)) throw err;
+            // Some file systems take the O_DIRECT open and refuse the write itself.
+            directWrites = false;
+            await writeCached(this.#path, block.subarray(0, writable), at);
+          });
+    const done = Promise.all([hashed, written])
       .catch((err: unknown) => {
         this.#failure ??= err instanceof Error ? err : new Error(String(err));
       })
       .then(() => block);
-    this.#writing.push(written);
-    this.#block = this.#spare.pop() ?? (await this.#oldestWritten());
+    this.#busy.push(done);
+    this.#block = this.#spare.pop() ?? (await this.#oldestDone());
   }
 
   async #drain(): Promise<void> {
-    while (this.#writing.length > 0) this.#spare.push(await this.#oldestWritten());
+    while (this.#busy.length > 0) this.#spare.push(await this.#oldestDone());
   }
 
-  /** The block of the oldest write, once it is done; only called while one is under way. */
-  async #oldestWritten(): Promise<Buffer> {
-    const oldest = this.#writing.shift();
+  /** The block of the oldest hash and write, once both are done; only called while one is under way. */
+  async #oldestDone(): Promise<Buffer> {
+    const oldest = this.#busy.shift();
     if (oldest === undefined) throw new Error('no block is being written');
     return oldest;
   }

@@ -1,5 +1,4 @@
 /** One connection's loop in a download: take a chunk from the scheduler, fetch it into place, verify it. */
-import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { PeerId } from '../ids.js';
@@ -241,7 +240,6 @@ async function fetchInto(
   const writer = await openChunkWriter(path, task.offset, task.length).catch((err: unknown) => {
     throw new WriteFailure(`cannot open ${task.path} for writing: ${errorMessage(err)}`);
   });
-  const hash = createHash('sha256');
   try {
     await client.fetchChunk(
       {
@@ -254,7 +252,6 @@ async function fetchInto(
       async (bytes) => {
         // Once stopped, nothing more is written: a faster source rewrites this chunk next.
         signal.throwIfAborted();
-        hash.update(bytes);
         try {
           await writer.write(bytes);
         } catch (err) {
@@ -264,11 +261,10 @@ async function fetchInto(
       },
       signal,
     );
-    await writer.finish().catch((err: unknown) => {
+    return await writer.finish().catch((err: unknown) => {
       signal.throwIfAborted();
       throw new WriteFailure(`cannot write ${task.path}: ${errorMessage(err)}`);
     });
-    return hash.digest('hex');
   } finally {
     await writer.close();
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdtemp, open, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -37,7 +37,12 @@ async function writeInPieces(
     for (let at = 0; at < bytes.length; at += piece)
       // A fresh copy each time: the writer must not keep a view of what it was given.
       await writer.write(Buffer.from(bytes.subarray(at, at + piece)));
-    await writer.finish();
+    const sha256 = await writer.finish();
+    assert.equal(
+      sha256,
+      createHash('sha256').update(bytes).digest('hex'),
+      'the hash of what was written',
+    );
     return writer.mode;
   } finally {
     await writer.close();

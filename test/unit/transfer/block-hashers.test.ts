@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { createHash, randomFillSync } from 'node:crypto';
+import { test } from 'node:test';
+import { BlockHashers } from '../../../src/transfer/block-hashers.js';
+
+const MIB = 1024 * 1024;
+
+test('sessions hash their ranges in order, in workers or on this thread alike, side by side', async () => {
+  const memory = new SharedArrayBuffer(8 * MIB);
+  const bytes = new Uint8Array(memory);
+  randomFillSync(bytes);
+  const ranges: [number, number][] = [
+    [0, MIB],
+    [3 * MIB, 2 * MIB + 17],
+    [MIB, 5],
+  ];
+  const want = createHash('sha256');
+  for (const [offset, length] of ranges) want.update(bytes.subarray(offset, offset + length));
+  const expected = want.digest('hex');
+  for (const workers of [0, 2]) {
+    const hashers = new BlockHashers(memory, workers);
+    // Three sessions at once: each keeps its own state, whichever worker it landed on.
+    const sessions = [hashers.session(), hashers.session(), hashers.session()];
+    await Promise.all(
+      sessions.map(async (s) => {
+        for (const [offset, length] of ranges) await s.update(offset, length);
+      }),
+    );
+    const digests = await Promise.all(sessions.map((s) => s.digest()));
+    assert.deepEqual(digests, [expected, expected, expected], `${workers} workers`);
+    const empty = hashers.session();
+    assert.equal(await empty.digest(), createHash('sha256').digest('hex'));
+  }
+});
+
+test('a range outside the memory fails the session with hash-failed, and the next session works', async () => {
+  const memory = new SharedArrayBuffer(MIB);
+  const hashers = new BlockHashers(memory, 1);
+  await assert.rejects(
+    hashers.session().update(MIB - 10, 100),
+    (err: Error & { code?: string }) => err.code === 'hash-failed',
+  );
+  const next = hashers.session();
+  await next.update(0, 10);
+  assert.equal(
+    await next.digest(),
+    createHash('sha256')
+      .update(new Uint8Array(memory, 0, 10))
+      .digest('hex'),
+  );
+});
