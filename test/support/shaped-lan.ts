@@ -46,7 +46,11 @@ export interface ShapedLan extends Lan {
   readonly hosts: readonly ShapedHost[];
   /** Queue limit of a port's FIFO, per direction, in bytes. */
   queueBytes(mbit: number): number;
-  /** Bytes host `i`'s `eth0` has sent and received (IP and TCP headers included). */
+  /**
+   * Bytes host `i`'s `eth0` has sent and received as the kernel counts them: a GSO super-packet
+   * once with one set of headers, so a bulk TCP transfer counts its payload and about 0.1 %
+   * more. `shaperStats` counts every frame's headers (payload × 1514/1448 for full frames).
+   */
   linkBytes(i: number): { sent: number; received: number };
   /** Host `i`'s two shapers: `up` on its `eth0`, `down` on its port of the bridge. */
   shaperStats(i: number): { up: ShaperStats; down: ShaperStats };
