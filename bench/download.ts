@@ -12,6 +12,7 @@ import { link, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NGINX_CONFIG_SUMMARY, NginxTls, requireBaselineTools } from './support/nginx-tls.js';
+import { median } from './support/median.js';
 import { cpuSeconds, peakRssMB, reapedChildrenCpuSeconds } from './support/proc-usage.js';
 import { SeededRandom } from '../test/support/fixture-games.js';
 import { CLI, PeerProcess, onCores } from '../test/scenarios/harness/peer-process.js';
@@ -262,11 +263,6 @@ function sha256CpuPerGiB(): number {
   for (let i = 0; i < rounds; i++) createHash('sha256').update(block).digest();
   const used = process.cpuUsage(before);
   return (used.user + used.system) / 1e6 / ((rounds * block.length) / GIB);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 export async function run(args: string[]): Promise<void> {

@@ -8,33 +8,18 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { embeddedUnrar, packDirectory } from '../src/archive/index.js';
 import { installGame } from '../src/install/index.js';
+import { median } from './support/median.js';
+import { writeRandomFile } from './support/random-file.js';
 
 const MIB = 1024 * 1024;
-const BLOCK = 16 * MIB;
 const here = dirname(fileURLToPath(import.meta.url));
-
-/** Incompressible bytes, fast: one random block, each copy stamped with its index and fresh random bytes. */
-async function writeRandomFile(path: string, bytes: number): Promise<void> {
-  const block = randomBytes(BLOCK);
-  const fh = await open(path, 'wx');
-  try {
-    for (let done = 0, i = 0; done < bytes; done += BLOCK, i++) {
-      block.writeUInt32LE(i, 0);
-      randomBytes(60).copy(block, 4);
-      const n = Math.min(BLOCK, bytes - done);
-      for (let off = 0; off < n;) off += (await fh.write(block, off, n - off)).bytesWritten;
-    }
-  } finally {
-    await fh.close();
-  }
-}
 
 /** A game folder with one big file and a few small ones, packed into `<root>/game.eti`. */
 async function buildGameRoot(dir: string, bytes: number): Promise<{ big: string; root: string }> {
@@ -103,11 +88,6 @@ async function childMain(root: string): Promise<void> {
     maxRssKiB: process.resourceUsage().maxRSS,
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 export async function run(args: string[]): Promise<void> {

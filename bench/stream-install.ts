@@ -18,35 +18,20 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { lstat, mkdir, mkdtemp, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packDirectory } from '../src/archive/index.js';
 import { PeerProcess } from '../test/scenarios/harness/peer-process.js';
 import { LivePeers } from './live-peers.js';
+import { median } from './support/median.js';
+import { writeRandomFile } from './support/random-file.js';
 
 const MIB = 1024 * 1024;
-const BLOCK = 16 * MIB;
 const GAME = 'cnctw';
 const VERSION = '20250101';
 const OP_TIMEOUT_MS = 30 * 60_000;
 const SAMPLE_MS = 100;
-
-/** Incompressible bytes, fast: one random block, each copy stamped with its index and fresh random bytes. */
-async function writeRandomFile(path: string, bytes: number): Promise<void> {
-  const block = randomBytes(BLOCK);
-  const fh = await open(path, 'wx');
-  try {
-    for (let done = 0, i = 0; done < bytes; done += BLOCK, i++) {
-      block.writeUInt32LE(i, 0);
-      randomBytes(60).copy(block, 4);
-      const n = Math.min(BLOCK, bytes - done);
-      for (let off = 0; off < n;) off += (await fh.write(block, off, n - off)).bytesWritten;
-    }
-  } finally {
-    await fh.close();
-  }
-}
 
 /** The source's game root: `<games>/cnctw/{cnctw.eti, version.ini}`, the archive holding one big file and a few small ones. */
 async function buildSourceRoot(dir: string, games: string, bytes: number): Promise<void> {
@@ -117,11 +102,6 @@ async function peakRssMiB(pid: number | undefined): Promise<number> {
 /** Flushes earlier runs' dirty pages, so one run's writeback does not land in the next one's time. */
 function syncDisks(): void {
   spawnSync('sync', { stdio: 'ignore' });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 type Mode = 'download' | 'stream';

@@ -7,11 +7,15 @@ export interface LanHost {
   readonly netns: string;
   /** Its IPv4 address on the LAN. */
   readonly address: string;
+  /** Its port: the bridge's end of its veth, in the `bridge` namespace (its own end is `eth0`). */
+  readonly port: string;
 }
 
 export interface Lan {
   readonly hosts: readonly LanHost[];
   readonly subnet: string;
+  /** The namespace that holds the bridge `br0` and every host's port. */
+  readonly bridge: string;
   /** Deletes every namespace (and so every link) of this LAN. */
   destroy(): void;
 }
@@ -35,6 +39,34 @@ export function requireNetns(): void {
 }
 
 let lanCount = 0;
+/** `lsw<pid>x<n>` (the bridge) and `lh<pid>x<n>-<i>` (its hosts): the pid tells a dead run's. */
+const LAN_NAMESPACE = /^l(?:sw|h)(\d+)x\d+(?:-\d+)?$/;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Deletes the namespaces of LANs whose process is gone: a run killed before its `destroy`
+ * (SIGKILL, a timeout) leaves its namespaces behind, and nothing else would ever remove them.
+ */
+export function removeStaleLans(): string[] {
+  const listed = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
+  const stale = listed
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter((ns) => {
+      const pid = LAN_NAMESPACE.exec(ns)?.[1];
+      return pid !== undefined && !alive(Number(pid));
+    });
+  for (const ns of stale) spawnSync('ip', ['netns', 'del', ns]);
+  return stale;
+}
 
 /**
  * `hosts` namespaces, each with `lo` and an `eth0` on a bridge that lives in a namespace of its
@@ -43,7 +75,8 @@ let lanCount = 0;
  */
 export function createLan(hosts: number, opts: { dropMulticast?: boolean } = {}): Lan {
   requireNetns();
-  const tag = `${process.pid % 100000}${lanCount++}`;
+  removeStaleLans();
+  const tag = `${process.pid}x${lanCount++}`;
   const third = 100 + (lanCount % 100);
   const names = { bridge: `lsw${tag}`, hosts: [] as string[] };
   const made: string[] = [];
@@ -95,9 +128,9 @@ export function createLan(hosts: number, opts: { dropMulticast?: boolean } = {})
       ip('-n', ns, 'addr', 'add', `${address}/24`, 'brd', '+', 'dev', 'eth0');
       ip('-n', ns, 'link', 'set', 'eth0', 'up');
       ip('-n', ns, 'link', 'set', 'lo', 'up');
-      lanHosts.push({ netns: ns, address });
+      lanHosts.push({ netns: ns, address, port });
     }
-    return { hosts: lanHosts, subnet: `10.${third}.0.0/24`, destroy };
+    return { hosts: lanHosts, subnet: `10.${third}.0.0/24`, bridge: names.bridge, destroy };
   } catch (err) {
     destroy();
     throw err;
