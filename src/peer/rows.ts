@@ -127,5 +127,7 @@ export function meshEventRow(
         peer_id: event.peerId,
         games: remoteGameRows(record, catalog),
       };
+    case 'remote-partials-changed':
+      return null;
   }
 }
