@@ -92,7 +92,14 @@ describe('buildLibrary', () => {
       'cnc4',
       library({
         remote: [
-          { id: 'cnc4', name: 'x', eti_game_version: '20250101', peer_count: 3, size: 8 * GiB },
+          {
+            id: 'cnc4',
+            name: 'x',
+            eti_game_version: '20250101',
+            peer_count: 3,
+            partial_peer_count: 0,
+            size: 8 * GiB,
+          },
         ],
       }),
     );
@@ -106,7 +113,14 @@ describe('buildLibrary', () => {
       library(
         {
           remote: [
-            { id: 'cnc4', name: 'x', eti_game_version: '20250101', peer_count: 1, size: 8 * GiB },
+            {
+              id: 'cnc4',
+              name: 'x',
+              eti_game_version: '20250101',
+              peer_count: 1,
+              partial_peer_count: 0,
+              size: 8 * GiB,
+            },
           ],
         },
         { freeBytes: 12 * GiB },
@@ -143,7 +157,14 @@ describe('buildLibrary', () => {
       library({
         local: [local('bf1942', { eti_game_version: '20240101' })],
         remote: [
-          { id: 'bf1942', name: 'x', eti_game_version: '20250101', peer_count: 1, size: 2 * GiB },
+          {
+            id: 'bf1942',
+            name: 'x',
+            eti_game_version: '20250101',
+            peer_count: 1,
+            partial_peer_count: 0,
+            size: 2 * GiB,
+          },
         ],
       }),
     );
@@ -177,8 +198,22 @@ describe('selectGames', () => {
   const games = library({
     local: [local('aoe2', { installed: true })],
     remote: [
-      { id: 'bf1942', name: 'x', eti_game_version: '20250101', peer_count: 1, size: 2 * GiB },
-      { id: 'cnc4', name: 'x', eti_game_version: '20250101', peer_count: 4, size: 8 * GiB },
+      {
+        id: 'bf1942',
+        name: 'x',
+        eti_game_version: '20250101',
+        peer_count: 1,
+        partial_peer_count: 0,
+        size: 2 * GiB,
+      },
+      {
+        id: 'cnc4',
+        name: 'x',
+        eti_game_version: '20250101',
+        peer_count: 4,
+        partial_peer_count: 0,
+        size: 8 * GiB,
+      },
     ],
   });
   const ids = (shown: typeof games) => shown.map((g) => g.id);
