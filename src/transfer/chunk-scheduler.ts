@@ -28,6 +28,14 @@ interface TaskState {
   handedOver: boolean;
 }
 
+/**
+ * Chunks a complete source has in flight at once while peers downloading the same files are
+ * sources too: its uplink is shared by all of them anyway, and one request each halves the
+ * chunks two downloaders fetch from it at the same time.
+ */
+const SWARM_COMPLETE_IN_FLIGHT = 1;
+/** An idle partial source takes over a chunk from a complete one that has sent less than this share of it. */
+const SWAP_BEFORE_SHARE = 0.5;
 /** A chunk moves to an idle source only if the slow one would need this many times longer, */
 const HAND_OVER_FACTOR = 2;
 /** and only once it has been in flight this long: a chunk about to end is not worth a restart. */
@@ -103,7 +111,12 @@ export class ChunkScheduler<S extends string> {
    */
   next(source: S): ChunkTask | undefined {
     const busy = this.#inFlight.get(source);
-    if (busy === undefined || busy >= this.#limit || !this.#live.has(source) || this.#givenUp)
+    if (
+      busy === undefined ||
+      busy >= this.#limitOf(source) ||
+      !this.#live.has(source) ||
+      this.#givenUp
+    )
       return undefined;
     let state: TaskState | undefined;
     const index = this.#retry.findIndex((s) => this.#mayTake(s, source));
@@ -270,6 +283,36 @@ export class ChunkScheduler<S extends string> {
     if (best === undefined) return undefined;
     const slow = best.holder as S;
     this.#inFlight.set(slow, (this.#inFlight.get(slow) ?? 1) - 1);
+    best.handedOver = true;
+    return best;
+  }
+
+  /** Chunks `source` may have in flight at once. */
+  #limitOf(source: S): number {
+    return this.#partial.size > 0 && !this.#partial.has(source)
+      ? SWARM_COMPLETE_IN_FLIGHT
+      : this.#limit;
+  }
+
+  /**
+   * For an idle partial source: the chunk it holds that a complete source is sending and has
+   * sent least of (under SWAP_BEFORE_SHARE), so the complete source's uplink goes to what only it
+   * has. The complete source's transfer is stopped, as in a hand-over, and once per chunk.
+   */
+  #swapToPartial(thief: S): TaskState | undefined {
+    if (!this.#partial.has(thief)) return undefined;
+    let best: TaskState | undefined;
+    for (const state of this.#states.values()) {
+      const holder = state.holder as S | undefined;
+      if (state.status !== 'in-flight' || holder === undefined || this.#partial.has(holder))
+        continue;
+      if (state.handedOver || !this.#mayTake(state, thief)) continue;
+      if (state.received >= SWAP_BEFORE_SHARE * state.task.length) continue;
+      if (best === undefined || state.received < best.received) best = state;
+    }
+    if (best === undefined) return undefined;
+    const holder = best.holder as S;
+    this.#inFlight.set(holder, (this.#inFlight.get(holder) ?? 1) - 1);
     best.handedOver = true;
     return best;
   }

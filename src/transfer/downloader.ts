@@ -127,7 +127,7 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
     const stopSwarm =
       req.swarm === undefined
         ? () => undefined
-        : joinSwarm(req.swarm, manifest, scheduler, agreeing, startWorkers, run.wakeup);
+        : joinSwarm(req, req.swarm, manifest, scheduler, agreeing, startWorkers, run.wakeup);
     try {
       for (const source of agreeing) startWorkers(source);
       // Partial sources join while it runs: wait for their workers too.
@@ -175,6 +175,7 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
  * was never compared with ours.
  */
 function joinSwarm(
+  req: DownloadRequest,
   swarm: SwarmLink,
   manifest: Manifest,
   scheduler: ChunkScheduler<PeerId>,
@@ -206,7 +207,13 @@ function joinSwarm(
       // Withdrawn, or not complete yet: its finished download's Ready advert may still come.
       scheduler.setHolding(peer, new Set());
     }
-    if (added && holding !== undefined) startWorkers({ peerId: peer, addr: holding.addr });
+    if (added && holding !== undefined) {
+      req.log.info(
+        { game: req.game.id, peer, kind: holding.kind },
+        'a peer downloading the same files joined as a source',
+      );
+      startWorkers({ peerId: peer, addr: holding.addr });
+    }
     wakeup.notify();
   };
   const unsubscribe = swarm.watch(follow);
