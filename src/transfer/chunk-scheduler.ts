@@ -125,7 +125,7 @@ export class ChunkScheduler<S extends string> {
     if (state !== undefined) {
       state.attempts++;
       state.taken = true;
-    } else state = this.#handOverTo(source);
+    } else state = this.#handOverTo(source) ?? this.#swapToPartial(source);
     if (state === undefined) return undefined;
     state.status = 'in-flight';
     state.holder = source;
