@@ -70,7 +70,7 @@ export const partialHoldingSchema = z
     have: z.string().max(haveMapBase64Length(MAX_HAVE_CHUNKS)),
   })
   .refine((h) => HaveMap.decode(h.have, h.chunks) !== null, {
-    message: 'have is not a have-map of that many chunks',
+    error: 'have is not a have-map of that many chunks',
   });
 export type PartialHolding = z.infer<typeof partialHoldingSchema>;
 

@@ -51,7 +51,7 @@ test('a complete source leaves a chunk to a free partial holder and takes what n
   const task = s.next('seed');
   assert.equal(task?.offset, 200, 'chunk 2 is held by no partial peer');
   assert.equal(s.next('seed'), undefined, 'one chunk at a time while partial sources exist');
-  s.succeeded(task!, 'seed');
+  s.succeeded(task, 'seed');
   assert.equal(s.next('seed'), undefined, 'p has room for chunks 0 and 1');
   assert.equal(s.next('p')?.offset, 0);
   assert.equal(s.next('p')?.offset, 100);
@@ -69,13 +69,13 @@ test('an idle partial holder takes over a chunk a complete source has sent less 
   s.setHolding('p', new Set());
   const slow = s.next('seed');
   assert.equal(slow?.offset, 0);
-  s.progress(slow!, 'seed', 30);
+  s.progress(slow, 'seed', 30);
   s.setHolding('p', keys(0));
   const swapped = s.next('p');
   assert.equal(swapped?.key, slow?.key, 'the partial peer takes it over');
-  s.succeeded(slow!, 'seed');
+  s.succeeded(slow, 'seed');
   assert.equal(s.done, false, "the seed's late report is ignored");
-  s.succeeded(swapped!, 'p');
+  s.succeeded(swapped, 'p');
   const last = s.next('seed');
   s.succeeded(last!, 'seed');
   assert.equal(s.done, true);

@@ -107,6 +107,25 @@ describe('buildLibrary', () => {
     assert.equal(game.action.kind, 'download');
   });
 
+  it('says how many peers are downloading it besides the sources', () => {
+    const game = byId(
+      'cnc4',
+      library({
+        remote: [
+          {
+            id: 'cnc4',
+            name: 'x',
+            eti_game_version: '20250101',
+            peer_count: 1,
+            partial_peer_count: 3,
+            size: 8 * GiB,
+          },
+        ],
+      }),
+    );
+    assert.equal(game.state, 'on 1 peer, 3 downloading');
+  });
+
   it('offers Stream install, and says why, when archive and install do not both fit', () => {
     const game = byId(
       'cnc4',
