@@ -191,6 +191,11 @@ export const ERRORS = {
     meaning:
       'Refused to serve: the manifest was asked at a chunk size this peer does not serve (it serves 1 MiB and 32 MiB).',
   },
+  'chunk-not-here': {
+    status: 422,
+    meaning:
+      'Refused to serve: the game is still downloading on the serving peer and the chunk asked for is not verified there yet (or its file just moved into place); ask another source.',
+  },
   'hash-failed': {
     status: 422,
     meaning:

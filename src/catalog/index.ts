@@ -1,4 +1,9 @@
 /** The catalog part: the authoritative list of games, read from a catalog database. */
 export { openCatalog, type Catalog } from './catalog.js';
 export { writeCatalogFile, type CatalogGame, type CatalogGameInput } from './catalog-db.js';
-export { DIGEST_CHUNK_SIZE, digestManifest, type DigestedManifest } from './manifest-digest.js';
+export {
+  DIGEST_CHUNK_SIZE,
+  digestManifest,
+  inDigestOrder,
+  type DigestedManifest,
+} from './manifest-digest.js';

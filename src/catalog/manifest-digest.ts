@@ -44,8 +44,7 @@ export function digestManifest(manifest: DigestedManifest): string | null {
 export function encodeManifest(manifest: DigestedManifest): Buffer | null {
   const chunkSize = manifest.chunk_size;
   if (chunkSize !== DIGEST_CHUNK_SIZE) return null;
-  const files = manifest.files.map((f) => ({ ...f, pathBytes: Buffer.from(f.path, 'utf8') }));
-  files.sort((a, b) => Buffer.compare(a.pathBytes, b.pathBytes));
+  const files = inDigestOrder(manifest.files);
   const parts: Buffer[] = [MAGIC, u32(chunkSize), u32(files.length)];
   let previous: Buffer | null = null;
   for (const file of files) {
@@ -60,6 +59,15 @@ export function encodeManifest(manifest: DigestedManifest): Buffer | null {
     for (const hash of file.chunks) parts.push(Buffer.from(hash, 'hex'));
   }
   return Buffer.concat(parts);
+}
+
+/** The files in the digest's order: ascending by the bytes of their UTF-8 path. */
+export function inDigestOrder<F extends { readonly path: string }>(
+  files: readonly F[],
+): (F & { pathBytes: Buffer })[] {
+  const sorted = files.map((f) => ({ ...f, pathBytes: Buffer.from(f.path, 'utf8') }));
+  sorted.sort((a, b) => Buffer.compare(a.pathBytes, b.pathBytes));
+  return sorted;
 }
 
 function u32(n: number): Buffer {

@@ -1,7 +1,17 @@
 /** The other peers: control sessions (hello, liveness, library deltas), the peer table and their games aggregated. */
 export { DialBackoff } from './dial-backoff.js';
-export { PeerTable, type PeerRecord, type UpsertOutcome } from './peer-table.js';
-export { aggregateRemote, isSourceFor, type RemoteGame } from './remote-aggregation.js';
+export {
+  PeerTable,
+  type PeerRecord,
+  type RemotePartial,
+  type UpsertOutcome,
+} from './peer-table.js';
+export {
+  aggregateRemote,
+  isPartialFor,
+  isSourceFor,
+  type RemoteGame,
+} from './remote-aggregation.js';
 export {
   PeerSession,
   DEFAULT_LIVENESS,

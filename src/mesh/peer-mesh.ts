@@ -1,7 +1,7 @@
 /** The connections to other peers: listening, handshakes, one session per peer, losses, redials, discovery. */
 import { DISCOVERY_OFF, Discovery, type DiscoveryStatus } from '../discovery/index.js';
 import { LanspreadError, errorMessage } from '../errors.js';
-import type { PeerId } from '../ids.js';
+import type { GameId, PeerId } from '../ids.js';
 import type { Identity } from '../identity/index.js';
 import type { Logger } from '../logger.js';
 import { formatHostPort, parseHostPort } from '../host-port.js';
@@ -10,6 +10,8 @@ import {
   MAX_LIBRARY_GAMES,
   PROTOCOL_VERSION,
   type LibraryDelta,
+  type PartialHolding,
+  type PartialHoldings,
   type WireGame,
 } from '../protocol/index.js';
 import { DialBackoff } from './dial-backoff.js';
@@ -26,7 +28,9 @@ import { PeerTable, type PeerRecord } from './peer-table.js';
 export type MeshEvent =
   | { kind: 'peer-connected'; peerId: PeerId; addr: string }
   | { kind: 'peer-lost'; peerId: PeerId; addr: string; reason: LostReason }
-  | { kind: 'remote-library-changed'; peerId: PeerId };
+  | { kind: 'remote-library-changed'; peerId: PeerId }
+  /** Its partial holdings changed: not a contract event (a few a second while it downloads). */
+  | { kind: 'remote-partials-changed'; peerId: PeerId };
 
 export interface PeerMeshOptions {
   identity: Identity;
@@ -36,6 +40,10 @@ export interface PeerMeshOptions {
   readonly library: () => readonly WireGame[];
   /** The remote games worth keeping (those our catalog knows); all when absent. */
   readonly keepGame?: (game: WireGame) => boolean;
+  /** The remote partial holdings worth keeping (games our catalog knows); all when absent. */
+  readonly keepPartial?: (game: GameId) => boolean;
+  /** Our partial holdings now, sent to each peer once its session starts; none when absent. */
+  readonly partials?: () => readonly PartialHolding[];
   liveness: LivenessTimings;
   log: Logger;
   readonly onEvent: (event: MeshEvent) => void;
@@ -276,6 +284,11 @@ export class PeerMesh {
     });
   }
 
+  /** Tells every connected peer how our partial holdings changed. */
+  sendPartials(change: Pick<PartialHoldings, 'upsert' | 'remove'>): void {
+    for (const session of this.#sessions.values()) session.sendPartials(change);
+  }
+
   /** Tells every connected peer how our library changed. */
   sendDelta(delta: Pick<LibraryDelta, 'upsert' | 'remove'>): void {
     for (const session of this.#sessions.values()) session.sendDelta(delta);
@@ -391,6 +404,8 @@ export class PeerMesh {
       nowMs: Date.now(),
     });
     session.start(this.#handlers);
+    const partials = this.#opts.partials?.() ?? [];
+    if (partials.length > 0) session.sendPartials({ upsert: [...partials], remove: [] });
     this.#opts.log.info({ peer: id, addr: session.addr, outcome }, 'peer session established');
     if (outcome === 'added') {
       this.#opts.onEvent({ kind: 'peer-connected', peerId: id, addr: session.addr });
@@ -412,6 +427,11 @@ export class PeerMesh {
         return;
       }
       this.#opts.onEvent({ kind: 'remote-library-changed', peerId: session.peerId });
+    },
+    onPartials: (session, change) => {
+      if (this.#sessions.get(session.peerId) !== session) return;
+      this.#table.applyPartials(session.peerId, change, this.#opts.keepPartial ?? (() => true));
+      this.#opts.onEvent({ kind: 'remote-partials-changed', peerId: session.peerId });
     },
     onAlive: (session) => {
       this.#table.touch(session.peerId, Date.now());

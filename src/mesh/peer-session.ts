@@ -8,6 +8,7 @@ import { TokenBucket, type Connection } from '../net/index.js';
 import {
   PROTOCOL_VERSION,
   type LibraryDelta,
+  type PartialHoldings,
   type WireGame,
   type WireMessage,
 } from '../protocol/index.js';
@@ -52,6 +53,8 @@ export const DELTA_RATE = { burst: 40, refillMs: 100, gamesPerToken: 1_000 };
 
 export interface SessionHandlers {
   onDelta(session: PeerSession, delta: LibraryDelta): void;
+  /** Absent: partial holdings are read and ignored. */
+  onPartials?(session: PeerSession, change: PartialHoldings): void;
   onAlive(session: PeerSession): void;
   /** Fires once, after the session was established, when it ends for any reason. */
   onEnd(session: PeerSession, reason: LostReason): void;
@@ -234,6 +237,10 @@ export class PeerSession {
     this.connection.send({ t: 'library-delta', upsert: delta.upsert, remove: delta.remove });
   }
 
+  sendPartials(change: Pick<PartialHoldings, 'upsert' | 'remove'>): void {
+    this.connection.send({ t: 'partial-holdings', upsert: change.upsert, remove: change.remove });
+  }
+
   /** Graceful end: tell the remote first, so it drops us at once instead of timing out. */
   goodbye(): void {
     this.connection.send({ t: 'goodbye' });
@@ -256,6 +263,11 @@ export class PeerSession {
     switch (msg.t) {
       case 'library-delta':
         this.#handlers?.onDelta(this, msg);
+        this.#chargeDelta(msg);
+        return;
+      case 'partial-holdings':
+        // Charged like a delta: a sender batches them to a few a second.
+        this.#handlers?.onPartials?.(this, msg);
         this.#chargeDelta(msg);
         return;
       case 'ping':
@@ -286,7 +298,7 @@ export class PeerSession {
   }
 
   /** Stops reading the remote while it is over `DELTA_RATE`; cuts it when it is far over. */
-  #chargeDelta(delta: LibraryDelta): void {
+  #chargeDelta(delta: LibraryDelta | PartialHoldings): void {
     const games = delta.upsert.length + delta.remove.length;
     const cost = 1 + Math.floor(games / DELTA_RATE.gamesPerToken);
     const waitMs = this.#deltaBudget.spend(Date.now(), cost);

@@ -1,6 +1,19 @@
 /** The table of connected remote peers: identity, address, advertised library, last sign of life. */
 import type { GameId, PeerId } from '../ids.js';
-import type { LibraryDelta, WireGame } from '../protocol/index.js';
+import {
+  HaveMap,
+  MAX_PARTIAL_GAMES,
+  type LibraryDelta,
+  type PartialHoldings,
+  type WireGame,
+} from '../protocol/index.js';
+
+/** A game a remote is downloading: the manifest it downloads (by digest) and its verified chunks. */
+export interface RemotePartial {
+  readonly version: string;
+  readonly digest: string;
+  readonly have: HaveMap;
+}
 
 export interface PeerRecord {
   readonly peerId: PeerId;
@@ -8,6 +21,8 @@ export interface PeerRecord {
   /** `host:port` the peer accepts connections on. */
   addr: string;
   library: Map<GameId, WireGame>;
+  /** Games it is downloading and serves in part, at most MAX_PARTIAL_GAMES. */
+  readonly partials: Map<GameId, RemotePartial>;
   lastSeenMs: number;
 }
 
@@ -35,6 +50,7 @@ export class PeerTable {
         name: seen.name,
         addr: seen.addr,
         library,
+        partials: new Map(),
         lastSeenMs: seen.nowMs,
       });
       return 'added';
@@ -61,6 +77,34 @@ export class PeerTable {
       else known.library.delete(game.id);
     }
     known.lastSeenMs = nowMs;
+    return true;
+  }
+
+  /**
+   * Applies a remote's `partial-holdings`: games our catalog does not know are not kept, nor
+   * holdings past MAX_PARTIAL_GAMES. False when the peer is unknown.
+   */
+  applyPartials(
+    peerId: PeerId,
+    change: Pick<PartialHoldings, 'upsert' | 'remove'>,
+    keep: (game: GameId) => boolean,
+  ): boolean {
+    const known = this.#peers.get(peerId);
+    if (known === undefined) return false;
+    for (const id of change.remove) known.partials.delete(id);
+    for (const holding of change.upsert) {
+      if (!keep(holding.game)) continue;
+      if (!known.partials.has(holding.game) && known.partials.size >= MAX_PARTIAL_GAMES) continue;
+      // The schema checked the map already; a null here cannot happen, and would only drop it.
+      const have = HaveMap.decode(holding.have, holding.chunks);
+      if (have === null) known.partials.delete(holding.game);
+      else
+        known.partials.set(holding.game, {
+          version: holding.version,
+          digest: holding.manifest_digest,
+          have,
+        });
+    }
     return true;
   }
 

@@ -54,6 +54,8 @@ export interface RemoteRow {
   name: string;
   eti_game_version: string;
   peer_count: number;
+  /** Peers downloading it at our catalog version and serving what they have: never in peer_count. */
+  partial_peer_count: number;
   size: number;
 }
 
@@ -168,6 +170,8 @@ export interface StatusResult {
   discovery: DiscoveryStatus;
   /** Connections other peers opened to this one since the start (control and transfer). */
   inbound_peer_connections: number;
+  /** File payload bytes sent and received since the start, over all transfers. */
+  traffic: { sent_bytes: number; received_bytes: number };
 }
 
 export interface GamesResult {
@@ -252,6 +256,9 @@ export type PeerEvent =
       bytes_total: number;
       mib_per_s: number;
       active_peers: number;
+      /** A download's verified bytes of this run from complete peers and from partial ones (downloaders). */
+      bytes_from_complete?: number;
+      bytes_from_partial?: number;
     }
   | {
       event: 'download-peer-dropped';
@@ -267,6 +274,9 @@ export type PeerEvent =
       duration_ms: number;
       mib_per_s: number;
       mbit_per_s: number;
+      /** As in download-progress; absent after a streamed install. */
+      bytes_from_complete?: number;
+      bytes_from_partial?: number;
     }
   /** The failure as the answer carries it: `code`, `message` and, for some codes, `details`. */
   | ({ event: 'download-failed'; game: string } & WireError)

@@ -9,6 +9,9 @@ export interface TransferFinished {
   bytes: number;
   bytesReceived: number;
   durationMs: number;
+  /** A download's verified bytes from complete and from partial sources. */
+  bytesFromComplete?: number;
+  bytesFromPartial?: number;
 }
 
 /** `download-finished` with its throughput figures (S37); less received than `bytes` on a resume. */
@@ -21,6 +24,10 @@ export function downloadFinished(done: TransferFinished): PeerEvent {
     duration_ms: done.durationMs,
     mib_per_s: Math.round((done.bytesReceived / 1048576 / seconds) * 10) / 10,
     mbit_per_s: Math.round(((done.bytesReceived * 8) / 1e6 / seconds) * 10) / 10,
+    ...(done.bytesFromComplete === undefined
+      ? {}
+      : { bytes_from_complete: done.bytesFromComplete }),
+    ...(done.bytesFromPartial === undefined ? {} : { bytes_from_partial: done.bytesFromPartial }),
   };
 }
 

@@ -21,6 +21,8 @@ import {
   downloadGame,
   type DownloadRequest,
   type DownloadSource,
+  type SwarmLink,
+  type Traffic,
   type TransferClient,
 } from '../transfer/index.js';
 import { downloadFinished, transferEvent } from './event-mapping.js';
@@ -49,6 +51,10 @@ export interface GameOperationsOptions {
   readonly connectData: NonNullable<DownloadRequest['connectData']>;
   /** The `encrypt_transfers` setting now: a download that starts fetches over TLS, not `connectData`. */
   readonly encryptTransfers: () => boolean;
+  /** The swarm of `game` for a download into `root`: partial sources, and our own advert. */
+  readonly swarm?: (game: CatalogGame, root: string) => SwarmLink;
+  /** Counts the payload bytes received. */
+  readonly traffic?: Traffic;
 }
 
 /** An operation under way: its handle, and the outcome events held until it is released. */
@@ -347,6 +353,8 @@ export class GameOperations {
         },
         log: this.#o.log.child({ game: entry.id }),
         signal: run.op.signal,
+        ...(this.#o.swarm === undefined ? {} : { swarm: this.#o.swarm(entry, root) }),
+        ...(this.#o.traffic === undefined ? {} : { traffic: this.#o.traffic }),
       });
       return downloadFinished({ game: entry.id, ...result });
     } catch (err) {

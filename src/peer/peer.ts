@@ -21,6 +21,8 @@ import {
   serveDataConnection,
   serveTransferConnection,
   DataTokens,
+  LocalPartials,
+  Traffic,
   type DownloadSource,
   type ServeContext,
 } from '../transfer/index.js';
@@ -39,6 +41,7 @@ import { LocalLibrary, ensureDir } from './local-library.js';
 import { Operations } from './operations.js';
 import { catalogRow, meshEventRow, peerRow, remoteRow } from './rows.js';
 import { PeerSettings } from './settings-commands.js';
+import { SwarmWatchers, swarmLink } from './swarm-link.js';
 import { checkGamesDir, readSettings, type Settings } from './settings-file.js';
 
 export interface PeerOptions {
@@ -88,6 +91,10 @@ export class Peer {
   readonly #hashCache: HashCache;
   readonly #serveContext: ServeContext;
   readonly #settings: PeerSettings;
+  /** Our downloads' verified chunks, advertised and served. */
+  readonly #partials: LocalPartials;
+  readonly #swarmWatchers = new SwarmWatchers();
+  readonly #traffic = new Traffic();
   #closing = false;
 
   private constructor(
@@ -108,17 +115,23 @@ export class Peer {
     this.#outbound = new OutboundTransfers(({ game, peerId }) => {
       emit({ event: 'outbound-transfer-finished', game, peer_id: peerId });
     });
+    this.#partials = new LocalPartials((change) => {
+      this.#mesh.sendPartials(change);
+    });
     this.#mesh = new PeerMesh({
       identity,
       name: this.#name,
       library: () => this.#library.advert,
       // Games our catalog does not know are not games here (S35): not worth their memory either.
       keepGame: (game) => catalog.get(game.id) !== undefined,
+      keepPartial: (game) => catalog.get(game) !== undefined,
+      partials: () => this.#partials.list(),
       liveness:
         opts.liveness ??
         (opts.peerTimeoutMs === undefined ? DEFAULT_LIVENESS : livenessFor(opts.peerTimeoutMs)),
       log: opts.log,
       onEvent: (event) => {
+        if (event.kind !== 'peer-connected') this.#swarmWatchers.changed(event.peerId);
         const mapped = meshEventRow(event, this.#mesh.record(event.peerId), catalog);
         if (mapped !== null) emit(mapped);
       },
@@ -152,6 +165,8 @@ export class Peer {
       budget: new ServeBudget(),
       tokens: new DataTokens(),
       hasSession: (peer) => this.#mesh.record(peer) !== undefined,
+      partials: this.#partials,
+      traffic: this.#traffic,
     };
     this.#gameOperations = new GameOperations({
       library: this.#library,
@@ -173,6 +188,14 @@ export class Peer {
       connectData: async (source: DownloadSource, token: Buffer, signal: AbortSignal) =>
         new TransferClient(await this.#mesh.dialData(source, token, signal)),
       encryptTransfers: () => this.#settings.encryptTransfers,
+      swarm: (game, root) =>
+        swarmLink(game, root, {
+          record: (peer) => this.#mesh.record(peer),
+          records: () => this.#mesh.records(),
+          partials: this.#partials,
+          watchers: this.#swarmWatchers,
+        }),
+      traffic: this.#traffic,
     });
     const encrypt = opts.encryptTransfers === true || settings.encrypt_transfers;
     this.#settings = new PeerSettings(
@@ -296,6 +319,10 @@ export class Peer {
       outbound_transfers: this.#outbound.counts(),
       discovery: this.#mesh.discoveryStatus(),
       inbound_peer_connections: this.#mesh.inboundConnections,
+      traffic: {
+        sent_bytes: this.#traffic.sentBytes,
+        received_bytes: this.#traffic.receivedBytes,
+      },
     };
   }
 
@@ -304,6 +331,7 @@ export class Peer {
     if (this.#closing) return;
     this.#closing = true;
     this.#library.close();
+    this.#partials.close();
     await this.#mesh.stop();
     this.#operations.cancelAll();
     await this.#mesh.close();

@@ -94,6 +94,7 @@ export function remoteRow(remote: RemoteGame): RemoteRow {
     name: remote.game.name,
     eti_game_version: remote.game.version,
     peer_count: remote.sources.length,
+    partial_peer_count: remote.partialPeers,
     size: remote.size,
   };
 }
@@ -127,5 +128,7 @@ export function meshEventRow(
         peer_id: event.peerId,
         games: remoteGameRows(record, catalog),
       };
+    case 'remote-partials-changed':
+      return null;
   }
 }

@@ -19,6 +19,7 @@ export {
   DEFAULT_CHUNK_SIZE,
   isServedChunkSize,
   MAX_LIBRARY_GAMES,
+  MAX_PARTIAL_GAMES,
   MAX_MANIFEST_FILES,
   MAX_PATH_LENGTH,
   PROTOCOL_VERSION,
@@ -29,8 +30,11 @@ export {
   type Hello,
   type LibraryDelta,
   type Manifest,
+  type PartialHolding,
+  type PartialHoldings,
   type StreamEntry,
   type StreamPlan,
   type WireGame,
   type WireMessage,
 } from './messages.js';
+export { HaveMap, MAX_HAVE_CHUNKS } from './have-map.js';

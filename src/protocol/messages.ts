@@ -8,6 +8,7 @@ import {
   type GameVersion,
   type PeerId,
 } from '../ids.js';
+import { HaveMap, MAX_HAVE_CHUNKS, haveMapBase64Length } from './have-map.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -47,6 +48,37 @@ export const libraryDeltaSchema = z.strictObject({
   t: z.literal('library-delta'),
   upsert: library,
   remove: z.array(gameId).max(MAX_LIBRARY_GAMES),
+});
+
+/**
+ * Most partial holdings one `partial-holdings` message may name, and a receiver keeps per remote:
+ * a peer downloads a few games at a time.
+ */
+export const MAX_PARTIAL_GAMES = 64;
+
+/** A game this peer is downloading, and which of its chunks it has verified and serves. */
+export const partialHoldingSchema = z
+  .strictObject({
+    game: gameId,
+    /** The catalog version it downloads; only of that version are the chunks served. */
+    version: gameVersion,
+    /** The LSMD1 digest (docs/protocol.md, "Catalog digest") of the manifest it downloads. */
+    manifest_digest: z.string().regex(/^[0-9a-f]{64}$/),
+    /** Chunks in that manifest, in digest order: the have-map's length in bits. */
+    chunks: z.number().int().min(1).max(MAX_HAVE_CHUNKS),
+    /** Bit i set: chunk i is verified here (src/protocol/have-map.ts). */
+    have: z.string().max(haveMapBase64Length(MAX_HAVE_CHUNKS)),
+  })
+  .refine((h) => HaveMap.decode(h.have, h.chunks) !== null, {
+    error: 'have is not a have-map of that many chunks',
+  });
+export type PartialHolding = z.infer<typeof partialHoldingSchema>;
+
+/** What changed of the sender's partial holdings; sent like `library-delta`. */
+export const partialHoldingsSchema = z.strictObject({
+  t: z.literal('partial-holdings'),
+  upsert: z.array(partialHoldingSchema).max(MAX_PARTIAL_GAMES),
+  remove: z.array(gameId).max(MAX_PARTIAL_GAMES),
 });
 
 export const pingSchema = z.strictObject({
@@ -230,6 +262,7 @@ export const streamFailedSchema = z.strictObject({
 export const wireMessageSchema = z.discriminatedUnion('t', [
   helloSchema,
   libraryDeltaSchema,
+  partialHoldingsSchema,
   pingSchema,
   pongSchema,
   goodbyeSchema,
@@ -251,6 +284,7 @@ export const wireMessageSchema = z.discriminatedUnion('t', [
 
 export type Hello = z.infer<typeof helloSchema>;
 export type LibraryDelta = z.infer<typeof libraryDeltaSchema>;
+export type PartialHoldings = z.infer<typeof partialHoldingsSchema>;
 export type GetManifest = z.infer<typeof getManifestSchema>;
 export type GetChunk = z.infer<typeof getChunkSchema>;
 export type GetStream = z.infer<typeof getStreamSchema>;

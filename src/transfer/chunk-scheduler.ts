@@ -1,8 +1,13 @@
 /**
  * Hands chunk tasks to sources as they free up, retries failures elsewhere, drops bad sources,
- * and at the tail hands a chunk crawling on a slow source to a faster one that is idle.
+ * and at the tail hands a chunk crawling on a slow source to a faster one that is idle. In a
+ * swarm, partial sources (peers downloading the same manifest) get only chunks they hold, the
+ * rarest first, and complete sources leave them the chunks they hold.
  */
 import type { ChunkTask } from './chunk-planner.js';
+
+/** What a source holds: every chunk (a complete peer) or the keys of some (a partial peer). */
+export type Holding = 'all' | ReadonlySet<string>;
 
 /** Attempts per chunk, over all sources, before the download gives up on it. */
 export const MAX_CHUNK_ATTEMPTS = 3;
@@ -14,6 +19,8 @@ interface TaskState {
   holder: string | undefined;
   readonly failedOn: Set<string>;
   attempts: number;
+  /** Handed out at least once: the fresh list's cursor passes it by. */
+  taken: boolean;
   /** When the holder took it, and how many of its bytes have arrived since. */
   startedAt: number;
   received: number;
@@ -21,6 +28,14 @@ interface TaskState {
   handedOver: boolean;
 }
 
+/**
+ * Chunks a complete source has in flight at once while peers downloading the same files are
+ * sources too: its uplink is shared by all of them anyway, and one request each halves the
+ * chunks two downloaders fetch from it at the same time.
+ */
+const SWARM_COMPLETE_IN_FLIGHT = 1;
+/** An idle partial source takes over a chunk from a complete one that has sent less than this share of it. */
+const SWAP_BEFORE_SHARE = 0.5;
 /** A chunk moves to an idle source only if the slow one would need this many times longer, */
 const HAND_OVER_FACTOR = 2;
 /** and only once it has been in flight this long: a chunk about to end is not worth a restart. */
@@ -40,6 +55,10 @@ export class ChunkScheduler<S extends string> {
   readonly #retry: TaskState[] = [];
   readonly #inFlight = new Map<S, number>();
   readonly #live: Set<S>;
+  /** The live sources that hold only some chunks, and which. */
+  readonly #partial = new Map<S, Set<string>>();
+  /** Sources dropped for good: they lied or left, and are not taken back. */
+  readonly #dropped = new Set<S>();
   readonly #limit: number;
   readonly #now: () => number;
   /**
@@ -56,14 +75,22 @@ export class ChunkScheduler<S extends string> {
   constructor(
     tasks: readonly ChunkTask[],
     sources: readonly S[],
-    opts: { inFlightPerSource: number; now?: () => number },
+    opts: {
+      inFlightPerSource: number;
+      now?: () => number;
+      /** Index of the first task to hand out (the plan wraps around): swarm peers start apart. */
+      start?: number;
+    },
   ) {
-    this.#fresh = tasks.map((task) => ({
+    const start = tasks.length === 0 ? 0 : (opts.start ?? 0) % tasks.length;
+    const ordered = [...tasks.slice(start), ...tasks.slice(0, start)];
+    this.#fresh = ordered.map((task) => ({
       task,
       status: 'queued',
       holder: undefined,
       failedOn: new Set(),
       attempts: 0,
+      taken: false,
       startedAt: 0,
       received: 0,
       handedOver: false,
@@ -84,14 +111,21 @@ export class ChunkScheduler<S extends string> {
    */
   next(source: S): ChunkTask | undefined {
     const busy = this.#inFlight.get(source);
-    if (busy === undefined || busy >= this.#limit || !this.#live.has(source) || this.#givenUp)
+    if (
+      busy === undefined ||
+      busy >= this.#limitOf(source) ||
+      !this.#live.has(source) ||
+      this.#givenUp
+    )
       return undefined;
     let state: TaskState | undefined;
     const index = this.#retry.findIndex((s) => this.#mayTake(s, source));
     if (index >= 0) [state] = this.#retry.splice(index, 1);
-    else if (this.#cursor < this.#fresh.length) state = this.#fresh[this.#cursor++];
-    if (state !== undefined) state.attempts++;
-    else state = this.#handOverTo(source);
+    else state = this.#partial.size === 0 ? this.#nextInOrder() : this.#rarestFor(source);
+    if (state !== undefined) {
+      state.attempts++;
+      state.taken = true;
+    } else state = this.#handOverTo(source) ?? this.#swapToPartial(source);
     if (state === undefined) return undefined;
     state.status = 'in-flight';
     state.holder = source;
@@ -143,9 +177,39 @@ export class ChunkScheduler<S extends string> {
     this.#retry.unshift(state);
   }
 
+  /**
+   * Adds a source or changes what it holds (a partial source's have-map grew, or it completed);
+   * true when it is new here, so the caller starts its workers. A dropped source is not taken back.
+   */
+  setHolding(source: S, holding: Holding): boolean {
+    if (this.#dropped.has(source)) return false;
+    if (holding === 'all') this.#partial.delete(source);
+    else this.#partial.set(source, new Set(holding));
+    if (this.#live.has(source)) return false;
+    this.#live.add(source);
+    this.#inFlight.set(source, 0);
+    return true;
+  }
+
+  /** True when `source` is a partial source (it holds only some chunks). */
+  isPartial(source: S): boolean {
+    return this.#partial.has(source);
+  }
+
+  /**
+   * A partial source answered that it does not hold the task after all (its download moved the
+   * file, or ended): it is no longer asked for it, and the task goes back to the queue untried.
+   */
+  notHeld(task: ChunkTask, source: S): void {
+    this.#partial.get(source)?.delete(task.key);
+    this.postpone(task, source);
+  }
+
   /** The source is gone (disconnected) or lied (bad hash): it gets no more tasks; its in-flight tasks must still be reported by the caller via failed(). */
   dropSource(source: S): void {
     this.#live.delete(source);
+    this.#partial.delete(source);
+    this.#dropped.add(source);
   }
 
   /** Every task succeeded. */
@@ -153,10 +217,21 @@ export class ChunkScheduler<S extends string> {
     return this.#doneCount === this.#states.size;
   }
 
-  /** Work remains that no live source may take: the download cannot finish (S19). */
+  /**
+   * Work remains that no live source may take: the download cannot finish (S19). While a complete
+   * source lives, every queued task is open to some live source (see #mayTake); without one, only
+   * as long as a live partial source holds a chunk still wanted, or one is in flight.
+   */
   get stuck(): boolean {
-    // A queued task is always open to some live source (see #mayTake), so only these two remain.
-    return !this.done && (this.#givenUp || this.#live.size === 0);
+    if (this.done) return false;
+    if (this.#givenUp || this.#live.size === 0) return true;
+    if (this.#live.size > this.#partial.size) return false;
+    for (const state of this.#states.values()) {
+      if (state.status === 'in-flight') return false;
+      if (state.status === 'queued' && [...this.#live].some((s) => this.#holds(s, state)))
+        return false;
+    }
+    return true;
   }
 
   get liveSources(): S[] {
@@ -212,10 +287,85 @@ export class ChunkScheduler<S extends string> {
     return best;
   }
 
-  /** A chunk that failed on a source goes elsewhere while some live source has not failed it. */
+  /** Chunks `source` may have in flight at once. */
+  #limitOf(source: S): number {
+    return this.#partial.size > 0 && !this.#partial.has(source)
+      ? SWARM_COMPLETE_IN_FLIGHT
+      : this.#limit;
+  }
+
+  /**
+   * For an idle partial source: the chunk it holds that a complete source is sending and has
+   * sent least of (under SWAP_BEFORE_SHARE), so the complete source's uplink goes to what only it
+   * has. The complete source's transfer is stopped, as in a hand-over, and once per chunk.
+   */
+  #swapToPartial(thief: S): TaskState | undefined {
+    if (!this.#partial.has(thief)) return undefined;
+    let best: TaskState | undefined;
+    for (const state of this.#states.values()) {
+      const holder = state.holder as S | undefined;
+      if (state.status !== 'in-flight' || holder === undefined || this.#partial.has(holder))
+        continue;
+      if (state.handedOver || !this.#mayTake(state, thief)) continue;
+      if (state.received >= SWAP_BEFORE_SHARE * state.task.length) continue;
+      if (best === undefined || state.received < best.received) best = state;
+    }
+    if (best === undefined) return undefined;
+    const holder = best.holder as S;
+    this.#inFlight.set(holder, (this.#inFlight.get(holder) ?? 1) - 1);
+    best.handedOver = true;
+    return best;
+  }
+
+  /**
+   * A source may take a chunk it holds; one that failed on it goes elsewhere while some live
+   * source that holds it has not failed it.
+   */
   #mayTake(state: TaskState, source: S): boolean {
+    if (!this.#holds(source, state)) return false;
     if (!state.failedOn.has(source)) return true;
-    for (const s of this.#live) if (!state.failedOn.has(s)) return false;
+    for (const s of this.#live) if (this.#holds(s, state) && !state.failedOn.has(s)) return false;
     return true;
+  }
+
+  #holds(source: S, state: TaskState): boolean {
+    return this.#partial.get(source)?.has(state.task.key) ?? true;
+  }
+
+  /** The next never-taken task in plan order (no partial source: every source holds all). */
+  #nextInOrder(): TaskState | undefined {
+    while (this.#cursor < this.#fresh.length && this.#fresh[this.#cursor]?.taken === true)
+      this.#cursor++;
+    return this.#fresh[this.#cursor++];
+  }
+
+  /**
+   * With partial sources: the never-taken task `source` holds that the fewest partial sources
+   * hold (rarest first; in plan order among equals). A complete source leaves a task to the
+   * partial sources that hold it while one of them has a free slot, so its uplink goes to what
+   * nobody else has.
+   */
+  #rarestFor(source: S): TaskState | undefined {
+    const complete = !this.#partial.has(source);
+    let best: TaskState | undefined;
+    let bestHolders = Infinity;
+    for (let i = this.#cursor; i < this.#fresh.length; i++) {
+      const state = this.#fresh[i];
+      if (state === undefined || state.taken || !this.#holds(source, state)) continue;
+      let holders = 0;
+      let freeHolder = false;
+      for (const [other, keys] of this.#partial) {
+        if (other === source || !keys.has(state.task.key)) continue;
+        holders++;
+        if ((this.#inFlight.get(other) ?? 0) < this.#limit) freeHolder = true;
+      }
+      if (complete && freeHolder) continue;
+      if (holders < bestHolders) {
+        best = state;
+        bestHolders = holders;
+        if (holders === 0) break;
+      }
+    }
+    return best;
   }
 }

@@ -2,6 +2,9 @@
 import type { CatalogGame } from '../catalog/index.js';
 import type { PeerId } from '../ids.js';
 import type { Logger } from '../logger.js';
+import type { HaveMap, Manifest } from '../protocol/index.js';
+import type { PartialHandle } from './local-partials.js';
+import type { Traffic } from './traffic.js';
 import type { TransferClient } from './transfer-client.js';
 
 export interface DownloadSource {
@@ -33,6 +36,9 @@ export type DownloadEvent =
       bytes_total: number;
       mib_per_s: number;
       active_peers: number;
+      /** Verified bytes of this run that came from complete sources and from partial ones. */
+      bytes_from_complete?: number;
+      bytes_from_partial?: number;
     }
   | {
       event: 'download-peer-dropped';
@@ -41,6 +47,23 @@ export type DownloadEvent =
       peer_addr: string;
       reason: string;
     };
+
+/** What a peer holds of the game being downloaded, as its adverts say. */
+export type SwarmHolding =
+  | { kind: 'complete'; addr: string }
+  | { kind: 'partial'; addr: string; version: string; digest: string; have: HaveMap };
+
+/** The download's view of the swarm: the other peers' holdings of the game, and its own advert. */
+export interface SwarmLink {
+  /** What `peer` holds of the game now; undefined when nothing (or it is gone). */
+  holding(peer: PeerId): SwarmHolding | undefined;
+  /** Peers that advertise a partial holding of the game now. */
+  partialPeers(): PeerId[];
+  /** `listener` hears each peer whose holding of the game may have changed; returns the unsubscribe. */
+  watch(listener: (peer: PeerId) => void): () => void;
+  /** Starts advertising the chunks of `manifest` verified here; null when it cannot be shared. */
+  hold(manifest: Manifest, verified: Iterable<string>): PartialHandle | null;
+}
 
 export interface DownloadRequest {
   game: CatalogGame;
@@ -62,6 +85,10 @@ export interface DownloadRequest {
   emit(event: DownloadEvent): void;
   log: Logger;
   signal: AbortSignal;
+  /** Peers downloading the same manifest become sources, and this download serves its chunks. */
+  swarm?: SwarmLink;
+  /** Counts the payload bytes received; not counted when absent. */
+  traffic?: Traffic;
 }
 
 export interface DownloadResult {
@@ -69,4 +96,7 @@ export interface DownloadResult {
   /** Bytes actually received in this run (less than `bytes` after a resume). */
   bytesReceived: number;
   durationMs: number;
+  /** Verified bytes of this run from complete sources and from partial ones. */
+  bytesFromComplete: number;
+  bytesFromPartial: number;
 }

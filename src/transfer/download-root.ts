@@ -1,6 +1,6 @@
 /** The files of a root being downloaded: where each lands, creating them, and the commit that makes it Ready. */
 import { lstat, mkdir, open, readdir, truncate } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { LanspreadError, errorMessage } from '../errors.js';
 import { foldName } from '../portable-name.js';
 import type { Manifest } from '../protocol/index.js';
@@ -12,7 +12,12 @@ const INCOMING_SENTINEL = join('.lanspread', 'version.ini.incoming');
 
 /** Where the manifest's `path` is written while the download runs. */
 export function targetPath(root: string, path: string): string {
-  return path === 'version.ini' ? join(root, INCOMING_SENTINEL) : join(root, ...path.split('/'));
+  return join(root, ...targetSegments(path));
+}
+
+/** `targetPath`'s folders and name under the root. */
+export function targetSegments(path: string): string[] {
+  return path === 'version.ini' ? INCOMING_SENTINEL.split(sep) : path.split('/');
 }
 
 /** Creates every file at its final size, so chunks can be written at their offsets in any order. */

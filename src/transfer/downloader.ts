@@ -1,6 +1,8 @@
 /** Downloads one game from every agreeing source at once: vote, plan, fetch, verify, commit. */
+import { randomInt } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DIGEST_CHUNK_SIZE, digestManifest } from '../catalog/index.js';
 import { LanspreadError, errorMessage, type ErrorCode } from '../errors.js';
 import type { PeerId } from '../ids.js';
 import type { Manifest } from '../protocol/index.js';
@@ -8,11 +10,18 @@ import { hashFileChunks } from './chunk-hasher.js';
 import { planChunks } from './chunk-planner.js';
 import { ChunkScheduler } from './chunk-scheduler.js';
 import { DownloadJournal } from './download-journal.js';
-import type { DownloadRequest, DownloadResult, DownloadSource } from './download-request.js';
+import type {
+  DownloadRequest,
+  DownloadResult,
+  DownloadSource,
+  SwarmHolding,
+  SwarmLink,
+} from './download-request.js';
 import { commit, prepareFiles, targetPath } from './download-root.js';
 import { retryWhileBusy } from './busy-backoff.js';
 import { assertFreeSpace } from './free-space.js';
 import { removeRetrying } from './in-use-retry.js';
+import { haveMapKeys, type PartialHandle } from './local-partials.js';
 import { checkManifest } from './manifest-check.js';
 import { manifestChunkSize, matchCatalogDigest } from './catalog-digest-check.js';
 import { manifestDigest, voteManifest } from './manifest-vote.js';
@@ -25,6 +34,8 @@ export type {
   DownloadRequest,
   DownloadResult,
   DownloadSource,
+  SwarmHolding,
+  SwarmLink,
 } from './download-request.js';
 
 /** Transfers per source at once: one request per connection, so this many connections each. */
@@ -34,6 +45,7 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
   const started = Date.now();
   const { game, signal } = req;
   const clients = new Map<PeerId, TransferClient>();
+  let share: PartialHandle | null = null;
   try {
     const { manifest, agreeing } = await agreeOnManifest(req, clients);
     req.emit({
@@ -60,11 +72,17 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
     await removeRetrying(join(req.root, 'version.ini'));
     await prepareFiles(req.root, manifest);
     req.emit({ event: 'download-begin', game: game.id, bytes: total });
+    // Our verified chunks are served from now on; the files are in place at their sizes.
+    share = req.swarm?.hold(manifest, verified) ?? null;
 
     const scheduler = new ChunkScheduler(
       tasks,
       agreeing.map((s) => s.peerId),
-      { inFlightPerSource: CONNECTIONS_PER_SOURCE },
+      // Where a swarm may form, peers starting together start apart, so they have chunks to trade.
+      {
+        inFlightPerSource: CONNECTIONS_PER_SOURCE,
+        start: req.swarm === undefined ? 0 : randomInt(Math.max(tasks.length, 1)),
+      },
     );
     const run: DownloadRun = {
       req,
@@ -75,6 +93,9 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
       wakeup: new Wakeup(),
       aborted: aborted(signal),
       received: 0,
+      fromComplete: 0,
+      fromPartial: 0,
+      share,
       badChunks: new Map(),
       dropSource: (source, reason) => {
         dropSource(req, scheduler, source, reason);
@@ -88,6 +109,8 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
         bytesDone: total - remaining + run.received,
         received: run.received,
         activePeers: scheduler.liveSources.length,
+        fromComplete: run.fromComplete,
+        fromPartial: run.fromPartial,
       }),
       (event) => {
         req.emit(event);
@@ -96,11 +119,21 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
         run.wakeup.notify();
       },
     );
+    const workers: Promise<void>[] = [];
+    const startWorkers = (source: DownloadSource): void => {
+      for (let i = 0; i < CONNECTIONS_PER_SOURCE; i++)
+        workers.push(runSourceWorker(run, source, i));
+    };
+    const stopSwarm =
+      req.swarm === undefined
+        ? () => undefined
+        : joinSwarm(req, req.swarm, manifest, scheduler, agreeing, startWorkers, run.wakeup);
     try {
-      const workers = agreeing.flatMap((s) =>
-        Array.from({ length: CONNECTIONS_PER_SOURCE }, (_, i) => runSourceWorker(run, s, i)),
-      );
-      const results = await Promise.allSettled(workers);
+      for (const source of agreeing) startWorkers(source);
+      // Partial sources join while it runs: wait for their workers too.
+      const results: PromiseSettledResult<void>[] = [];
+      while (results.length < workers.length)
+        results.push(...(await Promise.allSettled(workers.slice(results.length))));
       if (!(await journal.flush()))
         req.log.warn({ game: game.id }, 'could not save the resume journal');
       signal.throwIfAborted();
@@ -113,14 +146,79 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
         );
       }
     } finally {
+      stopSwarm();
       stopProgress();
     }
     await commit(req.root, manifest);
+    // Its files are the Ready root's now; the rescan that follows the download advertises it.
+    share?.end();
     await journal.remove();
-    return { bytes: total, bytesReceived: run.received, durationMs: Date.now() - started };
+    return {
+      bytes: total,
+      bytesReceived: run.received,
+      durationMs: Date.now() - started,
+      bytesFromComplete: run.fromComplete,
+      bytesFromPartial: run.fromPartial,
+    };
   } finally {
+    // A failed or cancelled download withdraws its holding (a finished one has already).
+    share?.end();
     for (const client of clients.values()) client.close();
   }
+}
+
+/**
+ * Takes peers downloading the same manifest (same LSMD1 digest, catalog version) as sources of
+ * the chunks their have-maps hold, and follows their adverts: a have-map that grows, a holding
+ * withdrawn (nothing more is asked of it), a partial peer that completed (it now holds all).
+ * Returns the unsubscribe. A complete peer not met as a partial one is not taken: its manifest
+ * was never compared with ours.
+ */
+function joinSwarm(
+  req: DownloadRequest,
+  swarm: SwarmLink,
+  manifest: Manifest,
+  scheduler: ChunkScheduler<PeerId>,
+  agreeing: readonly DownloadSource[],
+  startWorkers: (source: DownloadSource) => void,
+  wakeup: Wakeup,
+): () => void {
+  const digest = manifest.chunk_size === DIGEST_CHUNK_SIZE ? digestManifest(manifest) : null;
+  if (digest === null) return () => undefined;
+  const keys = haveMapKeys(manifest);
+  const voted = new Set(agreeing.map((s) => s.peerId));
+  const metAsPartial = new Set<PeerId>();
+  const follow = (peer: PeerId): void => {
+    if (voted.has(peer)) return;
+    const holding: SwarmHolding | undefined = swarm.holding(peer);
+    let added = false;
+    if (
+      holding?.kind === 'partial' &&
+      holding.digest === digest &&
+      holding.version === manifest.version &&
+      holding.have.chunks === keys.length
+    ) {
+      metAsPartial.add(peer);
+      const held = new Set(keys.filter((_, i) => holding.have.has(i)));
+      added = scheduler.setHolding(peer, held);
+    } else if (holding?.kind === 'complete' && metAsPartial.has(peer)) {
+      added = scheduler.setHolding(peer, 'all');
+    } else if (metAsPartial.has(peer)) {
+      // Withdrawn, or not complete yet: its finished download's Ready advert may still come.
+      scheduler.setHolding(peer, new Set());
+    }
+    if (added && holding !== undefined) {
+      req.log.info(
+        { game: req.game.id, peer, kind: holding.kind },
+        'a peer downloading the same files joined as a source',
+      );
+      startWorkers({ peerId: peer, addr: holding.addr });
+    }
+    wakeup.notify();
+  };
+  const unsubscribe = swarm.watch(follow);
+  for (const peer of swarm.partialPeers()) follow(peer);
+  return unsubscribe;
 }
 
 function dropSource(

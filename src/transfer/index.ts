@@ -6,6 +6,8 @@ export {
   type DownloadRequest,
   type DownloadResult,
   type DownloadSource,
+  type SwarmHolding,
+  type SwarmLink,
 } from './downloader.js';
 export { retryWhileBusy } from './busy-backoff.js';
 export { assertFreeSpace, freeBytes } from './free-space.js';
@@ -31,3 +33,5 @@ export {
 } from './serve-budget.js';
 export { serveDataConnection, serveTransferConnection } from './transfer-server.js';
 export { DataTokens, DEFAULT_DATA_TOKEN_LIMITS, type DataTokenLimits } from './data-tokens.js';
+export { LocalPartials, type PartialHandle } from './local-partials.js';
+export { Traffic } from './traffic.js';

@@ -6,9 +6,11 @@ import type { BusyAvailability, LocalGame } from '../library/index.js';
 import type { Logger } from '../logger.js';
 import type { DataTokens } from './data-tokens.js';
 import type { HashCache } from './hash-cache.js';
+import type { LocalPartials, PartialGame } from './local-partials.js';
 import type { OutboundTransfers } from './outbound-transfers.js';
 import type { Release, ServeBudget, Spend } from './serve-budget.js';
 import { checkServeGame } from './serve-gates.js';
+import type { Traffic } from './traffic.js';
 
 /** What the server needs to know of the local peer, asked afresh for every request. */
 export interface ServeContext {
@@ -29,6 +31,10 @@ export interface ServeContext {
   readonly tokens: DataTokens;
   /** True while `peer` has a control session here; without one it is a stranger (smallest budget). */
   hasSession(peer: PeerId): boolean;
+  /** The games being downloaded here, whose verified chunks are served; none when absent. */
+  readonly partials?: LocalPartials;
+  /** Counts the payload bytes served; not counted when absent. */
+  readonly traffic?: Traffic;
 }
 
 /** The game's root when it may be served now; throws the gate's `serve-*` refusal otherwise. */
@@ -46,6 +52,24 @@ export function gateRequest(
   });
   if (refusal !== null) throw refusal;
   return { root: found.root };
+}
+
+/**
+ * The game's root when it may be served whole, or the download under way here whose verified
+ * chunks may be served (`partial`); the gate's refusal when neither.
+ */
+export function gateOrPartial(
+  ctx: ServeContext,
+  game: GameId,
+  version: GameVersion,
+): { root: string; partial?: PartialGame } {
+  try {
+    return gateRequest(ctx, game, version);
+  } catch (err) {
+    const partial = ctx.partials?.get(game);
+    if (partial === undefined || partial.version !== version) throw err;
+    return { root: partial.root, partial };
+  }
 }
 
 /** One of `spend` for the remote `peer`, by its share (a stranger's without a session); a wait in line is logged. */

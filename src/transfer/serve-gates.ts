@@ -62,7 +62,18 @@ export async function resolveServePath(
       `${JSON.stringify(relPath)} is not a plain path inside the game root`,
     );
   }
-  const segments = relPath.split('/');
+  return resolveRegularFile(root, relPath.split('/'), relPath);
+}
+
+/**
+ * The regular file at `segments` under `root`, each component lstat'ed from the root down (no
+ * symlink followed); `serve-bad-path` naming `shown` when there is none.
+ */
+export async function resolveRegularFile(
+  root: string,
+  segments: readonly string[],
+  shown: string,
+): Promise<{ absPath: string; size: number }> {
   let at = root;
   let st: Stats | undefined;
   for (const [i, segment] of segments.entries()) {
@@ -70,17 +81,17 @@ export async function resolveServePath(
     try {
       st = await lstat(at);
     } catch (err) {
-      throw new LanspreadError('serve-bad-path', `${relPath} does not exist in the game root`, {
+      throw new LanspreadError('serve-bad-path', `${shown} does not exist in the game root`, {
         cause: errorMessage(err),
       });
     }
     if (st.isSymbolicLink())
-      throw new LanspreadError('serve-bad-path', `${relPath} leads through a symlink`);
+      throw new LanspreadError('serve-bad-path', `${shown} leads through a symlink`);
     const last = i === segments.length - 1;
     if (!last && !st.isDirectory())
-      throw new LanspreadError('serve-bad-path', `${relPath} leads through a non-folder`);
+      throw new LanspreadError('serve-bad-path', `${shown} leads through a non-folder`);
   }
   if (st?.isFile() !== true)
-    throw new LanspreadError('serve-bad-path', `${relPath} is not a regular file`);
+    throw new LanspreadError('serve-bad-path', `${shown} is not a regular file`);
   return { absPath: at, size: st.size };
 }

@@ -10,6 +10,7 @@ import type { ChunkScheduler } from './chunk-scheduler.js';
 import type { DownloadJournal } from './download-journal.js';
 import type { DownloadRequest, DownloadSource } from './download-request.js';
 import { targetPath } from './download-root.js';
+import type { PartialHandle } from './local-partials.js';
 import type { TransferClient } from './transfer-client.js';
 
 /** A source failing this many chunks in a row is dropped from the download. */
@@ -29,6 +30,11 @@ export interface DownloadRun {
   readonly aborted: Promise<void>;
   /** Bytes received in this run, less those thrown away. */
   received: number;
+  /** Verified bytes of this run from complete sources, and from partial ones. */
+  fromComplete: number;
+  fromPartial: number;
+  /** Our own advert of the chunks verified here; null when not shared. */
+  readonly share: PartialHandle | null;
   /** Chunks each source sent that failed their hash. */
   readonly badChunks: Map<PeerId, number>;
   dropSource(source: DownloadSource, reason: string): void;
@@ -105,6 +111,7 @@ export async function runSourceWorker(
       }
       return fetchInto(client, req, task, mySignal, (n) => {
         run.received += n;
+        if (req.traffic !== undefined) req.traffic.receivedBytes += n;
         mine += n;
         scheduler.progress(task, source.peerId, n);
       });
@@ -140,7 +147,10 @@ export async function runSourceWorker(
       }
       failures = 0;
       backoff.reset();
+      if (scheduler.isPartial(source.peerId)) run.fromPartial += task.length;
+      else run.fromComplete += task.length;
       scheduler.succeeded(task, source.peerId);
+      run.share?.verified(task.key);
       await run.journal.record(task.key);
       req.emit({
         event: 'download-chunk-finished',
@@ -160,6 +170,14 @@ export async function runSourceWorker(
           { game: game.id, peer: source.peerId, path: task.path, offset: task.offset },
           'a slow chunk went to a faster source',
         );
+        wakeup.notify();
+        continue;
+      }
+      if (notHeldBy(scheduler, source.peerId, err) && !isAborted(signal)) {
+        // A partial source without that chunk after all (its download moved the file or
+        // ended): not a fault; it is asked for what its next advert says it holds.
+        scheduler.notHeld(task, source.peerId);
+        run.received -= mine;
         wakeup.notify();
         continue;
       }
@@ -268,6 +286,19 @@ async function fetchInto(
   } finally {
     await writer.close();
   }
+}
+
+/**
+ * The refusals of a partial source that say it cannot serve the chunk now, not that it is bad:
+ * not verified there (`chunk-not-here`), or its download just ended and the root is not Ready
+ * yet (`serve-busy`, `serve-not-ready`).
+ */
+function notHeldBy(scheduler: ChunkScheduler<PeerId>, source: PeerId, err: unknown): boolean {
+  return (
+    scheduler.isPartial(source) &&
+    err instanceof LanspreadError &&
+    (err.code === 'chunk-not-here' || err.code === 'serve-busy' || err.code === 'serve-not-ready')
+  );
 }
 
 /** A function, so TypeScript does not narrow `signal.aborted` across awaits. */

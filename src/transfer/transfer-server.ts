@@ -20,8 +20,10 @@ import type { DataGrant } from './data-tokens.js';
 import { FrameBuffers } from './frame-buffers.js';
 import { messageForRemote } from './remote-message.js';
 import { buildManifest } from './manifest-builder.js';
-import { acquireServing, gateRequest, type ServeContext } from './serve-context.js';
-import { resolveServePath } from './serve-gates.js';
+import { targetSegments } from './download-root.js';
+import type { PartialGame } from './local-partials.js';
+import { acquireServing, gateOrPartial, type ServeContext } from './serve-context.js';
+import { resolveRegularFile, resolveServePath } from './serve-gates.js';
 import { paced, SEND_QUEUE_BYTES, serveStream } from './stream-server.js';
 
 /** A client asks right after it connects; one that does not is a half-open or hostile socket. */
@@ -125,7 +127,9 @@ export function serveTransferConnection(
         // Gate refusals and a root we cannot hash are answered; the connection stays usable.
         if (
           err instanceof LanspreadError &&
-          (err.code.startsWith('serve-') || err.code === 'hash-failed')
+          (err.code.startsWith('serve-') ||
+            err.code === 'hash-failed' ||
+            err.code === 'chunk-not-here')
         ) {
           ctx.log.info(
             { peer, game: msg.game, code: err.code, reason: err.message },
@@ -213,7 +217,7 @@ async function serveRequest(
       return;
     }
     if (msg.t === 'get-data-token') {
-      gateRequest(ctx, msg.game, msg.version);
+      gateOrPartial(ctx, msg.game, msg.version);
       const token = ctx.tokens.issue(
         { peer, game: msg.game, version: msg.version },
         conn.remoteAddress,
@@ -235,7 +239,19 @@ async function serveManifest(
   signal: AbortSignal,
   serving: Serving,
 ): Promise<void> {
-  const { root } = gateRequest(ctx, req.game, req.version);
+  const { root, partial } = gateOrPartial(ctx, req.game, req.version);
+  if (partial !== undefined) {
+    // The manifest it downloads, at the one size a have-map is over: no hashing here.
+    if (req.chunk_size !== partial.manifest.chunk_size) {
+      throw new LanspreadError(
+        'serve-not-ready',
+        `${req.game} is still downloading here; only its ${partial.manifest.chunk_size}-byte chunks are served`,
+      );
+    }
+    serving(req.game);
+    conn.send(partial.manifest);
+    return;
+  }
   const peer = conn.remotePeerId;
   // Hashing a root costs disk and CPU for minutes: few at a time, whoever asks.
   const releaseJob = await acquireServing(ctx, 'manifest-job', peer, signal);
@@ -253,7 +269,7 @@ async function serveManifest(
     releaseJob();
   }
   // The root may have changed while we hashed it; serve only what is still servable.
-  gateRequest(ctx, req.game, req.version);
+  gateOrPartial(ctx, req.game, req.version);
   serving(req.game);
   conn.send(manifest);
 }
@@ -266,8 +282,11 @@ async function serveChunk(
   signal: AbortSignal,
   serving: Serving,
 ): Promise<void> {
-  const { root } = gateRequest(ctx, req.game, req.version);
-  const { absPath, size } = await resolveServePath(root, req.path);
+  const { root, partial } = gateOrPartial(ctx, req.game, req.version);
+  const { absPath, size } =
+    partial === undefined
+      ? await resolveServePath(root, req.path)
+      : await resolvePartialChunk(root, partial, req);
   if (req.offset + req.length > size) {
     throw new LanspreadError(
       'serve-bad-path',
@@ -275,7 +294,13 @@ async function serveChunk(
     );
   }
   // O_NOFOLLOW: a symlink swapped in after the gate's lstat must not be followed.
-  const file = await open(absPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const file = await open(absPath, constants.O_RDONLY | constants.O_NOFOLLOW).catch(
+    (err: unknown) => {
+      // A download's version.ini moves into the root at its commit, between our lstat and open.
+      if (partial !== undefined) throw notHere(req, `${req.path} moved: ${errorMessage(err)}`);
+      throw err;
+    },
+  );
   /** The next frame, read from disk into a reused buffer behind the header's room. */
   const readFrame = async (at: number): Promise<{ buffer: Buffer; payload: number }> => {
     const want = Math.min(DATA_FRAME_BYTES, req.length - at);
@@ -305,6 +330,7 @@ async function serveChunk(
       conn.sendDataFrame(buffer.subarray(0, FRAME_HEADER_BYTES + payload), () => {
         frames.give(buffer);
       });
+      if (ctx.traffic !== undefined) ctx.traffic.sentBytes += payload;
       // The accepted socket's own buffer is only 16 KiB (Node 20), so pace by what is queued.
       await paced(conn, signal, ctx.budget.limits.sendStallMs);
     }
@@ -313,4 +339,39 @@ async function serveChunk(
     await next?.catch(() => undefined);
     await file.close();
   }
+}
+
+/**
+ * The staged file of a chunk of the game downloading here: only a range inside one chunk of its
+ * manifest that is verified, else `chunk-not-here`. The file is reached from the download's
+ * root without following a symlink, as a Ready root's is.
+ */
+async function resolvePartialChunk(
+  root: string,
+  partial: PartialGame,
+  req: GetChunk,
+): Promise<{ absPath: string; size: number }> {
+  const file = partial.manifest.files.find((f) => f.path === req.path);
+  if (file === undefined) {
+    throw new LanspreadError(
+      'serve-bad-path',
+      `${JSON.stringify(req.path)} is not a file of the manifest downloading here`,
+    );
+  }
+  const chunkSize = partial.manifest.chunk_size;
+  const chunkEnd = Math.min(file.size, (Math.floor(req.offset / chunkSize) + 1) * chunkSize);
+  if (req.offset + req.length > chunkEnd || !partial.hasChunk(req.path, req.offset))
+    throw notHere(req, 'that chunk is not verified here yet');
+  try {
+    return await resolveRegularFile(root, targetSegments(req.path), req.path);
+  } catch (err) {
+    throw notHere(req, errorMessage(err));
+  }
+}
+
+function notHere(req: GetChunk, why: string): LanspreadError {
+  return new LanspreadError(
+    'chunk-not-here',
+    `${req.game} is downloading here: ${req.path} at ${req.offset} cannot be served (${why})`,
+  );
 }

@@ -39,6 +39,7 @@ const SENTENCES: Record<UiErrorCode, Sentence> = {
   'serve-root-not-transferable': null,
   'serve-chunk-size': null,
   'hash-failed': null,
+  'chunk-not-here': null,
   'not-found': null,
   'too-large': null,
   'bad-host': null,

@@ -35,6 +35,8 @@ export interface LibraryGame {
   verified: boolean;
   local: LocalGameRow | undefined;
   peerCount: number;
+  /** Peers downloading it now, serving what they have (never counted in peerCount). */
+  partialPeerCount: number;
   operation: Operation | undefined;
   failure: ApiError | undefined;
   state: string;
@@ -66,6 +68,7 @@ export function buildLibrary(inputs: LibraryInputs): LibraryGame[] {
       verified: entry.manifest_digest !== null,
       local: row,
       peerCount: remoteRow?.peer_count ?? 0,
+      partialPeerCount: remoteRow?.partial_peer_count ?? 0,
       operation: inputs.operations[entry.id],
       failure: inputs.failures[entry.id],
     };
@@ -91,8 +94,9 @@ export function isOutdated(game: GameFacts): boolean {
   return game.local?.downloaded === true && game.local.eti_game_version < game.catalogVersion;
 }
 
-function sources(count: number): string {
-  return count === 1 ? 'on 1 peer' : `on ${count} peers`;
+function sources(count: number, downloading: number): string {
+  const on = count === 1 ? 'on 1 peer' : `on ${count} peers`;
+  return downloading === 0 ? on : `${on}, ${downloading} downloading`;
 }
 
 function stateWords(game: GameFacts): string {
@@ -117,7 +121,7 @@ function stateWords(game: GameFacts): string {
   }
   if (row?.downloaded === true)
     return isOutdated(game) ? 'downloaded, older version' : 'downloaded';
-  if (game.peerCount > 0) return sources(game.peerCount);
+  if (game.peerCount > 0) return sources(game.peerCount, game.partialPeerCount);
   return 'no source on the LAN';
 }
 

@@ -22,6 +22,7 @@ function remote(id: string, peerCount: number): RemoteRow {
     name: id.toUpperCase(),
     eti_game_version: '20250101',
     peer_count: peerCount,
+    partial_peer_count: 0,
     size: 1024,
   };
 }

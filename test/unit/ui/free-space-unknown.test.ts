@@ -41,7 +41,14 @@ describe('settings with free_bytes: null', () => {
       games: {
         local: [],
         remote: [
-          { id: 'cnc4', name: 'C&C 4', eti_game_version: '1', peer_count: 1, size: 8 * GiB },
+          {
+            id: 'cnc4',
+            name: 'C&C 4',
+            eti_game_version: '1',
+            peer_count: 1,
+            partial_peer_count: 0,
+            size: 8 * GiB,
+          },
         ],
       },
       operations: {},

@@ -92,12 +92,38 @@ describe('buildLibrary', () => {
       'cnc4',
       library({
         remote: [
-          { id: 'cnc4', name: 'x', eti_game_version: '20250101', peer_count: 3, size: 8 * GiB },
+          {
+            id: 'cnc4',
+            name: 'x',
+            eti_game_version: '20250101',
+            peer_count: 3,
+            partial_peer_count: 0,
+            size: 8 * GiB,
+          },
         ],
       }),
     );
     assert.equal(game.state, 'on 3 peers');
     assert.equal(game.action.kind, 'download');
+  });
+
+  it('says how many peers are downloading it besides the sources', () => {
+    const game = byId(
+      'cnc4',
+      library({
+        remote: [
+          {
+            id: 'cnc4',
+            name: 'x',
+            eti_game_version: '20250101',
+            peer_count: 1,
+            partial_peer_count: 3,
+            size: 8 * GiB,
+          },
+        ],
+      }),
+    );
+    assert.equal(game.state, 'on 1 peer, 3 downloading');
   });
 
   it('offers Stream install, and says why, when archive and install do not both fit', () => {
@@ -106,7 +132,14 @@ describe('buildLibrary', () => {
       library(
         {
           remote: [
-            { id: 'cnc4', name: 'x', eti_game_version: '20250101', peer_count: 1, size: 8 * GiB },
+            {
+              id: 'cnc4',
+              name: 'x',
+              eti_game_version: '20250101',
+              peer_count: 1,
+              partial_peer_count: 0,
+              size: 8 * GiB,
+            },
           ],
         },
         { freeBytes: 12 * GiB },
@@ -143,7 +176,14 @@ describe('buildLibrary', () => {
       library({
         local: [local('bf1942', { eti_game_version: '20240101' })],
         remote: [
-          { id: 'bf1942', name: 'x', eti_game_version: '20250101', peer_count: 1, size: 2 * GiB },
+          {
+            id: 'bf1942',
+            name: 'x',
+            eti_game_version: '20250101',
+            peer_count: 1,
+            partial_peer_count: 0,
+            size: 2 * GiB,
+          },
         ],
       }),
     );
@@ -177,8 +217,22 @@ describe('selectGames', () => {
   const games = library({
     local: [local('aoe2', { installed: true })],
     remote: [
-      { id: 'bf1942', name: 'x', eti_game_version: '20250101', peer_count: 1, size: 2 * GiB },
-      { id: 'cnc4', name: 'x', eti_game_version: '20250101', peer_count: 4, size: 8 * GiB },
+      {
+        id: 'bf1942',
+        name: 'x',
+        eti_game_version: '20250101',
+        peer_count: 1,
+        partial_peer_count: 0,
+        size: 2 * GiB,
+      },
+      {
+        id: 'cnc4',
+        name: 'x',
+        eti_game_version: '20250101',
+        peer_count: 4,
+        partial_peer_count: 0,
+        size: 8 * GiB,
+      },
     ],
   });
   const ids = (shown: typeof games) => shown.map((g) => g.id);

@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { GameId, GameVersion } from '../../src/ids.js';
+import { loadOrCreateIdentity } from '../../src/identity/index.js';
+import { parseHostPort } from '../../src/host-port.js';
+import { silentLogger } from '../../src/logger.js';
+import { Transport } from '../../src/net/index.js';
+import type { WireMessage } from '../../src/protocol/index.js';
+import { Asker, refusal } from './harness/asker.js';
+import { download, link, listGames } from './harness/assertions.js';
+import { bigGame, CATALOG_VERSION } from './harness/fixtures.js';
+import { scenario } from './harness/lab.js';
+import { assertSameRoot } from './harness/manifests.js';
+import type { Json, PeerProcess } from './harness/peer-process.js';
+
+const MIB = 1024 * 1024;
+const CHUNK = 32 * MIB;
+const GAME = 'alienswarm' as GameId;
+const VERSION = CATALOG_VERSION as GameVersion;
+
+/**
+ * Runs `peer` 10 ms in every 260 (SIGSTOP/SIGCONT) until the returned stop is called: on
+ * loopback every link is faster than any disk, so the seeder's uplink is made the scarce one,
+ * as it is at a party where one seeder's port is shared by every guest.
+ */
+function throttle(peer: PeerProcess): () => Promise<void> {
+  let on = true;
+  const loop = (async () => {
+    while (on) {
+      peer.kill('SIGSTOP');
+      await sleep(250);
+      peer.kill('SIGCONT');
+      await sleep(10);
+    }
+  })();
+  return async () => {
+    on = false;
+    await loop;
+    peer.kill('SIGCONT');
+  };
+}
+
+/** Bytes of `events` (one game's) by source kind, from its `download-finished`. */
+function fromKinds(events: readonly Json[]): { complete: number; partial: number } {
+  const done = events.find((e) => e.event === 'download-finished');
+  return {
+    complete: Number(done?.bytes_from_complete),
+    partial: Number(done?.bytes_from_partial),
+  };
+}
+
+scenario('S52', 'swarm: downloaders serve each other what they verified', async (lab) => {
+  // A 128 MiB archive: four 32 MiB chunks, plus notes.txt and version.ini.
+  await lab.games('seeder', [bigGame(GAME, 128, { files: 1 })]);
+  const seeder = await lab.start('seeder');
+  const clients = [await lab.start('c1'), await lab.start('c2'), await lab.start('c3')];
+  for (const [i, client] of clients.entries()) {
+    await link(client, seeder);
+    for (const other of clients.slice(0, i)) await link(client, other);
+  }
+  const identity = await loadOrCreateIdentity(join(lab.root, 'asker-state'), silentLogger);
+  const transport = new Transport({ identity, log: silentLogger });
+  try {
+    // The seeder hashes its root now, before it is slowed: the manifest costs it nothing later.
+    const toSeeder = parseHostPort(seeder.addr);
+    const warm = new Asker(
+      await transport.dial(toSeeder.host, toSeeder.port, { role: 'transfer' }),
+    );
+    const manifest = await warm.ask({
+      t: 'get-manifest',
+      game: GAME,
+      version: VERSION,
+      chunk_size: CHUNK,
+    });
+    assert.equal(manifest.t, 'manifest');
+    warm.close();
+    const size = manifest.t === 'manifest' ? manifest.files.reduce((sum, f) => sum + f.size, 0) : 0;
+
+    const stopThrottle = throttle(seeder);
+    const starts = clients.map((c) => c.events.length);
+    // Staggered: each client starts once the one before has verified a chunk of the archive. Started
+    // at the same instant, equal clients fetch the same chunk from the seeder at the same pace
+    // (nothing tells a downloader what the others have in flight), so this proves the trade
+    // between downloaders, not the choice at a simultaneous start.
+    const firstChunk = (i: number): Promise<Json> =>
+      clients[i]!.waitEvent(
+        (e) => e.event === 'download-chunk-finished' && e.path === `${GAME}.eti`,
+        60_000,
+        starts[i],
+      );
+    const pending = [download(clients[0]!, GAME, { timeoutMs: 150_000 })];
+    // While c1 downloads, it serves its manifest and refuses a chunk it has not verified.
+    const c1 = clients[0]!;
+    await c1.waitEvent((e) => e.event === 'download-begin', 30_000, starts[0]);
+    const toC1 = parseHostPort(c1.addr);
+    const asker = new Asker(await transport.dial(toC1.host, toC1.port, { role: 'transfer' }));
+    const partialManifest = await asker.ask({
+      t: 'get-manifest',
+      game: GAME,
+      version: VERSION,
+      chunk_size: CHUNK,
+    });
+    assert.equal(partialManifest.t, 'manifest', 'a downloading peer serves its manifest');
+    const verified = new Set(
+      c1.events
+        .slice(starts[0])
+        .filter((e) => e.event === 'download-chunk-finished')
+        .map((e) => `${String(e.path)}@${String(e.offset)}`),
+    );
+    // The last chunk of the archive: far from done through a seeder this slow.
+    const lastOffset = 3 * CHUNK;
+    assert.equal(
+      verified.has(`${GAME}.eti@${lastOffset}`),
+      false,
+      'the probe chunk is not verified yet',
+    );
+    const probe: WireMessage = {
+      t: 'get-chunk',
+      game: GAME,
+      version: VERSION,
+      path: `${GAME}.eti`,
+      offset: lastOffset,
+      length: 1024,
+    };
+    const refused = await asker.ask(probe);
+    asker.close();
+
+    await firstChunk(0);
+    pending.push(download(clients[1]!, GAME, { timeoutMs: 150_000 }));
+    await firstChunk(1);
+    pending.push(download(clients[2]!, GAME, { timeoutMs: 150_000 }));
+    // While they download, the others count them apart, never as sources.
+    await firstChunk(2);
+    const row = (await listGames(clients[2]!)).remote.find((r) => r.id === GAME);
+
+    const results = await Promise.all(pending);
+    await stopThrottle();
+    assert.equal(refusal(refused), 'chunk-not-here', 'an unverified chunk is refused');
+    assert.equal(row?.peer_count, 1, 'only the seeder is a source in peer_count');
+    assert.ok(
+      (row?.partial_peer_count ?? 0) >= 1,
+      `partial peers counted apart: ${JSON.stringify(row)}`,
+    );
+    for (const [i, { answer }] of results.entries()) {
+      assert.equal(answer.ok, true, `c${i + 1}: ${JSON.stringify(answer.error)}`);
+      await assertSameRoot(lab, 'seeder', `c${i + 1}`, GAME);
+    }
+    const kinds = results.map(({ events }) => fromKinds(events));
+    for (const k of kinds) assert.equal(k.complete + k.partial, size, 'every byte counted once');
+    const sent = (await seeder.cmd<{ traffic: { sent_bytes: number } }>('status')).traffic
+      .sent_bytes;
+    const clientSent = await Promise.all(
+      clients.map(
+        async (c) =>
+          (await c.cmd<{ traffic: { sent_bytes: number } }>('status')).traffic.sent_bytes,
+      ),
+    );
+    assert.ok(
+      sent <= 2 * size,
+      `the seeder sent ${(sent / MIB).toFixed(1)} MiB, over 2x the ${(size / MIB).toFixed(1)} MiB game`,
+    );
+    assert.ok(
+      kinds.reduce((sum, k) => sum + k.partial, 0) > 0,
+      'some bytes came from partial peers',
+    );
+    return `seeder sent ${(sent / MIB).toFixed(1)} MiB for 3 x ${(size / MIB).toFixed(1)} MiB (${(sent / size).toFixed(2)}x); clients sent ${clientSent.map((b) => (b / MIB).toFixed(0)).join('/')} MiB; from complete/partial per client ${kinds.map((k) => `${(k.complete / MIB).toFixed(0)}/${(k.partial / MIB).toFixed(0)}`).join(' ')} MiB; c3 row peer_count=${row?.peer_count} partial_peer_count=${row?.partial_peer_count}; unverified chunk -> ${refusal(refused)}; all roots match the seeder's`;
+  } finally {
+    await transport.close();
+  }
+});

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ChunkTask } from '../../../src/transfer/chunk-planner.js';
+import { ChunkScheduler } from '../../../src/transfer/chunk-scheduler.js';
+
+const CHUNK = 100;
+
+function tasks(count: number): ChunkTask[] {
+  return Array.from({ length: count }, (_, i) => ({
+    key: `big.eti@${i * CHUNK}`,
+    path: 'big.eti',
+    offset: i * CHUNK,
+    length: CHUNK,
+    sha256: i.toString(16).padStart(64, '0'),
+  }));
+}
+
+const keys = (...indexes: number[]): Set<string> =>
+  new Set(indexes.map((i) => `big.eti@${i * CHUNK}`));
+
+test('the plan starts at the given chunk and wraps around', () => {
+  const s = new ChunkScheduler<string>(tasks(4), ['seed'], { inFlightPerSource: 4, start: 2 });
+  assert.deepEqual(
+    [s.next('seed'), s.next('seed'), s.next('seed'), s.next('seed')].map((t) => t?.offset),
+    [200, 300, 0, 100],
+  );
+});
+
+test('a partial source is asked only for chunks it holds, and learns new ones', () => {
+  const s = new ChunkScheduler<string>(tasks(4), ['seed'], { inFlightPerSource: 2 });
+  assert.equal(s.setHolding('p', keys(2)), true, 'a new source');
+  assert.equal(s.isPartial('p'), true);
+  assert.equal(s.next('p')?.offset, 200);
+  assert.equal(s.next('p'), undefined, 'it holds nothing else');
+  assert.equal(s.setHolding('p', keys(2, 3)), false, 'known already');
+  assert.equal(s.next('p')?.offset, 300);
+});
+
+test('rarest first: a partial source takes the chunk the fewest others hold', () => {
+  const s = new ChunkScheduler<string>(tasks(3), ['seed'], { inFlightPerSource: 2 });
+  s.setHolding('p', keys(0, 1, 2));
+  s.setHolding('q', keys(0, 1));
+  s.setHolding('r', keys(0));
+  assert.equal(s.next('p')?.offset, 200, 'only p holds chunk 2');
+  assert.equal(s.next('p')?.offset, 100, 'then the one two hold');
+});
+
+test('a complete source leaves a chunk to a free partial holder and takes what nobody has', () => {
+  const s = new ChunkScheduler<string>(tasks(3), ['seed'], { inFlightPerSource: 2 });
+  s.setHolding('p', keys(0, 1));
+  const task = s.next('seed');
+  assert.equal(task?.offset, 200, 'chunk 2 is held by no partial peer');
+  assert.equal(s.next('seed'), undefined, 'one chunk at a time while partial sources exist');
+  s.succeeded(task, 'seed');
+  assert.equal(s.next('seed'), undefined, 'p has room for chunks 0 and 1');
+  assert.equal(s.next('p')?.offset, 0);
+  assert.equal(s.next('p')?.offset, 100);
+});
+
+test('a complete source takes a chunk whose partial holders are all busy', () => {
+  const s = new ChunkScheduler<string>(tasks(3), ['seed'], { inFlightPerSource: 1 });
+  s.setHolding('p', keys(0, 1, 2));
+  assert.ok(s.next('p'));
+  assert.ok(s.next('seed'), 'p is at its limit, so the seed does not wait for it');
+});
+
+test('an idle partial holder takes over a chunk a complete source has sent less than half of', () => {
+  const s = new ChunkScheduler<string>(tasks(2), ['seed'], { inFlightPerSource: 1 });
+  s.setHolding('p', new Set());
+  const slow = s.next('seed');
+  assert.equal(slow?.offset, 0);
+  s.progress(slow, 'seed', 30);
+  s.setHolding('p', keys(0));
+  const swapped = s.next('p');
+  assert.equal(swapped?.key, slow?.key, 'the partial peer takes it over');
+  s.succeeded(slow, 'seed');
+  assert.equal(s.done, false, "the seed's late report is ignored");
+  s.succeeded(swapped, 'p');
+  const last = s.next('seed');
+  s.succeeded(last!, 'seed');
+  assert.equal(s.done, true);
+});
+
+test('no take-over of a chunk a complete source has sent half of', () => {
+  const s = new ChunkScheduler<string>(tasks(1), ['seed'], { inFlightPerSource: 1 });
+  s.setHolding('p', new Set());
+  const task = s.next('seed');
+  s.progress(task!, 'seed', 50);
+  s.setHolding('p', keys(0));
+  assert.equal(s.next('p'), undefined);
+});
+
+test('chunk-not-here: the chunk goes back untried and the source is not asked for it again', () => {
+  const s = new ChunkScheduler<string>(tasks(1), ['seed'], { inFlightPerSource: 1 });
+  s.setHolding('p', keys(0));
+  const task = s.next('p');
+  assert.ok(task);
+  s.notHeld(task, 'p');
+  assert.equal(s.next('p'), undefined);
+  assert.equal(s.next('seed')?.key, task.key);
+});
+
+test('partial sources alone: stuck once none holds a chunk still wanted', () => {
+  const s = new ChunkScheduler<string>(tasks(2), ['seed'], { inFlightPerSource: 1 });
+  s.setHolding('p', keys(0));
+  s.dropSource('seed');
+  assert.equal(s.stuck, false, 'p holds chunk 0');
+  const task = s.next('p');
+  s.succeeded(task!, 'p');
+  assert.equal(s.stuck, true, 'nobody holds chunk 1');
+  assert.equal(s.setHolding('seed', 'all'), false, 'a dropped source is not taken back');
+});
+
+test('a partial source that completes holds everything', () => {
+  const s = new ChunkScheduler<string>(tasks(2), ['seed'], { inFlightPerSource: 2 });
+  s.setHolding('p', new Set());
+  s.setHolding('p', 'all');
+  assert.equal(s.isPartial('p'), false);
+  assert.ok(s.next('p'));
+  assert.ok(s.next('p'));
+});
