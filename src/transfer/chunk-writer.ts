@@ -82,7 +82,10 @@ export interface ChunkWriter {
   readonly mode: 'direct' | 'cached';
   /** Takes the chunk's next bytes; `bytes` are the caller's again once this resolves. */
   write(bytes: Buffer): Promise<void>;
-  /** Writes what is still held, flushes the chunk to the disk, and gives the SHA-256 (hex) of every byte. */
+  /**
+   * Writes what is still held and gives the SHA-256 (hex) of every byte. A cached chunk is also
+   * flushed, so the dirty pages of a download are written as it goes, not all at the commit.
+   */
   finish(): Promise<string>;
   /** Waits for writes under way and lets the file go; call it whatever happened. */
   close(): Promise<void>;
@@ -172,6 +175,8 @@ class DirectWriter implements ChunkWriter {
   readonly #busy: Promise<Buffer>[] = [];
   #failure: Error | undefined;
   #closed = false;
+  /** The write or finish under way, settled or not: one at a time, and close waits for it. */
+  #current: Promise<unknown> = Promise.resolve();
 
   constructor(path: string, handle: FileHandle, offset: number, held: Buffer[], hash: HashSession) {
     this.#path = path;
@@ -182,34 +187,43 @@ class DirectWriter implements ChunkWriter {
     this.#hash = hash;
   }
 
-  async write(bytes: Buffer): Promise<void> {
-    for (let from = 0; from < bytes.length;) {
-      this.#throwIfFailed();
-      const n = bytes.copy(this.#block, this.#fill, from);
-      from += n;
-      this.#fill += n;
-      if (this.#fill === BLOCK_BYTES) await this.#submit(BLOCK_BYTES);
-    }
+  write(bytes: Buffer): Promise<void> {
+    return this.#step(async () => {
+      for (let from = 0; from < bytes.length;) {
+        this.#throwIfFailed();
+        const n = bytes.copy(this.#block, this.#fill, from);
+        from += n;
+        this.#fill += n;
+        if (this.#fill === BLOCK_BYTES) await this.#submit(BLOCK_BYTES);
+      }
+    });
   }
 
-  async finish(): Promise<string> {
+  finish(): Promise<string> {
+    return this.#step(() => this.#finish());
+  }
+
+  async #finish(): Promise<string> {
     const aligned = this.#fill - (this.#fill % ALIGN);
     const tail = Buffer.from(this.#block.subarray(aligned, this.#fill));
     const tailAt = this.#at + aligned;
     if (this.#fill > 0) await this.#submit(aligned);
     await this.#drain();
     this.#throwIfFailed();
-    // The disk's own cache, and the file's extents, are flushed by the sync all the same.
-    await this.#handle.datasync();
-    if (tail.length > 0) await writeCached(this.#path, tail, tailAt);
+    // No flush here: the bytes are with the disk already, and what a flush adds (the disk's own
+    // cache, the file's extents) the commit's sync of every file covers; until then the resume
+    // journal is a hint that a resume checks by hash.
+    if (tail.length > 0) await writeCached(this.#path, tail, tailAt, false);
     return this.#hash.digest();
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
-    // Its blocks go back to the pool now: nothing may be written into them after this.
     this.#closed = true;
     this.#failure ??= new Error(`the writer of ${this.#path} is closed`);
+    // A write may still be under way (its caller gave up on it): its blocks go back to the pool
+    // only once it has stopped touching them, or it would write into another chunk's.
+    await this.#current;
     await this.#drain().catch(() => undefined);
     this.#hash.drop();
     for (const block of [this.#block, ...this.#spare]) blocks.give(block);
@@ -234,7 +248,7 @@ class DirectWriter implements ChunkWriter {
             if (!refusesDirect(err)) throw err;
             // Some file systems take the O_DIRECT open and refuse the write itself.
             directWrites = false;
-            await writeCached(this.#path, block.subarray(0, writable), at);
+            await writeCached(this.#path, block.subarray(0, writable), at, true);
           });
     const done = Promise.all([hashed, written])
       .catch((err: unknown) => {
@@ -247,6 +261,12 @@ class DirectWriter implements ChunkWriter {
 
   async #drain(): Promise<void> {
     while (this.#busy.length > 0) this.#spare.push(await this.#oldestDone());
+  }
+
+  #step<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#current.then(work);
+    this.#current = run.catch(() => undefined);
+    return run;
   }
 
   /** The block of the oldest hash and write, once both are done; only called while one is under way. */
@@ -268,12 +288,12 @@ async function writeAll(handle: FileHandle, bytes: Buffer, at: number): Promise<
   }
 }
 
-/** Writes and flushes `bytes` at `at` through the page cache, on a handle of its own. */
-async function writeCached(path: string, bytes: Buffer, at: number): Promise<void> {
+/** Writes `bytes` at `at` through the page cache, on a handle of its own, and flushes them if asked. */
+async function writeCached(path: string, bytes: Buffer, at: number, flush: boolean): Promise<void> {
   const handle = await open(path, 'r+');
   try {
     await writeAll(handle, bytes, at);
-    await handle.datasync();
+    if (flush) await handle.datasync();
   } finally {
     await handle.close();
   }

@@ -244,8 +244,7 @@ async function sitOut(run: DownloadRun, ms: number): Promise<void> {
 
 /**
  * Fetches one chunk into its place and returns the SHA-256 of the bytes written there, hashed
- * as they arrive (nothing is read back). The chunk is also flushed to the disk now, while other
- * chunks arrive, not all at the commit.
+ * as they arrive (nothing is read back). See chunk-writer.ts for how they reach the disk.
  */
 async function fetchInto(
   client: TransferClient,

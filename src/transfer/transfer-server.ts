@@ -101,8 +101,13 @@ export function serveTransferConnection(
     ctx.log.warn({ peer }, 'data frame sent to a serving connection; closing it');
     conn.destroy(new LanspreadError('protocol-error', 'unexpected data frame'));
   });
+  /**
+   * A request that came while the one before was still winding up: the remote may ask again as
+   * soon as the last byte of an answer reached it, before this side has closed the file.
+   */
+  let next: Request | undefined;
   conn.onMessage((msg: WireMessage) => {
-    if (busy || !isRequest(msg, grant)) {
+    if (next !== undefined || !isRequest(msg, grant)) {
       ctx.log.warn(
         { peer, t: msg.t, busy },
         'unexpected message on a transfer connection; closing it',
@@ -110,6 +115,10 @@ export function serveTransferConnection(
       conn.destroy(new LanspreadError('protocol-error', `unexpected ${msg.t}`));
       return;
     }
+    if (busy) next = msg;
+    else start(msg);
+  });
+  const start = (msg: Request): void => {
     busy = true;
     clearTimeout(idle);
     // A download's requests share one outbound transfer per connection and game, registered when
@@ -147,12 +156,16 @@ export function serveTransferConnection(
       })
       .finally(() => {
         busy = false;
-        closeWhenIdle(
-          IDLE_BETWEEN_REQUESTS_MS,
-          `no request for ${IDLE_BETWEEN_REQUESTS_MS / 1000} s`,
-        );
+        const queued = next;
+        next = undefined;
+        if (queued !== undefined && !closed) start(queued);
+        else
+          closeWhenIdle(
+            IDLE_BETWEEN_REQUESTS_MS,
+            `no request for ${IDLE_BETWEEN_REQUESTS_MS / 1000} s`,
+          );
       });
-  });
+  };
 }
 
 /**

@@ -221,3 +221,51 @@ test('a peer with a session over its own share waits in line, and past queueWait
   holder.conn.destroy();
   waiter.conn.destroy();
 });
+
+test('a request sent before the one before has wound up is answered after it; a third at once closes the connection', async () => {
+  const { addr, sessions } = await startServer(DEFAULT_SERVE_LIMITS);
+  const { transport, peerId } = await client();
+  sessions.add(peerId);
+  const conn = await transport.dial(addr.host, addr.port, { role: 'transfer' });
+  const answers: WireMessage[] = [];
+  let bytes = 0;
+  conn.onMessage((msg) => answers.push(msg));
+  conn.onData((payload) => {
+    bytes += payload.length;
+  });
+  const chunk = (offset: number): WireMessage => ({
+    t: 'get-chunk',
+    game: GAME,
+    version: VERSION,
+    path: 'big.bin',
+    offset,
+    length: 1024 * 1024,
+  });
+  // A receiver asks again the moment the last byte arrives; the source may not have closed
+  // the file yet. Both at once is the sharpest form of that.
+  conn.send(chunk(0));
+  conn.send(chunk(1024 * 1024));
+  await within(
+    until(() => bytes === 2 * 1024 * 1024 || conn.closed),
+    10_000,
+    'both answers did not arrive',
+  );
+  assert.equal(conn.closed, false, 'the second request closed the connection');
+  assert.deepEqual(
+    answers.map((m) => (m.t === 'chunk' ? m.offset : m.t)),
+    [0, 1024 * 1024],
+  );
+  assert.equal(conn.closed, false);
+  conn.send(chunk(0));
+  conn.send(chunk(0));
+  conn.send(chunk(0));
+  await within(
+    new Promise<void>((resolve) =>
+      conn.onClose(() => {
+        resolve();
+      }),
+    ),
+    10_000,
+    'a third request at once did not close the connection',
+  );
+});
