@@ -55,6 +55,11 @@ export interface ArchivePlan {
  */
 export const MAX_ARCHIVE_ENTRIES = 200_000;
 
+/** Names an entry in messages; built for a message only, not for each of 200,000 entries. */
+function entryLabel(set: ArchiveSet, entry: RarEntry): string {
+  return `${set.name}: ${entry.name}`;
+}
+
 function unsafe(label: string, message: string): LanspreadError {
   return new LanspreadError('archive-unsafe-entry', `${label}: ${message}`);
 }
@@ -123,23 +128,21 @@ async function logicalEntries(
 }
 
 /**
- * Adds the parent folders of `path` to `dirs`, deepest first, refusing a parent that is a link.
- * A folder already there came with its own parents, so each is added (and checked) once.
+ * Adds the parent folders of `path` to `dirs`, deepest first; returns a parent that is a link,
+ * or null. A folder already there came with its own parents, so each is added (and checked) once.
  */
 function addParents(
   path: string,
   dirs: Set<string>,
   linkPaths: ReadonlySet<string>,
-  label: string,
-): void {
+): string | null {
   for (let end = path.lastIndexOf('/'); end > 0; end = path.lastIndexOf('/', end - 1)) {
     const parent = path.slice(0, end);
-    if (dirs.has(parent)) return;
-    if (linkPaths.has(parent)) {
-      throw unsafe(label, `the entry is written through the link ${parent}`);
-    }
+    if (dirs.has(parent)) return null;
+    if (linkPaths.has(parent)) return parent;
     dirs.add(parent);
   }
+  return null;
 }
 
 /**
@@ -162,15 +165,21 @@ export async function planArchiveSet(
   const fileSizes = new Map<string, number>();
   let totalBytes = 0;
   for (const { entry, parts, stored } of entries) {
-    const label = `${set.name}: ${entry.name}`;
     const safe = safeEntryPath(entry.name);
-    if (safe === null) throw unsafe(label, entryPathProblem(entry.name) ?? 'an unsafe name');
-    // One string for both when they are equal, as they mostly are: a plan may hold 200,000.
+    if (safe === null)
+      throw unsafe(entryLabel(set, entry), entryPathProblem(entry.name) ?? 'an unsafe name');
+    // One string for both when they are equal, as they mostly are.
     const path = safe === entry.name ? entry.name : safe;
     if (entry.encrypted) {
-      throw new LanspreadError('archive-encrypted', `${label}: encrypted (made with a password)`);
+      throw new LanspreadError(
+        'archive-encrypted',
+        `${entryLabel(set, entry)}: encrypted (made with a password)`,
+      );
     }
-    addParents(path, dirs, linkPaths, label);
+    const throughLink = addParents(path, dirs, linkPaths);
+    if (throughLink !== null) {
+      throw unsafe(entryLabel(set, entry), `the entry is written through the link ${throughLink}`);
+    }
     switch (entry.kind) {
       case 'dir':
         dirs.add(path);
@@ -179,7 +188,7 @@ export async function planArchiveSet(
         if (entry.unpackedSize === null) {
           throw new LanspreadError(
             'archive-unsupported',
-            `${label}: the archive does not say the size`,
+            `${entryLabel(set, entry)}: the archive does not say the size`,
           );
         }
         files.push({
@@ -202,7 +211,10 @@ export async function planArchiveSet(
           entry.kind === 'junction' ||
           symlinkDestination(path, target) === null
         ) {
-          throw unsafe(label, `the link points out of the install folder (${target ?? 'unknown'})`);
+          throw unsafe(
+            entryLabel(set, entry),
+            `the link points out of the install folder (${target ?? 'unknown'})`,
+          );
         }
         links.push({
           name: entry.name,
@@ -221,7 +233,7 @@ export async function planArchiveSet(
         const size = target === null ? undefined : fileSizes.get(target);
         if (target === null || size === undefined) {
           throw unsafe(
-            label,
+            entryLabel(set, entry),
             `the link refers to ${entry.linkTarget ?? 'nothing'}, not to an earlier file`,
           );
         }
@@ -232,9 +244,9 @@ export async function planArchiveSet(
       }
     }
   }
+  const filesAndDirs = { has: (path: string) => fileSizes.has(path) || dirs.has(path) };
   const problem =
-    unsafeLink(links, new Set([...fileSizes.keys(), ...dirs])) ??
-    caseClash([...fileSizes.keys(), ...linkPaths], dirs);
+    unsafeLink(links, filesAndDirs) ?? caseClash([...fileSizes.keys(), ...linkPaths], dirs);
   if (problem !== null) throw unsafe(set.name, problem);
   return { set, solid, files, dirs: [...dirs], links, totalBytes, entries: listed };
 }

@@ -52,14 +52,18 @@ class FileSource implements ByteSource {
   ) {}
 
   async read(position: number, length: number): Promise<Buffer> {
+    const buffered = this.readBuffered(position, length);
+    if (buffered !== null) return buffered;
+    this.#window = await this.#readAt(position, Math.max(length, READ_AHEAD));
+    this.#start = position;
+    return this.#window.subarray(0, Math.min(length, this.#window.length));
+  }
+
+  readBuffered(position: number, length: number): Buffer | null {
     const want = Math.max(0, Math.min(length, this.size - position));
-    const end = this.#start + this.#window.length;
-    if (position < this.#start || position + want > end) {
-      this.#window = await this.#readAt(position, Math.max(want, READ_AHEAD));
-      this.#start = position;
-    }
     const from = position - this.#start;
-    return this.#window.subarray(from, Math.min(from + want, this.#window.length));
+    if (from < 0 || from + want > this.#window.length) return null;
+    return this.#window.subarray(from, from + want);
   }
 
   async #readAt(position: number, length: number): Promise<Buffer> {

@@ -173,8 +173,7 @@ export async function parseRar4Headers(
     }
     const type = bytes.readUInt8(2);
     const flags = bytes.readUInt16LE(3);
-    const where = `${label} at offset ${pos}`;
-    const c = new FieldCursor(bytes, BASE_HEADER_SIZE, headSize, where);
+    const c = new FieldCursor(bytes, BASE_HEADER_SIZE, headSize, label, pos);
     const dataOffset = pos + headSize;
     let dataSize = flags & FLAG_ADD_SIZE ? (bytes.length >= 11 ? bytes.readUInt32LE(7) : 0) : 0;
     if (type === HEAD_SERVICE && flags & LHD_LARGE && bytes.length >= 36) {
@@ -210,7 +209,10 @@ export async function parseRar4Headers(
       return listing;
     }
     if (!sawMain) {
-      throw new LanspreadError('archive-unreadable', `${where}: no main header after signature`);
+      throw new LanspreadError(
+        'archive-unreadable',
+        `${label} at offset ${pos}: no main header after signature`,
+      );
     }
     // Comment, recovery, service and unknown blocks are skipped by their declared data size.
     pos = dataOffset + dataSize;
