@@ -45,10 +45,17 @@ export interface ByteSource {
   /** Up to `length` bytes at `position`; fewer only at the end of the source. */
   read(position: number, length: number): Promise<Buffer>;
   /**
-   * What `read` would give, when it is already in memory, or null: lets a parser of small
-   * headers skip a wait per header (80,000 headers: two awaits each cost more than parsing).
+   * The bytes the source holds in memory already (its read-ahead), if any: a parser of small
+   * headers reads them from there, without a wait or a Buffer view per header (a game's
+   * archives may hold 200,000 headers of some 40 bytes). A read may replace it.
    */
-  readBuffered?(position: number, length: number): Buffer | null;
+  readonly buffered?: BufferedBytes;
+}
+
+/** Bytes of a source held in memory: `bytes[i]` is the byte at `start + i` of the source. */
+export interface BufferedBytes {
+  readonly bytes: Buffer;
+  readonly start: number;
 }
 
 export interface ParseOptions {
