@@ -14,7 +14,8 @@ export interface PlannedFile {
   readonly size: number;
   /** The CRC32 of the whole file, or null when the archive keeps another hash or none. */
   readonly crc32: number | null;
-  readonly mtime: Date | null;
+  /** Milliseconds since 1970. */
+  readonly mtimeMs: number | null;
   /** Where the bytes lie verbatim when every part is stored (method 0); null when compressed. */
   readonly stored: readonly StoredPart[] | null;
 }
@@ -196,7 +197,7 @@ export async function planArchiveSet(
           path,
           size: entry.unpackedSize,
           crc32: entry.hash === 'crc32' ? entry.crc32 : null,
-          mtime: entry.mtime,
+          mtimeMs: entry.mtimeMs,
           stored: stored ? parts : null,
         });
         fileSizes.set(path, entry.unpackedSize);

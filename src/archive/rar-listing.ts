@@ -26,7 +26,8 @@ export interface RarEntry {
   splitAfter: boolean;
   /** The link target when the header records it (RAR5 redirections, small stored RAR4 links). */
   linkTarget: string | null;
-  mtime: Date | null;
+  /** Milliseconds since 1970, as `fs.Stats.mtimeMs`: a Date would double the size of an entry. */
+  mtimeMs: number | null;
 }
 
 export interface ArchiveListing {

@@ -90,7 +90,7 @@ function decodeName(raw: Buffer, unicode: boolean): string {
 }
 
 /** DOS date and time, in the local time of the machine that made the archive. */
-function dosTime(value: number): Date {
+function dosTime(value: number): number {
   const date = value >>> 16;
   return new Date(
     (date >> 9) + 1980,
@@ -99,7 +99,7 @@ function dosTime(value: number): Date {
     (value >> 11) & 0x1f,
     (value >> 5) & 0x3f,
     (value & 0x1f) * 2,
-  );
+  ).getTime();
 }
 
 function readFileHeader(c: FieldCursor, flags: number, dataOffset: number): RarEntry {
@@ -107,7 +107,7 @@ function readFileHeader(c: FieldCursor, flags: number, dataOffset: number): RarE
   const lowUnpacked = c.u32();
   const host = c.u8();
   const crc = c.u32();
-  const mtime = dosTime(c.u32());
+  const mtimeMs = dosTime(c.u32());
   c.u8(); // version needed to unpack
   const method = c.u8();
   const nameSize = c.u16();
@@ -133,7 +133,7 @@ function readFileHeader(c: FieldCursor, flags: number, dataOffset: number): RarE
     splitBefore: (flags & LHD_SPLIT_BEFORE) !== 0,
     splitAfter: (flags & LHD_SPLIT_AFTER) !== 0,
     linkTarget: null,
-    mtime,
+    mtimeMs,
   };
 }
 

@@ -155,7 +155,7 @@ function where(header: BlockHeader): string {
 interface FileExtras {
   encrypted: boolean;
   blake2: boolean;
-  mtime: Date | null;
+  mtimeMs: number | null;
   /** Set with `target` by a redirection record of a kind we know. */
   redirect: RarEntryKind | null;
   target: string;
@@ -166,7 +166,7 @@ function readExtras(header: BlockHeader): FileExtras {
   const extras: FileExtras = {
     encrypted: false,
     blake2: false,
-    mtime: null,
+    mtimeMs: null,
     redirect: null,
     target: '',
   };
@@ -191,10 +191,8 @@ function readExtras(header: BlockHeader): FileExtras {
     } else if (type === FHEXTRA_HTIME) {
       const flags = c.vint();
       if (flags & HTIME_MTIME) {
-        extras.mtime =
-          flags & HTIME_UNIXTIME
-            ? new Date(c.u32() * 1000)
-            : new Date(c.u64() / 10000 - FILETIME_EPOCH_MS);
+        extras.mtimeMs =
+          flags & HTIME_UNIXTIME ? c.u32() * 1000 : c.u64() / 10000 - FILETIME_EPOCH_MS;
       }
     } else if (type === FHEXTRA_REDIR) {
       const kind = REDIR_KINDS[c.vint()];
@@ -216,7 +214,7 @@ function readFileHeader(header: BlockHeader): RarEntry {
   const fileFlags = c.vint();
   const unpackedSize = c.vint();
   c.vint(); // attributes
-  const headerMtime = fileFlags & FHFL_UTIME ? new Date(c.u32() * 1000) : null;
+  const headerMtime = fileFlags & FHFL_UTIME ? c.u32() * 1000 : null;
   const crc = fileFlags & FHFL_CRC32 ? c.u32() : null;
   const compression = c.vint();
   c.vint(); // host OS: names are always stored with '/'
@@ -246,7 +244,7 @@ function readFileHeader(header: BlockHeader): RarEntry {
     splitBefore: (header.flags & HFL_SPLIT_BEFORE) !== 0,
     splitAfter: (header.flags & HFL_SPLIT_AFTER) !== 0,
     linkTarget: extras.redirect !== null ? extras.target : null,
-    mtime: headerMtime ?? extras.mtime,
+    mtimeMs: headerMtime ?? extras.mtimeMs,
   };
 }
 
