@@ -65,22 +65,24 @@ function unsafe(label: string, message: string): LanspreadError {
   return new LanspreadError('archive-unsafe-entry', `${label}: ${message}`);
 }
 
-/** A file as the archive holds it, its parts in volume order. */
-interface LogicalEntry {
-  entry: RarEntry;
-  parts: StoredPart[];
-  stored: boolean;
+/** The headers of one volume of a set. */
+interface VolumeListing {
+  readonly volume: string;
+  readonly entries: readonly RarEntry[];
 }
 
-/** Joins the parts of files split across volumes; the last part carries the whole file's CRC. */
-async function logicalEntries(
+/**
+ * Lists every volume of the set and checks that each file split across volumes continues in
+ * the next one, before anything is planned.
+ */
+async function listVolumes(
   set: ArchiveSet,
   maxEntries: number,
-): Promise<{ entries: LogicalEntry[]; solid: boolean; listed: number }> {
-  const entries: LogicalEntry[] = [];
+): Promise<{ volumes: VolumeListing[]; solid: boolean; listed: number }> {
+  const volumes: VolumeListing[] = [];
   let solid = false;
   // The entry whose data continues in the next volume, if any.
-  const pending: { entry: LogicalEntry | null } = { entry: null };
+  let pending: RarEntry | null = null;
   let listed = 0;
   for (const volume of set.volumes) {
     const listing = await readArchiveHeaders(volume, {
@@ -96,36 +98,26 @@ async function logicalEntries(
     listed += listing.entries.length;
     solid ||= listing.solid;
     for (const part of listing.entries) {
-      const previous = pending.entry;
       if (
-        part.splitBefore !== (previous !== null) ||
-        (previous !== null && previous.entry.name !== part.name)
+        part.splitBefore !== (pending !== null) ||
+        (pending !== null && pending.name !== part.name)
       ) {
         throw new LanspreadError(
           'archive-volume-missing',
           `${volume}: ${part.name} does not continue the file of the previous volume`,
         );
       }
-      const where = { volume, offset: part.dataOffset, length: part.packedSize };
-      const logical: LogicalEntry =
-        previous === null
-          ? { entry: part, parts: [where], stored: part.method === 0 }
-          : {
-              entry: { ...previous.entry, crc32: part.crc32, splitAfter: part.splitAfter },
-              parts: [...previous.parts, where],
-              stored: previous.stored && part.method === 0,
-            };
-      pending.entry = logical.entry.splitAfter ? logical : null;
-      if (!logical.entry.splitAfter) entries.push(logical);
+      pending = part.splitAfter ? part : null;
     }
+    volumes.push({ volume, entries: listing.entries });
   }
-  if (pending.entry !== null) {
+  if (pending !== null) {
     throw new LanspreadError(
       'archive-volume-missing',
-      `${set.name}: ${pending.entry.entry.name} continues in a volume that is not there`,
+      `${set.name}: ${pending.name} continues in a volume that is not there`,
     );
   }
-  return { entries, solid, listed };
+  return { volumes, solid, listed };
 }
 
 /**
@@ -146,29 +138,25 @@ function addParents(
   return null;
 }
 
-/**
- * Reads every volume's headers and refuses, before a byte is written, archives that are
- * encrypted, of unknown size, or have entries that escape: `..` or absolute names, symlinks out
- * of the folder, links to nothing, and entries written through a link (S51, S53); and names
- * that would not unpack the same on Windows: unportable names, names differing only by case;
- * and sets of more than `maxEntries` entries (`archive-too-many-entries`), before listing them.
- */
-export async function planArchiveSet(
-  set: ArchiveSet,
-  maxEntries = MAX_ARCHIVE_ENTRIES,
-): Promise<ArchivePlan> {
-  const { entries, solid, listed } = await logicalEntries(set, maxEntries);
-  const files: PlannedFile[] = [];
-  const dirs = new Set<string>();
-  const links: PlannedLink[] = [];
-  const linkPaths = new Set<string>();
+/** The plan of one set as its entries come, checked one by one and then as a whole. */
+class SetPlanner {
+  readonly files: PlannedFile[] = [];
+  readonly dirs = new Set<string>();
+  readonly links: PlannedLink[] = [];
+  readonly linkPaths = new Set<string>();
   /** Sizes of the files so far, by path: what a hard link or copy of one adds. */
-  const fileSizes = new Map<string, number>();
-  let totalBytes = 0;
-  for (const { entry, parts, stored } of entries) {
+  readonly fileSizes = new Map<string, number>();
+  totalBytes = 0;
+
+  constructor(private readonly set: ArchiveSet) {}
+
+  /** Plans an entry (the first part of a split file, with the last part's CRC). */
+  add(entry: RarEntry, stored: readonly StoredPart[] | null): void {
+    const { set, dirs, linkPaths, fileSizes } = this;
     const safe = safeEntryPath(entry.name);
-    if (safe === null)
+    if (safe === null) {
       throw unsafe(entryLabel(set, entry), entryPathProblem(entry.name) ?? 'an unsafe name');
+    }
     // One string for both when they are equal, as they mostly are.
     const path = safe === entry.name ? entry.name : safe;
     if (entry.encrypted) {
@@ -192,16 +180,16 @@ export async function planArchiveSet(
             `${entryLabel(set, entry)}: the archive does not say the size`,
           );
         }
-        files.push({
+        this.files.push({
           name: entry.name,
           path,
           size: entry.unpackedSize,
           crc32: entry.hash === 'crc32' ? entry.crc32 : null,
           mtimeMs: entry.mtimeMs,
-          stored: stored ? parts : null,
+          stored,
         });
         fileSizes.set(path, entry.unpackedSize);
-        totalBytes += entry.unpackedSize;
+        this.totalBytes += entry.unpackedSize;
         break;
       }
       case 'symlink':
@@ -217,7 +205,7 @@ export async function planArchiveSet(
             `the link points out of the install folder (${target ?? 'unknown'})`,
           );
         }
-        links.push({
+        this.links.push({
           name: entry.name,
           path,
           kind: 'symlink',
@@ -238,17 +226,75 @@ export async function planArchiveSet(
             `the link refers to ${entry.linkTarget ?? 'nothing'}, not to an earlier file`,
           );
         }
-        links.push({ name: entry.name, path, kind: 'copy', target });
+        this.links.push({ name: entry.name, path, kind: 'copy', target });
         linkPaths.add(path);
-        totalBytes += size;
+        this.totalBytes += size;
         break;
       }
     }
   }
-  const filesAndDirs = { has: (path: string) => fileSizes.has(path) || dirs.has(path) };
-  const problem =
-    unsafeLink(links, filesAndDirs) ?? caseClash([...fileSizes.keys(), ...linkPaths], dirs);
+
+  /** What is wrong with the links and names of the set as a whole, or null. */
+  problem(): string | null {
+    const { dirs, fileSizes } = this;
+    const filesAndDirs = { has: (path: string) => fileSizes.has(path) || dirs.has(path) };
+    return (
+      unsafeLink(this.links, filesAndDirs) ??
+      caseClash([...fileSizes.keys(), ...this.linkPaths], dirs)
+    );
+  }
+}
+
+/** A file split across volumes, gathered part by part. */
+interface SplitFile {
+  readonly first: RarEntry;
+  readonly parts: StoredPart[];
+  stored: boolean;
+}
+
+/**
+ * Reads every volume's headers and refuses, before a byte is written, archives that are
+ * encrypted, of unknown size, or have entries that escape: `..` or absolute names, symlinks out
+ * of the folder, links to nothing, and entries written through a link (S51, S53); and names
+ * that would not unpack the same on Windows: unportable names, names differing only by case;
+ * and sets of more than `maxEntries` entries (`archive-too-many-entries`), before listing them.
+ */
+export async function planArchiveSet(
+  set: ArchiveSet,
+  maxEntries = MAX_ARCHIVE_ENTRIES,
+): Promise<ArchivePlan> {
+  const { volumes, solid, listed } = await listVolumes(set, maxEntries);
+  const planner = new SetPlanner(set);
+  let split: SplitFile | null = null;
+  for (const { volume, entries } of volumes) {
+    for (const part of entries) {
+      if (!part.splitBefore && !part.splitAfter) {
+        // Nearly every entry lies whole in one volume; only a stored file needs its place.
+        const stored =
+          part.kind === 'file' && part.method === 0
+            ? [{ volume, offset: part.dataOffset, length: part.packedSize }]
+            : null;
+        planner.add(part, stored);
+        continue;
+      }
+      // Volumes were checked to continue each other (listVolumes): the last part carries the
+      // whole file's CRC.
+      const where = { volume, offset: part.dataOffset, length: part.packedSize };
+      if (split === null) split = { first: part, parts: [where], stored: part.method === 0 };
+      else {
+        split.parts.push(where);
+        split.stored &&= part.method === 0;
+      }
+      if (!part.splitAfter) {
+        const entry = { ...split.first, crc32: part.crc32, splitAfter: false };
+        planner.add(entry, split.stored ? split.parts : null);
+        split = null;
+      }
+    }
+  }
+  const problem = planner.problem();
   if (problem !== null) throw unsafe(set.name, problem);
+  const { files, dirs, links, totalBytes } = planner;
   return { set, solid, files, dirs: [...dirs], links, totalBytes, entries: listed };
 }
 

@@ -19,19 +19,16 @@ export function entryPathProblem(name: string): string | null {
   return checkEntryName(name).problem;
 }
 
-/** An empty or `.` segment, which `checkEntryName` drops; most names have none. */
-const DROPPED_SEGMENT = /(^|\/)\.?(\/|$)/;
-
 function checkEntryName(name: string): { path: string; problem: string | null } {
   if (name.length === 0 || name.length > 4096)
     return { path: name, problem: 'the name is empty or too long' };
   if (name.startsWith('/')) return { path: name, problem: 'the name is absolute' };
-  const path = DROPPED_SEGMENT.test(name)
-    ? name
-        .split('/')
-        .filter((s) => s !== '' && s !== '.')
-        .join('/')
-    : name;
+  // A portable name has no empty or `.` segment to drop: most names are used as they are.
+  if (unportablePath(name) === null) return { path: name, problem: null };
+  const path = name
+    .split('/')
+    .filter((s) => s !== '' && s !== '.')
+    .join('/');
   if (path === '') return { path, problem: 'the name is nothing but slashes and dots' };
   return { path, problem: unportablePath(path) };
 }

@@ -24,10 +24,10 @@ export function decodeVint(
 ): { value: number; length: number } | null {
   let value = 0;
   // A vint holds at most 64 bits, so 10 bytes; anything past 2^53 is refused by the caller.
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0, scale = 1; i < 10; i++, scale *= 0x80) {
     const byte = bytes[offset + i];
     if (byte === undefined) return null;
-    value += (byte & 0x7f) * 2 ** (7 * i);
+    value += (byte & 0x7f) * scale;
     if ((byte & 0x80) === 0) return { value, length: i + 1 };
   }
   return { value: Number.POSITIVE_INFINITY, length: 10 };
@@ -72,10 +72,11 @@ export class FieldCursor {
   /** A vint, as `decodeVint` reads it, but bounded by `end` and without an object per field. */
   vint(): number {
     let value = 0;
-    for (let i = 0; i < 10; i++) {
+    // A multiplier, not `2 ** (7 * i)`: that is a call to pow per byte.
+    for (let i = 0, scale = 1; i < 10; i++, scale *= 0x80) {
       if (this.offset + i >= this.end) throw this.malformed('field runs past the header end');
       const byte = this.bytes[this.offset + i] ?? 0;
-      value += (byte & 0x7f) * 2 ** (7 * i);
+      value += (byte & 0x7f) * scale;
       if ((byte & 0x80) === 0) {
         if (!Number.isSafeInteger(value)) throw this.malformed('number too large');
         this.offset += i + 1;
