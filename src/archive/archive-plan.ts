@@ -65,61 +65,6 @@ function unsafe(label: string, message: string): LanspreadError {
   return new LanspreadError('archive-unsafe-entry', `${label}: ${message}`);
 }
 
-/** The headers of one volume of a set. */
-interface VolumeListing {
-  readonly volume: string;
-  readonly entries: readonly RarEntry[];
-}
-
-/**
- * Lists every volume of the set and checks that each file split across volumes continues in
- * the next one, before anything is planned.
- */
-async function listVolumes(
-  set: ArchiveSet,
-  maxEntries: number,
-): Promise<{ volumes: VolumeListing[]; solid: boolean; listed: number }> {
-  const volumes: VolumeListing[] = [];
-  let solid = false;
-  // The entry whose data continues in the next volume, if any.
-  let pending: RarEntry | null = null;
-  let listed = 0;
-  for (const volume of set.volumes) {
-    const listing = await readArchiveHeaders(volume, {
-      maxEntries: maxEntries - listed,
-    }).catch((err: unknown) => {
-      throw err instanceof LanspreadError && err.code === 'archive-too-many-entries'
-        ? new LanspreadError(
-            err.code,
-            `${set.name}: the game's archives hold more than ${MAX_ARCHIVE_ENTRIES} entries; lanspread unpacks at most that many for one game`,
-          )
-        : err;
-    });
-    listed += listing.entries.length;
-    solid ||= listing.solid;
-    for (const part of listing.entries) {
-      if (
-        part.splitBefore !== (pending !== null) ||
-        (pending !== null && pending.name !== part.name)
-      ) {
-        throw new LanspreadError(
-          'archive-volume-missing',
-          `${volume}: ${part.name} does not continue the file of the previous volume`,
-        );
-      }
-      pending = part.splitAfter ? part : null;
-    }
-    volumes.push({ volume, entries: listing.entries });
-  }
-  if (pending !== null) {
-    throw new LanspreadError(
-      'archive-volume-missing',
-      `${set.name}: ${pending.name} continues in a volume that is not there`,
-    );
-  }
-  return { volumes, solid, listed };
-}
-
 /**
  * Adds the parent folders of `path` to `dirs`, deepest first; returns a parent that is a link,
  * or null. A folder already there came with its own parents, so each is added (and checked) once.
@@ -138,6 +83,13 @@ function addParents(
   return null;
 }
 
+/** A file split across volumes, gathered part by part. */
+interface SplitFile {
+  readonly first: RarEntry;
+  readonly parts: StoredPart[];
+  stored: boolean;
+}
+
 /** The plan of one set as its entries come, checked one by one and then as a whole. */
 class SetPlanner {
   readonly files: PlannedFile[] = [];
@@ -148,10 +100,51 @@ class SetPlanner {
   readonly fileSizes = new Map<string, number>();
   totalBytes = 0;
 
+  /** The file whose data continues in the next volume, if any. */
+  #split: SplitFile | null = null;
+
   constructor(private readonly set: ArchiveSet) {}
 
+  /** Plans the next header of `volume`, joining the parts of a file split across volumes. */
+  addPart(volume: string, part: RarEntry): void {
+    const split = this.#split;
+    if (
+      part.splitBefore !== (split !== null) ||
+      (split !== null && split.first.name !== part.name)
+    ) {
+      throw new LanspreadError(
+        'archive-volume-missing',
+        `${volume}: ${part.name} does not continue the file of the previous volume`,
+      );
+    }
+    if (split === null && !part.splitAfter) {
+      // Nearly every entry lies whole in one volume; only a stored file needs its place.
+      const stored = part.kind === 'file' && part.method === 0;
+      this.#add(
+        part,
+        stored ? [{ volume, offset: part.dataOffset, length: part.packedSize }] : null,
+      );
+      return;
+    }
+    const where = { volume, offset: part.dataOffset, length: part.packedSize };
+    if (split === null) {
+      this.#split = { first: part, parts: [where], stored: part.method === 0 };
+    } else {
+      split.parts.push(where);
+      split.stored &&= part.method === 0;
+      if (!part.splitAfter) {
+        // The last part carries the whole file's CRC.
+        this.#add(
+          { ...split.first, crc32: part.crc32, splitAfter: false },
+          split.stored ? split.parts : null,
+        );
+        this.#split = null;
+      }
+    }
+  }
+
   /** Plans an entry (the first part of a split file, with the last part's CRC). */
-  add(entry: RarEntry, stored: readonly StoredPart[] | null): void {
+  #add(entry: RarEntry, stored: readonly StoredPart[] | null): void {
     const { set, dirs, linkPaths, fileSizes } = this;
     const safe = safeEntryPath(entry.name);
     if (safe === null) {
@@ -234,8 +227,17 @@ class SetPlanner {
     }
   }
 
-  /** What is wrong with the links and names of the set as a whole, or null. */
+  /**
+   * After the last volume: what is wrong with the set as a whole, or null; a file that goes on
+   * in a volume that is not there fails with `archive-volume-missing`.
+   */
   problem(): string | null {
+    if (this.#split !== null) {
+      throw new LanspreadError(
+        'archive-volume-missing',
+        `${this.set.name}: ${this.#split.first.name} continues in a volume that is not there`,
+      );
+    }
     const { dirs, fileSizes } = this;
     const filesAndDirs = { has: (path: string) => fileSizes.has(path) || dirs.has(path) };
     return (
@@ -243,13 +245,6 @@ class SetPlanner {
       caseClash([...fileSizes.keys(), ...this.linkPaths], dirs)
     );
   }
-}
-
-/** A file split across volumes, gathered part by part. */
-interface SplitFile {
-  readonly first: RarEntry;
-  readonly parts: StoredPart[];
-  stored: boolean;
 }
 
 /**
@@ -263,34 +258,27 @@ export async function planArchiveSet(
   set: ArchiveSet,
   maxEntries = MAX_ARCHIVE_ENTRIES,
 ): Promise<ArchivePlan> {
-  const { volumes, solid, listed } = await listVolumes(set, maxEntries);
   const planner = new SetPlanner(set);
-  let split: SplitFile | null = null;
-  for (const { volume, entries } of volumes) {
-    for (const part of entries) {
-      if (!part.splitBefore && !part.splitAfter) {
-        // Nearly every entry lies whole in one volume; only a stored file needs its place.
-        const stored =
-          part.kind === 'file' && part.method === 0
-            ? [{ volume, offset: part.dataOffset, length: part.packedSize }]
-            : null;
-        planner.add(part, stored);
-        continue;
-      }
-      // Volumes were checked to continue each other (listVolumes): the last part carries the
-      // whole file's CRC.
-      const where = { volume, offset: part.dataOffset, length: part.packedSize };
-      if (split === null) split = { first: part, parts: [where], stored: part.method === 0 };
-      else {
-        split.parts.push(where);
-        split.stored &&= part.method === 0;
-      }
-      if (!part.splitAfter) {
-        const entry = { ...split.first, crc32: part.crc32, splitAfter: false };
-        planner.add(entry, split.stored ? split.parts : null);
-        split = null;
-      }
-    }
+  let solid = false;
+  let listed = 0;
+  for (const volume of set.volumes) {
+    // Each entry is planned as it is read: a listing of them all would be kept as long.
+    const onEntry = (part: RarEntry): void => {
+      listed++;
+      planner.addPart(volume, part);
+    };
+    const listing = await readArchiveHeaders(volume, {
+      maxEntries: maxEntries - listed,
+      onEntry,
+    }).catch((err: unknown) => {
+      throw err instanceof LanspreadError && err.code === 'archive-too-many-entries'
+        ? new LanspreadError(
+            err.code,
+            `${set.name}: the game's archives hold more than ${MAX_ARCHIVE_ENTRIES} entries; lanspread unpacks at most that many for one game`,
+          )
+        : err;
+    });
+    solid ||= listing.solid;
   }
   const problem = planner.problem();
   if (problem !== null) throw unsafe(set.name, problem);

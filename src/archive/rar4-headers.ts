@@ -3,10 +3,7 @@ import { crc32 } from 'node:zlib';
 import { LanspreadError } from '../errors.js';
 import { FieldCursor } from './rar-fields.js';
 import {
-  addEntry,
-  checkEndWithoutEndBlock,
-  emptyListing,
-  encryptedHeadersResult,
+  ListingBuilder,
   truncated,
   type ArchiveListing,
   type ByteSource,
@@ -152,7 +149,8 @@ export async function parseRar4Headers(
   label: string,
   opts: ParseOptions = {},
 ): Promise<ArchiveListing> {
-  const listing = emptyListing('rar4');
+  const builder = new ListingBuilder('rar4', label, opts);
+  const { listing } = builder;
   let pos = RAR4_SIGNATURE_SIZE;
   let sawMain = false;
   while (pos < source.size) {
@@ -190,7 +188,7 @@ export async function parseRar4Headers(
         number: null,
       };
       // Every header after this one is encrypted.
-      if (flags & MHD_PASSWORD) return encryptedHeadersResult(listing, label, opts);
+      if (flags & MHD_PASSWORD) return builder.encryptedHeaders();
     } else if (type === HEAD_FILE) {
       const entry = readFileHeader(c, flags, dataOffset);
       dataSize = entry.packedSize;
@@ -198,7 +196,7 @@ export async function parseRar4Headers(
         throw truncated(label, `inside the data area at offset ${pos}`);
       }
       await readLinkTarget(source, entry);
-      addEntry(listing, entry, label, opts);
+      builder.add(entry);
     } else if (type === HEAD_END) {
       if (listing.volume.isVolume && flags & EARC_VOLNUMBER) {
         if (flags & EARC_DATACRC) c.u32();
@@ -218,6 +216,5 @@ export async function parseRar4Headers(
     pos = dataOffset + dataSize;
     if (pos > source.size) throw truncated(label, `inside the data area at offset ${dataOffset}`);
   }
-  checkEndWithoutEndBlock(listing, label);
-  return listing;
+  return builder.endWithoutEndBlock();
 }

@@ -3,10 +3,7 @@ import { crc32 } from 'node:zlib';
 import { LanspreadError } from '../errors.js';
 import { FieldCursor, decodeVint } from './rar-fields.js';
 import {
-  addEntry,
-  checkEndWithoutEndBlock,
-  emptyListing,
-  encryptedHeadersResult,
+  ListingBuilder,
   truncated,
   type ArchiveListing,
   type ByteSource,
@@ -254,7 +251,8 @@ export async function parseRar5Headers(
   label: string,
   opts: ParseOptions = {},
 ): Promise<ArchiveListing> {
-  const listing = emptyListing('rar5');
+  const builder = new ListingBuilder('rar5', label, opts);
+  const { listing } = builder;
   const r = new HeaderBytes(source);
   let pos = RAR5_SIGNATURE_SIZE;
   while (pos < source.size) {
@@ -265,7 +263,7 @@ export async function parseRar5Headers(
     const header = blockHeader(r, pos, length, label);
     const next = header.dataOffset + header.dataSize;
     if (next > source.size) throw truncated(label, `inside the data area at offset ${pos}`);
-    if (header.type === HEAD_CRYPT) return encryptedHeadersResult(listing, label, opts);
+    if (header.type === HEAD_CRYPT) return builder.encryptedHeaders();
     if (header.type === HEAD_END) return listing;
     if (header.type === HEAD_MAIN) {
       const flags = header.c.vint();
@@ -278,11 +276,10 @@ export async function parseRar5Headers(
         number: isVolume ? number : null,
       };
     } else if (header.type === HEAD_FILE) {
-      addEntry(listing, readFileHeader(header), label, opts);
+      builder.add(readFileHeader(header));
     }
     // Service headers (comment, quick open, recovery) and unknown types are skipped.
     pos = next;
   }
-  checkEndWithoutEndBlock(listing, label);
-  return listing;
+  return builder.endWithoutEndBlock();
 }
