@@ -91,10 +91,10 @@ export function caseClash(files: Iterable<string>, dirs: Iterable<string> = []):
   for (const file of files) {
     const key = foldName(file);
     const twin = byKey.get(key);
-    if (twin !== undefined && twin !== file) {
+    if (twin === undefined) byKey.set(key, file);
+    else if (twin !== file) {
       return `${twin} and ${file} name the same file on a case-insensitive disk (Windows, macOS)`;
     }
-    byKey.set(key, file);
     for (let end = key.indexOf('/'); end !== -1; end = key.indexOf('/', end + 1)) {
       folders.set(key.slice(0, end), file);
     }
