@@ -50,8 +50,8 @@ export interface ArchivePlan {
 /**
  * Entries (headers: files, folders, links, each part of a split file) the archive sets of one
  * game may hold together: every set is planned before anything is written, so this bounds the
- * memory of an install and of a peer serving a streamed install (a plan keeps about 420 bytes
- * a file: some 85 MB at the cap), where headers of a few dozen bytes could list millions in a
+ * memory of an install and of a peer serving a streamed install (a plan keeps about 260 bytes
+ * a file: some 50 MB at the cap), where headers of a few dozen bytes could list millions in a
  * small archive. Large games hold tens of thousands of files, the largest a little over 100,000.
  */
 export const MAX_ARCHIVE_ENTRIES = 200_000;
