@@ -14,7 +14,8 @@ export interface PlannedFile {
   readonly size: number;
   /** The CRC32 of the whole file, or null when the archive keeps another hash or none. */
   readonly crc32: number | null;
-  readonly mtime: Date | null;
+  /** Milliseconds since 1970. */
+  readonly mtimeMs: number | null;
   /** Where the bytes lie verbatim when every part is stored (method 0); null when compressed. */
   readonly stored: readonly StoredPart[] | null;
 }
@@ -49,128 +50,118 @@ export interface ArchivePlan {
 /**
  * Entries (headers: files, folders, links, each part of a split file) the archive sets of one
  * game may hold together: every set is planned before anything is written, so this bounds the
- * memory of an install and of a peer serving a streamed install (a plan keeps about 420 bytes
- * a file: some 85 MB at the cap), where headers of a few dozen bytes could list millions in a
+ * memory of an install and of a peer serving a streamed install (a plan keeps about 260 bytes
+ * a file: some 50 MB at the cap), where headers of a few dozen bytes could list millions in a
  * small archive. Large games hold tens of thousands of files, the largest a little over 100,000.
  */
 export const MAX_ARCHIVE_ENTRIES = 200_000;
+
+/** Names an entry in messages; built for a message only, not for each of 200,000 entries. */
+function entryLabel(set: ArchiveSet, entry: RarEntry): string {
+  return `${set.name}: ${entry.name}`;
+}
 
 function unsafe(label: string, message: string): LanspreadError {
   return new LanspreadError('archive-unsafe-entry', `${label}: ${message}`);
 }
 
-/** A file as the archive holds it, its parts in volume order. */
-interface LogicalEntry {
-  entry: RarEntry;
-  parts: StoredPart[];
-  stored: boolean;
-}
-
-/** Joins the parts of files split across volumes; the last part carries the whole file's CRC. */
-async function logicalEntries(
-  set: ArchiveSet,
-  maxEntries: number,
-): Promise<{ entries: LogicalEntry[]; solid: boolean; listed: number }> {
-  const entries: LogicalEntry[] = [];
-  let solid = false;
-  // The entry whose data continues in the next volume, if any.
-  const pending: { entry: LogicalEntry | null } = { entry: null };
-  let listed = 0;
-  for (const volume of set.volumes) {
-    const listing = await readArchiveHeaders(volume, {
-      maxEntries: maxEntries - listed,
-    }).catch((err: unknown) => {
-      throw err instanceof LanspreadError && err.code === 'archive-too-many-entries'
-        ? new LanspreadError(
-            err.code,
-            `${set.name}: the game's archives hold more than ${MAX_ARCHIVE_ENTRIES} entries; lanspread unpacks at most that many for one game`,
-          )
-        : err;
-    });
-    listed += listing.entries.length;
-    solid ||= listing.solid;
-    for (const part of listing.entries) {
-      const previous = pending.entry;
-      if (
-        part.splitBefore !== (previous !== null) ||
-        (previous !== null && previous.entry.name !== part.name)
-      ) {
-        throw new LanspreadError(
-          'archive-volume-missing',
-          `${volume}: ${part.name} does not continue the file of the previous volume`,
-        );
-      }
-      const where = { volume, offset: part.dataOffset, length: part.packedSize };
-      const logical: LogicalEntry =
-        previous === null
-          ? { entry: part, parts: [where], stored: part.method === 0 }
-          : {
-              entry: { ...previous.entry, crc32: part.crc32, splitAfter: part.splitAfter },
-              parts: [...previous.parts, where],
-              stored: previous.stored && part.method === 0,
-            };
-      pending.entry = logical.entry.splitAfter ? logical : null;
-      if (!logical.entry.splitAfter) entries.push(logical);
-    }
-  }
-  if (pending.entry !== null) {
-    throw new LanspreadError(
-      'archive-volume-missing',
-      `${set.name}: ${pending.entry.entry.name} continues in a volume that is not there`,
-    );
-  }
-  return { entries, solid, listed };
-}
-
 /**
- * Adds the parent folders of `path` to `dirs`, deepest first, refusing a parent that is a link.
- * A folder already there came with its own parents, so each is added (and checked) once.
+ * Adds the parent folders of `path` to `dirs`, deepest first; returns a parent that is a link,
+ * or null. A folder already there came with its own parents, so each is added (and checked) once.
  */
 function addParents(
   path: string,
   dirs: Set<string>,
   linkPaths: ReadonlySet<string>,
-  label: string,
-): void {
+): string | null {
   for (let end = path.lastIndexOf('/'); end > 0; end = path.lastIndexOf('/', end - 1)) {
     const parent = path.slice(0, end);
-    if (dirs.has(parent)) return;
-    if (linkPaths.has(parent)) {
-      throw unsafe(label, `the entry is written through the link ${parent}`);
-    }
+    if (dirs.has(parent)) return null;
+    if (linkPaths.has(parent)) return parent;
     dirs.add(parent);
   }
+  return null;
 }
 
-/**
- * Reads every volume's headers and refuses, before a byte is written, archives that are
- * encrypted, of unknown size, or have entries that escape: `..` or absolute names, symlinks out
- * of the folder, links to nothing, and entries written through a link (S51, S53); and names
- * that would not unpack the same on Windows: unportable names, names differing only by case;
- * and sets of more than `maxEntries` entries (`archive-too-many-entries`), before listing them.
- */
-export async function planArchiveSet(
-  set: ArchiveSet,
-  maxEntries = MAX_ARCHIVE_ENTRIES,
-): Promise<ArchivePlan> {
-  const { entries, solid, listed } = await logicalEntries(set, maxEntries);
-  const files: PlannedFile[] = [];
-  const dirs = new Set<string>();
-  const links: PlannedLink[] = [];
-  const linkPaths = new Set<string>();
+/** A file split across volumes, gathered part by part. */
+interface SplitFile {
+  readonly first: RarEntry;
+  readonly parts: StoredPart[];
+  stored: boolean;
+}
+
+/** The plan of one set as its entries come, checked one by one and then as a whole. */
+class SetPlanner {
+  readonly files: PlannedFile[] = [];
+  readonly dirs = new Set<string>();
+  readonly links: PlannedLink[] = [];
+  readonly linkPaths = new Set<string>();
   /** Sizes of the files so far, by path: what a hard link or copy of one adds. */
-  const fileSizes = new Map<string, number>();
-  let totalBytes = 0;
-  for (const { entry, parts, stored } of entries) {
-    const label = `${set.name}: ${entry.name}`;
+  readonly fileSizes = new Map<string, number>();
+  totalBytes = 0;
+
+  /** The file whose data continues in the next volume, if any. */
+  #split: SplitFile | null = null;
+
+  constructor(private readonly set: ArchiveSet) {}
+
+  /** Plans the next header of `volume`, joining the parts of a file split across volumes. */
+  addPart(volume: string, part: RarEntry): void {
+    const split = this.#split;
+    if (
+      part.splitBefore !== (split !== null) ||
+      (split !== null && split.first.name !== part.name)
+    ) {
+      throw new LanspreadError(
+        'archive-volume-missing',
+        `${volume}: ${part.name} does not continue the file of the previous volume`,
+      );
+    }
+    if (split === null && !part.splitAfter) {
+      // Nearly every entry lies whole in one volume; only a stored file needs its place.
+      const stored = part.kind === 'file' && part.method === 0;
+      this.#add(
+        part,
+        stored ? [{ volume, offset: part.dataOffset, length: part.packedSize }] : null,
+      );
+      return;
+    }
+    const where = { volume, offset: part.dataOffset, length: part.packedSize };
+    if (split === null) {
+      this.#split = { first: part, parts: [where], stored: part.method === 0 };
+    } else {
+      split.parts.push(where);
+      split.stored &&= part.method === 0;
+      if (!part.splitAfter) {
+        // The last part carries the whole file's CRC.
+        this.#add(
+          { ...split.first, crc32: part.crc32, splitAfter: false },
+          split.stored ? split.parts : null,
+        );
+        this.#split = null;
+      }
+    }
+  }
+
+  /** Plans an entry (the first part of a split file, with the last part's CRC). */
+  #add(entry: RarEntry, stored: readonly StoredPart[] | null): void {
+    const { set, dirs, linkPaths, fileSizes } = this;
     const safe = safeEntryPath(entry.name);
-    if (safe === null) throw unsafe(label, entryPathProblem(entry.name) ?? 'an unsafe name');
-    // One string for both when they are equal, as they mostly are: a plan may hold 200,000.
+    if (safe === null) {
+      throw unsafe(entryLabel(set, entry), entryPathProblem(entry.name) ?? 'an unsafe name');
+    }
+    // One string for both when they are equal, as they mostly are.
     const path = safe === entry.name ? entry.name : safe;
     if (entry.encrypted) {
-      throw new LanspreadError('archive-encrypted', `${label}: encrypted (made with a password)`);
+      throw new LanspreadError(
+        'archive-encrypted',
+        `${entryLabel(set, entry)}: encrypted (made with a password)`,
+      );
     }
-    addParents(path, dirs, linkPaths, label);
+    const throughLink = addParents(path, dirs, linkPaths);
+    if (throughLink !== null) {
+      throw unsafe(entryLabel(set, entry), `the entry is written through the link ${throughLink}`);
+    }
     switch (entry.kind) {
       case 'dir':
         dirs.add(path);
@@ -179,19 +170,19 @@ export async function planArchiveSet(
         if (entry.unpackedSize === null) {
           throw new LanspreadError(
             'archive-unsupported',
-            `${label}: the archive does not say the size`,
+            `${entryLabel(set, entry)}: the archive does not say the size`,
           );
         }
-        files.push({
+        this.files.push({
           name: entry.name,
           path,
           size: entry.unpackedSize,
           crc32: entry.hash === 'crc32' ? entry.crc32 : null,
-          mtime: entry.mtime,
-          stored: stored ? parts : null,
+          mtimeMs: entry.mtimeMs,
+          stored,
         });
         fileSizes.set(path, entry.unpackedSize);
-        totalBytes += entry.unpackedSize;
+        this.totalBytes += entry.unpackedSize;
         break;
       }
       case 'symlink':
@@ -202,9 +193,12 @@ export async function planArchiveSet(
           entry.kind === 'junction' ||
           symlinkDestination(path, target) === null
         ) {
-          throw unsafe(label, `the link points out of the install folder (${target ?? 'unknown'})`);
+          throw unsafe(
+            entryLabel(set, entry),
+            `the link points out of the install folder (${target ?? 'unknown'})`,
+          );
         }
-        links.push({
+        this.links.push({
           name: entry.name,
           path,
           kind: 'symlink',
@@ -221,21 +215,74 @@ export async function planArchiveSet(
         const size = target === null ? undefined : fileSizes.get(target);
         if (target === null || size === undefined) {
           throw unsafe(
-            label,
+            entryLabel(set, entry),
             `the link refers to ${entry.linkTarget ?? 'nothing'}, not to an earlier file`,
           );
         }
-        links.push({ name: entry.name, path, kind: 'copy', target });
+        this.links.push({ name: entry.name, path, kind: 'copy', target });
         linkPaths.add(path);
-        totalBytes += size;
+        this.totalBytes += size;
         break;
       }
     }
   }
-  const problem =
-    unsafeLink(links, new Set([...fileSizes.keys(), ...dirs])) ??
-    caseClash([...fileSizes.keys(), ...linkPaths], dirs);
+
+  /**
+   * After the last volume: what is wrong with the set as a whole, or null; a file that goes on
+   * in a volume that is not there fails with `archive-volume-missing`.
+   */
+  problem(): string | null {
+    if (this.#split !== null) {
+      throw new LanspreadError(
+        'archive-volume-missing',
+        `${this.set.name}: ${this.#split.first.name} continues in a volume that is not there`,
+      );
+    }
+    const { dirs, fileSizes } = this;
+    const filesAndDirs = { has: (path: string) => fileSizes.has(path) || dirs.has(path) };
+    return (
+      unsafeLink(this.links, filesAndDirs) ??
+      caseClash([...fileSizes.keys(), ...this.linkPaths], dirs)
+    );
+  }
+}
+
+/**
+ * Reads every volume's headers and refuses, before a byte is written, archives that are
+ * encrypted, of unknown size, or have entries that escape: `..` or absolute names, symlinks out
+ * of the folder, links to nothing, and entries written through a link (S51, S53); and names
+ * that would not unpack the same on Windows: unportable names, names differing only by case;
+ * and sets of more than `maxEntries` entries (`archive-too-many-entries`), before listing them.
+ */
+export async function planArchiveSet(
+  set: ArchiveSet,
+  maxEntries = MAX_ARCHIVE_ENTRIES,
+): Promise<ArchivePlan> {
+  const planner = new SetPlanner(set);
+  let solid = false;
+  let listed = 0;
+  for (const volume of set.volumes) {
+    // Each entry is planned as it is read: a listing of them all would be kept as long.
+    const onEntry = (part: RarEntry): void => {
+      listed++;
+      planner.addPart(volume, part);
+    };
+    const listing = await readArchiveHeaders(volume, {
+      maxEntries: maxEntries - listed,
+      onEntry,
+    }).catch((err: unknown) => {
+      throw err instanceof LanspreadError && err.code === 'archive-too-many-entries'
+        ? new LanspreadError(
+            err.code,
+            `${set.name}: the game's archives hold more than ${MAX_ARCHIVE_ENTRIES} entries; lanspread unpacks at most that many for one game`,
+          )
+        : err;
+    });
+    solid ||= listing.solid;
+  }
+  const problem = planner.problem();
   if (problem !== null) throw unsafe(set.name, problem);
+  const { files, dirs, links, totalBytes } = planner;
   return { set, solid, files, dirs: [...dirs], links, totalBytes, entries: listed };
 }
 

@@ -23,6 +23,8 @@ function checkEntryName(name: string): { path: string; problem: string | null } 
   if (name.length === 0 || name.length > 4096)
     return { path: name, problem: 'the name is empty or too long' };
   if (name.startsWith('/')) return { path: name, problem: 'the name is absolute' };
+  // A portable name has no empty or `.` segment to drop: most names are used as they are.
+  if (unportablePath(name) === null) return { path: name, problem: null };
   const path = name
     .split('/')
     .filter((s) => s !== '' && s !== '.')
@@ -63,6 +65,11 @@ export interface LinkSpec {
   readonly target: string;
 }
 
+/** The paths a set of links is checked against: a `Set`, or a lookup over several. */
+export interface PathLookup {
+  has(path: string): boolean;
+}
+
 /**
  * What is wrong with a set of links to be made inside one folder, or null: a link that shares
  * its name with a file or folder (`others`) or another link, one made inside another link, or
@@ -70,23 +77,22 @@ export interface LinkSpec {
  * of all archive sets of a root together). Paths are compared case-folded, as a
  * case-insensitive disk resolves them.
  */
-export function unsafeLink(links: readonly LinkSpec[], others: ReadonlySet<string>): string | null {
+export function unsafeLink(links: readonly LinkSpec[], others: PathLookup): string | null {
   const paths = new Set<string>();
   for (const link of links) {
-    const folded = foldName(link.path);
-    if (paths.has(folded)) return `${link.path}: two links share the name`;
-    paths.add(folded);
+    const key = foldName(link.path);
+    if (paths.has(key)) return `${link.path}: two links share the name`;
+    paths.add(key);
   }
   for (const link of links) {
+    const key = foldName(link.path);
     if (others.has(link.path)) return `${link.path}: a link and a file or folder share the name`;
-    const parents = foldName(link.path).split('/').slice(0, -1);
-    if (parents.some((_, i) => paths.has(parents.slice(0, i + 1).join('/')))) {
-      return `${link.path}: the link would be made inside another link`;
+    for (let end = key.indexOf('/'); end !== -1; end = key.indexOf('/', end + 1)) {
+      if (paths.has(key.slice(0, end))) {
+        return `${link.path}: the link would be made inside another link`;
+      }
     }
-    if (
-      link.kind === 'symlink' &&
-      symlinkDestination(foldName(link.path), foldName(link.target), paths) === null
-    ) {
+    if (link.kind === 'symlink' && symlinkDestination(key, foldName(link.target), paths) === null) {
       return `${link.path} -> ${link.target}: the link points out of the install folder`;
     }
   }

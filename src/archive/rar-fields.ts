@@ -24,10 +24,10 @@ export function decodeVint(
 ): { value: number; length: number } | null {
   let value = 0;
   // A vint holds at most 64 bits, so 10 bytes; anything past 2^53 is refused by the caller.
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0, scale = 1; i < 10; i++, scale *= 0x80) {
     const byte = bytes[offset + i];
     if (byte === undefined) return null;
-    value += (byte & 0x7f) * 2 ** (7 * i);
+    value += (byte & 0x7f) * scale;
     if ((byte & 0x80) === 0) return { value, length: i + 1 };
   }
   return { value: Number.POSITIVE_INFINITY, length: 10 };
@@ -35,14 +35,20 @@ export function decodeVint(
 
 /**
  * Reads little-endian fields of one header that already passed its CRC check, so running off
- * its end or meeting an absurd number means a malformed archive, not a short read.
+ * its end or meeting an absurd number means a malformed archive, not a short read. It reads by
+ * index and allocates nothing but the values: a game's archives may hold 200,000 headers.
  */
 export class FieldCursor {
+  /**
+   * `label` and `at` (the header's file position) name the header in errors. `end` may be
+   * moved to bound the fields of one record inside the header.
+   */
   constructor(
     private readonly bytes: Buffer,
     public offset: number,
-    private readonly end: number,
-    private readonly where: string,
+    public end: number,
+    private readonly label: string,
+    private readonly at: number,
   ) {}
 
   get remaining(): number {
@@ -50,7 +56,10 @@ export class FieldCursor {
   }
 
   private malformed(what: string): LanspreadError {
-    return new LanspreadError('archive-unreadable', `${this.where}: malformed header (${what})`);
+    return new LanspreadError(
+      'archive-unreadable',
+      `${this.label} at offset ${this.at}: malformed header (${what})`,
+    );
   }
 
   private take(length: number): number {
@@ -60,12 +69,21 @@ export class FieldCursor {
     return at;
   }
 
+  /** A vint, as `decodeVint` reads it, but bounded by `end` and without an object per field. */
   vint(): number {
-    const decoded = decodeVint(this.bytes.subarray(0, this.end), this.offset);
-    if (!decoded) throw this.malformed('field runs past the header end');
-    if (!Number.isSafeInteger(decoded.value)) throw this.malformed('number too large');
-    this.offset += decoded.length;
-    return decoded.value;
+    let value = 0;
+    // A multiplier, not `2 ** (7 * i)`: that is a call to pow per byte.
+    for (let i = 0, scale = 1; i < 10; i++, scale *= 0x80) {
+      if (this.offset + i >= this.end) throw this.malformed('field runs past the header end');
+      const byte = this.bytes[this.offset + i] ?? 0;
+      value += (byte & 0x7f) * scale;
+      if ((byte & 0x80) === 0) {
+        if (!Number.isSafeInteger(value)) throw this.malformed('number too large');
+        this.offset += i + 1;
+        return value;
+      }
+    }
+    throw this.malformed('number too large');
   }
 
   u8(): number {
@@ -89,5 +107,11 @@ export class FieldCursor {
   bytesOf(length: number): Buffer {
     const at = this.take(length);
     return this.bytes.subarray(at, at + length);
+  }
+
+  /** `length` bytes decoded as UTF-8, straight from the header (no view of it in between). */
+  utf8(length: number): string {
+    const at = this.take(length);
+    return this.bytes.toString('utf8', at, at + length);
   }
 }

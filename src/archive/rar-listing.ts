@@ -26,7 +26,8 @@ export interface RarEntry {
   splitAfter: boolean;
   /** The link target when the header records it (RAR5 redirections, small stored RAR4 links). */
   linkTarget: string | null;
-  mtime: Date | null;
+  /** Milliseconds since 1970, as `fs.Stats.mtimeMs`: a Date would double the size of an entry. */
+  mtimeMs: number | null;
 }
 
 export interface ArchiveListing {
@@ -44,6 +45,18 @@ export interface ByteSource {
   readonly size: number;
   /** Up to `length` bytes at `position`; fewer only at the end of the source. */
   read(position: number, length: number): Promise<Buffer>;
+  /**
+   * The bytes the source holds in memory already (its read-ahead), if any: a parser of small
+   * headers reads them from there, without a wait or a Buffer view per header (a game's
+   * archives may hold 200,000 headers of some 40 bytes). A read may replace it.
+   */
+  readonly buffered?: BufferedBytes;
+}
+
+/** Bytes of a source held in memory: `bytes[i]` is the byte at `start + i` of the source. */
+export interface BufferedBytes {
+  readonly bytes: Buffer;
+  readonly start: number;
 }
 
 export interface ParseOptions {
@@ -54,59 +67,69 @@ export interface ParseOptions {
    * a listing's memory grows with its entries, and headers cost a few dozen bytes each.
    */
   maxEntries?: number;
+  /**
+   * Takes each entry as it is read, in archive order, instead of the listing (whose `entries`
+   * then stay empty): a planner of 200,000 entries keeps what it makes of them, not them too.
+   * What it throws ends the parse.
+   */
+  onEntry?: (entry: RarEntry) => void;
 }
 
-/** Adds a parsed entry to the listing, keeping to `opts.maxEntries`. */
-export function addEntry(
-  listing: ArchiveListing,
-  entry: RarEntry,
-  label: string,
-  opts: ParseOptions,
-): void {
-  if (opts.maxEntries !== undefined && listing.entries.length >= opts.maxEntries) {
-    throw new LanspreadError(
-      'archive-too-many-entries',
-      `${label}: more than ${opts.maxEntries} entries`,
-    );
+/** The listing a parser fills: entries kept to `opts.maxEntries`, or handed to `opts.onEntry`. */
+export class ListingBuilder {
+  readonly listing: ArchiveListing;
+  #count = 0;
+  #last: RarEntry | null = null;
+
+  constructor(
+    format: 'rar4' | 'rar5',
+    private readonly label: string,
+    private readonly opts: ParseOptions,
+  ) {
+    this.listing = {
+      format,
+      solid: false,
+      volume: { isVolume: false, first: false, number: null },
+      encryptedHeaders: false,
+      entries: [],
+    };
   }
-  listing.entries.push(entry);
-}
 
-export function emptyListing(format: 'rar4' | 'rar5'): ArchiveListing {
-  return {
-    format,
-    solid: false,
-    volume: { isVolume: false, first: false, number: null },
-    encryptedHeaders: false,
-    entries: [],
-  };
-}
-
-/** Encrypted headers: a listing with no entries when allowed, an error otherwise. */
-export function encryptedHeadersResult(
-  listing: ArchiveListing,
-  label: string,
-  opts: ParseOptions,
-): ArchiveListing {
-  if (!opts.allowEncryptedHeaders) {
-    throw new LanspreadError(
-      'archive-encrypted',
-      `${label}: the archive headers are encrypted (made with a password); it cannot be listed`,
-    );
+  add(entry: RarEntry): void {
+    const { maxEntries, onEntry } = this.opts;
+    if (maxEntries !== undefined && this.#count >= maxEntries) {
+      throw new LanspreadError(
+        'archive-too-many-entries',
+        `${this.label}: more than ${maxEntries} entries`,
+      );
+    }
+    this.#count++;
+    this.#last = entry;
+    if (onEntry) onEntry(entry);
+    else this.listing.entries.push(entry);
   }
-  return { ...listing, encryptedHeaders: true, entries: [] };
+
+  /** Encrypted headers: a listing with no entries when allowed, an error otherwise. */
+  encryptedHeaders(): ArchiveListing {
+    if (!this.opts.allowEncryptedHeaders) {
+      throw new LanspreadError(
+        'archive-encrypted',
+        `${this.label}: the archive headers are encrypted (made with a password); it cannot be listed`,
+      );
+    }
+    return { ...this.listing, encryptedHeaders: true, entries: [] };
+  }
+
+  /**
+   * An archive that stops without an end-of-archive block is cut short, unless it is a volume
+   * whose last entry continues in the next volume (some writers omit the block there).
+   */
+  endWithoutEndBlock(): ArchiveListing {
+    if (this.listing.volume.isVolume && this.#last?.splitAfter) return this.listing;
+    throw truncated(this.label, 'no end-of-archive block');
+  }
 }
 
 export function truncated(label: string, what: string): LanspreadError {
   return new LanspreadError('archive-truncated', `${label}: the archive is truncated (${what})`);
-}
-
-/**
- * An archive that stops without an end-of-archive block is cut short, unless it is a volume
- * whose last entry continues in the next volume (some writers omit the block there).
- */
-export function checkEndWithoutEndBlock(listing: ArchiveListing, label: string): void {
-  const last = listing.entries.at(-1);
-  if (listing.volume.isVolume && last?.splitAfter) return;
-  throw truncated(label, 'no end-of-archive block');
 }

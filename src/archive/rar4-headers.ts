@@ -3,10 +3,7 @@ import { crc32 } from 'node:zlib';
 import { LanspreadError } from '../errors.js';
 import { FieldCursor } from './rar-fields.js';
 import {
-  addEntry,
-  checkEndWithoutEndBlock,
-  emptyListing,
-  encryptedHeadersResult,
+  ListingBuilder,
   truncated,
   type ArchiveListing,
   type ByteSource,
@@ -90,7 +87,7 @@ function decodeName(raw: Buffer, unicode: boolean): string {
 }
 
 /** DOS date and time, in the local time of the machine that made the archive. */
-function dosTime(value: number): Date {
+function dosTime(value: number): number {
   const date = value >>> 16;
   return new Date(
     (date >> 9) + 1980,
@@ -99,7 +96,7 @@ function dosTime(value: number): Date {
     (value >> 11) & 0x1f,
     (value >> 5) & 0x3f,
     (value & 0x1f) * 2,
-  );
+  ).getTime();
 }
 
 function readFileHeader(c: FieldCursor, flags: number, dataOffset: number): RarEntry {
@@ -107,7 +104,7 @@ function readFileHeader(c: FieldCursor, flags: number, dataOffset: number): RarE
   const lowUnpacked = c.u32();
   const host = c.u8();
   const crc = c.u32();
-  const mtime = dosTime(c.u32());
+  const mtimeMs = dosTime(c.u32());
   c.u8(); // version needed to unpack
   const method = c.u8();
   const nameSize = c.u16();
@@ -133,7 +130,7 @@ function readFileHeader(c: FieldCursor, flags: number, dataOffset: number): RarE
     splitBefore: (flags & LHD_SPLIT_BEFORE) !== 0,
     splitAfter: (flags & LHD_SPLIT_AFTER) !== 0,
     linkTarget: null,
-    mtime,
+    mtimeMs,
   };
 }
 
@@ -152,7 +149,8 @@ export async function parseRar4Headers(
   label: string,
   opts: ParseOptions = {},
 ): Promise<ArchiveListing> {
-  const listing = emptyListing('rar4');
+  const builder = new ListingBuilder('rar4', label, opts);
+  const { listing } = builder;
   let pos = RAR4_SIGNATURE_SIZE;
   let sawMain = false;
   while (pos < source.size) {
@@ -173,8 +171,7 @@ export async function parseRar4Headers(
     }
     const type = bytes.readUInt8(2);
     const flags = bytes.readUInt16LE(3);
-    const where = `${label} at offset ${pos}`;
-    const c = new FieldCursor(bytes, BASE_HEADER_SIZE, headSize, where);
+    const c = new FieldCursor(bytes, BASE_HEADER_SIZE, headSize, label, pos);
     const dataOffset = pos + headSize;
     let dataSize = flags & FLAG_ADD_SIZE ? (bytes.length >= 11 ? bytes.readUInt32LE(7) : 0) : 0;
     if (type === HEAD_SERVICE && flags & LHD_LARGE && bytes.length >= 36) {
@@ -191,7 +188,7 @@ export async function parseRar4Headers(
         number: null,
       };
       // Every header after this one is encrypted.
-      if (flags & MHD_PASSWORD) return encryptedHeadersResult(listing, label, opts);
+      if (flags & MHD_PASSWORD) return builder.encryptedHeaders();
     } else if (type === HEAD_FILE) {
       const entry = readFileHeader(c, flags, dataOffset);
       dataSize = entry.packedSize;
@@ -199,7 +196,7 @@ export async function parseRar4Headers(
         throw truncated(label, `inside the data area at offset ${pos}`);
       }
       await readLinkTarget(source, entry);
-      addEntry(listing, entry, label, opts);
+      builder.add(entry);
     } else if (type === HEAD_END) {
       if (listing.volume.isVolume && flags & EARC_VOLNUMBER) {
         if (flags & EARC_DATACRC) c.u32();
@@ -210,12 +207,14 @@ export async function parseRar4Headers(
       return listing;
     }
     if (!sawMain) {
-      throw new LanspreadError('archive-unreadable', `${where}: no main header after signature`);
+      throw new LanspreadError(
+        'archive-unreadable',
+        `${label} at offset ${pos}: no main header after signature`,
+      );
     }
     // Comment, recovery, service and unknown blocks are skipped by their declared data size.
     pos = dataOffset + dataSize;
     if (pos > source.size) throw truncated(label, `inside the data area at offset ${dataOffset}`);
   }
-  checkEndWithoutEndBlock(listing, label);
-  return listing;
+  return builder.endWithoutEndBlock();
 }

@@ -43,7 +43,10 @@ export class StagingWriter implements EntrySink {
   async endFile(): Promise<void> {
     await this.#closeHandle();
     const file = this.#check.end();
-    if (file.mtime !== null) await utimes(join(this.staging, file.path), file.mtime, file.mtime);
+    if (file.mtimeMs !== null) {
+      const seconds = file.mtimeMs / 1000;
+      await utimes(join(this.staging, file.path), seconds, seconds);
+    }
   }
 
   /** The CRC32 of the last file written, for a sender's trailer to be checked against. */

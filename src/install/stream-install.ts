@@ -154,7 +154,7 @@ class StagingReceiver implements StreamReceiver {
       path,
       size: entry.size,
       crc32: entry.crc32,
-      mtime: null,
+      mtimeMs: null,
       stored: null,
     };
     await writer.beginFile(path);

@@ -2,61 +2,76 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { caseClash, foldName, unportablePath, unportableSegment } from '../../src/portable-name.js';
 
+const PORTABLE = [
+  'game.exe',
+  'Data',
+  'x..y',
+  '.hidden',
+  'CONSOLE.txt',
+  'nullable',
+  'COM10',
+  'LPT',
+  'aux_data.bin',
+  'straße',
+  '日本語.txt',
+  'a b',
+];
+
+const UNPORTABLE = [
+  '',
+  '.',
+  '..',
+  'a\\b',
+  'C:',
+  'game.exe:stream',
+  'a<b',
+  'a>b',
+  'a"b',
+  'a|b',
+  'a?b',
+  'a*b',
+  'tab\there',
+  'nul\0byte',
+  'del\x7f',
+  'a.txt.',
+  'a.txt ',
+  'CON',
+  'con',
+  'Prn',
+  'AUX',
+  'NUL',
+  'NUL.txt',
+  'nul.tar.gz',
+  'CON .txt',
+  'COM1',
+  'com9.log',
+  'LPT1',
+  'lpt9',
+  'COM¹',
+  'CONIN$',
+  'conout$',
+];
+
 test('accepts names every system can hold', () => {
-  for (const name of [
-    'game.exe',
-    'Data',
-    'x..y',
-    '.hidden',
-    'CONSOLE.txt',
-    'nullable',
-    'COM10',
-    'LPT',
-    'aux_data.bin',
-    'straße',
-    '日本語.txt',
-    'a b',
-  ]) {
-    assert.equal(unportableSegment(name), null, name);
-  }
+  for (const name of PORTABLE) assert.equal(unportableSegment(name), null, name);
 });
 
 test('refuses names Windows cannot hold or opens as a device', () => {
-  for (const name of [
-    '',
-    '.',
-    '..',
-    'a\\b',
-    'C:',
-    'game.exe:stream',
-    'a<b',
-    'a>b',
-    'a"b',
-    'a|b',
-    'a?b',
-    'a*b',
-    'tab\there',
-    'nul\0byte',
-    'del\x7f',
-    'a.txt.',
-    'a.txt ',
-    'CON',
-    'con',
-    'Prn',
-    'AUX',
-    'NUL',
-    'NUL.txt',
-    'nul.tar.gz',
-    'CON .txt',
-    'COM1',
-    'com9.log',
-    'LPT1',
-    'lpt9',
-    'COM¹',
-    'CONIN$',
-    'conout$',
-  ]) {
+  for (const name of UNPORTABLE) {
     assert.notEqual(unportableSegment(name), null, JSON.stringify(name));
+  }
+});
+
+test('unportablePath finds a bad segment wherever it is in the path', () => {
+  for (const name of PORTABLE) {
+    for (const path of [name, `x/${name}`, `${name}/y`, `x/${name}/y`]) {
+      assert.equal(unportablePath(path), null, path);
+    }
+  }
+  for (const name of UNPORTABLE) {
+    for (const path of [name, `x/${name}`, `${name}/y`, `x/${name}/y`]) {
+      assert.notEqual(unportablePath(path), null, JSON.stringify(path));
+    }
   }
 });
 

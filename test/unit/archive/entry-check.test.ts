@@ -9,7 +9,7 @@ const planned = (name: string, bytes: Buffer, crc: number | null = crc32(bytes))
   path: name.replaceAll('\\', '/'),
   size: bytes.length,
   crc32: crc,
-  mtime: null,
+  mtimeMs: null,
   stored: null,
 });
 

@@ -68,6 +68,8 @@ test('installs every archive of the root in byte-wise order; a later one replace
     'same.txt',
     'upper.txt',
   ]);
+  const { mtimeMs } = await stat(join(root, 'local', 'a.txt'));
+  assert.equal(mtimeMs, mtime.getTime(), 'files keep the time the archive records');
 });
 
 test('refuses names that differ only by case, in one archive or across two, before writing', async () => {
