@@ -163,6 +163,44 @@ async function rawCopySample(src: string, dst: string, bytes: number): Promise<S
   return sample;
 }
 
+/**
+ * What the receiver's disk takes: the file's size written from memory into a new file with
+ * O_DIRECT, 1 MiB blocks, two in flight (as lanspread's receiver writes), on the receiver's core.
+ * curl and the raw copy only fill the page cache; lanspread's bytes reach the disk as they come.
+ */
+const DISK_WRITER = `
+const fs = require('node:fs'); const { open } = require('node:fs/promises');
+(async () => {
+  const size = Number(process.argv[2]); const block = 1 << 20;
+  const memory = new WebAssembly.Memory({ initial: 32, maximum: 32, shared: true });
+  const bufs = [0, 1].map((i) => Buffer.from(memory.buffer, i * block, block));
+  const file = await open(process.argv[1], fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_DIRECT);
+  const started = performance.now(); const busy = [];
+  for (let at = 0, i = 0; at < size; at += block, i++) {
+    if (busy.length === 2) await busy.shift();
+    busy.push(file.write(bufs[i % 2], 0, Math.min(block, size - at), at));
+  }
+  await Promise.all(busy); await file.datasync(); await file.close();
+  const u = process.cpuUsage();
+  process.stdout.write((performance.now() - started) + ' ' + (u.user + u.system) / 1e6 + '\\n');
+})();`;
+
+async function diskSample(dst: string, bytes: number): Promise<Sample> {
+  const [file, ...args] = onCores(RECEIVER_CORE, [
+    process.execPath,
+    '-e',
+    DISK_WRITER,
+    dst,
+    String(bytes),
+  ]);
+  const writer = spawn(file!, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [ms, cpu] = (await lineReader(writer.stdout).next()).split(' ').map(Number);
+  if ((await exitCode(writer)) !== 0) throw new Error('the direct writer failed');
+  await expectSize(dst, bytes, 'the direct writer');
+  await rm(dst, { force: true });
+  return { ms: ms!, receiverCpu: cpu!, senderCpu: 0 };
+}
+
 function lineReader(stream: NodeJS.ReadableStream): { next(): Promise<string> } {
   const queue: string[] = [];
   const waiters: ((line: string) => void)[] = [];
@@ -292,6 +330,10 @@ export async function run(args: string[]): Promise<void> {
         label: '(r) raw TCP copy (node), pinned',
         measure: (tag) => rawCopySample(archive, join(root, `raw-${tag}.bin`), bytes),
       },
+      {
+        label: '(d) the disk alone: O_DIRECT writes from memory, pinned',
+        measure: (tag) => diskSample(join(root, `disk-${tag}.bin`), bytes),
+      },
     ];
     const usage = peerUsage();
     for (const v of LANSPREAD_VARIANTS) {
@@ -415,6 +457,11 @@ function report(r: {
   );
   console.log(`\ngoals (issue 17):`);
   console.log(`  (2)/(1) >= 1.0: ${goalRatio('(2)', nginx, 1.0)}`);
+  const disk = byLabel('(d)');
+  console.log(
+    `  for scale: (2)/(d), lanspread against what its disk takes: ${(speed(one) / speed(disk)).toFixed(2)}` +
+      ` (per round ${paired(one, disk)})`,
+  );
   console.log(`  (3)/(1) >= 0.6: ${goalRatio('(3)', nginx, 0.6)}`);
   const cpuGoal = (side: 'receiverCpu' | 'senderCpu', goal: number): string =>
     `${perGiB(one, side).toFixed(2)} CPU-s/GiB — ${verdict(perGiB(one, side) <= goal)}`;
@@ -437,7 +484,8 @@ function report(r: {
   console.log(
     `  each run writes a new file, deleted after it; the page cache is not dropped: the source` +
       ` file (written just before, far smaller than RAM) stays cached for every variant, as a hot` +
-      ` game on a lancache; lanspread's receiver also flushes (fdatasync) each chunk, curl does not`,
+      ` game on a lancache; lanspread's receiver writes with O_DIRECT (the bytes are on the disk` +
+      ` when it is done, the commit syncs each file), curl and the raw copy leave them in the page cache`,
   );
   console.log(
     `  for scale: SHA-256, which a lanspread receiver computes over every byte, costs` +
