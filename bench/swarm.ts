@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { missingTools } from './support/missing-tools.js';
 import { median } from './support/median.js';
 import { writeRandomFile } from './support/random-file.js';
 import { CLI, PeerProcess } from '../test/scenarios/harness/peer-process.js';
@@ -60,14 +61,14 @@ function linkMiBs(mbit: number): number {
 
 function requireTools(): void {
   requireNetns();
-  const missing = [
+  const missing = missingTools([
     ['tc', '-V'],
     ['socat', '-V'],
     ['ss', '-V'],
-  ].filter(([tool, flag]) => spawnSync(tool!, [flag!], { stdio: 'ignore' }).error !== undefined);
+  ]);
   if (missing.length > 0) {
     throw new Error(
-      `the swarm bench needs ${missing.map(([t]) => t).join(', ')} on PATH (socat is its raw TCP ` +
+      `the swarm bench needs ${missing.join(', ')} on PATH (socat is its raw TCP ` +
         `baseline). On Debian: apt-get update && apt-get install -y socat iproute2`,
     );
   }

@@ -9,21 +9,22 @@ import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createSelfSignedCert } from '../../src/identity/self-signed-cert.js';
+import { missingTools } from './missing-tools.js';
 import { onCores } from '../../test/scenarios/harness/peer-process.js';
 
 const INSTALL_HINT = 'apt-get update && apt-get install -y nginx-light curl';
 
 /** Throws, saying how to install them, when nginx, curl or taskset is not on PATH. */
 export function requireBaselineTools(): void {
-  const missing = [
+  const missing = missingTools([
     ['nginx', '-v'],
     ['curl', '--version'],
     ['taskset', '--version'],
-  ].filter(([tool, flag]) => spawnSync(tool!, [flag!], { stdio: 'ignore' }).error !== undefined);
+  ]);
   if (missing.length > 0) {
     throw new Error(
       `the download bench runs nginx -> curl over TLS 1.3 as its baseline, pinned with taskset; ` +
-        `not found on PATH: ${missing.map(([tool]) => tool).join(', ')}. On Debian: ${INSTALL_HINT} ` +
+        `not found on PATH: ${missing.join(', ')}. On Debian: ${INSTALL_HINT} ` +
         `(taskset is in util-linux)`,
     );
   }
