@@ -131,6 +131,10 @@ test('add writes the row of a complete root: id from its folder, version, size a
     size: 7000 + 8 + 10,
     version: '20250101',
     manifestDigest: want,
+    genre: null,
+    maxPlayers: null,
+    releaseYear: null,
+    cover: null,
   });
   assert.match(
     (await tool(file)).out,
