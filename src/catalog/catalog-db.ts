@@ -11,6 +11,7 @@ import { GAME_ID_RULE, isGameId, isGameVersion, type GameId, type GameVersion } 
 import { checkCover, type CoverImage } from './cover-image.js';
 import { DEFAULT_CATALOG_SQL } from './default-catalog.js';
 import { isDigest } from './manifest-digest.js';
+import { MAX_GENRE_LENGTH, MAX_PLAYERS_RANGE, RELEASE_YEAR_RANGE } from './metadata-limits.js';
 
 const REQUIRED_COLUMNS = ['id', 'name', 'description', 'size', 'eti_game_version'] as const;
 /**
@@ -37,10 +38,8 @@ CREATE TABLE games (
     .join('')}
 );`;
 
-const MAX_GENRE_LENGTH = 64;
-
 /** A whole number in a range, read as SQLite stores it: an integer, or digits as text (an untyped column). */
-function wholeNumber(min: number, max: number) {
+function wholeNumber({ min, max }: { min: number; max: number }) {
   return z
     .union([
       z.bigint(),
@@ -88,8 +87,8 @@ const gameRowSchema = z.object({
     .transform((s) => (s === '' ? null : s))
     .nullable()
     .default(null),
-  max_players: wholeNumber(1, 9999),
-  release_year: wholeNumber(1000, 9999),
+  max_players: wholeNumber(MAX_PLAYERS_RANGE),
+  release_year: wholeNumber(RELEASE_YEAR_RANGE),
   // An empty blob, like an empty text, is how some tools write "none".
   cover: z
     .instanceof(Uint8Array, { error: 'not an image (a BLOB of PNG, JPEG or WebP bytes)' })

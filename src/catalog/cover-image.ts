@@ -32,11 +32,16 @@ export function coverTypeOf(bytes: Uint8Array): CoverType | null {
   return null;
 }
 
+/** Why an image of `size` bytes cannot be a cover, or null: one can know before reading it. */
+export function coverSizeProblem(size: number): string | null {
+  if (size <= MAX_COVER_BYTES) return null;
+  return `the image is ${size} bytes, over the ${MAX_COVER_BYTES} (${formatBytes(MAX_COVER_BYTES)}) a cover may have`;
+}
+
 /** The bytes as a cover, or why they are none. */
 export function checkCover(bytes: Uint8Array): CoverImage | string {
-  if (bytes.length > MAX_COVER_BYTES) {
-    return `the image is ${bytes.length} bytes, over the ${MAX_COVER_BYTES} (${formatBytes(MAX_COVER_BYTES)}) a cover may have`;
-  }
+  const tooLarge = coverSizeProblem(bytes.length);
+  if (tooLarge !== null) return tooLarge;
   const type = coverTypeOf(bytes);
   return type === null ? 'the image is not a PNG, JPEG or WebP file' : { type, bytes };
 }
