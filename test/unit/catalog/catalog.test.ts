@@ -58,6 +58,7 @@ describe('embedded default catalog', () => {
       assert.ok(game.size !== null && game.size > 0);
       assert.ok(game.maxPlayers !== null && game.maxPlayers >= 2, `${game.id} max players`);
       assert.ok(game.releaseYear !== null && game.releaseYear >= 1999, `${game.id} year`);
+      assert.ok(game.genre !== null, `${game.id} genre`);
     }
     assert.equal(catalog.get('cnctw')?.name, 'Command & Conquer 3: Tiberium Wars');
     assert.equal(catalog.get('nope'), undefined);
