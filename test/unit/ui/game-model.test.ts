@@ -306,6 +306,7 @@ describe('catalog metadata', () => {
     assert.equal(initialsOf('Age of Empires II: The Conquerors'), 'AE');
     assert.equal(initialsOf('Command & Conquer 4'), 'CC');
     assert.equal(initialsOf('Battlefield 1942'), 'B1');
+    assert.equal(initialsOf('Quake III Arena'), 'QA');
     assert.equal(initialsOf('élan'), 'É');
     assert.equal(initialsOf('!!!'), '?');
     assert.equal(hueOf('q3a'), hueOf('q3a'));
