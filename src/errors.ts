@@ -65,6 +65,11 @@ export const ERRORS = {
     status: 422,
     meaning: 'The catalog file is not a lanspread catalog database.',
   },
+  'cover-invalid': {
+    status: 422,
+    meaning: 'The cover image is not a PNG, JPEG or WebP file, or is over 2 MiB.',
+  },
+  'no-cover': { status: 404, meaning: 'The catalog has no cover image for this game.' },
   'state-dir-unusable': { status: 422, meaning: 'The state folder cannot be created or written.' },
   'games-dir-unusable': { status: 422, meaning: 'The games folder cannot be created or read.' },
   'identity-corrupt': {

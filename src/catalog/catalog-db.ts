@@ -1,4 +1,5 @@
 /** Reads and writes catalog databases: the one file that touches sql.js and validates catalog rows. */
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 // The build with the WASM inlined: no .wasm file to find at run time, in dist/ or in an executable.
 import initSqlJs from 'sql.js/dist/sql-wasm-inline.js';
@@ -7,23 +8,51 @@ import { z } from 'zod';
 import { writeFileAtomic } from '../atomic-write.js';
 import { LanspreadError, errorMessage } from '../errors.js';
 import { GAME_ID_RULE, isGameId, isGameVersion, type GameId, type GameVersion } from '../ids.js';
+import { checkCover, type CoverImage } from './cover-image.js';
 import { DEFAULT_CATALOG_SQL } from './default-catalog.js';
 import { isDigest } from './manifest-digest.js';
+import { MAX_GENRE_LENGTH, MAX_PLAYERS_RANGE, RELEASE_YEAR_RANGE } from './metadata-limits.js';
 
-/** The minimum schema of docs/layout.md, which outside tools may rely on, and our optional digest. */
+const REQUIRED_COLUMNS = ['id', 'name', 'description', 'size', 'eti_game_version'] as const;
+/**
+ * Ours and optional, with their SQL types: catalogs written before a column, or by other tools,
+ * lack it (no digest vouches for nothing; no metadata shows none). Added to a file when written.
+ */
+const OPTIONAL_COLUMNS = {
+  manifest_digest: 'TEXT',
+  genre: 'TEXT',
+  max_players: 'INTEGER',
+  release_year: 'INTEGER',
+  cover: 'BLOB',
+} as const;
+
+/** The minimum schema of docs/layout.md, which outside tools may rely on, and our optional columns. */
 const CATALOG_SCHEMA_SQL = `
 CREATE TABLE games (
   id               TEXT PRIMARY KEY,
   name             TEXT NOT NULL,
   description      TEXT,
   size             INTEGER,
-  eti_game_version TEXT NOT NULL,
-  manifest_digest  TEXT
+  eti_game_version TEXT NOT NULL${Object.entries(OPTIONAL_COLUMNS)
+    .map(([name, type]) => `,\n  ${name.padEnd(16)} ${type}`)
+    .join('')}
 );`;
 
-const REQUIRED_COLUMNS = ['id', 'name', 'description', 'size', 'eti_game_version'] as const;
-/** Optional: catalogs written before it, or by other tools, lack it and vouch for nothing. */
-const DIGEST_COLUMN = 'manifest_digest';
+/** A whole number in a range, read as SQLite stores it: an integer, or digits as text (an untyped column). */
+function wholeNumber({ min, max }: { min: number; max: number }) {
+  return z
+    .union([
+      z.bigint(),
+      z
+        .string()
+        .trim()
+        .regex(/^\d{1,9}$/),
+    ])
+    .transform((v) => Number(v))
+    .pipe(z.number().int().min(min).max(max))
+    .nullable()
+    .default(null);
+}
 
 const gameRowSchema = z.object({
   id: z.custom<GameId>((v) => isGameId(v), {
@@ -51,6 +80,26 @@ const gameRowSchema = z.object({
     .transform((s) => (s === '' ? null : s))
     .nullable()
     .default(null),
+  genre: z
+    .string()
+    .trim()
+    .max(MAX_GENRE_LENGTH)
+    .transform((s) => (s === '' ? null : s))
+    .nullable()
+    .default(null),
+  max_players: wholeNumber(MAX_PLAYERS_RANGE),
+  release_year: wholeNumber(RELEASE_YEAR_RANGE),
+  // An empty blob, like an empty text, is how some tools write "none".
+  cover: z
+    .instanceof(Uint8Array, { error: 'not an image (a BLOB of PNG, JPEG or WebP bytes)' })
+    .transform((bytes, ctx) => {
+      if (bytes.length === 0) return null;
+      const cover = checkCover(bytes);
+      if (typeof cover === 'string') ctx.addIssue({ code: 'custom', message: cover });
+      return typeof cover === 'string' ? z.NEVER : cover;
+    })
+    .nullable()
+    .default(null),
 });
 
 /** One game of the catalog, as every part sees it. */
@@ -64,6 +113,11 @@ export interface CatalogGame {
   readonly version: GameVersion;
   /** The organiser's digest of the root's manifest (docs/protocol.md), or null: no source is vouched for. */
   readonly manifestDigest: string | null;
+  readonly genre: string | null;
+  readonly maxPlayers: number | null;
+  readonly releaseYear: number | null;
+  /** Cover art, checked (type by magic bytes, at most MAX_COVER_BYTES); null: none. */
+  readonly cover: CoverImage | null;
 }
 
 export interface CatalogGameInput {
@@ -73,6 +127,10 @@ export interface CatalogGameInput {
   description?: string | null;
   size?: number | null;
   manifestDigest?: string | null;
+  genre?: string | null;
+  maxPlayers?: number | null;
+  releaseYear?: number | null;
+  cover?: CoverImage | null;
 }
 
 let sqlJs: Promise<SqlJsStatic> | undefined;
@@ -163,9 +221,10 @@ function readGames(db: Database, source: string): CatalogGame[] {
     const missing = REQUIRED_COLUMNS.filter((c) => !columns.has(c));
     if (missing.length > 0)
       throw malformed(`table "games" lacks the column(s) ${missing.join(', ')}`);
-    const read = columns.has(DIGEST_COLUMN)
-      ? [...REQUIRED_COLUMNS, DIGEST_COLUMN]
-      : REQUIRED_COLUMNS;
+    const read = [
+      ...REQUIRED_COLUMNS,
+      ...Object.keys(OPTIONAL_COLUMNS).filter((c) => columns.has(c)),
+    ];
     rows = allRows(db, `SELECT ${read.join(', ')} FROM games ORDER BY id`);
   } catch (err) {
     if (err instanceof LanspreadError) throw err;
@@ -193,35 +252,90 @@ function readGames(db: Database, source: string): CatalogGame[] {
       size: row.size,
       version: row.eti_game_version,
       manifestDigest: row.manifest_digest,
+      genre: row.genre,
+      maxPlayers: row.max_players,
+      releaseYear: row.release_year,
+      cover: row.cover,
     });
   });
   return games;
 }
 
-/** Creates (or atomically replaces) a catalog file with the spec schema; rows are written as given, unvalidated. */
+/**
+ * Makes the catalog file hold exactly `games` (rows written as given, unvalidated), atomically.
+ * An existing file is changed in place, so what it holds beyond our columns — other tools' extra
+ * columns of the rows kept, other tables — survives; a file that is no catalog is refused.
+ */
 export async function writeCatalogFile(
   file: string,
   games: readonly CatalogGameInput[],
 ): Promise<void> {
   const { Database } = await sqlite();
-  const db = new Database();
+  const existing = existsSync(file) ? await readFile(file) : null;
+  let db: Database;
+  try {
+    db = new Database(existing ?? undefined);
+  } catch (err) {
+    throw new LanspreadError('catalog-malformed', `catalog ${file}: ${errorMessage(err)}`, {
+      cause: err,
+    });
+  }
   let bytes: Uint8Array;
   try {
-    db.exec(CATALOG_SCHEMA_SQL);
-    const insert = db.prepare(
-      'INSERT INTO games (id, name, description, size, eti_game_version, manifest_digest) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    try {
-      for (const g of games) {
-        const row = [g.id, g.name, g.description ?? null, g.size ?? null, g.version];
-        insert.run([...row, g.manifestDigest ?? null]);
-      }
-    } finally {
-      insert.free();
+    if (existing === null) db.exec(CATALOG_SCHEMA_SQL);
+    else {
+      // Validates the file as a reader would, before anything in it changes.
+      readGames(db, file);
+      addMissingColumns(db);
     }
+    replaceRows(db, games);
     bytes = db.export();
   } finally {
     db.close();
   }
   await writeFileAtomic(file, bytes);
+}
+
+function addMissingColumns(db: Database): void {
+  const columns = new Set(allRows(db, 'PRAGMA table_info(games)').map((c) => c.name));
+  for (const [name, type] of Object.entries(OPTIONAL_COLUMNS)) {
+    if (!columns.has(name)) db.exec(`ALTER TABLE games ADD COLUMN ${name} ${type}`);
+  }
+}
+
+/** Updates the rows kept (their other columns untouched), inserts the new, deletes the rest. */
+function replaceRows(db: Database, games: readonly CatalogGameInput[]): void {
+  const ids = new Set(games.map((g) => g.id));
+  const remove = db.prepare('DELETE FROM games WHERE id = ?');
+  const set =
+    'name = ?, description = ?, size = ?, eti_game_version = ?, manifest_digest = ?, genre = ?, max_players = ?, release_year = ?, cover = ?';
+  const update = db.prepare(`UPDATE games SET ${set} WHERE id = ?`);
+  const insert = db.prepare(
+    'INSERT INTO games (name, description, size, eti_game_version, manifest_digest, genre, max_players, release_year, cover, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  try {
+    for (const { id } of allRows(db, 'SELECT id FROM games')) {
+      if (typeof id !== 'string' || !ids.has(id)) remove.run([id as string]);
+    }
+    for (const g of games) {
+      const row = [
+        g.name,
+        g.description ?? null,
+        g.size ?? null,
+        g.version,
+        g.manifestDigest ?? null,
+        g.genre ?? null,
+        g.maxPlayers ?? null,
+        g.releaseYear ?? null,
+        g.cover?.bytes ?? null,
+        g.id,
+      ];
+      update.run(row);
+      if (db.getRowsModified() === 0) insert.run(row);
+    }
+  } finally {
+    remove.free();
+    update.free();
+    insert.free();
+  }
 }

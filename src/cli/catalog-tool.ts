@@ -1,16 +1,24 @@
 /**
- * `lanspread catalog FILE [set ID NAME VERSION [--description TEXT] [--size BYTES] | add GAME_ROOT
- * | remove ID]`: the organiser's offline tool for the party's catalog, so nobody needs sqlite3.
+ * `lanspread catalog FILE [set ID [NAME VERSION] [--description TEXT] [--size BYTES] [--genre G]
+ * [--max-players N] [--year Y] [--cover IMAGE | --no-cover] | add GAME_ROOT | remove ID]`: the
+ * organiser's offline tool for the party's catalog, so nobody needs sqlite3.
  */
 import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   DIGEST_CHUNK_SIZE,
+  MAX_GENRE_LENGTH,
+  MAX_PLAYERS_RANGE,
+  RELEASE_YEAR_RANGE,
   digestManifest,
+  coverSizeProblem,
   openCatalog,
+  toCoverImage,
   writeCatalogFile,
   type CatalogGameInput,
+  type CoverImage,
 } from '../catalog/index.js';
 import { LanspreadError, errorMessage } from '../errors.js';
 import { GAME_ID_RULE, isGameId, isGameVersion } from '../ids.js';
@@ -26,6 +34,22 @@ export interface CatalogToolIo {
 
 class UsageError extends Error {}
 
+const ACTIONS = ['set', 'add', 'remove'];
+
+const OPTIONS = {
+  description: { type: 'string' },
+  size: { type: 'string' },
+  genre: { type: 'string' },
+  'max-players': { type: 'string' },
+  year: { type: 'string' },
+  cover: { type: 'string' },
+  'no-cover': { type: 'boolean' },
+} as const;
+
+type SetOptions = Partial<Record<Exclude<keyof typeof OPTIONS, 'no-cover'>, string>> & {
+  'no-cover'?: boolean;
+};
+
 /** Resolves to the exit code: 0 done, 1 the file could not be read or written, 2 bad arguments. */
 export async function runCatalogTool(
   argv: readonly string[],
@@ -35,18 +59,20 @@ export async function runCatalogTool(
   try {
     const { values, positionals } = parseArgs({
       args: [...argv],
-      options: { description: { type: 'string' }, size: { type: 'string' } },
+      options: OPTIONS,
       allowPositionals: true,
     });
-    // `catalog add FILE GAME_ROOT` is the spelling of issue 16; every other action follows FILE.
-    if (positionals[0] === 'add' && positionals.length === 3)
-      positionals.splice(0, 2, positionals[1] ?? '', 'add');
+    // `catalog add FILE GAME_ROOT` (issue 16) and `catalog set FILE ID …` name the action first.
+    const [first = '', second = ''] = positionals;
+    if (ACTIONS.includes(first) && !ACTIONS.includes(second) && positionals.length >= 3)
+      positionals.splice(0, 2, second, first);
     const [file, action, ...rest] = positionals;
     if (file === undefined) throw new UsageError('expects the catalog FILE');
     if (action === undefined) return await list(file, io);
     const games = existsSync(file) ? await readInputs(file) : [];
     if (action === 'set') {
-      games.splice(0, games.length, ...set(games, rest, values));
+      const cover = await coverOption(values);
+      games.splice(0, games.length, ...set(games, rest, values, cover));
     } else if (action === 'add') {
       const [gameRoot, ...extra] = rest;
       if (gameRoot === undefined || extra.length > 0)
@@ -86,14 +112,7 @@ export async function runCatalogTool(
 }
 
 async function readInputs(file: string): Promise<CatalogGameInput[]> {
-  return (await openCatalog(file)).all().map((g) => ({
-    id: g.id,
-    name: g.name,
-    version: g.version,
-    description: g.description,
-    size: g.size,
-    manifestDigest: g.manifestDigest,
-  }));
+  return [...(await openCatalog(file)).all()];
 }
 
 /**
@@ -133,53 +152,129 @@ async function describeRoot(
     throw new LanspreadError('hash-failed', `${root}: no digest for its manifest`);
   const old = games.find((g) => g.id === id);
   return {
+    // Kept from the row: what the organiser wrote about the game.
+    ...old,
     id,
     name: old?.name ?? id,
     version,
-    description: old?.description ?? null,
     size: manifest.files.reduce((sum, f) => sum + f.size, 0),
     manifestDigest: digest,
   };
 }
 
+/** `--cover IMAGE`: its bytes checked (`cover-invalid`); `--no-cover`: null; neither: undefined. */
+async function coverOption(options: SetOptions): Promise<CoverImage | null | undefined> {
+  const file = options.cover;
+  if (file === undefined) return options['no-cover'] === true ? null : undefined;
+  if (options['no-cover'] === true) throw new UsageError('--cover and --no-cover contradict');
+  let bytes: Buffer;
+  try {
+    // Checked before reading, so a wrong file named by mistake (a game's archive) is not read.
+    const tooLarge = coverSizeProblem((await stat(file)).size);
+    if (tooLarge !== null) throw new LanspreadError('cover-invalid', `${file}: ${tooLarge}`);
+    bytes = await readFile(file);
+  } catch (err) {
+    if (err instanceof LanspreadError) throw err;
+    throw new LanspreadError('cover-invalid', `${file} cannot be read: ${errorMessage(err)}`, {
+      cause: err,
+    });
+  }
+  return toCoverImage(bytes, file);
+}
+
 function set(
   games: readonly CatalogGameInput[],
   args: readonly string[],
-  options: { description?: string; size?: string },
+  options: SetOptions,
+  cover: CoverImage | null | undefined,
 ): CatalogGameInput[] {
   const [id, name, version, ...extra] = args;
-  if (id === undefined || name === undefined || version === undefined || extra.length > 0) {
-    throw new UsageError('set expects ID NAME VERSION (quote a NAME with spaces)');
+  const metadata = metadataOptions(options, cover);
+  if (id === undefined || (name === undefined) !== (version === undefined) || extra.length > 0) {
+    throw new UsageError('set expects ID NAME VERSION, or ID alone (quote a NAME with spaces)');
   }
   if (!isGameId(id)) {
     throw new UsageError(`${JSON.stringify(id)} is not a game id (${GAME_ID_RULE})`);
+  }
+  const old = games.find((g) => g.id === id);
+  if (name === undefined || version === undefined) {
+    // ID alone: the metadata of a game the catalog has.
+    if (Object.keys(metadata).length === 0)
+      throw new UsageError('set ID alone expects an option to change (--genre, --cover …)');
+    if (old === undefined)
+      throw new LanspreadError('unknown-game', `the catalog has no game ${id}`);
+    return games.map((g) => (g.id === id ? { ...g, ...metadata } : g));
   }
   if (name.trim() === '') throw new UsageError('the NAME must not be empty');
   if (!isGameVersion(version)) {
     throw new UsageError(`${JSON.stringify(version)} is not a version (printable, no spaces)`);
   }
-  const size = options.size === undefined ? undefined : Number(options.size);
-  if (size !== undefined && !(Number.isSafeInteger(size) && size >= 0)) {
-    throw new UsageError(`--size must be a number of bytes, got ${JSON.stringify(options.size)}`);
-  }
-  const old = games.find((g) => g.id === id);
   const game: CatalogGameInput = {
+    ...old,
+    ...metadata,
     id,
     name,
     version,
-    description: options.description ?? old?.description ?? null,
-    size: size ?? old?.size ?? null,
     // The digest vouches for one version's bytes; a new version needs a new `add`.
     manifestDigest: old?.version === version ? old.manifestDigest : null,
   };
   return [...games.filter((g) => g.id !== id), game];
 }
 
+/** The row's fields the options change; an empty text clears genre, players or year. */
+function metadataOptions(
+  options: SetOptions,
+  cover: CoverImage | null | undefined,
+): Partial<CatalogGameInput> {
+  const fields: Partial<CatalogGameInput> = {};
+  if (options.description !== undefined) fields.description = options.description;
+  if (options.size !== undefined) {
+    const size = Number(options.size);
+    if (!(options.size.trim() !== '' && Number.isSafeInteger(size) && size >= 0)) {
+      throw new UsageError(`--size must be a number of bytes, got ${JSON.stringify(options.size)}`);
+    }
+    fields.size = size;
+  }
+  if (options.genre !== undefined) {
+    const genre = options.genre.trim();
+    if (genre.length > MAX_GENRE_LENGTH)
+      throw new UsageError(`--genre is at most ${MAX_GENRE_LENGTH} characters`);
+    fields.genre = genre === '' ? null : genre;
+  }
+  if (options['max-players'] !== undefined)
+    fields.maxPlayers = wholeOption('--max-players', options['max-players'], MAX_PLAYERS_RANGE);
+  if (options.year !== undefined)
+    fields.releaseYear = wholeOption('--year', options.year, RELEASE_YEAR_RANGE);
+  if (cover !== undefined) fields.cover = cover;
+  return fields;
+}
+
+function wholeOption(
+  name: string,
+  text: string,
+  range: { min: number; max: number },
+): number | null {
+  if (text.trim() === '') return null;
+  const n = Number(text);
+  if (!(/^\s*\d+\s*$/.test(text) && n >= range.min && n <= range.max)) {
+    throw new UsageError(
+      `${name} must be a whole number from ${range.min} to ${range.max} (or "" for none), got ${JSON.stringify(text)}`,
+    );
+  }
+  return n;
+}
+
 async function list(file: string, io: CatalogToolIo): Promise<number> {
   for (const g of (await openCatalog(file)).all()) {
     const size = g.size === null ? '' : formatBytes(g.size);
-    const digest = g.manifestDigest === null ? '' : `\tdigest ${g.manifestDigest.slice(0, 12)}`;
-    io.stdout.write(`${g.id}\t${g.version}\t${size}\t${g.name}${digest}\n`);
+    const extras = [
+      g.manifestDigest === null ? null : `digest ${g.manifestDigest.slice(0, 12)}`,
+      g.genre === null ? null : `genre ${g.genre}`,
+      g.maxPlayers === null ? null : `players ${g.maxPlayers}`,
+      g.releaseYear === null ? null : `year ${g.releaseYear}`,
+      g.cover === null ? null : `cover ${g.cover.type} ${formatBytes(g.cover.bytes.length)}`,
+    ].flatMap((e) => (e === null ? [] : [`\t${e}`]));
+    io.stdout.write(`${g.id}\t${g.version}\t${size}\t${g.name}${extras.join('')}\n`);
   }
   return 0;
 }

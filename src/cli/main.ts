@@ -31,10 +31,12 @@ const USAGE = `usage:
       beside this one (or in release/, or --release-dir)
   lanspread pack DIR OUT.eti
       writes a stored (uncompressed) RAR5 archive of DIR, for organisers building game roots
-  lanspread catalog FILE [set ID NAME VERSION [--description TEXT] [--size BYTES] | add GAME_ROOT
-                    | remove ID]
+  lanspread catalog FILE [set ID [NAME VERSION] [--description TEXT] [--size BYTES]
+                    [--genre G] [--max-players N] [--year Y] [--cover IMAGE | --no-cover]
+                    | add GAME_ROOT | remove ID]
       lists, or adds/replaces/removes a game of a catalog database (the file is made if missing);
-      add vouches for a complete game root: its id, version, size and files' digest
+      add vouches for a complete game root: its id, version, size and files' digest; set ID
+      alone changes a game's metadata; --cover takes a PNG, JPEG or WebP of at most 2 MiB
   lanspread demo [--dir DIR]
       writes a demo games folder (default .lanspread-demo) and serves it with the web UI
       (any serve option passes through, e.g. --open)

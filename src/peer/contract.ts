@@ -47,6 +47,12 @@ export interface CatalogRow {
   version: string;
   /** The catalog's digest of the game's files (docs/protocol.md): downloads use matching sources only. */
   manifest_digest: string | null;
+  /** The catalog's metadata about the game, null when it has none. */
+  genre: string | null;
+  max_players: number | null;
+  release_year: number | null;
+  /** The catalog carries cover art (web API: `GET /api/games/:id/cover`). */
+  has_cover: boolean;
 }
 
 export interface RemoteRow {

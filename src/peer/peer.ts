@@ -1,6 +1,6 @@
 /** The peer runtime: composes catalog, library, identity, transport and peer mesh behind one command API. */
 import { hostname } from 'node:os';
-import { openCatalog, type Catalog, type CatalogGame } from '../catalog/index.js';
+import { openCatalog, type Catalog, type CatalogGame, type CoverImage } from '../catalog/index.js';
 import { LanspreadError } from '../errors.js';
 import type { PeerId } from '../ids.js';
 import { loadOrCreateIdentity, type Identity } from '../identity/index.js';
@@ -327,6 +327,11 @@ export class Peer {
   }
 
   /** Says goodbye to every peer so they drop us at once, then closes every socket. */
+  /** A game's cover art from our catalog, null when it has none: covers never travel between peers. */
+  cover(game: string): CoverImage | null {
+    return this.#catalogGame(game).cover;
+  }
+
   async shutdown(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;

@@ -107,6 +107,10 @@ export function catalogRow(entry: CatalogGame): CatalogRow {
     size: entry.size,
     version: entry.version,
     manifest_digest: entry.manifestDigest,
+    genre: entry.genre,
+    max_players: entry.maxPlayers,
+    release_year: entry.releaseYear,
+    has_cover: entry.cover !== null,
   };
 }
 

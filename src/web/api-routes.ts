@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { LanspreadError } from '../errors.js';
 import type { LogRing } from '../logger.js';
 import { parsePeerCommand, type Peer, type PeerCommand } from '../peer/index.js';
+import { CoverAnswer } from './cover-answer.js';
 import { readJsonBody } from './json-body.js';
 import { isLoopbackAddress } from './request-guard.js';
 import { SHARE_OFF, type ShareServer } from './share-server.js';
@@ -10,8 +11,8 @@ import { SHARE_OFF, type ShareServer } from './share-server.js';
 const LOG_LINES_DEFAULT = 200;
 const LOG_LINES_MAX = 1000;
 
-/** All the web API needs of the runtime: its commands and its events. */
-export type PeerApi = Pick<Peer, 'execute' | 'onEvent'>;
+/** All the web API needs of the runtime: its commands, its events and the catalog's covers. */
+export type PeerApi = Pick<Peer, 'execute' | 'onEvent' | 'cover'>;
 
 export interface ApiContext {
   peer: PeerApi;
@@ -28,6 +29,8 @@ export class ApiRoutes {
     const route = `${req.method ?? 'GET'} ${url.pathname}`;
     const files = /^GET \/api\/games\/([^/]+)\/files$/.exec(route);
     const command = /^POST \/api\/commands\/([^/]+)$/.exec(route);
+    const cover = /^(?:GET|HEAD) \/api\/games\/([^/]+)\/cover$/.exec(route);
+    if (cover?.[1] !== undefined) return this.#cover(safeDecode(cover[1]));
     if (files?.[1] !== undefined)
       return this.#run({ cmd: 'game-files', game: safeDecode(files[1]) });
     if (command?.[1] !== undefined) return this.#command(req, safeDecode(command[1]));
@@ -66,6 +69,13 @@ export class ApiRoutes {
         this.context.onShutdown?.();
       });
     return result;
+  }
+
+  #cover(game: string): CoverAnswer {
+    const cover = this.context.peer.cover(game);
+    if (cover === null)
+      throw new LanspreadError('no-cover', `the catalog has no cover for ${game}`);
+    return new CoverAnswer(cover);
   }
 
   /** Every route that is a command goes through the same parse as a JSONL line. */

@@ -20,6 +20,7 @@ import {
 } from '../errors.js';
 import type { LogRing, Logger } from '../logger.js';
 import { ApiRoutes, notFound, type PeerApi } from './api-routes.js';
+import { CoverAnswer, sendCover } from './cover-answer.js';
 import { EventStream } from './event-stream.js';
 import {
   allowedHostsFor,
@@ -127,7 +128,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     }
     try {
       const result = await routes.answer(req, url);
-      sendJson(res, 200, { ok: true, result });
+      if (result instanceof CoverAnswer) sendCover(req, res, result, SECURITY_HEADERS);
+      else sendJson(res, 200, { ok: true, result });
     } catch (err) {
       const failure = toWireError(err);
       if (failure.code === 'internal') {

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Locator, type Page, type Request } from 'playwright-core';
+import { openCatalog, writeCatalogFile } from '../../src/catalog/index.js';
 import { writeFixtureGame } from '../support/fixture-games.js';
+import { gradientPng } from '../support/png-image.js';
 import { bigGame, smallGame } from '../scenarios/harness/fixtures.js';
 import { CLI, ServeProcess, type ServeOptions } from './serve-process.js';
 
@@ -65,7 +67,17 @@ describe(
         await writeFixtureGame(sourceGames, spec);
       }
       await writeFixtureGame(join(dir, 'client-games'), smallGame('alienswarm'));
-      const chunks = ['--chunk-size', String(1024 * 1024)];
+      // The demo catalog, with cover art for one game: the others show their placeholder.
+      const catalogFile = join(dir, 'catalog.db');
+      const cover = {
+        type: 'image/png' as const,
+        bytes: gradientPng(60, 90, [40, 90, 200], [10, 10, 40]),
+      };
+      await writeCatalogFile(
+        catalogFile,
+        (await openCatalog()).all().map((g) => (g.id === 'bfbc2' ? { ...g, cover } : g)),
+      );
+      const chunks = ['--chunk-size', String(1024 * 1024), '--catalog', catalogFile];
       clientOptions = {
         name: 'bravo',
         games: join(dir, 'client-games'),
@@ -109,7 +121,15 @@ describe(
       assert.equal(await page.evaluate(() => sessionStorage.getItem('lanspread-token')), token);
       assert.ok(apiRequests.length >= 5, `${apiRequests.length} API calls`);
       for (const request of apiRequests) {
-        assert.equal(await request.headerValue('authorization'), `Bearer ${token}`, request.url());
+        // An <img> cannot send the header: cover art carries the token in its query.
+        if (new URL(request.url()).pathname.endsWith('/cover'))
+          assert.equal(new URL(request.url()).searchParams.get('token'), token);
+        else
+          assert.equal(
+            await request.headerValue('authorization'),
+            `Bearer ${token}`,
+            request.url(),
+          );
       }
       assert.ok(socketUrls.length > 0, 'the event WebSocket was opened');
       for (const url of socketUrls) assert.equal(new URL(url).searchParams.get('token'), token);
@@ -140,6 +160,24 @@ describe(
       await page.getByRole('button', { name: 'On the LAN' }).click();
       assert.equal(await page.locator('article.game-card').count(), 3);
       await page.getByRole('button', { name: 'All', exact: true }).click();
+      // Cover art from the catalog, loaded; without it, the game's initials.
+      await page.waitForFunction(
+        () =>
+          (document.querySelector<HTMLImageElement>('[data-game="bfbc2"] img.game-cover')
+            ?.naturalWidth ?? 0) === 60,
+      );
+      assert.equal(await card('aoe2').locator('.cover-initials').textContent(), 'AE');
+      assert.match((await card('bfbc2').textContent()) ?? '', /Shooter · up to 32 players · 2010/);
+      await page.getByLabel('Genre').selectOption('Shooter');
+      await page.getByLabel('Players').selectOption('32');
+      assert.deepEqual(
+        await page
+          .locator('article.game-card')
+          .evaluateAll((cards) => cards.map((c) => c.getAttribute('data-game'))),
+        ['bf1942', 'bfbc2', 'cod5', 'css', 'ut2004'],
+      );
+      await page.getByLabel('Genre').selectOption('');
+      await page.getByLabel('Players').selectOption('');
       await shot('library');
       await page.setViewportSize({ width: 390, height: 844 });
       await shot('library-phone');

@@ -46,7 +46,18 @@ export async function startServing(
   const sessions = new Set<PeerId>();
   const ctx: ServeContext = {
     lookup: () => ({
-      entry: { id: game, name: game, description: null, size: null, version, manifestDigest: null },
+      entry: {
+        id: game,
+        name: game,
+        description: null,
+        size: null,
+        version,
+        manifestDigest: null,
+        genre: null,
+        maxPlayers: null,
+        releaseYear: null,
+        cover: null,
+      },
       game: { id: game, version, downloaded: true, installed: false, size: served.size },
       busy: null,
       root,

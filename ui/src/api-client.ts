@@ -65,6 +65,13 @@ export const api = {
     call<T>('POST', `commands/${cmd}`, args),
 };
 
+/** A game's cover art: an <img> cannot send the header, so the token rides in the query. */
+export function coverUrl(game: string): string {
+  const url = apiUrl(`games/${encodeURIComponent(game)}/cover`);
+  if (token !== null) url.searchParams.set('token', token);
+  return url.toString();
+}
+
 /** The WebSocket address of the event stream, with the token as the upgrade needs it. */
 export function eventsUrl(): string {
   const url = apiUrl('events');

@@ -26,6 +26,8 @@ const SENTENCES: Record<UiErrorCode, Sentence> = {
   'peer-over-budget': null,
   'catalog-missing': null,
   'catalog-malformed': null,
+  'cover-invalid': null,
+  'no-cover': null,
   'state-dir-unusable': null,
   'identity-corrupt': null,
   'archive-unreadable': null,

@@ -1,6 +1,7 @@
-/** One game in the library: name, size, state in words, its main action, progress and failure. */
+/** One game in the library: cover, name, what the catalog says, size, state in words, its main action, progress and failure. */
 import { FailureNote } from './failure-note.js';
-import type { LibraryGame } from './game-model.js';
+import { GameCover } from './game-cover.js';
+import { metadataWords, type LibraryGame } from './game-model.js';
 import { formatBytes } from '../../src/human-units.js';
 import { MainActionButton } from './main-action-button.js';
 import { OperationProgress } from './operation-progress.js';
@@ -13,10 +14,23 @@ export function GameCard(props: {
   openDetails: (game: string) => void;
 }) {
   const { game } = props;
+  const metadata = metadataWords(game);
   return (
     <article className="game-card" data-game={game.id} aria-label={game.name}>
+      <button
+        type="button"
+        className="cover-button"
+        tabIndex={-1}
+        aria-hidden="true"
+        onClick={() => {
+          props.openDetails(game.id);
+        }}
+      >
+        <GameCover game={game} size="card" />
+      </button>
       <div>
         <h3>{game.name}</h3>
+        {metadata !== '' && <p className="game-metadata">{metadata}</p>}
         <p className="game-facts">
           <span>{formatBytes(game.size)}</span>
           <span className="game-state" data-state={game.state}>

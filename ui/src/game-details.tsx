@@ -4,7 +4,8 @@ import { api } from './api-client.js';
 import type { FileRow, PeerRow } from './api-types.js';
 import { ConfirmDialog } from './confirm-dialog.js';
 import { FailureNote } from './failure-note.js';
-import { AVAILABILITY_WORDS, isOutdated, type LibraryGame } from './game-model.js';
+import { GameCover } from './game-cover.js';
+import { AVAILABILITY_WORDS, isOutdated, metadataWords, type LibraryGame } from './game-model.js';
 import { formatBytes } from '../../src/human-units.js';
 import { ModalDialog } from './modal-dialog.js';
 import { OperationProgress } from './operation-progress.js';
@@ -49,6 +50,7 @@ export function GameDetails(props: {
   const running = game.local?.running === true;
   const serverRunning = game.local?.server_running === true;
   const downloaded = game.local?.downloaded === true;
+  const metadata = metadataWords(game);
   const action = (cmd: GameCommand, label: string, className = 'secondary') => (
     <button
       type="button"
@@ -78,16 +80,24 @@ export function GameDetails(props: {
       <article className="game-details">
         <header>
           <button type="button" aria-label="Close" rel="prev" onClick={props.onClose} />
-          <h2>{game.name}</h2>
-          <p className="game-facts">
-            <span>{formatBytes(game.size)}</span>
-            <span>version {game.catalogVersion}</span>
-            <span className="game-state">{game.state}</span>
-            {game.verified && <VerifiedMark />}
-            {serverRunning && <span className="game-state">server running</span>}
-          </p>
+          <div className="details-header">
+            <GameCover game={game} size="details" />
+            <div>
+              <h2>{game.name}</h2>
+              {metadata !== '' && <p className="game-metadata">{metadata}</p>}
+              <p className="game-facts">
+                <span>{formatBytes(game.size)}</span>
+                <span>version {game.catalogVersion}</span>
+                <span className="game-state">{game.state}</span>
+                {game.verified && <VerifiedMark />}
+                {serverRunning && <span className="game-state">server running</span>}
+              </p>
+              {game.description !== null && (
+                <p className="details-description">{game.description}</p>
+              )}
+            </div>
+          </div>
         </header>
-        {game.description !== null && <p>{game.description}</p>}
         {game.local !== undefined && (
           <p className="muted">
             Here: version {game.local.eti_game_version},{' '}

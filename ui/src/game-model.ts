@@ -33,6 +33,11 @@ export interface LibraryGame {
   catalogVersion: string;
   /** The catalog holds a digest of the game's files: only peers with exactly those are used. */
   verified: boolean;
+  genre: string | null;
+  maxPlayers: number | null;
+  releaseYear: number | null;
+  /** The catalog has cover art for it (else the card draws a placeholder). */
+  hasCover: boolean;
   local: LocalGameRow | undefined;
   peerCount: number;
   /** Peers downloading it now, serving what they have (never counted in peerCount). */
@@ -66,6 +71,10 @@ export function buildLibrary(inputs: LibraryInputs): LibraryGame[] {
       size,
       catalogVersion: entry.version,
       verified: entry.manifest_digest !== null,
+      genre: entry.genre,
+      maxPlayers: entry.max_players,
+      releaseYear: entry.release_year,
+      hasCover: entry.has_cover,
       local: row,
       peerCount: remoteRow?.peer_count ?? 0,
       partialPeerCount: remoteRow?.partial_peer_count ?? 0,
@@ -154,15 +163,44 @@ export const ACTION_LABELS: Record<Exclude<MainAction['kind'], 'none'>, string> 
 export type LibraryFilter = 'all' | 'installed' | 'lan';
 export type LibrarySort = 'name' | 'size' | 'sources';
 
+/** Narrowing by the catalog's metadata: one genre, and games for at least N players. */
+export interface MetadataFilter {
+  genre: string | null;
+  minPlayers: number | null;
+}
+
+export const NO_METADATA_FILTER: MetadataFilter = { genre: null, minPlayers: null };
+
+/** Every genre of the catalog once, alphabetically: the genre filter's choices. */
+export function genresOf(games: readonly LibraryGame[]): string[] {
+  const genres = new Set(games.flatMap((g) => (g.genre === null ? [] : [g.genre])));
+  return [...genres].sort((a, b) => a.localeCompare(b));
+}
+
+/** "Shooter · up to 16 players · 1999": what the catalog says of the game, or '' when nothing. */
+export function metadataWords(game: LibraryGame): string {
+  const players =
+    game.maxPlayers === null
+      ? null
+      : game.maxPlayers === 1
+        ? 'single player'
+        : `up to ${game.maxPlayers} players`;
+  return [game.genre, players, game.releaseYear].filter((w) => w !== null).join(' · ');
+}
+
 export function selectGames(
   games: LibraryGame[],
   query: string,
   filter: LibraryFilter,
   sort: LibrarySort,
+  metadata: MetadataFilter = NO_METADATA_FILTER,
 ): LibraryGame[] {
   const needle = query.trim().toLowerCase();
   const shown = games.filter((game) => {
     if (needle !== '' && !`${game.name} ${game.id}`.toLowerCase().includes(needle)) return false;
+    if (metadata.genre !== null && game.genre !== metadata.genre) return false;
+    // A game whose player count the catalog does not give is not known to fit.
+    if (metadata.minPlayers !== null && (game.maxPlayers ?? 0) < metadata.minPlayers) return false;
     if (filter === 'installed') return game.local?.installed === true;
     if (filter === 'lan') return game.peerCount > 0;
     return true;

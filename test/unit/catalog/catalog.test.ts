@@ -7,9 +7,13 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import initSqlJs from 'sql.js/dist/sql-wasm-inline.js';
 import { openCatalog, writeCatalogFile } from '../../../src/catalog/index.js';
+import { MAX_COVER_BYTES } from '../../../src/catalog/cover-image.js';
 import { LanspreadError, type ErrorCode } from '../../../src/errors.js';
+import { gradientPng } from '../../support/png-image.js';
 
 const DIGEST = createHash('sha256').update('a manifest').digest('hex');
+const PNG = gradientPng(6, 9, [200, 40, 40], [20, 20, 120]);
+const NO_METADATA = { genre: null, maxPlayers: null, releaseYear: null, cover: null };
 const dir = mkdtempSync(join(tmpdir(), 'lanspread-catalog-'));
 after(() => {
   rmSync(dir, { recursive: true, force: true });
@@ -52,6 +56,9 @@ describe('embedded default catalog', () => {
       assert.equal(game.version, '20250101');
       assert.ok(game.name.length > 0);
       assert.ok(game.size !== null && game.size > 0);
+      assert.ok(game.maxPlayers !== null && game.maxPlayers >= 2, `${game.id} max players`);
+      assert.ok(game.releaseYear !== null && game.releaseYear >= 1999, `${game.id} year`);
+      assert.ok(game.genre !== null, `${game.id} genre`);
     }
     assert.equal(catalog.get('cnctw')?.name, 'Command & Conquer 3: Tiberium Wars');
     assert.equal(catalog.get('nope'), undefined);
@@ -69,6 +76,10 @@ describe('catalog file', () => {
         version: '20240101',
         description: 'first',
         size: 12_345_678_901,
+        genre: 'Strategy',
+        maxPlayers: 8,
+        releaseYear: 1999,
+        cover: { type: 'image/png', bytes: PNG },
       },
     ]);
     const catalog = await openCatalog(file);
@@ -81,6 +92,10 @@ describe('catalog file', () => {
         size: 12_345_678_901,
         version: '20240101',
         manifestDigest: null,
+        genre: 'Strategy',
+        maxPlayers: 8,
+        releaseYear: 1999,
+        cover: { type: 'image/png', bytes: new Uint8Array(PNG) },
       },
       {
         id: 'zeta',
@@ -89,6 +104,7 @@ describe('catalog file', () => {
         size: null,
         version: '2',
         manifestDigest: DIGEST,
+        ...NO_METADATA,
       },
     ]);
     assert.equal(catalog.get('zeta')?.version, '2');
@@ -279,5 +295,98 @@ describe('catalog file', () => {
         ['ut2004', '3369', null, null],
       ],
     );
+  });
+
+  test('metadata written by Python: an untyped column holds digits as text, a cover as a BLOB', async () => {
+    const file = join(dir, 'python-metadata.db');
+    const script = [
+      'import sqlite3, sys',
+      'db = sqlite3.connect(sys.argv[1])',
+      "db.execute('CREATE TABLE games (id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT, size INTEGER, eti_game_version TEXT NOT NULL, genre, max_players, release_year, cover BLOB)')",
+      "db.execute('INSERT INTO games VALUES (?,?,?,?,?,?,?,?,?)', ('q3a', 'Quake III Arena', None, None, '1.32', '  Shooter ', '16', 1999, open(sys.argv[2], 'rb').read()))",
+      "db.execute('INSERT INTO games VALUES (?,?,?,?,?,?,?,?,?)', ('css', 'CS:S', None, None, '1', '', None, None, b''))",
+      'db.commit()',
+    ].join('\n');
+    const png = join(dir, 'python-cover.png');
+    writeFileSync(png, PNG);
+    execFileSync('python3', ['-c', script, file, png]);
+    const catalog = await openCatalog(file);
+    const q3a = catalog.get('q3a');
+    assert.deepEqual(
+      [q3a?.genre, q3a?.maxPlayers, q3a?.releaseYear, q3a?.cover?.type],
+      ['Shooter', 16, 1999, 'image/png'],
+    );
+    assert.deepEqual(q3a?.cover?.bytes, new Uint8Array(PNG));
+    // Empty text and an empty blob are how some tools write "none".
+    const css = catalog.get('css');
+    assert.deepEqual(
+      [css?.genre, css?.maxPlayers, css?.releaseYear, css?.cover],
+      [null, null, null, null],
+    );
+  });
+
+  test('bad metadata is catalog-malformed and names the row and column', async () => {
+    const gif = `x'${Buffer.from('GIF89a\x01\x00\x01\x00').toString('hex')}'`;
+    const big = `x'${Buffer.concat([PNG, Buffer.alloc(MAX_COVER_BYTES)]).toString('hex')}'`;
+    for (const [name, value, message] of [
+      ['cover', gif, /column cover: the image is not a PNG, JPEG or WebP file/],
+      [
+        'cover',
+        big,
+        /column cover: the image is \d+ bytes, over the 2097152 \(2\.00 MiB\) a cover may have/,
+      ],
+      ['cover', "'cover.png'", /column cover: not an image/],
+      ['max_players', '0', /column max_players/],
+      ['max_players', "'many'", /column max_players/],
+      ['release_year', '20250', /column release_year/],
+      ['genre', `'${'x'.repeat(65)}'`, /column genre/],
+    ] as const) {
+      const file = await sqliteFile(
+        `bad-${name}-${Math.random()}.db`,
+        `CREATE TABLE games (id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT, size INTEGER,
+           eti_game_version TEXT NOT NULL, ${name});
+         INSERT INTO games VALUES ('g', 'G', NULL, NULL, '1', ${value});`,
+      );
+      await rejectsWith('catalog-malformed', () => openCatalog(file), message);
+    }
+  });
+
+  test("writing an existing catalog keeps other tools' columns and tables and adds ours", async () => {
+    const file = await sqliteFile(
+      'foreign.db',
+      `CREATE TABLE games (id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT, size INTEGER,
+         eti_game_version TEXT NOT NULL, publisher TEXT);
+       CREATE TABLE tags (game TEXT, tag TEXT);
+       INSERT INTO tags VALUES ('q3a', 'fast');
+       INSERT INTO games VALUES ('q3a', 'Quake 3', NULL, 5, '1.32', 'id Software'),
+         ('gone', 'Gone', NULL, NULL, '1', 'nobody');`,
+    );
+    await writeCatalogFile(file, [
+      { id: 'q3a', name: 'Quake III Arena', version: '1.32', size: 5, genre: 'Shooter' },
+      { id: 'new', name: 'New', version: '2' },
+    ]);
+    const db = new (await initSqlJs()).Database(readFileSync(file));
+    try {
+      assert.deepEqual(
+        db.exec('SELECT id, name, publisher, genre FROM games ORDER BY id')[0]?.values,
+        [
+          ['new', 'New', null, null],
+          ['q3a', 'Quake III Arena', 'id Software', 'Shooter'],
+        ],
+      );
+      assert.deepEqual(db.exec('SELECT game, tag FROM tags')[0]?.values, [['q3a', 'fast']]);
+    } finally {
+      db.close();
+    }
+    assert.equal((await openCatalog(file)).get('q3a')?.genre, 'Shooter');
+  });
+
+  test('writing over a file that is no catalog refuses and leaves it alone', async () => {
+    const file = join(dir, 'notes.db');
+    writeFileSync(file, 'my party notes, not a database\n'.repeat(40));
+    await rejectsWith('catalog-malformed', () =>
+      writeCatalogFile(file, [{ id: 'q3a', name: 'Quake', version: '1' }]),
+    );
+    assert.equal(readFileSync(file, 'utf8'), 'my party notes, not a database\n'.repeat(40));
   });
 });

@@ -8,6 +8,7 @@ import { runCatalogTool } from '../../../src/cli/catalog-tool.js';
 import type { GameId, GameVersion } from '../../../src/ids.js';
 import { silentLogger } from '../../../src/logger.js';
 import { buildManifest } from '../../../src/transfer/index.js';
+import { gradientPng } from '../../support/png-image.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lanspread-catalog-tool-'));
 after(() => {
@@ -131,6 +132,10 @@ test('add writes the row of a complete root: id from its folder, version, size a
     size: 7000 + 8 + 10,
     version: '20250101',
     manifestDigest: want,
+    genre: null,
+    maxPlayers: null,
+    releaseYear: null,
+    cover: null,
   });
   assert.match(
     (await tool(file)).out,
@@ -171,5 +176,77 @@ test('add refuses an incomplete root, a missing one and a folder name that is no
   assert.equal(badId.code, 2);
   assert.match(badId.err, /"Bad Name" is not a game id/);
   assert.equal((await tool(file, 'add')).code, 2);
+  assert.deepEqual(readFileSync(file), before);
+});
+
+test('set ID alone gives a game its genre, players, year and cover; add and a renaming set keep them', async () => {
+  const file = join(dir, 'metadata.db');
+  const png = join(dir, 'q3a.png');
+  const art = gradientPng(30, 45, [180, 30, 20], [20, 10, 60]);
+  writeFileSync(png, art);
+  assert.equal((await tool(file, 'set', 'q3a', 'Quake III Arena', '1.32')).code, 0);
+  // Both spellings: FILE set …, and set FILE … as `add FILE GAME_ROOT`.
+  const described = await tool(file, 'set', 'q3a', '--genre', ' Shooter ', '--max-players', '16');
+  assert.equal(described.code, 0, described.err);
+  const covered = await tool('set', file, 'q3a', '--year', '1999', '--cover', png);
+  assert.equal(covered.code, 0, covered.err);
+  const q3a = (await openCatalog(file)).get('q3a');
+  assert.deepEqual(
+    [q3a?.name, q3a?.genre, q3a?.maxPlayers, q3a?.releaseYear, q3a?.cover?.type],
+    ['Quake III Arena', 'Shooter', 16, 1999, 'image/png'],
+  );
+  assert.deepEqual(q3a?.cover?.bytes, new Uint8Array(art));
+  assert.match(
+    (await tool(file)).out,
+    /^q3a\t1\.32\t\tQuake III Arena\tgenre Shooter\tplayers 16\tyear 1999\tcover image\/png \d+ B\n$/,
+  );
+
+  // A new version keeps what the organiser wrote about the game; "" and --no-cover clear.
+  assert.equal((await tool(file, 'set', 'q3a', 'Quake 3', '1.32b')).code, 0);
+  assert.equal((await openCatalog(file)).get('q3a')?.maxPlayers, 16);
+  const cleared = await tool(file, 'set', 'q3a', '--genre', '', '--year', '', '--no-cover');
+  assert.equal(cleared.code, 0, cleared.err);
+  const after = (await openCatalog(file)).get('q3a');
+  assert.deepEqual(
+    [after?.genre, after?.maxPlayers, after?.releaseYear, after?.cover],
+    [null, 16, null, null],
+  );
+});
+
+test('a cover that is no PNG/JPEG/WebP, too big or missing is cover-invalid; bad numbers are usage errors; the file stays', async () => {
+  const file = join(dir, 'metadata-refused.db');
+  assert.equal((await tool(file, 'set', 'q3a', 'Quake III Arena', '1.32')).code, 0);
+  const before = readFileSync(file);
+  const gif = join(dir, 'art.gif');
+  writeFileSync(gif, 'GIF89a…');
+  const huge = join(dir, 'huge.png');
+  writeFileSync(
+    huge,
+    Buffer.concat([gradientPng(2, 2, [0, 0, 0], [9, 9, 9]), Buffer.alloc(2 << 20)]),
+  );
+  for (const [cover, message] of [
+    [gif, /cover-invalid: .*art\.gif: the image is not a PNG, JPEG or WebP file/],
+    [huge, /cover-invalid: .*huge\.png: the image is \d+ bytes, over the 2097152 \(2\.00 MiB\)/],
+    [join(dir, 'absent.png'), /cover-invalid: .*absent\.png cannot be read/],
+  ] as const) {
+    const result = await tool(file, 'set', 'q3a', '--cover', cover);
+    assert.equal(result.code, 1, result.err);
+    assert.match(result.err, message);
+  }
+  for (const argv of [
+    ['--max-players', '0'],
+    ['--max-players', '2.5'],
+    ['--year', '99'],
+    ['--year', 'soon'],
+    ['--genre', 'x'.repeat(65)],
+    ['--cover', gif, '--no-cover'],
+    [],
+  ]) {
+    const result = await tool(file, 'set', 'q3a', ...argv);
+    assert.equal(result.code, 2, `${argv.join(' ')}: ${result.err}`);
+  }
+  const unknown = await tool(file, 'set', 'doom', '--genre', 'Shooter');
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.err, /unknown-game: the catalog has no game doom/);
   assert.deepEqual(readFileSync(file), before);
 });

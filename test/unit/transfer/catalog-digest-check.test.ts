@@ -32,6 +32,10 @@ function game(manifestDigest: string | null): CatalogGame {
     size: null,
     version: '20250101' as GameVersion,
     manifestDigest,
+    genre: null,
+    maxPlayers: null,
+    releaseYear: null,
+    cover: null,
   };
 }
 

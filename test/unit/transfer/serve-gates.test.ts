@@ -24,6 +24,10 @@ const entry: CatalogGame = {
   size: null,
   version: V,
   manifestDigest: null,
+  genre: null,
+  maxPlayers: null,
+  releaseYear: null,
+  cover: null,
 };
 const ready: LocalGame = { id: ID, version: V, downloaded: true, installed: false, size: 10 };
 

@@ -36,6 +36,10 @@ describe('settings with free_bytes: null', () => {
           size: 8 * GiB,
           version: '1',
           manifest_digest: null,
+          genre: null,
+          max_players: null,
+          release_year: null,
+          has_cover: false,
         },
       ],
       games: {

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CatalogRow, GamesResult, LocalGameRow } from '../../../ui/src/api-types.js';
 import { startProgress } from '../../../src/progress-fold.js';
-import { buildLibrary, selectGames, type LibraryInputs } from '../../../ui/src/game-model.js';
+import { hueOf, initialsOf } from '../../../ui/src/cover-placeholder.js';
+import {
+  buildLibrary,
+  genresOf,
+  metadataWords,
+  selectGames,
+  type LibraryInputs,
+} from '../../../ui/src/game-model.js';
 
 const GiB = 1024 ** 3;
 const catalog: CatalogRow[] = [
@@ -13,6 +20,10 @@ const catalog: CatalogRow[] = [
     size: 1 * GiB,
     version: '20250101',
     manifest_digest: null,
+    genre: 'Strategy',
+    max_players: 8,
+    release_year: 2000,
+    has_cover: true,
   },
   {
     id: 'bf1942',
@@ -21,6 +32,10 @@ const catalog: CatalogRow[] = [
     size: 2 * GiB,
     version: '20250101',
     manifest_digest: null,
+    genre: 'Shooter',
+    max_players: 64,
+    release_year: 2002,
+    has_cover: false,
   },
   {
     id: 'cnc4',
@@ -29,6 +44,10 @@ const catalog: CatalogRow[] = [
     size: 8 * GiB,
     version: '20250101',
     manifest_digest: 'ab'.repeat(32),
+    genre: 'Strategy',
+    max_players: null,
+    release_year: null,
+    has_cover: false,
   },
 ];
 
@@ -247,5 +266,52 @@ describe('selectGames', () => {
     assert.deepEqual(ids(selectGames(games, '', 'all', 'name')), ['aoe2', 'bf1942', 'cnc4']);
     assert.deepEqual(ids(selectGames(games, '', 'all', 'size')), ['cnc4', 'aoe2', 'bf1942']);
     assert.deepEqual(ids(selectGames(games, '', 'all', 'sources')), ['cnc4', 'bf1942', 'aoe2']);
+  });
+
+  it('filters by genre and by "players ≥ N"; a game without a player count does not pass that filter', () => {
+    const pick = (genre: string | null, minPlayers: number | null) =>
+      ids(selectGames(games, '', 'all', 'name', { genre, minPlayers }));
+    assert.deepEqual(pick('Strategy', null), ['aoe2', 'cnc4']);
+    assert.deepEqual(pick(null, 8), ['aoe2', 'bf1942']);
+    assert.deepEqual(pick(null, 16), ['bf1942']);
+    assert.deepEqual(pick('Strategy', 16), []);
+    assert.deepEqual(pick(null, null), ['aoe2', 'bf1942', 'cnc4']);
+  });
+});
+
+describe('catalog metadata', () => {
+  const games = library({});
+
+  it('carries genre, players, year and cover, and lists each genre once', () => {
+    const aoe2 = byId('aoe2', games);
+    assert.deepEqual(
+      [aoe2.genre, aoe2.maxPlayers, aoe2.releaseYear, aoe2.hasCover],
+      ['Strategy', 8, 2000, true],
+    );
+    assert.deepEqual(genresOf(games), ['Shooter', 'Strategy']);
+  });
+
+  it('says what the catalog knows in words, and nothing when it knows nothing', () => {
+    assert.equal(metadataWords(byId('aoe2', games)), 'Strategy · up to 8 players · 2000');
+    assert.equal(metadataWords(byId('cnc4', games)), 'Strategy');
+    assert.equal(
+      metadataWords({ ...byId('cnc4', games), genre: null, maxPlayers: 1 }),
+      'single player',
+    );
+    assert.equal(metadataWords({ ...byId('cnc4', games), genre: null }), '');
+  });
+
+  it('draws a placeholder from the name and id: two initials, a stable hue', () => {
+    assert.equal(initialsOf('Counter-Strike: Source'), 'CS');
+    assert.equal(initialsOf('Age of Empires II: The Conquerors'), 'AE');
+    assert.equal(initialsOf('Command & Conquer 4'), 'CC');
+    assert.equal(initialsOf('Battlefield 1942'), 'B1');
+    assert.equal(initialsOf('Quake III Arena'), 'QA');
+    assert.equal(initialsOf('élan'), 'É');
+    assert.equal(initialsOf('!!!'), '?');
+    assert.equal(hueOf('q3a'), hueOf('q3a'));
+    const hues = new Set(['q3a', 'css', 'wc3', 'aoe2', 'cnc4', 'ut2004'].map(hueOf));
+    assert.ok(hues.size >= 5, 'different ids get different colours');
+    for (const hue of hues) assert.ok(Number.isInteger(hue) && hue >= 0 && hue < 360);
   });
 });
