@@ -7,7 +7,7 @@ import {
   type LibraryGame,
   type LibrarySort,
 } from './game-model.js';
-import type { GameCommand } from './use-peer-state.js';
+import type { PeerState } from './use-peer-state.js';
 
 const FILTERS: { value: LibraryFilter; label: string }[] = [
   { value: 'all', label: 'All' },
@@ -17,7 +17,7 @@ const FILTERS: { value: LibraryFilter; label: string }[] = [
 
 export function LibraryView(props: {
   games: LibraryGame[];
-  run: (cmd: GameCommand, game: string) => Promise<void>;
+  run: PeerState['run'];
   openDetails: (game: string) => void;
 }) {
   const [query, setQuery] = useState('');
