@@ -259,7 +259,8 @@ export const ERRORS = {
   },
   'not-queued': {
     status: 409,
-    meaning: 'pause-download, resume-download or move-download: the game is not in the download queue.',
+    meaning:
+      'pause-download, resume-download or move-download: the game is not in the download queue.',
   },
   paused: {
     status: 409,

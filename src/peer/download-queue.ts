@@ -56,7 +56,11 @@ export class DownloadQueue {
     for (const entry of saved) {
       const reason = stale(entry);
       if (reason === null) this.#entries.push({ ...entry, running: false });
-      else this.#o.log.info({ game: entry.game, kind: entry.kind, reason }, 'dropped from the download queue');
+      else
+        this.#o.log.info(
+          { game: entry.game, kind: entry.kind, reason },
+          'dropped from the download queue',
+        );
     }
     if (this.#entries.length !== saved.length) await this.#changed();
     if (this.#entries.length > 0)
@@ -176,9 +180,7 @@ export class DownloadQueue {
     } catch (err) {
       const code = err instanceof LanspreadError ? err.code : 'internal';
       const stays =
-        this.#closed ||
-        code === 'paused' ||
-        (code === 'no-peers-have-game' && keepWithoutSources);
+        this.#closed || code === 'paused' || (code === 'no-peers-have-game' && keepWithoutSources);
       if (!stays) this.#remove(entry);
       throw err;
     } finally {

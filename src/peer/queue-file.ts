@@ -50,6 +50,11 @@ export async function readQueue(stateDir: string, log: Logger): Promise<QueueEnt
 }
 
 export async function writeQueue(stateDir: string, entries: readonly QueueEntry[]): Promise<void> {
-  const stored = entries.map(({ game, kind, install, paused }) => ({ game, kind, install, paused }));
+  const stored = entries.map(({ game, kind, install, paused }) => ({
+    game,
+    kind,
+    install,
+    paused,
+  }));
   await writeFileAtomic(queueFile(stateDir), `${JSON.stringify({ entries: stored }, null, 2)}\n`);
 }

@@ -113,7 +113,11 @@ scenario(
     });
     assert.equal((await first).error?.code, 'paused');
     await client.waitEvent((e) => e.event === 'download-paused' && e.game === 'alienswarm');
-    await client.waitEvent((e) => e.event === 'download-begin' && e.game === 'bf1942', 30_000, from);
+    await client.waitEvent(
+      (e) => e.event === 'download-begin' && e.game === 'bf1942',
+      30_000,
+      from,
+    );
     await chunksAfter(client, client.events.length, 4);
     const atKill = await queue(client);
     assert.equal(atKill, '1:alienswarm:paused 2:bf1942:running 3:cnctw:queued');

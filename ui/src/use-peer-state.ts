@@ -197,7 +197,8 @@ export function usePeerState(): PeerState {
         // The answer is the outcome: its failure is the one the card shows.
         const error = apiError(err);
         // A cancel or pause the player asked for is no failure; the queue shows a paused one.
-        if (error.code !== 'cancelled' && error.code !== 'paused') setFailures((current) => ({ ...current, [game]: error }));
+        if (error.code !== 'cancelled' && error.code !== 'paused')
+          setFailures((current) => ({ ...current, [game]: error }));
       } finally {
         if (kind !== undefined) {
           awaited.current.delete(game);
