@@ -19,6 +19,10 @@ export interface Queued {
 
 interface Entry extends QueueEntry {
   running: boolean;
+  /** Its operation was called (and so claimed the game, or failed). */
+  begun?: boolean;
+  /** Resolves once its run is settled in the queue. */
+  settled?: Promise<unknown>;
 }
 
 export interface DownloadQueueOptions {
@@ -33,6 +37,8 @@ export interface DownloadQueueOptions {
   check: (entry: QueueEntry) => void;
   /** Runs the entry's operation to its end. */
   run: (entry: QueueEntry) => Promise<Answer>;
+  /** Whether an operation holds `game` now. */
+  busy: (game: GameId) => boolean;
   /** Aborts the running operation on `game` with `reason`; resolves once it rolled back. */
   stop: (game: GameId, reason: LanspreadError) => Promise<boolean>;
 }
@@ -82,7 +88,12 @@ export class DownloadQueue {
    * checks refuse it); otherwise it waits in the queue and answers at once with its position.
    */
   async request(wanted: QueueEntry): Promise<Answer | Queued> {
-    const known = this.#find(wanted.game);
+    let known = this.#find(wanted.game);
+    if (known?.running === true && known.begun === true && !this.#o.busy(wanted.game)) {
+      // Released, its outcome told: a retry sent on hearing it follows once the queue has it.
+      await known.settled;
+      known = this.#find(wanted.game);
+    }
     if (known?.running === true) {
       throw new LanspreadError(
         'operation-in-progress',
@@ -164,8 +175,15 @@ export class DownloadQueue {
   }
 
   /** Runs `entry` in a slot; `keepWithoutSources`: a download waiting already waits on for a source. */
-  async #start(entry: Entry, keepWithoutSources: boolean): Promise<Answer> {
+  #start(entry: Entry, keepWithoutSources: boolean): Promise<Answer> {
+    const run = this.#runIn(entry, keepWithoutSources);
+    entry.settled = run.catch(() => undefined);
+    return run;
+  }
+
+  async #runIn(entry: Entry, keepWithoutSources: boolean): Promise<Answer> {
     entry.running = true;
+    entry.begun = false;
     try {
       // On disk before a byte is fetched: a crash from here on resumes it at the next start.
       await this.#changed();
@@ -174,6 +192,7 @@ export class DownloadQueue {
         this.#o.emit({ event: 'download-paused', game: entry.game });
         throw new LanspreadError('paused', `the download of ${entry.game} was paused`);
       }
+      entry.begun = true;
       const answer = await this.#o.run(entry);
       this.#remove(entry);
       return answer;

@@ -211,6 +211,7 @@ export class Peer {
           ? this.#gameOperations.update(game)
           : this.#gameOperations.download(game, entry.install);
       },
+      busy: (game) => this.#operations.kind(game) !== null,
       stop: (game, reason) => this.#operations.cancel(game, reason),
     });
     const encrypt = opts.encryptTransfers === true || settings.encrypt_transfers;
