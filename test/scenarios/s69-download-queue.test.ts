@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { QueueRow } from '../../src/peer/contract.js';
 import { bytesBySource, chunksAfter, link } from './harness/assertions.js';
 import { bigGame, SMALL_CHUNKS } from './harness/fixtures.js';
@@ -118,7 +119,17 @@ scenario(
       30_000,
       from,
     );
-    await chunksAfter(client, client.events.length, 4);
+    // What the restart resumes is what the journal on disk lists (S48): wait until it lists some.
+    const journal = join(lab.gamesDir('client'), 'bf1942', '.lanspread', 'download.json');
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const verified = await readFile(journal, 'utf8').then(
+        (body) => (JSON.parse(body) as { verified: string[] }).verified.length,
+        () => 0,
+      );
+      if (verified >= 4) break;
+      await sleep(5);
+    }
     const atKill = await queue(client);
     assert.equal(atKill, '1:alienswarm:paused 2:bf1942:running 3:cnctw:queued');
     client.kill('SIGKILL');
