@@ -262,6 +262,15 @@ export const ERRORS = {
     status: 409,
     meaning: 'cancel-download found no operation running on the game.',
   },
+  'not-queued': {
+    status: 409,
+    meaning:
+      'pause-download, resume-download or move-download: the game is not in the download queue.',
+  },
+  paused: {
+    status: 409,
+    meaning: 'The download was paused (pause-download); resume-download carries it on.',
+  },
 } as const satisfies Record<string, { status: number; meaning: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -47,6 +47,9 @@ const USAGE = `usage:
       changes a game and shows its progress; Ctrl-C cancels
   lanspread uninstall ID | cancel ID | play ID | server ID [--name NAME] [--language LANG]
       [--state DIR] [--json]
+  lanspread pause ID | resume ID | move ID POSITION [--state DIR] [--json]
+      the download queue: at most max_active_downloads run (Settings, default 2), further
+      downloads wait in order; pause keeps what was fetched, cancel removes a waiting one
       play stamps the name and language once and starts the game (game_start.cmd / .sh in
       local/, game_setup once before); server starts server_start.cmd / .sh in its own window
       these verbs are clients of a running \`lanspread serve\` (found through STATE/serve.json,

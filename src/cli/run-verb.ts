@@ -70,6 +70,25 @@ export async function runVerb(
           io,
           () => 'cancelled',
         );
+      case 'pause':
+      case 'resume':
+        return await runQuick(
+          client,
+          req,
+          `${req.verb}-download`,
+          { game: req.game },
+          io,
+          req.verb === 'pause' ? () => 'paused' : describeQueued,
+        );
+      case 'move':
+        return await runQuick(
+          client,
+          req,
+          'move-download',
+          { game: req.game, position: req.position },
+          io,
+          describeQueued,
+        );
       case 'play':
       case 'server':
         return await runQuick(
@@ -184,11 +203,19 @@ async function runLong(
   }
 }
 
+/** A download's place in the queue, from an answer with `position`. */
+function describeQueued(result: unknown): string {
+  return `queued, number ${String((result as { position?: unknown }).position)} in the queue`;
+}
+
 /** The last line of a long verb, from its answer. */
 function describeLongSuccess(
   req: Extract<VerbRequest, { install: boolean }>,
   result: unknown,
 ): string {
+  // Every slot was taken: it waits in the queue and starts by itself (`lanspread serve` runs it).
+  if ((result as { queued?: unknown }).queued === true)
+    return terminalText(`${req.game}: ${describeQueued(result)}`) + '\n';
   if (req.verb === 'update' && typeof result === 'object' && result !== null) {
     const { from, to } = result as { from?: unknown; to?: unknown };
     return (

@@ -8,7 +8,15 @@ export const LISTING_VERBS = ['games', 'peers'] as const;
 /** Verbs that run until the peer has changed the game; they show progress and can be cancelled. */
 export const LONG_VERBS = ['download', 'install', 'update', 'stream-install'] as const;
 /** Verbs that name one game and answer quickly. */
-export const GAME_VERBS = ['uninstall', 'play', 'server', 'cancel'] as const;
+export const GAME_VERBS = [
+  'uninstall',
+  'play',
+  'server',
+  'cancel',
+  'pause',
+  'resume',
+  'move',
+] as const;
 
 export type ListingVerb = (typeof LISTING_VERBS)[number];
 export type LongVerb = (typeof LONG_VERBS)[number];
@@ -25,7 +33,9 @@ interface Common {
 export type VerbRequest =
   | (Common & { verb: ListingVerb })
   | (Common & { verb: LongVerb; game: string; install: boolean })
-  | (Common & { verb: 'uninstall' | 'cancel'; game: string })
+  | (Common & { verb: 'uninstall' | 'cancel' | 'pause' | 'resume'; game: string })
+  /** `move ID POSITION`: the game's new place in the download queue, 1 the first. */
+  | (Common & { verb: 'move'; game: string; position: number })
   | (Common & { verb: 'play' | 'server'; game: string; username?: string; language?: string });
 
 export function isHumanVerb(verb: string): verb is HumanVerb {
@@ -70,6 +80,12 @@ export function parseVerbArgs(verb: HumanVerb, argv: readonly string[]): VerbReq
   }
   const [game, ...extra] = positionals;
   if (game === undefined || game === '') throw new ArgsError(`${verb} needs a game id`);
+  if (verb === 'move') {
+    const position = Number(extra[0]);
+    if (extra.length !== 1 || !Number.isInteger(position) || position < 1)
+      throw new ArgsError('move takes a game id and its new place in the queue (1 the first)');
+    return { verb, ...common, game, position };
+  }
   if (extra.length > 0)
     throw new ArgsError(`${verb} takes one game id, got ${positionals.join(' ')}`);
   if (isLong(verb)) return { verb, ...common, game, install: !values['no-install'] };

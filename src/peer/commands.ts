@@ -1,6 +1,7 @@
 /** The peer's commands as the JSONL harness and the web API receive them, validated by zod. */
 import { z } from 'zod';
 import type { PeerCommand, PeerCommandName } from './contract.js';
+import { MAX_ACTIVE_DOWNLOADS } from './settings-file.js';
 
 const game = z.string().min(1).max(128);
 const name = z.string().trim().min(1).max(64);
@@ -21,6 +22,7 @@ const peerCommandSchema = z.discriminatedUnion('cmd', [
     language: name.optional(),
     games_dir: z.string().trim().min(1).max(4096).optional(),
     encrypt_transfers: z.boolean().optional(),
+    max_active_downloads: z.number().int().min(1).max(MAX_ACTIVE_DOWNLOADS).optional(),
   }),
   z.object({ cmd: z.literal('connect'), addr: z.string().min(3).max(300) }),
   z.object({ cmd: z.literal('set-game-dir'), path: z.string().trim().min(1).max(4096) }),
@@ -34,6 +36,13 @@ const peerCommandSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('uninstall'), game }),
   z.object({ cmd: z.literal('stream-install'), game }),
   z.object({ cmd: z.literal('cancel-download'), game }),
+  z.object({ cmd: z.literal('pause-download'), game }),
+  z.object({ cmd: z.literal('resume-download'), game }),
+  z.object({
+    cmd: z.literal('move-download'),
+    game,
+    position: z.number().int().min(1).max(10_000),
+  }),
   z.object({ cmd: z.literal('play'), ...player }),
   z.object({ cmd: z.literal('start-server'), ...player }),
   z.object({ cmd: z.literal('update'), game }),

@@ -108,6 +108,19 @@ export interface DiscoveryStatus {
   last_error: string | null;
 }
 
+/** What a queued download fetches: a download (installed after when `install`) or an update. */
+export type QueueKind = 'download' | 'update';
+
+/** A download in the queue (`status.queue`): `running` holds a slot, `queued` waits for one. */
+export interface QueueRow {
+  game: string;
+  kind: QueueKind;
+  /** 1-based, in the order slots are given. */
+  position: number;
+  state: 'running' | 'queued' | 'paused';
+  install: boolean;
+}
+
 /** The player settings and the games folder in use, with its free space (null: unknown). */
 export interface SettingsView {
   username: string;
@@ -116,6 +129,8 @@ export interface SettingsView {
   free_bytes: number | null;
   /** Downloads that start from now on fetch chunk bytes over TLS, not plaintext data connections. */
   encrypt_transfers: boolean;
+  /** Downloads and updates that fetch at once; the rest wait in the queue. */
+  max_active_downloads: number;
 }
 
 /** `GET /api/share` (web API only): the "Get lanspread" page this peer serves to guests. */
@@ -147,6 +162,7 @@ export type PeerCommand =
       language?: string;
       games_dir?: string;
       encrypt_transfers?: boolean;
+      max_active_downloads?: number;
     }
   | { cmd: 'connect'; addr: string }
   | { cmd: 'set-game-dir'; path: string }
@@ -156,6 +172,9 @@ export type PeerCommand =
   | { cmd: 'uninstall'; game: string }
   | { cmd: 'stream-install'; game: string }
   | { cmd: 'cancel-download'; game: string }
+  | { cmd: 'pause-download'; game: string }
+  | { cmd: 'resume-download'; game: string }
+  | { cmd: 'move-download'; game: string; position: number }
   | { cmd: 'play'; game: string; username?: string; language?: string }
   | { cmd: 'start-server'; game: string; username?: string; language?: string }
   | { cmd: 'update'; game: string }
@@ -178,6 +197,8 @@ export interface StatusResult {
   inbound_peer_connections: number;
   /** File payload bytes sent and received since the start, over all transfers. */
   traffic: { sent_bytes: number; received_bytes: number };
+  /** The download queue in order: running, waiting and paused downloads and updates. */
+  queue: QueueRow[];
 }
 
 export interface GamesResult {
@@ -204,6 +225,12 @@ export interface PlayResult {
   launch_error: { code: 'no-launcher'; message: string } | null;
 }
 
+/** A download or update that waits for a slot: its answer comes at once. */
+export interface QueuedAnswer {
+  queued?: true;
+  position?: number;
+}
+
 /** What each command answers with `ok: true`. */
 export interface CommandResults {
   status: StatusResult;
@@ -216,14 +243,18 @@ export interface CommandResults {
   connect: { peer_id: string };
   'set-game-dir': { games: LocalGameRow[] };
   'wait-peers': { peer_count: number };
-  download: { game: string };
+  /** Answered when it ended, or at once with `queued` and its position when every slot is taken. */
+  download: { game: string } & QueuedAnswer;
   install: { game: string };
   uninstall: { game: string };
   'stream-install': { game: string; bytes: number };
   'cancel-download': { game: string };
+  'pause-download': { game: string };
+  'resume-download': { game: string; position: number };
+  'move-download': { game: string; position: number };
   play: PlayResult;
   'start-server': { game: string; launcher: string; pid: number };
-  update: { game: string; from: string | null; to: string };
+  update: { game: string; from: string | null; to: string } & QueuedAnswer;
   'remove-files': { game: string };
   shutdown: Record<string, never>;
 }
@@ -287,6 +318,12 @@ export type PeerEvent =
   /** The failure as the answer carries it: `code`, `message` and, for some codes, `details`. */
   | ({ event: 'download-failed'; game: string } & WireError)
   | { event: 'download-cancelled'; game: string }
+  /** A download or update waits for a slot at `position` of the queue (docs/peer-jsonl.md). */
+  | { event: 'download-queued'; game: string; position: number }
+  /** pause-download stopped it; its resume data is kept. */
+  | { event: 'download-paused'; game: string }
+  /** The queue changed (added, started, paused, resumed, moved, ended): the whole of it. */
+  | { event: 'download-queue-changed'; queue: QueueRow[] }
   | { event: 'install-begin'; game: string }
   | { event: 'install-finished'; game: string }
   | ({ event: 'install-failed'; game: string } & WireError)

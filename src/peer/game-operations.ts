@@ -14,7 +14,7 @@ import {
   type Intent,
   type IntentStore,
 } from '../install/index.js';
-import { readGameVersion } from '../library/index.js';
+import { readGameVersion, type LocalGame } from '../library/index.js';
 import type { Logger } from '../logger.js';
 import type { ArchiveProvider } from '../archive/index.js';
 import {
@@ -26,7 +26,7 @@ import {
   type TransferClient,
 } from '../transfer/index.js';
 import { downloadFinished, transferEvent } from './event-mapping.js';
-import type { CommandResults, PeerEvent } from './contract.js';
+import type { CommandResults, PeerEvent, QueueKind } from './contract.js';
 import type { GameLauncher } from './game-launcher.js';
 import type { LocalLibrary } from './local-library.js';
 import type { OperationHandle, Operations } from './operations.js';
@@ -186,6 +186,24 @@ export class GameOperations {
     entry: CatalogGame,
   ): Promise<{ game: GameId; from: GameVersion | null; to: GameVersion }> {
     this.#refuseWhileBusy(entry.id);
+    const local = this.#updatable(entry);
+    return this.#replaceRoot(entry, local, local.installed);
+  }
+
+  /**
+   * Refuses now what `download` (or `update`) of `entry` would refuse when it starts: for a
+   * request that waits in the queue, so that it is not queued only to fail later.
+   */
+  checkQueued(kind: QueueKind, entry: CatalogGame, install: boolean): void {
+    this.#refuseWhileBusy(entry.id);
+    const replaces = kind === 'update' || this.#o.library.game(entry.id)?.downloaded === true;
+    if (kind === 'update') this.#updatable(entry);
+    if (replaces || install) this.#o.launcher.refuseWhileRunning(entry.id, 'update');
+    this.#requireSources(entry);
+  }
+
+  /** The local root an update replaces: `not-downloaded` or `already-up-to-date` otherwise. */
+  #updatable(entry: CatalogGame): LocalGame {
     const local = this.#o.library.game(entry.id);
     if (local?.downloaded !== true) {
       throw new LanspreadError('not-downloaded', `${entry.id} has no downloaded root to update`);
@@ -196,7 +214,7 @@ export class GameOperations {
         `${entry.id} is already at the catalog version ${entry.version}`,
       );
     }
-    return this.#replaceRoot(entry, local, local.installed);
+    return local;
   }
 
   /**
@@ -362,14 +380,20 @@ export class GameOperations {
     }
   }
 
-  /** A cancel is `download-cancelled` (no failure shown); anything else `download-failed`. */
+  /**
+   * A cancel is `download-cancelled` (no failure shown), a pause `download-paused`; anything
+   * else `download-failed`.
+   */
   #downloadFailed(entry: CatalogGame, err: unknown, run: Run): LanspreadError {
     const { signal } = run.op;
     if (signal.aborted) {
-      run.outcome({ event: 'download-cancelled', game: entry.id });
-      return signal.reason instanceof LanspreadError
-        ? signal.reason
-        : new LanspreadError('cancelled', 'cancelled');
+      const reason =
+        signal.reason instanceof LanspreadError
+          ? signal.reason
+          : new LanspreadError('cancelled', 'cancelled');
+      const event = reason.code === 'paused' ? 'download-paused' : 'download-cancelled';
+      run.outcome({ event, game: entry.id });
+      return reason;
     }
     return this.#failed(run, 'download-failed', entry.id, err);
   }

@@ -49,11 +49,17 @@ export class Operations {
     return this.#running.get(game)?.kind ?? null;
   }
 
-  /** Aborts the operation on `game` and resolves once it has rolled back; false when none runs. */
-  async cancel(game: GameId): Promise<boolean> {
+  /**
+   * Aborts the operation on `game` (with `reason`, by default `cancelled`) and resolves once it
+   * has rolled back; false when none runs.
+   */
+  async cancel(
+    game: GameId,
+    reason = new LanspreadError('cancelled', `operation on ${game} was cancelled`),
+  ): Promise<boolean> {
     const running = this.#running.get(game);
     if (running === undefined) return false;
-    running.abort.abort(new LanspreadError('cancelled', `operation on ${game} was cancelled`));
+    running.abort.abort(reason);
     await running.ended;
     return true;
   }

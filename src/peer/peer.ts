@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import { openCatalog, type Catalog, type CatalogGame, type CoverImage } from '../catalog/index.js';
 import { LanspreadError } from '../errors.js';
-import type { PeerId } from '../ids.js';
+import type { GameId, PeerId } from '../ids.js';
 import { loadOrCreateIdentity, type Identity } from '../identity/index.js';
 import type { Logger } from '../logger.js';
 import {
@@ -36,6 +36,7 @@ import type {
   StatusResult,
 } from './contract.js';
 import { GameLauncher } from './game-launcher.js';
+import { DownloadQueue } from './download-queue.js';
 import { GameOperations } from './game-operations.js';
 import { LocalLibrary, ensureDir } from './local-library.js';
 import { Operations } from './operations.js';
@@ -86,6 +87,7 @@ export class Peer {
   readonly #mesh: PeerMesh;
   readonly #library: LocalLibrary;
   readonly #gameOperations: GameOperations;
+  readonly #queue: DownloadQueue;
   readonly #launcher: GameLauncher;
   readonly #outbound: OutboundTransfers;
   readonly #hashCache: HashCache;
@@ -134,6 +136,8 @@ export class Peer {
         if (event.kind !== 'peer-connected') this.#swarmWatchers.changed(event.peerId);
         const mapped = meshEventRow(event, this.#mesh.record(event.peerId), catalog);
         if (mapped !== null) emit(mapped);
+        // A peer that came, or whose library changed, may be the source a waiting download needs.
+        this.#queue.pump();
       },
       onTransfer: (conn) => {
         serveTransferConnection(conn, this.#serveContext);
@@ -177,12 +181,7 @@ export class Peer {
       chunkSize: opts.chunkSize ?? DEFAULT_CHUNK_SIZE,
       log: opts.log,
       emit,
-      sources: (game) => {
-        const remote = aggregateRemote(this.#mesh.records(), catalog).find(
-          (r) => r.game.id === game,
-        );
-        return remote === undefined ? [] : [...remote.sources];
-      },
+      sources: (game) => this.#sources(game),
       connectTransfer: async (source, signal) =>
         new TransferClient(await this.#mesh.dialTransfer(source, signal)),
       connectData: async (source: DownloadSource, token: Buffer, signal: AbortSignal) =>
@@ -197,12 +196,33 @@ export class Peer {
         }),
       traffic: this.#traffic,
     });
+    this.#queue = new DownloadQueue({
+      stateDir: opts.stateDir,
+      log: opts.log,
+      emit,
+      slots: () => this.#settings.maxActiveDownloads,
+      ready: (entry) => this.#sources(entry.game).length > 0,
+      check: (entry) => {
+        this.#gameOperations.checkQueued(entry.kind, this.#catalogGame(entry.game), entry.install);
+      },
+      run: (entry) => {
+        const game = this.#catalogGame(entry.game);
+        return entry.kind === 'update'
+          ? this.#gameOperations.update(game)
+          : this.#gameOperations.download(game, entry.install);
+      },
+      busy: (game) => this.#operations.kind(game) !== null,
+      stop: (game, reason) => this.#operations.cancel(game, reason),
+    });
     const encrypt = opts.encryptTransfers === true || settings.encrypt_transfers;
     this.#settings = new PeerSettings(
       opts.stateDir,
       { ...settings, encrypt_transfers: encrypt },
       this.#library,
       opts.log,
+      () => {
+        this.#queue.pump();
+      },
     );
   }
 
@@ -221,11 +241,13 @@ export class Peer {
     const peer = new Peer({ ...opts, gamesDir }, catalog, identity, hashCache, intents, settings);
     if (listener !== undefined) peer.#listeners.add(listener);
     await peer.#library.rescan({ always: true });
+    await peer.#queue.restore((entry) => peer.#staleQueueEntry(entry));
     const addr = await peer.#mesh.listen(opts.listenHost, opts.listenPort);
     if (opts.discovery === true) await peer.#mesh.startDiscovery();
     await peer.#library.watch(opts.rescanIntervalMs);
     peer.#log.info({ peer_id: identity.peerId, addr, catalog: catalog.source }, 'peer ready');
     peer.#emit({ event: 'local-peer-ready', peer_id: identity.peerId, addr });
+    peer.#queue.pump();
     return peer;
   }
 
@@ -277,15 +299,32 @@ export class Peer {
         return this.#settings.setGameDir(command.path);
       case 'wait-peers':
         return { peer_count: await this.#mesh.waitPeers(command.count, command.timeout_ms) };
-      case 'download':
-        return this.#gameOperations.download(this.#catalogGame(command.game), command.install);
+      case 'download': {
+        const game = this.#catalogGame(command.game);
+        const local = this.#library.game(game.id);
+        // A root here at the catalog version fetches nothing: it is only installed, unqueued.
+        if (local?.downloaded === true && local.version === game.version)
+          return this.#gameOperations.download(game, command.install);
+        return this.#queue.request({
+          game: game.id,
+          kind: 'download',
+          install: command.install,
+          paused: false,
+        });
+      }
       case 'cancel-download': {
         const game = this.#catalogGame(command.game);
-        if (!(await this.#operations.cancel(game.id))) {
+        if (!(await this.#operations.cancel(game.id)) && !(await this.#queue.drop(game.id))) {
           throw new LanspreadError('nothing-to-cancel', `no operation runs on ${game.id}`);
         }
         return { game: game.id };
       }
+      case 'pause-download':
+        return this.#queue.pause(this.#catalogGame(command.game).id);
+      case 'resume-download':
+        return this.#queue.resume(this.#catalogGame(command.game).id);
+      case 'move-download':
+        return this.#queue.move(this.#catalogGame(command.game).id, command.position);
       case 'install':
         return this.#gameOperations.install(this.#catalogGame(command.game));
       case 'uninstall':
@@ -299,8 +338,17 @@ export class Peer {
         );
       case 'stream-install':
         return this.#gameOperations.streamInstall(this.#catalogGame(command.game));
-      case 'update':
-        return this.#gameOperations.update(this.#catalogGame(command.game));
+      case 'update': {
+        const game = this.#catalogGame(command.game);
+        const from = this.#library.game(game.id)?.version ?? null;
+        const answer = await this.#queue.request({
+          game: game.id,
+          kind: 'update',
+          install: false,
+          paused: false,
+        });
+        return 'from' in answer ? answer : { ...answer, from, to: game.version };
+      }
       case 'remove-files':
         return this.#gameOperations.removeFiles(this.#catalogGame(command.game));
       case 'shutdown':
@@ -323,6 +371,7 @@ export class Peer {
         sent_bytes: this.#traffic.sentBytes,
         received_bytes: this.#traffic.receivedBytes,
       },
+      queue: this.#queue.rows(),
     };
   }
 
@@ -337,11 +386,31 @@ export class Peer {
     this.#closing = true;
     this.#library.close();
     this.#partials.close();
+    // What runs now stays queued: the next start carries it on.
+    this.#queue.close();
     await this.#mesh.stop();
     this.#operations.cancelAll();
     await this.#mesh.close();
     await this.#hashCache.flush();
     this.#log.info({}, 'peer stopped');
+  }
+
+  /** Peers that have `game` Ready at our catalog version, in a stable order. */
+  #sources(game: GameId): DownloadSource[] {
+    const remote = aggregateRemote(this.#mesh.records(), this.#catalog).find(
+      (r) => r.game.id === game,
+    );
+    return remote === undefined ? [] : [...remote.sources];
+  }
+
+  /** Why a saved queue entry is no longer wanted: its game left the catalog or needs no fetch. */
+  #staleQueueEntry(entry: { game: GameId; kind: 'download' | 'update' }): string | null {
+    const game = this.#catalog.get(entry.game);
+    if (game === undefined) return 'the game left the catalog';
+    const local = this.#library.game(game.id);
+    if (entry.kind === 'update' && local?.downloaded !== true) return 'no root left to update';
+    if (local?.downloaded === true && local.version === game.version) return 'the game is Ready';
+    return null;
   }
 
   #catalogGame(id: string): CatalogGame {

@@ -1,4 +1,4 @@
-/** The settings commands (get-settings, set-settings, set-game-dir), the saved player Play falls back to, and the transfer path downloads take. */
+/** The settings commands (get-settings, set-settings, set-game-dir), the saved player Play falls back to, the transfer path downloads take and their slots. */
 import type { Logger } from '../logger.js';
 import { errorMessage } from '../errors.js';
 import { freeBytes } from '../transfer/index.js';
@@ -17,6 +17,7 @@ export interface SettingsPatch {
   language?: string;
   games_dir?: string;
   encrypt_transfers?: boolean;
+  max_active_downloads?: number;
 }
 
 /** Changes are applied one at a time, each saved to STATE/settings.json before it is answered. */
@@ -29,6 +30,8 @@ export class PeerSettings {
     saved: Settings,
     readonly host: GamesFolderHost,
     readonly log: Logger,
+    /** More slots may start waiting downloads. */
+    readonly onSlotsChanged: () => void = () => undefined,
   ) {
     this.#current = saved;
   }
@@ -47,6 +50,7 @@ export class PeerSettings {
       games_dir: gamesDir,
       free_bytes: free,
       encrypt_transfers: this.#current.encrypt_transfers,
+      max_active_downloads: this.#current.max_active_downloads,
     };
   }
 
@@ -60,7 +64,9 @@ export class PeerSettings {
         username: patch.username ?? this.#current.username,
         language: patch.language ?? this.#current.language,
         encrypt_transfers: patch.encrypt_transfers ?? this.#current.encrypt_transfers,
+        max_active_downloads: patch.max_active_downloads ?? this.#current.max_active_downloads,
       });
+      if (patch.max_active_downloads !== undefined) this.onSlotsChanged();
       return this.view();
     });
   }
@@ -79,6 +85,11 @@ export class PeerSettings {
     return this.#current.encrypt_transfers;
   }
 
+  /** How many downloads fetch at once. */
+  get maxActiveDownloads(): number {
+    return this.#current.max_active_downloads;
+  }
+
   /** The name and language Play stamps: the command's, else the saved ones. */
   player(given: { username?: string; language?: string }): { username: string; language: string } {
     return {
@@ -93,6 +104,7 @@ export class PeerSettings {
       language: next.language,
       games_dir: this.host.gamesDir,
       encrypt_transfers: next.encrypt_transfers,
+      max_active_downloads: next.max_active_downloads,
     };
     await writeSettings(this.stateDir, this.#current);
   }

@@ -1,4 +1,4 @@
-/** The player's settings in STATE/settings.json (name, language, games folder, transfer encryption), and the one check of a typed games folder. */
+/** The player's settings in STATE/settings.json (name, language, games folder, transfer encryption, download slots), and the one check of a typed games folder. */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, userInfo } from 'node:os';
@@ -16,7 +16,13 @@ export interface Settings {
   games_dir?: string;
   /** Fetch chunk bytes over TLS instead of plaintext data connections (`--encrypt-transfers`). */
   encrypt_transfers: boolean;
+  /** Downloads that fetch at once; further ones wait in the queue. */
+  max_active_downloads: number;
 }
+
+export const DEFAULT_MAX_ACTIVE_DOWNLOADS = 2;
+/** More at once only split the same links and disks; the queue holds the rest. */
+export const MAX_ACTIVE_DOWNLOADS = 8;
 
 const name = z.string().trim().min(1).max(64);
 
@@ -25,6 +31,7 @@ const storedSchema = z.object({
   language: name.optional(),
   games_dir: z.string().min(1).max(4096).optional(),
   encrypt_transfers: z.boolean().optional(),
+  max_active_downloads: z.number().int().min(1).max(MAX_ACTIVE_DOWNLOADS).optional(),
 });
 
 export function settingsFile(stateDir: string): string {
@@ -37,6 +44,7 @@ export async function readSettings(stateDir: string, log: Logger): Promise<Setti
     username: defaultUsername(),
     language: 'english',
     encrypt_transfers: false,
+    max_active_downloads: DEFAULT_MAX_ACTIVE_DOWNLOADS,
   };
   let text: string;
   try {

@@ -29,14 +29,21 @@ interface Crash {
   when: (peer: PeerProcess, from: number) => Promise<unknown>;
 }
 
-/** Runs `crash.cmd`, SIGKILLs the peer at `crash.when`, starts it again on the same folders. */
+/**
+ * Runs `crash.cmd`, SIGKILLs the peer at `crash.when`, starts it again on the same folders. A
+ * download or update the crash cut short is queued again and would carry on as soon as a source
+ * is linked (S69); it is paused here, so that the test's next request resumes it when it chooses.
+ */
 async function crashAndRestart(lab: Lab, peer: PeerProcess, crash: Crash): Promise<PeerProcess> {
   const from = peer.events.length;
   void peer.request(crash.cmd, { game: GAME, ...crash.args }, 120_000).catch(() => undefined);
   await crash.when(peer, from);
   peer.kill('SIGKILL');
   await peer.exited;
-  return lab.start(peer.name, { extraArgs: SMALL_CHUNKS });
+  const again = await lab.start(peer.name, { extraArgs: SMALL_CHUNKS });
+  const { queue } = await again.cmd<{ queue: { game: string }[] }>('status');
+  if (queue.some((row) => row.game === GAME)) await again.cmd('pause-download', { game: GAME });
+  return again;
 }
 
 function chunks(count: number): Crash['when'] {

@@ -13,6 +13,7 @@ export type {
   PeerEvent,
   PeerRow,
   PlayResult,
+  QueueRow,
   RemoteRow,
   SettingsView,
   ShareInfo,

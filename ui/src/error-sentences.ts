@@ -16,6 +16,8 @@ const SENTENCES: Record<UiErrorCode, Sentence> = {
     'A file of the game is open in another program (the game, an antivirus, Explorer). Close it and try again.',
   timeout: 'The peer took too long to answer. Try again.',
   'nothing-to-cancel': 'Nothing is running on this game any more: there is nothing to cancel.',
+  'not-queued': 'This game is not in the download queue any more.',
+  paused: 'The download is paused. Resume it to carry on where it stopped.',
   'games-dir-unusable': 'The games folder cannot be used. Choose another one under Settings.',
   internal: 'Something went wrong inside lanspread; its log has the details.',
   forbidden: 'The peer refuses this action from this computer.',

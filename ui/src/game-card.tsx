@@ -5,12 +5,13 @@ import { metadataWords, type LibraryGame } from './game-model.js';
 import { formatBytes } from '../../src/human-units.js';
 import { MainActionButton } from './main-action-button.js';
 import { OperationProgress } from './operation-progress.js';
-import type { GameCommand } from './use-peer-state.js';
+import { QueueControls } from './queue-controls.js';
+import type { PeerState } from './use-peer-state.js';
 import { VerifiedMark } from './verified-mark.js';
 
 export function GameCard(props: {
   game: LibraryGame;
-  run: (cmd: GameCommand, game: string) => Promise<void>;
+  run: PeerState['run'];
   openDetails: (game: string) => void;
 }) {
   const { game } = props;
@@ -39,11 +40,11 @@ export function GameCard(props: {
           {game.verified && <VerifiedMark />}
         </p>
       </div>
-      {game.operation !== undefined ? (
-        <OperationProgress game={game} run={props.run} />
-      ) : (
+      {game.operation !== undefined && <OperationProgress game={game} run={props.run} />}
+      {game.operation === undefined && game.queue === undefined && (
         <MainActionButton game={game} run={props.run} />
       )}
+      <QueueControls game={game} run={props.run} />
       {game.failure !== undefined && <FailureNote failure={game.failure} />}
       <div className="card-links">
         <button

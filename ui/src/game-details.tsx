@@ -9,7 +9,8 @@ import { AVAILABILITY_WORDS, isOutdated, metadataWords, type LibraryGame } from 
 import { formatBytes } from '../../src/human-units.js';
 import { ModalDialog } from './modal-dialog.js';
 import { OperationProgress } from './operation-progress.js';
-import type { GameCommand } from './use-peer-state.js';
+import { QueueControls } from './queue-controls.js';
+import type { GameCommand, PeerState } from './use-peer-state.js';
 import { VerifiedMark } from './verified-mark.js';
 
 interface Confirmation {
@@ -22,7 +23,7 @@ interface Confirmation {
 export function GameDetails(props: {
   game: LibraryGame;
   peers: PeerRow[];
-  run: (cmd: GameCommand, game: string) => Promise<void>;
+  run: PeerState['run'];
   onClose: () => void;
 }) {
   const { game, run } = props;
@@ -45,7 +46,7 @@ export function GameDetails(props: {
     const row = peer.games.find((g) => g.id === game.id);
     return row === undefined ? [] : [{ peer, row }];
   });
-  const busy = game.operation !== undefined;
+  const busy = game.operation !== undefined || game.queue !== undefined;
   const installed = game.local?.installed === true;
   const running = game.local?.running === true;
   const serverRunning = game.local?.server_running === true;
@@ -106,8 +107,9 @@ export function GameDetails(props: {
           </p>
         )}
         {game.operation !== undefined && <OperationProgress game={game} run={run} />}
+        <QueueControls game={game} run={run} />
         {game.failure !== undefined && <FailureNote failure={game.failure} />}
-        {/* While something runs, its progress and Cancel above are the only actions. */}
+        {/* While something runs or waits, its progress and queue controls above are the only actions. */}
         <div className="detail-actions" hidden={busy}>
           {installed && !running && action('play', 'Play', '')}
           {/* Offered for every installed game: whether it ships server_start.* is known only on trying. */}

@@ -6,6 +6,7 @@ import type {
   CatalogRow,
   GamesResult,
   LocalGameRow,
+  QueueRow,
 } from './api-types.js';
 import { formatBytes } from '../../src/human-units.js';
 import type { Progress } from '../../src/progress-fold.js';
@@ -43,6 +44,8 @@ export interface LibraryGame {
   /** Peers downloading it now, serving what they have (never counted in peerCount). */
   partialPeerCount: number;
   operation: Operation | undefined;
+  /** Its place in the download queue, while it is there. */
+  queue: QueueRow | undefined;
   failure: ApiError | undefined;
   state: string;
   action: MainAction;
@@ -55,11 +58,14 @@ export interface LibraryInputs {
   failures: Record<string, ApiError>;
   /** Free bytes in the games folder; null when the server cannot tell, undefined until loaded. */
   freeBytes: number | null | undefined;
+  /** `status.queue`; none until loaded. */
+  queue?: QueueRow[];
 }
 
 export function buildLibrary(inputs: LibraryInputs): LibraryGame[] {
   const local = new Map(inputs.games.local.map((row) => [row.id, row]));
   const remote = new Map(inputs.games.remote.map((row) => [row.id, row]));
+  const queue = new Map((inputs.queue ?? []).map((row) => [row.game, row]));
   return inputs.catalog.map((entry) => {
     const row = local.get(entry.id);
     const remoteRow = remote.get(entry.id);
@@ -79,6 +85,7 @@ export function buildLibrary(inputs: LibraryInputs): LibraryGame[] {
       peerCount: remoteRow?.peer_count ?? 0,
       partialPeerCount: remoteRow?.partial_peer_count ?? 0,
       operation: inputs.operations[entry.id],
+      queue: queue.get(entry.id),
       failure: inputs.failures[entry.id],
     };
     return { ...game, state: stateWords(game), action: mainAction(game, inputs.freeBytes) };
@@ -123,6 +130,8 @@ function stateWords(game: GameFacts): string {
       bytesTotal !== null && bytesTotal > 0 ? Math.floor((bytesDone / bytesTotal) * 100) : 0;
     return `${op.kind === 'stream-install' ? 'stream-installing' : 'downloading'} ${percent} %`;
   }
+  if (game.queue?.state === 'paused') return `paused (#${game.queue.position} in the queue)`;
+  if (game.queue !== undefined) return `queued (#${game.queue.position})`;
   const row = game.local;
   if (row?.running === true) return 'running';
   if (row?.installed === true) {

@@ -10,7 +10,7 @@ import {
   type LibrarySort,
   type MetadataFilter,
 } from './game-model.js';
-import type { GameCommand } from './use-peer-state.js';
+import type { PeerState } from './use-peer-state.js';
 
 const FILTERS: { value: LibraryFilter; label: string }[] = [
   { value: 'all', label: 'All' },
@@ -23,7 +23,7 @@ const PLAYER_COUNTS = [2, 4, 8, 16, 32];
 
 export function LibraryView(props: {
   games: LibraryGame[];
-  run: (cmd: GameCommand, game: string) => Promise<void>;
+  run: PeerState['run'];
   openDetails: (game: string) => void;
 }) {
   const [query, setQuery] = useState('');

@@ -1,4 +1,4 @@
-/** Player name, language, games folder and transfer encryption, saved by the server; a refused field shows why beside it. */
+/** Player name, language, games folder, transfer encryption and download slots, saved by the server; a refused field shows why beside it. */
 import { useEffect, useRef, useState, type SubmitEvent } from 'react';
 import { ApiFailure, api } from './api-client.js';
 import type { SettingsView as SavedSettings } from './api-types.js';
@@ -8,7 +8,7 @@ import { gamesFolderHint } from './games-folder-hint.js';
 type Field = 'username' | 'language' | 'games_dir';
 const FIELDS: readonly Field[] = ['username', 'language', 'games_dir'];
 const EMPTY: Record<Field, string> = { username: '', language: '', games_dir: '' };
-type Setting = Field | 'encrypt_transfers';
+type Setting = Field | 'encrypt_transfers' | 'max_active_downloads';
 
 export function SettingsView(props: {
   settings: SavedSettings | undefined;
@@ -19,6 +19,8 @@ export function SettingsView(props: {
   const base = useRef<Record<Field, string>>(EMPTY);
   const [encrypt, setEncrypt] = useState(false);
   const baseEncrypt = useRef(false);
+  const [slots, setSlots] = useState(2);
+  const baseSlots = useRef(2);
   const [errors, setErrors] = useState<Partial<Record<Setting, string>>>({});
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -41,6 +43,9 @@ export function SettingsView(props: {
     const encryptBefore = baseEncrypt.current;
     baseEncrypt.current = settings.encrypt_transfers;
     setEncrypt((current) => (current === encryptBefore ? settings.encrypt_transfers : current));
+    const slotsBefore = baseSlots.current;
+    baseSlots.current = settings.max_active_downloads;
+    setSlots((current) => (current === slotsBefore ? settings.max_active_downloads : current));
   }, [settings]);
 
   if (settings === undefined) return <p aria-busy="true">Loading settings…</p>;
@@ -54,6 +59,9 @@ export function SettingsView(props: {
     ).map((field) => [field, { [field]: draft[field] }]);
     if (encrypt !== settings.encrypt_transfers) {
       changed.push(['encrypt_transfers', { encrypt_transfers: encrypt }]);
+    }
+    if (slots !== settings.max_active_downloads) {
+      changed.push(['max_active_downloads', { max_active_downloads: slots }]);
     }
     const nextErrors: Partial<Record<Setting, string>> = {};
     // One field at a time, so a refused games folder does not hold back a new name.
@@ -130,6 +138,29 @@ export function SettingsView(props: {
           {errors.encrypt_transfers ??
             'Slower. Every file is checked against its SHA-256 hash either way; encryption also keeps others on the network from reading them. Applies to downloads that start after saving.'}
         </small>
+        <label>
+          Downloads at once
+          <input
+            type="number"
+            name="max_active_downloads"
+            min={1}
+            max={8}
+            value={slots}
+            onChange={(e) => {
+              setSlots(Number(e.target.value));
+              setSaved(false);
+            }}
+            aria-invalid={errors.max_active_downloads !== undefined ? true : undefined}
+            aria-describedby="max_active_downloads-help"
+          />
+          <small
+            id="max_active_downloads-help"
+            className={errors.max_active_downloads !== undefined ? 'failure' : ''}
+          >
+            {errors.max_active_downloads ??
+              'Further downloads wait in the queue, in order, and start as these finish (1 to 8).'}
+          </small>
+        </label>
         <button type="submit" disabled={busy} aria-busy={busy}>
           Save
         </button>

@@ -10,6 +10,7 @@ import type {
   PeerEvent,
   PeerRow,
   PlayResult,
+  QueueRow,
   SettingsView,
 } from './api-types.js';
 import { openEventStream } from './event-stream.js';
@@ -23,6 +24,9 @@ export type GameCommand =
   | 'remove-files'
   | 'stream-install'
   | 'cancel-download'
+  | 'pause-download'
+  | 'resume-download'
+  | 'move-download'
   | 'play'
   | 'start-server';
 
@@ -36,7 +40,8 @@ export interface PeerState {
   /** Set when the lists could not be loaded at all. */
   loadError: ApiError | undefined;
   notice: string | undefined;
-  run: (cmd: GameCommand, game: string) => Promise<void>;
+  /** `args`: the command's other arguments (move-download's `position`). */
+  run: (cmd: GameCommand, game: string, args?: Record<string, unknown>) => Promise<void>;
   refresh: () => void;
   setSettings: (settings: SettingsView) => void;
   dismissNotice: () => void;
@@ -80,6 +85,7 @@ export function usePeerState(): PeerState {
   const [settings, setSettings] = useState<SettingsView>();
   const [selfName, setSelfName] = useState('');
   const [operations, setOperations] = useState<Record<string, Operation>>({});
+  const [queue, setQueue] = useState<QueueRow[]>([]);
   const [failures, setFailures] = useState<Record<string, ApiError>>({});
   const [live, setLive] = useState(false);
   const [loadError, setLoadError] = useState<ApiError>();
@@ -104,6 +110,7 @@ export function usePeerState(): PeerState {
       setPeers(peerRows);
       setSettings(settingsResult);
       setSelfName(status.name);
+      setQueue(status.queue);
       setLoadError(undefined);
       // Operations started elsewhere (another tab, the CLI) or before a reload still show.
       setOperations((current) => {
@@ -131,6 +138,8 @@ export function usePeerState(): PeerState {
     (event: PeerEvent) => {
       if (event.event === 'local-library-changed') {
         setGames((current) => ({ ...current, local: event.games }));
+      } else if (event.event === 'download-queue-changed') {
+        setQueue(event.queue);
       } else if ('game' in event) {
         const now = Date.now();
         setOperations((current) => {
@@ -163,7 +172,7 @@ export function usePeerState(): PeerState {
   }, [fetchAll, onEvent]);
 
   const run = useCallback(
-    async (cmd: GameCommand, game: string) => {
+    async (cmd: GameCommand, game: string, args: Record<string, unknown> = {}) => {
       const kind = KIND_OF[cmd];
       // A new try replaces the last failure shown; a cancel is no new try.
       if (cmd !== 'cancel-download') setFailures((current) => withoutKey(current, game));
@@ -172,7 +181,7 @@ export function usePeerState(): PeerState {
         setOperations((current) => ({ ...current, [game]: newOperation(kind, game) }));
       }
       try {
-        const result = await api.command(cmd, { game });
+        const result = await api.command(cmd, { ...args, game });
         const name = catalogRef.current.find((entry) => entry.id === game)?.name ?? game;
         if (cmd === 'play') {
           const played = result as PlayResult;
@@ -187,7 +196,9 @@ export function usePeerState(): PeerState {
       } catch (err) {
         // The answer is the outcome: its failure is the one the card shows.
         const error = apiError(err);
-        if (error.code !== 'cancelled') setFailures((current) => ({ ...current, [game]: error }));
+        // A cancel or pause the player asked for is no failure; the queue shows a paused one.
+        if (error.code !== 'cancelled' && error.code !== 'paused')
+          setFailures((current) => ({ ...current, [game]: error }));
       } finally {
         if (kind !== undefined) {
           awaited.current.delete(game);
@@ -200,8 +211,16 @@ export function usePeerState(): PeerState {
   );
 
   const library = useMemo(
-    () => buildLibrary({ catalog, games, operations, failures, freeBytes: settings?.free_bytes }),
-    [catalog, games, operations, failures, settings],
+    () =>
+      buildLibrary({
+        catalog,
+        games,
+        operations,
+        failures,
+        freeBytes: settings?.free_bytes,
+        queue,
+      }),
+    [catalog, games, operations, failures, settings, queue],
   );
 
   return {

@@ -60,6 +60,24 @@ test('a game verb needs exactly one game id', () => {
   assert.throws(() => parseVerbArgs('cancel', ['a', 'b']), /takes one game id/);
 });
 
+test('move takes a game id and a place in the queue', () => {
+  assert.deepEqual(parseVerbArgs('move', ['cnc4', '2', '--state', 's']), {
+    verb: 'move',
+    state: 's',
+    json: false,
+    game: 'cnc4',
+    position: 2,
+  });
+  for (const bad of [['cnc4'], ['cnc4', '0'], ['cnc4', '1.5'], ['cnc4', 'top'], ['cnc4', '1', '2']])
+    assert.throws(() => parseVerbArgs('move', bad), /its new place in the queue/, bad.join(' '));
+  assert.deepEqual(parseVerbArgs('pause', ['cnc4', '--state', 's']), {
+    verb: 'pause',
+    state: 's',
+    json: false,
+    game: 'cnc4',
+  });
+});
+
 test('options of other verbs and unknown options are usage errors', () => {
   assert.throws(() => parseVerbArgs('install', ['cnc4', '--no-install']), /download only/);
   assert.throws(() => parseVerbArgs('download', ['cnc4', '--name', 'x']), /play and server only/);

@@ -27,10 +27,17 @@ test('without a file the defaults are the OS user and english', async () => {
   assert.ok(settings.username.length > 0);
   assert.equal(settings.games_dir, undefined);
   assert.equal(settings.encrypt_transfers, false);
+  assert.equal(settings.max_active_downloads, 2);
 });
 
 test('saved settings are read back; a damaged file gives the defaults and a warning', async () => {
-  const saved = { username: 'Ann', language: 'german', games_dir: '/g', encrypt_transfers: true };
+  const saved = {
+    username: 'Ann',
+    language: 'german',
+    games_dir: '/g',
+    encrypt_transfers: true,
+    max_active_downloads: 3,
+  };
   await writeSettings(dir, saved);
   assert.equal((await stat(settingsFile(dir))).mode & 0o777, 0o600);
   assert.deepEqual(await readSettings(dir, recordingLogger()), saved);
@@ -39,7 +46,13 @@ test('saved settings are read back; a damaged file gives the defaults and a warn
   // A file from before the setting existed: transfers stay plain.
   await writeFile(settingsFile(dir), '{"username": "Ann"}');
   assert.equal((await readSettings(dir, recordingLogger())).encrypt_transfers, false);
-  for (const text of ['{"username":', '{"username": 5}', '{"encrypt_transfers": "yes"}', '[]']) {
+  for (const text of [
+    '{"username":',
+    '{"username": 5}',
+    '{"encrypt_transfers": "yes"}',
+    '{"max_active_downloads": 0}',
+    '[]',
+  ]) {
     await writeFile(settingsFile(dir), text);
     const log = recordingLogger();
     const settings = await readSettings(dir, log);
@@ -55,12 +68,14 @@ test('a saved games folder that is not absolute is ignored with a warning', asyn
     language: 'german',
     games_dir: 'games',
     encrypt_transfers: true,
+    max_active_downloads: 1,
   });
   const log = recordingLogger();
   assert.deepEqual(await readSettings(dir, log), {
     username: 'Ann',
     language: 'german',
     encrypt_transfers: true,
+    max_active_downloads: 1,
   });
   assert.equal(log.lines[0]?.level, 'warn');
 });

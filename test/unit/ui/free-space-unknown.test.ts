@@ -12,6 +12,7 @@ const unknownFree: SettingsView = {
   games_dir: '/srv/games',
   free_bytes: null,
   encrypt_transfers: false,
+  max_active_downloads: 2,
 };
 
 describe('settings with free_bytes: null', () => {
