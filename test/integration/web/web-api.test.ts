@@ -342,6 +342,7 @@ test('settings: defaults, persisted changes, a refused games folder, kept across
     language: 'french',
     games_dir: moved,
     encrypt_transfers: true,
+    max_active_downloads: 2,
   });
 
   // set-game-dir as a command is remembered too.
