@@ -359,6 +359,7 @@ test('settings: defaults, persisted changes, a refused games folder, kept across
       games_dir: back,
       free_bytes: 0,
       encrypt_transfers: true,
+      max_active_downloads: 2,
     },
   );
 });
