@@ -12,6 +12,7 @@ export type {
   FileRow,
   GameRow,
   GamesResult,
+  LimitsView,
   LocalGameRow,
   LostReason,
   OperationKind,

@@ -27,10 +27,19 @@ test('without a file the defaults are the OS user and english', async () => {
   assert.ok(settings.username.length > 0);
   assert.equal(settings.games_dir, undefined);
   assert.equal(settings.encrypt_transfers, false);
+  assert.equal(settings.upload_mib_s, null, 'no cap');
+  assert.equal(settings.download_mib_s, null);
 });
 
 test('saved settings are read back; a damaged file gives the defaults and a warning', async () => {
-  const saved = { username: 'Ann', language: 'german', games_dir: '/g', encrypt_transfers: true };
+  const saved = {
+    username: 'Ann',
+    language: 'german',
+    games_dir: '/g',
+    encrypt_transfers: true,
+    upload_mib_s: 8,
+    download_mib_s: null,
+  };
   await writeSettings(dir, saved);
   assert.equal((await stat(settingsFile(dir))).mode & 0o777, 0o600);
   assert.deepEqual(await readSettings(dir, recordingLogger()), saved);
@@ -39,7 +48,15 @@ test('saved settings are read back; a damaged file gives the defaults and a warn
   // A file from before the setting existed: transfers stay plain.
   await writeFile(settingsFile(dir), '{"username": "Ann"}');
   assert.equal((await readSettings(dir, recordingLogger())).encrypt_transfers, false);
-  for (const text of ['{"username":', '{"username": 5}', '{"encrypt_transfers": "yes"}', '[]']) {
+  assert.equal((await readSettings(dir, recordingLogger())).upload_mib_s, null);
+  for (const text of [
+    '{"username":',
+    '{"username": 5}',
+    '{"encrypt_transfers": "yes"}',
+    '{"upload_mib_s": 0}',
+    '{"download_mib_s": "8"}',
+    '[]',
+  ]) {
     await writeFile(settingsFile(dir), text);
     const log = recordingLogger();
     const settings = await readSettings(dir, log);
@@ -55,12 +72,16 @@ test('a saved games folder that is not absolute is ignored with a warning', asyn
     language: 'german',
     games_dir: 'games',
     encrypt_transfers: true,
+    upload_mib_s: null,
+    download_mib_s: 2.5,
   });
   const log = recordingLogger();
   assert.deepEqual(await readSettings(dir, log), {
     username: 'Ann',
     language: 'german',
     encrypt_transfers: true,
+    upload_mib_s: null,
+    download_mib_s: 2.5,
   });
   assert.equal(log.lines[0]?.level, 'warn');
 });
