@@ -294,8 +294,8 @@ export class Peer {
       case 'set-game-dir':
         return this.#settings.setGameDir(command.path);
       case 'set-limits': {
-        const { cmd: _, playing, ...caps } = command;
-        return this.#limits.set({ ...(await this.#settings.setCaps(caps)), playing });
+        const caps = await this.#settings.setCaps(command);
+        return this.#limits.set({ ...caps, playing: command.playing });
       }
       case 'wait-peers':
         return { peer_count: await this.#mesh.waitPeers(command.count, command.timeout_ms) };

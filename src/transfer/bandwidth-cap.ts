@@ -102,7 +102,8 @@ export class BandwidthCap {
         signal,
         onAbort: () => {
           this.#drop(waiter);
-          reject(signal?.reason);
+          const reason: unknown = signal?.reason;
+          reject(reason instanceof Error ? reason : new Error('aborted'));
         },
       };
       signal?.addEventListener('abort', waiter.onAbort, { once: true });
