@@ -132,11 +132,12 @@ async function runLimits(
   const limits = setting
     ? (answer.result as LimitsView)
     : (answer.result as { limits: LimitsView }).limits;
-  io.stdout.write(`${terminalText(describeLimits(limits))}\n`);
+  // Line by line: the terminal filter takes line breaks out of what it is given.
+  for (const said of describeLimits(limits)) io.stdout.write(`${terminalText(said)}\n`);
   return EXIT_OK;
 }
 
-function describeLimits(limits: LimitsView): string {
+function describeLimits(limits: LimitsView): string[] {
   const cap = (mib: number | null): string => (mib === null ? 'off' : `${mib} MiB/s`);
   const why =
     limits.playing_games.length > 0
@@ -150,7 +151,7 @@ function describeLimits(limits: LimitsView): string {
     `upload:   ${upload}`,
     `download: ${cap(limits.download_mib_s)}`,
     `playing:  ${limits.playing ? `on, ${why}` : 'off'} (uploads at most ${cap(limits.playing_upload_mib_s)} while on)`,
-  ].join('\n');
+  ];
 }
 
 async function runQuick(
