@@ -28,6 +28,8 @@ export function LimitsForm() {
   const [error, setError] = useState<string>();
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
+  // The switch shows the click at once; the server's answer then replaces it.
+  const [playingAsked, setPlayingAsked] = useState<boolean>();
 
   useEffect(() => {
     let live = true;
@@ -68,6 +70,7 @@ export function LimitsForm() {
     } catch (err) {
       setError(failureText(err));
     }
+    setPlayingAsked(undefined);
     setBusy(false);
   };
 
@@ -125,9 +128,12 @@ export function LimitsForm() {
             type="checkbox"
             role="switch"
             name="playing"
-            checked={limits.playing_by_hand}
+            checked={playingAsked ?? limits.playing_by_hand}
             disabled={busy}
-            onChange={(e) => void apply({ playing: e.target.checked })}
+            onChange={(e) => {
+              setPlayingAsked(e.target.checked);
+              void apply({ playing: e.target.checked });
+            }}
             aria-describedby="playing-help"
           />
           I'm playing
@@ -139,11 +145,11 @@ export function LimitsForm() {
           ` Uploads now: at most ${limits.effective_upload_mib_s ?? limits.playing_upload_mib_s} MiB/s.`}
       </small>
       <button type="submit" disabled={busy || !edited} aria-busy={busy}>
-        Save limits
+        Apply limits
       </button>
       {saved && (
         <p className="success-text" role="status">
-          Saved.
+          Limits applied.
         </p>
       )}
     </form>
