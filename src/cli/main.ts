@@ -20,11 +20,12 @@ const USAGE = `usage:
   lanspread peer --games DIR --state DIR [--name NAME] [--listen HOST:PORT] [--catalog FILE]
                  [--no-mdns] [--unrar PATH] [--chunk-size BYTES] [--rescan-interval SECONDS]
                  [--peer-timeout SECONDS] [--encrypt-transfers]
-                 [--log-level LEVEL]
+                 [--max-upload MIB_S|off] [--max-download MIB_S|off] [--log-level LEVEL]
       one peer driven by JSON lines on stdin/stdout (see docs/peer-jsonl.md)
   lanspread serve [--games DIR] [--state DIR] [--ui HOST:PORT] [--listen HOST:PORT] [--open]
                   [--catalog FILE] [--no-mdns] [--unrar PATH] [--name NAME] [--log-level LEVEL]
                   [--share HOST:PORT | --no-share] [--release-dir DIR]
+                  [--max-upload MIB_S|off] [--max-download MIB_S|off]
       one peer with the web UI and API (docs/api.md); defaults: games ~/lanspread/games,
       state ~/.lanspread, UI 127.0.0.1:47630 (loopback only without the token); the
       "Get lanspread" page for guests on 0.0.0.0:47631, handing out the executables found
@@ -52,6 +53,9 @@ const USAGE = `usage:
       downloads wait in order; pause keeps what was fetched, cancel removes a waiting one
       play stamps the name and language once and starts the game (game_start.cmd / .sh in
       local/, game_setup once before); server starts server_start.cmd / .sh in its own window
+  lanspread limits [--upload MIB_S|off] [--download MIB_S|off] [--playing on|off]
+      [--state DIR] [--json]
+      shows the bandwidth caps, or sets them (saved); playing mode holds uploads to a low cap
       these verbs are clients of a running \`lanspread serve\` (found through STATE/serve.json,
       --state default ~/.lanspread); exit 0 done, 1 failed, 2 usage, 3 no running peer
   lanspread --version`;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Logger } from '../logger.js';
 import { readHostPort } from '../host-port.js';
-import type { PeerOptions } from '../peer/index.js';
+import { MAX_CAP_MIB_S, MIN_CAP_MIB_S, type PeerOptions } from '../peer/index.js';
 import { CHUNK_SIZES, isServedChunkSize } from '../protocol/index.js';
 
 export interface PeerArgs {
@@ -20,6 +20,9 @@ export interface PeerArgs {
   peerTimeoutMs?: number;
   /** `--encrypt-transfers`: fetch chunks over TLS, not plaintext data connections. */
   encryptTransfers: boolean;
+  /** `--max-upload`, `--max-download` in MiB/s (null: off); the saved caps when absent. */
+  maxUploadMiBs?: number | null;
+  maxDownloadMiBs?: number | null;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -46,6 +49,8 @@ export function parsePeerArgs(argv: readonly string[]): PeerArgs {
         'rescan-interval': { type: 'string' },
         'peer-timeout': { type: 'string' },
         'encrypt-transfers': { type: 'boolean', default: false },
+        'max-upload': { type: 'string' },
+        'max-download': { type: 'string' },
         'log-level': { type: 'string', default: 'info' },
       },
     }));
@@ -89,6 +94,8 @@ export function parsePeerArgs(argv: readonly string[]): PeerArgs {
     }
     peerTimeoutMs = Math.round(seconds * 1000);
   }
+  const maxUpload = values['max-upload'];
+  const maxDownload = values['max-download'];
   const logLevel = LOG_LEVELS.find((level) => level === values['log-level']);
   if (logLevel === undefined)
     throw new ArgsError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
@@ -105,8 +112,24 @@ export function parsePeerArgs(argv: readonly string[]): PeerArgs {
     ...(rescanIntervalMs === undefined ? {} : { rescanIntervalMs }),
     ...(peerTimeoutMs === undefined ? {} : { peerTimeoutMs }),
     encryptTransfers: values['encrypt-transfers'],
+    ...(maxUpload === undefined ? {} : { maxUploadMiBs: parseCap('--max-upload', maxUpload) }),
+    ...(maxDownload === undefined
+      ? {}
+      : { maxDownloadMiBs: parseCap('--max-download', maxDownload) }),
     logLevel,
   };
+}
+
+/** A bandwidth cap as typed: MiB/s, or `off` (null). */
+export function parseCap(flag: string, text: string): number | null {
+  if (text.trim().toLowerCase() === 'off') return null;
+  const mib = Number(text);
+  if (text.trim() === '' || !(mib >= MIN_CAP_MIB_S && mib <= MAX_CAP_MIB_S)) {
+    throw new ArgsError(
+      `${flag} must be MiB/s from ${MIN_CAP_MIB_S} to ${MAX_CAP_MIB_S}, or off; got ${JSON.stringify(text)}`,
+    );
+  }
+  return mib;
 }
 
 /** The Peer's options from the parsed arguments (`peer` and `serve` start it alike). */
@@ -126,6 +149,8 @@ export function peerOptionsFrom(args: PeerArgs, log: Logger): PeerOptions {
     ...(args.peerTimeoutMs === undefined ? {} : { peerTimeoutMs: args.peerTimeoutMs }),
     ...(args.rescanIntervalMs === undefined ? {} : { rescanIntervalMs: args.rescanIntervalMs }),
     encryptTransfers: args.encryptTransfers,
+    ...(args.maxUploadMiBs === undefined ? {} : { maxUploadMiBs: args.maxUploadMiBs }),
+    ...(args.maxDownloadMiBs === undefined ? {} : { maxDownloadMiBs: args.maxDownloadMiBs }),
     log,
   };
 }

@@ -3,6 +3,7 @@ import type {
   CatalogRow,
   CommandResults,
   GameRow,
+  LimitsView,
   PeerRow,
   PlayResult,
   RemoteRow,
@@ -89,6 +90,8 @@ export async function runVerb(
           io,
           describeQueued,
         );
+      case 'limits':
+        return await runLimits(client, req, io);
       case 'play':
       case 'server':
         return await runQuick(
@@ -131,6 +134,43 @@ async function runListing(
   const { games } = catalog.result as { games: CatalogRow[] };
   io.stdout.write(`${formatGamesTable({ ...rows, catalog: games })}\n`);
   return EXIT_OK;
+}
+
+/** Sets what was given (`set-limits`), else reads `status`; prints the caps either way. */
+async function runLimits(
+  client: ApiClient,
+  req: Extract<VerbRequest, { verb: 'limits' }>,
+  io: VerbIo,
+): Promise<number> {
+  const setting = Object.keys(req.set).length > 0;
+  const answer = setting
+    ? await client.command('set-limits', { ...req.set })
+    : await client.get('api/status');
+  if (req.json) return printJson(answer, io);
+  if (!answer.ok) return printFailure('limits', answer.error, io);
+  const limits = setting
+    ? (answer.result as LimitsView)
+    : (answer.result as { limits: LimitsView }).limits;
+  // Line by line: the terminal filter takes line breaks out of what it is given.
+  for (const said of describeLimits(limits)) io.stdout.write(`${terminalText(said)}\n`);
+  return EXIT_OK;
+}
+
+function describeLimits(limits: LimitsView): string[] {
+  const cap = (mib: number | null): string => (mib === null ? 'off' : `${mib} MiB/s`);
+  const why =
+    limits.playing_games.length > 0
+      ? `while ${limits.playing_games.join(', ')} runs`
+      : 'turned on by hand';
+  const upload =
+    limits.playing && limits.effective_upload_mib_s !== limits.upload_mib_s
+      ? `${cap(limits.upload_mib_s)} (now ${cap(limits.effective_upload_mib_s)}: playing)`
+      : cap(limits.upload_mib_s);
+  return [
+    `upload:   ${upload}`,
+    `download: ${cap(limits.download_mib_s)}`,
+    `playing:  ${limits.playing ? `on, ${why}` : 'off'} (uploads at most ${cap(limits.playing_upload_mib_s)} while on)`,
+  ];
 }
 
 async function runQuick(

@@ -1,6 +1,6 @@
 /** Parses the arguments of the human verbs (`lanspread games`, `download ID`, …); pure, no I/O. */
 import { parseArgs } from 'node:util';
-import { ArgsError } from './peer-args.js';
+import { ArgsError, parseCap } from './peer-args.js';
 import { defaultStateDir } from './serve-args.js';
 
 /** Verbs that answer at once from a listing. */
@@ -17,13 +17,20 @@ export const GAME_VERBS = [
   'resume',
   'move',
 ] as const;
+/** Shows the bandwidth caps, or sets them. */
+export const LIMITS_VERB = 'limits';
 
 export type ListingVerb = (typeof LISTING_VERBS)[number];
 export type LongVerb = (typeof LONG_VERBS)[number];
 export type GameVerb = (typeof GAME_VERBS)[number];
-export type HumanVerb = ListingVerb | LongVerb | GameVerb;
+export type HumanVerb = ListingVerb | LongVerb | GameVerb | typeof LIMITS_VERB;
 
-export const HUMAN_VERBS: readonly HumanVerb[] = [...LISTING_VERBS, ...LONG_VERBS, ...GAME_VERBS];
+export const HUMAN_VERBS: readonly HumanVerb[] = [
+  ...LISTING_VERBS,
+  ...LONG_VERBS,
+  ...GAME_VERBS,
+  LIMITS_VERB,
+];
 
 interface Common {
   state: string;
@@ -36,7 +43,15 @@ export type VerbRequest =
   | (Common & { verb: 'uninstall' | 'cancel' | 'pause' | 'resume'; game: string })
   /** `move ID POSITION`: the game's new place in the download queue, 1 the first. */
   | (Common & { verb: 'move'; game: string; position: number })
-  | (Common & { verb: 'play' | 'server'; game: string; username?: string; language?: string });
+  | (Common & { verb: 'play' | 'server'; game: string; username?: string; language?: string })
+  | (Common & { verb: typeof LIMITS_VERB; set: LimitsChange });
+
+/** What `limits` changes (nothing: it only shows them): MiB/s or null (off), playing on or off. */
+export interface LimitsChange {
+  upload_mib_s?: number | null;
+  download_mib_s?: number | null;
+  playing?: boolean;
+}
 
 export function isHumanVerb(verb: string): verb is HumanVerb {
   return (HUMAN_VERBS as readonly string[]).includes(verb);
@@ -55,6 +70,9 @@ export function parseVerbArgs(verb: HumanVerb, argv: readonly string[]): VerbReq
         'no-install': { type: 'boolean', default: false },
         name: { type: 'string' },
         language: { type: 'string' },
+        upload: { type: 'string' },
+        download: { type: 'string' },
+        playing: { type: 'string' },
       },
     });
   } catch (err) {
@@ -69,9 +87,20 @@ export function parseVerbArgs(verb: HumanVerb, argv: readonly string[]): VerbReq
       throw new ArgsError(`--${flag} is an option of play and server only`);
     }
   }
+  for (const flag of ['upload', 'download', 'playing'] as const) {
+    if (values[flag] !== undefined && verb !== LIMITS_VERB) {
+      throw new ArgsError(`--${flag} is an option of limits only`);
+    }
+  }
   const state = values.state ?? defaultStateDir();
   if (state === '') throw new ArgsError('--state must name a folder');
   const common: Common = { state, json: values.json };
+  if (verb === LIMITS_VERB) {
+    if (positionals.length > 0) {
+      throw new ArgsError(`limits takes only options, got ${JSON.stringify(positionals[0])}`);
+    }
+    return { verb, ...common, set: limitsChange(values) };
+  }
   if (isListing(verb)) {
     if (positionals.length > 0) {
       throw new ArgsError(`${verb} takes no arguments, got ${JSON.stringify(positionals[0])}`);
@@ -101,6 +130,22 @@ export function parseVerbArgs(verb: HumanVerb, argv: readonly string[]): VerbReq
     };
   }
   return { verb, ...common, game };
+}
+
+function limitsChange(values: {
+  upload?: string;
+  download?: string;
+  playing?: string;
+}): LimitsChange {
+  const { upload, download, playing } = values;
+  if (playing !== undefined && playing !== 'on' && playing !== 'off') {
+    throw new ArgsError(`--playing must be on or off, got ${JSON.stringify(playing)}`);
+  }
+  return {
+    ...(upload === undefined ? {} : { upload_mib_s: parseCap('--upload', upload) }),
+    ...(download === undefined ? {} : { download_mib_s: parseCap('--download', download) }),
+    ...(playing === undefined ? {} : { playing: playing === 'on' }),
+  };
 }
 
 function isListing(verb: HumanVerb): verb is ListingVerb {

@@ -2,11 +2,14 @@
 import { z } from 'zod';
 import type { PeerCommand, PeerCommandName } from './contract.js';
 import { MAX_ACTIVE_DOWNLOADS } from './settings-file.js';
+import { MAX_CAP_MIB_S, MIN_CAP_MIB_S } from './transfer-limits.js';
 
 const game = z.string().min(1).max(128);
 const name = z.string().trim().min(1).max(64);
 /** Play and Start server: the saved settings fill in a name or language left out. */
 const player = { game, username: name.optional(), language: name.optional() };
+/** A bandwidth cap in MiB/s; null: off. */
+const capMiBs = z.number().min(MIN_CAP_MIB_S).max(MAX_CAP_MIB_S).nullable();
 
 const peerCommandSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('status') }),
@@ -23,6 +26,12 @@ const peerCommandSchema = z.discriminatedUnion('cmd', [
     games_dir: z.string().trim().min(1).max(4096).optional(),
     encrypt_transfers: z.boolean().optional(),
     max_active_downloads: z.number().int().min(1).max(MAX_ACTIVE_DOWNLOADS).optional(),
+  }),
+  z.strictObject({
+    cmd: z.literal('set-limits'),
+    upload_mib_s: capMiBs.optional(),
+    download_mib_s: capMiBs.optional(),
+    playing: z.boolean().optional(),
   }),
   z.object({ cmd: z.literal('connect'), addr: z.string().min(3).max(300) }),
   z.object({ cmd: z.literal('set-game-dir'), path: z.string().trim().min(1).max(4096) }),

@@ -133,6 +133,24 @@ export interface SettingsView {
   max_active_downloads: number;
 }
 
+/** The bandwidth caps: `status.limits` and the answer of `set-limits`. */
+export interface LimitsView {
+  /** The upload cap set, in MiB/s (all chunk and streamed bytes served); null: off. */
+  upload_mib_s: number | null;
+  /** The download cap set, in MiB/s (all chunk and streamed bytes received); null: off. */
+  download_mib_s: number | null;
+  /** Playing mode is on: a game started here runs, or it was turned on by hand. */
+  playing: boolean;
+  /** Turned on by `set-limits` with `playing: true`; not saved (off at the next start). */
+  playing_by_hand: boolean;
+  /** The games started here (Play) that run now. */
+  playing_games: string[];
+  /** The upload cap of playing mode, in MiB/s. */
+  playing_upload_mib_s: number;
+  /** The upload cap in force now: while playing, the lower of the two. */
+  effective_upload_mib_s: number | null;
+}
+
 /** `GET /api/share` (web API only): the "Get lanspread" page this peer serves to guests. */
 export interface ShareInfo {
   enabled: boolean;
@@ -163,6 +181,12 @@ export type PeerCommand =
       games_dir?: string;
       encrypt_transfers?: boolean;
       max_active_downloads?: number;
+    }
+  | {
+      cmd: 'set-limits';
+      upload_mib_s?: number | null;
+      download_mib_s?: number | null;
+      playing?: boolean;
     }
   | { cmd: 'connect'; addr: string }
   | { cmd: 'set-game-dir'; path: string }
@@ -199,6 +223,7 @@ export interface StatusResult {
   traffic: { sent_bytes: number; received_bytes: number };
   /** The download queue in order: running, waiting and paused downloads and updates. */
   queue: QueueRow[];
+  limits: LimitsView;
 }
 
 export interface GamesResult {
@@ -240,6 +265,7 @@ export interface CommandResults {
   'game-files': { files: FileRow[] };
   'get-settings': SettingsView;
   'set-settings': SettingsView;
+  'set-limits': LimitsView;
   connect: { peer_id: string };
   'set-game-dir': { games: LocalGameRow[] };
   'wait-peers': { peer_count: number };

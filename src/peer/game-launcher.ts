@@ -48,6 +48,11 @@ export class GameLauncher {
     return kinds !== undefined && (kinds.has('game') || kinds.has('setup'));
   }
 
+  /** The games whose Play runs now (the game or its setup): playing mode is on while any does. */
+  playingGames(): GameId[] {
+    return [...this.#running.keys()].filter((game) => this.isRunning(game));
+  }
+
   isServerRunning(game: GameId): boolean {
     return this.#running.get(game)?.has('server') === true;
   }

@@ -2,6 +2,7 @@
 export { Peer, type PeerOptions } from './peer.js';
 export { PEER_COMMAND_NAMES, parsePeerCommand } from './commands.js';
 export { readSettings } from './settings-file.js';
+export { MAX_CAP_MIB_S, MIN_CAP_MIB_S, PLAYING_UPLOAD_MIB_S } from './transfer-limits.js';
 export type {
   ActiveOperation,
   Availability,
@@ -12,6 +13,7 @@ export type {
   FileRow,
   GameRow,
   GamesResult,
+  LimitsView,
   LocalGameRow,
   LostReason,
   OperationKind,

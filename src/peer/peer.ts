@@ -43,6 +43,7 @@ import { Operations } from './operations.js';
 import { catalogRow, meshEventRow, peerRow, remoteRow } from './rows.js';
 import { PeerSettings } from './settings-commands.js';
 import { SwarmWatchers, swarmLink } from './swarm-link.js';
+import { TransferLimits } from './transfer-limits.js';
 import { checkGamesDir, readSettings, type Settings } from './settings-file.js';
 
 export interface PeerOptions {
@@ -72,6 +73,12 @@ export interface PeerOptions {
    * peer serves is unchanged (it serves both).
    */
   encryptTransfers?: boolean;
+  /**
+   * `--max-upload`, `--max-download`: the caps in MiB/s for this run (null: off), in place of the
+   * saved ones (saved with the next change of the caps); the saved ones when absent.
+   */
+  maxUploadMiBs?: number | null;
+  maxDownloadMiBs?: number | null;
 }
 
 export class Peer {
@@ -81,6 +88,8 @@ export class Peer {
   readonly #name: string;
   readonly #listeners = new Set<PeerEventListener>();
   readonly #emit = (event: PeerEvent): void => {
+    // Playing mode follows the games Play started.
+    if (event.event === 'game-started' || event.event === 'game-exited') this.#limits.refresh();
     for (const listener of this.#listeners) listener(event);
   };
   readonly #operations = new Operations();
@@ -97,6 +106,7 @@ export class Peer {
   readonly #partials: LocalPartials;
   readonly #swarmWatchers = new SwarmWatchers();
   readonly #traffic = new Traffic();
+  readonly #limits: TransferLimits;
   #closing = false;
 
   private constructor(
@@ -114,6 +124,12 @@ export class Peer {
     this.#hashCache = hashCache;
     this.#name = opts.name ?? hostname();
     this.#launcher = new GameLauncher(process.platform, emit, opts.log);
+    const caps = {
+      upload_mib_s: opts.maxUploadMiBs === undefined ? settings.upload_mib_s : opts.maxUploadMiBs,
+      download_mib_s:
+        opts.maxDownloadMiBs === undefined ? settings.download_mib_s : opts.maxDownloadMiBs,
+    };
+    this.#limits = new TransferLimits(caps, () => this.#launcher.playingGames());
     this.#outbound = new OutboundTransfers(({ game, peerId }) => {
       emit({ event: 'outbound-transfer-finished', game, peer_id: peerId });
     });
@@ -158,6 +174,7 @@ export class Peer {
         emit({ event: 'local-library-changed', games: this.#library.rows() });
       },
     });
+    const downloadCap = this.#limits.download;
     const archiveProvider =
       opts.unrarPath === undefined ? embeddedUnrar : externalUnrar(opts.unrarPath);
     this.#serveContext = {
@@ -171,6 +188,7 @@ export class Peer {
       hasSession: (peer) => this.#mesh.record(peer) !== undefined,
       partials: this.#partials,
       traffic: this.#traffic,
+      uploadCap: this.#limits.upload,
     };
     this.#gameOperations = new GameOperations({
       library: this.#library,
@@ -183,9 +201,9 @@ export class Peer {
       emit,
       sources: (game) => this.#sources(game),
       connectTransfer: async (source, signal) =>
-        new TransferClient(await this.#mesh.dialTransfer(source, signal)),
+        new TransferClient(await this.#mesh.dialTransfer(source, signal), { downloadCap }),
       connectData: async (source: DownloadSource, token: Buffer, signal: AbortSignal) =>
-        new TransferClient(await this.#mesh.dialData(source, token, signal)),
+        new TransferClient(await this.#mesh.dialData(source, token, signal), { downloadCap }),
       encryptTransfers: () => this.#settings.encryptTransfers,
       swarm: (game, root) =>
         swarmLink(game, root, {
@@ -217,7 +235,7 @@ export class Peer {
     const encrypt = opts.encryptTransfers === true || settings.encrypt_transfers;
     this.#settings = new PeerSettings(
       opts.stateDir,
-      { ...settings, encrypt_transfers: encrypt },
+      { ...settings, ...caps, encrypt_transfers: encrypt },
       this.#library,
       opts.log,
       () => {
@@ -297,6 +315,10 @@ export class Peer {
         return this.#settings.update(command);
       case 'set-game-dir':
         return this.#settings.setGameDir(command.path);
+      case 'set-limits': {
+        const caps = await this.#settings.setCaps(command);
+        return this.#limits.set({ ...caps, playing: command.playing });
+      }
       case 'wait-peers':
         return { peer_count: await this.#mesh.waitPeers(command.count, command.timeout_ms) };
       case 'download': {
@@ -372,6 +394,7 @@ export class Peer {
         received_bytes: this.#traffic.receivedBytes,
       },
       queue: this.#queue.rows(),
+      limits: this.#limits.view(),
     };
   }
 

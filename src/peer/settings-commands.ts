@@ -1,9 +1,10 @@
-/** The settings commands (get-settings, set-settings, set-game-dir), the saved player Play falls back to, the transfer path downloads take and their slots. */
+/** The settings commands (get-settings, set-settings, set-game-dir), the saved player Play falls back to, the transfer path downloads take and their slots, and the saved bandwidth caps. */
 import type { Logger } from '../logger.js';
 import { errorMessage } from '../errors.js';
 import { freeBytes } from '../transfer/index.js';
 import type { CommandResults, LocalGameRow, SettingsView } from './contract.js';
 import { checkGamesDir, writeSettings, type Settings } from './settings-file.js';
+import type { Caps } from './transfer-limits.js';
 
 /** What the settings need of the runtime: its games folder, and switching it. */
 export interface GamesFolderHost {
@@ -61,6 +62,7 @@ export class PeerSettings {
         if (dir !== this.host.gamesDir) await this.host.setGamesDir(dir);
       }
       await this.#save({
+        ...this.#current,
         username: patch.username ?? this.#current.username,
         language: patch.language ?? this.#current.language,
         encrypt_transfers: patch.encrypt_transfers ?? this.#current.encrypt_transfers,
@@ -78,6 +80,27 @@ export class PeerSettings {
       await this.#save(this.#current);
       return { games };
     });
+  }
+
+  /** Saves the caps given (null: off); the others stay. Answers every cap as saved. */
+  setCaps(patch: Partial<Caps>): Promise<Caps> {
+    return this.#serially(async () => {
+      await this.#save({
+        ...this.#current,
+        upload_mib_s:
+          patch.upload_mib_s === undefined ? this.#current.upload_mib_s : patch.upload_mib_s,
+        download_mib_s:
+          patch.download_mib_s === undefined ? this.#current.download_mib_s : patch.download_mib_s,
+      });
+      return this.caps;
+    });
+  }
+
+  get caps(): Caps {
+    return {
+      upload_mib_s: this.#current.upload_mib_s,
+      download_mib_s: this.#current.download_mib_s,
+    };
   }
 
   /** Whether a download starting now fetches its chunks over TLS; one under way keeps its path. */
@@ -98,14 +121,8 @@ export class PeerSettings {
     };
   }
 
-  async #save(next: Omit<Settings, 'games_dir'>): Promise<void> {
-    this.#current = {
-      username: next.username,
-      language: next.language,
-      games_dir: this.host.gamesDir,
-      encrypt_transfers: next.encrypt_transfers,
-      max_active_downloads: next.max_active_downloads,
-    };
+  async #save(next: Settings): Promise<void> {
+    this.#current = { ...next, games_dir: this.host.gamesDir };
     await writeSettings(this.stateDir, this.#current);
   }
 

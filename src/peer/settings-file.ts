@@ -1,4 +1,4 @@
-/** The player's settings in STATE/settings.json (name, language, games folder, transfer encryption, download slots), and the one check of a typed games folder. */
+/** The player's settings in STATE/settings.json (name, language, games folder, transfer encryption, download slots, bandwidth caps), and the one check of a typed games folder. */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, userInfo } from 'node:os';
@@ -8,8 +8,9 @@ import { writeFileAtomic } from '../atomic-write.js';
 import { LanspreadError, errorMessage } from '../errors.js';
 import { isSameOrInside } from '../folder-inside.js';
 import type { Logger } from '../logger.js';
+import { MAX_CAP_MIB_S, MIN_CAP_MIB_S, type Caps } from './transfer-limits.js';
 
-export interface Settings {
+export interface Settings extends Caps {
   username: string;
   language: string;
   /** Absent until a games folder was chosen (by `--games` or the UI). */
@@ -32,6 +33,8 @@ const storedSchema = z.object({
   games_dir: z.string().min(1).max(4096).optional(),
   encrypt_transfers: z.boolean().optional(),
   max_active_downloads: z.number().int().min(1).max(MAX_ACTIVE_DOWNLOADS).optional(),
+  upload_mib_s: z.number().min(MIN_CAP_MIB_S).max(MAX_CAP_MIB_S).nullable().optional(),
+  download_mib_s: z.number().min(MIN_CAP_MIB_S).max(MAX_CAP_MIB_S).nullable().optional(),
 });
 
 export function settingsFile(stateDir: string): string {
@@ -45,6 +48,8 @@ export async function readSettings(stateDir: string, log: Logger): Promise<Setti
     language: 'english',
     encrypt_transfers: false,
     max_active_downloads: DEFAULT_MAX_ACTIVE_DOWNLOADS,
+    upload_mib_s: null,
+    download_mib_s: null,
   };
   let text: string;
   try {

@@ -9,6 +9,7 @@ export {
   type SwarmHolding,
   type SwarmLink,
 } from './downloader.js';
+export { BandwidthCap } from './bandwidth-cap.js';
 export { retryWhileBusy } from './busy-backoff.js';
 export { assertFreeSpace, freeBytes } from './free-space.js';
 export { listGameFiles, type GameFile } from './game-files.js';

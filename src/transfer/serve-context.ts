@@ -1,5 +1,6 @@
 /** What the serving side needs to know of the local peer, and the gate every request passes. */
 import type { ArchiveProvider } from '../archive/index.js';
+import type { BandwidthCap } from './bandwidth-cap.js';
 import type { CatalogGame } from '../catalog/index.js';
 import type { GameId, GameVersion, PeerId } from '../ids.js';
 import type { BusyAvailability, LocalGame } from '../library/index.js';
@@ -35,6 +36,8 @@ export interface ServeContext {
   readonly partials?: LocalPartials;
   /** Counts the payload bytes served; not counted when absent. */
   readonly traffic?: Traffic;
+  /** The upload cap every served chunk and streamed byte passes, by remote peer; none when absent. */
+  readonly uploadCap?: BandwidthCap;
 }
 
 /** The game's root when it may be served now; throws the gate's `serve-*` refusal otherwise. */

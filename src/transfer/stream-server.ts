@@ -11,6 +11,7 @@ import type { Connection } from '../net/index.js';
 import { DATA_FRAME_BYTES, FRAME_HEADER_BYTES, type GetStream } from '../protocol/index.js';
 import type { FrameBuffers } from './frame-buffers.js';
 import { messageForRemote } from './remote-message.js';
+import type { BandwidthCap } from './bandwidth-cap.js';
 import { acquireServing, gateRequest, type ServeContext } from './serve-context.js';
 
 /** Frames queued on a socket before the sender waits for it to drain. */
@@ -38,6 +39,7 @@ class StreamSender implements EntrySink {
     expected: () => PlannedFile | undefined,
     private readonly signal: AbortSignal,
     private readonly stallMs: number,
+    private readonly cap: BandwidthCap | undefined,
   ) {
     this.#check = new EntryCheck(label, expected);
   }
@@ -50,10 +52,13 @@ class StreamSender implements EntrySink {
 
   async write(bytes: Buffer): Promise<void> {
     this.#check.add(bytes);
-    for (let off = 0; off < bytes.length; off += DATA_FRAME_BYTES) {
+    for (let off = 0; off < bytes.length;) {
+      const step = this.cap?.quantum(DATA_FRAME_BYTES) ?? DATA_FRAME_BYTES;
       // A copy: the socket keeps the frame until it is written, the provider reuses its buffer.
       const frame = this.frames.take();
-      const length = bytes.copy(frame, FRAME_HEADER_BYTES, off, off + DATA_FRAME_BYTES);
+      const length = bytes.copy(frame, FRAME_HEADER_BYTES, off, off + step);
+      off += length;
+      await this.cap?.take(length, this.conn.remotePeerId, this.signal);
       this.conn.sendDataFrame(frame.subarray(0, FRAME_HEADER_BYTES + length), () => {
         this.frames.give(frame);
       });
@@ -113,6 +118,7 @@ export async function serveStream(
         () => pending.next().value,
         signal,
         ctx.budget.limits.sendStallMs,
+        ctx.uploadCap,
       );
       await extractPlan(plan, ctx.archiveProvider, sender, signal);
       files += sender.files;

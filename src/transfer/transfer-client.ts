@@ -2,6 +2,7 @@
 import { ERRORS, LanspreadError, type ErrorCode } from '../errors.js';
 import type { GameId, GameVersion } from '../ids.js';
 import type { Connection } from '../net/index.js';
+import type { BandwidthCap } from './bandwidth-cap.js';
 import type { Manifest, StreamEntry, StreamPlan, WireMessage } from '../protocol/index.js';
 
 /** Pause reading from the socket while this many received bytes wait to be written. */
@@ -36,12 +37,18 @@ export class TransferClient {
     | undefined;
 
   readonly #stallTimeoutMs: number;
+  /** The download cap every received chunk and streamed byte passes before it is written. */
+  readonly #cap: BandwidthCap | undefined;
   /** A refusal that came before any request (the connection itself was over the budget). */
   #refusal: LanspreadError | undefined;
 
-  constructor(connection: Connection, opts: { stallTimeoutMs?: number } = {}) {
+  constructor(
+    connection: Connection,
+    opts: { stallTimeoutMs?: number; downloadCap?: BandwidthCap } = {},
+  ) {
     this.connection = connection;
     this.#stallTimeoutMs = opts.stallTimeoutMs ?? STALL_TIMEOUT_MS;
+    this.#cap = opts.downloadCap;
     connection.onMessage((msg) => {
       if (this.#pending !== undefined) this.#pending.onMessage(msg);
       else if (msg.t === 'refused') {
@@ -148,6 +155,8 @@ export class TransferClient {
           if (queued > MAX_QUEUED_WRITE_BYTES) this.connection.pause();
           writes = local(
             writes.then(async () => {
+              // Held here, the bytes keep the socket paused: the source slows to the cap.
+              await this.#cap?.take(buf.length, this.connection.remotePeerId, signal);
               await sink(buf);
               this.connection.recycle(buf);
               queued -= buf.length;
@@ -237,6 +246,7 @@ export class TransferClient {
           queued += buf.length;
           if (queued > MAX_QUEUED_WRITE_BYTES) this.connection.pause();
           then(async () => {
+            await this.#cap?.take(buf.length, this.connection.remotePeerId, signal);
             await receiver.write(buf);
             this.connection.recycle(buf);
             queued -= buf.length;

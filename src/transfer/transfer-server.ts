@@ -316,7 +316,11 @@ async function serveChunk(
   );
   /** The next frame, read from disk into a reused buffer behind the header's room. */
   const readFrame = async (at: number): Promise<{ buffer: Buffer; payload: number }> => {
-    const want = Math.min(DATA_FRAME_BYTES, req.length - at);
+    // Under a cap, frames of 50 ms of its rate: a low cap then flows evenly, and fairly per peer.
+    const want = Math.min(
+      ctx.uploadCap?.quantum(DATA_FRAME_BYTES) ?? DATA_FRAME_BYTES,
+      req.length - at,
+    );
     const buffer = frames.take();
     const { bytesRead } = await file.read(buffer, FRAME_HEADER_BYTES, want, req.offset + at);
     if (bytesRead === 0)
@@ -340,6 +344,7 @@ async function serveChunk(
       sent += payload;
       // Read the next frame from disk while this one goes out on the wire.
       if (sent < req.length) next = readFrame(sent);
+      await ctx.uploadCap?.take(payload, conn.remotePeerId, signal);
       conn.sendDataFrame(buffer.subarray(0, FRAME_HEADER_BYTES + payload), () => {
         frames.give(buffer);
       });

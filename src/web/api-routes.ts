@@ -47,6 +47,8 @@ export class ApiRoutes {
         return this.#run({ cmd: 'get-settings' });
       case 'PUT /api/settings':
         return this.#run({ ...(await readJsonBody(req)), cmd: 'set-settings' });
+      case 'PUT /api/limits':
+        return this.#run({ ...(await readJsonBody(req)), cmd: 'set-limits' });
       case 'GET /api/share':
         return this.context.share?.info() ?? SHARE_OFF;
       case 'GET /api/log':

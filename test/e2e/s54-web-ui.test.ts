@@ -269,6 +269,31 @@ describe(
       await page.getByRole('link', { name: 'Library' }).click();
     });
 
+    it('sets a bandwidth cap and playing mode in Settings, applied and saved by the peer', async () => {
+      await page.getByRole('link', { name: 'Settings' }).click();
+      await page.getByLabel('Upload limit (MiB/s)').fill('8');
+      await page.getByRole('button', { name: 'Apply limits' }).click();
+      await page.getByText('Limits applied.').waitFor();
+      await page.getByRole('switch', { name: "I'm playing" }).check();
+      await page.getByText(/Uploads now: at most 2 MiB\/s/).waitFor();
+      assert.equal(await page.getByRole('switch', { name: "I'm playing" }).isChecked(), true);
+      await page.getByRole('switch', { name: "I'm playing" }).focus();
+      const { limits } = await client.api<{ limits: Record<string, unknown> }>('status');
+      assert.equal(limits.upload_mib_s, 8);
+      assert.equal(limits.playing_by_hand, true);
+      assert.equal(limits.effective_upload_mib_s, 2);
+      await shot('settings-limits');
+      // Back to no cap: the downloads after this test run at full speed.
+      await page.getByLabel('Upload limit (MiB/s)').fill('');
+      await page.getByRole('button', { name: 'Apply limits' }).click();
+      await page.getByText('Limits applied.').waitFor();
+      await page.getByRole('switch', { name: "I'm playing" }).uncheck();
+      await page.getByText(/Playing mode \(off\)/).waitFor();
+      const lifted = await client.api<{ limits: Record<string, unknown> }>('status');
+      assert.equal(lifted.limits.effective_upload_mib_s, null);
+      await page.getByRole('link', { name: 'Library' }).click();
+    });
+
     it('returns a cancelled download to its prior state', async () => {
       await page.getByRole('link', { name: 'Library' }).click();
       await card('cnc4').getByRole('button', { name: 'Download & install' }).click();

@@ -172,6 +172,17 @@ scenario(
       const usage = await verb(['download', ...state]);
       assert.equal(usage.code, 2);
 
+      // `lanspread limits` sets the caps (issue 19) and shows them; a bad cap is a usage error.
+      const capped = await verb(['limits', ...state, '--upload', '8', '--playing', 'on']);
+      assert.equal(capped.code, 0, capped.err);
+      assert.match(capped.out, /^upload: +8 MiB\/s \(now 2 MiB\/s: playing\)$/m);
+      assert.match(capped.out, /^download: off$/m);
+      assert.match(capped.out, /^playing: +on, turned on by hand /m);
+      const lifted = await verb(['limits', ...state, '--upload', 'off', '--playing', 'off']);
+      assert.match(lifted.out, /^upload: +off$/m);
+      assert.match((await verb(['limits', ...state])).out, /^playing: +off /m);
+      assert.equal((await verb(['limits', ...state, '--upload', '0'])).code, 2);
+
       // `lanspread cancel` from another terminal stops a running download.
       const running1 = startVerb(['download', 'cnc4', ...state]);
       await running1.line(/^cnc4: downloading 256 MiB from 1 peer$/);

@@ -7,6 +7,7 @@ import { listGames, type LocalGameRow } from './harness/assertions.js';
 import { CATALOG_VERSION, smallGame } from './harness/fixtures.js';
 import { scenario } from './harness/lab.js';
 import type { PeerProcess } from './harness/peer-process.js';
+import type { LimitsView } from '../../src/peer/index.js';
 
 /**
  * Each script appends a block to record.txt beside it: its role, its working folder and one line
@@ -99,6 +100,11 @@ async function playAndServe(host: PeerProcess, games: string, labRoot: string): 
   const started = await host.waitEvent((e) => e.event === 'game-started' && e.kind === 'game');
   assert.equal(started.pid, first.pid);
   assert.equal((await row(host, 'ggoo')).running, true, 'the row says running');
+  // Playing mode (issue 19): uploads drop to the low cap while the game runs.
+  const playing = (await host.cmd<{ limits: LimitsView }>('status')).limits;
+  assert.equal(playing.playing, true);
+  assert.deepEqual(playing.playing_games, ['ggoo']);
+  assert.equal(playing.effective_upload_mib_s, playing.playing_upload_mib_s);
   const again = await host.request('play', { game: 'ggoo', username: 'x', language: 'english' });
   assert.equal(again.error?.code, 'already-running');
   const uninstall = await host.request('uninstall', { game: 'ggoo' });
@@ -109,6 +115,9 @@ async function playAndServe(host: PeerProcess, games: string, labRoot: string): 
   const exited = await host.waitEvent((e) => e.event === 'game-exited' && e.kind === 'game');
   assert.equal(exited.code, 0);
   assert.equal((await row(host, 'ggoo')).running, false, 'not running after the exit');
+  const done = (await host.cmd<{ limits: LimitsView }>('status')).limits;
+  assert.equal(done.playing, false, 'playing mode ends with the game');
+  assert.equal(done.effective_upload_mib_s, null);
 
   // Second Play (the release file lets the script end at once): no setup this time.
   const from = host.events.length;

@@ -5,6 +5,7 @@ import type {
   CatalogResult,
   FileRow,
   GamesResult,
+  LimitsView,
   PeerRow,
   SettingsView,
   ShareInfo,
@@ -58,6 +59,11 @@ export const api = {
   share: () => call<ShareInfo>('GET', 'share'),
   saveSettings: (changes: Partial<Omit<SettingsView, 'free_bytes'>>) =>
     call<SettingsView>('PUT', 'settings', changes),
+  saveLimits: (changes: {
+    upload_mib_s?: number | null;
+    download_mib_s?: number | null;
+    playing?: boolean;
+  }) => call<LimitsView>('PUT', 'limits', changes),
   files: (game: string) =>
     call<{ files: FileRow[] }>('GET', `games/${encodeURIComponent(game)}/files`),
   log: (lines: number) => call<{ lines: Record<string, unknown>[] }>('GET', `log?lines=${lines}`),

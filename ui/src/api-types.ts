@@ -9,6 +9,7 @@ export type {
   FileRow,
   GameRow,
   GamesResult,
+  LimitsView,
   LocalGameRow,
   PeerEvent,
   PeerRow,

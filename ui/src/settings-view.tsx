@@ -4,6 +4,7 @@ import { ApiFailure, api } from './api-client.js';
 import type { SettingsView as SavedSettings } from './api-types.js';
 import { errorSentence } from './error-sentences.js';
 import { gamesFolderHint } from './games-folder-hint.js';
+import { LimitsForm } from './limits-form.js';
 
 type Field = 'username' | 'language' | 'games_dir';
 const FIELDS: readonly Field[] = ['username', 'language', 'games_dir'];
@@ -170,6 +171,7 @@ export function SettingsView(props: {
           </p>
         )}
       </form>
+      <LimitsForm />
     </section>
   );
 }

@@ -326,6 +326,12 @@ test('settings: defaults, persisted changes, a refused games folder, kept across
     encrypt_transfers: boolean;
   };
   assert.equal(encrypted.encrypt_transfers, true);
+  // The caps (issue 19): PUT /api/limits is set-limits, saved beside the settings.
+  const capped = (await ok('PUT', '/api/limits', { upload_mib_s: 8 })) as Record<string, unknown>;
+  assert.equal(capped.upload_mib_s, 8);
+  assert.deepEqual(((await ok('GET', '/api/status')) as { limits: unknown }).limits, capped);
+  await refused('PUT', '/api/limits', { upload_mib_s: -1 }, 400, 'bad-command');
+  await refused('PUT', '/api/limits', { encrypt_transfers: true }, 400, 'bad-command');
 
   const moved = join(root, 'local', 'other-games');
   const after = (await ok('PUT', '/api/settings', { games_dir: moved })) as {
@@ -343,6 +349,8 @@ test('settings: defaults, persisted changes, a refused games folder, kept across
     games_dir: moved,
     encrypt_transfers: true,
     max_active_downloads: 2,
+    upload_mib_s: 8,
+    download_mib_s: null,
   });
 
   // set-game-dir as a command is remembered too.

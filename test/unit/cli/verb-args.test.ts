@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ArgsError } from '../../../src/cli/peer-args.js';
-import { isHumanVerb, parseVerbArgs } from '../../../src/cli/verb-args.js';
+import { isHumanVerb, parseVerbArgs, type LimitsChange } from '../../../src/cli/verb-args.js';
 
 test('a listing verb takes only --state and --json; the state folder defaults to ~/.lanspread', () => {
   assert.deepEqual(parseVerbArgs('games', []), {
@@ -90,4 +90,37 @@ test('knows its verbs and nothing else', () => {
   assert.ok(isHumanVerb('cancel'));
   assert.equal(isHumanVerb('peer'), false);
   assert.equal(isHumanVerb('cancel-download'), false);
+});
+
+/** What `limits` with these arguments would set. */
+function limitsSet(args: string[]): LimitsChange {
+  const req = parseVerbArgs('limits', ['--state', 's', ...args]);
+  assert.equal(req.verb, 'limits');
+  return req.verb === 'limits' ? req.set : {};
+}
+
+test('limits shows the caps without options, and sets those given: MiB/s, off, playing on|off', () => {
+  assert.deepEqual(parseVerbArgs('limits', ['--state', 's']), {
+    verb: 'limits',
+    state: 's',
+    json: false,
+    set: {},
+  });
+  assert.deepEqual(limitsSet(['--upload', '8', '--download', 'off']), {
+    upload_mib_s: 8,
+    download_mib_s: null,
+  });
+  assert.deepEqual(limitsSet(['--playing', 'on']), { playing: true });
+  assert.deepEqual(limitsSet(['--upload=0.5']), { upload_mib_s: 0.5 });
+  for (const [args, why] of [
+    [['--upload', '0'], /--upload must be MiB\/s from 0.1/],
+    [['--upload', ''], /--upload must be MiB\/s/],
+    [['--download', 'fast'], /--download must be MiB\/s/],
+    [['--playing', 'yes'], /--playing must be on or off/],
+    [['cnc4'], /limits takes only options/],
+  ] as const) {
+    assert.throws(() => parseVerbArgs('limits', ['--state', 's', ...args]), why);
+  }
+  assert.throws(() => parseVerbArgs('games', ['--upload', '8']), /an option of limits only/);
+  assert.ok(isHumanVerb('limits'));
 });

@@ -28,6 +28,8 @@ test('without a file the defaults are the OS user and english', async () => {
   assert.equal(settings.games_dir, undefined);
   assert.equal(settings.encrypt_transfers, false);
   assert.equal(settings.max_active_downloads, 2);
+  assert.equal(settings.upload_mib_s, null, 'no cap');
+  assert.equal(settings.download_mib_s, null);
 });
 
 test('saved settings are read back; a damaged file gives the defaults and a warning', async () => {
@@ -37,6 +39,8 @@ test('saved settings are read back; a damaged file gives the defaults and a warn
     games_dir: '/g',
     encrypt_transfers: true,
     max_active_downloads: 3,
+    upload_mib_s: 8,
+    download_mib_s: null,
   };
   await writeSettings(dir, saved);
   assert.equal((await stat(settingsFile(dir))).mode & 0o777, 0o600);
@@ -46,11 +50,14 @@ test('saved settings are read back; a damaged file gives the defaults and a warn
   // A file from before the setting existed: transfers stay plain.
   await writeFile(settingsFile(dir), '{"username": "Ann"}');
   assert.equal((await readSettings(dir, recordingLogger())).encrypt_transfers, false);
+  assert.equal((await readSettings(dir, recordingLogger())).upload_mib_s, null);
   for (const text of [
     '{"username":',
     '{"username": 5}',
     '{"encrypt_transfers": "yes"}',
     '{"max_active_downloads": 0}',
+    '{"upload_mib_s": 0}',
+    '{"download_mib_s": "8"}',
     '[]',
   ]) {
     await writeFile(settingsFile(dir), text);
@@ -69,6 +76,8 @@ test('a saved games folder that is not absolute is ignored with a warning', asyn
     games_dir: 'games',
     encrypt_transfers: true,
     max_active_downloads: 1,
+    upload_mib_s: null,
+    download_mib_s: 2.5,
   });
   const log = recordingLogger();
   assert.deepEqual(await readSettings(dir, log), {
@@ -76,6 +85,8 @@ test('a saved games folder that is not absolute is ignored with a warning', asyn
     language: 'german',
     encrypt_transfers: true,
     max_active_downloads: 1,
+    upload_mib_s: null,
+    download_mib_s: 2.5,
   });
   assert.equal(log.lines[0]?.level, 'warn');
 });
