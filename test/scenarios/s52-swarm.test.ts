@@ -10,7 +10,7 @@ import type { WireMessage } from '../../src/protocol/index.js';
 import { Asker, refusal } from './harness/asker.js';
 import { download, link, listGames } from './harness/assertions.js';
 import { bigGame, CATALOG_VERSION } from './harness/fixtures.js';
-import { scenario } from './harness/lab.js';
+import { scenario, type Lab } from './harness/lab.js';
 import { assertSameRoot } from './harness/manifests.js';
 import type { Json, PeerProcess } from './harness/peer-process.js';
 
@@ -50,8 +50,13 @@ function fromKinds(events: readonly Json[]): { complete: number; partial: number
   };
 }
 
-scenario('S52', 'swarm: downloaders serve each other what they verified', async (lab) => {
-  // A 128 MiB archive: four 32 MiB chunks, plus notes.txt and version.ini.
+/** A seeder of a 128 MiB game and three meshed empty clients; the seeder has hashed its root. */
+async function party(lab: Lab): Promise<{
+  seeder: PeerProcess;
+  clients: PeerProcess[];
+  size: number;
+  transport: Transport;
+}> {
   await lab.games('seeder', [bigGame(GAME, 128, { files: 1 })]);
   const seeder = await lab.start('seeder');
   const clients = [await lab.start('c1'), await lab.start('c2'), await lab.start('c3')];
@@ -61,28 +66,33 @@ scenario('S52', 'swarm: downloaders serve each other what they verified', async 
   }
   const identity = await loadOrCreateIdentity(join(lab.root, 'asker-state'), silentLogger);
   const transport = new Transport({ identity, log: silentLogger });
-  try {
-    // The seeder hashes its root now, before it is slowed: the manifest costs it nothing later.
-    const toSeeder = parseHostPort(seeder.addr);
-    const warm = new Asker(
-      await transport.dial(toSeeder.host, toSeeder.port, { role: 'transfer' }),
-    );
-    const manifest = await warm.ask({
-      t: 'get-manifest',
-      game: GAME,
-      version: VERSION,
-      chunk_size: CHUNK,
-    });
-    assert.equal(manifest.t, 'manifest');
-    warm.close();
-    const size = manifest.t === 'manifest' ? manifest.files.reduce((sum, f) => sum + f.size, 0) : 0;
+  // The seeder hashes its root now, before it is slowed: the manifest costs it nothing later.
+  const toSeeder = parseHostPort(seeder.addr);
+  const warm = new Asker(await transport.dial(toSeeder.host, toSeeder.port, { role: 'transfer' }));
+  const manifest = await warm.ask({
+    t: 'get-manifest',
+    game: GAME,
+    version: VERSION,
+    chunk_size: CHUNK,
+  });
+  warm.close();
+  assert.equal(manifest.t, 'manifest');
+  const size = manifest.t === 'manifest' ? manifest.files.reduce((sum, f) => sum + f.size, 0) : 0;
+  return { seeder, clients, size, transport };
+}
 
+async function sentBytes(peer: PeerProcess): Promise<number> {
+  return (await peer.cmd<{ traffic: { sent_bytes: number } }>('status')).traffic.sent_bytes;
+}
+
+scenario('S52', 'swarm: downloaders serve each other what they verified', async (lab) => {
+  // A 128 MiB archive: four 32 MiB chunks, plus notes.txt and version.ini.
+  const { seeder, clients, size, transport } = await party(lab);
+  try {
     const stopThrottle = throttle(seeder);
     const starts = clients.map((c) => c.events.length);
-    // Staggered: each client starts once the one before has verified a chunk of the archive. Started
-    // at the same instant, equal clients fetch the same chunk from the seeder at the same pace
-    // (nothing tells a downloader what the others have in flight), so this proves the trade
-    // between downloaders, not the choice at a simultaneous start.
+    // Staggered: each client starts once the one before has verified a chunk of the archive, so
+    // each later one finds partial peers with chunks to trade (a simultaneous start: below).
     const firstChunk = (i: number): Promise<Json> =>
       clients[i]!.waitEvent(
         (e) => e.event === 'download-chunk-finished' && e.path === `${GAME}.eti`,
@@ -148,14 +158,8 @@ scenario('S52', 'swarm: downloaders serve each other what they verified', async 
     }
     const kinds = results.map(({ events }) => fromKinds(events));
     for (const k of kinds) assert.equal(k.complete + k.partial, size, 'every byte counted once');
-    const sent = (await seeder.cmd<{ traffic: { sent_bytes: number } }>('status')).traffic
-      .sent_bytes;
-    const clientSent = await Promise.all(
-      clients.map(
-        async (c) =>
-          (await c.cmd<{ traffic: { sent_bytes: number } }>('status')).traffic.sent_bytes,
-      ),
-    );
+    const sent = await sentBytes(seeder);
+    const clientSent = await Promise.all(clients.map(sentBytes));
     assert.ok(
       sent <= 2 * size,
       `the seeder sent ${(sent / MIB).toFixed(1)} MiB, over 2x the ${(size / MIB).toFixed(1)} MiB game`,
@@ -165,6 +169,62 @@ scenario('S52', 'swarm: downloaders serve each other what they verified', async 
       'some bytes came from partial peers',
     );
     return `seeder sent ${(sent / MIB).toFixed(1)} MiB for 3 x ${(size / MIB).toFixed(1)} MiB (${(sent / size).toFixed(2)}x); clients sent ${clientSent.map((b) => (b / MIB).toFixed(0)).join('/')} MiB; from complete/partial per client ${kinds.map((k) => `${(k.complete / MIB).toFixed(0)}/${(k.partial / MIB).toFixed(0)}`).join(' ')} MiB; c3 row peer_count=${row?.peer_count} partial_peer_count=${row?.partial_peer_count}; unverified chunk -> ${refusal(refused)}; all roots match the seeder's`;
+  } finally {
+    await transport.close();
+  }
+});
+
+scenario('S52', 'swarm: clients that start at the same moment share the seeder', async (lab) => {
+  const { seeder, clients, size, transport } = await party(lab);
+  try {
+    const stopThrottle = throttle(seeder);
+    // All at once: equal clients must pick apart what they ask of the seeder and trade the rest.
+    const results = await Promise.all(
+      clients.map((c) => download(c, GAME, { timeoutMs: 150_000 })),
+    );
+    await stopThrottle();
+    for (const [i, { answer }] of results.entries()) {
+      assert.equal(answer.ok, true, `c${i + 1}: ${JSON.stringify(answer.error)}`);
+      await assertSameRoot(lab, 'seeder', `c${i + 1}`, GAME);
+    }
+    const kinds = results.map(({ events }) => fromKinds(events));
+    for (const k of kinds) assert.equal(k.complete + k.partial, size, 'every byte counted once');
+    const sent = await sentBytes(seeder);
+    assert.ok(
+      sent <= 2 * size,
+      `the seeder sent ${(sent / MIB).toFixed(1)} MiB, over 2x the ${(size / MIB).toFixed(1)} MiB game`,
+    );
+    return `seeder sent ${(sent / MIB).toFixed(1)} MiB for 3 x ${(size / MIB).toFixed(1)} MiB (${(sent / size).toFixed(2)}x); from complete/partial per client ${kinds.map((k) => `${(k.complete / MIB).toFixed(0)}/${(k.partial / MIB).toFixed(0)}`).join(' ')} MiB; all roots match the seeder's`;
+  } finally {
+    await transport.close();
+  }
+});
+
+scenario('S52', 'swarm: a client killed mid-swarm, the others complete', async (lab) => {
+  const { seeder, clients, transport } = await party(lab);
+  try {
+    const stopThrottle = throttle(seeder);
+    const [c1, c2, c3] = clients as [PeerProcess, PeerProcess, PeerProcess];
+    const from = c3.events.length;
+    const pending = [c1, c2].map((c) => download(c, GAME, { timeoutMs: 150_000 }));
+    const doomed = download(c3, GAME, { timeoutMs: 150_000 }).catch((err: unknown) => err);
+    // Killed once it holds a chunk of the archive: the others may be fetching it from c3 then.
+    await c3.waitEvent(
+      (e) => e.event === 'download-chunk-finished' && e.path === `${GAME}.eti`,
+      60_000,
+      from,
+    );
+    c3.kill('SIGKILL');
+    await c3.exited;
+    await doomed;
+    const results = await Promise.all(pending);
+    await stopThrottle();
+    for (const [i, { answer }] of results.entries()) {
+      assert.equal(answer.ok, true, `c${i + 1}: ${JSON.stringify(answer.error)}`);
+      await assertSameRoot(lab, 'seeder', `c${i + 1}`, GAME);
+    }
+    const partial = results.map(({ events }) => fromKinds(events).partial);
+    return `c3 killed after its first chunk; c1 and c2 completed with the seeder's bytes (from partial peers ${partial.map((b) => (b / MIB).toFixed(0)).join('/')} MiB)`;
   } finally {
     await transport.close();
   }
