@@ -13,6 +13,8 @@ export interface RemotePartial {
   readonly version: string;
   readonly digest: string;
   readonly have: HaveMap;
+  /** Its chunks in flight from a complete peer. */
+  readonly fetching: HaveMap;
 }
 
 export interface PeerRecord {
@@ -103,6 +105,10 @@ export class PeerTable {
           version: holding.version,
           digest: holding.manifest_digest,
           have,
+          fetching:
+            (holding.fetching === undefined
+              ? null
+              : HaveMap.decode(holding.fetching, holding.chunks)) ?? new HaveMap(holding.chunks),
         });
     }
     return true;

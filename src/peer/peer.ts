@@ -211,6 +211,7 @@ export class Peer {
           records: () => this.#mesh.records(),
           partials: this.#partials,
           watchers: this.#swarmWatchers,
+          self: identity.peerId,
         }),
       traffic: this.#traffic,
     });

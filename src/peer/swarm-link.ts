@@ -26,9 +26,11 @@ export function swarmLink(
     records: () => PeerRecord[];
     partials: LocalPartials;
     watchers: SwarmWatchers;
+    self: PeerId;
   },
 ): SwarmLink {
   return {
+    self: deps.self,
     holding: (peer): SwarmHolding | undefined => {
       const record = deps.record(peer);
       if (record === undefined) return undefined;

@@ -68,9 +68,17 @@ export const partialHoldingSchema = z
     chunks: z.number().int().min(1).max(MAX_HAVE_CHUNKS),
     /** Bit i set: chunk i is verified here (src/protocol/have-map.ts). */
     have: z.string().max(haveMapBase64Length(MAX_HAVE_CHUNKS)),
+    /**
+     * Bit i set: chunk i is in flight here from a peer that holds the whole game, so the others
+     * fetch other chunks from such peers (same encoding as `have`; absent: none).
+     */
+    fetching: z.string().max(haveMapBase64Length(MAX_HAVE_CHUNKS)).optional(),
   })
   .refine((h) => HaveMap.decode(h.have, h.chunks) !== null, {
     error: 'have is not a have-map of that many chunks',
+  })
+  .refine((h) => h.fetching === undefined || HaveMap.decode(h.fetching, h.chunks) !== null, {
+    error: 'fetching is not a have-map of that many chunks',
   });
 export type PartialHolding = z.infer<typeof partialHoldingSchema>;
 

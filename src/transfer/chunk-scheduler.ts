@@ -57,6 +57,8 @@ export class ChunkScheduler<S extends string> {
   readonly #live: Set<S>;
   /** The live sources that hold only some chunks, and which. */
   readonly #partial = new Map<S, Set<string>>();
+  /** What each partial source is fetching from complete peers now: it will hold them soon. */
+  readonly #fetching = new Map<S, ReadonlySet<string>>();
   /** Sources dropped for good: they lied or left, and are not taken back. */
   readonly #dropped = new Set<S>();
   readonly #limit: number;
@@ -181,10 +183,12 @@ export class ChunkScheduler<S extends string> {
    * Adds a source or changes what it holds (a partial source's have-map grew, or it completed);
    * true when it is new here, so the caller starts its workers. A dropped source is not taken back.
    */
-  setHolding(source: S, holding: Holding): boolean {
+  setHolding(source: S, holding: Holding, fetching: ReadonlySet<string> = new Set()): boolean {
     if (this.#dropped.has(source)) return false;
     if (holding === 'all') this.#partial.delete(source);
     else this.#partial.set(source, new Set(holding));
+    if (holding === 'all' || fetching.size === 0) this.#fetching.delete(source);
+    else this.#fetching.set(source, fetching);
     if (this.#live.has(source)) return false;
     this.#live.add(source);
     this.#inFlight.set(source, 0);
@@ -205,10 +209,41 @@ export class ChunkScheduler<S extends string> {
     this.postpone(task, source);
   }
 
+  /**
+   * Chunks in flight here from a complete source that a partial source `before` this peer (by id:
+   * both sides decide alike) fetches from a complete source too, while less than
+   * SWAP_BEFORE_SHARE of it has arrived: peers that started together and picked the same chunk
+   * split up, the later one going back to the queue for another chunk. The tasks come back
+   * untried; the caller stops their transfers, whose later reports are ignored.
+   */
+  yieldCollisions(before: (other: S) => boolean): ChunkTask[] {
+    const yielded: ChunkTask[] = [];
+    for (const state of this.#states.values()) {
+      const holder = state.holder as S | undefined;
+      if (state.status !== 'in-flight' || holder === undefined || this.#partial.has(holder))
+        continue;
+      if (state.received >= SWAP_BEFORE_SHARE * state.task.length) continue;
+      const rival = [...this.#fetching].some(
+        ([other, keys]) => keys.has(state.task.key) && before(other),
+      );
+      if (!rival) continue;
+      this.#release(state.task, holder);
+      state.status = 'queued';
+      state.attempts = Math.max(0, state.attempts - 1);
+      state.taken = false;
+      const index = this.#fresh.indexOf(state);
+      if (index >= 0) this.#cursor = Math.min(this.#cursor, index);
+      else this.#retry.unshift(state);
+      yielded.push(state.task);
+    }
+    return yielded;
+  }
+
   /** The source is gone (disconnected) or lied (bad hash): it gets no more tasks; its in-flight tasks must still be reported by the caller via failed(). */
   dropSource(source: S): void {
     this.#live.delete(source);
     this.#partial.delete(source);
+    this.#fetching.delete(source);
     this.#dropped.add(source);
   }
 
@@ -287,6 +322,12 @@ export class ChunkScheduler<S extends string> {
     return best;
   }
 
+  #inFlightTotal(): number {
+    let total = 0;
+    for (const n of this.#inFlight.values()) total += n;
+    return total;
+  }
+
   /** Chunks `source` may have in flight at once. */
   #limitOf(source: S): number {
     return this.#partial.size > 0 && !this.#partial.has(source)
@@ -341,12 +382,15 @@ export class ChunkScheduler<S extends string> {
 
   /**
    * With partial sources: the never-taken task `source` holds that the fewest partial sources
-   * hold (rarest first; in plan order among equals). A complete source leaves a task to the
-   * partial sources that hold it while one of them has a free slot, so its uplink goes to what
-   * nobody else has.
+   * hold or fetch from a complete peer (rarest first; in plan order among equals). A complete
+   * source leaves a task to the partial sources that hold it while one of them has a free slot,
+   * and one another peer fetches from a complete peer (it will hold it soon), so its uplink goes
+   * to what nobody else has or gets; only in the end game, with nothing in flight here, does it
+   * take such a chunk.
    */
   #rarestFor(source: S): TaskState | undefined {
     const complete = !this.#partial.has(source);
+    const endGame = complete && this.#inFlightTotal() === 0;
     let best: TaskState | undefined;
     let bestHolders = Infinity;
     for (let i = this.#cursor; i < this.#fresh.length; i++) {
@@ -359,7 +403,11 @@ export class ChunkScheduler<S extends string> {
         holders++;
         if ((this.#inFlight.get(other) ?? 0) < this.#limit) freeHolder = true;
       }
-      if (complete && freeHolder) continue;
+      let fetchers = 0;
+      for (const [other, keys] of this.#fetching)
+        if (other !== source && keys.has(state.task.key)) fetchers++;
+      if (complete && (freeHolder || (fetchers > 0 && !endGame))) continue;
+      holders += fetchers;
       if (holders < bestHolders) {
         best = state;
         bestHolders = holders;

@@ -51,10 +51,20 @@ export type DownloadEvent =
 /** What a peer holds of the game being downloaded, as its adverts say. */
 export type SwarmHolding =
   | { kind: 'complete'; addr: string }
-  | { kind: 'partial'; addr: string; version: string; digest: string; have: HaveMap };
+  | {
+      kind: 'partial';
+      addr: string;
+      version: string;
+      digest: string;
+      have: HaveMap;
+      /** Chunks it fetches now from a complete peer. */
+      fetching: HaveMap;
+    };
 
 /** The download's view of the swarm: the other peers' holdings of the game, and its own advert. */
 export interface SwarmLink {
+  /** This peer's id: of two peers that picked the same chunk, the one with the greater id yields. */
+  readonly self: PeerId;
   /** What `peer` holds of the game now; undefined when nothing (or it is gone). */
   holding(peer: PeerId): SwarmHolding | undefined;
   /** Peers that advertise a partial holding of the game now. */

@@ -127,7 +127,7 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
     const stopSwarm =
       req.swarm === undefined
         ? () => undefined
-        : joinSwarm(req, req.swarm, manifest, scheduler, agreeing, startWorkers, run.wakeup);
+        : joinSwarm(req, req.swarm, manifest, run, agreeing, startWorkers);
     try {
       for (const source of agreeing) startWorkers(source);
       // Partial sources join while it runs: wait for their workers too.
@@ -178,11 +178,11 @@ function joinSwarm(
   req: DownloadRequest,
   swarm: SwarmLink,
   manifest: Manifest,
-  scheduler: ChunkScheduler<PeerId>,
+  run: DownloadRun,
   agreeing: readonly DownloadSource[],
   startWorkers: (source: DownloadSource) => void,
-  wakeup: Wakeup,
 ): () => void {
+  const { scheduler, wakeup } = run;
   const digest = manifest.chunk_size === DIGEST_CHUNK_SIZE ? digestManifest(manifest) : null;
   if (digest === null) return () => undefined;
   const keys = haveMapKeys(manifest);
@@ -200,7 +200,12 @@ function joinSwarm(
     ) {
       metAsPartial.add(peer);
       const held = new Set(keys.filter((_, i) => holding.have.has(i)));
-      added = scheduler.setHolding(peer, held);
+      const fetching = new Set(keys.filter((_, i) => holding.fetching.has(i)));
+      added = scheduler.setHolding(peer, held, fetching);
+      for (const task of scheduler.yieldCollisions((other) => other < swarm.self))
+        run.running
+          .get(task.key)
+          ?.stop.abort(new LanspreadError('cancelled', 'another downloader fetches it'));
     } else if (holding?.kind === 'complete' && metAsPartial.has(peer)) {
       added = scheduler.setHolding(peer, 'all');
     } else if (metAsPartial.has(peer)) {

@@ -40,6 +40,8 @@ export interface PartialGame {
 export interface PartialHandle {
   /** The chunk `key` is verified on disk. */
   verified(key: string): void;
+  /** The chunk `key` is (or is no longer) in flight here from a complete peer. */
+  fetching(key: string, inFlight: boolean): void;
   /** The download ended: the holding is withdrawn. */
   end(): void;
 }
@@ -48,6 +50,8 @@ interface Entry extends PartialGame {
   readonly digest: string;
   readonly index: Map<string, number>;
   readonly have: HaveMap;
+  /** Indexes of the chunks in flight from complete peers. */
+  readonly fetching: Set<number>;
 }
 
 export class LocalPartials {
@@ -92,6 +96,7 @@ export class LocalPartials {
       digest,
       index,
       have,
+      fetching: new Set(),
       hasChunk: (path, offset) => {
         const i = index.get(chunkKey(path, offset - (offset % manifest.chunk_size)));
         return i !== undefined && have.has(i);
@@ -99,21 +104,32 @@ export class LocalPartials {
     };
     this.#games.set(game, entry);
     this.#changed.add(game);
-    this.#flusher.soon();
+    // At once: the sources learn that this download is a swarm's before its first chunk request.
+    this.flush();
     let ended = false;
+    const changed = (): void => {
+      this.#changed.add(game);
+      this.#flusher.soon();
+    };
     return {
       verified: (key) => {
         const i = index.get(key);
         if (ended || i === undefined || !have.set(i)) return;
-        this.#changed.add(game);
-        this.#flusher.soon();
+        entry.fetching.delete(i);
+        changed();
+      },
+      fetching: (key, inFlight) => {
+        const i = index.get(key);
+        if (ended || i === undefined || entry.fetching.has(i) === inFlight) return;
+        if (inFlight) entry.fetching.add(i);
+        else entry.fetching.delete(i);
+        changed();
       },
       end: () => {
         if (ended) return;
         ended = true;
         if (this.#games.get(game) === entry) this.#games.delete(game);
-        this.#changed.add(game);
-        this.#flusher.soon();
+        changed();
       },
     };
   }
@@ -150,12 +166,15 @@ export class LocalPartials {
   #wire(game: GameId): PartialHolding {
     const entry = this.#games.get(game);
     if (entry === undefined) throw new Error(`no partial holding of ${game}`);
+    const fetching = new HaveMap(entry.have.chunks);
+    for (const i of entry.fetching) fetching.set(i);
     return {
       game,
       version: entry.version,
       manifest_digest: entry.digest,
       chunks: entry.have.chunks,
       have: entry.have.encode(),
+      ...(fetching.count > 0 ? { fetching: fetching.encode() } : {}),
     };
   }
 

@@ -95,6 +95,8 @@ export async function runSourceWorker(
       await Promise.race([wakeup.changed, run.aborted]);
       continue;
     }
+    // The other downloaders then ask complete peers for other chunks.
+    if (!scheduler.isPartial(source.peerId)) run.share?.fetching(task.key, true);
     const stop = new AbortController();
     const mySignal = AbortSignal.any([signal, stop.signal]);
     let mine = 0;
@@ -121,7 +123,9 @@ export async function runSourceWorker(
     running.set(task.key, entry);
     try {
       const hash = await job.finally(() => {
-        if (running.get(task.key) === entry) running.delete(task.key);
+        if (running.get(task.key) !== entry) return;
+        running.delete(task.key);
+        run.share?.fetching(task.key, false);
       });
       if (stop.signal.aborted) throw stop.signal.reason;
       if (hash !== task.sha256) {
@@ -168,7 +172,7 @@ export async function runSourceWorker(
         client = undefined;
         req.log.info(
           { game: game.id, peer: source.peerId, path: task.path, offset: task.offset },
-          'a slow chunk went to a faster source',
+          'a chunk in flight went to another source',
         );
         wakeup.notify();
         continue;

@@ -6,11 +6,14 @@ import { loadOrCreateIdentity } from '../../src/identity/index.js';
 import { parseHostPort } from '../../src/host-port.js';
 import { silentLogger } from '../../src/logger.js';
 import { Transport } from '../../src/net/index.js';
-import type { WireMessage } from '../../src/protocol/index.js';
+import { digestManifest } from '../../src/catalog/index.js';
+import { HaveMap, type WireMessage } from '../../src/protocol/index.js';
+import { haveMapKeys } from '../../src/transfer/local-partials.js';
 import { Asker, refusal } from './harness/asker.js';
-import { download, link, listGames } from './harness/assertions.js';
+import { download, link, listGames, type RemoteRow } from './harness/assertions.js';
 import { bigGame, CATALOG_VERSION } from './harness/fixtures.js';
-import { scenario } from './harness/lab.js';
+import { startFakePeer, type FakePeer } from './harness/fake-peer.js';
+import { scenario, type Lab } from './harness/lab.js';
 import { assertSameRoot } from './harness/manifests.js';
 import type { Json, PeerProcess } from './harness/peer-process.js';
 
@@ -50,8 +53,13 @@ function fromKinds(events: readonly Json[]): { complete: number; partial: number
   };
 }
 
-scenario('S52', 'swarm: downloaders serve each other what they verified', async (lab) => {
-  // A 128 MiB archive: four 32 MiB chunks, plus notes.txt and version.ini.
+/** A seeder of a 128 MiB game and three meshed empty clients; the seeder has hashed its root. */
+async function party(lab: Lab): Promise<{
+  seeder: PeerProcess;
+  clients: PeerProcess[];
+  size: number;
+  transport: Transport;
+}> {
   await lab.games('seeder', [bigGame(GAME, 128, { files: 1 })]);
   const seeder = await lab.start('seeder');
   const clients = [await lab.start('c1'), await lab.start('c2'), await lab.start('c3')];
@@ -61,28 +69,43 @@ scenario('S52', 'swarm: downloaders serve each other what they verified', async 
   }
   const identity = await loadOrCreateIdentity(join(lab.root, 'asker-state'), silentLogger);
   const transport = new Transport({ identity, log: silentLogger });
-  try {
-    // The seeder hashes its root now, before it is slowed: the manifest costs it nothing later.
-    const toSeeder = parseHostPort(seeder.addr);
-    const warm = new Asker(
-      await transport.dial(toSeeder.host, toSeeder.port, { role: 'transfer' }),
-    );
-    const manifest = await warm.ask({
-      t: 'get-manifest',
-      game: GAME,
-      version: VERSION,
-      chunk_size: CHUNK,
-    });
-    assert.equal(manifest.t, 'manifest');
-    warm.close();
-    const size = manifest.t === 'manifest' ? manifest.files.reduce((sum, f) => sum + f.size, 0) : 0;
+  // The seeder hashes its root now, before it is slowed: the manifest costs it nothing later.
+  const toSeeder = parseHostPort(seeder.addr);
+  const warm = new Asker(await transport.dial(toSeeder.host, toSeeder.port, { role: 'transfer' }));
+  const manifest = await warm.ask({
+    t: 'get-manifest',
+    game: GAME,
+    version: VERSION,
+    chunk_size: CHUNK,
+  });
+  warm.close();
+  assert.equal(manifest.t, 'manifest');
+  const size = manifest.t === 'manifest' ? manifest.files.reduce((sum, f) => sum + f.size, 0) : 0;
+  return { seeder, clients, size, transport };
+}
 
+/** `peer`'s row of the game once it counts a partial peer (or after 10 s, as it is then). */
+async function rowOnceDownloading(peer: PeerProcess): Promise<RemoteRow | undefined> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const row = (await listGames(peer)).remote.find((r) => r.id === GAME);
+    if ((row?.partial_peer_count ?? 0) > 0 || Date.now() > until) return row;
+    await sleep(100);
+  }
+}
+
+async function sentBytes(peer: PeerProcess): Promise<number> {
+  return (await peer.cmd<{ traffic: { sent_bytes: number } }>('status')).traffic.sent_bytes;
+}
+
+scenario('S52', 'swarm: downloaders serve each other what they verified', async (lab) => {
+  // A 128 MiB archive: four 32 MiB chunks, plus notes.txt and version.ini.
+  const { seeder, clients, size, transport } = await party(lab);
+  try {
     const stopThrottle = throttle(seeder);
     const starts = clients.map((c) => c.events.length);
-    // Staggered: each client starts once the one before has verified a chunk of the archive. Started
-    // at the same instant, equal clients fetch the same chunk from the seeder at the same pace
-    // (nothing tells a downloader what the others have in flight), so this proves the trade
-    // between downloaders, not the choice at a simultaneous start.
+    // Staggered: each client starts once the one before has verified a chunk of the archive, so
+    // each later one finds partial peers with chunks to trade (a simultaneous start: below).
     const firstChunk = (i: number): Promise<Json> =>
       clients[i]!.waitEvent(
         (e) => e.event === 'download-chunk-finished' && e.path === `${GAME}.eti`,
@@ -93,6 +116,9 @@ scenario('S52', 'swarm: downloaders serve each other what they verified', async 
     // While c1 downloads, it serves its manifest and refuses a chunk it has not verified.
     const c1 = clients[0]!;
     await c1.waitEvent((e) => e.event === 'download-begin', 30_000, starts[0]);
+    // While it downloads (far from done through a seeder this slow), the others count it apart,
+    // never as a source; its holding is sent as the download begins.
+    const row = await rowOnceDownloading(clients[1]!);
     const toC1 = parseHostPort(c1.addr);
     const asker = new Asker(await transport.dial(toC1.host, toC1.port, { role: 'transfer' }));
     const partialManifest = await asker.ask({
@@ -130,9 +156,7 @@ scenario('S52', 'swarm: downloaders serve each other what they verified', async 
     pending.push(download(clients[1]!, GAME, { timeoutMs: 150_000 }));
     await firstChunk(1);
     pending.push(download(clients[2]!, GAME, { timeoutMs: 150_000 }));
-    // While they download, the others count them apart, never as sources.
     await firstChunk(2);
-    const row = (await listGames(clients[2]!)).remote.find((r) => r.id === GAME);
 
     const results = await Promise.all(pending);
     await stopThrottle();
@@ -148,14 +172,8 @@ scenario('S52', 'swarm: downloaders serve each other what they verified', async 
     }
     const kinds = results.map(({ events }) => fromKinds(events));
     for (const k of kinds) assert.equal(k.complete + k.partial, size, 'every byte counted once');
-    const sent = (await seeder.cmd<{ traffic: { sent_bytes: number } }>('status')).traffic
-      .sent_bytes;
-    const clientSent = await Promise.all(
-      clients.map(
-        async (c) =>
-          (await c.cmd<{ traffic: { sent_bytes: number } }>('status')).traffic.sent_bytes,
-      ),
-    );
+    const sent = await sentBytes(seeder);
+    const clientSent = await Promise.all(clients.map(sentBytes));
     assert.ok(
       sent <= 2 * size,
       `the seeder sent ${(sent / MIB).toFixed(1)} MiB, over 2x the ${(size / MIB).toFixed(1)} MiB game`,
@@ -164,8 +182,140 @@ scenario('S52', 'swarm: downloaders serve each other what they verified', async 
       kinds.reduce((sum, k) => sum + k.partial, 0) > 0,
       'some bytes came from partial peers',
     );
-    return `seeder sent ${(sent / MIB).toFixed(1)} MiB for 3 x ${(size / MIB).toFixed(1)} MiB (${(sent / size).toFixed(2)}x); clients sent ${clientSent.map((b) => (b / MIB).toFixed(0)).join('/')} MiB; from complete/partial per client ${kinds.map((k) => `${(k.complete / MIB).toFixed(0)}/${(k.partial / MIB).toFixed(0)}`).join(' ')} MiB; c3 row peer_count=${row?.peer_count} partial_peer_count=${row?.partial_peer_count}; unverified chunk -> ${refusal(refused)}; all roots match the seeder's`;
+    return `seeder sent ${(sent / MIB).toFixed(1)} MiB for 3 x ${(size / MIB).toFixed(1)} MiB (${(sent / size).toFixed(2)}x); clients sent ${clientSent.map((b) => (b / MIB).toFixed(0)).join('/')} MiB; from complete/partial per client ${kinds.map((k) => `${(k.complete / MIB).toFixed(0)}/${(k.partial / MIB).toFixed(0)}`).join(' ')} MiB; c2 row peer_count=${row?.peer_count} partial_peer_count=${row?.partial_peer_count}; unverified chunk -> ${refusal(refused)}; all roots match the seeder's`;
   } finally {
+    await transport.close();
+  }
+});
+
+scenario('S52', 'swarm: clients that start at the same moment share the seeder', async (lab) => {
+  const { seeder, clients, size, transport } = await party(lab);
+  try {
+    const stopThrottle = throttle(seeder);
+    // All at once: equal clients must pick apart what they ask of the seeder and trade the rest.
+    const results = await Promise.all(
+      clients.map((c) => download(c, GAME, { timeoutMs: 150_000 })),
+    );
+    await stopThrottle();
+    for (const [i, { answer }] of results.entries()) {
+      assert.equal(answer.ok, true, `c${i + 1}: ${JSON.stringify(answer.error)}`);
+      await assertSameRoot(lab, 'seeder', `c${i + 1}`, GAME);
+    }
+    const kinds = results.map(({ events }) => fromKinds(events));
+    for (const k of kinds) assert.equal(k.complete + k.partial, size, 'every byte counted once');
+    const sent = await sentBytes(seeder);
+    assert.ok(
+      sent <= 2 * size,
+      `the seeder sent ${(sent / MIB).toFixed(1)} MiB, over 2x the ${(size / MIB).toFixed(1)} MiB game`,
+    );
+    return `seeder sent ${(sent / MIB).toFixed(1)} MiB for 3 x ${(size / MIB).toFixed(1)} MiB (${(sent / size).toFixed(2)}x); from complete/partial per client ${kinds.map((k) => `${(k.complete / MIB).toFixed(0)}/${(k.partial / MIB).toFixed(0)}`).join(' ')} MiB; all roots match the seeder's`;
+  } finally {
+    await transport.close();
+  }
+});
+
+scenario('S52', 'swarm: a client killed mid-swarm, the others complete', async (lab) => {
+  const { seeder, clients, transport } = await party(lab);
+  try {
+    const stopThrottle = throttle(seeder);
+    const [c1, c2, c3] = clients as [PeerProcess, PeerProcess, PeerProcess];
+    const from = c3.events.length;
+    const pending = [c1, c2].map((c) => download(c, GAME, { timeoutMs: 150_000 }));
+    const doomed = download(c3, GAME, { timeoutMs: 150_000 }).catch((err: unknown) => err);
+    // Killed once it holds a chunk of the archive: the others may be fetching it from c3 then.
+    await c3.waitEvent(
+      (e) => e.event === 'download-chunk-finished' && e.path === `${GAME}.eti`,
+      60_000,
+      from,
+    );
+    c3.kill('SIGKILL');
+    await c3.exited;
+    await doomed;
+    const results = await Promise.all(pending);
+    await stopThrottle();
+    for (const [i, { answer }] of results.entries()) {
+      assert.equal(answer.ok, true, `c${i + 1}: ${JSON.stringify(answer.error)}`);
+      await assertSameRoot(lab, 'seeder', `c${i + 1}`, GAME);
+    }
+    const partial = results.map(({ events }) => fromKinds(events).partial);
+    return `c3 killed after its first chunk; c1 and c2 completed with the seeder's bytes (from partial peers ${partial.map((b) => (b / MIB).toFixed(0)).join('/')} MiB)`;
+  } finally {
+    await transport.close();
+  }
+});
+
+scenario('S52', 'swarm: a partial peer that serves bad chunks is dropped by name', async (lab) => {
+  // 64 MiB: two 32 MiB chunks of the archive, plus notes.txt and version.ini.
+  await lab.games('seeder', [bigGame(GAME, 64, { files: 1 })]);
+  const seeder = await lab.start('seeder');
+  const client = await lab.start('c1');
+  await link(client, seeder);
+  const identity = await loadOrCreateIdentity(join(lab.root, 'asker-state'), silentLogger);
+  const transport = new Transport({ identity, log: silentLogger });
+  let liar: FakePeer | undefined;
+  try {
+    const toSeeder = parseHostPort(seeder.addr);
+    const asker = new Asker(
+      await transport.dial(toSeeder.host, toSeeder.port, { role: 'transfer' }),
+    );
+    const manifest = await asker.ask({
+      t: 'get-manifest',
+      game: GAME,
+      version: VERSION,
+      chunk_size: CHUNK,
+    });
+    asker.close();
+    assert.equal(manifest.t, 'manifest');
+    if (manifest.t !== 'manifest') return 'unreachable';
+    // It claims every chunk of the very manifest the seeder serves, and sends other bytes.
+    const have = new HaveMap(haveMapKeys(manifest).length);
+    for (let i = 0; i < have.chunks; i++) have.set(i);
+    const holding = {
+      game: GAME,
+      version: VERSION,
+      manifest_digest: digestManifest(manifest) ?? '',
+      chunks: have.chunks,
+      have: have.encode(),
+    };
+    let served = 0;
+    liar = await startFakePeer(
+      join(lab.root, 'liar-state'),
+      'liar',
+      [],
+      (conn, msg) => {
+        if (msg.t !== 'get-chunk') return;
+        served++;
+        conn.send({
+          t: 'chunk',
+          game: GAME,
+          path: msg.path,
+          offset: msg.offset,
+          length: msg.length,
+        });
+        conn.sendData(Buffer.alloc(msg.length, 0x41));
+      },
+      [holding],
+    );
+    await client.cmd('connect', { addr: liar.addr });
+    await client.waitEvent((e) => e.event === 'peer-connected' && e.peer_id === liar?.peerId);
+    // Slowed, the seeder leaves the liar time to be asked for every chunk it claims: each bad one
+    // (or failed transfer) counts against it until it is dropped.
+    const stopThrottle = throttle(seeder);
+    const { answer, events } = await download(client, GAME, { timeoutMs: 120_000 });
+    await stopThrottle();
+    assert.equal(answer.ok, true, JSON.stringify(answer.error));
+    await assertSameRoot(lab, 'seeder', 'c1', GAME);
+    const dropped = events.find(
+      (e) => e.event === 'download-peer-dropped' && e.peer_id === liar?.peerId,
+    );
+    assert.ok(
+      dropped,
+      `the liar is dropped by name: ${JSON.stringify(events.map((e) => e.event))}`,
+    );
+    assert.ok(served > 0, 'the liar was asked for chunks');
+    return `the liar served ${served} bad chunk(s) and was dropped (${String(dropped.reason)}); the root is the seeder's`;
+  } finally {
+    await liar?.close();
     await transport.close();
   }
 });

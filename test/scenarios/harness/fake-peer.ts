@@ -3,7 +3,7 @@ import { loadOrCreateIdentity } from '../../../src/identity/index.js';
 import { silentLogger } from '../../../src/logger.js';
 import { Transport, type Connection } from '../../../src/net/index.js';
 import { PeerSession } from '../../../src/mesh/index.js';
-import type { WireGame, WireMessage } from '../../../src/protocol/index.js';
+import type { PartialHolding, WireGame, WireMessage } from '../../../src/protocol/index.js';
 
 export interface FakePeer {
   addr: string;
@@ -15,14 +15,15 @@ export interface FakePeer {
 export type OnTransfer = (conn: Connection, msg: WireMessage) => void;
 
 /**
- * A Transport with a real identity, a control session advertising `library`, and `onTransfer`
- * answering every transfer request.
+ * A Transport with a real identity, a control session advertising `library` (and `partials`, as
+ * a peer downloading those games would), and `onTransfer` answering every transfer request.
  */
 export async function startFakePeer(
   stateDir: string,
   name: string,
   library: WireGame[],
   onTransfer: OnTransfer,
+  partials: PartialHolding[] = [],
 ): Promise<FakePeer> {
   const identity = await loadOrCreateIdentity(stateDir, silentLogger);
   const transport = new Transport({ identity, log: silentLogger });
@@ -47,6 +48,7 @@ export async function startFakePeer(
           onAlive: () => undefined,
           onEnd: () => undefined,
         });
+        if (partials.length > 0) session.sendPartials({ upsert: partials, remove: [] });
       },
       () => undefined,
     );

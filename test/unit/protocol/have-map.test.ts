@@ -41,7 +41,11 @@ test('partial-holdings messages are bounded and their maps checked', () => {
   };
   const ok = { t: 'partial-holdings', upsert: [holding], remove: ['bf1942'] };
   assert.equal(wireMessageSchema.safeParse(ok).success, true);
+  const fetching = { ...ok, upsert: [{ ...holding, fetching: holding.have }] };
+  assert.equal(wireMessageSchema.safeParse(fetching).success, true, 'with chunks in flight');
   const bad = [
+    { ...ok, upsert: [{ ...holding, fetching: 'AAAA' }] },
+    { ...ok, upsert: [{ ...holding, fetching: Buffer.from([0, 0x20]).toString('base64') }] },
     { ...ok, upsert: [{ ...holding, chunks: 9 }] },
     { ...ok, upsert: [{ ...holding, manifest_digest: 'xyz' }] },
     { ...ok, upsert: [{ ...holding, extra: 1 }] },

@@ -119,3 +119,54 @@ test('a partial source that completes holds everything', () => {
   assert.ok(s.next('p'));
   assert.ok(s.next('p'));
 });
+
+test('a complete source is asked for what no other downloader fetches from one', () => {
+  const s = new ChunkScheduler<string>(tasks(3), ['seed'], { inFlightPerSource: 2 });
+  s.setHolding('p', new Set(), keys(0));
+  s.setHolding('q', new Set(), keys(1));
+  assert.equal(s.next('seed')?.offset, 200, 'chunks 0 and 1 are on their way to p and q');
+});
+
+test('end game: a chunk another downloader fetches is taken only with nothing in flight here', () => {
+  const s = new ChunkScheduler<string>(tasks(2), ['seed'], { inFlightPerSource: 2 });
+  s.setHolding('p', keys(1), keys(0));
+  const fromP = s.next('p');
+  assert.equal(fromP?.offset, 100);
+  assert.equal(s.next('seed'), undefined, 'p fetches chunk 0 and this download is busy');
+  s.succeeded(fromP, 'p');
+  assert.equal(s.next('seed')?.offset, 0, 'nothing in flight here: the seed sends it too');
+});
+
+test('two downloaders that picked the same chunk split up: the greater id yields', () => {
+  const s = new ChunkScheduler<string>(tasks(2), ['seed'], { inFlightPerSource: 1 });
+  s.setHolding('p', new Set());
+  const mine = s.next('seed');
+  assert.equal(mine?.offset, 0);
+  s.progress(mine, 'seed', 10);
+  s.setHolding('p', new Set(), keys(0));
+  assert.deepEqual(
+    s.yieldCollisions((other) => other > 'zz'),
+    [],
+    'p comes after us: we keep it',
+  );
+  assert.deepEqual(
+    s.yieldCollisions((other) => other < 'zz').map((t) => t.offset),
+    [0],
+    'p comes first: we let it go',
+  );
+  assert.equal(s.next('seed')?.offset, 100, 'the seed is asked for the other chunk');
+  s.succeeded(mine, 'seed');
+  assert.equal(s.bytesDone, 0, "the yielded transfer's late report is ignored");
+});
+
+test('a collision is not undone once half the chunk has come', () => {
+  const s = new ChunkScheduler<string>(tasks(1), ['seed'], { inFlightPerSource: 1 });
+  s.setHolding('p', new Set());
+  const mine = s.next('seed');
+  s.progress(mine!, 'seed', 50);
+  s.setHolding('p', new Set(), keys(0));
+  assert.deepEqual(
+    s.yieldCollisions(() => true),
+    [],
+  );
+});

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { GameId, GameVersion } from '../../../src/ids.js';
+import { HaveMap, type Manifest, type PartialHoldings } from '../../../src/protocol/index.js';
+import { LocalPartials } from '../../../src/transfer/local-partials.js';
+
+const MIB = 1024 * 1024;
+const CHUNK = 32 * MIB;
+const GAME = 'alienswarm' as GameId;
+
+const manifest: Manifest = {
+  t: 'manifest',
+  game: GAME,
+  version: '20250101' as GameVersion,
+  chunk_size: CHUNK,
+  files: [{ path: 'a.eti', size: 3 * CHUNK, chunks: ['1', '2', '3'].map((c) => c.repeat(64)) }],
+};
+
+test('a holding is sent at once, then maps the chunks in flight until they are verified', () => {
+  const sent: Pick<PartialHoldings, 'upsert' | 'remove'>[] = [];
+  const partials = new LocalPartials((change) => sent.push(change));
+  try {
+    const handle = partials.hold(GAME, '20250101' as GameVersion, '/tmp/x', manifest, []);
+    assert.ok(handle);
+    assert.equal(sent.length, 1, 'no wait for the batch: sources see the swarm before a request');
+    assert.equal(sent[0]?.upsert[0]?.fetching, undefined, 'nothing in flight: no map');
+    handle.fetching(`a.eti@${CHUNK}`, true);
+    partials.flush();
+    const inFlight = HaveMap.decode(sent[1]?.upsert[0]?.fetching ?? '', 3);
+    assert.deepEqual(
+      [0, 1, 2].map((i) => inFlight?.has(i)),
+      [false, true, false],
+    );
+    handle.verified(`a.eti@${CHUNK}`);
+    partials.flush();
+    const last = sent[2]?.upsert[0];
+    assert.equal(last?.fetching, undefined, 'a verified chunk is no longer in flight');
+    assert.equal(HaveMap.decode(last?.have ?? '', 3)?.has(1), true);
+    handle.end();
+    partials.flush();
+    assert.deepEqual(sent[3]?.remove, [GAME]);
+  } finally {
+    partials.close();
+  }
+});
