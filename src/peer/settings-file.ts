@@ -23,7 +23,7 @@ export interface Settings extends Caps {
 
 export const DEFAULT_MAX_ACTIVE_DOWNLOADS = 2;
 /** More at once only split the same links and disks; the queue holds the rest. */
-export const MAX_ACTIVE_DOWNLOADS = 8;
+export const MAX_ACTIVE_DOWNLOADS = 16;
 
 const name = z.string().trim().min(1).max(64);
 

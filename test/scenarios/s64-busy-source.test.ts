@@ -30,6 +30,9 @@ async function downloadAtOnce(lab: Lab, games: readonly string[]): Promise<void>
   const source = await lab.start('source', { extraArgs: SMALL_CHUNKS });
   const client = await lab.start('client', { extraArgs: SMALL_CHUNKS });
   await link(client, source);
+  // Every download at once: none waits in the queue.
+  const slots = await client.request('set-settings', { max_active_downloads: games.length });
+  assert.equal(slots.ok, true, JSON.stringify(slots.error));
   const results = await Promise.all(games.map((id) => download(client, id)));
   for (const [i, { answer }] of results.entries())
     assert.equal(answer.ok, true, `${games[i]}: ${JSON.stringify(answer.error)}`);

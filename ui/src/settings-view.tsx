@@ -159,7 +159,7 @@ export function SettingsView(props: {
             className={errors.max_active_downloads !== undefined ? 'failure' : ''}
           >
             {errors.max_active_downloads ??
-              'Further downloads wait in the queue, in order, and start as these finish (1 to 8).'}
+              'Further downloads wait in the queue, in order, and start as these finish (1 to 16).'}
           </small>
         </label>
         <button type="submit" disabled={busy} aria-busy={busy}>
