@@ -25,6 +25,10 @@ const BESIDE = [
   'test/scenarios/cli-verbs.test.ts',
   'test/scenarios/s59b-download-keeps-old-version.test.ts',
   'test/scenarios/s65-link-escape.test.ts',
+  'test/scenarios/s58-crash-recovery.test.ts',
+  'test/scenarios/s59-update.test.ts',
+  'test/scenarios/s67-data-connection.test.ts',
+  'test/scenarios/s69-download-queue.test.ts',
 ];
 const laneOneScenarios = readdirSync(SCENARIOS)
   .filter((name) => name.endsWith('.test.ts'))

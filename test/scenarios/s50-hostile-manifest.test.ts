@@ -9,7 +9,12 @@ import type { Manifest, WireMessage } from '../../src/protocol/index.js';
 import { sha256Manifest } from '../support/fixture-games.js';
 import { download, eventNames, link } from './harness/assertions.js';
 import { smallGame } from './harness/fixtures.js';
-import { startFakePeer, type FakePeer, type OnTransfer } from './harness/fake-peer.js';
+import {
+  answerWithJunk,
+  startFakePeer,
+  type FakePeer,
+  type OnTransfer,
+} from './harness/fake-peer.js';
 import { scenario, type Lab } from './harness/lab.js';
 import { referenceExtraction } from './harness/manifests.js';
 import type { Answer, Json, PeerProcess } from './harness/peer-process.js';
@@ -46,15 +51,8 @@ function manifestLies(hostilePaths: string[]): OnTransfer {
         ],
       };
       conn.send(manifest);
-    } else if (msg.t === 'get-chunk') {
-      conn.send({
-        t: 'chunk',
-        game: GAME,
-        path: msg.path,
-        offset: msg.offset,
-        length: msg.length,
-      });
-      conn.sendData(Buffer.alloc(msg.length, 0x41));
+    } else {
+      answerWithJunk(conn, GAME, msg);
     }
   };
 }

@@ -12,7 +12,7 @@ import { haveMapKeys } from '../../src/transfer/local-partials.js';
 import { Asker, refusal } from './harness/asker.js';
 import { download, link, listGames, type RemoteRow } from './harness/assertions.js';
 import { bigGame, CATALOG_VERSION } from './harness/fixtures.js';
-import { startFakePeer, type FakePeer } from './harness/fake-peer.js';
+import { answerWithJunk, startFakePeer, type FakePeer } from './harness/fake-peer.js';
 import { scenario, type Lab } from './harness/lab.js';
 import { assertSameRoot } from './harness/manifests.js';
 import type { Json, PeerProcess } from './harness/peer-process.js';
@@ -285,14 +285,7 @@ scenario('S52', 'swarm: a partial peer that serves bad chunks is dropped by name
       (conn, msg) => {
         if (msg.t !== 'get-chunk') return;
         served++;
-        conn.send({
-          t: 'chunk',
-          game: GAME,
-          path: msg.path,
-          offset: msg.offset,
-          length: msg.length,
-        });
-        conn.sendData(Buffer.alloc(msg.length, 0x41));
+        answerWithJunk(conn, GAME, msg);
       },
       [holding],
     );

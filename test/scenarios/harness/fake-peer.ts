@@ -1,4 +1,5 @@
 /** A test double that speaks the real protocol, so a scenario can play a peer no real one would be. */
+import type { GameId } from '../../../src/ids.js';
 import { loadOrCreateIdentity } from '../../../src/identity/index.js';
 import { silentLogger } from '../../../src/logger.js';
 import { Transport, type Connection } from '../../../src/net/index.js';
@@ -13,6 +14,13 @@ export interface FakePeer {
 
 /** What the double does with each request on a transfer connection. */
 export type OnTransfer = (conn: Connection, msg: WireMessage) => void;
+
+/** Answers a `get-chunk` of `game` with as many bytes as asked, every one of them wrong ('A'). */
+export function answerWithJunk(conn: Connection, game: GameId, msg: WireMessage): void {
+  if (msg.t !== 'get-chunk') return;
+  conn.send({ t: 'chunk', game, path: msg.path, offset: msg.offset, length: msg.length });
+  conn.sendData(Buffer.alloc(msg.length, 0x41));
+}
 
 /**
  * A Transport with a real identity, a control session advertising `library` (and `partials`, as
