@@ -29,6 +29,10 @@ const BESIDE = [
   'test/scenarios/s59-update.test.ts',
   'test/scenarios/s67-data-connection.test.ts',
   'test/scenarios/s69-download-queue.test.ts',
+  'test/scenarios/s02-direct-connect.test.ts',
+  'test/scenarios/harness-bad-commands.test.ts',
+  'test/scenarios/s15-s17-s36-version-skew.test.ts',
+  'test/scenarios/s39-s40-s41-s42-s43-s44-s45-s46-s47-streamed-install.test.ts',
 ];
 const laneOneScenarios = readdirSync(SCENARIOS)
   .filter((name) => name.endsWith('.test.ts'))

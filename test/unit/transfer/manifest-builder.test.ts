@@ -74,12 +74,22 @@ async function freshDir(name: string): Promise<string> {
   return dir;
 }
 
+/** Every cache a test opened: their saves, due soon after a change, end before the folder goes. */
+const caches: HashCache[] = [];
+
+async function openCache(...args: Parameters<typeof HashCache.open>): Promise<HashCache> {
+  const cache = await HashCache.open(...args);
+  caches.push(cache);
+  return cache;
+}
+
 before(async () => {
   base = await mkdtemp(join(tmpdir(), 'lanspread-manifest-'));
 });
 
 after(async () => {
   await closeHasherPool();
+  await Promise.all(caches.map((cache) => cache.flush()));
   await rm(base, { recursive: true, force: true });
 });
 
@@ -106,7 +116,7 @@ describe('buildManifest', () => {
   });
 
   test('lists nested files, an empty file and multi-chunk files with per-slice SHA-256', async () => {
-    const cache = await HashCache.open(stateDir, recordingLogger());
+    const cache = await openCache(stateDir, recordingLogger());
     const m = await buildManifest(root, ID, V, CHUNK, cache, recordingLogger());
     assert.deepEqual(manifestSchema.parse(m), m);
     assert.equal(m.t, 'manifest');
@@ -129,7 +139,7 @@ describe('buildManifest', () => {
   });
 
   test('excludes local/, staging, backup, .lanspread/ and the launch-settings marker', async () => {
-    const cache = await HashCache.open(stateDir, recordingLogger());
+    const cache = await openCache(stateDir, recordingLogger());
     const m = await buildManifest(root, ID, V, CHUNK, cache, recordingLogger());
     for (const f of m.files) {
       assert.doesNotMatch(
@@ -148,11 +158,11 @@ describe('buildManifest', () => {
     await put(file, original);
     // Whole seconds survive utimes exactly, so the rewrite below can restore the very same mtime.
     await utimes(file, 1_700_000_000, 1_700_000_000);
-    const cache = await HashCache.open(state, recordingLogger());
+    const cache = await openCache(state, recordingLogger());
     const first = await buildManifest(dir, ID, V, CHUNK, cache, recordingLogger());
     await cache.flush();
     // Reopen the cache from disk, as a restarted peer would.
-    const reopened = await HashCache.open(state, recordingLogger());
+    const reopened = await openCache(state, recordingLogger());
 
     // New content, same size, same mtime: only a cache hit can still report the old hashes.
     const st = await stat(file);
@@ -174,7 +184,7 @@ describe('buildManifest', () => {
       ID,
       V,
       CHUNK,
-      await HashCache.open(await freshDir('empty-state'), recordingLogger()),
+      await openCache(await freshDir('empty-state'), recordingLogger()),
       recordingLogger(),
     );
     assert.deepEqual(
@@ -192,7 +202,7 @@ describe('buildManifest', () => {
   });
 
   test('concurrent requests for the same root and chunk size share one build', async () => {
-    const cache = await HashCache.open(await freshDir('sf-state'), recordingLogger());
+    const cache = await openCache(await freshDir('sf-state'), recordingLogger());
     const [a, b] = await Promise.all([
       buildManifest(root, ID, V, CHUNK, cache, recordingLogger()),
       buildManifest(root, ID, V, CHUNK, cache, recordingLogger()),
@@ -208,7 +218,7 @@ describe('buildManifest', () => {
   });
 
   test('refuses a chunk size it does not serve, before looking at the root', async () => {
-    const cache = await HashCache.open(await freshDir('size-state'), recordingLogger());
+    const cache = await openCache(await freshDir('size-state'), recordingLogger());
     const missing = join(base, 'no-such-root');
     for (const size of [64 * 1024, 2 * CHUNK, 4 * CHUNK, LARGE_CHUNK - 1, 2 * LARGE_CHUNK]) {
       await assert.rejects(
@@ -231,7 +241,7 @@ describe('buildManifest', () => {
     await utimes(file, 1_700_000_000, 1_700_000_000);
     const lines: LogLine[] = [];
     const log = recordingLogger(lines);
-    const cache = await HashCache.open(state, log);
+    const cache = await openCache(state, log);
     const first = new Map<number, unknown>();
     for (const size of CHUNK_SIZES)
       first.set(size, await buildManifest(dir, ID, V, size, cache, log));
@@ -252,7 +262,7 @@ describe('buildManifest', () => {
   });
 
   test('a caller that aborts is released; the others still get the manifest', async () => {
-    const cache = await HashCache.open(await freshDir('abort-state'), recordingLogger());
+    const cache = await openCache(await freshDir('abort-state'), recordingLogger());
     const controller = new AbortController();
     const leaving = buildManifest(root, ID, V, CHUNK, cache, recordingLogger(), controller.signal);
     const staying = buildManifest(root, ID, V, CHUNK, cache, recordingLogger());
@@ -274,7 +284,7 @@ describe('buildManifest', () => {
     for (let i = 0; i < names.length; i += 500) {
       await Promise.all(names.slice(i, i + 500).map((n) => writeFile(join(dir, n), '')));
     }
-    const cache = await HashCache.open(await freshDir('many-state'), recordingLogger());
+    const cache = await openCache(await freshDir('many-state'), recordingLogger());
     await assert.rejects(
       buildManifest(dir, ID, V, CHUNK, cache, recordingLogger()),
       isCode('serve-root-not-transferable'),
@@ -288,7 +298,7 @@ describe('buildManifest', () => {
     assert.ok(rel.length > MAX_PATH_LENGTH);
     await put(join(dir, ...rel.split('/')), 'x');
     await put(join(dir, 'version.ini'), '1\n');
-    const cache = await HashCache.open(await freshDir('long-state'), recordingLogger());
+    const cache = await openCache(await freshDir('long-state'), recordingLogger());
     await assert.rejects(
       buildManifest(dir, ID, V, CHUNK, cache, recordingLogger()),
       isCode('serve-root-not-transferable'),
@@ -299,7 +309,7 @@ describe('buildManifest', () => {
     const dir = await freshDir('backslash');
     await put(join(dir, 'version.ini'), '1\n');
     await put(join(dir, 'a\\b.txt'), 'x');
-    const cache = await HashCache.open(await freshDir('backslash-state'), recordingLogger());
+    const cache = await openCache(await freshDir('backslash-state'), recordingLogger());
     await assert.rejects(
       buildManifest(dir, ID, V, CHUNK, cache, recordingLogger()),
       isCode('serve-root-not-transferable'),
@@ -314,7 +324,7 @@ describe('buildManifest', () => {
       const dir = await freshDir('windows');
       await put(join(dir, 'version.ini'), '1\n');
       for (const name of names) await put(join(dir, ...name.split('/')), name);
-      const cache = await HashCache.open(await freshDir('windows-state'), recordingLogger());
+      const cache = await openCache(await freshDir('windows-state'), recordingLogger());
       await assert.rejects(
         buildManifest(dir, ID, V, CHUNK, cache, recordingLogger()),
         isCode('serve-root-not-transferable'),
@@ -328,7 +338,7 @@ describe('buildManifest', () => {
     await put(join(dir, 'huge.bin'), '');
     // Sparse: 100 000 chunks of 1 MiB would take minutes to hash but are refused at once.
     await truncate(join(dir, 'huge.bin'), 100_000 * CHUNK);
-    const cache = await HashCache.open(await freshDir('huge-state'), recordingLogger());
+    const cache = await openCache(await freshDir('huge-state'), recordingLogger());
     await assert.rejects(
       buildManifest(dir, ID, V, CHUNK, cache, recordingLogger()),
       isCode('serve-root-not-transferable'),
@@ -341,7 +351,7 @@ describe('HashCache', () => {
     const state = await freshDir('corrupt');
     await writeFile(join(state, 'hash-cache.json'), '{"version":1,"files":{"x": garbage');
     const lines: LogLine[] = [];
-    const cache = await HashCache.open(state, recordingLogger(lines));
+    const cache = await openCache(state, recordingLogger(lines));
     assert.ok(lines.some((l) => l.level === 'warn'));
     assert.equal(cache.get('/x', 1, 1, CHUNK), undefined);
 
@@ -351,7 +361,7 @@ describe('HashCache', () => {
     const m = await buildManifest(dir, ID, V, CHUNK, cache, recordingLogger());
     assert.deepEqual(m.files[0]?.chunks, sliceHashes(data, CHUNK));
     await cache.flush();
-    const again = await HashCache.open(state, recordingLogger(lines));
+    const again = await openCache(state, recordingLogger(lines));
     const st = await stat(join(dir, 'a.bin'));
     assert.deepEqual(
       again.get(join(dir, 'a.bin'), data.length, st.mtimeMs, CHUNK),
@@ -364,7 +374,7 @@ describe('HashCache', () => {
       const state = await freshDir('shape');
       await writeFile(join(state, 'hash-cache.json'), text);
       const lines: LogLine[] = [];
-      const cache = await HashCache.open(state, recordingLogger(lines));
+      const cache = await openCache(state, recordingLogger(lines));
       assert.equal(cache.get('/a', 1, 1, CHUNK), undefined);
       assert.ok(
         lines.some((l) => l.level === 'warn'),
@@ -386,7 +396,7 @@ describe('HashCache', () => {
         },
       }),
     );
-    const cache = await HashCache.open(state, recordingLogger());
+    const cache = await openCache(state, recordingLogger());
     assert.deepEqual(cache.get('/good', CHUNK + 1, 5, CHUNK), [h, h]);
     assert.equal(cache.get('/bad', CHUNK + 1, 5, CHUNK), undefined);
   });
@@ -407,7 +417,7 @@ describe('HashCache', () => {
       }),
     );
     const lines: LogLine[] = [];
-    const cache = await HashCache.open(state, recordingLogger(lines));
+    const cache = await openCache(state, recordingLogger(lines));
     assert.deepEqual(
       lines.filter((l) => l.level === 'warn'),
       [],
@@ -433,7 +443,7 @@ describe('HashCache', () => {
 
   test('keys by size, mtime and chunk size; a change of size or mtime replaces the entry', async () => {
     const state = await freshDir('keys');
-    const cache = await HashCache.open(state, recordingLogger());
+    const cache = await openCache(state, recordingLogger());
     const h1 = '1'.repeat(64);
     const h2 = '2'.repeat(64);
     cache.set('/f', 10, 100, CHUNK, [h1]);
@@ -448,7 +458,7 @@ describe('HashCache', () => {
     assert.equal(cache.get('/f', 10, 200, LARGE_CHUNK), undefined);
     assert.equal(cache.get('/f', 10, 100, CHUNK), undefined);
     await cache.flush();
-    const reopened = await HashCache.open(state, recordingLogger());
+    const reopened = await openCache(state, recordingLogger());
     assert.deepEqual(reopened.get('/f', 10, 200, CHUNK), [h2]);
     // The write is a rename: no temp file is left behind.
     assert.deepEqual(await readdir(state), ['hash-cache.json']);
@@ -463,7 +473,7 @@ describe('HashCache forgets what is gone', () => {
   test('keepGames forgets other games, files loose in the games folder and other folders', async () => {
     const state = await freshDir('keep-games');
     const games = join(base, 'games-folder');
-    const cache = await HashCache.open(state, recordingLogger());
+    const cache = await openCache(state, recordingLogger());
     const kept = join(games, 'cnc4', 'cnc4.eti');
     const keptDeep = join(games, 'cnc4', 'data', 'x.bin');
     const removed = join(games, 'ggoo', 'ggoo.eti');
@@ -474,7 +484,7 @@ describe('HashCache forgets what is gone', () => {
       cache.set(path, 10, 1, CHUNK, h('a'));
     cache.keepGames(games, new Set(['cnc4']));
     await cache.flush();
-    const reopened = await HashCache.open(state, recordingLogger());
+    const reopened = await openCache(state, recordingLogger());
     assert.deepEqual(reopened.get(kept, 10, 1, CHUNK), h('a'));
     assert.deepEqual(reopened.get(keptDeep, 10, 1, CHUNK), h('a'));
     for (const path of [removed, loose, elsewhere, lookalike])
@@ -489,7 +499,7 @@ describe('HashCache forgets what is gone', () => {
     await put(join(root, 'a.eti'), bytes(100, 'a'));
     await put(join(root, 'b.eti'), bytes(100, 'b'));
     await put(join(other, 'b.eti'), bytes(100, 'b'));
-    const cache = await HashCache.open(state, recordingLogger());
+    const cache = await openCache(state, recordingLogger());
     await buildManifest(root, ID, V, CHUNK, cache, recordingLogger());
     await buildManifest(other, ID, V, CHUNK, cache, recordingLogger());
     const gone = await stat(join(root, 'b.eti'));
