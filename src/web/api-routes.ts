@@ -20,6 +20,8 @@ export interface ApiContext {
   /** Called after the shutdown command stopped the peer. */
   onShutdown: (() => void) | undefined;
   share: ShareServer | undefined;
+  /** `http://ADDRESS:PORT/` of this UI for every LAN address; none when it listens on loopback. */
+  uiUrls: () => string[];
 }
 
 export class ApiRoutes {
@@ -51,6 +53,8 @@ export class ApiRoutes {
         return this.#run({ ...(await readJsonBody(req)), cmd: 'set-limits' });
       case 'GET /api/share':
         return this.context.share?.info() ?? SHARE_OFF;
+      case 'GET /api/ui-urls':
+        return { urls: this.context.uiUrls() };
       case 'GET /api/log':
         return { lines: this.context.logRing?.last(logLines(url)) ?? [] };
       case 'GET /api/events':
