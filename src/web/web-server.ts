@@ -96,8 +96,12 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     onShutdown: opts.onShutdown,
     share: opts.share,
     // A phone on the LAN cannot open a page bound to loopback.
-    uiUrls: () =>
-      loopback ? [] : lanHosts(opts.host).map((host) => `http://${hostHeader(host, boundPort)}/`),
+    uiUrls: () => ({
+      loopback,
+      urls: loopback
+        ? []
+        : lanHosts(opts.host).map((host) => `http://${hostHeader(host, boundPort)}/`),
+    }),
   });
 
   const server = createServer((req, res) => {

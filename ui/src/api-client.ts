@@ -57,7 +57,7 @@ export const api = {
   status: () => call<StatusResult>('GET', 'status'),
   settings: () => call<SettingsView>('GET', 'settings'),
   share: () => call<ShareInfo>('GET', 'share'),
-  uiUrls: () => call<{ urls: string[] }>('GET', 'ui-urls'),
+  uiUrls: () => call<{ loopback: boolean; urls: string[] }>('GET', 'ui-urls'),
   saveSettings: (changes: Partial<Omit<SettingsView, 'free_bytes'>>) =>
     call<SettingsView>('PUT', 'settings', changes),
   saveLimits: (changes: {

@@ -19,6 +19,16 @@ export interface TrafficSample {
   fromPeers: Record<string, number>;
 }
 
+const MIB = 1024 * 1024;
+
+/** The smallest of 1, 2, 5 × 10^n MiB/s at or above `max`, so the scale reads in round figures. */
+export function niceScale(maxBytesPerSecond: number): number {
+  const mib = Math.max(maxBytesPerSecond / MIB, 0.1);
+  const power = 10 ** Math.floor(Math.log10(mib));
+  const step = [1, 2, 5, 10].find((m) => m * power >= mib) ?? 10;
+  return step * power * MIB;
+}
+
 export interface RatePoint {
   atMs: number;
   bytesPerSecond: number;

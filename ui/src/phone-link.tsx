@@ -4,15 +4,16 @@ import { api, withToken } from './api-client.js';
 import { QrCode } from './qr-code.js';
 
 export function PhoneLink() {
-  const [urls, setUrls] = useState<string[]>();
+  const [answer, setAnswer] = useState<{ loopback: boolean; urls: string[] }>();
   useEffect(() => {
     let stopped = false;
     api.uiUrls().then(
-      (answer) => {
-        if (!stopped) setUrls(answer.urls);
+      (result) => {
+        if (!stopped) setAnswer(result);
       },
       () => {
-        if (!stopped) setUrls([]);
+        // The header tells when the peer cannot be reached; nothing to scan then.
+        if (!stopped) setAnswer({ loopback: false, urls: [] });
       },
     );
     return () => {
@@ -20,17 +21,19 @@ export function PhoneLink() {
     };
   }, []);
 
-  const [first, ...others] = urls ?? [];
+  const [first, ...others] = answer?.urls ?? [];
   return (
     <section aria-labelledby="phone-title" className="phone-section">
       <h3 id="phone-title">Open on a phone</h3>
-      {urls === undefined ? (
+      {answer === undefined ? (
         <p aria-busy="true">Loading…</p>
-      ) : first === undefined ? (
+      ) : answer.loopback ? (
         <p className="muted">
           This page listens on this computer only, so a phone cannot open it. Start lanspread with{' '}
           <code>--ui 0.0.0.0:47630</code> to reach it over the LAN; a code to scan then shows here.
         </p>
+      ) : first === undefined ? (
+        <p className="muted">This computer has no LAN address yet: connect it to the network.</p>
       ) : (
         <div className="phone-link">
           <QrCode text={withToken(first)} label={`QR code of this page at ${first}`} />

@@ -1,6 +1,6 @@
 /** Rates over the last two minutes as inline SVG lines, with a scale in MiB/s (nothing loaded: the CSP holds). */
 import { formatRate } from '../../src/human-units.js';
-import { RATE_WINDOW_MS, type RatePoint } from './party-model.js';
+import { RATE_WINDOW_MS, niceScale, type RatePoint } from './party-model.js';
 
 export interface GraphSeries {
   key: string;
@@ -13,15 +13,6 @@ export interface GraphSeries {
 const WIDTH = 600;
 const HEIGHT = 160;
 const TOP = 8;
-const MIB = 1024 * 1024;
-
-/** The smallest of 1, 2, 5 × 10^n MiB/s at or above `max`, so the scale reads in round figures. */
-export function niceScale(maxBytesPerSecond: number): number {
-  const mib = Math.max(maxBytesPerSecond / MIB, 0.1);
-  const power = 10 ** Math.floor(Math.log10(mib));
-  const step = [1, 2, 5, 10].find((m) => m * power >= mib) ?? 10;
-  return step * power * MIB;
-}
 
 export function ThroughputGraph(props: { series: readonly GraphSeries[]; nowMs: number }) {
   const max = niceScale(

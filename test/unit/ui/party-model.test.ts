@@ -10,12 +10,12 @@ import {
   discoveryHint,
   lanDownloads,
   lastCopies,
+  niceScale,
   rateSeries,
   topSources,
   unreachableCause,
   type TrafficSample,
 } from '../../../ui/src/party-model.js';
-import { niceScale } from '../../../ui/src/throughput-graph.js';
 
 const MIB = 1024 * 1024;
 
