@@ -45,23 +45,34 @@ export function addSample(
   return next.slice(Math.max(0, firstInWindow - 1));
 }
 
+/** Rates are measured over at least this long: one-second steps jump as whole chunks land. */
+export const RATE_SPAN_MS = 3_000;
+
 /**
- * The rate between each two samples that both hold the counter. A counter that went back (the
- * peer restarted, a download began again) gives no negative rate: that step counts as zero.
+ * The rate at each sample, over the span back to the latest sample at least `spanMs` older (or
+ * the oldest one) that holds the counter too. A counter that went back (the peer restarted, a
+ * download began again) gives no negative rate: that span counts as zero.
  */
 export function rateSeries(
   samples: readonly TrafficSample[],
   counter: (sample: TrafficSample) => number | undefined,
+  spanMs = RATE_SPAN_MS,
 ): RatePoint[] {
   const points: RatePoint[] = [];
   samples.forEach((now, i) => {
-    const before = samples[i - 1];
-    if (before === undefined) return;
-    const a = counter(before);
     const b = counter(now);
-    const seconds = (now.atMs - before.atMs) / 1000;
-    if (a === undefined || b === undefined || seconds <= 0) return;
-    points.push({ atMs: now.atMs, bytesPerSecond: Math.max(0, b - a) / seconds });
+    if (b === undefined) return;
+    let from: { atMs: number; value: number } | undefined;
+    for (let j = i - 1; j >= 0; j--) {
+      const before = samples[j];
+      const a = before === undefined ? undefined : counter(before);
+      if (before === undefined || a === undefined) break;
+      from = { atMs: before.atMs, value: a };
+      if (now.atMs - before.atMs >= spanMs) break;
+    }
+    if (from === undefined || now.atMs <= from.atMs) return;
+    const seconds = (now.atMs - from.atMs) / 1000;
+    points.push({ atMs: now.atMs, bytesPerSecond: Math.max(0, b - from.value) / seconds });
   });
   return points;
 }
@@ -196,7 +207,8 @@ export function topSources(
       name: peer.name,
       receivedBytes: peer.received_bytes,
       sentBytes: peer.sent_bytes,
-      bytesPerSecond: currentRate(rateSeries(samples.slice(-2), (s) => s.fromPeers[peer.peer_id])),
+      // The last few samples span RATE_SPAN_MS: the rate now, without the whole series.
+      bytesPerSecond: currentRate(rateSeries(samples.slice(-5), (s) => s.fromPeers[peer.peer_id])),
     }))
     .sort((a, b) => b.receivedBytes - a.receivedBytes || a.name.localeCompare(b.name))
     .slice(0, limit);

@@ -28,7 +28,8 @@ export function PartyView(props: {
   const self = props.selfName === '' ? 'you' : props.selfName;
   const nowMs = samples.at(-1)?.atMs ?? Date.now();
   const names = new Map(library.map((game) => [game.id, game.name]));
-  const downloading = [...new Set(samples.flatMap((s) => Object.keys(s.downloads)))];
+  // Downloads running now: one that ended leaves the graph with its line.
+  const downloading = Object.keys(samples.at(-1)?.downloads ?? {});
   const series: GraphSeries[] = [
     {
       key: 'up',
@@ -169,54 +170,39 @@ function PeerReachability(props: {
 }) {
   const unreachable = props.status?.unreachable_peers ?? [];
   const interfaces = props.status?.discovery.interfaces ?? [];
+  const protocol = props.status?.protocol_version;
   if (props.peers.length === 0 && unreachable.length === 0)
     return <p className="muted empty">No other peer found yet.</p>;
   return (
-    <div className="table-wrap">
-      <table className="striped reach-table">
-        <thead>
-          <tr>
-            <th scope="col">Peer</th>
-            <th scope="col">State</th>
-            <th scope="col">Address</th>
-            <th scope="col">Version</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.peers.map((peer) => (
-            <tr key={peer.peer_id} data-peer={peer.name}>
-              <td title={peer.peer_id}>{peer.name}</td>
-              <td>
-                <span className="reach ok">connected</span>{' '}
-                <small className="muted">seen {formatAge(props.nowMs - peer.last_seen_ms)}</small>
-              </td>
-              <td>
-                <code>{peer.addr}</code>
-              </td>
-              <td>protocol {props.status?.protocol_version ?? '?'}</td>
-            </tr>
-          ))}
-          {unreachable.map((peer) => (
-            <tr key={peer.peer_id} data-peer={peer.peer_id.slice(0, 12)}>
-              <td title={peer.peer_id}>
-                <code>{peer.peer_id.slice(0, 12)}</code>
-              </td>
-              <td>
-                <span className="reach bad">unreachable</span>{' '}
-                <small>{CAUSE_SENTENCES[unreachableCause(peer, interfaces)]}</small>{' '}
-                <small className="muted">
-                  Found by {peer.via}; {peer.failures === 1 ? 'one try' : `${peer.failures} tries`},
-                  the last {formatAge(props.nowMs - peer.last_failed_ms)}.
-                </small>
-              </td>
-              <td>
-                <code>{peer.addr}</code>
-              </td>
-              <td className="muted">unknown</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ul className="reach-list">
+      {props.peers.map((peer) => (
+        <li key={peer.peer_id} data-peer={peer.name}>
+          <div className="reach-head">
+            <strong title={peer.peer_id}>{peer.name}</strong>
+            <span className="reach ok">connected</span>
+          </div>
+          <small className="muted">
+            <code>{peer.addr}</code> · lanspread protocol {protocol ?? '?'} · seen{' '}
+            {formatAge(props.nowMs - peer.last_seen_ms)}
+          </small>
+        </li>
+      ))}
+      {unreachable.map((peer) => (
+        <li key={peer.peer_id} data-peer={peer.peer_id.slice(0, 12)}>
+          <div className="reach-head">
+            <strong title={peer.peer_id}>
+              <code>{peer.peer_id.slice(0, 12)}</code>
+            </strong>
+            <span className="reach bad">unreachable</span>
+          </div>
+          <p className="reach-why">{CAUSE_SENTENCES[unreachableCause(peer, interfaces)]}</p>
+          <small className="muted">
+            <code>{peer.addr}</code> · found by {peer.via} · version unknown ·{' '}
+            {peer.failures === 1 ? 'one try' : `${peer.failures} tries`}, the last{' '}
+            {formatAge(props.nowMs - peer.last_failed_ms)}
+          </small>
+        </li>
+      ))}
+    </ul>
   );
 }

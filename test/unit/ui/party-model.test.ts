@@ -92,15 +92,23 @@ describe('rates from sampled counters', () => {
       sample(4500, { receivedBytes: 3 * MIB, downloads: { a: MIB } }),
     ];
     assert.deepEqual(
-      rateSeries(samples, (s) => s.receivedBytes).map((p) => p.bytesPerSecond),
+      rateSeries(samples, (s) => s.receivedBytes, 0).map((p) => p.bytesPerSecond),
       [2 * MIB, 0, MIB, 2 * MIB],
     );
     assert.deepEqual(
-      rateSeries(samples, (s) => s.downloads.a),
+      rateSeries(samples, (s) => s.downloads.a, 0),
       [
         { atMs: 2000, bytesPerSecond: MIB / 2 },
         { atMs: 4500, bytesPerSecond: 2 * MIB },
       ],
+    );
+  });
+
+  it('measures each rate over the span back to a sample at least that much older', () => {
+    const samples = [0, 1, 2, 3, 4].map((s) => sample(s * 1000, { sentBytes: s * s * MIB }));
+    assert.deepEqual(
+      rateSeries(samples, (s) => s.sentBytes, 2000).map((p) => p.bytesPerSecond),
+      [1 * MIB, 2 * MIB, 4 * MIB, 6 * MIB],
     );
   });
 
