@@ -428,6 +428,7 @@ describe(
         (await page.locator('.top-sources li[data-peer="alpha"]').textContent()) ?? '',
         /^alpha sent you \d+(\.\d+)? MiB/,
       );
+      await page.locator('.served', { hasText: /You served: charlie \d/ }).waitFor();
       await page
         .locator('.last-copies li[data-game="cnc4"]', { hasText: 'last copy: ask alpha to stay' })
         .waitFor();

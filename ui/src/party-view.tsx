@@ -53,6 +53,9 @@ export function PartyView(props: {
   const downloads = lanDownloads(library, peers, self, formatBytes);
   const copies = lastCopies(library, peers, self);
   const sources = topSources(peers, samples);
+  const served = peers
+    .filter((peer) => peer.sent_bytes > 0)
+    .sort((a, b) => b.sent_bytes - a.sent_bytes);
   const hint = status === undefined ? null : discoveryHint(status.discovery, peers.length);
 
   return (
@@ -121,6 +124,12 @@ export function PartyView(props: {
                 </li>
               ))}
             </ol>
+          )}
+          {served.length > 0 && (
+            <p className="served muted">
+              You served:{' '}
+              {served.map((peer) => `${peer.name} ${formatBytes(peer.sent_bytes)}`).join(', ')}.
+            </p>
           )}
         </article>
 

@@ -25,30 +25,34 @@ export function ThroughputGraph(props: { series: readonly GraphSeries[]; nowMs: 
     .join(', ');
   return (
     <figure className="throughput">
-      <svg
-        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-        role="img"
-        aria-label={`Throughput over the last 2 minutes. ${summary}`}
-        preserveAspectRatio="none"
-      >
-        {[0.25, 0.5, 0.75, 1].map((f) => (
-          <line key={f} className="grid" x1={0} x2={WIDTH} y1={y(max * f)} y2={y(max * f)} />
-        ))}
-        {props.series.map((s) =>
-          s.points.length < 2 ? null : (
-            <polyline
-              key={s.key}
-              className={`series ${s.tone}`}
-              points={s.points
-                .map((p) => `${x(p.atMs).toFixed(1)},${y(p.bytesPerSecond).toFixed(1)}`)
-                .join(' ')}
-              vectorEffect="non-scaling-stroke"
-            />
-          ),
-        )}
-      </svg>
+      <div className="graph-area">
+        <svg
+          viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+          role="img"
+          aria-label={`Throughput over the last 2 minutes. ${summary}`}
+          preserveAspectRatio="none"
+        >
+          {[0.25, 0.5, 0.75, 1].map((f) => (
+            <line key={f} className="grid" x1={0} x2={WIDTH} y1={y(max * f)} y2={y(max * f)} />
+          ))}
+          {props.series.map((s) =>
+            s.points.length < 2 ? null : (
+              <polyline
+                key={s.key}
+                className={`series ${s.tone}`}
+                points={s.points
+                  .map((p) => `${x(p.atMs).toFixed(1)},${y(p.bytesPerSecond).toFixed(1)}`)
+                  .join(' ')}
+                vectorEffect="non-scaling-stroke"
+              />
+            ),
+          )}
+        </svg>
+        <span className="graph-max" aria-hidden="true">
+          {formatRate(max)}
+        </span>
+      </div>
       <div className="graph-scale" aria-hidden="true">
-        <span>{formatRate(max)}</span>
         <span>2 min ago</span>
         <span>now</span>
       </div>
