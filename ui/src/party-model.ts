@@ -224,8 +224,9 @@ export function unreachableCause(
 ): UnreachableCause {
   const error = peer.error.toLowerCase();
   if (error.includes('another peer answered')) return 'stale';
-  if (/ehostunreach|enetunreach/.test(error)) return 'subnet';
-  if (/econnrefused/.test(error)) return 'refused';
+  // The transport's words (src/net/transport.ts), or Node's codes.
+  if (/ehostunreach|enetunreach|no route/.test(error)) return 'subnet';
+  if (/econnrefused|connection refused/.test(error)) return 'refused';
   if (/protocol|handshake|certificate|tls/.test(error)) return 'incompatible';
   if (/etimedout|timed out|timeout/.test(error)) {
     return onOurSubnets(peer.addr, interfaces) ? 'firewall' : 'subnet';

@@ -243,6 +243,11 @@ describe('why a discovered peer cannot be reached', () => {
     assert.equal(cause('192.168.1.20:47620', 'another peer answered at this address'), 'stale');
     assert.equal(cause('192.168.1.20:47620', 'TLS handshake failed'), 'incompatible');
     assert.equal(cause('192.168.1.20:47620', 'something else'), 'unknown');
+    // As the transport words them.
+    const at = 'cannot connect to 192.168.1.20:47620';
+    assert.equal(cause('192.168.1.20:47620', `${at}: connection refused`), 'refused');
+    assert.equal(cause('192.168.1.20:47620', `${at}: the TCP connect timed out`), 'firewall');
+    assert.equal(cause('10.9.0.2:47620', `${at}: no route to the host (EHOSTUNREACH)`), 'subnet');
   });
 });
 
