@@ -448,6 +448,7 @@ describe(
       await guest.api('commands/cancel-download', { method: 'POST', body: { game: 'bfbc2' } });
       assert.match(await download, /cancelled/);
       await page.locator('.lan-downloads li[data-who="charlie"]').waitFor({ state: 'detached' });
+      await page.getByText('Nobody is downloading right now.').waitFor();
       await guest.stop();
       guest = undefined;
     });
