@@ -27,8 +27,8 @@ export function usePartyBoard(library: readonly LibraryGame[]): PartyBoardState 
     let stopped = false;
     let busy = false;
     const poll = async (): Promise<void> => {
-      // A slow answer is not asked again on top of itself.
-      if (busy) return;
+      // A slow answer is not asked again on top of itself; a hidden tab asks nothing.
+      if (busy || document.hidden) return;
       busy = true;
       try {
         const [status, peers] = await Promise.all([api.status(), api.peers()]);
