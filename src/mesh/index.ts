@@ -23,3 +23,4 @@ export {
   type SessionHandlers,
 } from './peer-session.js';
 export { MAX_PEER_SESSIONS, PeerMesh, type MeshEvent, type PeerMeshOptions } from './peer-mesh.js';
+export { MAX_UNREACHED_PEERS, type UnreachedPeer } from './unreached-peers.js';

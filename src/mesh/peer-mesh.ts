@@ -23,6 +23,7 @@ import {
   type SessionHandlers,
 } from './peer-session.js';
 import { PeerTable, type PeerRecord } from './peer-table.js';
+import { UnreachedPeers, type UnreachedPeer } from './unreached-peers.js';
 
 /** What the mesh tells its owner; the owner maps these to contract events. */
 export type MeshEvent =
@@ -82,6 +83,7 @@ export class PeerMesh {
   readonly #table: PeerTable;
   readonly #sessions = new Map<PeerId, PeerSession>();
   readonly #dialBackoff = new DialBackoff();
+  readonly #unreached = new UnreachedPeers();
   /** Dials on a hint (a lost peer's address, a discovery candidate's), one per address. */
   readonly #hintedDials = new DialThrottle(HINT_DIAL_LIMITS);
   readonly #redials = new Map<PeerId, NodeJS.Timeout>();
@@ -121,6 +123,11 @@ export class PeerMesh {
 
   get inboundConnections(): number {
     return this.#inboundConnections;
+  }
+
+  /** Discovered peers no dial reached yet, most recent failure first. */
+  unreachedPeers(): UnreachedPeer[] {
+    return this.#unreached.list();
   }
 
   discoveryStatus(): DiscoveryStatus {
@@ -242,6 +249,12 @@ export class PeerMesh {
       if (conn.remotePeerId !== peerId) {
         conn.destroy();
         this.#dialBackoff.failed(addr, Date.now());
+        this.#unreached.failed(peerId, {
+          addr,
+          via,
+          error: 'another peer answered at this address',
+          nowMs: Date.now(),
+        });
         this.#opts.log.warn(
           { addr, via, claimed: peerId, proven: conn.remotePeerId },
           'a hint named another peer id than the one that answered; no peer made',
@@ -253,6 +266,7 @@ export class PeerMesh {
       return true;
     } catch (err) {
       this.#dialBackoff.failed(addr, Date.now());
+      this.#unreached.failed(peerId, { addr, via, error: errorMessage(err), nowMs: Date.now() });
       this.#opts.log.debug(
         { addr, via, err: errorMessage(err) },
         'dial of a hinted address failed',
@@ -394,6 +408,7 @@ export class PeerMesh {
       existing.discard();
     }
     this.#sessions.set(id, session);
+    this.#unreached.reached(id);
     this.#heldLosses.delete(id);
     clearTimeout(this.#redials.get(id));
     this.#redials.delete(id);

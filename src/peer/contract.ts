@@ -65,12 +65,41 @@ export interface RemoteRow {
   size: number;
 }
 
+/** A game a peer is downloading, from its partial holdings (docs/protocol.md). */
+export interface PeerFetchingRow {
+  game: string;
+  /** The catalog version it downloads; ours or not. */
+  version: string;
+  /** Chunks it has verified, of `total_chunks` (32 MiB chunks). */
+  have_chunks: number;
+  total_chunks: number;
+  /** Chunks it is fetching from complete peers now. */
+  in_flight_chunks: number;
+}
+
 export interface PeerRow {
   peer_id: string;
   name: string;
   addr: string;
   games: GameRow[];
   last_seen_ms: number;
+  /** Games of our catalog it is downloading and announced (only downloads at 32 MiB chunks are). */
+  fetching: PeerFetchingRow[];
+  /** File payload bytes we served it and it served us since this peer started. */
+  sent_bytes: number;
+  received_bytes: number;
+}
+
+/** A peer discovery announced that no dial reached (`status.unreachable_peers`). */
+export interface UnreachablePeerRow {
+  peer_id: string;
+  /** Where it said it listens. */
+  addr: string;
+  via: string;
+  /** The last dial's error. */
+  error: string;
+  failures: number;
+  last_failed_ms: number;
 }
 
 /** A transferred file of a game root here. */
@@ -224,6 +253,10 @@ export interface StatusResult {
   /** The download queue in order: running, waiting and paused downloads and updates. */
   queue: QueueRow[];
   limits: LimitsView;
+  /** Peers discovery announced that no dial reached, most recent failure first. */
+  unreachable_peers: UnreachablePeerRow[];
+  /** The peer protocol this peer speaks: a connected peer speaks the same. */
+  protocol_version: number;
 }
 
 export interface GamesResult {

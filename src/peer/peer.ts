@@ -12,7 +12,7 @@ import {
   livenessFor,
   type LivenessTimings,
 } from '../mesh/index.js';
-import { DEFAULT_CHUNK_SIZE } from '../protocol/index.js';
+import { DEFAULT_CHUNK_SIZE, PROTOCOL_VERSION } from '../protocol/index.js';
 import {
   HashCache,
   OutboundTransfers,
@@ -40,7 +40,7 @@ import { DownloadQueue } from './download-queue.js';
 import { GameOperations } from './game-operations.js';
 import { LocalLibrary, ensureDir } from './local-library.js';
 import { Operations } from './operations.js';
-import { catalogRow, meshEventRow, peerRow, remoteRow } from './rows.js';
+import { catalogRow, meshEventRow, peerRow, remoteRow, unreachablePeerRow } from './rows.js';
 import { PeerSettings } from './settings-commands.js';
 import { SwarmWatchers, swarmLink } from './swarm-link.js';
 import { TransferLimits } from './transfer-limits.js';
@@ -297,7 +297,9 @@ export class Peer {
       case 'status':
         return { ...this.status() };
       case 'list-peers':
-        return this.#mesh.records().map((record) => peerRow(record, this.#catalog));
+        return this.#mesh
+          .records()
+          .map((record) => peerRow(record, this.#catalog, this.#traffic.peer(record.peerId)));
       case 'list-games':
         return {
           local: this.#library.rows(),
@@ -396,6 +398,8 @@ export class Peer {
       },
       queue: this.#queue.rows(),
       limits: this.#limits.view(),
+      unreachable_peers: this.#mesh.unreachedPeers().map(unreachablePeerRow),
+      protocol_version: PROTOCOL_VERSION,
     };
   }
 

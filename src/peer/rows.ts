@@ -6,7 +6,8 @@ import {
   type BusyAvailability,
   type LocalGame,
 } from '../library/index.js';
-import type { MeshEvent, PeerRecord, RemoteGame } from '../mesh/index.js';
+import type { MeshEvent, PeerRecord, RemoteGame, UnreachedPeer } from '../mesh/index.js';
+import type { PeerTraffic } from '../transfer/index.js';
 import type { WireGame } from '../protocol/index.js';
 import type {
   CatalogRow,
@@ -16,6 +17,7 @@ import type {
   PeerEvent,
   PeerRow,
   RemoteRow,
+  UnreachablePeerRow,
 } from './contract.js';
 
 /** What a game's row says while an operation runs on it: the operation itself. */
@@ -78,13 +80,35 @@ export function remoteGameRows(record: PeerRecord, catalog: Catalog): GameRow[] 
   return rows.sort((a, b) => a.id.localeCompare(b.id));
 }
 
-export function peerRow(record: PeerRecord, catalog: Catalog): PeerRow {
+export function peerRow(record: PeerRecord, catalog: Catalog, traffic: PeerTraffic): PeerRow {
   return {
     peer_id: record.peerId,
     name: record.name,
     addr: record.addr,
     games: remoteGameRows(record, catalog),
     last_seen_ms: record.lastSeenMs,
+    fetching: [...record.partials]
+      .map(([game, partial]) => ({
+        game,
+        version: partial.version,
+        have_chunks: partial.have.count,
+        total_chunks: partial.have.chunks,
+        in_flight_chunks: partial.fetching.count,
+      }))
+      .sort((a, b) => a.game.localeCompare(b.game)),
+    sent_bytes: traffic.sentBytes,
+    received_bytes: traffic.receivedBytes,
+  };
+}
+
+export function unreachablePeerRow(peer: UnreachedPeer): UnreachablePeerRow {
+  return {
+    peer_id: peer.peerId,
+    addr: peer.addr,
+    via: peer.via,
+    error: peer.error,
+    failures: peer.failures,
+    last_failed_ms: peer.lastFailedMs,
   };
 }
 

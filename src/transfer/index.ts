@@ -35,4 +35,4 @@ export {
 export { serveDataConnection, serveTransferConnection } from './transfer-server.js';
 export { DataTokens, DEFAULT_DATA_TOKEN_LIMITS, type DataTokenLimits } from './data-tokens.js';
 export { LocalPartials, type PartialHandle } from './local-partials.js';
-export { Traffic } from './traffic.js';
+export { MAX_TRAFFIC_PEERS, Traffic, type PeerTraffic } from './traffic.js';

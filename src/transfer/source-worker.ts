@@ -113,7 +113,7 @@ export async function runSourceWorker(
       }
       return fetchInto(client, req, task, mySignal, (n) => {
         run.received += n;
-        if (req.traffic !== undefined) req.traffic.receivedBytes += n;
+        req.traffic?.received(source.peerId, n);
         mine += n;
         scheduler.progress(task, source.peerId, n);
       });

@@ -348,7 +348,7 @@ async function serveChunk(
       conn.sendDataFrame(buffer.subarray(0, FRAME_HEADER_BYTES + payload), () => {
         frames.give(buffer);
       });
-      if (ctx.traffic !== undefined) ctx.traffic.sentBytes += payload;
+      ctx.traffic?.sent(conn.remotePeerId, payload);
       // The accepted socket's own buffer is only 16 KiB (Node 20), so pace by what is queued.
       await paced(conn, signal, ctx.budget.limits.sendStallMs);
     }

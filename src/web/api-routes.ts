@@ -11,6 +11,13 @@ import { SHARE_OFF, type ShareServer } from './share-server.js';
 const LOG_LINES_DEFAULT = 200;
 const LOG_LINES_MAX = 1000;
 
+/** `GET /api/ui-urls`: where a phone on the LAN opens this UI. */
+export interface UiUrls {
+  /** The UI listens on loopback only: no other machine can open it. */
+  loopback: boolean;
+  urls: string[];
+}
+
 /** All the web API needs of the runtime: its commands, its events and the catalog's covers. */
 export type PeerApi = Pick<Peer, 'execute' | 'onEvent' | 'cover'>;
 
@@ -20,6 +27,8 @@ export interface ApiContext {
   /** Called after the shutdown command stopped the peer. */
   onShutdown: (() => void) | undefined;
   share: ShareServer | undefined;
+  /** `http://ADDRESS:PORT/` of this UI for every LAN address; none when it listens on loopback. */
+  uiUrls: () => UiUrls;
 }
 
 export class ApiRoutes {
@@ -51,6 +60,8 @@ export class ApiRoutes {
         return this.#run({ ...(await readJsonBody(req)), cmd: 'set-limits' });
       case 'GET /api/share':
         return this.context.share?.info() ?? SHARE_OFF;
+      case 'GET /api/ui-urls':
+        return this.context.uiUrls();
       case 'GET /api/log':
         return { lines: this.context.logRing?.last(logLines(url)) ?? [] };
       case 'GET /api/events':

@@ -83,7 +83,7 @@ export async function startShareServer(opts: ShareServerOptions): Promise<ShareS
     info: async () => ({
       enabled: true,
       port,
-      urls: shareHosts(opts.host).map((host) => `http://${hostHeader(host, port)}/`),
+      urls: lanHosts(opts.host).map((host) => `http://${hostHeader(host, port)}/`),
       files: (await release.list()).map(({ name, size, sha256 }) => ({ name, size, sha256 })),
       remote_requests: remoteRequests,
     }),
@@ -183,7 +183,7 @@ function sendText(res: ServerResponse, status: number, text: string): void {
 }
 
 /** The addresses a guest can type: the LAN's IPv4 addresses when bound to every address. */
-function shareHosts(host: string): string[] {
+export function lanHosts(host: string): string[] {
   if (host !== '0.0.0.0' && host !== '::') return [host];
   return lanInterfaces(networkInterfaces()).map((i) => i.address);
 }

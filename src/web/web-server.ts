@@ -30,7 +30,7 @@ import {
   type GuardPolicy,
   type GuardedRequest,
 } from './request-guard.js';
-import type { ShareServer } from './share-server.js';
+import { lanHosts, type ShareServer } from './share-server.js';
 import { embeddedUiFiles, serveStatic } from './static-files.js';
 
 export interface WebServerOptions {
@@ -95,6 +95,13 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     logRing: opts.logRing,
     onShutdown: opts.onShutdown,
     share: opts.share,
+    // A phone on the LAN cannot open a page bound to loopback.
+    uiUrls: () => ({
+      loopback,
+      urls: loopback
+        ? []
+        : lanHosts(opts.host).map((host) => `http://${hostHeader(host, boundPort)}/`),
+    }),
   });
 
   const server = createServer((req, res) => {

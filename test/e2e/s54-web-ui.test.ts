@@ -26,6 +26,9 @@ describe(
     let dir = '';
     let source: ServeProcess;
     let client: ServeProcess;
+    /** A third peer that downloads from the client while its party board is watched. */
+    let guest: ServeProcess | undefined;
+    let catalogFile = '';
     let browser: Browser;
     let page: Page;
     let clientOptions: ServeOptions;
@@ -34,8 +37,28 @@ describe(
     const socketUrls: string[] = [];
 
     const card = (game: string): Locator => page.locator(`article.game-card[data-game="${game}"]`);
-    const shot = async (name: string): Promise<void> => {
-      await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+    const shot = async (name: string, fullPage = false): Promise<void> => {
+      await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
+    };
+    /** At phone width the page must fit: nothing wider than the screen, so no sideways scroll. */
+    const fitsPhone = async (): Promise<void> => {
+      const overflow = await page.evaluate(() => ({
+        width: document.documentElement.scrollWidth,
+        screen: window.innerWidth,
+        // The innermost elements past the right edge: the ones to fix.
+        past: [...document.querySelectorAll('body *')]
+          .filter(
+            (e) =>
+              e.getBoundingClientRect().right > window.innerWidth + 0.5 &&
+              ![...e.children].some((c) => c.getBoundingClientRect().right > window.innerWidth),
+          )
+          .slice(0, 5)
+          .map((e) => `${e.tagName.toLowerCase()}.${e.className}: ${e.textContent?.slice(0, 30)}`),
+      }));
+      assert.ok(
+        overflow.width <= overflow.screen,
+        `page ${overflow.width} px wide at ${overflow.screen} px: ${overflow.past.join(' | ')}`,
+      );
     };
     /** Resolves once the card's progress bar shows bytes received. */
     const progressShown = (game: string): Promise<unknown> =>
@@ -63,12 +86,17 @@ describe(
       await mkdir(SCREENSHOTS, { recursive: true });
       dir = await mkdtemp(join(tmpdir(), 'lanspread-s54-'));
       const sourceGames = join(dir, 'source-games');
-      for (const spec of [bigGame('bfbc2', BIG_MIB), bigGame('cnc4', BIG_MIB), smallGame('ggoo')]) {
+      for (const spec of [
+        bigGame('bfbc2', BIG_MIB),
+        bigGame('cnc4', BIG_MIB),
+        smallGame('ggoo'),
+        smallGame('wc3'),
+      ]) {
         await writeFixtureGame(sourceGames, spec);
       }
       await writeFixtureGame(join(dir, 'client-games'), smallGame('alienswarm'));
       // The demo catalog, with cover art for one game: the others show their placeholder.
-      const catalogFile = join(dir, 'catalog.db');
+      catalogFile = join(dir, 'catalog.db');
       const cover = {
         type: 'image/png' as const,
         bytes: gradientPng(60, 90, [40, 90, 200], [10, 10, 40]),
@@ -80,6 +108,8 @@ describe(
       const chunks = ['--chunk-size', String(1024 * 1024), '--catalog', catalogFile];
       clientOptions = {
         name: 'bravo',
+        // On every address: the phone link in Settings has a LAN address to show (the API then needs the token).
+        ui: '0.0.0.0:0',
         games: join(dir, 'client-games'),
         state: join(dir, 'client-state'),
         stderrFile: join(dir, 'client.log'),
@@ -111,7 +141,7 @@ describe(
 
     after(async () => {
       await browser?.close();
-      await Promise.all([source?.stop(), client?.stop()]);
+      await Promise.all([source?.stop(), client?.stop(), guest?.stop()]);
       if (dir !== '') await rm(dir, { recursive: true, force: true });
     });
 
@@ -141,7 +171,7 @@ describe(
       await page.getByRole('button', { name: 'Connect' }).click();
       await page.getByText(`Connected to ${addr}.`).waitFor();
       await page.locator('tr[data-peer="alpha"]').waitFor();
-      assert.equal(await page.locator('tr[data-peer="alpha"] td').nth(2).textContent(), '3');
+      assert.equal(await page.locator('tr[data-peer="alpha"] td').nth(2).textContent(), '4');
       await shot('peers');
     });
 
@@ -158,7 +188,7 @@ describe(
       assert.equal(await card('alienswarm').getByRole('button', { name: 'Install' }).count(), 1);
       assert.match((await card('bfbc2').textContent()) ?? '', /256 MiB/);
       await page.getByRole('button', { name: 'On the LAN' }).click();
-      assert.equal(await page.locator('article.game-card').count(), 3);
+      assert.equal(await page.locator('article.game-card').count(), 4);
       await page.getByRole('button', { name: 'All', exact: true }).click();
       // Cover art from the catalog, loaded; without it, the game's initials.
       await page.waitForFunction(
@@ -180,6 +210,7 @@ describe(
       await page.getByLabel('Players').selectOption('');
       await shot('library');
       await page.setViewportSize({ width: 390, height: 844 });
+      await fitsPhone();
       await shot('library-phone');
       await page.setViewportSize({ width: 1280, height: 720 });
     });
@@ -294,6 +325,151 @@ describe(
       await page.getByRole('link', { name: 'Library' }).click();
     });
 
+    it('queues downloads beyond the slots and reorders the queue with ↓ and ↑', async () => {
+      await page.getByRole('link', { name: 'Settings' }).click();
+      await page.getByLabel('Downloads at once').fill('1');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByText('Saved.').waitFor();
+      // Slow enough that the first download holds the one slot while the queue is reordered.
+      await page.getByLabel('Download limit (MiB/s)').fill('16');
+      await page.getByRole('button', { name: 'Apply limits' }).click();
+      await page.getByText('Limits applied.').waitFor();
+      const capped = await client.api<{ limits: { download_mib_s: number | null } }>('status');
+      assert.equal(capped.limits.download_mib_s, 16);
+      await page.getByRole('link', { name: 'Library' }).click();
+      await card('cnc4').getByRole('button', { name: 'Download & install' }).click();
+      await progressShown('cnc4');
+      await card('ggoo').getByRole('button', { name: 'Download & install' }).click();
+      await card('ggoo').locator('.game-state', { hasText: 'queued (#2)' }).waitFor();
+      await card('wc3').getByRole('button', { name: 'Download & install' }).click();
+      await card('wc3').locator('.game-state', { hasText: 'queued (#3)' }).waitFor();
+      await card('ggoo')
+        .getByRole('button', { name: 'Move down in the queue: Goo-Goo Galaxy' })
+        .click();
+      await card('ggoo').locator('.game-state', { hasText: 'queued (#3)' }).waitFor();
+      await card('wc3').locator('.game-state', { hasText: 'queued (#2)' }).waitFor();
+      const queueNow = async () =>
+        (await client.api<{ queue: { game: string; state: string }[] }>('status')).queue.map(
+          (row) => `${row.game} ${row.state}`,
+        );
+      assert.deepEqual(await queueNow(), ['cnc4 running', 'wc3 queued', 'ggoo queued']);
+      await shot('queue');
+      await card('ggoo')
+        .getByRole('button', { name: 'Move up in the queue: Goo-Goo Galaxy' })
+        .click();
+      await card('ggoo').locator('.game-state', { hasText: 'queued (#2)' }).waitFor();
+      assert.deepEqual(await queueNow(), ['cnc4 running', 'ggoo queued', 'wc3 queued']);
+      // The waiting ones first: once cnc4 ends, the next in the queue would start.
+      for (const [game, name] of [
+        ['wc3', 'Warcraft III: The Frozen Throne'],
+        ['ggoo', 'Goo-Goo Galaxy'],
+      ] as const) {
+        await card(game)
+          .getByRole('button', { name: `Remove from the queue: ${name}` })
+          .click();
+        await card(game).getByRole('button', { name: 'Download & install' }).waitFor();
+      }
+      await card('cnc4').getByRole('button', { name: 'Cancel' }).click();
+      await card('cnc4').getByRole('button', { name: 'Download & install' }).waitFor();
+      assert.deepEqual(await queueNow(), []);
+      await page.getByRole('link', { name: 'Settings' }).click();
+      await page.getByLabel('Download limit (MiB/s)').fill('');
+      await page.getByRole('button', { name: 'Apply limits' }).click();
+      await page.getByText('Limits applied.').waitFor();
+      await page.getByLabel('Downloads at once').fill('2');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByText('Saved.').waitFor();
+    });
+
+    it('shows on the party board a second peer downloading from this one, the sources and the last copies', async () => {
+      guest = await ServeProcess.start({
+        name: 'charlie',
+        games: join(dir, 'guest-games'),
+        state: join(dir, 'guest-state'),
+        stderrFile: join(dir, 'guest.log'),
+        // 32 MiB chunks (the default), so the download is announced; capped, so it lasts.
+        extraArgs: ['--catalog', catalogFile, '--max-download', '12'],
+      });
+      const { addr } = await client.api<{ addr: string }>('status');
+      await guest.api('commands/connect', { method: 'POST', body: { addr } });
+      const download = guest
+        .api('commands/download', { method: 'POST', body: { game: 'bfbc2', install: false } })
+        .then(
+          () => 'finished',
+          (err: unknown) => String(err),
+        );
+      await page.getByRole('link', { name: 'Party' }).click();
+      await page.getByRole('heading', { name: 'Party board' }).waitFor();
+      const row = page.locator('.lan-downloads li[data-who="charlie"][data-game="bfbc2"]');
+      await row.waitFor({ timeout: 30_000 });
+      await page.waitForFunction(
+        () =>
+          (document.querySelector<HTMLProgressElement>(
+            '.lan-downloads li[data-who="charlie"] progress',
+          )?.value ?? 0) > 0,
+        null,
+        { timeout: 30_000 },
+      );
+      assert.match(
+        (await row.textContent()) ?? '',
+        /^Battlefield: Bad Company 2charlie\d+ % · \d+ of \d+ chunks$/,
+      );
+      // What this peer serves shows in the graph: its upload line moves.
+      await page.waitForFunction(
+        () =>
+          /Up: [1-9]/.test(
+            document.querySelector('.throughput svg')?.getAttribute('aria-label') ?? '',
+          ),
+        null,
+        { timeout: 20_000 },
+      );
+      assert.ok((await page.locator('.throughput polyline.series-up').count()) === 1);
+      assert.match(
+        (await page.locator('.top-sources li[data-peer="alpha"]').textContent()) ?? '',
+        /^alpha sent you \d+(\.\d+)? MiB/,
+      );
+      await page.locator('.served', { hasText: /You served: charlie \d/ }).waitFor();
+      await page
+        .locator('.last-copies li[data-game="cnc4"]', { hasText: 'last copy: ask alpha to stay' })
+        .waitFor();
+      await page
+        .locator('.last-copies li[data-game="alienswarm"]', { hasText: 'only you have it' })
+        .waitFor();
+      assert.equal(await page.locator('.last-copies li[data-game="bfbc2"]').count(), 0);
+      for (const name of ['alpha', 'charlie'])
+        await page
+          .locator(`.reach-list li[data-peer="${name}"]`, { hasText: 'connected' })
+          .waitFor();
+      await shot('party-board', true);
+      await page.setViewportSize({ width: 390, height: 844 });
+      await fitsPhone();
+      await shot('party-board-phone', true);
+      await page.setViewportSize({ width: 1280, height: 720 });
+      await guest.api('commands/cancel-download', { method: 'POST', body: { game: 'bfbc2' } });
+      assert.match(await download, /cancelled/);
+      await page.locator('.lan-downloads li[data-who="charlie"]').waitFor({ state: 'detached' });
+      await page.getByText('Nobody is downloading right now.').waitFor();
+      await guest.stop();
+      guest = undefined;
+    });
+
+    it('shows a QR code of this page with its token for a phone, and fits a phone screen', async () => {
+      await page.getByRole('link', { name: 'Settings' }).click();
+      const link = page.locator('a[data-phone-url]');
+      await link.waitFor();
+      const href = new URL((await link.getAttribute('href')) ?? '');
+      assert.equal(href.searchParams.get('token'), token);
+      assert.equal(href.port, new URL(client.url).port);
+      assert.notEqual(href.hostname, '127.0.0.1');
+      await page.getByRole('img', { name: /QR code of this page at http:/ }).waitFor();
+      await page.setViewportSize({ width: 390, height: 844 });
+      await fitsPhone();
+      await page.getByRole('heading', { name: 'Open on a phone' }).scrollIntoViewIfNeeded();
+      await shot('settings-phone');
+      await page.setViewportSize({ width: 1280, height: 720 });
+      await page.getByRole('link', { name: 'Library' }).click();
+    });
+
     it('returns a cancelled download to its prior state', async () => {
       await page.getByRole('link', { name: 'Library' }).click();
       await card('cnc4').getByRole('button', { name: 'Download & install' }).click();
@@ -336,7 +512,7 @@ describe(
       await page.getByText(/Not connected to the peer/).waitFor();
       // Written while the peer is down, so only a refetch after the reconnect can show it.
       await writeFixtureGame(clientOptions.games, smallGame('ggoo'));
-      client = await ServeProcess.start({ ...clientOptions, ui: `127.0.0.1:${port}` });
+      client = await ServeProcess.start({ ...clientOptions, ui: `0.0.0.0:${port}` });
       await page
         .getByText(/Not connected to the peer/)
         .waitFor({ state: 'detached', timeout: 20_000 });

@@ -1,6 +1,8 @@
 /** A real `lanspread serve` child process: started from dist/, its UI address read from stdout. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -26,11 +28,21 @@ export class ServeProcess {
   readonly child: ChildProcess;
   /** The page address from the `lanspread UI: URL` line. */
   readonly url: string;
+  readonly #state: string;
 
-  private constructor(name: string, child: ChildProcess, url: string) {
-    this.name = name;
+  private constructor(opts: ServeOptions, child: ChildProcess, url: string) {
+    this.name = opts.name;
     this.child = child;
     this.url = url;
+    this.#state = opts.state;
+  }
+
+  /** The API token of STATE/serve.json: needed when the UI listens off loopback. */
+  async token(): Promise<string> {
+    const serve = JSON.parse(await readFile(join(this.#state, 'serve.json'), 'utf8')) as {
+      token: string;
+    };
+    return serve.token;
   }
 
   static async start(opts: ServeOptions): Promise<ServeProcess> {
@@ -80,14 +92,16 @@ export class ServeProcess {
     ]);
     // Keep draining stdout so the child never blocks on a full pipe.
     lines.on('line', () => undefined);
-    return new ServeProcess(opts.name, child, url);
+    return new ServeProcess(opts, child, url);
   }
 
   /** One API call, answering the `result` of an `ok: true` answer. */
   async api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${await this.token()}` };
+    if (init.body !== undefined) headers['Content-Type'] = 'application/json';
     const response = await fetch(new URL(`api/${path}`, this.url), {
       method: init.method ?? 'GET',
-      headers: init.body === undefined ? {} : { 'Content-Type': 'application/json' },
+      headers,
       body: init.body === undefined ? null : JSON.stringify(init.body),
     });
     const answer = (await response.json()) as { ok: boolean; result?: T; error?: unknown };

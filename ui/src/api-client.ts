@@ -57,6 +57,7 @@ export const api = {
   status: () => call<StatusResult>('GET', 'status'),
   settings: () => call<SettingsView>('GET', 'settings'),
   share: () => call<ShareInfo>('GET', 'share'),
+  uiUrls: () => call<{ loopback: boolean; urls: string[] }>('GET', 'ui-urls'),
   saveSettings: (changes: Partial<Omit<SettingsView, 'free_bytes'>>) =>
     call<SettingsView>('PUT', 'settings', changes),
   saveLimits: (changes: {
@@ -74,6 +75,13 @@ export const api = {
 /** A game's cover art: an <img> cannot send the header, so the token rides in the query. */
 export function coverUrl(game: string): string {
   const url = apiUrl(`games/${encodeURIComponent(game)}/cover`);
+  if (token !== null) url.searchParams.set('token', token);
+  return url.toString();
+}
+
+/** This page's address on another machine (a phone): `base` with the token, which it needs off loopback. */
+export function withToken(base: string): string {
+  const url = new URL(base);
   if (token !== null) url.searchParams.set('token', token);
   return url.toString();
 }

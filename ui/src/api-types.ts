@@ -6,6 +6,7 @@ export type {
   Availability,
   CatalogResult,
   CatalogRow,
+  DiscoveryStatus,
   FileRow,
   GameRow,
   GamesResult,
@@ -19,6 +20,7 @@ export type {
   SettingsView,
   ShareInfo,
   StatusResult,
+  UnreachablePeerRow,
 } from '../../src/peer/contract.js';
 
 /** A failed call as the page keeps it: the server's error, or the page's own `network` code. */

@@ -4,15 +4,18 @@ import { errorSentence } from './error-sentences.js';
 import { GameDetails } from './game-details.js';
 import { LibraryView } from './library-view.js';
 import { LogView } from './log-view.js';
+import { PartyView } from './party-view.js';
 import { PeersView } from './peers-view.js';
 import { SettingsView } from './settings-view.js';
 import { ShareView } from './share-view.js';
+import { usePartyBoard } from './use-party-board.js';
 import { usePeerState } from './use-peer-state.js';
 import { useReachability } from './use-reachability.js';
 import { VIEWS, useHashView } from './use-hash-view.js';
 
 const TITLES = {
   library: 'Library',
+  party: 'Party',
   peers: 'Peers',
   share: 'Share',
   settings: 'Settings',
@@ -23,6 +26,8 @@ export function App() {
   const state = usePeerState();
   const view = useHashView();
   const reach = useReachability();
+  // Sampled all along, so the board's graph holds the last minutes when it is opened.
+  const board = usePartyBoard(state.library);
   const [detailsOf, setDetailsOf] = useState<string>();
   const details = state.library.find((game) => game.id === detailsOf);
 
@@ -74,6 +79,15 @@ export function App() {
       <main className="container">
         {view === 'library' && (
           <LibraryView games={state.library} run={state.run} openDetails={setDetailsOf} />
+        )}
+        {view === 'party' && (
+          <PartyView
+            library={state.library}
+            status={board.status}
+            peers={board.peers}
+            samples={board.samples}
+            selfName={state.selfName}
+          />
         )}
         {view === 'peers' && <PeersView peers={state.peers} refresh={state.refresh} />}
         {view === 'share' && (

@@ -1,10 +1,11 @@
-/** Player name, language, games folder, transfer encryption and download slots, saved by the server; a refused field shows why beside it. */
+/** Player name, language, games folder, transfer encryption and download slots, saved by the server (a refused field shows why beside it); the caps; the phone link. */
 import { useEffect, useRef, useState, type SubmitEvent } from 'react';
 import { ApiFailure, api } from './api-client.js';
 import type { SettingsView as SavedSettings } from './api-types.js';
 import { errorSentence } from './error-sentences.js';
 import { gamesFolderHint } from './games-folder-hint.js';
 import { LimitsForm } from './limits-form.js';
+import { PhoneLink } from './phone-link.js';
 
 type Field = 'username' | 'language' | 'games_dir';
 const FIELDS: readonly Field[] = ['username', 'language', 'games_dir'];
@@ -172,6 +173,7 @@ export function SettingsView(props: {
         )}
       </form>
       <LimitsForm />
+      <PhoneLink />
     </section>
   );
 }

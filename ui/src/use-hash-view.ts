@@ -1,7 +1,7 @@
-/** The page shown (library, peers, share, settings, log), kept in the URL hash so a reload stays on it. */
+/** The page shown (library, party board, peers, share, settings, log), kept in the URL hash so a reload stays on it. */
 import { useEffect, useState } from 'react';
 
-export const VIEWS = ['library', 'peers', 'share', 'settings', 'log'] as const;
+export const VIEWS = ['library', 'party', 'peers', 'share', 'settings', 'log'] as const;
 export type View = (typeof VIEWS)[number];
 
 function viewOfHash(): View {

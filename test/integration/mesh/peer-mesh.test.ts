@@ -201,3 +201,28 @@ test('library deltas at an honest pace all arrive; a storm is held back and then
   const storm = changes() - before - (DELTA_RATE.burst - 10);
   assert.ok(storm < 1_000, `${storm} of 5,000 deltas were applied before the cut`);
 });
+
+test('a discovered peer no dial reaches is listed with the error, and leaves the list once connected', async () => {
+  const a = await start('a-hint');
+  const b = await start('b-hint');
+  const port = Number(b.addr.split(':')[1]);
+  await b.mesh.close();
+  assert.equal(await a.mesh.dialHint(b.addr, b.id, 'beacon'), false);
+  assert.deepEqual(
+    a.mesh.unreachedPeers().map((p) => [p.peerId, p.addr, p.via, p.failures]),
+    [[b.id, b.addr, 'beacon', 1]],
+  );
+  assert.match(a.mesh.unreachedPeers()[0]?.error ?? '', /connection refused/);
+  // Another peer at an announced address: no peer made, and the reason said.
+  const c = await start('c-hint');
+  assert.equal(await a.mesh.dialHint(c.addr, b.id, 'mdns'), false);
+  assert.deepEqual(
+    a.mesh.unreachedPeers().map((p) => [p.addr, p.error]),
+    [[c.addr, 'another peer answered at this address']],
+  );
+  const back = await start('b-hint', port);
+  // Past the first backoff of the failed address.
+  await new Promise((done) => setTimeout(done, 1_100));
+  assert.equal(await a.mesh.dialHint(back.addr, back.id, 'beacon'), true);
+  assert.deepEqual(a.mesh.unreachedPeers(), []);
+});

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { LogRing, silentLogger, type Logger } from '../../../src/logger.js';
-import { Peer, type GameRow, type RemoteRow } from '../../../src/peer/index.js';
+import { Peer, type GameRow, type PeerRow, type RemoteRow } from '../../../src/peer/index.js';
 import { startWebServer, type WebServer } from '../../../src/web/index.js';
 import { writeFixtureGame } from '../../support/fixture-games.js';
 import { bigGame, smallGame } from '../../scenarios/harness/fixtures.js';
@@ -157,6 +157,11 @@ test("a download's events arrive over the WebSocket and the game's files are lis
       ['version.ini', 9],
     ],
   );
+  // The source's row counts what it served us; it downloads nothing itself.
+  const [row] = (await ok('GET', '/api/peers')) as PeerRow[];
+  const bytes = files.reduce((sum, f) => sum + f.size, 0);
+  assert.ok(row !== undefined && row.received_bytes >= bytes, JSON.stringify(row));
+  assert.deepEqual([row.sent_bytes, row.fetching], [0, []]);
 });
 
 test('install, play with and without names, uninstall, stream-install', async () => {
@@ -434,6 +439,14 @@ test('bound to 0.0.0.0 the API needs the token, on HTTP and on the WebSocket', a
     await assert.rejects(openEvents(open.port), /upgrade refused: 401/);
     const { ws } = await openEvents(open.port, { path: `/api/events?token=${TOKEN}` });
     ws.close();
+    // A phone reaches it at the machine's LAN addresses; on loopback, nowhere.
+    const phone = (await call(open.port, 'GET', `/api/ui-urls?token=${TOKEN}`)).json.result as {
+      loopback: boolean;
+      urls: string[];
+    };
+    assert.equal(phone.loopback, false);
+    for (const url of phone.urls) assert.match(url, new RegExp(`^http://[\\d.]+:${open.port}/$`));
+    assert.deepEqual(await ok('GET', '/api/ui-urls'), { loopback: true, urls: [] });
   } finally {
     await open.close();
   }

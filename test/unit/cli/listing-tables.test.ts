@@ -104,6 +104,9 @@ test('the peers table shows name, address, game count and age of the last messag
     addr: '10.0.0.2:40000',
     games: [local('cnc4'), local('ggoo')],
     last_seen_ms: 1_000_000,
+    fetching: [],
+    sent_bytes: 0,
+    received_bytes: 0,
   };
   assert.equal(
     formatPeersTable([peer], 1_012_000),
@@ -120,6 +123,9 @@ test('a peer name with escape sequences and bidi overrides is printed inert', ()
         addr: '10.0.0.9:4000',
         games: [],
         last_seen_ms: 0,
+        fetching: [],
+        sent_bytes: 0,
+        received_bytes: 0,
       },
     ],
     0,
