@@ -1,7 +1,7 @@
 /**
  * A token bucket that holds every transfer of one direction to a rate that can change at any
- * moment, shared fairly: waiters are served round-robin by key (the remote peer), each key's in
- * the order they asked.
+ * moment, shared fairly by key (the remote peer): equal bytes per key, however many requests it
+ * has waiting and whatever their sizes (start-time fair queuing), each key's in the order asked.
  */
 
 /** Time as the cap sees it; tests pass a fake one. */
@@ -31,6 +31,8 @@ const MIN_QUANTUM_BYTES = 16 * 1024;
 
 interface Waiter {
   bytes: number;
+  /** Its place in the fair order: the key's bytes asked before it, never behind the clock. */
+  start: number;
   key: string;
   resolve: () => void;
   reject: (reason: unknown) => void;
@@ -47,8 +49,15 @@ export class BandwidthCap {
   /** May fall below zero by no more than a rounding: bytes are granted only when paid for. */
   #tokens = 0;
   #at: number;
-  /** Waiting keys in turn order (a Map keeps insertion order); each key's waiters in order. */
+  /** Each waiting key's waiters in order (the Map's order breaks ties of `start`). */
   readonly #queues = new Map<string, Waiter[]>();
+  /**
+   * The fair clock, in bytes: the `start` of the last waiter granted. A key that asks again
+   * starts where its last request ended, one that was idle at the clock: no backlog is kept.
+   */
+  #virtual = 0;
+  /** Where each key's last request ends on the fair clock; forgotten once the clock passes it. */
+  readonly #ends = new Map<string, number>();
   #cancelTimer: (() => void) | undefined;
 
   constructor(clock: CapClock = realClock) {
@@ -89,13 +98,17 @@ export class BandwidthCap {
     if (this.#rate === null) return GO;
     signal?.throwIfAborted();
     this.#refill();
+    const start = Math.max(this.#virtual, this.#ends.get(key) ?? 0);
+    this.#ends.set(key, start + bytes);
     if (this.#queues.size === 0 && this.#tokens >= bytes) {
       this.#tokens -= bytes;
+      this.#advance(start);
       return GO;
     }
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         bytes,
+        start,
         key,
         resolve,
         reject,
@@ -126,13 +139,13 @@ export class BandwidthCap {
     this.#at = now;
   }
 
-  /** Grants the turns that are paid for, then sleeps until the next one is. */
+  /** Grants the waiters that are paid for, least `start` first, then sleeps until the next is. */
   #pump(): void {
     this.#cancelTimer = undefined;
     this.#refill();
-    for (const [key, queue] of this.#queues) {
-      const head = queue[0];
-      if (head === undefined) break;
+    for (;;) {
+      const head = this.#first();
+      if (head === undefined) return;
       const rate = this.#rate;
       if (rate !== null && this.#tokens < head.bytes) {
         const ms = Math.max(1, Math.ceil(((head.bytes - this.#tokens) * 1000) / rate));
@@ -142,24 +155,48 @@ export class BandwidthCap {
         return;
       }
       if (rate !== null) this.#tokens -= head.bytes;
-      // The key goes to the back of the line (iteration reaches it again only if it still waits).
-      this.#queues.delete(key);
-      queue.shift();
-      if (queue.length > 0) this.#queues.set(key, queue);
+      this.#remove(head);
+      this.#advance(head.start);
       head.signal?.removeEventListener('abort', head.onAbort);
       head.resolve();
     }
   }
 
-  #drop(waiter: Waiter): void {
+  /** The waiting key's head with the least `start`; a tie goes to the key that waits longest. */
+  #first(): Waiter | undefined {
+    let first: Waiter | undefined;
+    for (const queue of this.#queues.values()) {
+      const head = queue[0];
+      if (head !== undefined && (first === undefined || head.start < first.start)) first = head;
+    }
+    return first;
+  }
+
+  /** Moves the fair clock to a granted waiter's start; idle keys it has passed are forgotten. */
+  #advance(start: number): void {
+    this.#virtual = start;
+    for (const [key, end] of this.#ends) {
+      if (end <= start && !this.#queues.has(key)) this.#ends.delete(key);
+    }
+  }
+
+  #remove(waiter: Waiter): void {
     const queue = this.#queues.get(waiter.key);
     if (queue === undefined) return;
     const at = queue.indexOf(waiter);
     if (at < 0) return;
-    const wasHead = at === 0 && this.#queues.keys().next().value === waiter.key;
     queue.splice(at, 1);
     if (queue.length === 0) this.#queues.delete(waiter.key);
-    if (wasHead) {
+  }
+
+  #drop(waiter: Waiter): void {
+    const wasFirst = this.#first() === waiter;
+    this.#remove(waiter);
+    // Bytes given up are not charged to the key's next request.
+    if (this.#ends.get(waiter.key) === waiter.start + waiter.bytes) {
+      this.#ends.set(waiter.key, waiter.start);
+    }
+    if (wasFirst) {
       this.#stopTimer();
       this.#pump();
     }

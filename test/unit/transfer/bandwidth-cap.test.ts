@@ -108,6 +108,45 @@ test('each key gets an equal share, however many requests it has waiting', async
   for (const s of [...a, b]) s.stop = true;
 });
 
+test('shares are equal in bytes, not in requests: a key asking in smaller pieces is not held back', async () => {
+  const clock = new FakeClock();
+  const cap = new BandwidthCap(clock);
+  cap.setRate(16 * MIB);
+  // At 16 MiB/s a frame is 0.8 MiB: a 1 MiB chunk goes as 0.8 + 0.2, a 32 MiB chunk as 40 × 0.8.
+  const frame = cap.quantum(MIB);
+  const small = { sent: 0, stop: false };
+  void (async () => {
+    for (let i = 0; !small.stop; i++) {
+      const piece = i % 2 === 0 ? frame : MIB - frame;
+      await cap.take(piece, 'small');
+      small.sent += piece;
+    }
+  })();
+  const big = sender(cap, 'big', frame);
+  await clock.advance(4_000);
+  assert.ok(
+    Math.abs(small.sent - big.sent) <= frame,
+    `small pieces ${(small.sent / MIB).toFixed(1)} MiB, big ${(big.sent / MIB).toFixed(1)} MiB`,
+  );
+  small.stop = true;
+  big.stop = true;
+});
+
+test('a key that was idle joins at an equal share, with no backlog to make up', async () => {
+  const clock = new FakeClock();
+  const cap = new BandwidthCap(clock);
+  cap.setRate(8 * MIB);
+  const early = sender(cap, 'early', 256 * 1024);
+  await clock.advance(2_000);
+  const before = early.sent;
+  const late = sender(cap, 'late', 256 * 1024);
+  await clock.advance(2_000);
+  const shared = early.sent - before;
+  assert.ok(Math.abs(shared - late.sent) <= 256 * 1024, `early ${shared}, late ${late.sent}`);
+  early.stop = true;
+  late.stop = true;
+});
+
 test('a new rate applies at once, to those already waiting too', async () => {
   const clock = new FakeClock();
   const cap = new BandwidthCap(clock);
