@@ -7,7 +7,14 @@
  *   (b) a download cap of 8 MiB/s on the client, the source uncapped: the same;
  *   (c) 256 MiB from a source capped at 8 MiB/s, the cap lifted `seconds / 2` after 10 % of it
  *       had come: the rate
- *       before and after, and the time against the capped rate's.
+ *       before and after, and the time against the capped rate's;
+ *   (d) fairness: one source capped at 16 MiB/s serving two downloaders at once, each its own
+ *       game, one asking 1 MiB chunks (frames of 0.8 + 0.2 MiB under this cap) and one the
+ *       default 32 MiB (frames of 0.8 MiB): each one's rate, from the source's bytes sent to it,
+ *       over the time both run (both past 10 % of their game, until the first is done), their
+ *       sum against the cap, and slower / faster;
+ *   (e) the same, the 32 MiB downloader started 3 s before the other: the same figures once
+ *       both run, and slower / faster second by second (the shares converge).
  * Usage: npm run bench -- caps [seconds=6]
  */
 import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
@@ -21,6 +28,12 @@ const MIB = 1024 * 1024;
 const VERSION = '20250101';
 const LIFTED_MIB = 256;
 const TIMEOUT_MS = 600_000;
+/** The source's upload cap in (d) and (e), shared by two downloaders. */
+const SHARED_CAP_MIB = 16;
+/** How much earlier (e)'s first downloader starts. */
+const HEAD_START_MS = 3_000;
+/** How often the source's bytes sent per peer are read. */
+const SAMPLE_MS = 200;
 
 /** A root of one sparse archive of `mib` MiB; its size in bytes with version.ini. */
 async function sparseGame(games: string, id: string, mib: number): Promise<number> {
@@ -80,6 +93,102 @@ async function measure(
   };
 }
 
+/** One downloader of (d) or (e): its peer, its game and the game's size in bytes. */
+interface Share {
+  client: PeerProcess;
+  game: string;
+  bytes: number;
+  /** After the first download's request. */
+  delayMs: number;
+}
+
+/** At `at` ms, the bytes the source has sent to each downloader in this run. */
+interface Sample {
+  at: number;
+  sent: number[];
+}
+
+interface ShareFigures {
+  /** MiB/s of each downloader over the time both ran. */
+  rates: number[];
+  windowS: number;
+  /** Slower / faster in each whole second of that time. */
+  perSecond: number[];
+}
+
+/**
+ * Runs the downloads of `shares` (each after its delay), reading the source's bytes sent to each
+ * peer every SAMPLE_MS; the figures are of the samples from when every one had passed 10 % of its
+ * game to the last before one of them had all of it.
+ */
+async function measureShares(source: PeerProcess, shares: Share[]): Promise<ShareFigures> {
+  const sentTo = async (): Promise<number[]> => {
+    const rows = await source.cmd<{ peer_id: string; sent_bytes: number }[]>('list-peers');
+    return shares.map((s) => rows.find((r) => r.peer_id === s.client.peerId)?.sent_bytes ?? 0);
+  };
+  const base = await sentTo();
+  const t0 = performance.now();
+  let running = true;
+  const answers = Promise.all(
+    shares.map(async (s) => {
+      await sleep(s.delayMs);
+      const done = await s.client.request('download', { game: s.game, install: false }, TIMEOUT_MS);
+      if (!done.ok) throw new Error(`${s.game}: ${JSON.stringify(done.error)}`);
+    }),
+  ).finally(() => {
+    running = false;
+  });
+  const samples: Sample[] = [];
+  while (running) {
+    const sent = await sentTo();
+    samples.push({ at: performance.now() - t0, sent: sent.map((b, i) => b - (base[i] ?? 0)) });
+    await sleep(SAMPLE_MS);
+  }
+  await answers;
+  const all = (pass: (sent: number, bytes: number) => boolean) => (x: Sample) =>
+    x.sent.every((b, i) => pass(b, shares[i]?.bytes ?? 0));
+  const from = samples.find(all((b, bytes) => b >= bytes / 10));
+  const to = samples.findLast(all((b, bytes) => b < bytes));
+  if (from === undefined || to === undefined || to.at - from.at < 1_000) {
+    throw new Error('the downloads did not run together for a second: give them more seconds');
+  }
+  const rate = (a: Sample, b: Sample, i: number): number =>
+    ((b.sent[i] ?? 0) - (a.sent[i] ?? 0)) / MIB / ((b.at - a.at) / 1000);
+  const ratio = (a: Sample, b: Sample): number => {
+    const rates = shares.map((_, i) => rate(a, b, i));
+    return Math.min(...rates) / Math.max(...rates);
+  };
+  const perSecond: number[] = [];
+  let mark = from;
+  for (const x of samples) {
+    if (x.at > to.at) break;
+    if (x.at - mark.at >= 1_000) {
+      perSecond.push(ratio(mark, x));
+      mark = x;
+    }
+  }
+  return {
+    rates: shares.map((_, i) => rate(from, to, i)),
+    windowS: (to.at - from.at) / 1000,
+    perSecond,
+  };
+}
+
+function pct(fraction: number): string {
+  return `${fraction >= 0 ? '+' : ''}${(fraction * 100).toFixed(1)} %`;
+}
+
+function shareLines(label: string, names: string[], f: ShareFigures): string {
+  const rates = f.rates.map((r, i) => `${names[i]} ${r.toFixed(2)}`).join(', ');
+  const sum = f.rates.reduce((a, b) => a + b, 0);
+  return (
+    `${label}, cap ${SHARED_CAP_MIB} MiB/s, over the ${f.windowS.toFixed(1)} s both ran: ${rates} MiB/s;` +
+    ` sum ${sum.toFixed(2)} (${pct(sum / SHARED_CAP_MIB - 1)}); slower / faster` +
+    ` ${(Math.min(...f.rates) / Math.max(...f.rates)).toFixed(3)}, per second` +
+    ` ${f.perSecond.map((r) => r.toFixed(2)).join(' ')}`
+  );
+}
+
 function line(label: string, set: number, got: number): string {
   const off = ((got / set - 1) * 100).toFixed(1);
   return `${label.padEnd(24)} set ${String(set).padStart(3)} MiB/s  achieved ${got.toFixed(2).padStart(6)} MiB/s  (${off} %)`;
@@ -106,6 +215,17 @@ export async function run(args: string[]): Promise<void> {
     for (const [id, cap] of uploads) sizes.set(id, await sparseGame(games, id, cap * seconds));
     sizes.set('bfbc2', await sparseGame(games, 'bfbc2', 8 * seconds));
     sizes.set('cnc4', await sparseGame(games, 'cnc4', LIFTED_MIB));
+    // (d) and (e): enough for `seconds` at half the cap once both run; (e)'s first also for its head start.
+    const half = (SHARED_CAP_MIB / 2) * seconds * 1.25;
+    const headStart = SHARED_CAP_MIB * (HEAD_START_MS / 1000);
+    for (const [id, mib] of [
+      ['cnctw', half],
+      ['cod5', half],
+      ['css', headStart + half],
+      ['ggoo', half],
+    ] as const) {
+      sizes.set(id, await sparseGame(games, id, Math.ceil(mib)));
+    }
     const start = (name: string, extra: string[]): Promise<PeerProcess> =>
       PeerProcess.start({
         name,
@@ -116,19 +236,27 @@ export async function run(args: string[]): Promise<void> {
       }).then((peer) => live.add(peer));
     const source = await start('source', []);
     const client = await start('client', ['--chunk-size', String(MIB)]);
-    await client.cmd('connect', { addr: source.addr });
-    await client.cmd('wait-peers', { count: 1, timeout_ms: 10_000 });
+    // The second downloader of (d) and (e), at the default 32 MiB chunks.
+    const client32 = await start('client32', []);
+    for (const peer of [client, client32]) {
+      await peer.cmd('connect', { addr: source.addr });
+      await peer.cmd('wait-peers', { count: 1, timeout_ms: 10_000 });
+    }
 
     console.log(`caps: ${seconds} s at each cap, loopback, sparse archives, 1 MiB chunks`);
+    /** Achieved / set of (a) and (b). */
+    const accuracy: number[] = [];
     for (const [id, cap] of uploads) {
       await source.cmd('set-limits', { upload_mib_s: cap });
       const got = await measure(client, id, sizes.get(id) ?? 0);
       console.log(line(`upload cap (${id})`, cap, got.mibPerS));
+      accuracy.push(got.mibPerS / cap);
     }
     await source.cmd('set-limits', { upload_mib_s: null });
     await client.cmd('set-limits', { download_mib_s: 8 });
     const down = await measure(client, 'bfbc2', sizes.get('bfbc2') ?? 0);
     console.log(line('download cap (bfbc2)', 8, down.mibPerS));
+    accuracy.push(down.mibPerS / 8);
     await client.cmd('set-limits', { download_mib_s: null });
 
     await source.cmd('set-limits', { upload_mib_s: 8 });
@@ -144,6 +272,50 @@ export async function run(args: string[]): Promise<void> {
         `${lifted.after?.toFixed(1)} MiB/s after; done in ${lifted.seconds.toFixed(1)} s ` +
         `(${cappedSeconds.toFixed(0)} s at the cap)`,
     );
+
+    await source.cmd('set-limits', { upload_mib_s: SHARED_CAP_MIB });
+    const share = (peer: PeerProcess, game: string, delayMs = 0): Share => ({
+      client: peer,
+      game,
+      bytes: sizes.get(game) ?? 0,
+      delayMs,
+    });
+    const together = await measureShares(source, [share(client, 'cnctw'), share(client32, 'cod5')]);
+    console.log(shareLines('(d) two at once', ['1 MiB chunks', '32 MiB chunks'], together));
+    const staggered = await measureShares(source, [
+      share(client32, 'css'),
+      share(client, 'ggoo', HEAD_START_MS),
+    ]);
+    console.log(
+      shareLines(
+        `(e) 32 MiB ${HEAD_START_MS / 1000} s ahead`,
+        ['32 MiB chunks, first', '1 MiB chunks, late'],
+        staggered,
+      ),
+    );
+
+    const verdict = (met: boolean): string => (met ? 'met' : 'NOT met');
+    const worst = accuracy.reduce((w, a) => (Math.abs(a - 1) > Math.abs(w - 1) ? a : w), 1);
+    const sumOff = (f: ShareFigures): number =>
+      f.rates.reduce((a, b) => a + b, 0) / SHARED_CAP_MIB - 1;
+    const fairness = (f: ShareFigures): number => Math.min(...f.rates) / Math.max(...f.rates);
+    console.log(
+      '\ngoals (issue 19: accurate within 10 % over a few seconds, fair across the peers):',
+    );
+    console.log(
+      `  (a), (b) achieved within 10 % of the cap: worst ${pct(worst - 1)} — ${verdict(Math.abs(worst - 1) <= 0.1)}`,
+    );
+    for (const [label, f] of [
+      ['(d)', together],
+      ['(e)', staggered],
+    ] as const) {
+      console.log(
+        `  ${label} sum within 10 % of ${SHARED_CAP_MIB} MiB/s: ${pct(sumOff(f))} — ${verdict(Math.abs(sumOff(f)) <= 0.1)}`,
+      );
+      console.log(
+        `  ${label} slower / faster ≥ 0.9: ${fairness(f).toFixed(3)} — ${verdict(fairness(f) >= 0.9)}`,
+      );
+    }
     await live.stopAll();
   } finally {
     process.off('SIGINT', onSignal);
