@@ -39,6 +39,8 @@ export interface DownloadQueueOptions {
   run: (entry: QueueEntry) => Promise<Answer>;
   /** Whether an operation holds `game` now. */
   busy: (game: GameId) => boolean;
+  /** Whether the operation on `game` has fetched it and is installing it now. */
+  installing: (game: GameId) => boolean;
   /** Aborts the running operation on `game` with `reason`; resolves once it rolled back. */
   stop: (game: GameId, reason: LanspreadError) => Promise<boolean>;
 }
@@ -116,6 +118,13 @@ export class DownloadQueue {
   async pause(game: GameId): Promise<{ game: GameId }> {
     const entry = this.#need(game);
     if (entry.paused) return { game };
+    // Its bytes are all here: a pause would only roll the install back, to be redone on resume.
+    if (entry.running && this.#o.installing(game)) {
+      throw new LanspreadError(
+        'operation-in-progress',
+        `${game} is downloaded and installing now; a pause stops downloads only`,
+      );
+    }
     entry.paused = true;
     // Saved before the transfer stops: a crash from here on restarts it paused.
     await this.#changed();

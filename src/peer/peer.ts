@@ -231,6 +231,7 @@ export class Peer {
           : this.#gameOperations.download(game, entry.install);
       },
       busy: (game) => this.#operations.kind(game) !== null,
+      installing: (game) => this.#operations.kind(game) === 'install',
       stop: (game, reason) => this.#operations.cancel(game, reason),
     });
     const encrypt = opts.encryptTransfers === true || settings.encrypt_transfers;

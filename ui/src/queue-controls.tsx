@@ -18,11 +18,14 @@ export function QueueControls(props: { game: LibraryGame; run: PeerState['run'] 
     </button>
   );
   const move = (position: number) => () => void run('move-download', game.id, { position });
+  // Once every byte is here a pause has nothing to stop: the install runs to its end.
+  const installing = game.operation?.progress.phase === 'installing';
   return (
     <div className="queue-controls" role="group" aria-label={`${game.name} in the queue`}>
       {row.state === 'paused'
         ? button('Resume', () => void run('resume-download', game.id), 'Resume the download')
-        : button('Pause', () => void run('pause-download', game.id), 'Pause the download')}
+        : !installing &&
+          button('Pause', () => void run('pause-download', game.id), 'Pause the download')}
       {row.position > 1 && button('↑', move(row.position - 1), 'Move up in the queue')}
       {button('↓', move(row.position + 1), 'Move down in the queue')}
       {/* A running download is cancelled from its progress. */}
