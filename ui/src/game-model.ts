@@ -131,6 +131,9 @@ function stateWords(game: GameFacts): string {
     return `${op.kind === 'stream-install' ? 'stream-installing' : 'downloading'} ${percent} %`;
   }
   if (game.queue?.state === 'paused') return `paused (#${game.queue.position} in the queue)`;
+  // Restored after a restart, or its peers left: it starts by itself once one is back.
+  if (game.queue !== undefined && game.peerCount === 0 && game.partialPeerCount === 0)
+    return `queued (#${game.queue.position}), waiting for a peer that has it`;
   if (game.queue !== undefined) return `queued (#${game.queue.position})`;
   const row = game.local;
   if (row?.running === true) return 'running';

@@ -126,6 +126,28 @@ describe('buildLibrary', () => {
     assert.equal(game.action.kind, 'download');
   });
 
+  it('says a queued download waits for a peer when no peer has the game', () => {
+    const queue = [
+      { game: 'cnc4', kind: 'download', position: 2, state: 'queued', install: true },
+    ] as const;
+    const remote = {
+      id: 'cnc4',
+      name: 'x',
+      eti_game_version: '20250101',
+      peer_count: 1,
+      partial_peer_count: 0,
+      size: 8 * GiB,
+    };
+    assert.equal(
+      byId('cnc4', library({}, { queue: [...queue] })).state,
+      'queued (#2), waiting for a peer that has it',
+    );
+    assert.equal(
+      byId('cnc4', library({ remote: [remote] }, { queue: [...queue] })).state,
+      'queued (#2)',
+    );
+  });
+
   it('says how many peers are downloading it besides the sources', () => {
     const game = byId(
       'cnc4',
