@@ -50,8 +50,9 @@ export const helloSchema = z
     listen_port: z.number().int().min(1).max(65535),
     library,
   })
-  // A protocol 1 hello (no `software`) still parses, so its sender hears why it is refused.
-  .refine((h) => h.protocol < 2 || h.software !== undefined, {
+  // A hello of another protocol (1 had no `software`) still parses, so its sender hears why it
+  // is refused.
+  .refine((h) => h.protocol !== PROTOCOL_VERSION || h.software !== undefined, {
     error: 'a protocol 2 hello names its software version',
     path: ['software'],
   });
