@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /** The `lanspread` command: the only place that reads argv and owns stdin, stdout and exit codes. */
-import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { embeddedAsset, isSingleExecutable } from '../embedded-assets.js';
+import { isSingleExecutable } from '../embedded-assets.js';
 import { createLogger } from '../logger.js';
 import { toWireError } from '../errors.js';
+import { softwareVersion } from '../software-version.js';
 import { terminalText } from '../terminal-text.js';
 import { packGameFolder, writeDemoLibrary } from '../peer/index.js';
 import { runJsonlPeer } from './jsonl-harness.js';
@@ -60,27 +60,12 @@ const USAGE = `usage:
       --state default ~/.lanspread); exit 0 done, 1 failed, 2 usage, 3 no running peer
   lanspread --version`;
 
-function packageVersion(): string {
-  const embedded = embeddedAsset('package.json');
-  const pkg: unknown = JSON.parse(
-    embedded !== undefined
-      ? Buffer.from(embedded).toString('utf8')
-      : readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
-  );
-  return typeof pkg === 'object' &&
-    pkg !== null &&
-    'version' in pkg &&
-    typeof pkg.version === 'string'
-    ? pkg.version
-    : '0.0.0';
-}
-
 async function main(argv: string[]): Promise<number> {
   // An executable started with no arguments was double-clicked: the guest wants the library.
   if (argv.length === 0 && isSingleExecutable) return runDoubleClicked();
   const [verb, ...rest] = argv;
   if (verb === '--version') {
-    process.stdout.write(`${packageVersion()}\n`);
+    process.stdout.write(`${softwareVersion()}\n`);
     return 0;
   }
   if (verb === undefined || verb === '--help' || verb === '-h') {
@@ -113,7 +98,7 @@ async function main(argv: string[]): Promise<number> {
  */
 async function runDoubleClicked(): Promise<number> {
   process.stdout.write(
-    `lanspread ${packageVersion()}: starting; your browser opens on the library.\n`,
+    `lanspread ${softwareVersion()}: starting; your browser opens on the library.\n`,
   );
   // Warnings only: the window is for the guest, not for the peer's JSON log.
   const code = await runServe(['--open', '--log-level', 'warn'], USAGE);
@@ -208,7 +193,7 @@ async function runPeer(args: PeerArgs): Promise<number> {
     return await runJsonlPeer(peerOptionsFrom(args, log), {
       input: process.stdin,
       write: (line) => process.stdout.write(line),
-      version: packageVersion(),
+      version: softwareVersion(),
       log,
     });
   } catch (err) {

@@ -1,8 +1,8 @@
 /** The UDP broadcast beacon: announces this peer on every subnet and hears the others. */
 import dgram from 'node:dgram';
-import type { PeerId } from '../ids.js';
+import type { PeerId, SoftwareVersion } from '../ids.js';
 import type { Logger } from '../logger.js';
-import { decodeBeacon, encodeBeacon } from './beacon-codec.js';
+import { decodeBeacon, encodeBeacon, type BeaconMessage } from './beacon-codec.js';
 import type { ErrorRecorder } from './error-recorder.js';
 import type { LanInterface } from './lan-interfaces.js';
 import { KeyedRateLimit } from '../net/index.js';
@@ -20,6 +20,8 @@ const ANSWER_EVERY_MS = 1000;
 export interface BeaconOptions {
   peerId: PeerId;
   listenPort: number;
+  /** Our lanspread release, told in every beacon. */
+  software: SoftwareVersion;
   port: number;
   /** The steady interval between beacons (the first 30 s use at most 3 s). */
   intervalMs: number;
@@ -27,7 +29,8 @@ export interface BeaconOptions {
   errors: ErrorRecorder;
   /** The current interfaces; read at every send. */
   interfaces(): readonly LanInterface[];
-  onBeacon(host: string, port: number, peerId: PeerId): void;
+  /** A beacon of another peer, heard from `host`. */
+  onBeacon(host: string, beacon: BeaconMessage): void;
 }
 
 export interface BeaconCounts {
@@ -56,7 +59,11 @@ export class Beacon {
   private constructor(opts: BeaconOptions, socket: dgram.Socket) {
     this.#opts = opts;
     this.#socket = socket;
-    this.#datagram = encodeBeacon({ peerId: opts.peerId, port: opts.listenPort });
+    this.#datagram = encodeBeacon({
+      peerId: opts.peerId,
+      port: opts.listenPort,
+      software: opts.software,
+    });
   }
 
   /** Binds the beacon port and starts announcing; a bind failure is recorded, not thrown. */
@@ -184,7 +191,7 @@ export class Beacon {
     if (isNew) this.#answerSoon(now);
     if (!this.#perSource.take(rinfo.address, now)) return;
     try {
-      this.#opts.onBeacon(rinfo.address, beacon.port, beacon.peerId);
+      this.#opts.onBeacon(rinfo.address, beacon);
     } catch (err) {
       this.#opts.log.error({ err }, 'discovery: a beacon listener threw');
     }

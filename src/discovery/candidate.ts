@@ -1,5 +1,5 @@
 /** A discovered address of another peer, and the filter that stops repeating it (pure). */
-import type { PeerId } from '../ids.js';
+import type { PeerId, SoftwareVersion } from '../ids.js';
 
 /** An address to dial. Only a hint: the TLS handshake proves who answers there. */
 export interface DiscoveryCandidate {
@@ -7,6 +7,8 @@ export interface DiscoveryCandidate {
   port: number;
   claimedPeerId: PeerId;
   via: 'mdns' | 'beacon';
+  /** The lanspread release the announcement claims; null when it names none. A hint too. */
+  software: SoftwareVersion | null;
 }
 
 /**

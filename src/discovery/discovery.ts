@@ -1,6 +1,6 @@
 /** Finds candidate addresses of other peers by mDNS/DNS-SD and a broadcast beacon. */
 import { networkInterfaces } from 'node:os';
-import type { PeerId } from '../ids.js';
+import type { PeerId, SoftwareVersion } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { Beacon, DEFAULT_BEACON_INTERVAL_MS, DEFAULT_BEACON_PORT } from './beacon.js';
 import { CandidateDedupe, type DiscoveryCandidate } from './candidate.js';
@@ -35,6 +35,8 @@ export interface DiscoveryOptions {
   /** The peer's name; the mDNS instance name is made of it and the start of the id. */
   name: string;
   protocolVersion: number;
+  /** Our lanspread release, told in beacons and the mDNS TXT record. */
+  software: SoftwareVersion;
   mdns: boolean;
   beacon: boolean;
   /** UDP port of the broadcast beacon (default 47625); every peer of a LAN must use the same. */
@@ -160,13 +162,15 @@ export class Discovery {
       this.#beacon = await Beacon.start({
         peerId: this.#opts.peerId,
         listenPort: this.#opts.listenPort,
+        software: this.#opts.software,
         port: this.#beaconPort,
         intervalMs: this.#opts.beaconIntervalMs ?? DEFAULT_BEACON_INTERVAL_MS,
         log: this.#log,
         errors: this.#errors,
         interfaces: () => this.#interfaces,
-        onBeacon: (host, port, claimedPeerId) => {
-          this.#offer({ host, port, claimedPeerId, via: 'beacon' }, host);
+        onBeacon: (host, beacon) => {
+          const { port, peerId: claimedPeerId, software } = beacon;
+          this.#offer({ host, port, claimedPeerId, via: 'beacon', software }, host);
         },
       });
     }
@@ -259,6 +263,7 @@ export class Discovery {
       listenPort: this.#opts.listenPort,
       name: this.#opts.name,
       protocolVersion: this.#opts.protocolVersion,
+      software: this.#opts.software,
       log: this.#log,
       errors: this.#errors,
       counters: this.#mdnsCounters,

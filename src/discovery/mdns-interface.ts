@@ -4,7 +4,7 @@
  */
 import dgram from 'node:dgram';
 import Bonjour from 'bonjour-service';
-import type { PeerId } from '../ids.js';
+import type { PeerId, SoftwareVersion } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { ErrorRecorder } from './error-recorder.js';
 import { interfacesFor, type LanInterface } from './lan-interfaces.js';
@@ -31,6 +31,7 @@ export interface MdnsInterfaceOptions {
   listenPort: number;
   name: string;
   protocolVersion: number;
+  software: SoftwareVersion;
   log: Logger;
   errors: ErrorRecorder;
   /** Shared by every interface, so the totals survive an interface that goes away. */
@@ -102,7 +103,7 @@ export class MdnsInterface {
         protocol: 'tcp',
         port: opts.listenPort,
         host: hostName(opts.peerId),
-        txt: serviceTxt(opts.peerId, opts.protocolVersion),
+        txt: serviceTxt(opts.peerId, opts.protocolVersion, opts.software),
         probe: false,
         disableIPv6: true,
       });

@@ -1,6 +1,6 @@
 /** What we publish over DNS-SD, and how a found service becomes candidates (pure). */
 import { isIPv4 } from 'node:net';
-import { isPeerId, type PeerId } from '../ids.js';
+import { isPeerId, isSoftwareVersion, type PeerId, type SoftwareVersion } from '../ids.js';
 import type { DiscoveryCandidate } from './candidate.js';
 
 /** DNS-SD service type `_lanspread._tcp`, as bonjour-service spells it. */
@@ -39,16 +39,32 @@ export function hostName(peerId: PeerId): string {
   return `lanspread-${peerId.slice(0, 16)}.local`;
 }
 
-export function serviceTxt(peerId: PeerId, protocolVersion: number): Record<string, string> {
-  return { id: peerId, v: String(protocolVersion) };
+/** `id` the peer id, `v` the peer protocol, `sw` the lanspread release (older peers omit it). */
+export function serviceTxt(
+  peerId: PeerId,
+  protocolVersion: number,
+  software: SoftwareVersion,
+): Record<string, string> {
+  return { id: peerId, v: String(protocolVersion), sw: software };
+}
+
+/** A key of the service's TXT record, as it came (untrusted); undefined when absent. */
+function txtValue(service: FoundService, key: string): unknown {
+  const txt = service.txt;
+  if (typeof txt !== 'object' || txt === null || !Object.hasOwn(txt, key)) return undefined;
+  return (txt as Record<string, unknown>)[key];
 }
 
 /** The peer id a service claims in its TXT, or null when it is missing or malformed. */
 export function claimedPeerId(service: FoundService): PeerId | null {
-  const txt = service.txt;
-  if (typeof txt !== 'object' || txt === null || !Object.hasOwn(txt, 'id')) return null;
-  const id: unknown = (txt as Record<string, unknown>).id;
+  const id = txtValue(service, 'id');
   return isPeerId(id) ? id : null;
+}
+
+/** The lanspread release a service claims in its TXT, or null when it is missing or malformed. */
+function claimedSoftware(service: FoundService): SoftwareVersion | null {
+  const sw = txtValue(service, 'sw');
+  return isSoftwareVersion(sw) ? sw : null;
 }
 
 /** The IPv4 address the service's packet came from, when known. */
@@ -75,5 +91,6 @@ export function serviceCandidates(service: FoundService, ownId: PeerId): Discove
       if (typeof address === 'string' && isIPv4(address)) hosts.add(address);
     }
   }
-  return [...hosts].map((host) => ({ host, port, claimedPeerId: id, via: 'mdns' }));
+  const software = claimedSoftware(service);
+  return [...hosts].map((host) => ({ host, port, claimedPeerId: id, via: 'mdns', software }));
 }

@@ -1,7 +1,7 @@
 /** The connections to other peers: listening, handshakes, one session per peer, losses, redials, discovery. */
 import { DISCOVERY_OFF, Discovery, type DiscoveryStatus } from '../discovery/index.js';
 import { LanspreadError, errorMessage } from '../errors.js';
-import type { GameId, PeerId } from '../ids.js';
+import type { GameId, PeerId, SoftwareVersion } from '../ids.js';
 import type { Identity } from '../identity/index.js';
 import type { Logger } from '../logger.js';
 import { formatHostPort, parseHostPort } from '../host-port.js';
@@ -37,6 +37,8 @@ export interface PeerMeshOptions {
   identity: Identity;
   /** Shown to other peers. */
   name: string;
+  /** Our lanspread release, told in hellos and discovery announcements. */
+  software: SoftwareVersion;
   /** What we advertise, read at every handshake: it changes over time. */
   readonly library: () => readonly WireGame[];
   /** The remote games worth keeping (those our catalog knows); all when absent. */
@@ -141,12 +143,13 @@ export class PeerMesh {
       listenPort: this.#listenPort,
       name: this.#opts.name,
       protocolVersion: PROTOCOL_VERSION,
+      software: this.#opts.software,
       mdns: true,
       beacon: true,
       log: this.#opts.log.child({ part: 'discovery' }),
       onCandidate: (candidate) => {
         const addr = formatHostPort(candidate.host, candidate.port);
-        void this.dialHint(addr, candidate.claimedPeerId, candidate.via);
+        void this.dialHint(addr, candidate.claimedPeerId, candidate.via, candidate.software);
       },
     });
   }
@@ -224,10 +227,16 @@ export class PeerMesh {
    * other identity there is dropped and creates no peer record (S60). Failures back off per
    * address, so a stale hint (a killed peer's mDNS record) costs little; all hinted dials share
    * one rate and cap (HINT_DIAL_LIMITS), and one beyond the queue is dropped (false).
+   * `software` is the release the hint claims, kept to show while the peer stays unreached.
    */
-  dialHint(addr: string, peerId: PeerId, via: string): Promise<boolean> {
+  dialHint(
+    addr: string,
+    peerId: PeerId,
+    via: string,
+    software: SoftwareVersion | null = null,
+  ): Promise<boolean> {
     if (!this.#worthDialling(addr, peerId)) return Promise.resolve(false);
-    return this.#hintedDials.run(addr, () => this.#dialHinted(addr, peerId, via));
+    return this.#hintedDials.run(addr, () => this.#dialHinted(addr, peerId, { via, software }));
   }
 
   #worthDialling(addr: string, peerId: PeerId): boolean {
@@ -240,7 +249,12 @@ export class PeerMesh {
     );
   }
 
-  async #dialHinted(addr: string, peerId: PeerId, via: string): Promise<boolean> {
+  async #dialHinted(
+    addr: string,
+    peerId: PeerId,
+    hint: { via: string; software: SoftwareVersion | null },
+  ): Promise<boolean> {
+    const { via } = hint;
     // The peer may have connected while this dial waited for its turn.
     if (!this.#worthDialling(addr, peerId)) return false;
     try {
@@ -251,7 +265,7 @@ export class PeerMesh {
         this.#dialBackoff.failed(addr, Date.now());
         this.#unreached.failed(peerId, {
           addr,
-          via,
+          ...hint,
           error: 'another peer answered at this address',
           nowMs: Date.now(),
         });
@@ -266,7 +280,12 @@ export class PeerMesh {
       return true;
     } catch (err) {
       this.#dialBackoff.failed(addr, Date.now());
-      this.#unreached.failed(peerId, { addr, via, error: errorMessage(err), nowMs: Date.now() });
+      this.#unreached.failed(peerId, {
+        addr,
+        ...hint,
+        error: errorMessage(err),
+        nowMs: Date.now(),
+      });
       this.#opts.log.debug(
         { addr, via, err: errorMessage(err) },
         'dial of a hinted address failed',
@@ -353,6 +372,7 @@ export class PeerMesh {
         {
           peerId: this.#opts.identity.peerId,
           name: this.#opts.name,
+          software: this.#opts.software,
           listenPort: this.#listenPort,
           library: this.#opts.library(),
         },
@@ -414,6 +434,7 @@ export class PeerMesh {
     this.#redials.delete(id);
     const outcome = this.#table.upsert(id, {
       name: session.name,
+      software: session.software,
       addr: session.addr,
       library: session.takeLibrary(),
       nowMs: Date.now(),
@@ -468,21 +489,25 @@ export class PeerMesh {
 
   #lose(id: PeerId, addr: string, reason: LostReason): void {
     this.#heldLosses.delete(id);
-    this.#table.remove(id);
+    const software = this.#table.remove(id)?.software ?? null;
     this.#opts.log.info({ peer: id, reason }, 'peer lost');
     this.#opts.onEvent({ kind: 'peer-lost', peerId: id, addr, reason });
     // It may come back (a restart, a cable put back): try its address again, backing off.
-    this.#scheduleRedial(id, addr, this.#opts.redialFirstMs ?? 1_000);
+    this.#scheduleRedial(id, { addr, software }, this.#opts.redialFirstMs ?? 1_000);
   }
 
-  #scheduleRedial(peerId: PeerId, addr: string, delayMs: number): void {
+  #scheduleRedial(
+    peerId: PeerId,
+    last: { addr: string; software: SoftwareVersion | null },
+    delayMs: number,
+  ): void {
     if (this.#closing) return;
     clearTimeout(this.#redials.get(peerId));
     const timer = setTimeout(() => {
       this.#redials.delete(peerId);
-      void this.dialHint(addr, peerId, 'redial').then((ok) => {
+      void this.dialHint(last.addr, peerId, 'redial', last.software).then((ok) => {
         if (!ok && !this.#sessions.has(peerId)) {
-          this.#scheduleRedial(peerId, addr, this.#opts.redialRetryMs ?? 5_000);
+          this.#scheduleRedial(peerId, last, this.#opts.redialRetryMs ?? 5_000);
         }
       });
     }, delayMs);

@@ -1,12 +1,13 @@
 /** One control connection to a remote peer: hello exchange, library deltas, liveness, goodbye. */
 import { LanspreadError, type ErrorCode } from '../errors.js';
 import { formatHostPort } from '../host-port.js';
-import { shortPeerId, type PeerId } from '../ids.js';
+import { shortPeerId, type PeerId, type SoftwareVersion } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { remoteName } from '../terminal-text.js';
 import { TokenBucket, type Connection } from '../net/index.js';
 import {
   PROTOCOL_VERSION,
+  type Hello,
   type LibraryDelta,
   type PartialHoldings,
   type WireGame,
@@ -63,6 +64,8 @@ export interface SessionHandlers {
 export interface LocalHello {
   peerId: PeerId;
   name: string;
+  /** Our lanspread release (src/software-version.ts). */
+  software: SoftwareVersion;
   listenPort: number;
   library: readonly WireGame[];
 }
@@ -73,6 +76,8 @@ export class PeerSession {
   readonly listenPort: number;
   /** The name its hello gave, as we keep and show it: no control or bidi characters. */
   readonly name: string;
+  /** The lanspread release its hello named; null if its protocol let it name none. */
+  readonly software: SoftwareVersion | null;
   /** Peer id of the side that dialled this connection; used to settle duplicate connections. */
   readonly dialer: PeerId;
   readonly #log: Logger;
@@ -95,7 +100,7 @@ export class PeerSession {
 
   private constructor(
     connection: Connection,
-    hello: { name: string; listen_port: number; library: readonly WireGame[] },
+    hello: Pick<Hello, 'name' | 'software' | 'listen_port' | 'library'>,
     dialer: PeerId,
     log: Logger,
     timings: LivenessTimings,
@@ -106,6 +111,7 @@ export class PeerSession {
     this.listenPort = hello.listen_port;
     this.#library = hello.library;
     this.name = remoteName(hello.name, shortPeerId(connection.remotePeerId));
+    this.software = hello.software ?? null;
     this.dialer = dialer;
     this.#log = log;
     this.#timings = timings;
@@ -140,6 +146,7 @@ export class PeerSession {
     connection.send({
       t: 'hello',
       protocol: PROTOCOL_VERSION,
+      software: local.software,
       peer_id: local.peerId,
       name: local.name,
       listen_port: local.listenPort,
@@ -150,6 +157,7 @@ export class PeerSession {
     const early: WireMessage[] = [];
     const bound: { session?: PeerSession } = {};
     let settle: ((msg: WireMessage) => void) | undefined;
+    let refused = false;
     connection.onMessage((msg) => {
       if (settle !== undefined) settle(msg);
       else if (bound.session?.started === true) bound.session.receive(msg);
@@ -177,11 +185,9 @@ export class PeerSession {
         } else if (msg.t !== 'hello') {
           fail(new LanspreadError('protocol-error', `expected hello, got ${msg.t}`));
         } else if (msg.protocol !== PROTOCOL_VERSION) {
-          connection.send({
-            t: 'error',
-            code: 'protocol-error',
-            message: `protocol ${PROTOCOL_VERSION} only`,
-          });
+          // Closed gently, not destroyed: a destroyed socket drops the refusal unsent.
+          refused = true;
+          connection.refuse('protocol-error', `protocol ${PROTOCOL_VERSION} only`);
           fail(
             new LanspreadError(
               'handshake-failed',
@@ -203,7 +209,7 @@ export class PeerSession {
         }
       };
     }).catch((err: unknown) => {
-      connection.destroy();
+      if (!refused) connection.destroy();
       throw err;
     });
     const dialer = connection.inbound ? connection.remotePeerId : local.peerId;

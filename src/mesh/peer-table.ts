@@ -1,5 +1,5 @@
 /** The table of connected remote peers: identity, address, advertised library, last sign of life. */
-import type { GameId, PeerId } from '../ids.js';
+import type { GameId, PeerId, SoftwareVersion } from '../ids.js';
 import {
   HaveMap,
   MAX_PARTIAL_GAMES,
@@ -20,6 +20,8 @@ export interface RemotePartial {
 export interface PeerRecord {
   readonly peerId: PeerId;
   name: string;
+  /** The lanspread release its hello named; null if its protocol let it name none. */
+  software: SoftwareVersion | null;
   /** `host:port` the peer accepts connections on. */
   addr: string;
   library: Map<GameId, WireGame>;
@@ -42,7 +44,13 @@ export class PeerTable {
   /** Records a peer seen in a hello; a known id at a new address is updated in place (S28). */
   upsert(
     peerId: PeerId,
-    seen: { name: string; addr: string; library: readonly WireGame[]; nowMs: number },
+    seen: {
+      name: string;
+      software: SoftwareVersion | null;
+      addr: string;
+      library: readonly WireGame[];
+      nowMs: number;
+    },
   ): UpsertOutcome {
     const library = new Map(seen.library.filter(this.#keep).map((g) => [g.id, g]));
     const known = this.#peers.get(peerId);
@@ -50,6 +58,7 @@ export class PeerTable {
       this.#peers.set(peerId, {
         peerId,
         name: seen.name,
+        software: seen.software,
         addr: seen.addr,
         library,
         partials: new Map(),
@@ -59,6 +68,7 @@ export class PeerTable {
     }
     const moved = known.addr !== seen.addr;
     known.name = seen.name;
+    known.software = seen.software;
     known.addr = seen.addr;
     known.library = library;
     known.lastSeenMs = seen.nowMs;

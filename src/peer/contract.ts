@@ -80,6 +80,8 @@ export interface PeerFetchingRow {
 export interface PeerRow {
   peer_id: string;
   name: string;
+  /** The lanspread release its hello named, e.g. `0.1.0`; null when unknown. */
+  software: string | null;
   addr: string;
   games: GameRow[];
   last_seen_ms: number;
@@ -96,6 +98,8 @@ export interface UnreachablePeerRow {
   /** Where it said it listens. */
   addr: string;
   via: string;
+  /** The lanspread release its announcement named (beacon `sw`, mDNS TXT `sw`); null when unknown. */
+  software: string | null;
   /** The last dial's error. */
   error: string;
   failures: number;
@@ -257,6 +261,8 @@ export interface StatusResult {
   unreachable_peers: UnreachablePeerRow[];
   /** The peer protocol this peer speaks: a connected peer speaks the same. */
   protocol_version: number;
+  /** This peer's lanspread release (`lanspread --version`), to compare with the peers'. */
+  software_version: string;
 }
 
 export interface GamesResult {

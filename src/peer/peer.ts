@@ -13,6 +13,7 @@ import {
   type LivenessTimings,
 } from '../mesh/index.js';
 import { DEFAULT_CHUNK_SIZE, PROTOCOL_VERSION } from '../protocol/index.js';
+import { softwareVersion } from '../software-version.js';
 import {
   HashCache,
   OutboundTransfers,
@@ -139,6 +140,7 @@ export class Peer {
     this.#mesh = new PeerMesh({
       identity,
       name: this.#name,
+      software: softwareVersion(),
       library: () => this.#library.advert,
       // Games our catalog does not know are not games here (S35): not worth their memory either.
       keepGame: (game) => catalog.get(game.id) !== undefined,
@@ -401,6 +403,7 @@ export class Peer {
       limits: this.#limits.view(),
       unreachable_peers: this.#mesh.unreachedPeers().map(unreachablePeerRow),
       protocol_version: PROTOCOL_VERSION,
+      software_version: softwareVersion(),
     };
   }
 

@@ -84,6 +84,7 @@ export function peerRow(record: PeerRecord, catalog: Catalog, traffic: PeerTraff
   return {
     peer_id: record.peerId,
     name: record.name,
+    software: record.software,
     addr: record.addr,
     games: remoteGameRows(record, catalog),
     last_seen_ms: record.lastSeenMs,
@@ -106,6 +107,7 @@ export function unreachablePeerRow(peer: UnreachedPeer): UnreachablePeerRow {
     peer_id: peer.peerId,
     addr: peer.addr,
     via: peer.via,
+    software: peer.software,
     error: peer.error,
     failures: peer.failures,
     last_failed_ms: peer.lastFailedMs,

@@ -4,17 +4,21 @@ import {
   isGameId,
   isGameVersion,
   isPeerId,
+  isSoftwareVersion,
   type GameId,
   type GameVersion,
   type PeerId,
+  type SoftwareVersion,
 } from '../ids.js';
 import { HaveMap, MAX_HAVE_CHUNKS, haveMapBase64Length } from './have-map.js';
 
-export const PROTOCOL_VERSION = 1;
+/** 2: hello tells the sender's software version (`software`). */
+export const PROTOCOL_VERSION = 2;
 
 const peerId = z.custom<PeerId>(isPeerId, 'not a peer id');
 const gameId = z.custom<GameId>(isGameId, 'not a game id');
 const gameVersion = z.custom<GameVersion>(isGameVersion, 'not a game version');
+const softwareVersion = z.custom<SoftwareVersion>(isSoftwareVersion, 'not a software version');
 
 /** Most games a library message may carry; a LAN party library is far smaller. */
 export const MAX_LIBRARY_GAMES = 10_000;
@@ -34,15 +38,24 @@ export type WireGame = z.infer<typeof wireGameSchema>;
 
 const library = z.array(wireGameSchema).max(MAX_LIBRARY_GAMES);
 
-export const helloSchema = z.strictObject({
-  t: z.literal('hello'),
-  protocol: z.number().int(),
-  peer_id: peerId,
-  name: z.string().max(64),
-  /** The port the sender accepts connections on; the receiver pairs it with the socket's address. */
-  listen_port: z.number().int().min(1).max(65535),
-  library,
-});
+export const helloSchema = z
+  .strictObject({
+    t: z.literal('hello'),
+    protocol: z.number().int(),
+    /** The sender's lanspread release, e.g. `0.1.0`: shown beside it, mixed builds cause trouble. */
+    software: softwareVersion.optional(),
+    peer_id: peerId,
+    name: z.string().max(64),
+    /** The port the sender accepts connections on; the receiver pairs it with the socket's address. */
+    listen_port: z.number().int().min(1).max(65535),
+    library,
+  })
+  // A hello of another protocol (1 had no `software`) still parses, so its sender hears why it
+  // is refused.
+  .refine((h) => h.protocol !== PROTOCOL_VERSION || h.software !== undefined, {
+    error: 'a protocol 2 hello names its software version',
+    path: ['software'],
+  });
 
 export const libraryDeltaSchema = z.strictObject({
   t: z.literal('library-delta'),

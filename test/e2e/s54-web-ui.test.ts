@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Locator, type Page, type Request } from 'playwright-core';
 import { openCatalog, writeCatalogFile } from '../../src/catalog/index.js';
+import { softwareVersion } from '../../src/software-version.js';
 import { writeFixtureGame } from '../support/fixture-games.js';
 import { gradientPng } from '../support/png-image.js';
 import { bigGame, smallGame } from '../scenarios/harness/fixtures.js';
@@ -436,10 +437,15 @@ describe(
         .locator('.last-copies li[data-game="alienswarm"]', { hasText: 'only you have it' })
         .waitFor();
       assert.equal(await page.locator('.last-copies li[data-game="bfbc2"]').count(), 0);
-      for (const name of ['alpha', 'charlie'])
-        await page
-          .locator(`.reach-list li[data-peer="${name}"]`, { hasText: 'connected' })
-          .waitFor();
+      for (const name of ['alpha', 'charlie']) {
+        const row = page.locator(`.reach-list li[data-peer="${name}"]`, { hasText: 'connected' });
+        await row.waitFor();
+        // Its release, from its hello: the same build as ours, so nothing marked.
+        assert.equal(
+          await row.locator('.peer-version').textContent(),
+          `lanspread ${softwareVersion()}`,
+        );
+      }
       await shot('party-board', true);
       await page.setViewportSize({ width: 390, height: 844 });
       await fitsPhone();

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { softwareVersion } from '../../src/software-version.js';
 import { ALPHA, BRAVO } from './harness/fixtures.js';
 import { link, listPeers } from './harness/assertions.js';
 import { scenario } from './harness/lab.js';
@@ -21,6 +22,11 @@ scenario('S2', 'direct connect handshake', async (lab) => {
     'no self entry',
   );
   assert.equal(alphaPeers[0]!.addr, bravo.addr);
+  // Each shows the other's lanspread release, from its hello: the build under test's.
+  const release = softwareVersion();
+  assert.deepEqual([alphaPeers[0]!.software, bravoPeers[0]!.software], [release, release]);
+  const status = await alpha.cmd<{ software_version: string }>('status');
+  assert.equal(status.software_version, release);
   assert.deepEqual(
     alphaPeers[0]!.games.map((g) => g.id),
     ['bfbc2', 'cnc4', 'cnctw', 'ggoo'],
@@ -33,7 +39,7 @@ scenario('S2', 'direct connect handshake', async (lab) => {
   const inbound = async (peer: typeof alpha) =>
     (await peer.cmd<{ inbound_peer_connections: number }>('status')).inbound_peer_connections;
   assert.deepEqual([await inbound(alpha), await inbound(bravo)], [0, 1]);
-  return `alpha sees 1 peer (bravo ${bravo.addr}, ${alphaPeers[0]!.games.length} games); bravo sees 1 peer (alpha, ${bravoPeers[0]!.games.length} games); no self entry; inbound_peer_connections alpha 0, bravo 1`;
+  return `alpha sees 1 peer (bravo ${bravo.addr}, lanspread ${release}, ${alphaPeers[0]!.games.length} games); bravo sees 1 peer (alpha, lanspread ${release}, ${bravoPeers[0]!.games.length} games); no self entry; inbound_peer_connections alpha 0, bravo 1`;
 });
 
 scenario('DIAL-BOTH', 'two peers that dial each other at once keep one session', async (lab) => {

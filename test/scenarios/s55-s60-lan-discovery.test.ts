@@ -150,6 +150,7 @@ scenario('S60', 'discovery without multicast: the broadcast beacon alone', async
         mdns: { answers_received: number };
         beacon: { received: number; ignored: number };
       };
+      unreachable_peers: { peer_id: string; via: string; software: string | null; error: string }[];
     };
     // Whoever started last may have been dialled before any beacon reached it, so the proof
     // is across the three: no mDNS answer crossed the LAN, and beacons did.
@@ -169,7 +170,7 @@ scenario('S60', 'discovery without multicast: the broadcast beacon alone', async
     sendBeacon(
       lan.hosts[1]?.netns ?? '',
       broadcast,
-      JSON.stringify({ app: 'lanspread', v: 1, id: forged, port }),
+      JSON.stringify({ app: 'lanspread', v: 1, id: forged, port, sw: '0.0.9' }),
     );
     sendBeacon(lan.hosts[1]?.netns ?? '', broadcast, 'not a beacon at all');
     await new Promise((r) => setTimeout(r, 2_000));
@@ -181,7 +182,14 @@ scenario('S60', 'discovery without multicast: the broadcast beacon alone', async
       after.discovery.beacon.ignored > status.discovery.beacon.ignored,
       'the malformed beacon was counted',
     );
-    return `mDNS answers ${answers}, beacons received ${beacons} (all peers); each saw the other two after ${times.join('/')} ms; a beacon claiming ${forged.slice(0, 12)} at p1's address made no record (TLS proved p1's id); a malformed beacon counted as ignored`;
+    // The claimed id stays unreached, shown with the release its beacon claimed.
+    assert.deepEqual(
+      after.unreachable_peers
+        .filter((u) => u.peer_id === forged)
+        .map((u) => [u.via, u.software, u.error]),
+      [['beacon', '0.0.9', 'another peer answered at this address']],
+    );
+    return `mDNS answers ${answers}, beacons received ${beacons} (all peers); each saw the other two after ${times.join('/')} ms; a beacon claiming ${forged.slice(0, 12)} (lanspread 0.0.9) at p1's address made no record (TLS proved p1's id), only an unreachable row with that release; a malformed beacon counted as ignored`;
   } finally {
     lan.destroy();
   }

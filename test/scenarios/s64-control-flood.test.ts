@@ -10,6 +10,7 @@ import { silentLogger } from '../../src/logger.js';
 import { PeerSession } from '../../src/mesh/index.js';
 import { Transport } from '../../src/net/index.js';
 import { FrameDecoder, MAX_LIBRARY_GAMES, type WireGame } from '../../src/protocol/index.js';
+import { softwareVersion } from '../../src/software-version.js';
 import { link, listPeers } from './harness/assertions.js';
 import { smallGame } from './harness/fixtures.js';
 import { scenario, type Lab } from './harness/lab.js';
@@ -70,7 +71,13 @@ async function fakeSessions(
       });
       const session = await PeerSession.establish(
         conn,
-        { peerId: identity.peerId, name: `${name}-${i}`, listenPort: 9, library },
+        {
+          peerId: identity.peerId,
+          name: `${name}-${i}`,
+          software: softwareVersion(),
+          listenPort: 9,
+          library,
+        },
         silentLogger,
       );
       session.start({ onDelta: () => undefined, onAlive: () => undefined, onEnd: () => undefined });

@@ -1,6 +1,7 @@
 /**
  * The party board's figures (pure): rates from byte counters sampled over time, the downloads
- * running on the LAN, the games only one peer holds, the top sources and why a peer is unreachable.
+ * running on the LAN, the games only one peer holds, the top sources, why a peer is unreachable
+ * and how its lanspread release compares with ours.
  */
 import type { DiscoveryStatus, PeerRow, UnreachablePeerRow } from './api-types.js';
 import type { LibraryGame } from './game-model.js';
@@ -242,6 +243,54 @@ export const CAUSE_SENTENCES: Record<UnreachableCause, string> = {
   incompatible: 'The handshake failed: it may run another lanspread version.',
   unknown: 'Could not connect.',
 };
+
+/** How a peer's lanspread release compares with ours. */
+export type VersionSkew = 'same' | 'older' | 'newer' | 'other';
+
+const RELEASE = /^(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+
+/**
+ * Semver precedence as far as it is sure: the numbers first, then a pre-release below its
+ * release. Two different pre-releases or builds of one release, or a version that is not semver,
+ * are just `other`. Null when either release is unknown.
+ */
+export function versionSkew(theirs: string | null, ours: string | null): VersionSkew | null {
+  if (theirs === null || ours === null) return null;
+  if (theirs === ours) return 'same';
+  const a = RELEASE.exec(theirs);
+  const b = RELEASE.exec(ours);
+  if (a === null || b === null) return 'other';
+  for (const part of [1, 2, 3]) {
+    const diff = Number(a[part]) - Number(b[part]);
+    if (diff !== 0) return diff < 0 ? 'older' : 'newer';
+  }
+  const [theirPre, ourPre] = [a[4], b[4]];
+  if (theirPre !== undefined && ourPre === undefined) return 'older';
+  if (theirPre === undefined && ourPre !== undefined) return 'newer';
+  return 'other';
+}
+
+const SKEW_WORDS: Record<Exclude<VersionSkew, 'same'>, string> = {
+  older: 'older than yours',
+  newer: 'newer than yours',
+  other: 'not the same build as yours',
+};
+
+/**
+ * What the board says of a peer's release: "lanspread 0.1.0", with a warning when it differs
+ * from ours (mixed builds at a party are a real cause of trouble), or "version unknown".
+ */
+export function versionLabel(
+  theirs: string | null,
+  ours: string | null,
+): { text: string; warning: string | null } {
+  if (theirs === null) return { text: 'version unknown', warning: null };
+  const skew = versionSkew(theirs, ours);
+  return {
+    text: `lanspread ${theirs}`,
+    warning: skew === null || skew === 'same' ? null : SKEW_WORDS[skew],
+  };
+}
 
 /**
  * Whether the address is on one of our interfaces' /24 networks: the interfaces' masks are not

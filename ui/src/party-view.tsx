@@ -10,6 +10,7 @@ import {
   rateSeries,
   topSources,
   unreachableCause,
+  versionLabel,
   type TrafficSample,
 } from './party-model.js';
 import { ThroughputGraph, type GraphSeries } from './throughput-graph.js';
@@ -179,7 +180,7 @@ function PeerReachability(props: {
 }) {
   const unreachable = props.status?.unreachable_peers ?? [];
   const interfaces = props.status?.discovery.interfaces ?? [];
-  const protocol = props.status?.protocol_version;
+  const ours = props.status?.software_version ?? null;
   if (props.peers.length === 0 && unreachable.length === 0)
     return <p className="muted empty">No other peer found yet.</p>;
   return (
@@ -191,7 +192,7 @@ function PeerReachability(props: {
             <span className="reach ok">connected</span>
           </div>
           <small className="muted">
-            <code>{peer.addr}</code> · lanspread protocol {protocol ?? '?'} · seen{' '}
+            <code>{peer.addr}</code> · <PeerVersion theirs={peer.software} ours={ours} /> · seen{' '}
             {formatAge(props.nowMs - peer.last_seen_ms)}
           </small>
         </li>
@@ -206,12 +207,29 @@ function PeerReachability(props: {
           </div>
           <p className="reach-why">{CAUSE_SENTENCES[unreachableCause(peer, interfaces)]}</p>
           <small className="muted">
-            <code>{peer.addr}</code> · found by {peer.via} · version unknown ·{' '}
+            <code>{peer.addr}</code> · found by {peer.via} ·{' '}
+            <PeerVersion theirs={peer.software} ours={ours} /> ·{' '}
             {peer.failures === 1 ? 'one try' : `${peer.failures} tries`}, the last{' '}
             {formatAge(props.nowMs - peer.last_failed_ms)}
           </small>
         </li>
       ))}
     </ul>
+  );
+}
+
+/** A peer's lanspread release, marked when it is not ours. */
+function PeerVersion(props: { theirs: string | null; ours: string | null }) {
+  const { text, warning } = versionLabel(props.theirs, props.ours);
+  return (
+    <span className="peer-version">
+      {text}
+      {warning !== null && (
+        <>
+          {' — '}
+          <strong className="version-skew">{warning}</strong>
+        </>
+      )}
+    </span>
   );
 }

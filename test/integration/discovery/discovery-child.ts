@@ -6,12 +6,14 @@
 import dgram from 'node:dgram';
 import { createInterface } from 'node:readline';
 import { Discovery } from '../../../src/discovery/index.js';
-import { isPeerId } from '../../../src/ids.js';
+import { isPeerId, isSoftwareVersion } from '../../../src/ids.js';
 import { createLogger } from '../../../src/logger.js';
 
 interface ChildArgs {
   peerId: string;
   listenPort: number;
+  /** The release it announces. */
+  software: string;
   mdns: boolean;
   beacon: boolean;
   /** Hold 5353 and the beacon port with exclusive sockets first, so our binds fail. */
@@ -21,6 +23,8 @@ interface ChildArgs {
 const args = JSON.parse(process.argv[2] ?? '{}') as ChildArgs;
 if (!isPeerId(args.peerId)) throw new Error('discovery-child: bad peerId');
 const peerId = args.peerId;
+if (!isSoftwareVersion(args.software)) throw new Error('discovery-child: bad software');
+const software = args.software;
 const t0 = performance.now();
 const print = (event: Record<string, unknown>): void => {
   process.stdout.write(`${JSON.stringify({ ...event, t: Math.round(performance.now() - t0) })}\n`);
@@ -40,6 +44,7 @@ const discovery = await Discovery.start({
   listenPort: args.listenPort,
   name: `child.${args.listenPort}`,
   protocolVersion: 1,
+  software,
   mdns: args.mdns,
   beacon: args.beacon,
   requeryIntervalMs: 2000,

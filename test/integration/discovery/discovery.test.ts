@@ -131,6 +131,8 @@ class Lab {
 class Child {
   readonly lines: ChildLine[] = [];
   readonly peerId = randomBytes(32).toString('hex');
+  /** A release of its own, so a candidate shows whose announcement it came from. */
+  readonly software: string;
   readonly #proc: ChildProcessWithoutNullStreams;
   readonly #waiters = new Set<() => void>();
   #stderr = '';
@@ -141,7 +143,13 @@ class Child {
     readonly listenPort: number,
     opts: { mdns: boolean; beacon: boolean; blockPorts?: boolean },
   ) {
-    const args = JSON.stringify({ peerId: this.peerId, listenPort, ...opts });
+    this.software = `0.0.${listenPort}`;
+    const args = JSON.stringify({
+      peerId: this.peerId,
+      listenPort,
+      software: this.software,
+      ...opts,
+    });
     this.#proc = spawn(
       'ip',
       ['netns', 'exec', ns, process.execPath, '--import', 'tsx', CHILD, args],
@@ -190,12 +198,13 @@ class Child {
     return this.waitFor((l) => l.event === 'ready', 15_000, 'ready line');
   }
 
-  /** The first candidate naming `other`'s id at `host`. */
+  /** The first candidate naming `other`'s id and release at `host`. */
   sees(other: Child, host: string, via: string): Promise<ChildLine> {
     return this.waitFor(
       (l) =>
         l.event === 'candidate' &&
         l.claimedPeerId === other.peerId &&
+        l.software === other.software &&
         l.host === host &&
         l.port === other.listenPort &&
         l.via === via,

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import type { GameId, GameVersion, PeerId } from '../../../src/ids.js';
+import type { GameId, GameVersion, PeerId, SoftwareVersion } from '../../../src/ids.js';
 import { loadOrCreateIdentity, type Identity } from '../../../src/identity/index.js';
 import { silentLogger } from '../../../src/logger.js';
 import {
@@ -14,7 +14,7 @@ import {
   type MeshEvent,
 } from '../../../src/mesh/index.js';
 import { Transport } from '../../../src/net/index.js';
-import type { WireGame } from '../../../src/protocol/index.js';
+import { PROTOCOL_VERSION, type WireGame, type WireMessage } from '../../../src/protocol/index.js';
 
 const HOST = '127.0.0.1';
 const dir = await mkdtemp(join(tmpdir(), 'lanspread-mesh-'));
@@ -43,6 +43,9 @@ interface Node {
   next(match: (e: MeshEvent) => boolean, from?: number): Promise<MeshEvent>;
 }
 
+/** A release of its own per node, so a test sees whose version it is shown. */
+const release = (name: string): SoftwareVersion => `0.0.0-${name}` as SoftwareVersion;
+
 async function start(name: string, port = 0): Promise<Node> {
   const id = await identity(name);
   const events: MeshEvent[] = [];
@@ -55,6 +58,7 @@ async function start(name: string, port = 0): Promise<Node> {
     mesh: new PeerMesh({
       identity: id,
       name,
+      software: release(name),
       library: () => node.library,
       liveness: DEFAULT_LIVENESS,
       log: silentLogger,
@@ -109,6 +113,9 @@ test('two meshes on loopback connect, prove ids and exchange libraries', async (
   await a.next((e) => e.kind === 'peer-connected' && e.peerId === b.id);
   await b.next((e) => e.kind === 'peer-connected' && e.peerId === a.id);
   assert.deepEqual([...(b.mesh.record(a.id)?.library.keys() ?? [])], ['alpha']);
+  // Each knows the other's release from its hello.
+  assert.equal(b.mesh.record(a.id)?.software, '0.0.0-a1');
+  assert.equal(a.mesh.record(b.id)?.software, '0.0.0-b1');
   // A known address is not dialled again.
   assert.equal(await a.mesh.connect(b.addr), b.id);
   assert.equal(a.events.filter((e) => e.kind === 'peer-connected').length, 1);
@@ -175,7 +182,7 @@ async function rawSession(
   });
   const session = await PeerSession.establish(
     conn,
-    { peerId: id.peerId, name, listenPort: 9, library: [] },
+    { peerId: id.peerId, name, software: release(name), listenPort: 9, library: [] },
     silentLogger,
   );
   session.start({ onDelta: () => undefined, onAlive: () => undefined, onEnd: () => undefined });
@@ -202,23 +209,54 @@ test('library deltas at an honest pace all arrive; a storm is held back and then
   assert.ok(storm < 1_000, `${storm} of 5,000 deltas were applied before the cut`);
 });
 
+test('a peer of protocol 1 (its hello names no release) is told which protocol we speak', async () => {
+  const b = await start('b-old');
+  const id = await identity('old-build');
+  const transport = new Transport({ identity: id, log: silentLogger });
+  transports.push(transport);
+  const conn = await transport.dial(HOST, Number(b.addr.split(':')[1]));
+  // Its hello, then the refusal, then the close (settling this with null if nothing came).
+  const answer = new Promise<WireMessage | null>((resolve) => {
+    conn.onMessage((msg) => {
+      if (msg.t !== 'hello') resolve(msg);
+    });
+    conn.onClose(() => {
+      resolve(null);
+    });
+  });
+  conn.send({
+    t: 'hello',
+    protocol: 1,
+    peer_id: id.peerId,
+    name: 'old-build',
+    listen_port: 9,
+    library: [],
+  });
+  assert.deepEqual(await answer, {
+    t: 'error',
+    code: 'protocol-error',
+    message: `protocol ${PROTOCOL_VERSION} only`,
+  });
+  assert.equal(b.mesh.record(id.peerId), undefined);
+});
+
 test('a discovered peer no dial reaches is listed with the error, and leaves the list once connected', async () => {
   const a = await start('a-hint');
   const b = await start('b-hint');
   const port = Number(b.addr.split(':')[1]);
   await b.mesh.close();
-  assert.equal(await a.mesh.dialHint(b.addr, b.id, 'beacon'), false);
+  assert.equal(await a.mesh.dialHint(b.addr, b.id, 'beacon', release('b-hint')), false);
   assert.deepEqual(
-    a.mesh.unreachedPeers().map((p) => [p.peerId, p.addr, p.via, p.failures]),
-    [[b.id, b.addr, 'beacon', 1]],
+    a.mesh.unreachedPeers().map((p) => [p.peerId, p.addr, p.via, p.software, p.failures]),
+    [[b.id, b.addr, 'beacon', '0.0.0-b-hint', 1]],
   );
   assert.match(a.mesh.unreachedPeers()[0]?.error ?? '', /connection refused/);
   // Another peer at an announced address: no peer made, and the reason said.
   const c = await start('c-hint');
   assert.equal(await a.mesh.dialHint(c.addr, b.id, 'mdns'), false);
   assert.deepEqual(
-    a.mesh.unreachedPeers().map((p) => [p.addr, p.error]),
-    [[c.addr, 'another peer answered at this address']],
+    a.mesh.unreachedPeers().map((p) => [p.addr, p.software, p.error]),
+    [[c.addr, null, 'another peer answered at this address']],
   );
   const back = await start('b-hint', port);
   // Past the first backoff of the failed address.

@@ -16,7 +16,7 @@ import {
   type ConnectionRole,
   type InboundData,
 } from '../../../src/net/index.js';
-import type { GameId } from '../../../src/ids.js';
+import type { GameId, SoftwareVersion } from '../../../src/ids.js';
 import {
   FRAME_HEADER_BYTES,
   FrameDecoder,
@@ -196,6 +196,7 @@ test('messages round-trip both ways, in order', async () => {
   const hello: WireMessage = {
     t: 'hello',
     protocol: PROTOCOL_VERSION,
+    software: '0.1.0' as SoftwareVersion,
     peer_id: a.id.peerId,
     name: 'alice',
     listen_port: a.port,

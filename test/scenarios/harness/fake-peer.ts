@@ -5,6 +5,7 @@ import { silentLogger } from '../../../src/logger.js';
 import { Transport, type Connection } from '../../../src/net/index.js';
 import { PeerSession } from '../../../src/mesh/index.js';
 import type { PartialHolding, WireGame, WireMessage } from '../../../src/protocol/index.js';
+import { softwareVersion } from '../../../src/software-version.js';
 
 export interface FakePeer {
   addr: string;
@@ -47,7 +48,7 @@ export async function startFakePeer(
     }
     void PeerSession.establish(
       conn,
-      { peerId: identity.peerId, name, listenPort: port, library },
+      { peerId: identity.peerId, name, software: softwareVersion(), listenPort: port, library },
       silentLogger,
     ).then(
       (session) => {

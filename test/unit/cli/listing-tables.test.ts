@@ -101,6 +101,7 @@ test('the peers table shows name, address, game count and age of the last messag
   const peer: PeerRow = {
     peer_id: 'x',
     name: 'bob',
+    software: '0.1.0',
     addr: '10.0.0.2:40000',
     games: [local('cnc4'), local('ggoo')],
     last_seen_ms: 1_000_000,
@@ -120,6 +121,7 @@ test('a peer name with escape sequences and bidi overrides is printed inert', ()
       {
         peer_id: 'b'.repeat(64),
         name: '\x1b[2J\x1b]0;owned\x07Eve\u202Eexe.txt\u009b1m',
+        software: '0.1.0',
         addr: '10.0.0.9:4000',
         games: [],
         last_seen_ms: 0,

@@ -7,7 +7,7 @@ const A = 'a'.repeat(64) as PeerId;
 const B = 'b'.repeat(64) as PeerId;
 
 function candidate(claimedPeerId: PeerId, host: string, port = 4000): DiscoveryCandidate {
-  return { host, port, claimedPeerId, via: 'mdns' };
+  return { host, port, claimedPeerId, via: 'mdns', software: null };
 }
 
 test('passes a candidate once, again only after the repeat time', () => {

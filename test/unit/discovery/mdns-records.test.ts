@@ -7,7 +7,7 @@ import {
   serviceCandidates,
   serviceTxt,
 } from '../../../src/discovery/mdns-records.js';
-import type { PeerId } from '../../../src/ids.js';
+import type { PeerId, SoftwareVersion } from '../../../src/ids.js';
 
 const OWN = '0'.repeat(64) as PeerId;
 const OTHER = '1f'.repeat(32) as PeerId;
@@ -20,13 +20,17 @@ test('names the instance after the peer, unique by its id, within one DNS label'
   assert.ok(Buffer.byteLength(long) <= 63, long);
   assert.ok(long.endsWith('ü-1f1f1f1f'), 'cut at a character, not inside one');
   assert.equal(hostName(OTHER), `lanspread-${OTHER.slice(0, 16)}.local`);
-  assert.deepEqual(serviceTxt(OTHER, 3), { id: OTHER, v: '3' });
+  assert.deepEqual(serviceTxt(OTHER, 3, '0.1.0' as SoftwareVersion), {
+    id: OTHER,
+    v: '3',
+    sw: '0.1.0',
+  });
 });
 
 test('turns a found service into one candidate per IPv4 address, source first', () => {
   const candidates = serviceCandidates(
     {
-      txt: { id: OTHER, v: '1' },
+      txt: { id: OTHER, v: '2', sw: '0.1.0' },
       port: 40001,
       addresses: ['172.17.0.1', 'fe80::1', '10.77.0.2', '2001:db8::5'],
       referer: { address: '10.77.0.2' },
@@ -34,9 +38,20 @@ test('turns a found service into one candidate per IPv4 address, source first', 
     OWN,
   );
   assert.deepEqual(candidates, [
-    { host: '10.77.0.2', port: 40001, claimedPeerId: OTHER, via: 'mdns' },
-    { host: '172.17.0.1', port: 40001, claimedPeerId: OTHER, via: 'mdns' },
+    { host: '10.77.0.2', port: 40001, claimedPeerId: OTHER, via: 'mdns', software: '0.1.0' },
+    { host: '172.17.0.1', port: 40001, claimedPeerId: OTHER, via: 'mdns', software: '0.1.0' },
   ]);
+});
+
+test("a TXT record's release is a hint: absent (an older peer) or not a release, it is null", () => {
+  const software = (txt: Record<string, unknown>): unknown =>
+    serviceCandidates({ txt: { id: OTHER, ...txt }, port: 1, addresses: ['10.0.0.1'] }, OWN)[0]
+      ?.software;
+  assert.equal(software({ v: '1' }), null);
+  assert.equal(software({ sw: '0.2.0-rc.1+build.7' }), '0.2.0-rc.1+build.7');
+  for (const bad of ['', '1'.repeat(33), '0.1 0', '0.1.0\u202e', '<b>', true, 3]) {
+    assert.equal(software({ sw: bad }), null, JSON.stringify(bad));
+  }
 });
 
 test('gives no candidate for our own service, a bad id or a bad port', () => {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { GameId, GameVersion, PeerId } from '../../../src/ids.js';
+import type { GameId, GameVersion, PeerId, SoftwareVersion } from '../../../src/ids.js';
 import { PeerTable } from '../../../src/mesh/index.js';
 import type { WireGame } from '../../../src/protocol/index.js';
 
 const BRAVO = 'b'.repeat(64) as PeerId;
+const SW = '0.1.0' as SoftwareVersion;
 const game = (id: string, version = '20250101'): WireGame => ({
   id: id as GameId,
   version: version as GameVersion,
@@ -19,14 +20,17 @@ test('S28: a known id at a new address updates the record in place and keeps its
   assert.equal(
     table.upsert(BRAVO, {
       name: 'bravo',
+      software: SW,
       addr: '10.0.0.2:4000',
       library: [game('ggoo'), game('cnc4')],
       nowMs: 1,
     }),
     'added',
   );
+  // Restarted with another build: its new hello's release replaces the old one.
   const outcome = table.upsert(BRAVO, {
     name: 'bravo',
+    software: '0.2.0' as SoftwareVersion,
     addr: '10.0.0.2:5000',
     library: [game('ggoo'), game('cnc4')],
     nowMs: 2,
@@ -35,6 +39,7 @@ test('S28: a known id at a new address updates the record in place and keeps its
   assert.equal(table.size, 1, 'no duplicate entry');
   const record = table.get(BRAVO)!;
   assert.equal(record.addr, '10.0.0.2:5000');
+  assert.equal(record.software, '0.2.0');
   assert.deepEqual([...record.library.keys()], ['ggoo', 'cnc4']);
   assert.equal(table.findByAddr('10.0.0.2:4000'), undefined);
   assert.equal(table.findByAddr('10.0.0.2:5000')?.peerId, BRAVO);
@@ -44,6 +49,7 @@ test('a delta upserts and removes games of a known peer only', () => {
   const table = new PeerTable();
   table.upsert(BRAVO, {
     name: 'bravo',
+    software: SW,
     addr: 'h:1',
     library: [game('ggoo'), game('cnc4')],
     nowMs: 1,
@@ -68,7 +74,13 @@ test('a delta upserts and removes games of a known peer only', () => {
 
 test('removing a peer drops it and its games', () => {
   const table = new PeerTable();
-  table.upsert(BRAVO, { name: 'bravo', addr: 'h:1', library: [game('ggoo')], nowMs: 1 });
+  table.upsert(BRAVO, {
+    name: 'bravo',
+    software: SW,
+    addr: 'h:1',
+    library: [game('ggoo')],
+    nowMs: 1,
+  });
   assert.equal(table.remove(BRAVO)?.peerId, BRAVO);
   assert.equal(table.size, 0);
   assert.equal(table.get(BRAVO), undefined);
@@ -78,6 +90,7 @@ test('games not worth keeping are not held, from the hello or from deltas', () =
   const table = new PeerTable((g) => g.id !== 'unknown-a' && g.id !== 'unknown-b');
   table.upsert(BRAVO, {
     name: 'bravo',
+    software: SW,
     addr: '10.0.0.2:4000',
     library: [game('ggoo'), game('unknown-a')],
     nowMs: 1,

@@ -20,7 +20,13 @@ const peerId = (n: number): PeerId => n.toString(16).padStart(64, '0') as PeerId
 function table(libraries: WireGame[][]): PeerTable {
   const t = new PeerTable();
   libraries.forEach((library, i) =>
-    t.upsert(peerId(i + 1), { name: `p${i}`, addr: `127.0.0.1:${4000 + i}`, library, nowMs: 0 }),
+    t.upsert(peerId(i + 1), {
+      name: `p${i}`,
+      software: null,
+      addr: `127.0.0.1:${4000 + i}`,
+      library,
+      nowMs: 0,
+    }),
   );
   return t;
 }

@@ -31,6 +31,7 @@ const everyKind = [
   {
     t: 'hello',
     protocol: PROTOCOL_VERSION,
+    software: '0.1.0',
     peer_id: PEER_ID,
     name: 'Zoë — LAN 🎮',
     listen_port: 41_000,
@@ -271,6 +272,7 @@ test('the longest hello the schema allows fits the first-frame limit of a contro
   const hello = {
     t: 'hello',
     protocol: PROTOCOL_VERSION,
+    software: '9'.repeat(32),
     peer_id: PEER_ID,
     name: '\u0001'.repeat(64),
     listen_port: 65_535,

@@ -14,6 +14,8 @@ import {
   rateSeries,
   topSources,
   unreachableCause,
+  versionLabel,
+  versionSkew,
   type TrafficSample,
 } from '../../../ui/src/party-model.js';
 
@@ -65,6 +67,7 @@ function peer(name: string, fields: Partial<PeerRow> = {}): PeerRow {
   return {
     peer_id: `${name}-id`,
     name,
+    software: '0.1.0',
     addr: '10.0.0.2:47620',
     games: [],
     last_seen_ms: 0,
@@ -268,5 +271,40 @@ describe('discovery hint', () => {
     off.mdns.running = false;
     off.beacon.running = false;
     assert.equal(discoveryHint(off, 0), null);
+  });
+});
+
+describe("a peer's lanspread release beside ours", () => {
+  it('orders releases by their numbers, a pre-release below its release', () => {
+    assert.equal(versionSkew('0.1.0', '0.1.0'), 'same');
+    assert.equal(versionSkew('0.0.9', '0.1.0'), 'older');
+    assert.equal(versionSkew('0.10.0', '0.9.1'), 'newer', 'numbers, not characters');
+    assert.equal(versionSkew('1.0.0', '0.99.99'), 'newer');
+    assert.equal(versionSkew('0.2.0-rc.1', '0.2.0'), 'older');
+    assert.equal(versionSkew('0.2.0', '0.2.0-rc.1'), 'newer');
+    assert.equal(versionSkew('0.2.0-rc.2', '0.2.0-rc.1'), 'other');
+    assert.equal(versionSkew('0.2.0+b7', '0.2.0'), 'other', 'another build of one release');
+    assert.equal(versionSkew('nightly', '0.2.0'), 'other');
+    assert.equal(versionSkew(null, '0.2.0'), null);
+    assert.equal(versionSkew('0.2.0', null), null);
+  });
+
+  it('shows the release, warns when it is not ours, and says when it is unknown', () => {
+    assert.deepEqual(versionLabel('0.1.0', '0.1.0'), { text: 'lanspread 0.1.0', warning: null });
+    assert.deepEqual(versionLabel('0.0.9', '0.1.0'), {
+      text: 'lanspread 0.0.9',
+      warning: 'older than yours',
+    });
+    assert.deepEqual(versionLabel('0.2.0', '0.1.0'), {
+      text: 'lanspread 0.2.0',
+      warning: 'newer than yours',
+    });
+    assert.deepEqual(versionLabel('0.1.0+b7', '0.1.0'), {
+      text: 'lanspread 0.1.0+b7',
+      warning: 'not the same build as yours',
+    });
+    // Our status not read yet: nothing to compare with.
+    assert.deepEqual(versionLabel('0.0.9', null), { text: 'lanspread 0.0.9', warning: null });
+    assert.deepEqual(versionLabel(null, '0.1.0'), { text: 'version unknown', warning: null });
   });
 });
