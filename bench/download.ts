@@ -1,14 +1,16 @@
 /**
  * Download throughput and CPU per GiB of lanspread against nginx -> curl over TLS 1.3, on the same
  * file, both into a new file, sender pinned to core 0 and receiver to core 1 (two one-core
- * machines on a wire); then unpinned, one source against two. Every variant runs once per round,
+ * machines on a wire); for scale, curl again with the file's fdatasync in its time (lanspread's
+ * download ends with its bytes on the disk, curl's in the page cache), a raw TCP copy and the
+ * disk alone; then unpinned, one source against two. Every variant runs once per round,
  * round-robin, so a slow spell of this shared machine hits them alike; medians of the rounds.
  * Usage: npm run bench -- download [GiB=1] [runs=3]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { link, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NGINX_CONFIG_SUMMARY, NginxTls, requireBaselineTools } from './support/nginx-tls.js';
@@ -94,12 +96,16 @@ async function expectSize(path: string, bytes: number, what: string): Promise<vo
   if (size !== bytes) throw new Error(`${what} wrote ${size} bytes, expected ${bytes}`);
 }
 
-/** (1): curl fetches the file from nginx; nginx stays up, so its CPU is read from /proc. */
+/**
+ * (1): curl fetches the file from nginx; nginx stays up, so its CPU is read from /proc. With
+ * `sync` (1s) the time runs until the file's bytes are on the disk, as a lanspread download's are.
+ */
 async function nginxCurlSample(
   nginx: NginxTls,
   dst: string,
   bytes: number,
   pinned: boolean,
+  sync = false,
 ): Promise<Sample> {
   const nginxBefore = await cpuSeconds(nginx.process.pid);
   const reapedBefore = await reapedChildrenCpuSeconds();
@@ -110,6 +116,11 @@ async function nginxCurlSample(
   );
   const curl = spawn(file!, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   const code = await exitCode(curl);
+  if (sync && code === 0) {
+    const file = await open(dst, 'r+');
+    await file.datasync();
+    await file.close();
+  }
   const ms = performance.now() - started;
   if (code !== 0) throw new Error(`curl exited with ${code}`);
   const receiverCpu = (await reapedChildrenCpuSeconds()) - reapedBefore;
@@ -327,6 +338,11 @@ export async function run(args: string[]): Promise<void> {
         measure: (tag) => nginxCurlSample(server, join(root, `curl-${tag}.bin`), bytes, true),
       },
       {
+        label: '(1s) nginx → curl, then fdatasync of the file, pinned',
+        measure: (tag) =>
+          nginxCurlSample(server, join(root, `curl-sync-${tag}.bin`), bytes, true, true),
+      },
+      {
         label: '(r) raw TCP copy (node), pinned',
         measure: (tag) => rawCopySample(archive, join(root, `raw-${tag}.bin`), bytes),
       },
@@ -457,6 +473,11 @@ function report(r: {
   );
   console.log(`\ngoals (issue 17):`);
   console.log(`  (2)/(1) >= 1.0: ${goalRatio('(2)', nginx, 1.0)}`);
+  const synced = byLabel('(1s)');
+  console.log(
+    `  for scale: (2)/(1s), against a curl whose bytes are on the disk at the end too: ${(speed(one) / speed(synced)).toFixed(2)}` +
+      ` (per round ${paired(one, synced)})`,
+  );
   const disk = byLabel('(d)');
   console.log(
     `  for scale: (2)/(d), lanspread against what its disk takes: ${(speed(one) / speed(disk)).toFixed(2)}` +
