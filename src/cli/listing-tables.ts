@@ -78,6 +78,13 @@ export function formatPeersTable(peers: readonly PeerRow[], nowMs: number): stri
   if (peers.length === 0) return 'no peers connected';
   const rows = [...peers]
     .sort((a, b) => a.name.localeCompare(b.name))
-    .map((p) => [p.name, p.addr, String(p.games.length), formatAge(nowMs - p.last_seen_ms)]);
-  return formatTable(['NAME', 'ADDRESS', 'GAMES', 'LAST SEEN'], rows);
+    .map((p) => [
+      p.name,
+      p.addr,
+      // Mixed builds at a party are a real cause of trouble: the version shows which is which.
+      p.software ?? 'unknown',
+      String(p.games.length),
+      formatAge(nowMs - p.last_seen_ms),
+    ]);
+  return formatTable(['NAME', 'ADDRESS', 'LANSPREAD', 'GAMES', 'LAST SEEN'], rows);
 }

@@ -97,7 +97,7 @@ test('empty listings say so', () => {
   assert.equal(formatPeersTable([], 0), 'no peers connected');
 });
 
-test('the peers table shows name, address, game count and age of the last message', () => {
+test('the peers table shows name, address, version, game count and age of the last message', () => {
   const peer: PeerRow = {
     peer_id: 'x',
     name: 'bob',
@@ -110,8 +110,12 @@ test('the peers table shows name, address, game count and age of the last messag
     received_bytes: 0,
   };
   assert.equal(
-    formatPeersTable([peer], 1_012_000),
-    ['NAME  ADDRESS         GAMES  LAST SEEN', 'bob   10.0.0.2:40000  2      12 s ago'].join('\n'),
+    formatPeersTable([peer, { ...peer, name: 'old', software: null }], 1_012_000),
+    [
+      'NAME  ADDRESS         LANSPREAD  GAMES  LAST SEEN',
+      'bob   10.0.0.2:40000  0.1.0      2      12 s ago',
+      'old   10.0.0.2:40000  unknown    2      12 s ago',
+    ].join('\n'),
   );
 });
 
