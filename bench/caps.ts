@@ -17,15 +17,15 @@
  *       both run, and slower / faster second by second (the shares converge).
  * Usage: npm run bench -- caps [seconds=6]
  */
-import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PeerProcess, type Json } from '../test/scenarios/harness/peer-process.js';
 import { LivePeers } from './live-peers.js';
+import { writeSparseGame } from '../test/support/fixture-games.js';
 
 const MIB = 1024 * 1024;
-const VERSION = '20250101';
 const LIFTED_MIB = 256;
 const TIMEOUT_MS = 600_000;
 /** The source's upload cap in (d) and (e), shared by two downloaders. */
@@ -34,16 +34,6 @@ const SHARED_CAP_MIB = 16;
 const HEAD_START_MS = 3_000;
 /** How often the source's bytes sent per peer are read. */
 const SAMPLE_MS = 200;
-
-/** A root of one sparse archive of `mib` MiB; its size in bytes with version.ini. */
-async function sparseGame(games: string, id: string, mib: number): Promise<number> {
-  const root = join(games, id);
-  await mkdir(root, { recursive: true });
-  await writeFile(join(root, `${id}.eti`), '');
-  await truncate(join(root, `${id}.eti`), mib * MIB);
-  await writeFile(join(root, 'version.ini'), `${VERSION}\n`);
-  return mib * MIB + VERSION.length + 1;
-}
 
 /**
  * Downloads `game`; from the first progress past 10 % to the answer: MiB/s. `lift` runs
@@ -212,9 +202,10 @@ export async function run(args: string[]): Promise<void> {
     ] as const;
     const games = join(root, 'source', 'games');
     const sizes = new Map<string, number>();
-    for (const [id, cap] of uploads) sizes.set(id, await sparseGame(games, id, cap * seconds));
-    sizes.set('bfbc2', await sparseGame(games, 'bfbc2', 8 * seconds));
-    sizes.set('cnc4', await sparseGame(games, 'cnc4', LIFTED_MIB));
+    for (const [id, cap] of uploads)
+      sizes.set(id, await writeSparseGame(games, id, cap * seconds * MIB));
+    sizes.set('bfbc2', await writeSparseGame(games, 'bfbc2', 8 * seconds * MIB));
+    sizes.set('cnc4', await writeSparseGame(games, 'cnc4', LIFTED_MIB * MIB));
     // (d) and (e): enough for `seconds` at half the cap once both run; (e)'s first also for its head start.
     const half = (SHARED_CAP_MIB / 2) * seconds * 1.25;
     const headStart = SHARED_CAP_MIB * (HEAD_START_MS / 1000);
@@ -224,7 +215,7 @@ export async function run(args: string[]): Promise<void> {
       ['css', headStart + half],
       ['ggoo', half],
     ] as const) {
-      sizes.set(id, await sparseGame(games, id, Math.ceil(mib)));
+      sizes.set(id, await writeSparseGame(games, id, Math.ceil(mib) * MIB));
     }
     const start = (name: string, extra: string[]): Promise<PeerProcess> =>
       PeerProcess.start({

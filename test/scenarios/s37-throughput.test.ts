@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdir, stat, truncate, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { download, link } from './harness/assertions.js';
 import { scenario } from './harness/lab.js';
+import { writeSparseGame } from '../support/fixture-games.js';
 
 const SIZE = 2 * 1024 ** 3;
 
 scenario('S37', 'single-source download throughput (sparse 2 GiB .eti)', async (lab) => {
-  const root = join(lab.gamesDir('source'), 'cnc4');
-  await mkdir(root, { recursive: true });
-  await writeFile(join(root, 'cnc4.eti'), '');
-  await truncate(join(root, 'cnc4.eti'), SIZE);
-  await writeFile(join(root, 'version.ini'), '20250101\n');
+  await writeSparseGame(lab.gamesDir('source'), 'cnc4', SIZE);
   const source = await lab.start('source');
   const client = await lab.start('client');
   await link(client, source);

@@ -1,22 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdir, truncate, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { link } from './harness/assertions.js';
 import { scenario } from './harness/lab.js';
 import type { Json, PeerProcess } from './harness/peer-process.js';
+import { writeSparseGame } from '../support/fixture-games.js';
 
 const MIB = 1024 * 1024;
 const CAP_MIB_S = 8;
-
-/** A game root of one sparse archive of `mib` MiB (nothing to read from the disk). */
-async function sparseGame(games: string, id: string, mib: number): Promise<number> {
-  const root = join(games, id);
-  await mkdir(root, { recursive: true });
-  await writeFile(join(root, `${id}.eti`), '');
-  await truncate(join(root, `${id}.eti`), mib * MIB);
-  await writeFile(join(root, 'version.ini'), '20250101\n');
-  return mib * MIB + '20250101\n'.length;
-}
 
 /** Sends `download` and resolves with its answer and the wall time it took. */
 async function timedDownload(client: PeerProcess, game: string): Promise<number> {
@@ -46,9 +35,9 @@ scenario(
   'bandwidth caps: an 8 MiB/s upload cap and download cap hold a download to them; lifting the cap mid-transfer speeds it up at once',
   async (lab) => {
     const games = lab.gamesDir('source');
-    const capped = await sparseGame(games, 'alienswarm', 48);
-    const lifted = await sparseGame(games, 'bf1942', 256);
-    const downCapped = await sparseGame(games, 'bfbc2', 32);
+    const capped = await writeSparseGame(games, 'alienswarm', 48 * MIB);
+    const lifted = await writeSparseGame(games, 'bf1942', 256 * MIB);
+    const downCapped = await writeSparseGame(games, 'bfbc2', 32 * MIB);
     const source = await lab.start('source', { extraArgs: ['--max-upload', String(CAP_MIB_S)] });
     // Small chunks: progress moves in small steps, so the rates below are read finely.
     const client = await lab.start('client', { extraArgs: ['--chunk-size', String(MIB)] });

@@ -1,6 +1,6 @@
 /** Deterministic fixture game roots, generated from seeds, and a SHA-256 manifest to compare roots. */
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeStoredRar5, type Rar5SourceEntry } from '../../src/archive/index.js';
 
@@ -198,6 +198,24 @@ export async function writeFixtureGame(gamesDir: string, spec: FixtureGameSpec):
   }
   // Last, as a download commits: a root with version.ini is complete.
   if (spec.version !== null) await writeFile(path.join(root, 'version.ini'), `${spec.version}\n`);
+}
+
+/**
+ * Writes `<gamesDir>/<id>/` with one sparse archive of `bytes` zero bytes (nothing to read from
+ * the disk: for speed and cap figures) and version.ini; gives the root's size in bytes.
+ */
+export async function writeSparseGame(
+  gamesDir: string,
+  id: string,
+  bytes: number,
+  version = '20250101',
+): Promise<number> {
+  const root = path.join(gamesDir, id);
+  await mkdir(root, { recursive: true });
+  await writeFile(path.join(root, `${id}.eti`), '');
+  await truncate(path.join(root, `${id}.eti`), bytes);
+  await writeFile(path.join(root, 'version.ini'), `${version}\n`);
+  return bytes + version.length + 1;
 }
 
 async function sha256File(file: string): Promise<string> {

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CatalogRow, GamesResult, LocalGameRow } from '../../../ui/src/api-types.js';
+import type {
+  CatalogRow,
+  GamesResult,
+  LocalGameRow,
+  RemoteRow,
+} from '../../../ui/src/api-types.js';
 import { startProgress } from '../../../src/progress-fold.js';
 import { hueOf, initialsOf } from '../../../ui/src/cover-placeholder.js';
 import {
@@ -66,6 +71,18 @@ function local(id: string, fields: Partial<LocalGameRow>): LocalGameRow {
   };
 }
 
+/** cnc4 as the peers offer it: `peers` complete copies, `partial` downloaders. */
+function remoteCnc4(peers: number, partial: number): RemoteRow {
+  return {
+    id: 'cnc4',
+    name: 'x',
+    eti_game_version: '20250101',
+    peer_count: peers,
+    partial_peer_count: partial,
+    size: 8 * GiB,
+  };
+}
+
 function library(games: Partial<GamesResult>, more: Partial<LibraryInputs> = {}) {
   return buildLibrary({
     catalog,
@@ -110,16 +127,7 @@ describe('buildLibrary', () => {
     const game = byId(
       'cnc4',
       library({
-        remote: [
-          {
-            id: 'cnc4',
-            name: 'x',
-            eti_game_version: '20250101',
-            peer_count: 3,
-            partial_peer_count: 0,
-            size: 8 * GiB,
-          },
-        ],
+        remote: [remoteCnc4(3, 0)],
       }),
     );
     assert.equal(game.state, 'on 3 peers');
@@ -130,20 +138,12 @@ describe('buildLibrary', () => {
     const queue = [
       { game: 'cnc4', kind: 'download', position: 2, state: 'queued', install: true },
     ] as const;
-    const remote = {
-      id: 'cnc4',
-      name: 'x',
-      eti_game_version: '20250101',
-      peer_count: 1,
-      partial_peer_count: 0,
-      size: 8 * GiB,
-    };
     assert.equal(
       byId('cnc4', library({}, { queue: [...queue] })).state,
       'queued (#2), waiting for a peer that has it',
     );
     assert.equal(
-      byId('cnc4', library({ remote: [remote] }, { queue: [...queue] })).state,
+      byId('cnc4', library({ remote: [remoteCnc4(1, 0)] }, { queue: [...queue] })).state,
       'queued (#2)',
     );
   });
@@ -152,16 +152,7 @@ describe('buildLibrary', () => {
     const game = byId(
       'cnc4',
       library({
-        remote: [
-          {
-            id: 'cnc4',
-            name: 'x',
-            eti_game_version: '20250101',
-            peer_count: 1,
-            partial_peer_count: 3,
-            size: 8 * GiB,
-          },
-        ],
+        remote: [remoteCnc4(1, 3)],
       }),
     );
     assert.equal(game.state, 'on 1 peer, 3 downloading');
@@ -172,16 +163,7 @@ describe('buildLibrary', () => {
       'cnc4',
       library(
         {
-          remote: [
-            {
-              id: 'cnc4',
-              name: 'x',
-              eti_game_version: '20250101',
-              peer_count: 1,
-              partial_peer_count: 0,
-              size: 8 * GiB,
-            },
-          ],
+          remote: [remoteCnc4(1, 0)],
         },
         { freeBytes: 12 * GiB },
       ),
@@ -266,14 +248,7 @@ describe('selectGames', () => {
         partial_peer_count: 0,
         size: 2 * GiB,
       },
-      {
-        id: 'cnc4',
-        name: 'x',
-        eti_game_version: '20250101',
-        peer_count: 4,
-        partial_peer_count: 0,
-        size: 8 * GiB,
-      },
+      remoteCnc4(4, 0),
     ],
   });
   const ids = (shown: typeof games) => shown.map((g) => g.id);
