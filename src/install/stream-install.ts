@@ -22,6 +22,7 @@ import {
   type DownloadSource,
   tickProgress,
   type StreamReceiver,
+  type Traffic,
   type TransferClient,
 } from '../transfer/index.js';
 import { makeDirs, makeLinks } from './extract-archives.js';
@@ -55,6 +56,8 @@ export interface StreamInstallRequest {
   emit(event: StreamInstallEvent): void;
   log: Logger;
   signal: AbortSignal;
+  /** Counts the streamed bytes by source, as downloads count theirs. */
+  traffic?: Traffic;
 }
 
 function unsafe(message: string): LanspreadError {
@@ -163,6 +166,7 @@ class StagingReceiver implements StreamReceiver {
   #write(bytes: Buffer): Promise<void> {
     if (this.#writer === null) throw new LanspreadError('protocol-error', 'data before the plan');
     this.#written += bytes.length;
+    this.req.traffic?.received(this.source.peerId, bytes.length);
     return this.#writer.write(bytes);
   }
 

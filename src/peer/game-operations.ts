@@ -156,6 +156,7 @@ export class GameOperations {
           },
           log: this.#o.log.child({ game: entry.id }),
           signal: run.op.signal,
+          ...(this.#o.traffic === undefined ? {} : { traffic: this.#o.traffic }),
         });
         return { game: entry.id, bytes };
       } catch (err) {

@@ -13,6 +13,7 @@ import type { FrameBuffers } from './frame-buffers.js';
 import { messageForRemote } from './remote-message.js';
 import type { BandwidthCap } from './bandwidth-cap.js';
 import { acquireServing, gateRequest, type ServeContext } from './serve-context.js';
+import type { Traffic } from './traffic.js';
 
 /** Frames queued on a socket before the sender waits for it to drain. */
 export const SEND_QUEUE_BYTES = 4 * 1024 * 1024;
@@ -40,6 +41,7 @@ class StreamSender implements EntrySink {
     private readonly signal: AbortSignal,
     private readonly stallMs: number,
     private readonly cap: BandwidthCap | undefined,
+    private readonly traffic: Traffic | undefined,
   ) {
     this.#check = new EntryCheck(label, expected);
   }
@@ -62,6 +64,7 @@ class StreamSender implements EntrySink {
       this.conn.sendDataFrame(frame.subarray(0, FRAME_HEADER_BYTES + length), () => {
         this.frames.give(frame);
       });
+      this.traffic?.sent(this.conn.remotePeerId, length);
       await paced(this.conn, this.signal, this.stallMs);
     }
   }
@@ -119,6 +122,7 @@ export async function serveStream(
         signal,
         ctx.budget.limits.sendStallMs,
         ctx.uploadCap,
+        ctx.traffic,
       );
       await extractPlan(plan, ctx.archiveProvider, sender, signal);
       files += sender.files;

@@ -113,7 +113,14 @@ scenario('S39', 'streamed install without keeping the archive', async (lab) => {
   const files = await assertPayloadMatches(lab, 'bravo', 'client', 'cnctw');
   await assertNoOutbound(bravo, 'cnctw');
   await assertIdle(client);
-  return `events ${names.join(',')}; streamed ${String((answer.result as Json).bytes)} bytes; cnctw LocalOnly (downloaded=false installed=true), root holds only local/; ${files} payload files match bsdtar's extraction by SHA-256; bravo outbound_transfers for cnctw back to zero`;
+  // The party board's rates and the peers' byte counts take streamed bytes as they take chunks.
+  const streamed = Number((answer.result as Json).bytes);
+  type Traffic = { traffic: { sent_bytes: number; received_bytes: number } };
+  assert.equal((await client.cmd<Traffic>('status')).traffic.received_bytes, streamed);
+  assert.equal((await bravo.cmd<Traffic>('status')).traffic.sent_bytes, streamed);
+  const rows = await client.cmd<{ peer_id: string; received_bytes: number }[]>('list-peers');
+  assert.equal(rows.find((r) => r.peer_id === bravo.peerId)?.received_bytes, streamed);
+  return `events ${names.join(',')}; streamed ${String((answer.result as Json).bytes)} bytes (both peers' traffic counts them); cnctw LocalOnly (downloaded=false installed=true), root holds only local/; ${files} payload files match bsdtar's extraction by SHA-256; bravo outbound_transfers for cnctw back to zero`;
 });
 
 scenario('S39', 'a streamed install reports download-progress like a download', async (lab) => {
