@@ -30,6 +30,23 @@ const DEVICE_INITIAL = Uint8Array.from({ length: 0x80 }, (_, code) =>
   'cpanlCPANL'.includes(String.fromCharCode(code)) ? 1 : 0,
 );
 
+/** Lengths of the reserved device names: `NUL`, `COM1`, `CONIN$`, `CONOUT$`. */
+const DEVICE_LENGTHS = [3, 4, 6, 7] as const;
+
+/**
+ * Whether the segment [start, end) of `path` could be a reserved device name: one of those
+ * lengths, alone or before a dot or a space. Most
+ * segments that start like one (`content`, `assets`) are ruled out without a regular expression.
+ */
+function mayBeDevice(path: string, start: number, end: number): boolean {
+  for (const length of DEVICE_LENGTHS) {
+    const at = start + length;
+    if (at === end) return true;
+    const next = path.charCodeAt(at);
+    if (at < end && (next === 0x2e || next === 0x20)) return true;
+  }
+  return false;
+}
 /**
  * Whether `unportablePath` finds nothing wrong with `path`, in one pass over its characters
  * with no string or array per segment: a plan checks up to 200,000 names, nearly all fine.
@@ -45,7 +62,7 @@ function plainlyPortable(path: string): boolean {
     // A segment ends: empty, or ending with a dot or a space (`.` and `..` included)?
     const last = path.charCodeAt(i - 1);
     if (i === start || last === 0x2e || last === 0x20) return false;
-    if (DEVICE_INITIAL[path.charCodeAt(start)] === 1) {
+    if (DEVICE_INITIAL[path.charCodeAt(start)] === 1 && mayBeDevice(path, start, i)) {
       if (RESERVED_DEVICE.test(path.slice(start, i))) return false;
     }
     start = i + 1;
@@ -70,14 +87,30 @@ export function unportablePath(path: string): string | null {
  * (the Kelvin sign → `k`), so every pair any of them folds together gets one key.
  */
 export function foldName(path: string): string {
-  // ASCII is its own NFC, and upper- then lower-casing it is lower-casing it.
-  if (isAscii(path)) return path.toLowerCase();
-  return path.normalize('NFC').toUpperCase().toLowerCase().normalize('NFC');
+  // ASCII is its own NFC, and upper- then lower-casing it is lower-casing it; a name with no
+  // capital is its own key (no new string: a plan folds up to 200,000 names).
+  let capitals = false;
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c > 0x7f) return path.normalize('NFC').toUpperCase().toLowerCase().normalize('NFC');
+    if (c >= 0x41 && c <= 0x5a) capitals = true;
+  }
+  return capitals ? path.toLowerCase() : path;
 }
 
-function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  return true;
+/**
+ * Whether `folder` is the folder `path` lies directly in, compared in place: listings keep a
+ * folder's entries together, so checking the last entry's folder first spares a string and a
+ * lookup per entry.
+ */
+export function directlyIn(path: string, folder: string): boolean {
+  return (
+    folder.length > 0 &&
+    path.length > folder.length + 1 &&
+    path.charCodeAt(folder.length) === 0x2f &&
+    path.startsWith(folder) &&
+    path.indexOf('/', folder.length + 1) === -1
+  );
 }
 
 /**
@@ -88,6 +121,7 @@ function isAscii(text: string): boolean {
 export function caseClash(files: Iterable<string>, dirs: Iterable<string> = []): string | null {
   const byKey = new Map<string, string>();
   const folders = new Map<string, string>();
+  let lastFolder = '';
   for (const file of files) {
     const key = foldName(file);
     const twin = byKey.get(key);
@@ -95,8 +129,10 @@ export function caseClash(files: Iterable<string>, dirs: Iterable<string> = []):
     else if (twin !== file) {
       return `${twin} and ${file} name the same file on a case-insensitive disk (Windows, macOS)`;
     }
+    if (directlyIn(key, lastFolder)) continue;
     for (let end = key.indexOf('/'); end !== -1; end = key.indexOf('/', end + 1)) {
-      folders.set(key.slice(0, end), file);
+      lastFolder = key.slice(0, end);
+      folders.set(lastFolder, file);
     }
   }
   for (const dir of dirs) folders.set(foldName(dir), dir);

@@ -15,6 +15,12 @@ const PORTABLE = [
   'straße',
   '日本語.txt',
   'a b',
+  // Start like a device name but are not one (ruled out by length before the pattern).
+  'content',
+  'CONSOLE',
+  'lpt10.txt',
+  'conin',
+  'conout$x',
 ];
 
 const UNPORTABLE = [
@@ -50,6 +56,10 @@ const UNPORTABLE = [
   'COM¹',
   'CONIN$',
   'conout$',
+  'CONOUT$.log',
+  'conin$ .txt',
+  'LPT³.dat',
+  'aux  .x',
 ];
 
 test('accepts names every system can hold', () => {
@@ -90,6 +100,15 @@ test('foldName puts together what any case-insensitive disk puts together', () =
   assert.equal(foldName('\u212Aelvin'), foldName('kelvin'), 'the Kelvin sign');
   assert.equal(foldName('e\u0301'), foldName('\u00e9'), 'decomposed and composed é');
   assert.notEqual(foldName('a.txt'), foldName('b.txt'));
+  assert.equal(foldName('Maps/ÄRGER.txt'), 'maps/ärger.txt');
+  assert.equal(foldName('already/lower.txt'), 'already/lower.txt');
+});
+
+test('caseClash sees a clash among many files of one folder, and folders met again later', () => {
+  const many = Array.from({ length: 50 }, (_, i) => `data/${i}.bin`);
+  assert.equal(caseClash([...many, 'other/x', 'data/extra.bin']), null);
+  assert.match(caseClash([...many, 'DATA/7.BIN']) ?? '', /data\/7\.bin and DATA\/7\.BIN/);
+  assert.match(caseClash([...many, 'other/x', 'Data']) ?? '', /Data is a file/);
 });
 
 test('caseClash finds files one case-insensitive disk holds as one', () => {
