@@ -66,6 +66,8 @@ export interface DiscoveryStatus {
     running: boolean;
     announcements_sent: number;
     answers_received: number;
+    /** Services the mDNS browsers hold now, over all interfaces. */
+    services_held: number;
   };
   beacon: {
     enabled: boolean;
@@ -82,7 +84,13 @@ export interface DiscoveryStatus {
 
 /** The status of a peer started without discovery (`--no-mdns`). */
 export const DISCOVERY_OFF: DiscoveryStatus = {
-  mdns: { enabled: false, running: false, announcements_sent: 0, answers_received: 0 },
+  mdns: {
+    enabled: false,
+    running: false,
+    announcements_sent: 0,
+    answers_received: 0,
+    services_held: 0,
+  },
   beacon: { enabled: false, running: false, port: 0, sent: 0, received: 0, ignored: 0 },
   interfaces: [],
   last_error: null,
@@ -120,12 +128,14 @@ export class Discovery {
 
   status(): DiscoveryStatus {
     const beacon = this.#beacon;
+    const mdns = [...this.#mdns.values()].filter((m) => m instanceof MdnsInterface);
     return {
       mdns: {
         enabled: this.#opts.mdns,
-        running: [...this.#mdns.values()].some((m) => m instanceof MdnsInterface),
+        running: mdns.length > 0,
         announcements_sent: this.#mdnsCounters.announcementsSent,
         answers_received: this.#mdnsCounters.answersReceived,
+        services_held: mdns.reduce((n, m) => n + m.servicesHeld, 0),
       },
       beacon: {
         enabled: this.#opts.beacon,

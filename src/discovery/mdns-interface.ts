@@ -19,6 +19,15 @@ import {
 const MDNS_PORT = 5353;
 /** close() waits this long at most for the goodbye to leave. */
 const GOODBYE_WAIT_MS = 500;
+/**
+ * Services one browser may hold. bonjour-service keeps every service it hears until its browser
+ * is replaced, and looks each answer up in that list: forged answers under ever new names would
+ * grow the list, and the time each answer takes, without end. A full browser is let go (what it
+ * heard was handed on already) and a new one asks again after a pause; a party has far fewer.
+ */
+export const MAX_BROWSED_SERVICES = 512;
+/** A browser let go for being full is replaced after this long: each new one sends a query. */
+const FULL_BROWSER_PAUSE_MS = 1000;
 
 export interface MdnsCounters {
   announcementsSent: number;
@@ -50,6 +59,8 @@ export class MdnsInterface {
   readonly #opts: MdnsInterfaceOptions;
   readonly #bonjour: Bonjour;
   #browser: Bonjour.Browser | undefined;
+  /** Set while a browser let go for being full waits to be replaced. */
+  #refill: NodeJS.Timeout | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -123,10 +134,13 @@ export class MdnsInterface {
    */
   requery(): void {
     if (this.#closed) return;
+    clearTimeout(this.#refill);
+    this.#refill = undefined;
     this.#browser?.stop();
     const browser = this.#bonjour.find({ type: SERVICE_TYPE, protocol: 'tcp' });
     const found = (service: Bonjour.Service): void => {
       this.#opts.onService(service);
+      if (browser.services.length >= MAX_BROWSED_SERVICES) this.#letGo(browser);
     };
     browser.on('up', found);
     browser.on('srv-update', found);
@@ -135,6 +149,26 @@ export class MdnsInterface {
       this.#opts.onGoodbye(service);
     });
     this.#browser = browser;
+  }
+
+  /** Services the browser holds now (at most MAX_BROWSED_SERVICES). */
+  get servicesHeld(): number {
+    return this.#browser?.services.length ?? 0;
+  }
+
+  /** Stops a full browser, which hears nothing more, and asks again with a new one later. */
+  #letGo(browser: Bonjour.Browser): void {
+    if (browser !== this.#browser) return;
+    browser.stop();
+    this.#browser = undefined;
+    this.#opts.log.warn(
+      { iface: this.iface.name, services: browser.services.length },
+      'discovery: mDNS names more services than a LAN party has; listening again shortly',
+    );
+    this.#refill = setTimeout(() => {
+      this.requery();
+    }, FULL_BROWSER_PAUSE_MS);
+    this.#refill.unref();
   }
 
   /** Says goodbye (records with TTL 0) and closes the socket. */
@@ -158,6 +192,7 @@ export class MdnsInterface {
   async #destroy(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#refill);
     this.#browser?.stop();
     await new Promise<void>((resolve) => {
       try {

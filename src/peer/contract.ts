@@ -127,6 +127,7 @@ export interface DiscoveryStatus {
     running: boolean;
     announcements_sent: number;
     answers_received: number;
+    services_held: number;
   };
   beacon: {
     enabled: boolean;

@@ -18,6 +18,8 @@ interface ChildArgs {
   beacon: boolean;
   /** Hold 5353 and the beacon port with exclusive sockets first, so our binds fail. */
   blockPorts?: boolean;
+  /** How often discovery asks mDNS again; 2 s unless given. */
+  requeryIntervalMs?: number;
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as ChildArgs;
@@ -47,7 +49,7 @@ const discovery = await Discovery.start({
   software,
   mdns: args.mdns,
   beacon: args.beacon,
-  requeryIntervalMs: 2000,
+  requeryIntervalMs: args.requeryIntervalMs ?? 2000,
   log: createLogger(process.env.LANSPREAD_LOG === 'debug' ? 'debug' : 'warn'),
   onCandidate: (candidate) => {
     print({ event: 'candidate', ...candidate });

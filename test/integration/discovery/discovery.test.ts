@@ -28,6 +28,7 @@ interface Status {
     running: boolean;
     announcements_sent: number;
     answers_received: number;
+    services_held: number;
   };
   beacon: {
     enabled: boolean;
@@ -141,7 +142,7 @@ class Child {
   constructor(
     readonly ns: string,
     readonly listenPort: number,
-    opts: { mdns: boolean; beacon: boolean; blockPorts?: boolean },
+    opts: { mdns: boolean; beacon: boolean; blockPorts?: boolean; requeryIntervalMs?: number },
   ) {
     this.software = `0.0.${listenPort}`;
     const args = JSON.stringify({
@@ -364,6 +365,77 @@ test('mDNS answers leave on every interface of a peer with two networks', async 
     // The two outer hosts share no link: neither hears the other.
     assert.equal(left.candidatesFor(right).length, 0);
     assert.equal(right.candidatesFor(left).length, 0);
+  } finally {
+    await closeAll(kids);
+  }
+});
+
+/**
+ * Sends, from namespace `ns` (address `from`), `packets` mDNS answers each naming `perPacket`
+ * services never heard before (PTR and SRV; no TXT id, so none becomes a candidate).
+ */
+function forgeServices(ns: string, from: string, packets: number, perPacket: number): void {
+  const script = `const packet = require('dns-packet');
+    const [from, packets, perPacket] = JSON.parse(process.argv[1]);
+    const s = require('node:dgram').createSocket({ type: 'udp4', reuseAddr: true });
+    s.bind(5353, async () => {
+      s.setMulticastInterface(from);
+      for (let p = 0; p < packets; p++) {
+        const answers = [];
+        for (let i = 0; i < perPacket; i++) {
+          const name = 'forged-' + p + '-' + i + '._lanspread._tcp.local';
+          answers.push({ type: 'PTR', name: '_lanspread._tcp.local', ttl: 120, data: name });
+          answers.push({ type: 'SRV', name, ttl: 120, data: { target: 'forged.local', port: 9 } });
+        }
+        const bytes = packet.encode({ type: 'response', flags: packet.AUTHORITATIVE_ANSWER, answers });
+        await new Promise((resolve) => s.send(bytes, 5353, '224.0.0.251', resolve));
+        // Paced a little, so the receiver's socket buffer takes every one.
+        if (p % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      s.close();
+    });`;
+  execFileSync(
+    'ip',
+    [
+      'netns',
+      'exec',
+      ns,
+      process.execPath,
+      '-e',
+      script,
+      JSON.stringify([from, packets, perPacket]),
+    ],
+    { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+}
+
+test('forged mDNS answers under ever new names cost a bounded list; a real peer is still found', async (t) => {
+  const lab = new Lab('mdnsflood', ['br0']);
+  const [home, honest, attacker] = [1, 2, 3].map((n) =>
+    lab.host(`h${n}`, [{ bridge: 'br0', cidr: `10.79.0.${n}/24` }]),
+  ) as [string, string, string];
+  // No timed re-query during the test: only the cap may let a browser's list go.
+  const slow = { mdns: true, beacon: false, requeryIntervalMs: 120_000 };
+  const kids = [new Child(home, 41001, slow)];
+  try {
+    const [me] = kids as [Child];
+    await me.ready();
+    const packets = 100;
+    forgeServices(attacker, '10.79.0.3', packets, 20);
+    let status = await me.status();
+    for (let i = 0; i < 50 && status.mdns.answers_received < packets; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = await me.status();
+    }
+    t.diagnostic(
+      `${packets * 20} forged services in ${status.mdns.answers_received} answers heard; the browser holds ${status.mdns.services_held}`,
+    );
+    assert.ok(status.mdns.answers_received >= packets / 2, JSON.stringify(status.mdns));
+    assert.ok(status.mdns.services_held < 512, JSON.stringify(status.mdns));
+    const friend = new Child(honest, 41002, slow);
+    kids.push(friend);
+    await friend.ready();
+    await me.sees(friend, '10.79.0.2', 'mdns');
   } finally {
     await closeAll(kids);
   }

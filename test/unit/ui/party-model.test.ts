@@ -256,7 +256,13 @@ describe('why a discovered peer cannot be reached', () => {
 
 describe('discovery hint', () => {
   const discovery = (sent: number, heard: number): DiscoveryStatus => ({
-    mdns: { enabled: true, running: true, announcements_sent: sent, answers_received: heard },
+    mdns: {
+      enabled: true,
+      running: true,
+      announcements_sent: sent,
+      answers_received: heard,
+      services_held: 0,
+    },
     beacon: { enabled: true, running: true, port: 47621, sent, received: 0, ignored: 0 },
     interfaces: [],
     last_error: null,
