@@ -123,7 +123,10 @@ export class DownloadJournal {
     const body = JSON.stringify({ ...this.#header, verified: keys });
     const write = this.#writing.then(async () => {
       await mkdir(dirname(this.#file), { recursive: true });
-      await writeFileAtomic(this.#file, body);
+      // Not flushed: a resume re-checks every journaled chunk by hash, so a journal lost in a
+      // power cut costs a re-check, while a flush four times a second made each one wait for
+      // the disk's cache, and the download's direct writes with it (halved their rate here).
+      await writeFileAtomic(this.#file, body, { flush: false });
       this.#onDisk = Math.max(this.#onDisk, keys.length);
     });
     this.#writing = write.catch(() => undefined);
