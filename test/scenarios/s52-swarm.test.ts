@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GameId, GameVersion } from '../../src/ids.js';
@@ -312,3 +313,103 @@ scenario('S52', 'swarm: a partial peer that serves bad chunks is dropped by name
     await transport.close();
   }
 });
+
+/** Log lines of `peer` whose message starts with `msg`. */
+async function logged(lab: Lab, peer: string, msg: string): Promise<number> {
+  const text = await readFile(join(lab.root, `${peer}.stderr.log`), 'utf8');
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .filter((line) => String((JSON.parse(line) as { msg?: unknown }).msg).startsWith(msg)).length;
+}
+
+scenario(
+  'S52',
+  'swarm: a relay whose own chunk fails ends its relays; the relayed-to peer does not blame it',
+  async (lab) => {
+    // 64 MiB with no notes.txt: two 32 MiB chunks of the archive and version.ini, so of the two
+    // chunks the relay's two connections to its liar fetch at least one is the archive's.
+    await lab.games('seeder', [{ ...bigGame(GAME, 64, { files: 1 }), files: [] }]);
+    const seeder = await lab.start('seeder');
+    const relay = await lab.start('relay');
+    const client = await lab.start('client');
+    await link(client, seeder);
+    await link(client, relay);
+    const identity = await loadOrCreateIdentity(join(lab.root, 'asker-state'), silentLogger);
+    const transport = new Transport({ identity, log: silentLogger });
+    let liar: FakePeer | undefined;
+    try {
+      const toSeeder = parseHostPort(seeder.addr);
+      const asker = new Asker(
+        await transport.dial(toSeeder.host, toSeeder.port, { role: 'transfer' }),
+      );
+      const manifest = await asker.ask({
+        t: 'get-manifest',
+        game: GAME,
+        version: VERSION,
+        chunk_size: CHUNK,
+      });
+      asker.close();
+      assert.equal(manifest.t, 'manifest');
+      if (manifest.t !== 'manifest') return 'unreachable';
+      const size = manifest.files.reduce((sum, f) => sum + f.size, 0);
+      // The relay's only source: Ready with the seeder's very manifest, it sends every chunk's
+      // bytes wrong, all but the last MiB at once and the rest when the test says so.
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let archiveAsked = 0;
+      liar = await startFakePeer(
+        join(lab.root, 'liar-state'),
+        'liar',
+        [{ id: GAME, version: VERSION, downloaded: true, installed: false, servable: true, size }],
+        (conn, msg) => {
+          if (msg.t === 'get-manifest') conn.send(manifest);
+          if (msg.t !== 'get-chunk') return;
+          if (msg.path === `${GAME}.eti`) archiveAsked++;
+          conn.send({
+            t: 'chunk',
+            game: GAME,
+            path: msg.path,
+            offset: msg.offset,
+            length: msg.length,
+          });
+          const held = Math.min(msg.length, MIB);
+          for (let at = 0; at < msg.length - held; at += MIB)
+            conn.sendData(Buffer.alloc(Math.min(MIB, msg.length - held - at), 0x41));
+          void released.then(() => conn.sendData(Buffer.alloc(held, 0x41)));
+        },
+      );
+      await relay.cmd('connect', { addr: liar.addr });
+      await relay.waitEvent((e) => e.event === 'peer-connected' && e.peer_id === liar?.peerId);
+      const stopThrottle = throttle(seeder);
+      const relayFrom = relay.events.length;
+      const relayDone = download(relay, GAME, { timeoutMs: 60_000 });
+      await relay.waitEvent((e) => e.event === 'download-begin', 30_000, relayFrom);
+      // Its holding advertises the liar's chunks as fetching: the client relays them from it.
+      const pending = download(client, GAME, { timeoutMs: 150_000 });
+      const until = Date.now() + 30_000;
+      while ((await sentBytes(relay)) === 0 && Date.now() < until) await sleep(50);
+      const relayedBefore = await sentBytes(relay);
+      release();
+      const [relayResult, { answer, events }] = await Promise.all([relayDone, pending]);
+      await stopThrottle();
+      assert.ok(archiveAsked > 0, 'the liar was asked for a chunk of the archive');
+      assert.ok(relayedBefore > 0, 'the relay sent bytes of a chunk still in flight there');
+      assert.equal(relayResult.answer.ok, false, 'the relay had no honest source');
+      assert.equal(answer.ok, true, JSON.stringify(answer.error));
+      await assertSameRoot(lab, 'seeder', 'client', GAME);
+      const blamed = events.filter(
+        (e) => e.event === 'download-peer-dropped' && e.peer_id === relay.peerId,
+      );
+      assert.deepEqual(blamed, [], 'the relay is not dropped for its upstream lie');
+      const stopped = await logged(lab, 'relay', 'a chunk in flight here failed; its relays');
+      const ended = await logged(lab, 'client', 'a relay of a chunk ended before its source');
+      assert.ok(stopped > 0, 'the relay stopped the relays of its failed chunk');
+      assert.ok(ended > 0, 'the client saw a relay end and put the chunk back in its queue');
+      return `the relay sent ${(relayedBefore / MIB).toFixed(1)} MiB of a chunk in flight before the liar's last bytes; ${stopped} failed chunk(s) ended its relays, the client saw ${ended} relay(s) end without blame and completed with the seeder's bytes`;
+    } finally {
+      await liar?.close();
+      await transport.close();
+    }
+  },
+);
