@@ -129,29 +129,24 @@ scenario('S52', 'swarm: downloaders serve each other what they verified', async 
       chunk_size: CHUNK,
     });
     assert.equal(partialManifest.t, 'manifest', 'a downloading peer serves its manifest');
-    const verified = new Set(
-      c1.events
-        .slice(starts[0])
-        .filter((e) => e.event === 'download-chunk-finished')
-        .map((e) => `${String(e.path)}@${String(e.offset)}`),
-    );
-    // The last chunk of the archive: far from done through a seeder this slow.
-    const lastOffset = 3 * CHUNK;
-    assert.equal(
-      verified.has(`${GAME}.eti@${lastOffset}`),
-      false,
-      'the probe chunk is not verified yet',
-    );
-    const probe: WireMessage = {
-      t: 'get-chunk',
-      game: GAME,
-      version: VERSION,
-      path: `${GAME}.eti`,
-      offset: lastOffset,
-      length: 1024,
-    };
-    const refused = await asker.ask(probe);
     asker.close();
+    // Each chunk of the archive on a connection of its own (a relay's answer goes on flowing):
+    // one c1 fetches from the seeder is relayed (`chunk`), one neither verified nor in flight
+    // there is refused. Through a seeder this slow, two are in flight and few verified yet.
+    const probes: string[] = [];
+    for (let offset = 0; offset < 4 * CHUNK; offset += CHUNK) {
+      const prober = new Asker(await transport.dial(toC1.host, toC1.port, { role: 'transfer' }));
+      const probe: WireMessage = {
+        t: 'get-chunk',
+        game: GAME,
+        version: VERSION,
+        path: `${GAME}.eti`,
+        offset,
+        length: 1024,
+      };
+      probes.push(refusal(await prober.ask(probe)));
+      prober.close();
+    }
 
     await firstChunk(0);
     pending.push(download(clients[1]!, GAME, { timeoutMs: 150_000 }));
@@ -161,7 +156,11 @@ scenario('S52', 'swarm: downloaders serve each other what they verified', async 
 
     const results = await Promise.all(pending);
     await stopThrottle();
-    assert.equal(refusal(refused), 'chunk-not-here', 'an unverified chunk is refused');
+    assert.ok(
+      probes.every((p) => p === 'chunk-not-here' || p === 'answered chunk') &&
+        probes.includes('chunk-not-here'),
+      `a chunk neither verified nor in flight is refused, the others served: ${probes.join(', ')}`,
+    );
     assert.equal(row?.peer_count, 1, 'only the seeder is a source in peer_count');
     assert.ok(
       (row?.partial_peer_count ?? 0) >= 1,
@@ -183,7 +182,7 @@ scenario('S52', 'swarm: downloaders serve each other what they verified', async 
       kinds.reduce((sum, k) => sum + k.partial, 0) > 0,
       'some bytes came from partial peers',
     );
-    return `seeder sent ${(sent / MIB).toFixed(1)} MiB for 3 x ${(size / MIB).toFixed(1)} MiB (${(sent / size).toFixed(2)}x); clients sent ${clientSent.map((b) => (b / MIB).toFixed(0)).join('/')} MiB; from complete/partial per client ${kinds.map((k) => `${(k.complete / MIB).toFixed(0)}/${(k.partial / MIB).toFixed(0)}`).join(' ')} MiB; c2 row peer_count=${row?.peer_count} partial_peer_count=${row?.partial_peer_count}; unverified chunk -> ${refusal(refused)}; all roots match the seeder's`;
+    return `seeder sent ${(sent / MIB).toFixed(1)} MiB for 3 x ${(size / MIB).toFixed(1)} MiB (${(sent / size).toFixed(2)}x); clients sent ${clientSent.map((b) => (b / MIB).toFixed(0)).join('/')} MiB; from complete/partial per client ${kinds.map((k) => `${(k.complete / MIB).toFixed(0)}/${(k.partial / MIB).toFixed(0)}`).join(' ')} MiB; c2 row peer_count=${row?.peer_count} partial_peer_count=${row?.partial_peer_count}; archive chunks probed at c1 -> ${probes.join(', ')}; all roots match the seeder's`;
   } finally {
     await transport.close();
   }
