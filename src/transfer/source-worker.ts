@@ -303,7 +303,12 @@ async function fetchInto(
   flight: ChunkFlight | undefined,
 ): Promise<string> {
   const path = targetPath(req.root, task.path);
-  const onWritten = flight === undefined ? undefined : (n: number) => flight.written(n);
+  const onWritten =
+    flight === undefined
+      ? undefined
+      : (n: number) => {
+          flight.written(n);
+        };
   const writer = await openChunkWriter(path, task.offset, task.length, onWritten).catch(
     (err: unknown) => {
       throw new WriteFailure(`cannot open ${task.path} for writing: ${errorMessage(err)}`);

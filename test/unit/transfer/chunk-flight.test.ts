@@ -10,7 +10,11 @@ async function state<T>(promise: Promise<T>): Promise<T | 'pending' | Error> {
   const pending = Symbol('pending');
   const outcome = await Promise.race([
     promise.catch((err: unknown) => err as Error),
-    new Promise<typeof pending>((resolve) => setImmediate(() => resolve(pending))),
+    new Promise<typeof pending>((resolve) =>
+      setImmediate(() => {
+        resolve(pending);
+      }),
+    ),
   ]);
   return outcome === pending ? 'pending' : outcome;
 }
