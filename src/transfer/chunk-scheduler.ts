@@ -245,39 +245,16 @@ export class ChunkScheduler<S extends string> {
         ([other, keys]) => keys.has(state.task.key) && before(other),
       );
       if (!rival) continue;
-      this.#unTake(state, holder);
+      this.#release(state.task, holder);
+      state.status = 'queued';
+      state.attempts = Math.max(0, state.attempts - 1);
+      state.taken = false;
+      const index = this.#fresh.indexOf(state);
+      if (index >= 0) this.#cursor = Math.min(this.#cursor, index);
+      else this.#retry.unshift(state);
       yielded.push(state.task);
     }
-    // Taken before the swarm was known, a complete source's second chunk is given back too: one
-    // each is what lets every downloader fetch a different chunk from it and relay it to all.
-    for (const source of this.#live) {
-      if (this.#partial.has(source)) continue;
-      const surplus = [...this.#states.values()]
-        .filter(
-          (state) =>
-            state.status === 'in-flight' &&
-            state.holder === source &&
-            state.received < SWAP_BEFORE_SHARE * state.task.length,
-        )
-        .sort((a, b) => a.received - b.received);
-      while (surplus.length > 0 && (this.#inFlight.get(source) ?? 0) > this.#limitOf(source)) {
-        const state = surplus.shift() as TaskState;
-        this.#unTake(state, source);
-        yielded.push(state.task);
-      }
-    }
     return yielded;
-  }
-
-  /** A task in flight on `holder` goes back to the queue as never taken. */
-  #unTake(state: TaskState, holder: S): void {
-    this.#release(state.task, holder);
-    state.status = 'queued';
-    state.attempts = Math.max(0, state.attempts - 1);
-    state.taken = false;
-    const index = this.#fresh.indexOf(state);
-    if (index >= 0) this.#cursor = Math.min(this.#cursor, index);
-    else this.#retry.unshift(state);
   }
 
   /** The source is gone (disconnected) or lied (bad hash): it gets no more tasks; its in-flight tasks must still be reported by the caller via failed(). */

@@ -205,7 +205,7 @@ function joinSwarm(
       for (const task of scheduler.yieldCollisions((other) => other < swarm.self))
         run.running
           .get(task.key)
-          ?.stop.abort(new LanspreadError('cancelled', 'left to the swarm'));
+          ?.stop.abort(new LanspreadError('cancelled', 'another downloader fetches it'));
     } else if (holding?.kind === 'complete' && metAsPartial.has(peer)) {
       added = scheduler.setHolding(peer, 'all');
     } else if (metAsPartial.has(peer)) {
