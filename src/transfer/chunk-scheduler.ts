@@ -26,8 +26,6 @@ interface TaskState {
   received: number;
   /** Handed from a slow holder to a faster one once; never again, so it cannot bounce. */
   handedOver: boolean;
-  /** In flight as a relay: its holder fetches it itself, and sends it at its own source's pace. */
-  relay: boolean;
 }
 
 /**
@@ -103,7 +101,6 @@ export class ChunkScheduler<S extends string> {
       startedAt: 0,
       received: 0,
       handedOver: false,
-      relay: false,
     }));
     this.#now = opts.now ?? Date.now;
     for (const state of this.#fresh) this.#states.set(state.task.key, state);
@@ -141,7 +138,6 @@ export class ChunkScheduler<S extends string> {
     state.holder = source;
     state.startedAt = this.#now();
     state.received = 0;
-    state.relay = this.relays(source, state.task.key);
     this.#inFlight.set(source, busy + 1);
     return state.task;
   }
@@ -308,9 +304,10 @@ export class ChunkScheduler<S extends string> {
    * The in-flight task of another source that `thief` would finish first by the widest margin:
    * at the slow holder's pace so far it needs more than HAND_OVER_FACTOR times what `thief`
    * would at its own pace, and it has run at least that long (a fresh start has no pace yet) and at
-   * least HAND_OVER_AFTER_MS. A relay goes at the pace of its holder's own source, so it is not
-   * taken by a complete source (that would send the chunk twice), and `thief` takes only chunks
-   * it would send whole, not ones it would relay itself.
+   * least HAND_OVER_AFTER_MS. `thief` takes only chunks it would send whole, not ones it would
+   * relay itself: that would restart the chunk at the pace of the thief's own source. (A complete
+   * source may take over a crawling relay: the chunk then comes twice from it, which the end of a
+   * swarm download can afford better than the wait.)
    */
   #handOverTo(thief: S): TaskState | undefined {
     const pace = this.#pace.get(thief);
@@ -323,8 +320,7 @@ export class ChunkScheduler<S extends string> {
       const holder = state.holder as S | undefined;
       if (state.status !== 'in-flight' || holder === undefined || holder === thief) continue;
       if (state.handedOver || !this.#mayTake(state, thief)) continue;
-      if (this.relays(thief, state.task.key) || (state.relay && !this.#partial.has(thief)))
-        continue;
+      if (this.relays(thief, state.task.key)) continue;
       const own = state.task.length / rate;
       const elapsed = now - state.startedAt;
       if (elapsed < Math.max(own, HAND_OVER_AFTER_MS)) continue;
