@@ -370,7 +370,7 @@ function unexpected(msg: WireMessage): LanspreadError {
   if (msg.t === 'refused' && msg.code === 'serve-over-budget')
     return new LanspreadError('serve-over-budget', `source is busy: ${msg.message}`);
   if (msg.t === 'refused' && PASSED_REFUSALS.has(msg.code))
-    return new LanspreadError(msg.code as ErrorCode, `source refused: ${msg.message}`);
+    return new LanspreadError(msg.code as ErrorCode, `source refused: ${msg.code}: ${msg.message}`);
   if (msg.t === 'refused')
     return new LanspreadError('download-failed', `source refused: ${msg.code}: ${msg.message}`);
   return new LanspreadError('protocol-error', `unexpected ${msg.t}`);
