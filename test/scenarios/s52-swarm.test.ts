@@ -326,9 +326,8 @@ scenario(
   'S52',
   'swarm: a relay whose own chunk fails ends its relays; the relayed-to peer does not blame it',
   async (lab) => {
-    // 64 MiB with no notes.txt: two 32 MiB chunks of the archive and version.ini, so of the two
-    // chunks the relay's two connections to its liar fetch at least one is the archive's.
-    await lab.games('seeder', [{ ...bigGame(GAME, 64, { files: 1 }), files: [] }]);
+    // 64 MiB: two 32 MiB chunks of the archive, its short tail, notes.txt and version.ini.
+    await lab.games('seeder', [bigGame(GAME, 64, { files: 1 })]);
     const seeder = await lab.start('seeder');
     const relay = await lab.start('relay');
     const client = await lab.start('client');
@@ -352,11 +351,13 @@ scenario(
       assert.equal(manifest.t, 'manifest');
       if (manifest.t !== 'manifest') return 'unreachable';
       const size = manifest.files.reduce((sum, f) => sum + f.size, 0);
-      // The relay's only source: Ready with the seeder's very manifest, it sends every chunk's
-      // bytes wrong, all but the last MiB at once and the rest when the test says so.
+      // The relay's only source: Ready with the seeder's very manifest, it sends the small
+      // chunks right (version.ini, the archive's short tail) and every 32 MiB chunk wrong, all
+      // but its last MiB at once and the rest when the test says so.
       let release: () => void = () => undefined;
       const released = new Promise<void>((resolve) => (release = resolve));
       let archiveAsked = 0;
+      const root = join(lab.gamesDir('seeder'), GAME);
       liar = await startFakePeer(
         join(lab.root, 'liar-state'),
         'liar',
@@ -364,7 +365,6 @@ scenario(
         (conn, msg) => {
           if (msg.t === 'get-manifest') conn.send(manifest);
           if (msg.t !== 'get-chunk') return;
-          if (msg.path === `${GAME}.eti`) archiveAsked++;
           conn.send({
             t: 'chunk',
             game: GAME,
@@ -372,7 +372,14 @@ scenario(
             offset: msg.offset,
             length: msg.length,
           });
-          const held = Math.min(msg.length, MIB);
+          if (msg.length < MIB) {
+            void readFile(join(root, msg.path)).then((bytes) =>
+              conn.sendData(bytes.subarray(msg.offset, msg.offset + msg.length)),
+            );
+            return;
+          }
+          archiveAsked++;
+          const held = MIB;
           for (let at = 0; at < msg.length - held; at += MIB)
             conn.sendData(Buffer.alloc(Math.min(MIB, msg.length - held - at), 0x41));
           void released.then(() => conn.sendData(Buffer.alloc(held, 0x41)));
@@ -386,14 +393,15 @@ scenario(
       await relay.waitEvent((e) => e.event === 'download-begin', 30_000, relayFrom);
       // Its holding advertises the liar's chunks as fetching: the client relays them from it.
       const pending = download(client, GAME, { timeoutMs: 150_000 });
+      // More than the small chunks: a relay of a 32 MiB chunk still in flight there is under way.
       const until = Date.now() + 30_000;
-      while ((await sentBytes(relay)) === 0 && Date.now() < until) await sleep(50);
+      while ((await sentBytes(relay)) <= MIB && Date.now() < until) await sleep(50);
       const relayedBefore = await sentBytes(relay);
       release();
       const [relayResult, { answer, events }] = await Promise.all([relayDone, pending]);
       await stopThrottle();
-      assert.ok(archiveAsked > 0, 'the liar was asked for a chunk of the archive');
-      assert.ok(relayedBefore > 0, 'the relay sent bytes of a chunk still in flight there');
+      assert.ok(archiveAsked > 0, 'the liar was asked for a 32 MiB chunk');
+      assert.ok(relayedBefore > MIB, 'the relay sent bytes of a chunk still in flight there');
       assert.equal(relayResult.answer.ok, false, 'the relay had no honest source');
       assert.equal(answer.ok, true, JSON.stringify(answer.error));
       await assertSameRoot(lab, 'seeder', 'client', GAME);
@@ -405,7 +413,7 @@ scenario(
       const ended = await logged(lab, 'client', 'a relay of a chunk ended before its source');
       assert.ok(stopped > 0, 'the relay stopped the relays of its failed chunk');
       assert.ok(ended > 0, 'the client saw a relay end and put the chunk back in its queue');
-      return `the relay sent ${(relayedBefore / MIB).toFixed(1)} MiB of a chunk in flight before the liar's last bytes; ${stopped} failed chunk(s) ended its relays, the client saw ${ended} relay(s) end without blame and completed with the seeder's bytes`;
+      return `the relay sent ${(relayedBefore / MIB).toFixed(1)} MiB of a chunk in flight before the liar's last bytes; the liar was asked for ${archiveAsked} 32 MiB chunk(s); ${stopped} failed chunk(s) ended its relays, the client saw ${ended} relay(s) end without blame and completed with the seeder's bytes`;
     } finally {
       await liar?.close();
       await transport.close();
