@@ -34,6 +34,8 @@ interface TaskState {
  * chunks two downloaders fetch from it at the same time.
  */
 const SWARM_COMPLETE_IN_FLIGHT = 1;
+/** Added to a relayed chunk's rank, more than any count of peers: it ranks after every verified one. */
+const RELAY_RANK = 1_000_000;
 /** An idle partial source takes over a chunk from a complete one that has sent less than this share of it. */
 const SWAP_BEFORE_SHARE = 0.5;
 /** A chunk moves to an idle source only if the slow one would need this many times longer, */
@@ -57,8 +59,11 @@ export class ChunkScheduler<S extends string> {
   readonly #live: Set<S>;
   /** The live sources that hold only some chunks, and which. */
   readonly #partial = new Map<S, Set<string>>();
-  /** What each partial source is fetching from complete peers now: it will hold them soon. */
-  readonly #fetching = new Map<S, ReadonlySet<string>>();
+  /**
+   * What each partial source is fetching from complete peers now: it relays them as they arrive
+   * there, and will hold them soon.
+   */
+  readonly #fetching = new Map<S, Set<string>>();
   /** Sources dropped for good: they lied or left, and are not taken back. */
   readonly #dropped = new Set<S>();
   readonly #limit: number;
@@ -188,7 +193,7 @@ export class ChunkScheduler<S extends string> {
     if (holding === 'all') this.#partial.delete(source);
     else this.#partial.set(source, new Set(holding));
     if (holding === 'all' || fetching.size === 0) this.#fetching.delete(source);
-    else this.#fetching.set(source, fetching);
+    else this.#fetching.set(source, new Set(fetching));
     if (this.#live.has(source)) return false;
     this.#live.add(source);
     this.#inFlight.set(source, 0);
@@ -200,12 +205,21 @@ export class ChunkScheduler<S extends string> {
     return this.#partial.has(source);
   }
 
+  /** True when the partial `source` has not verified chunk `key` but fetches it: it relays it. */
+  relays(source: S, key: string): boolean {
+    return (
+      this.#partial.get(source)?.has(key) === false && this.#fetching.get(source)?.has(key) === true
+    );
+  }
+
   /**
    * A partial source answered that it does not hold the task after all (its download moved the
-   * file, or ended): it is no longer asked for it, and the task goes back to the queue untried.
+   * file, or ended, or its own fetch of a chunk it relayed failed): it is no longer asked for it
+   * until its next advert, and the task goes back to the queue untried.
    */
   notHeld(task: ChunkTask, source: S): void {
     this.#partial.get(source)?.delete(task.key);
+    this.#fetching.get(source)?.delete(task.key);
     this.postpone(task, source);
   }
 
@@ -290,7 +304,10 @@ export class ChunkScheduler<S extends string> {
    * The in-flight task of another source that `thief` would finish first by the widest margin:
    * at the slow holder's pace so far it needs more than HAND_OVER_FACTOR times what `thief`
    * would at its own pace, and it has run at least that long (a fresh start has no pace yet) and at
-   * least HAND_OVER_AFTER_MS.
+   * least HAND_OVER_AFTER_MS. `thief` takes only chunks it would send whole, not ones it would
+   * relay itself: that would restart the chunk at the pace of the thief's own source. (A complete
+   * source may take over a crawling relay: the chunk then comes twice from it, which the end of a
+   * swarm download can afford better than the wait.)
    */
   #handOverTo(thief: S): TaskState | undefined {
     const pace = this.#pace.get(thief);
@@ -303,6 +320,7 @@ export class ChunkScheduler<S extends string> {
       const holder = state.holder as S | undefined;
       if (state.status !== 'in-flight' || holder === undefined || holder === thief) continue;
       if (state.handedOver || !this.#mayTake(state, thief)) continue;
+      if (this.relays(thief, state.task.key)) continue;
       const own = state.task.length / rate;
       const elapsed = now - state.startedAt;
       if (elapsed < Math.max(own, HAND_OVER_AFTER_MS)) continue;
@@ -347,7 +365,9 @@ export class ChunkScheduler<S extends string> {
       const holder = state.holder as S | undefined;
       if (state.status !== 'in-flight' || holder === undefined || this.#partial.has(holder))
         continue;
-      if (state.handedOver || !this.#mayTake(state, thief)) continue;
+      // Only a chunk it has verified: one it fetches itself is already the peers' to split.
+      if (state.handedOver || !this.#mayTake(state, thief) || this.relays(thief, state.task.key))
+        continue;
       if (state.received >= SWAP_BEFORE_SHARE * state.task.length) continue;
       if (best === undefined || state.received < best.received) best = state;
     }
@@ -369,8 +389,11 @@ export class ChunkScheduler<S extends string> {
     return true;
   }
 
+  /** A complete source holds every chunk; a partial one those it verified and those it relays. */
   #holds(source: S, state: TaskState): boolean {
-    return this.#partial.get(source)?.has(state.task.key) ?? true;
+    const verified = this.#partial.get(source);
+    if (verified === undefined) return true;
+    return verified.has(state.task.key) || this.#fetching.get(source)?.has(state.task.key) === true;
   }
 
   /** The next never-taken task in plan order (no partial source: every source holds all). */
@@ -382,7 +405,8 @@ export class ChunkScheduler<S extends string> {
 
   /**
    * With partial sources: the never-taken task `source` holds that the fewest partial sources
-   * hold or fetch from a complete peer (rarest first; in plan order among equals). A complete
+   * hold or fetch from a complete peer (rarest first; in plan order among equals); a partial
+   * source's verified chunks before those it relays as they arrive there. A complete
    * source leaves a task to the partial sources that hold it while one of them has a free slot,
    * and one another peer fetches from a complete peer (it will hold it soon), so its uplink goes
    * to what nobody else has or gets; only in the end game, with nothing in flight here, does it
@@ -392,7 +416,7 @@ export class ChunkScheduler<S extends string> {
     const complete = !this.#partial.has(source);
     const endGame = complete && this.#inFlightTotal() === 0;
     let best: TaskState | undefined;
-    let bestHolders = Infinity;
+    let bestRank = Infinity;
     for (let i = this.#cursor; i < this.#fresh.length; i++) {
       const state = this.#fresh[i];
       if (state === undefined || state.taken || !this.#holds(source, state)) continue;
@@ -408,10 +432,11 @@ export class ChunkScheduler<S extends string> {
         if (other !== source && keys.has(state.task.key)) fetchers++;
       if (complete && (freeHolder || (fetchers > 0 && !endGame))) continue;
       holders += fetchers;
-      if (holders < bestHolders) {
+      const rank = this.relays(source, state.task.key) ? RELAY_RANK + holders : holders;
+      if (rank < bestRank) {
         best = state;
-        bestHolders = holders;
-        if (holders === 0) break;
+        bestRank = rank;
+        if (rank === 0) break;
       }
     }
     return best;

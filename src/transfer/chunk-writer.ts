@@ -91,13 +91,20 @@ export interface ChunkWriter {
   close(): Promise<void>;
 }
 
+/**
+ * Told how many of the chunk's bytes, from its start, are on disk (readable from the file) so
+ * far; the last bytes short of the alignment are not reported (see `finish`).
+ */
+export type OnWritten = (bytes: number) => void;
+
 /** A writer for the bytes of [offset, offset + length) of `path`, an existing file. */
 export async function openChunkWriter(
   path: string,
   offset: number,
   length: number,
+  onWritten: OnWritten = () => undefined,
 ): Promise<ChunkWriter> {
-  const fallback = (): Promise<ChunkWriter> => CachedWriter.open(path, offset);
+  const fallback = (): Promise<ChunkWriter> => CachedWriter.open(path, offset, onWritten);
   if (!directWrites || O_DIRECT === undefined || offset % ALIGN !== 0 || length < ALIGN)
     return fallback();
   const held: Buffer[] = [];
@@ -119,7 +126,7 @@ export async function openChunkWriter(
     directWrites = false;
     return fallback();
   }
-  return new DirectWriter(path, handle, offset, held, blocks.hashSession());
+  return new DirectWriter(path, handle, offset, held, blocks.hashSession(), onWritten);
 }
 
 /** Hashes and writes each piece at its offset through the page cache; the flush writes them to the disk. */
@@ -127,15 +134,19 @@ class CachedWriter implements ChunkWriter {
   readonly mode = 'cached';
   readonly #handle: FileHandle;
   readonly #hash = createHash('sha256');
+  readonly #start: number;
   #at: number;
+  readonly #onWritten: OnWritten;
 
-  private constructor(handle: FileHandle, offset: number) {
+  private constructor(handle: FileHandle, offset: number, onWritten: OnWritten) {
     this.#handle = handle;
+    this.#start = offset;
     this.#at = offset;
+    this.#onWritten = onWritten;
   }
 
-  static async open(path: string, offset: number): Promise<CachedWriter> {
-    return new CachedWriter(await open(path, 'r+'), offset);
+  static async open(path: string, offset: number, onWritten: OnWritten): Promise<CachedWriter> {
+    return new CachedWriter(await open(path, 'r+'), offset, onWritten);
   }
 
   async write(bytes: Buffer): Promise<void> {
@@ -143,6 +154,7 @@ class CachedWriter implements ChunkWriter {
     this.#at += bytes.length;
     this.#hash.update(bytes);
     await writeAll(this.#handle, bytes, at);
+    this.#onWritten(at + bytes.length - this.#start);
   }
 
   async finish(): Promise<string> {
@@ -171,6 +183,10 @@ class DirectWriter implements ChunkWriter {
   #fill = 0;
   /** Where `#block`'s first byte goes in the file. */
   #at: number;
+  readonly #start: number;
+  readonly #onWritten: OnWritten;
+  /** The writes reported so far, in order: a block is reported once those before it are. */
+  #reported: Promise<void> = Promise.resolve();
   /** Blocks being hashed and written, oldest first; each settles to its block. */
   readonly #busy: Promise<Buffer>[] = [];
   #failure: Error | undefined;
@@ -178,10 +194,19 @@ class DirectWriter implements ChunkWriter {
   /** The write or finish under way, settled or not: one at a time, and close waits for it. */
   #current: Promise<unknown> = Promise.resolve();
 
-  constructor(path: string, handle: FileHandle, offset: number, held: Buffer[], hash: HashSession) {
+  constructor(
+    path: string,
+    handle: FileHandle,
+    offset: number,
+    held: Buffer[],
+    hash: HashSession,
+    onWritten: OnWritten,
+  ) {
     this.#path = path;
     this.#handle = handle;
     this.#at = offset;
+    this.#start = offset;
+    this.#onWritten = onWritten;
     this.#block = held[0] as Buffer;
     this.#spare = held.slice(1);
     this.#hash = hash;
@@ -250,6 +275,13 @@ class DirectWriter implements ChunkWriter {
             directWrites = false;
             await writeCached(this.#path, block.subarray(0, writable), at, true);
           });
+    const end = at + writable - this.#start;
+    this.#reported = this.#reported
+      .then(() => written)
+      .then(() => {
+        if (this.#failure === undefined) this.#onWritten(end);
+      })
+      .catch(() => undefined);
     const done = Promise.all([hashed, written])
       .catch((err: unknown) => {
         this.#failure ??= err instanceof Error ? err : new Error(String(err));

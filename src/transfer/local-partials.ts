@@ -13,6 +13,7 @@ import {
   type PartialHolding,
   type PartialHoldings,
 } from '../protocol/index.js';
+import { ChunkFlight } from './chunk-flight.js';
 import { chunkKey } from './chunk-planner.js';
 
 /** A changed have-map is advertised within this long: at most four messages a second. */
@@ -34,14 +35,20 @@ export interface PartialGame {
   readonly root: string;
   /** True when the whole chunk holding `offset` of `path` is verified here. */
   hasChunk(path: string, offset: number): boolean;
+  /** The chunk holding `offset` of `path` while it is in flight here from a complete peer. */
+  flight(path: string, offset: number): ChunkFlight | undefined;
 }
 
 /** What a download tells the registry of its holding. */
 export interface PartialHandle {
   /** The chunk `key` is verified on disk. */
   verified(key: string): void;
-  /** The chunk `key` is (or is no longer) in flight here from a complete peer. */
-  fetching(key: string, inFlight: boolean): void;
+  /**
+   * The chunk `key` of `length` bytes is in flight here from a complete peer: it is advertised
+   * as fetching, and relayed as it arrives, until the returned flight is verified or fails. A
+   * later flight of the same chunk takes the place of an earlier one.
+   */
+  fetch(key: string, length: number): ChunkFlight;
   /** The download ended: the holding is withdrawn. */
   end(): void;
 }
@@ -50,8 +57,8 @@ interface Entry extends PartialGame {
   readonly digest: string;
   readonly index: Map<string, number>;
   readonly have: HaveMap;
-  /** Indexes of the chunks in flight from complete peers. */
-  readonly fetching: Set<number>;
+  /** The chunks in flight from complete peers, by index. */
+  readonly flights: Map<number, ChunkFlight>;
 }
 
 export class LocalPartials {
@@ -96,10 +103,14 @@ export class LocalPartials {
       digest,
       index,
       have,
-      fetching: new Set(),
+      flights: new Map(),
       hasChunk: (path, offset) => {
         const i = index.get(chunkKey(path, offset - (offset % manifest.chunk_size)));
         return i !== undefined && have.has(i);
+      },
+      flight: (path, offset) => {
+        const i = index.get(chunkKey(path, offset - (offset % manifest.chunk_size)));
+        return i === undefined ? undefined : entry.flights.get(i);
       },
     };
     this.#games.set(game, entry);
@@ -115,20 +126,31 @@ export class LocalPartials {
       verified: (key) => {
         const i = index.get(key);
         if (ended || i === undefined || !have.set(i)) return;
-        entry.fetching.delete(i);
         changed();
       },
-      fetching: (key, inFlight) => {
+      fetch: (key, length) => {
         const i = index.get(key);
-        if (ended || i === undefined || entry.fetching.has(i) === inFlight) return;
-        if (inFlight) entry.fetching.add(i);
-        else entry.fetching.delete(i);
-        changed();
+        const flight = new ChunkFlight(length, (done) => {
+          if (i === undefined || entry.flights.get(i) !== done) return;
+          entry.flights.delete(i);
+          if (!ended) changed();
+        });
+        if (ended || i === undefined) {
+          flight.fail();
+          return flight;
+        }
+        const before = entry.flights.get(i);
+        entry.flights.set(i, flight);
+        before?.fail();
+        if (before === undefined) changed();
+        return flight;
       },
       end: () => {
         if (ended) return;
         ended = true;
         if (this.#games.get(game) === entry) this.#games.delete(game);
+        // Its relays end with it: no bytes of it are served any more.
+        for (const flight of [...entry.flights.values()]) flight.fail();
         changed();
       },
     };
@@ -167,7 +189,7 @@ export class LocalPartials {
     const entry = this.#games.get(game);
     if (entry === undefined) throw new Error(`no partial holding of ${game}`);
     const fetching = new HaveMap(entry.have.chunks);
-    for (const i of entry.fetching) fetching.set(i);
+    for (const i of entry.flights.keys()) fetching.set(i);
     return {
       game,
       version: entry.version,

@@ -4,6 +4,7 @@ import { LanspreadError, errorMessage } from '../errors.js';
 import type { PeerId } from '../ids.js';
 import { BusyBackoff, isOverBudget, noteBusy } from './busy-backoff.js';
 import { connectChunks } from './chunk-connection.js';
+import type { ChunkFlight } from './chunk-flight.js';
 import type { ChunkTask } from './chunk-planner.js';
 import { openChunkWriter } from './chunk-writer.js';
 import type { ChunkScheduler } from './chunk-scheduler.js';
@@ -95,8 +96,13 @@ export async function runSourceWorker(
       await Promise.race([wakeup.changed, run.aborted]);
       continue;
     }
-    // The other downloaders then ask complete peers for other chunks.
-    if (!scheduler.isPartial(source.peerId)) run.share?.fetching(task.key, true);
+    // A partial source that only fetches this chunk itself relays it as it arrives there.
+    const relay = scheduler.relays(source.peerId, task.key);
+    // The other downloaders then ask complete peers for other chunks, and may take this one
+    // from us as it arrives.
+    const flight = scheduler.isPartial(source.peerId)
+      ? undefined
+      : run.share?.fetch(task.key, task.length);
     const stop = new AbortController();
     const mySignal = AbortSignal.any([signal, stop.signal]);
     let mine = 0;
@@ -111,24 +117,34 @@ export async function runSourceWorker(
         const idle = slot === 0 ? run.clients.get(source.peerId) : undefined;
         client = await connectChunks(req, source, mySignal, idle);
       }
-      return fetchInto(client, req, task, mySignal, (n) => {
-        run.received += n;
-        req.traffic?.received(source.peerId, n);
-        mine += n;
-        scheduler.progress(task, source.peerId, n);
-      });
-    })();
+      return fetchInto(
+        client,
+        req,
+        task,
+        mySignal,
+        (n) => {
+          run.received += n;
+          req.traffic?.received(source.peerId, n);
+          mine += n;
+          scheduler.progress(task, source.peerId, n);
+        },
+        flight,
+      );
+    })().catch((err: unknown) => {
+      // Before its place is free for another source's writes: its relays read the file.
+      stopRelays(run, task, flight);
+      throw err;
+    });
     // Registered at once, before any await: a faster source may take the chunk over any time.
     const entry = { stop, settled: job.catch(() => undefined) };
     running.set(task.key, entry);
     try {
       const hash = await job.finally(() => {
-        if (running.get(task.key) !== entry) return;
-        running.delete(task.key);
-        run.share?.fetching(task.key, false);
+        if (running.get(task.key) === entry) running.delete(task.key);
       });
       if (stop.signal.aborted) throw stop.signal.reason;
       if (hash !== task.sha256) {
+        stopRelays(run, task, flight);
         scheduler.failed(task, source.peerId);
         run.received -= task.length;
         const reason = `sent bytes of ${task.path} at ${task.offset} that do not match the manifest's hash`;
@@ -154,6 +170,7 @@ export async function runSourceWorker(
       if (scheduler.isPartial(source.peerId)) run.fromPartial += task.length;
       else run.fromComplete += task.length;
       scheduler.succeeded(task, source.peerId);
+      flight?.verify();
       run.share?.verified(task.key);
       await run.journal.record(task.key);
       req.emit({
@@ -166,6 +183,7 @@ export async function runSourceWorker(
         peer_addr: source.addr,
       });
     } catch (err) {
+      stopRelays(run, task, flight);
       if (stop.signal.aborted && !isAborted(signal)) {
         // A faster source has the chunk now; this one is not at fault and takes the next.
         run.received -= mine;
@@ -177,9 +195,24 @@ export async function runSourceWorker(
         wakeup.notify();
         continue;
       }
-      if (notHeldBy(scheduler, source.peerId, err) && !isAborted(signal)) {
+      if (
+        (notHeldBy(scheduler, source.peerId, err) || relayEnded(relay, err)) &&
+        !isAborted(signal)
+      ) {
         // A partial source without that chunk after all (its download moved the file or
-        // ended): not a fault; it is asked for what its next advert says it holds.
+        // ended, or its own fetch of a chunk it relayed failed): not a fault; it is asked for
+        // what its next advert says it holds.
+        if (relay)
+          req.log.info(
+            {
+              game: game.id,
+              peer: source.peerId,
+              path: task.path,
+              offset: task.offset,
+              err: errorMessage(err),
+            },
+            'a relay of a chunk ended before its source verified it; it goes back to the queue',
+          );
         scheduler.notHeld(task, source.peerId);
         run.received -= mine;
         wakeup.notify();
@@ -225,6 +258,17 @@ export async function runSourceWorker(
   client?.close();
 }
 
+/** The chunk's fetch here failed or stopped: the peers that take it from us as it arrives are told. */
+function stopRelays(run: DownloadRun, task: ChunkTask, flight: ChunkFlight | undefined): void {
+  if (flight === undefined || flight.ended) return;
+  flight.fail();
+  if (flight.relays > 0)
+    run.req.log.info(
+      { game: run.req.game.id, path: task.path, offset: task.offset, relays: flight.relays },
+      'a chunk in flight here failed; its relays to other peers are stopped',
+    );
+}
+
 /** Waits `ms`, or less once the download has ended one way or another: its end waits for no sleeper. */
 async function sitOut(run: DownloadRun, ms: number): Promise<void> {
   const { scheduler, req } = run;
@@ -256,11 +300,20 @@ async function fetchInto(
   task: ChunkTask,
   signal: AbortSignal,
   onBytes: (n: number) => void,
+  flight: ChunkFlight | undefined,
 ): Promise<string> {
   const path = targetPath(req.root, task.path);
-  const writer = await openChunkWriter(path, task.offset, task.length).catch((err: unknown) => {
-    throw new WriteFailure(`cannot open ${task.path} for writing: ${errorMessage(err)}`);
-  });
+  const onWritten =
+    flight === undefined
+      ? undefined
+      : (n: number) => {
+          flight.written(n);
+        };
+  const writer = await openChunkWriter(path, task.offset, task.length, onWritten).catch(
+    (err: unknown) => {
+      throw new WriteFailure(`cannot open ${task.path} for writing: ${errorMessage(err)}`);
+    },
+  );
   try {
     await client.fetchChunk(
       {
@@ -301,6 +354,19 @@ function notHeldBy(scheduler: ChunkScheduler<PeerId>, source: PeerId, err: unkno
     scheduler.isPartial(source) &&
     err instanceof LanspreadError &&
     (err.code === 'chunk-not-here' || err.code === 'serve-busy' || err.code === 'serve-not-ready')
+  );
+}
+
+/**
+ * A relay that ended without the chunk (its source's own fetch failed or stopped: refused
+ * `chunk-not-here` on TLS, the data connection closed, or nothing came while its source waited
+ * on its own upstream): the chunk is not there any more, which is no fault of the relay.
+ */
+function relayEnded(relay: boolean, err: unknown): boolean {
+  return (
+    relay &&
+    err instanceof LanspreadError &&
+    (err.code === 'chunk-not-here' || err.code === 'download-failed' || err.code === 'timeout')
   );
 }
 

@@ -358,10 +358,19 @@ export class TransferClient {
   }
 }
 
+/** A partial source's not-here-now refusals, whose code the caller acts on: it asks another source, blaming none. */
+const PASSED_REFUSALS: ReadonlySet<string> = new Set<ErrorCode>([
+  'chunk-not-here',
+  'serve-busy',
+  'serve-not-ready',
+]);
+
 function unexpected(msg: WireMessage): LanspreadError {
-  // Over the budget is the one refusal that passes: the caller waits and asks again.
+  // Over the budget passes too: the caller waits and asks again.
   if (msg.t === 'refused' && msg.code === 'serve-over-budget')
     return new LanspreadError('serve-over-budget', `source is busy: ${msg.message}`);
+  if (msg.t === 'refused' && PASSED_REFUSALS.has(msg.code))
+    return new LanspreadError(msg.code as ErrorCode, `source refused: ${msg.code}: ${msg.message}`);
   if (msg.t === 'refused')
     return new LanspreadError('download-failed', `source refused: ${msg.code}: ${msg.message}`);
   return new LanspreadError('protocol-error', `unexpected ${msg.t}`);

@@ -21,6 +21,7 @@ import { FrameBuffers } from './frame-buffers.js';
 import { messageForRemote } from './remote-message.js';
 import { buildManifest } from './manifest-builder.js';
 import { targetSegments } from './download-root.js';
+import type { ChunkFlight } from './chunk-flight.js';
 import type { PartialGame } from './local-partials.js';
 import { acquireServing, gateOrPartial, type ServeContext } from './serve-context.js';
 import { resolveRegularFile, resolveServePath } from './serve-gates.js';
@@ -296,7 +297,7 @@ async function serveChunk(
   serving: Serving,
 ): Promise<void> {
   const { root, partial } = gateOrPartial(ctx, req.game, req.version);
-  const { absPath, size } =
+  const { absPath, size, flight }: { absPath: string; size: number; flight?: ChunkFlight } =
     partial === undefined
       ? await resolveServePath(root, req.path)
       : await resolvePartialChunk(root, partial, req);
@@ -314,13 +315,17 @@ async function serveChunk(
       throw err;
     },
   );
+  /** Where the request starts in its chunk: a relay's frontier counts from the chunk's start. */
+  const inChunk = partial === undefined ? 0 : req.offset % partial.manifest.chunk_size;
   /** The next frame, read from disk into a reused buffer behind the header's room. */
   const readFrame = async (at: number): Promise<{ buffer: Buffer; payload: number }> => {
+    // A relay waits until the chunk's bytes past `at` are on disk here (and verified, its last).
+    const ready =
+      flight === undefined
+        ? req.length
+        : Math.min(req.length, (await flight.beyond(inChunk + at, signal)) - inChunk);
     // Under a cap, frames of 50 ms of its rate: a low cap then flows evenly, and fairly per peer.
-    const want = Math.min(
-      ctx.uploadCap?.quantum(DATA_FRAME_BYTES) ?? DATA_FRAME_BYTES,
-      req.length - at,
-    );
+    const want = Math.min(ctx.uploadCap?.quantum(DATA_FRAME_BYTES) ?? DATA_FRAME_BYTES, ready - at);
     const buffer = frames.take();
     const { bytesRead } = await file.read(buffer, FRAME_HEADER_BYTES, want, req.offset + at);
     if (bytesRead === 0)
@@ -328,6 +333,8 @@ async function serveChunk(
     return { buffer, payload: bytesRead };
   };
   let next: Promise<{ buffer: Buffer; payload: number }> | undefined;
+  let started = false;
+  if (flight !== undefined) flight.relays++;
   try {
     serving(req.game);
     conn.send({
@@ -337,6 +344,7 @@ async function serveChunk(
       offset: req.offset,
       length: req.length,
     });
+    started = true;
     let sent = 0;
     next = readFrame(0);
     while (sent < req.length) {
@@ -352,6 +360,23 @@ async function serveChunk(
       // The accepted socket's own buffer is only 16 KiB (Node 20), so pace by what is queued.
       await paced(conn, signal, ctx.budget.limits.sendStallMs);
     }
+  } catch (err) {
+    // A relay whose chunk failed here: its receiver must not finish it. On TLS it hears
+    // `chunk-not-here`; a data connection carries bare bytes after the header, so it is closed.
+    if (
+      started &&
+      conn.role === 'data' &&
+      err instanceof LanspreadError &&
+      err.code === 'chunk-not-here'
+    ) {
+      ctx.log.info(
+        { peer: conn.remotePeerId, game: req.game, path: req.path, offset: req.offset },
+        'a relayed chunk failed here; closing its data connection',
+      );
+      conn.destroy(err);
+      return;
+    }
+    throw err;
   } finally {
     // A read still in flight must settle before its file closes (and must not go unhandled).
     await next?.catch(() => undefined);
@@ -361,14 +386,15 @@ async function serveChunk(
 
 /**
  * The staged file of a chunk of the game downloading here: only a range inside one chunk of its
- * manifest that is verified, else `chunk-not-here`. The file is reached from the download's
- * root without following a symlink, as a Ready root's is.
+ * manifest that is verified, or in flight here from a complete peer (`flight`: relayed as it
+ * arrives), else `chunk-not-here`. The file is reached from the download's root without
+ * following a symlink, as a Ready root's is.
  */
 async function resolvePartialChunk(
   root: string,
   partial: PartialGame,
   req: GetChunk,
-): Promise<{ absPath: string; size: number }> {
+): Promise<{ absPath: string; size: number; flight?: ChunkFlight }> {
   const file = partial.manifest.files.find((f) => f.path === req.path);
   if (file === undefined) {
     throw new LanspreadError(
@@ -378,10 +404,15 @@ async function resolvePartialChunk(
   }
   const chunkSize = partial.manifest.chunk_size;
   const chunkEnd = Math.min(file.size, (Math.floor(req.offset / chunkSize) + 1) * chunkSize);
-  if (req.offset + req.length > chunkEnd || !partial.hasChunk(req.path, req.offset))
+  if (req.offset + req.length > chunkEnd) throw notHere(req, 'the range crosses a chunk boundary');
+  const flight = partial.hasChunk(req.path, req.offset)
+    ? undefined
+    : partial.flight(req.path, req.offset);
+  if (!partial.hasChunk(req.path, req.offset) && flight === undefined)
     throw notHere(req, 'that chunk is not verified here yet');
   try {
-    return await resolveRegularFile(root, targetSegments(req.path), req.path);
+    const found = await resolveRegularFile(root, targetSegments(req.path), req.path);
+    return flight === undefined ? found : { ...found, flight };
   } catch (err) {
     throw notHere(req, errorMessage(err));
   }

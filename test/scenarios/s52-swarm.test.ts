@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GameId, GameVersion } from '../../src/ids.js';
@@ -128,29 +129,24 @@ scenario('S52', 'swarm: downloaders serve each other what they verified', async 
       chunk_size: CHUNK,
     });
     assert.equal(partialManifest.t, 'manifest', 'a downloading peer serves its manifest');
-    const verified = new Set(
-      c1.events
-        .slice(starts[0])
-        .filter((e) => e.event === 'download-chunk-finished')
-        .map((e) => `${String(e.path)}@${String(e.offset)}`),
-    );
-    // The last chunk of the archive: far from done through a seeder this slow.
-    const lastOffset = 3 * CHUNK;
-    assert.equal(
-      verified.has(`${GAME}.eti@${lastOffset}`),
-      false,
-      'the probe chunk is not verified yet',
-    );
-    const probe: WireMessage = {
-      t: 'get-chunk',
-      game: GAME,
-      version: VERSION,
-      path: `${GAME}.eti`,
-      offset: lastOffset,
-      length: 1024,
-    };
-    const refused = await asker.ask(probe);
     asker.close();
+    // Each chunk of the archive on a connection of its own (a relay's answer goes on flowing):
+    // one c1 fetches from the seeder is relayed (`chunk`), one neither verified nor in flight
+    // there is refused. Through a seeder this slow, two are in flight and few verified yet.
+    const probes: string[] = [];
+    for (let offset = 0; offset < 4 * CHUNK; offset += CHUNK) {
+      const prober = new Asker(await transport.dial(toC1.host, toC1.port, { role: 'transfer' }));
+      const probe: WireMessage = {
+        t: 'get-chunk',
+        game: GAME,
+        version: VERSION,
+        path: `${GAME}.eti`,
+        offset,
+        length: 1024,
+      };
+      probes.push(refusal(await prober.ask(probe)));
+      prober.close();
+    }
 
     await firstChunk(0);
     pending.push(download(clients[1]!, GAME, { timeoutMs: 150_000 }));
@@ -160,7 +156,11 @@ scenario('S52', 'swarm: downloaders serve each other what they verified', async 
 
     const results = await Promise.all(pending);
     await stopThrottle();
-    assert.equal(refusal(refused), 'chunk-not-here', 'an unverified chunk is refused');
+    assert.ok(
+      probes.every((p) => p === 'chunk-not-here' || p === 'answered chunk') &&
+        probes.includes('chunk-not-here'),
+      `a chunk neither verified nor in flight is refused, the others served: ${probes.join(', ')}`,
+    );
     assert.equal(row?.peer_count, 1, 'only the seeder is a source in peer_count');
     assert.ok(
       (row?.partial_peer_count ?? 0) >= 1,
@@ -182,7 +182,7 @@ scenario('S52', 'swarm: downloaders serve each other what they verified', async 
       kinds.reduce((sum, k) => sum + k.partial, 0) > 0,
       'some bytes came from partial peers',
     );
-    return `seeder sent ${(sent / MIB).toFixed(1)} MiB for 3 x ${(size / MIB).toFixed(1)} MiB (${(sent / size).toFixed(2)}x); clients sent ${clientSent.map((b) => (b / MIB).toFixed(0)).join('/')} MiB; from complete/partial per client ${kinds.map((k) => `${(k.complete / MIB).toFixed(0)}/${(k.partial / MIB).toFixed(0)}`).join(' ')} MiB; c2 row peer_count=${row?.peer_count} partial_peer_count=${row?.partial_peer_count}; unverified chunk -> ${refusal(refused)}; all roots match the seeder's`;
+    return `seeder sent ${(sent / MIB).toFixed(1)} MiB for 3 x ${(size / MIB).toFixed(1)} MiB (${(sent / size).toFixed(2)}x); clients sent ${clientSent.map((b) => (b / MIB).toFixed(0)).join('/')} MiB; from complete/partial per client ${kinds.map((k) => `${(k.complete / MIB).toFixed(0)}/${(k.partial / MIB).toFixed(0)}`).join(' ')} MiB; c2 row peer_count=${row?.peer_count} partial_peer_count=${row?.partial_peer_count}; archive chunks probed at c1 -> ${probes.join(', ')}; all roots match the seeder's`;
   } finally {
     await transport.close();
   }
@@ -312,3 +312,111 @@ scenario('S52', 'swarm: a partial peer that serves bad chunks is dropped by name
     await transport.close();
   }
 });
+
+/** Log lines of `peer` whose message starts with `msg`. */
+async function logged(lab: Lab, peer: string, msg: string): Promise<number> {
+  const text = await readFile(join(lab.root, `${peer}.stderr.log`), 'utf8');
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .filter((line) => String((JSON.parse(line) as { msg?: unknown }).msg).startsWith(msg)).length;
+}
+
+scenario(
+  'S52',
+  'swarm: a relay whose own chunk fails ends its relays; the relayed-to peer does not blame it',
+  async (lab) => {
+    // 64 MiB: two 32 MiB chunks of the archive, its short tail, notes.txt and version.ini.
+    await lab.games('seeder', [bigGame(GAME, 64, { files: 1 })]);
+    const seeder = await lab.start('seeder');
+    const relay = await lab.start('relay');
+    const client = await lab.start('client');
+    await link(client, seeder);
+    await link(client, relay);
+    const identity = await loadOrCreateIdentity(join(lab.root, 'asker-state'), silentLogger);
+    const transport = new Transport({ identity, log: silentLogger });
+    let liar: FakePeer | undefined;
+    try {
+      const toSeeder = parseHostPort(seeder.addr);
+      const asker = new Asker(
+        await transport.dial(toSeeder.host, toSeeder.port, { role: 'transfer' }),
+      );
+      const manifest = await asker.ask({
+        t: 'get-manifest',
+        game: GAME,
+        version: VERSION,
+        chunk_size: CHUNK,
+      });
+      asker.close();
+      assert.equal(manifest.t, 'manifest');
+      if (manifest.t !== 'manifest') return 'unreachable';
+      const size = manifest.files.reduce((sum, f) => sum + f.size, 0);
+      // The relay's only source: Ready with the seeder's very manifest, it sends the small
+      // chunks right (version.ini, the archive's short tail) and every 32 MiB chunk wrong, all
+      // but its last MiB at once and the rest when the test says so.
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let archiveAsked = 0;
+      const root = join(lab.gamesDir('seeder'), GAME);
+      liar = await startFakePeer(
+        join(lab.root, 'liar-state'),
+        'liar',
+        [{ id: GAME, version: VERSION, downloaded: true, installed: false, servable: true, size }],
+        (conn, msg) => {
+          if (msg.t === 'get-manifest') conn.send(manifest);
+          if (msg.t !== 'get-chunk') return;
+          conn.send({
+            t: 'chunk',
+            game: GAME,
+            path: msg.path,
+            offset: msg.offset,
+            length: msg.length,
+          });
+          if (msg.length < MIB) {
+            void readFile(join(root, msg.path)).then((bytes) =>
+              conn.sendData(bytes.subarray(msg.offset, msg.offset + msg.length)),
+            );
+            return;
+          }
+          archiveAsked++;
+          const held = MIB;
+          for (let at = 0; at < msg.length - held; at += MIB)
+            conn.sendData(Buffer.alloc(Math.min(MIB, msg.length - held - at), 0x41));
+          void released.then(() => conn.sendData(Buffer.alloc(held, 0x41)));
+        },
+      );
+      await relay.cmd('connect', { addr: liar.addr });
+      await relay.waitEvent((e) => e.event === 'peer-connected' && e.peer_id === liar?.peerId);
+      const stopThrottle = throttle(seeder);
+      const relayFrom = relay.events.length;
+      const relayDone = download(relay, GAME, { timeoutMs: 60_000 });
+      await relay.waitEvent((e) => e.event === 'download-begin', 30_000, relayFrom);
+      // Its holding advertises the liar's chunks as fetching: the client relays them from it.
+      const pending = download(client, GAME, { timeoutMs: 150_000 });
+      // More than the small chunks: a relay of a 32 MiB chunk still in flight there is under way.
+      const until = Date.now() + 30_000;
+      while ((await sentBytes(relay)) <= MIB && Date.now() < until) await sleep(50);
+      const relayedBefore = await sentBytes(relay);
+      release();
+      const [relayResult, { answer, events }] = await Promise.all([relayDone, pending]);
+      await stopThrottle();
+      assert.ok(archiveAsked > 0, 'the liar was asked for a 32 MiB chunk');
+      assert.ok(relayedBefore > MIB, 'the relay sent bytes of a chunk still in flight there');
+      assert.equal(relayResult.answer.ok, false, 'the relay had no honest source');
+      assert.equal(answer.ok, true, JSON.stringify(answer.error));
+      await assertSameRoot(lab, 'seeder', 'client', GAME);
+      const blamed = events.filter(
+        (e) => e.event === 'download-peer-dropped' && e.peer_id === relay.peerId,
+      );
+      assert.deepEqual(blamed, [], 'the relay is not dropped for its upstream lie');
+      const stopped = await logged(lab, 'relay', 'a chunk in flight here failed; its relays');
+      const ended = await logged(lab, 'client', 'a relay of a chunk ended before its source');
+      assert.ok(stopped > 0, 'the relay stopped the relays of its failed chunk');
+      assert.ok(ended > 0, 'the client saw a relay end and put the chunk back in its queue');
+      return `the relay sent ${(relayedBefore / MIB).toFixed(1)} MiB of a chunk in flight before the liar's last bytes; the liar was asked for ${archiveAsked} 32 MiB chunk(s); ${stopped} failed chunk(s) ended its relays, the client saw ${ended} relay(s) end without blame and completed with the seeder's bytes`;
+    } finally {
+      await liar?.close();
+      await transport.close();
+    }
+  },
+);

@@ -113,3 +113,43 @@ test('many writers at once share the aligned blocks; those beyond them write thr
     assert.deepEqual([modes.filter((m) => m === 'direct').length, modes.length], [16, 40]);
   else assert.ok(modes.every((m) => m === 'cached'));
 });
+
+test('the write frontier is reported in order, and what it covers is readable from the file', async () => {
+  const path = join(dir, 'frontier.bin');
+  const length = 3 * MIB + 5000;
+  await writeFile(path, '');
+  await truncate(path, length);
+  const bytes = randomBytes(length);
+  const reported: number[] = [];
+  const readable: boolean[] = [];
+  const file = await open(path, 'r');
+  const checks: Promise<void>[] = [];
+  const writer = await openChunkWriter(path, 0, length, (n) => {
+    reported.push(n);
+    // What the frontier covers is on disk now: a relay reads it back at once.
+    checks.push(
+      (async () => {
+        const back = Buffer.alloc(n);
+        await file.read(back, 0, n, 0);
+        readable.push(back.equals(bytes.subarray(0, n)));
+      })(),
+    );
+  });
+  try {
+    for (let at = 0; at < length; at += 300_000)
+      await writer.write(Buffer.from(bytes.subarray(at, at + 300_000)));
+    await writer.finish();
+  } finally {
+    await writer.close();
+  }
+  await Promise.all(checks);
+  await file.close();
+  assert.ok(reported.length > 0, 'progress was reported');
+  assert.deepEqual(
+    reported,
+    [...reported].sort((a, b) => a - b),
+    'never backwards',
+  );
+  assert.ok(reported.at(-1)! >= length - 4096, `up to the unaligned tail: ${reported.at(-1)}`);
+  assert.ok(readable.every(Boolean), 'every reported prefix reads back as written');
+});

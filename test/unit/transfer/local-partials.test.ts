@@ -24,13 +24,14 @@ test('a holding is sent at once, then maps the chunks in flight until they are v
     assert.ok(handle);
     assert.equal(sent.length, 1, 'no wait for the batch: sources see the swarm before a request');
     assert.equal(sent[0]?.upsert[0]?.fetching, undefined, 'nothing in flight: no map');
-    handle.fetching(`a.eti@${CHUNK}`, true);
+    const flight = handle.fetch(`a.eti@${CHUNK}`, CHUNK);
     partials.flush();
     const inFlight = HaveMap.decode(sent[1]?.upsert[0]?.fetching ?? '', 3);
     assert.deepEqual(
       [0, 1, 2].map((i) => inFlight?.has(i)),
       [false, true, false],
     );
+    flight.verify();
     handle.verified(`a.eti@${CHUNK}`);
     partials.flush();
     const last = sent[2]?.upsert[0];
@@ -39,6 +40,35 @@ test('a holding is sent at once, then maps the chunks in flight until they are v
     handle.end();
     partials.flush();
     assert.deepEqual(sent[3]?.remove, [GAME]);
+  } finally {
+    partials.close();
+  }
+});
+
+test('a chunk in flight is found for relays; a later flight replaces it, the end fails them all', () => {
+  const sent: Pick<PartialHoldings, 'upsert' | 'remove'>[] = [];
+  const partials = new LocalPartials((change) => sent.push(change));
+  try {
+    const handle = partials.hold(GAME, '20250101' as GameVersion, '/tmp/x', manifest, []);
+    assert.ok(handle);
+    const game = partials.get(GAME);
+    const first = handle.fetch(`a.eti@${2 * CHUNK}`, CHUNK);
+    assert.equal(game?.flight('a.eti', 2 * CHUNK + 5), first, 'any offset inside the chunk');
+    assert.equal(game?.flight('a.eti', 0), undefined);
+    const second = handle.fetch(`a.eti@${2 * CHUNK}`, CHUNK);
+    assert.equal(first.ended && !first.verified, true, 'the earlier flight failed');
+    assert.equal(game?.flight('a.eti', 2 * CHUNK), second);
+    partials.flush();
+    assert.equal(HaveMap.decode(sent.at(-1)?.upsert[0]?.fetching ?? '', 3)?.has(2), true);
+    first.fail();
+    assert.equal(game?.flight('a.eti', 2 * CHUNK), second, 'the old one ending leaves the new');
+    second.fail();
+    partials.flush();
+    assert.equal(game?.flight('a.eti', 2 * CHUNK), undefined);
+    assert.equal(sent.at(-1)?.upsert[0]?.fetching, undefined, 'a failed flight is not advertised');
+    const third = handle.fetch(`a.eti@0`, CHUNK);
+    handle.end();
+    assert.equal(third.ended && !third.verified, true, 'the download ended: its relays end');
   } finally {
     partials.close();
   }

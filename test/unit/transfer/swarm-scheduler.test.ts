@@ -170,3 +170,69 @@ test('a collision is not undone once half the chunk has come', () => {
     [],
   );
 });
+
+test('a partial source relays what it fetches, after its verified chunks; the seeder takes the rest', () => {
+  const s = new ChunkScheduler<string>(tasks(4), ['seed'], { inFlightPerSource: 2 });
+  s.setHolding('p', keys(0), keys(1));
+  assert.equal(s.relays('p', 'big.eti@100'), true, 'chunk 1 only in flight at p');
+  assert.equal(s.relays('p', 'big.eti@0'), false, 'chunk 0 verified at p');
+  assert.equal(s.next('p')?.offset, 0, 'verified first, though two peers will hold chunk 1');
+  assert.equal(s.next('p')?.offset, 100, 'then the one it relays as it arrives there');
+  assert.equal(s.next('seed')?.offset, 200, 'the seeder sends what nobody has or gets');
+});
+
+test('a relay that ended without the chunk: back to the queue untried, not asked of it again', () => {
+  const s = new ChunkScheduler<string>(tasks(2), ['seed'], { inFlightPerSource: 1 });
+  s.setHolding('p', new Set(), keys(1));
+  const task = s.next('p');
+  assert.equal(task?.offset, 100);
+  s.notHeld(task, 'p');
+  assert.equal(s.relays('p', 'big.eti@100'), false);
+  assert.equal(s.next('p'), undefined, 'p holds and fetches nothing now');
+  assert.equal(s.liveSources.includes('p'), true, 'no fault of p');
+  s.setHolding('p', new Set(), keys(0));
+  assert.equal(s.next('p')?.offset, 0, 'its next advert shows it fetching another');
+  assert.equal(s.next('seed')?.offset, 100, 'the one that failed there, first, from the seeder');
+});
+
+test('an idle partial source takes over only what it verified, never a chunk it relays', () => {
+  const now = 0;
+  const s = new ChunkScheduler<string>(tasks(1), ['seed'], {
+    inFlightPerSource: 1,
+    now: () => now,
+  });
+  const task = s.next('seed');
+  assert.equal(task?.offset, 0);
+  s.setHolding('p', new Set(), keys(0));
+  assert.equal(s.next('p'), undefined, 'the seeder keeps it; p relaying it would only race');
+  s.setHolding('p', keys(0));
+  assert.equal(s.next('p')?.offset, 0, 'verified at p: p takes it over');
+});
+
+test('a crawling relay is not taken over by a source that would only relay it too', () => {
+  let now = 0;
+  const s = new ChunkScheduler<string>(tasks(3), ['seed'], {
+    inFlightPerSource: 1,
+    now: () => now,
+  });
+  s.setHolding('p', new Set(), keys(0));
+  s.setHolding('q', keys(2), keys(0));
+  const relayed = s.next('p');
+  assert.equal(relayed?.offset, 0, 'relayed from p as it arrives there');
+  const fromSeed = s.next('seed');
+  const fromQ = s.next('q');
+  assert.deepEqual([fromSeed?.offset, fromQ?.offset], [100, 200]);
+  now = 1_000;
+  if (fromSeed === undefined || fromQ === undefined || relayed === undefined) return;
+  s.succeeded(fromSeed, 'seed');
+  s.succeeded(fromQ, 'q');
+  now = 10_000;
+  s.progress(relayed, 'p', 10);
+  assert.equal(
+    s.next('q'),
+    undefined,
+    'q would relay it too, restarting it at its own source’s pace',
+  );
+  s.setHolding('q', keys(0, 2));
+  assert.equal(s.next('q')?.offset, 0, 'verified at q, it is taken from the crawling relay');
+});
