@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 // The test run of `npm test`, in two lanes so the suite stays under 15 minutes on 2 cores.
-// Lane one, in order: unit, integration, the scenarios. Lane two, beside it: the transfer
-// scenarios again on the all-TLS path (`--encrypt-transfers`), then the scenarios that time
-// nothing, taken out of lane one, the executables and the browser. Lane two's report follows
-// lane one's.
+// Lane one, in order: unit, integration, the scenarios, the browser. Lane two, beside it: the
+// transfer scenarios again on the all-TLS path (`--encrypt-transfers`), then the scenarios that
+// time nothing, taken out of lane one, and the executables. Lane two's report follows lane one's.
 import { readdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 
@@ -56,14 +55,13 @@ function run(args, keepOutput) {
 
 async function laneTwo() {
   const encrypted = await run(['--encrypt-transfers', ...ENCRYPTED], true);
-  // The executables' scenarios (S61) and the browser's (S54) time nothing either (their waits
-  // are generous bounds), and lane one is the longer.
-  const beside = await run([...BESIDE, 'test/executables', 'test/e2e'], true);
+  // The executables' scenarios (S61) time nothing either, and lane one is the longer.
+  const beside = await run([...BESIDE, 'test/executables'], true);
   return [encrypted, beside];
 }
 
 const second = laneTwo();
-const first = await run(['test/unit', 'test/integration', ...laneOneScenarios], false);
+const first = await run(['test/unit', 'test/integration', ...laneOneScenarios, 'test/e2e'], false);
 const [encrypted, beside] = await second;
 process.stdout.write('\n=== the transfer scenarios again with --encrypt-transfers ===\n');
 process.stdout.write(encrypted.output);
