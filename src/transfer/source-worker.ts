@@ -204,13 +204,7 @@ export async function runSourceWorker(
         // what its next advert says it holds.
         if (relay)
           req.log.info(
-            {
-              game: game.id,
-              peer: source.peerId,
-              path: task.path,
-              offset: task.offset,
-              err: errorMessage(err),
-            },
+            chunkFailure(game.id, source, task, err),
             'a relay of a chunk ended before its source verified it; it goes back to the queue',
           );
         scheduler.notHeld(task, source.peerId);
@@ -241,13 +235,7 @@ export async function runSourceWorker(
       failures++;
       client = undefined;
       req.log.info(
-        {
-          game: game.id,
-          peer: source.peerId,
-          path: task.path,
-          offset: task.offset,
-          err: errorMessage(err),
-        },
+        chunkFailure(game.id, source, task, err),
         'chunk failed; it goes back to the queue',
       );
       if (failures >= MAX_CONSECUTIVE_FAILURES)
@@ -267,6 +255,22 @@ function stopRelays(run: DownloadRun, task: ChunkTask, flight: ChunkFlight | und
       { game: run.req.game.id, path: task.path, offset: task.offset, relays: flight.relays },
       'a chunk in flight here failed; its relays to other peers are stopped',
     );
+}
+
+/** The log fields of a chunk that failed at `source`. */
+function chunkFailure(
+  game: string,
+  source: DownloadSource,
+  task: ChunkTask,
+  err: unknown,
+): Record<string, unknown> {
+  return {
+    game,
+    peer: source.peerId,
+    path: task.path,
+    offset: task.offset,
+    err: errorMessage(err),
+  };
 }
 
 /** Waits `ms`, or less once the download has ended one way or another: its end waits for no sleeper. */

@@ -8,7 +8,7 @@ import { parseHostPort } from '../../src/host-port.js';
 import { silentLogger } from '../../src/logger.js';
 import { Transport } from '../../src/net/index.js';
 import { digestManifest } from '../../src/catalog/index.js';
-import { HaveMap, type WireMessage } from '../../src/protocol/index.js';
+import { HaveMap, type Manifest, type WireMessage } from '../../src/protocol/index.js';
 import { haveMapKeys } from '../../src/transfer/local-partials.js';
 import { Asker, refusal } from './harness/asker.js';
 import { download, link, listGames, type RemoteRow } from './harness/assertions.js';
@@ -71,18 +71,24 @@ async function party(lab: Lab): Promise<{
   const identity = await loadOrCreateIdentity(join(lab.root, 'asker-state'), silentLogger);
   const transport = new Transport({ identity, log: silentLogger });
   // The seeder hashes its root now, before it is slowed: the manifest costs it nothing later.
-  const toSeeder = parseHostPort(seeder.addr);
-  const warm = new Asker(await transport.dial(toSeeder.host, toSeeder.port, { role: 'transfer' }));
-  const manifest = await warm.ask({
+  const manifest = await seederManifest(transport, seeder);
+  const size = manifest.files.reduce((sum, f) => sum + f.size, 0);
+  return { seeder, clients, size, transport };
+}
+
+/** The seeder's manifest of the game, asked over a transfer connection of `transport`'s own. */
+async function seederManifest(transport: Transport, seeder: PeerProcess): Promise<Manifest> {
+  const to = parseHostPort(seeder.addr);
+  const asker = new Asker(await transport.dial(to.host, to.port, { role: 'transfer' }));
+  const manifest = await asker.ask({
     t: 'get-manifest',
     game: GAME,
     version: VERSION,
     chunk_size: CHUNK,
   });
-  warm.close();
-  assert.equal(manifest.t, 'manifest');
-  const size = manifest.t === 'manifest' ? manifest.files.reduce((sum, f) => sum + f.size, 0) : 0;
-  return { seeder, clients, size, transport };
+  asker.close();
+  if (manifest.t !== 'manifest') assert.fail(`the seeder answered ${manifest.t}`);
+  return manifest;
 }
 
 /** `peer`'s row of the game once it counts a partial peer (or after 10 s, as it is then). */
@@ -254,19 +260,7 @@ scenario('S52', 'swarm: a partial peer that serves bad chunks is dropped by name
   const transport = new Transport({ identity, log: silentLogger });
   let liar: FakePeer | undefined;
   try {
-    const toSeeder = parseHostPort(seeder.addr);
-    const asker = new Asker(
-      await transport.dial(toSeeder.host, toSeeder.port, { role: 'transfer' }),
-    );
-    const manifest = await asker.ask({
-      t: 'get-manifest',
-      game: GAME,
-      version: VERSION,
-      chunk_size: CHUNK,
-    });
-    asker.close();
-    assert.equal(manifest.t, 'manifest');
-    if (manifest.t !== 'manifest') return 'unreachable';
+    const manifest = await seederManifest(transport, seeder);
     // It claims every chunk of the very manifest the seeder serves, and sends other bytes.
     const have = new HaveMap(haveMapKeys(manifest).length);
     for (let i = 0; i < have.chunks; i++) have.set(i);
@@ -337,19 +331,7 @@ scenario(
     const transport = new Transport({ identity, log: silentLogger });
     let liar: FakePeer | undefined;
     try {
-      const toSeeder = parseHostPort(seeder.addr);
-      const asker = new Asker(
-        await transport.dial(toSeeder.host, toSeeder.port, { role: 'transfer' }),
-      );
-      const manifest = await asker.ask({
-        t: 'get-manifest',
-        game: GAME,
-        version: VERSION,
-        chunk_size: CHUNK,
-      });
-      asker.close();
-      assert.equal(manifest.t, 'manifest');
-      if (manifest.t !== 'manifest') return 'unreachable';
+      const manifest = await seederManifest(transport, seeder);
       const size = manifest.files.reduce((sum, f) => sum + f.size, 0);
       // The relay's only source: Ready with the seeder's very manifest, it sends the small
       // chunks right (version.ini, the archive's short tail) and every 32 MiB chunk wrong, all
