@@ -2,6 +2,7 @@
  * SHA-256 of each chunk of a file, computed in a small worker pool so hashing never stalls the
  * event loop.
  */
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { LanspreadError } from '../errors.js';
@@ -241,9 +242,24 @@ export function hashFileChunks(
   return filePool.hash(absPath, size, chunkSize, { start: 0, end: size }, signal);
 }
 
+/** A pool of its own, so checking a chunk written by several sources never waits behind a library's hashing. */
+const rangePool = new HasherPool(1);
+/** SHA-256 hex of bytes [start, start + length) of a file, read back from the disk. */
+export async function hashFileRange(
+  absPath: string,
+  start: number,
+  length: number,
+  signal?: AbortSignal,
+): Promise<string> {
+  const { size } = await stat(absPath);
+  const [hex] = await rangePool.hash(absPath, size, length, { start, end: start + length }, signal);
+  if (hex === undefined) throw new LanspreadError('hash-failed', 'an empty range has no hash');
+  return hex;
+}
+
 /** Terminates every hashing worker; pending hashes fail with `shutting-down`. */
 export async function closeHasherPool(): Promise<void> {
-  await filePool.close();
+  await Promise.all([filePool.close(), rangePool.close()]);
 }
 
 function abortReason(signal: AbortSignal | undefined): Error {

@@ -1,13 +1,33 @@
 /**
  * Hands chunk tasks to sources as they free up, retries failures elsewhere, drops bad sources,
- * and at the tail hands a chunk crawling on a slow source to a faster one that is idle. In a
- * swarm, partial sources (peers downloading the same manifest) get only chunks they hold, the
- * rarest first, and complete sources leave them the chunks they hold.
+ * and at the tail hands a chunk crawling on a slow source to a faster one that is idle, or splits
+ * the rest of a chunk in flight with an idle source by byte range. In a swarm, partial sources
+ * (peers downloading the same manifest) get only chunks they hold, the rarest first, and complete
+ * sources leave them the chunks they hold.
  */
 import type { ChunkTask } from './chunk-planner.js';
 
 /** What a source holds: every chunk (a complete peer) or the keys of some (a partial peer). */
 export type Holding = 'all' | ReadonlySet<string>;
+
+/** Bytes [from, to) of a chunk, counted from its start: a source's share of a split chunk. */
+export interface ChunkPart {
+  readonly task: ChunkTask;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** One source's share of a split chunk. */
+interface Part {
+  readonly from: number;
+  /** Moves down when another source takes over this part's tail. */
+  to: number;
+  /** Undefined while no source fetches it (its source failed): the next idle one takes it. */
+  holder: string | undefined;
+  received: number;
+  startedAt: number;
+  done: boolean;
+}
 
 /** Attempts per chunk, over all sources, before the download gives up on it. */
 export const MAX_CHUNK_ATTEMPTS = 3;
@@ -26,6 +46,13 @@ interface TaskState {
   received: number;
   /** Handed from a slow holder to a faster one once; never again, so it cannot bounce. */
   handedOver: boolean;
+  /**
+   * Set while the chunk is split between sources by byte range (`holder` is then unset); its
+   * hash is checked from the disk once every part is written.
+   */
+  parts: Part[] | undefined;
+  /** Cleared once a split chunk failed its hash: it is fetched whole, so a bad source is known. */
+  splittable: boolean;
 }
 
 /**
@@ -42,6 +69,13 @@ const SWAP_BEFORE_SHARE = 0.5;
 const HAND_OVER_FACTOR = 2;
 /** and only once it has been in flight this long: a chunk about to end is not worth a restart. */
 const HAND_OVER_AFTER_MS = 1_000;
+/**
+ * A split cuts a chunk at a multiple of this from its start: whole 1 MiB direct-write blocks on
+ * either side (chunk-writer.ts), and every cut falls on one.
+ */
+export const SPLIT_ALIGN = 1024 * 1024;
+/** The least an idle source takes over from another's chunk: less is not worth its new connection. */
+export const MIN_SPLIT_BYTES = 4 * 1024 * 1024;
 
 /**
  * Pure: the downloader asks `next(source)` whenever a source has a free slot, so a fast source
@@ -101,6 +135,8 @@ export class ChunkScheduler<S extends string> {
       startedAt: 0,
       received: 0,
       handedOver: false,
+      parts: undefined,
+      splittable: true,
     }));
     this.#now = opts.now ?? Date.now;
     for (const state of this.#fresh) this.#states.set(state.task.key, state);
@@ -145,16 +181,146 @@ export class ChunkScheduler<S extends string> {
   /** Bytes of a task in flight on `source` arrived: they tell how far behind it is. */
   progress(task: ChunkTask, source: S, bytes: number): void {
     const state = this.#states.get(task.key);
-    if (state?.status === 'in-flight' && state.holder === source) state.received += bytes;
+    const part = this.#partOf(state, source);
+    if (part !== undefined) part.received += bytes;
+    else if (state?.status === 'in-flight' && state.holder === source) state.received += bytes;
+  }
+
+  /**
+   * Where `source`'s fetch of `task` ends, from the chunk's start: the chunk's length, unless
+   * another source took over the tail of its part since. Read it as the bytes arrive, and report
+   * them (`progress`) before awaiting anything: a split never cuts below what was reported.
+   */
+  end(task: ChunkTask, source: S): number {
+    return this.#partOf(this.#states.get(task.key), source)?.to ?? task.length;
+  }
+
+  /** True while `task` is split between sources: a part's end is reported with `partDone`. */
+  isSplit(task: ChunkTask): boolean {
+    return this.#states.get(task.key)?.parts !== undefined;
+  }
+
+  /**
+   * For an idle source that `next` gave nothing: a part of a chunk in flight elsewhere. First a
+   * part left by a source that failed it; else the tail of the fetch that would end last at its
+   * pace so far, cut where both would end together, the holder's pace against this source's
+   * (equal shares while either is unknown). Only chunks this source would send whole (not ones
+   * it relays), only tails of MIN_SPLIT_BYTES or more, and none of a chunk it fetches a part of
+   * already. In a swarm a complete source takes part only once every chunk is taken: before,
+   * its uplink is for what nobody else has.
+   */
+  takeTail(thief: S): ChunkPart | undefined {
+    const busy = this.#inFlight.get(thief);
+    if (
+      busy === undefined ||
+      busy >= this.#limitOf(thief) ||
+      !this.#live.has(thief) ||
+      this.#givenUp ||
+      (this.#partial.size > 0 && !this.#partial.has(thief) && !this.#allTaken())
+    )
+      return undefined;
+    const now = this.#now();
+    let best: { state: TaskState; part: Part | undefined; cut: number } | undefined;
+    let bestLeft = 0;
+    for (const state of this.#states.values()) {
+      if (state.status !== 'in-flight' || !state.splittable) continue;
+      if (!this.#mayTake(state, thief) || this.relays(thief, state.task.key)) continue;
+      if (state.parts === undefined) {
+        if (state.holder === undefined || state.holder === thief) continue;
+        const { received, startedAt } = state;
+        const split = this.#split(
+          { from: 0, to: state.task.length, received, startedAt },
+          thief,
+          now,
+        );
+        // A crawling holder is left to a hand-over, which stops it: a split would still wait for it.
+        if (split !== undefined && !split.crawling && split.left > bestLeft) {
+          best = { state, part: undefined, cut: split.cut };
+          bestLeft = split.left;
+        }
+        continue;
+      }
+      if (state.parts.some((p) => !p.done && p.holder === thief)) continue;
+      for (const part of state.parts) {
+        if (part.done) continue;
+        if (part.holder === undefined) return this.#give(state, part, thief, now);
+        const split = this.#split(part, thief, now);
+        if (split !== undefined && split.left > bestLeft) {
+          best = { state, part, cut: split.cut };
+          bestLeft = split.left;
+        }
+      }
+    }
+    if (best === undefined) return undefined;
+    const { state, cut } = best;
+    const part = best.part ?? {
+      from: 0,
+      to: state.task.length,
+      holder: state.holder,
+      received: state.received,
+      startedAt: state.startedAt,
+      done: false,
+    };
+    const parts = state.parts ?? [part];
+    state.parts = parts;
+    state.holder = undefined;
+    const tail = {
+      from: cut,
+      to: part.to,
+      holder: thief,
+      received: 0,
+      startedAt: now,
+      done: false,
+    };
+    part.to = cut;
+    parts.push(tail);
+    this.#inFlight.set(thief, busy + 1);
+    return { task: state.task, from: tail.from, to: tail.to };
+  }
+
+  /**
+   * `source` has written its part of the split `task`: true when every part is written, and the
+   * caller checks the chunk's hash from the disk and reports it with `splitChecked`.
+   */
+  partDone(task: ChunkTask, source: S): boolean {
+    const state = this.#states.get(task.key);
+    const part = this.#partOf(state, source);
+    if (state?.parts === undefined || part === undefined) return false;
+    part.done = true;
+    this.#inFlight.set(source, (this.#inFlight.get(source) ?? 1) - 1);
+    this.#addPace(source, part.to - part.from, this.#now() - part.startedAt);
+    return state.parts.every((p) => p.done);
+  }
+
+  /**
+   * The hash of a split chunk, read back once every part was written, passed or not. Passed, the
+   * chunk is done; failed, it goes back to the queue to be fetched whole from one source (which
+   * of the parts' sources sent bad bytes cannot be told). Returns its parts and their sources.
+   */
+  splitChecked(task: ChunkTask, passed: boolean): { source: S; from: number; to: number }[] {
+    const state = this.#states.get(task.key);
+    if (state?.parts?.every((p) => p.done) !== true) return [];
+    const sent = state.parts
+      .map(({ holder, from, to }) => ({ source: holder as S, from, to }))
+      .sort((x, y) => x.from - y.from);
+    state.parts = undefined;
+    if (passed) {
+      state.status = 'done';
+      this.#doneCount++;
+      this.#bytesDone += state.task.length;
+    } else {
+      state.status = 'queued';
+      state.splittable = false;
+      if (state.attempts >= MAX_CHUNK_ATTEMPTS) this.#givenUp = true;
+      this.#retry.unshift(state);
+    }
+    return sent;
   }
 
   succeeded(task: ChunkTask, source: S): void {
     const state = this.#release(task, source);
     if (state === undefined) return;
-    const pace = this.#pace.get(source) ?? { bytes: 0, ms: 0 };
-    pace.bytes += state.task.length;
-    pace.ms += this.#now() - state.startedAt;
-    this.#pace.set(source, pace);
+    this.#addPace(source, state.task.length, this.#now() - state.startedAt);
     state.status = 'done';
     this.#doneCount++;
     this.#bytesDone += state.task.length;
@@ -162,6 +328,12 @@ export class ChunkScheduler<S extends string> {
 
   /** A transfer failed: the task returns to the queue and will not be retried on `source` while another usable source remains. */
   failed(task: ChunkTask, source: S): void {
+    const part = this.#leavePart(task, source);
+    if (part !== undefined) {
+      part.state.failedOn.add(source);
+      if (++part.state.attempts >= MAX_CHUNK_ATTEMPTS) this.#givenUp = true;
+      return;
+    }
     const state = this.#release(task, source);
     if (state === undefined) return;
     state.status = 'queued';
@@ -175,6 +347,7 @@ export class ChunkScheduler<S extends string> {
    * the queue as if never tried, for whichever source is free first, this one included.
    */
   postpone(task: ChunkTask, source: S): void {
+    if (this.#leavePart(task, source) !== undefined) return;
     const state = this.#release(task, source);
     if (state === undefined) return;
     state.status = 'queued';
@@ -276,9 +449,11 @@ export class ChunkScheduler<S extends string> {
     if (this.#givenUp || this.#live.size === 0) return true;
     if (this.#live.size > this.#partial.size) return false;
     for (const state of this.#states.values()) {
-      if (state.status === 'in-flight') return false;
-      if (state.status === 'queued' && [...this.#live].some((s) => this.#holds(s, state)))
+      const parts = state.parts;
+      if (state.status === 'in-flight' && (parts?.some((p) => p.holder !== undefined) ?? true))
         return false;
+      const open = state.status === 'queued' || parts?.some((p) => !p.done) === true;
+      if (open && [...this.#live].some((s) => this.#holds(s, state))) return false;
     }
     return true;
   }
@@ -338,6 +513,80 @@ export class ChunkScheduler<S extends string> {
     this.#inFlight.set(slow, (this.#inFlight.get(slow) ?? 1) - 1);
     best.handedOver = true;
     return best;
+  }
+
+  /** The open part of a split chunk that `source` fetches. */
+  #partOf(state: TaskState | undefined, source: S): Part | undefined {
+    return state?.parts?.find((p) => !p.done && p.holder === source);
+  }
+
+  /** `source` stopped fetching its part of a split chunk: the part waits for another idle source. */
+  #leavePart(task: ChunkTask, source: S): { state: TaskState; part: Part } | undefined {
+    const state = this.#states.get(task.key);
+    const part = this.#partOf(state, source);
+    if (state === undefined || part === undefined) return undefined;
+    part.holder = undefined;
+    part.received = 0;
+    this.#inFlight.set(source, (this.#inFlight.get(source) ?? 1) - 1);
+    return { state, part };
+  }
+
+  /** `thief` takes over a part nobody fetches. */
+  #give(state: TaskState, part: Part, thief: S, now: number): ChunkPart {
+    part.holder = thief;
+    part.startedAt = now;
+    this.#inFlight.set(thief, (this.#inFlight.get(thief) ?? 0) + 1);
+    return { task: state.task, from: part.from, to: part.to };
+  }
+
+  /**
+   * Where `thief` would cut the rest of `part` (the whole fetch of an unsplit chunk), and how
+   * long its holder would still need for it; undefined when the tail would be too short.
+   */
+  #split(
+    part: Pick<Part, 'from' | 'to' | 'received' | 'startedAt'>,
+    thief: S,
+    now: number,
+  ): { cut: number; left: number; crawling: boolean } | undefined {
+    const at = part.from + part.received;
+    const elapsed = now - part.startedAt;
+    const theirs = part.received > 0 && elapsed > 0 ? part.received / elapsed : undefined;
+    const pace = this.#pace.get(thief);
+    // A pace of a few small files is mostly round trips: it would make any source look slow.
+    const mine =
+      pace !== undefined && pace.ms > 0 && pace.bytes >= MIN_SPLIT_BYTES
+        ? pace.bytes / pace.ms
+        : undefined;
+    const share = theirs === undefined || mine === undefined ? 0.5 : theirs / (theirs + mine);
+    const cut =
+      Math.max(
+        Math.ceil((at + (part.to - at) * share) / SPLIT_ALIGN),
+        Math.floor(at / SPLIT_ALIGN) + 1,
+      ) * SPLIT_ALIGN;
+    // A tail this short is taken only from a holder crawling as a hand-over would find it.
+    const crawling =
+      mine !== undefined &&
+      theirs !== undefined &&
+      elapsed >= HAND_OVER_AFTER_MS &&
+      mine > HAND_OVER_FACTOR * theirs;
+    if (cut >= part.to || (part.to - cut < MIN_SPLIT_BYTES && !crawling)) return undefined;
+    // How long its holder still needs; at this source's pace while its own is not known yet.
+    return { cut, left: (part.to - at) / (theirs ?? mine ?? 1), crawling };
+  }
+
+  #addPace(source: S, bytes: number, ms: number): void {
+    const pace = this.#pace.get(source) ?? { bytes: 0, ms: 0 };
+    pace.bytes += bytes;
+    pace.ms += ms;
+    this.#pace.set(source, pace);
+  }
+
+  /** Every chunk was handed out at least once: nothing is left that nobody fetches. */
+  #allTaken(): boolean {
+    if (this.#retry.length > 0) return false;
+    for (let i = this.#cursor; i < this.#fresh.length; i++)
+      if (this.#fresh[i]?.taken === false) return false;
+    return true;
   }
 
   #inFlightTotal(): number {

@@ -96,6 +96,7 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
       fromComplete: 0,
       fromPartial: 0,
       share,
+      sources: new Map(),
       badChunks: new Map(),
       dropSource: (source, reason) => {
         dropSource(req, scheduler, source, reason);
@@ -121,6 +122,7 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
     );
     const workers: Promise<void>[] = [];
     const startWorkers = (source: DownloadSource): void => {
+      run.sources.set(source.peerId, source);
       for (let i = 0; i < CONNECTIONS_PER_SOURCE; i++)
         workers.push(runSourceWorker(run, source, i));
     };

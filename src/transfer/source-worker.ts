@@ -6,6 +6,7 @@ import { BusyBackoff, isOverBudget, noteBusy } from './busy-backoff.js';
 import { connectChunks } from './chunk-connection.js';
 import type { ChunkFlight } from './chunk-flight.js';
 import type { ChunkTask } from './chunk-planner.js';
+import { hashFileRange } from './chunk-hasher.js';
 import { openChunkWriter } from './chunk-writer.js';
 import type { ChunkScheduler } from './chunk-scheduler.js';
 import type { DownloadJournal } from './download-journal.js';
@@ -36,6 +37,8 @@ export interface DownloadRun {
   fromPartial: number;
   /** Our own advert of the chunks verified here; null when not shared. */
   readonly share: PartialHandle | null;
+  /** Every source that joined the download, by id. */
+  readonly sources: Map<PeerId, DownloadSource>;
   /** Chunks each source sent that failed their hash. */
   readonly badChunks: Map<PeerId, number>;
   dropSource(source: DownloadSource, reason: string): void;
@@ -91,22 +94,31 @@ export async function runSourceWorker(
     !signal.aborted &&
     scheduler.liveSources.includes(source.peerId)
   ) {
-    const task = scheduler.next(source.peerId);
+    let task = scheduler.next(source.peerId);
+    let from = 0;
     if (task === undefined) {
-      await Promise.race([wakeup.changed, run.aborted]);
-      continue;
+      // Nothing of its own: maybe the tail of a chunk that another source still fetches.
+      const part = scheduler.takeTail(source.peerId);
+      if (part === undefined) {
+        await Promise.race([wakeup.changed, run.aborted]);
+        continue;
+      }
+      ({ task, from } = part);
     }
+    const tail = scheduler.isSplit(task);
     // A partial source that only fetches this chunk itself relays it as it arrives there.
     const relay = scheduler.relays(source.peerId, task.key);
     // The other downloaders then ask complete peers for other chunks, and may take this one
     // from us as it arrives.
-    const flight = scheduler.isPartial(source.peerId)
-      ? undefined
-      : run.share?.fetch(task.key, task.length);
+    const flight =
+      scheduler.isPartial(source.peerId) || tail
+        ? undefined
+        : run.share?.fetch(task.key, task.length);
     const stop = new AbortController();
     const mySignal = AbortSignal.any([signal, stop.signal]);
     let mine = 0;
-    const slower = running.get(task.key);
+    const slower = tail ? undefined : running.get(task.key);
+    const fetched = task;
     const job = (async (): Promise<string> => {
       if (slower !== undefined) {
         slower.stop.abort(new LanspreadError('cancelled', 'handed to a faster source'));
@@ -120,13 +132,13 @@ export async function runSourceWorker(
       return fetchInto(
         client,
         req,
-        task,
+        { task: fetched, from, end: () => scheduler.end(fetched, source.peerId) },
         mySignal,
         (n) => {
           run.received += n;
           req.traffic?.received(source.peerId, n);
           mine += n;
-          scheduler.progress(task, source.peerId, n);
+          scheduler.progress(fetched, source.peerId, n);
         },
         flight,
       );
@@ -135,14 +147,25 @@ export async function runSourceWorker(
       stopRelays(run, task, flight);
       throw err;
     });
-    // Registered at once, before any await: a faster source may take the chunk over any time.
+    // Registered at once, before any await: a faster source may take the chunk over any time (a
+    // part of a split chunk is never handed over).
     const entry = { stop, settled: job.catch(() => undefined) };
-    running.set(task.key, entry);
+    if (!tail) running.set(task.key, entry);
     try {
       const hash = await job.finally(() => {
-        if (running.get(task.key) === entry) running.delete(task.key);
+        if (running.get(fetched.key) === entry) running.delete(fetched.key);
       });
       if (stop.signal.aborted) throw stop.signal.reason;
+      if (scheduler.isSplit(task)) {
+        // Its part is on disk (and its relays end: they follow one source's bytes). The chunk's
+        // hash is checked once every part is.
+        stopRelays(run, task, flight);
+        failures = 0;
+        backoff.reset();
+        if (scheduler.partDone(task, source.peerId)) await checkSplitChunk(run, task);
+        wakeup.notify();
+        continue;
+      }
       if (hash !== task.sha256) {
         stopRelays(run, task, flight);
         scheduler.failed(task, source.peerId);
@@ -167,21 +190,9 @@ export async function runSourceWorker(
       }
       failures = 0;
       backoff.reset();
-      if (scheduler.isPartial(source.peerId)) run.fromPartial += task.length;
-      else run.fromComplete += task.length;
       scheduler.succeeded(task, source.peerId);
       flight?.verify();
-      run.share?.verified(task.key);
-      await run.journal.record(task.key);
-      req.emit({
-        event: 'download-chunk-finished',
-        game: game.id,
-        path: task.path,
-        offset: task.offset,
-        length: task.length,
-        peer_id: source.peerId,
-        peer_addr: source.addr,
-      });
+      await chunkVerified(run, task, [{ source, from: 0, to: task.length }]);
     } catch (err) {
       stopRelays(run, task, flight);
       if (stop.signal.aborted && !isAborted(signal)) {
@@ -246,6 +257,74 @@ export async function runSourceWorker(
   client?.close();
 }
 
+/** Verified bytes from `peer`, counted as from a complete or a partial source. */
+function countVerified(run: DownloadRun, peer: PeerId, bytes: number): void {
+  if (run.scheduler.isPartial(peer)) run.fromPartial += bytes;
+  else run.fromComplete += bytes;
+}
+
+/**
+ * A chunk passed its hash: it is served to swarm peers, journaled for a resume, and reported, a
+ * split chunk as one event per part, each with the source that sent it.
+ */
+async function chunkVerified(
+  run: DownloadRun,
+  task: ChunkTask,
+  parts: readonly { source: DownloadSource; from: number; to: number }[],
+): Promise<void> {
+  run.share?.verified(task.key);
+  await run.journal.record(task.key);
+  for (const { source, from, to } of parts) {
+    countVerified(run, source.peerId, to - from);
+    run.req.emit({
+      event: 'download-chunk-finished',
+      game: run.req.game.id,
+      path: task.path,
+      offset: task.offset + from,
+      length: to - from,
+      peer_id: source.peerId,
+      peer_addr: source.addr,
+    });
+  }
+}
+
+/**
+ * Every part of a split chunk is on disk: its hash is read back from there, as no one source
+ * sent all of its bytes. A chunk that fails is fetched again whole (see `splitChecked`), and
+ * none of its sources is blamed: which one sent the bad bytes cannot be told.
+ */
+async function checkSplitChunk(run: DownloadRun, task: ChunkTask): Promise<void> {
+  const { req, scheduler } = run;
+  const hash = await hashFileRange(
+    targetPath(req.root, task.path),
+    task.offset,
+    task.length,
+    req.signal,
+  ).catch((err: unknown) => {
+    req.signal.throwIfAborted();
+    throw new WriteFailure(`cannot read back ${task.path}: ${errorMessage(err)}`);
+  });
+  const parts = scheduler.splitChecked(task, hash === task.sha256);
+  if (hash !== task.sha256) {
+    run.received -= task.length;
+    req.log.warn(
+      {
+        game: req.game.id,
+        path: task.path,
+        offset: task.offset,
+        peers: [...new Set(parts.map((p) => p.source))],
+      },
+      'a chunk fetched in parts from several sources failed its hash; it is fetched again whole, from one',
+    );
+    return;
+  }
+  const sent = parts.flatMap(({ source, from, to }) => {
+    const known = run.sources.get(source);
+    return known === undefined ? [] : [{ source: known, from, to }];
+  });
+  await chunkVerified(run, task, sent);
+}
+
 /** The chunk's fetch here failed or stopped: the peers that take it from us as it arrives are told. */
 function stopRelays(run: DownloadRun, task: ChunkTask, flight: ChunkFlight | undefined): void {
   if (flight === undefined || flight.ended) return;
@@ -294,18 +373,25 @@ async function sitOut(run: DownloadRun, ms: number): Promise<void> {
   }
 }
 
+/** Thrown by a fetch's sink once it has all of its part: another source took over the rest. */
+class CutShort extends Error {}
+
 /**
- * Fetches one chunk into its place and returns the SHA-256 of the bytes written there, hashed
- * as they arrive (nothing is read back). See chunk-writer.ts for how they reach the disk.
+ * Fetches bytes [from, end()) of a chunk into their place and returns the SHA-256 of the bytes
+ * written there, hashed as they arrive (nothing is read back). See chunk-writer.ts for how they
+ * reach the disk. `end()` may move down while it runs, when another source takes over the tail:
+ * the fetch then stops there, its connection closed (the source sends what was asked), and the
+ * hash covers only this part.
  */
 async function fetchInto(
   client: TransferClient,
   req: DownloadRequest,
-  task: ChunkTask,
+  part: { task: ChunkTask; from: number; end: () => number },
   signal: AbortSignal,
   onBytes: (n: number) => void,
   flight: ChunkFlight | undefined,
 ): Promise<string> {
+  const { task, from } = part;
   const path = targetPath(req.root, task.path);
   const onWritten =
     flight === undefined
@@ -313,32 +399,45 @@ async function fetchInto(
       : (n: number) => {
           flight.written(n);
         };
-  const writer = await openChunkWriter(path, task.offset, task.length, onWritten).catch(
-    (err: unknown) => {
-      throw new WriteFailure(`cannot open ${task.path} for writing: ${errorMessage(err)}`);
-    },
-  );
+  const asked = part.end();
+  const writer = await openChunkWriter(
+    path,
+    task.offset + from,
+    task.length - from,
+    onWritten,
+  ).catch((err: unknown) => {
+    throw new WriteFailure(`cannot open ${task.path} for writing: ${errorMessage(err)}`);
+  });
+  let at = from;
   try {
-    await client.fetchChunk(
-      {
-        game: req.game.id,
-        version: req.game.version,
-        path: task.path,
-        offset: task.offset,
-        length: task.length,
-      },
-      async (bytes) => {
-        // Once stopped, nothing more is written: a faster source rewrites this chunk next.
-        signal.throwIfAborted();
-        try {
-          await writer.write(bytes);
-        } catch (err) {
-          throw new WriteFailure(`cannot write ${task.path}: ${errorMessage(err)}`);
-        }
-        onBytes(bytes.length);
-      },
-      signal,
-    );
+    await client
+      .fetchChunk(
+        {
+          game: req.game.id,
+          version: req.game.version,
+          path: task.path,
+          offset: task.offset + from,
+          length: asked - from,
+        },
+        async (bytes) => {
+          // Once stopped, nothing more is written: a faster source rewrites this chunk next.
+          signal.throwIfAborted();
+          // Counted before the write's await, so a split never cuts below bytes taken here.
+          const mine = bytes.subarray(0, Math.max(0, part.end() - at));
+          at += mine.length;
+          onBytes(mine.length);
+          try {
+            await writer.write(mine);
+          } catch (err) {
+            throw new WriteFailure(`cannot write ${task.path}: ${errorMessage(err)}`);
+          }
+          if (at >= part.end() && at < asked) throw new CutShort();
+        },
+        signal,
+      )
+      .catch((err: unknown) => {
+        if (!(err instanceof CutShort)) throw err;
+      });
     return await writer.finish().catch((err: unknown) => {
       signal.throwIfAborted();
       throw new WriteFailure(`cannot write ${task.path}: ${errorMessage(err)}`);

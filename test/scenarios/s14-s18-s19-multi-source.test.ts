@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { open, readFile, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bigGame, SMALL_CHUNKS } from './harness/fixtures.js';
 import { bytesBySource, download, link, listGames } from './harness/assertions.js';
 import { scenario } from './harness/lab.js';
+import type { Json } from './harness/peer-process.js';
 import { assertSameRoot } from './harness/manifests.js';
 
-const CHUNK = 32 * 1024 * 1024;
+const MIB = 1024 * 1024;
+const CHUNK = 32 * MIB;
 
 scenario('S14', 'large multi-peer chunked download', async (lab) => {
   // As in the seed: an archive of three random 40 MiB payloads, default 32 MiB chunks.
@@ -124,8 +127,94 @@ scenario(
     assert.deepEqual(
       [...bySource.keys()],
       [fast.addr],
-      'the fast source finished every chunk of the archive',
+      `the fast source finished every chunk of the archive: ${JSON.stringify([...bySource])}`,
     );
     return `slow source throttled to 1 % after the vote; every chunk, its own two included, finished by the fast source (${bySource.get(fast.addr)} bytes); files match`;
+  },
+);
+
+/** Sources held to this upload rate: a chunk takes long enough that an idle source splits it. */
+const SPLIT_CAP = ['--max-upload', '16'];
+
+/** The archive's chunk events, by offset: the parts must cover the file once, without a gap. */
+function assertCoveredOnce(events: readonly Json[], size: number): Json[] {
+  const parts = events
+    .filter((e) => e.event === 'download-chunk-finished' && e.path === 'alienswarm.eti')
+    .sort((x, y) => Number(x.offset) - Number(y.offset));
+  let at = 0;
+  for (const part of parts) {
+    assert.equal(Number(part.offset), at, `a gap or an overlap at ${at}`);
+    at += Number(part.length);
+  }
+  assert.equal(at, size, 'the parts cover the archive');
+  return parts;
+}
+
+scenario(
+  'S14-SPLIT',
+  'an idle source takes over the tail of the last chunk in flight, by byte range',
+  async (lab) => {
+    // One 24 MiB archive: a single chunk, and two sources of two connections each.
+    await lab.games('a', [bigGame('alienswarm', 24, { files: 1 })]);
+    await lab.games('b', [bigGame('alienswarm', 24, { files: 1 })]);
+    const a = await lab.start('a', { extraArgs: SPLIT_CAP });
+    const b = await lab.start('b', { extraArgs: SPLIT_CAP });
+    const client = await lab.start('client');
+    await link(client, a);
+    await link(client, b);
+    const { answer, events } = await download(client, 'alienswarm');
+    assert.equal(answer.ok, true, JSON.stringify(answer.error));
+    await assertSameRoot(lab, 'a', 'client', 'alienswarm');
+    const size = (await stat(join(lab.gamesDir('a'), 'alienswarm', 'alienswarm.eti'))).size;
+    const parts = assertCoveredOnce(events, size);
+    assert.ok(parts.length >= 2, 'the one chunk came in parts');
+    assert.deepEqual(
+      [...new Set(parts.map((p) => String(p.peer_addr)))].sort(),
+      [a.addr, b.addr].sort(),
+      'from both sources',
+    );
+    return `one ${size}-byte chunk in ${parts.length} parts: ${parts.map((p) => `${String(p.peer_addr)}@${String(p.offset)}+${String(p.length)}`).join(' ')}; files match`;
+  },
+);
+
+scenario(
+  'S14-SPLIT-LIAR',
+  'a split chunk that fails its hash is fetched again whole, and the download ends with the right bytes',
+  async (lab) => {
+    const spec = bigGame('alienswarm', 24, { files: 1 });
+    await lab.games('honest', [spec]);
+    await lab.games('liar', [spec]);
+    const eti = join(lab.gamesDir('liar'), 'alienswarm', 'alienswarm.eti');
+    const stamp = new Date('2025-06-01T12:00:00Z');
+    await utimes(eti, stamp, stamp);
+    const honest = await lab.start('honest', { extraArgs: SPLIT_CAP });
+    const liar = await lab.start('liar', { extraArgs: SPLIT_CAP });
+    // As in S49: the liar hashes its files for a first client, then its bytes rot behind an
+    // unchanged mtime, every MiB of them, so any part it sends is bad.
+    const warm = await lab.start('warm');
+    await link(warm, liar);
+    assert.equal((await download(warm, 'alienswarm')).answer.ok, true);
+    const file = await open(eti, 'r+');
+    const { size } = await file.stat();
+    for (let at = 0; at < size; at += MIB)
+      await file.write(Buffer.from([0xff, 0x00, 0xff]), 0, 3, Math.min(at + 4096, size - 3));
+    await file.close();
+    await utimes(eti, stamp, stamp);
+
+    const client = await lab.start('client');
+    await link(client, honest);
+    await link(client, liar);
+    const { answer, events } = await download(client, 'alienswarm', { timeoutMs: 120_000 });
+    assert.equal(answer.ok, true, JSON.stringify(answer.error));
+    await assertSameRoot(lab, 'honest', 'client', 'alienswarm');
+    const parts = assertCoveredOnce(events, size);
+    assert.deepEqual(
+      [...new Set(parts.map((p) => String(p.peer_addr)))],
+      [honest.addr],
+      'every byte that counted came from the honest source',
+    );
+    const log = await readFile(join(lab.root, 'client.stderr.log'), 'utf8');
+    assert.match(log, /fetched in parts from several sources failed its hash/);
+    return `the chunk split between the honest source and a liar failed its hash; fetched again whole from ${honest.addr}; files match`;
   },
 );

@@ -1,0 +1,246 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ChunkTask } from '../../../src/transfer/chunk-planner.js';
+import {
+  ChunkScheduler,
+  MAX_CHUNK_ATTEMPTS,
+  SPLIT_ALIGN,
+} from '../../../src/transfer/chunk-scheduler.js';
+
+const MIB = 1024 * 1024;
+const CHUNK = 32 * MIB;
+
+function tasks(count: number, last = CHUNK): ChunkTask[] {
+  return Array.from({ length: count }, (_, i) => ({
+    key: `big.eti@${i * CHUNK}`,
+    path: 'big.eti',
+    offset: i * CHUNK,
+    length: i === count - 1 ? last : CHUNK,
+    sha256: i.toString(16).padStart(64, '0'),
+  }));
+}
+
+/** A scheduler on a clock the test moves. */
+function scheduler(
+  count: number,
+  sources: string[],
+  opts: { last?: number; inFlightPerSource?: number } = {},
+): { s: ChunkScheduler<string>; clock: { now: number } } {
+  const clock = { now: 0 };
+  const s = new ChunkScheduler(tasks(count, opts.last), sources, {
+    inFlightPerSource: opts.inFlightPerSource ?? 1,
+    now: () => clock.now,
+  });
+  return { s, clock };
+}
+
+test('an idle source takes the tail of the last chunk in flight, cut on a 1 MiB boundary', () => {
+  const { s, clock } = scheduler(1, ['a', 'b']);
+  const task = s.next('a');
+  assert.ok(task);
+  assert.equal(s.next('b'), undefined, 'nothing queued');
+  clock.now = 100;
+  s.progress(task, 'a', 3 * MIB + 5);
+  const tail = s.takeTail('b');
+  assert.ok(tail);
+  assert.equal(tail.task.key, task.key);
+  // No pace for b yet: the rest is shared equally, rounded up to a whole block.
+  assert.equal(tail.from, Math.ceil((3 * MIB + 5 + (CHUNK - 3 * MIB - 5) / 2) / SPLIT_ALIGN) * MIB);
+  assert.equal(tail.to, CHUNK);
+  assert.equal(s.isSplit(task), true);
+  assert.equal(s.end(task, 'a'), tail.from, "a's fetch now ends where b's begins");
+  assert.equal(s.end(task, 'b'), CHUNK);
+  assert.equal(s.takeTail('b'), undefined, 'b is at its in-flight limit');
+});
+
+test('the cut follows the paces: a source twice as fast takes two thirds of what is left', () => {
+  const { s, clock } = scheduler(3, ['a', 'b']);
+  // b's pace: one chunk in 1000 ms.
+  const first = s.next('b');
+  assert.ok(first);
+  clock.now = 1000;
+  s.progress(first, 'b', CHUNK);
+  s.succeeded(first, 'b');
+  const slow = s.next('a');
+  assert.ok(slow);
+  const other = s.next('b');
+  assert.ok(other);
+  s.progress(other, 'b', CHUNK);
+  clock.now = 2000;
+  s.succeeded(other, 'b');
+  // a has sent 16 MiB in 1000 ms (half b's pace), 16 MiB are left.
+  s.progress(slow, 'a', 16 * MIB);
+  const tail = s.takeTail('b');
+  assert.ok(tail);
+  assert.equal(tail.from, 16 * MIB + Math.ceil(16 / 3) * MIB);
+});
+
+test('a crawling holder of a whole chunk is left to a hand-over; of a part, it keeps one block', () => {
+  const { s, clock } = scheduler(2, ['a', 'b', 'c']);
+  const done = s.next('b');
+  assert.ok(done);
+  clock.now = 100;
+  s.progress(done, 'b', CHUNK);
+  s.succeeded(done, 'b');
+  const task = s.next('a');
+  assert.ok(task);
+  const tail = s.takeTail('c');
+  assert.equal(tail?.from, 16 * MIB, 'no paces known: equal shares');
+  s.progress(task, 'a', 13 * MIB);
+  s.progress(task, 'c', 14 * MIB);
+  clock.now = 200;
+  assert.equal(
+    s.takeTail('b'),
+    undefined,
+    'tails of 3 and 2 MiB: too short, and a and c are quick',
+  );
+  clock.now = 60_000;
+  const rest = s.takeTail('b');
+  assert.ok(rest, 'a has crawled for a minute');
+  assert.deepEqual([rest.from, rest.to], [14 * MIB, 16 * MIB]);
+  assert.equal(s.end(task, 'a'), 14 * MIB);
+
+  const whole = scheduler(2, ['a', 'b']);
+  const first = whole.s.next('b');
+  assert.ok(first);
+  whole.clock.now = 100;
+  whole.s.progress(first, 'b', CHUNK);
+  whole.s.succeeded(first, 'b');
+  const crawler = whole.s.next('a');
+  assert.ok(crawler);
+  whole.s.progress(crawler, 'a', MIB);
+  whole.clock.now = 60_000;
+  assert.equal(whole.s.takeTail('b'), undefined);
+  assert.equal(whole.s.next('b')?.key, crawler.key, 'handed over whole');
+});
+
+test('a split chunk is done once every part is written and its hash passed', () => {
+  const { s, clock } = scheduler(1, ['a', 'b', 'c']);
+  const task = s.next('a');
+  assert.ok(task);
+  clock.now = 10;
+  s.progress(task, 'a', MIB);
+  const b = s.takeTail('b');
+  assert.ok(b);
+  clock.now = 20;
+  s.progress(task, 'a', MIB);
+  s.progress(task, 'b', 4 * MIB);
+  // a needs 14 MiB at 0.1 MiB/ms, b 12 MiB at 0.4 MiB/ms: c splits a's part.
+  const c = s.takeTail('c');
+  assert.ok(c, 'a part can be split again');
+  assert.ok(c.to === b.from && c.from < b.from);
+  assert.equal(s.end(task, 'a'), c.from);
+  assert.equal(s.partDone(task, 'c'), false);
+  assert.equal(s.partDone(task, 'b'), false);
+  assert.equal(s.done, false);
+  assert.equal(s.stuck, false);
+  assert.equal(s.partDone(task, 'a'), true, 'the last part');
+  assert.deepEqual(
+    s.splitChecked(task, true).map((p) => [p.source, p.from, p.to]),
+    [
+      ['a', 0, c.from],
+      ['c', c.from, b.from],
+      ['b', b.from, CHUNK],
+    ],
+  );
+  assert.equal(s.done, true);
+  assert.equal(s.bytesDone, CHUNK);
+});
+
+test('a split chunk that fails its hash is fetched again whole, and never split again', () => {
+  const { s, clock } = scheduler(1, ['a', 'b']);
+  const task = s.next('a');
+  assert.ok(task);
+  clock.now = 10;
+  assert.ok(s.takeTail('b'));
+  s.partDone(task, 'a');
+  assert.equal(s.partDone(task, 'b'), true);
+  s.splitChecked(task, false);
+  assert.equal(s.isSplit(task), false);
+  assert.equal(s.done, false);
+  const again = s.next('b');
+  assert.equal(again?.key, task.key, 'back in the queue, neither source blamed');
+  assert.equal(s.takeTail('a'), undefined, 'not split a second time');
+  s.succeeded(task, 'b');
+  assert.equal(s.done, true);
+});
+
+test('a part whose source fails is taken whole by the next idle source', () => {
+  const { s, clock } = scheduler(1, ['a', 'b', 'c']);
+  const task = s.next('a');
+  assert.ok(task);
+  clock.now = 10;
+  const tail = s.takeTail('b');
+  assert.ok(tail);
+  s.progress(task, 'b', 2 * MIB);
+  s.failed(task, 'b');
+  assert.equal(s.stuck, false);
+  const again = s.takeTail('c');
+  assert.deepEqual(again && [again.from, again.to], [tail.from, tail.to]);
+  assert.equal(s.partDone(task, 'a'), false);
+  assert.equal(s.partDone(task, 'c'), true);
+});
+
+test('a split chunk whose parts failed too often gives the download up', () => {
+  const { s, clock } = scheduler(1, ['a', 'b', 'c']);
+  const task = s.next('a');
+  assert.ok(task);
+  clock.now = 10;
+  assert.ok(s.takeTail('b'));
+  s.failed(task, 'b');
+  assert.equal(s.takeTail('b'), undefined, 'b failed it; c has not');
+  assert.ok(s.takeTail('c'));
+  assert.equal(MAX_CHUNK_ATTEMPTS, 3);
+  assert.equal(s.stuck, false);
+  s.failed(task, 'c');
+  assert.equal(s.stuck, true, 'the third try of the chunk failed');
+});
+
+test('an orphaned part that no live source holds leaves the download stuck', () => {
+  const { s, clock } = scheduler(1, ['a', 'b']);
+  const task = s.next('a');
+  assert.ok(task);
+  clock.now = 10;
+  assert.ok(s.takeTail('b'));
+  s.dropSource('b');
+  s.failed(task, 'b');
+  assert.equal(s.stuck, false, 'a still fetches its part and may take the other');
+  assert.equal(s.takeTail('a'), undefined, 'a is at its limit');
+  assert.equal(s.partDone(task, 'a'), false);
+  const rest = s.takeTail('a');
+  assert.ok(rest);
+  s.dropSource('a');
+  s.failed(task, 'a');
+  assert.equal(s.stuck, true);
+});
+
+test('in a swarm a complete source takes no tail while a chunk is untaken', () => {
+  const { s, clock } = scheduler(3, ['seed'], { inFlightPerSource: 2 });
+  const [k0, k1, k2] = tasks(3).map((t) => t.key);
+  s.setHolding('p', new Set([k1!, k2!]));
+  const mine = s.next('seed');
+  assert.equal(mine?.key, k0, 'what only the seeder has');
+  assert.ok(mine);
+  s.succeeded(mine, 'seed');
+  const first = s.next('p');
+  assert.equal(first?.key, k1);
+  assert.ok(first);
+  clock.now = 10;
+  s.progress(first, 'p', MIB);
+  assert.equal(s.next('seed'), undefined, 'the last chunk is for p, which has a free slot');
+  assert.equal(s.takeTail('seed'), undefined, 'and is not taken yet');
+  assert.equal(s.next('p')?.key, k2);
+  const tail = s.takeTail('seed');
+  assert.ok(tail, 'every chunk is taken: the end game');
+});
+
+test('a short last chunk splits too, its tail ending at its length', () => {
+  const { s, clock } = scheduler(1, ['a', 'b'], { last: 20 * MIB + 123 });
+  const task = s.next('a');
+  assert.ok(task);
+  clock.now = 10;
+  const tail = s.takeTail('b');
+  assert.ok(tail);
+  assert.equal(tail.from % SPLIT_ALIGN, 0);
+  assert.equal(tail.to, 20 * MIB + 123);
+});
