@@ -15,6 +15,8 @@ export interface ChunkPart {
   readonly task: ChunkTask;
   readonly from: number;
   readonly to: number;
+  /** Taken from a source that crawls: the caller stops that source's fetch of it first. */
+  readonly takesOver?: true;
 }
 
 /** One source's share of a split chunk. */
@@ -246,13 +248,19 @@ export class ChunkScheduler<S extends string> {
         if (part.holder === undefined) return this.#give(state, part, thief, now);
         const split = this.#split(part, thief, now);
         if (split !== undefined && split.left > bestLeft) {
-          best = { state, part, cut: split.cut };
+          // A part's crawling holder is stopped and its part taken whole: a hand-over.
+          best = { state, part, cut: split.crawling ? part.from : split.cut };
           bestLeft = split.left;
         }
       }
     }
     if (best === undefined) return undefined;
     const { state, cut } = best;
+    if (best.part !== undefined && cut === best.part.from) {
+      const slow = best.part.holder as S;
+      this.#inFlight.set(slow, (this.#inFlight.get(slow) ?? 1) - 1);
+      return { ...this.#give(state, best.part, thief, now), takesOver: true };
+    }
     const part = best.part ?? {
       from: 0,
       to: state.task.length,
@@ -531,9 +539,10 @@ export class ChunkScheduler<S extends string> {
     return { state, part };
   }
 
-  /** `thief` takes over a part nobody fetches. */
+  /** `thief` takes over a part nobody fetches (or one whose crawling holder it stops). */
   #give(state: TaskState, part: Part, thief: S, now: number): ChunkPart {
     part.holder = thief;
+    part.received = 0;
     part.startedAt = now;
     this.#inFlight.set(thief, (this.#inFlight.get(thief) ?? 0) + 1);
     return { task: state.task, from: part.from, to: part.to };
@@ -563,13 +572,13 @@ export class ChunkScheduler<S extends string> {
         Math.ceil((at + (part.to - at) * share) / SPLIT_ALIGN),
         Math.floor(at / SPLIT_ALIGN) + 1,
       ) * SPLIT_ALIGN;
-    // A tail this short is taken only from a holder crawling as a hand-over would find it.
+    // A holder crawling as a hand-over would find it loses what it has not sent, however short.
+    // (One that has sent nothing for that long crawls too.)
     const crawling =
       mine !== undefined &&
-      theirs !== undefined &&
       elapsed >= HAND_OVER_AFTER_MS &&
-      mine > HAND_OVER_FACTOR * theirs;
-    if (cut >= part.to || (part.to - cut < MIN_SPLIT_BYTES && !crawling)) return undefined;
+      mine > HAND_OVER_FACTOR * (theirs ?? 0);
+    if (!crawling && (cut >= part.to || part.to - cut < MIN_SPLIT_BYTES)) return undefined;
     // How long its holder still needs; at this source's pace while its own is not known yet.
     return { cut, left: (part.to - at) / (theirs ?? mine ?? 1), crawling };
   }

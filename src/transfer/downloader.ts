@@ -26,7 +26,7 @@ import { checkManifest } from './manifest-check.js';
 import { manifestChunkSize, matchCatalogDigest } from './catalog-digest-check.js';
 import { manifestDigest, voteManifest } from './manifest-vote.js';
 import { tickProgress } from './progress-ticker.js';
-import { Wakeup, runSourceWorker, type DownloadRun } from './source-worker.js';
+import { Wakeup, runSourceWorker, runningKey, type DownloadRun } from './source-worker.js';
 import type { TransferClient } from './transfer-client.js';
 
 export type {
@@ -206,7 +206,7 @@ function joinSwarm(
       added = scheduler.setHolding(peer, held, fetching);
       for (const task of scheduler.yieldCollisions((other) => other < swarm.self))
         run.running
-          .get(task.key)
+          .get(runningKey(task))
           ?.stop.abort(new LanspreadError('cancelled', 'another downloader fetches it'));
     } else if (holding?.kind === 'complete' && metAsPartial.has(peer)) {
       added = scheduler.setHolding(peer, 'all');

@@ -25,7 +25,9 @@ export interface DownloadRun {
   readonly journal: DownloadJournal;
   /** The clients that fetched the manifests: each source's first worker goes on with its own. */
   readonly clients: ReadonlyMap<PeerId, TransferClient>;
-  /** Each chunk's transfer in progress: a faster source that takes it over stops it first. */
+  /**
+   * Each transfer in progress, by `runningKey`: a faster source that takes it over stops it first.
+   */
   readonly running: Map<string, { stop: AbortController; settled: Promise<unknown> }>;
   readonly wakeup: Wakeup;
   /** Settles when the download is aborted. */
@@ -42,6 +44,11 @@ export interface DownloadRun {
   /** Chunks each source sent that failed their hash. */
   readonly badChunks: Map<PeerId, number>;
   dropSource(source: DownloadSource, reason: string): void;
+}
+
+/** The key in `DownloadRun.running` of the fetch of `task` from byte `from` of it (0: whole, or its first part). */
+export function runningKey(task: ChunkTask, from = 0): string {
+  return `${task.key}+${from}`;
 }
 
 /** Lets idle workers wait until something changed (a chunk freed, a source gone, a tick). */
@@ -96,6 +103,7 @@ export async function runSourceWorker(
   ) {
     let task = scheduler.next(source.peerId);
     let from = 0;
+    let takesOver = true;
     if (task === undefined) {
       // Nothing of its own: maybe the tail of a chunk that another source still fetches.
       const part = scheduler.takeTail(source.peerId);
@@ -104,8 +112,10 @@ export async function runSourceWorker(
         continue;
       }
       ({ task, from } = part);
+      takesOver = part.takesOver === true;
     }
     const tail = scheduler.isSplit(task);
+    const key = runningKey(task, from);
     // A partial source that only fetches this chunk itself relays it as it arrives there.
     const relay = scheduler.relays(source.peerId, task.key);
     // The other downloaders then ask complete peers for other chunks, and may take this one
@@ -117,7 +127,7 @@ export async function runSourceWorker(
     const stop = new AbortController();
     const mySignal = AbortSignal.any([signal, stop.signal]);
     let mine = 0;
-    const slower = tail ? undefined : running.get(task.key);
+    const slower = takesOver ? running.get(key) : undefined;
     const fetched = task;
     const job = (async (): Promise<string> => {
       if (slower !== undefined) {
@@ -147,13 +157,13 @@ export async function runSourceWorker(
       stopRelays(run, task, flight);
       throw err;
     });
-    // Registered at once, before any await: a faster source may take the chunk over any time (a
-    // part of a split chunk is never handed over).
+    // Registered at once, before any await: a faster source may take the chunk (or this part of
+    // it) over any time.
     const entry = { stop, settled: job.catch(() => undefined) };
-    if (!tail) running.set(task.key, entry);
+    running.set(key, entry);
     try {
       const hash = await job.finally(() => {
-        if (running.get(fetched.key) === entry) running.delete(fetched.key);
+        if (running.get(key) === entry) running.delete(key);
       });
       if (stop.signal.aborted) throw stop.signal.reason;
       if (scheduler.isSplit(task)) {

@@ -122,19 +122,19 @@ scenario(
       'both sources agreed and were used',
     );
     // The slow source was handed chunks at the start (two each); at 1 % it could not have
-    // finished one before the fast source ran out of work and took them over.
+    // finished one before the fast source ran out of work and took them over. (At the end it
+    // may still finish a split tail from bytes already on their way when the throttle began.)
     const bySource = bytesBySource(events.filter((e) => e.path === 'alienswarm.eti'));
-    assert.deepEqual(
-      [...bySource.keys()],
-      [fast.addr],
-      `the fast source finished every chunk of the archive: ${JSON.stringify([...bySource])}`,
+    assert.ok(
+      (bySource.get(slow.addr) ?? 0) < CHUNK,
+      `the fast source finished the slow one's chunks: ${JSON.stringify([...bySource])}`,
     );
-    return `slow source throttled to 1 % after the vote; every chunk, its own two included, finished by the fast source (${bySource.get(fast.addr)} bytes); files match`;
+    return `slow source throttled to 1 % after the vote; its two chunks finished by the fast source (fast ${bySource.get(fast.addr)} bytes, slow ${bySource.get(slow.addr) ?? 0}); files match`;
   },
 );
 
 /** Sources held to this upload rate: a chunk takes long enough that an idle source splits it. */
-const SPLIT_CAP = ['--max-upload', '16'];
+const SPLIT_CAP = ['--max-upload', '24'];
 
 /** The archive's chunk events, by offset: the parts must cover the file once, without a gap. */
 function assertCoveredOnce(events: readonly Json[], size: number): Json[] {
@@ -154,9 +154,9 @@ scenario(
   'S14-SPLIT',
   'an idle source takes over the tail of the last chunk in flight, by byte range',
   async (lab) => {
-    // One 24 MiB archive: a single chunk, and two sources of two connections each.
-    await lab.games('a', [bigGame('alienswarm', 24, { files: 1 })]);
-    await lab.games('b', [bigGame('alienswarm', 24, { files: 1 })]);
+    // One 16 MiB archive: a single chunk, and two sources of two connections each.
+    await lab.games('a', [bigGame('alienswarm', 16, { files: 1 })]);
+    await lab.games('b', [bigGame('alienswarm', 16, { files: 1 })]);
     const a = await lab.start('a', { extraArgs: SPLIT_CAP });
     const b = await lab.start('b', { extraArgs: SPLIT_CAP });
     const client = await lab.start('client');
@@ -181,7 +181,7 @@ scenario(
   'S14-SPLIT-LIAR',
   'a split chunk that fails its hash is fetched again whole, and the download ends with the right bytes',
   async (lab) => {
-    const spec = bigGame('alienswarm', 24, { files: 1 });
+    const spec = bigGame('alienswarm', 16, { files: 1 });
     await lab.games('honest', [spec]);
     await lab.games('liar', [spec]);
     const eti = join(lab.gamesDir('liar'), 'alienswarm', 'alienswarm.eti');

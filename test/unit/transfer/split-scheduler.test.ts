@@ -75,7 +75,7 @@ test('the cut follows the paces: a source twice as fast takes two thirds of what
   assert.equal(tail.from, 16 * MIB + Math.ceil(16 / 3) * MIB);
 });
 
-test('a crawling holder of a whole chunk is left to a hand-over; of a part, it keeps one block', () => {
+test('a crawling holder of a whole chunk is left to a hand-over; of a part, it is stopped', () => {
   const { s, clock } = scheduler(2, ['a', 'b', 'c']);
   const done = s.next('b');
   assert.ok(done);
@@ -97,8 +97,11 @@ test('a crawling holder of a whole chunk is left to a hand-over; of a part, it k
   clock.now = 60_000;
   const rest = s.takeTail('b');
   assert.ok(rest, 'a has crawled for a minute');
-  assert.deepEqual([rest.from, rest.to], [14 * MIB, 16 * MIB]);
-  assert.equal(s.end(task, 'a'), 14 * MIB);
+  assert.deepEqual([rest.from, rest.to, rest.takesOver], [0, 16 * MIB, true], "a's part, whole");
+  assert.equal(s.end(task, 'b'), 16 * MIB);
+  assert.equal(s.partDone(task, 'a'), false, "a's report of the part it lost is ignored");
+  assert.equal(s.partDone(task, 'b'), false);
+  assert.equal(s.partDone(task, 'c'), true);
 
   const whole = scheduler(2, ['a', 'b']);
   const first = whole.s.next('b');
