@@ -76,8 +76,17 @@ const HAND_OVER_AFTER_MS = 1_000;
  * either side (chunk-writer.ts), and every cut falls on one.
  */
 export const SPLIT_ALIGN = 1024 * 1024;
-/** The least an idle source takes over from another's chunk: less is not worth its new connection. */
+/**
+ * The least an idle source takes over from another's chunk while its own pace is not known:
+ * less is not worth its new connection.
+ */
 export const MIN_SPLIT_BYTES = 4 * 1024 * 1024;
+/**
+ * Once its pace is known, the least is what it sends in this long (but one block): at the end of
+ * a download, tails that small keep every source busy until the last byte, and a new connection
+ * costs a few round trips.
+ */
+export const MIN_SPLIT_MS = 50;
 
 /**
  * Pure: the downloader asks `next(source)` whenever a source has a free slot, so a fast source
@@ -207,7 +216,8 @@ export class ChunkScheduler<S extends string> {
    * part left by a source that failed it; else the tail of the fetch that would end last at its
    * pace so far, cut where both would end together, the holder's pace against this source's
    * (equal shares while either is unknown). Only chunks this source would send whole (not ones
-   * it relays), only tails of MIN_SPLIT_BYTES or more, and none of a chunk it fetches a part of
+   * it relays), only tails it needs MIN_SPLIT_MS for at its pace (MIN_SPLIT_BYTES while that is
+   * unknown), and none of a chunk it fetches a part of
    * already. In a swarm a complete source takes part only once every chunk is taken: before,
    * its uplink is for what nobody else has.
    */
@@ -578,7 +588,8 @@ export class ChunkScheduler<S extends string> {
       mine !== undefined &&
       elapsed >= HAND_OVER_AFTER_MS &&
       mine > HAND_OVER_FACTOR * (theirs ?? 0);
-    if (!crawling && (cut >= part.to || part.to - cut < MIN_SPLIT_BYTES)) return undefined;
+    const least = mine === undefined ? MIN_SPLIT_BYTES : Math.max(SPLIT_ALIGN, mine * MIN_SPLIT_MS);
+    if (!crawling && (cut >= part.to || part.to - cut < least)) return undefined;
     // How long its holder still needs; at this source's pace while its own is not known yet.
     return { cut, left: (part.to - at) / (theirs ?? mine ?? 1), crawling };
   }

@@ -247,3 +247,30 @@ test('a short last chunk splits too, its tail ending at its length', () => {
   assert.equal(tail.from % SPLIT_ALIGN, 0);
   assert.equal(tail.to, 20 * MIB + 123);
 });
+
+test('with its pace known, a source takes tails down to MIN_SPLIT_MS of its own sending', () => {
+  const { s, clock } = scheduler(2, ['a', 'b']);
+  const done = s.next('b');
+  assert.ok(done);
+  clock.now = 1000;
+  // b: 32 MiB a second, so 50 ms is 1.6 MiB.
+  s.progress(done, 'b', CHUNK);
+  s.succeeded(done, 'b');
+  const task = s.next('a');
+  assert.ok(task);
+  clock.now = 1500;
+  s.progress(task, 'a', 25 * MIB);
+  // 7 MiB left, a at 50 MiB/s against b's 32: b takes the last 2 (a whole block each side).
+  const tail = s.takeTail('b');
+  assert.deepEqual(tail && [tail.from, tail.to], [30 * MIB, CHUNK]);
+  const again = scheduler(2, ['a', 'b']);
+  const first = again.s.next('a');
+  assert.ok(first);
+  again.clock.now = 500;
+  again.s.progress(first, 'a', 27 * MIB);
+  assert.equal(
+    again.s.takeTail('b'),
+    undefined,
+    'no pace: a tail under MIN_SPLIT_BYTES is not worth it',
+  );
+});
