@@ -588,7 +588,14 @@ export class ChunkScheduler<S extends string> {
       mine !== undefined &&
       elapsed >= HAND_OVER_AFTER_MS &&
       mine > HAND_OVER_FACTOR * (theirs ?? 0);
-    const least = mine === undefined ? MIN_SPLIT_BYTES : Math.max(SPLIT_ALIGN, mine * MIN_SPLIT_MS);
+    // A complete source in a swarm sends what partial sources wait for too: it takes no tail
+    // it would not be asked for without its pace known (bench (c): its uplink carried 1.6–1.9×
+    // the game with small tails, 1.4–1.5× without).
+    const swarmComplete = this.#partial.size > 0 && !this.#partial.has(thief);
+    const least =
+      mine === undefined || swarmComplete
+        ? MIN_SPLIT_BYTES
+        : Math.max(SPLIT_ALIGN, mine * MIN_SPLIT_MS);
     if (!crawling && (cut >= part.to || part.to - cut < least)) return undefined;
     // How long its holder still needs; at this source's pace while its own is not known yet.
     return { cut, left: (part.to - at) / (theirs ?? mine ?? 1), crawling };

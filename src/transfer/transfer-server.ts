@@ -333,6 +333,16 @@ async function serveChunk(
     return { buffer, payload: bytesRead };
   };
   let next: Promise<{ buffer: Buffer; payload: number }> | undefined;
+  /**
+   * Starts reading the frame at `at` ahead of its turn. A relay's read fails when its chunk's
+   * fetch here fails, maybe while this loop waits on the socket: marked handled at once, or
+   * Node would end the process for a rejection nobody had caught yet; the loop still sees it.
+   */
+  const readAhead = (at: number): Promise<{ buffer: Buffer; payload: number }> => {
+    const read = readFrame(at);
+    read.catch(() => undefined);
+    return read;
+  };
   let started = false;
   if (flight !== undefined) flight.relays++;
   try {
@@ -346,12 +356,12 @@ async function serveChunk(
     });
     started = true;
     let sent = 0;
-    next = readFrame(0);
+    next = readAhead(0);
     while (sent < req.length) {
       const { buffer, payload } = await next;
       sent += payload;
       // Read the next frame from disk while this one goes out on the wire.
-      if (sent < req.length) next = readFrame(sent);
+      if (sent < req.length) next = readAhead(sent);
       await ctx.uploadCap?.take(payload, conn.remotePeerId, signal);
       conn.sendDataFrame(buffer.subarray(0, FRAME_HEADER_BYTES + payload), () => {
         frames.give(buffer);
