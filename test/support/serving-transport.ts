@@ -38,6 +38,8 @@ export async function startServing(
   served: ServedGame,
   limits: ServeLimits,
   log: Logger = silentLogger,
+  /** Context fields to set or replace: a game downloading here, an upload cap. */
+  extra: Partial<Pick<ServeContext, 'lookup' | 'partials' | 'uploadCap'>> = {},
 ): Promise<ServingTransport> {
   const { game, version, root } = served;
   const identity = await loadOrCreateIdentity(await mkdtemp(join(served.dir, 'server-')), log);
@@ -69,6 +71,7 @@ export async function startServing(
     budget,
     tokens: new DataTokens(),
     hasSession: (peer) => sessions.has(peer),
+    ...extra,
   };
   transport.onConnection((conn) => {
     serveTransferConnection(conn, ctx);
