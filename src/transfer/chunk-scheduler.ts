@@ -468,8 +468,13 @@ export class ChunkScheduler<S extends string> {
     if (this.#live.size > this.#partial.size) return false;
     for (const state of this.#states.values()) {
       const parts = state.parts;
-      if (state.status === 'in-flight' && (parts?.some((p) => p.holder !== undefined) ?? true))
-        return false;
+      // In flight: whole, or a part some source still fetches, or every part written and the
+      // chunk's hash being checked.
+      const fetched =
+        parts === undefined ||
+        parts.every((p) => p.done) ||
+        parts.some((p) => !p.done && p.holder !== undefined);
+      if (state.status === 'in-flight' && fetched) return false;
       const open = state.status === 'queued' || parts?.some((p) => !p.done) === true;
       if (open && [...this.#live].some((s) => this.#holds(s, state))) return false;
     }
