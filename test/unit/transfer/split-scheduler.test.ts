@@ -201,12 +201,12 @@ test('a split chunk whose parts failed too often gives the download up', () => {
 
 test('a part left by its source, with no live source holding the chunk, leaves the download stuck', () => {
   const { s, clock } = scheduler(1, ['a', 'b']);
-  // A partial source that does not hold the chunk: alive, but of no use for it.
-  s.setHolding('p', new Set());
   const task = s.next('a');
   assert.ok(task);
   clock.now = 10;
   assert.ok(s.takeTail('b'));
+  // A partial source that does not hold the chunk: alive, but of no use for it.
+  s.setHolding('p', new Set());
   assert.equal(s.partDone(task, 'b'), false, "b's part is written");
   s.dropSource('b');
   assert.equal(s.stuck, false, 'a still fetches its part');
@@ -215,24 +215,21 @@ test('a part left by its source, with no live source holding the chunk, leaves t
   assert.equal(s.stuck, true, "nobody left can fetch a's part");
 });
 
-test('in a swarm a complete source takes no tail while a chunk is untaken', () => {
-  const { s, clock } = scheduler(3, ['seed'], { inFlightPerSource: 2 });
-  const [k0, k1, k2] = tasks(3).map((t) => t.key);
-  s.setHolding('p', new Set([k1!, k2!]));
-  const mine = s.next('seed');
-  assert.equal(mine?.key, k0, 'what only the seeder has');
-  assert.ok(mine);
-  s.succeeded(mine, 'seed');
-  const first = s.next('p');
-  assert.equal(first?.key, k1);
+test('while partial sources take part, nothing new is split; a part left by its source is taken', () => {
+  const { s, clock } = scheduler(2, ['a', 'b', 'c']);
+  const [k0, k1] = tasks(2).map((t) => t.key);
+  const first = s.next('a');
+  assert.equal(first?.key, k0);
   assert.ok(first);
   clock.now = 10;
-  s.progress(first, 'p', MIB);
-  assert.equal(s.next('seed'), undefined, 'the last chunk is for p, which has a free slot');
-  assert.equal(s.takeTail('seed'), undefined, 'and is not taken yet');
-  assert.equal(s.next('p')?.key, k2);
-  const tail = s.takeTail('seed');
-  assert.ok(tail, 'every chunk is taken: the end game');
+  const tail = s.takeTail('b');
+  assert.ok(tail, 'no swarm yet: b takes the tail of the first chunk');
+  assert.equal(s.next('c')?.key, k1);
+  s.setHolding('p', new Set([k0!, k1!]));
+  s.failed(first, 'b');
+  const left = s.takeTail('p');
+  assert.deepEqual(left && [left.task.key, left.from, left.to], [k0, tail.from, tail.to]);
+  assert.equal(s.takeTail('b'), undefined, 'no new split in a swarm');
 });
 
 test('a short last chunk splits too, its tail ending at its length', () => {
