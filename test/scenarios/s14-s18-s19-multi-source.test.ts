@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { open, readFile, stat, utimes } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bigGame, SMALL_CHUNKS } from './harness/fixtures.js';
 import { bytesBySource, download, link, listGames } from './harness/assertions.js';
 import { scenario } from './harness/lab.js';
+import { startRottenSource } from './harness/rotten-source.js';
 import type { Json } from './harness/peer-process.js';
 import { assertSameRoot } from './harness/manifests.js';
 
@@ -183,23 +184,9 @@ scenario(
   async (lab) => {
     const spec = bigGame('alienswarm', 16, { files: 1 });
     await lab.games('honest', [spec]);
-    await lab.games('liar', [spec]);
-    const eti = join(lab.gamesDir('liar'), 'alienswarm', 'alienswarm.eti');
-    const stamp = new Date('2025-06-01T12:00:00Z');
-    await utimes(eti, stamp, stamp);
     const honest = await lab.start('honest', { extraArgs: SPLIT_CAP });
-    const liar = await lab.start('liar', { extraArgs: SPLIT_CAP });
-    // As in S49: the liar hashes its files for a first client, then its bytes rot behind an
-    // unchanged mtime, every MiB of them, so any part it sends is bad.
-    const warm = await lab.start('warm');
-    await link(warm, liar);
-    assert.equal((await download(warm, 'alienswarm')).answer.ok, true);
-    const file = await open(eti, 'r+');
-    const { size } = await file.stat();
-    for (let at = 0; at < size; at += MIB)
-      await file.write(Buffer.from([0xff, 0x00, 0xff]), 0, 3, Math.min(at + 4096, size - 3));
-    await file.close();
-    await utimes(eti, stamp, stamp);
+    // Every MiB of the liar's archive rots: any part it sends is bad.
+    const { peer: liar, size } = await startRottenSource(lab, 'liar', spec, SPLIT_CAP);
 
     const client = await lab.start('client');
     await link(client, honest);

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { open, readFile, utimes } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bigGame, SMALL_CHUNKS } from './harness/fixtures.js';
 import { bytesBySource, download, link } from './harness/assertions.js';
 import { scenario } from './harness/lab.js';
+import { startRottenSource } from './harness/rotten-source.js';
 import { assertSameRoot } from './harness/manifests.js';
 
 const MIB = 1024 * 1024;
@@ -72,24 +73,9 @@ scenario('S48', 'resume after crash', async (lab) => {
 scenario('S49', 'lying source is detected by hash and dropped', async (lab) => {
   const spec = bigGame('alienswarm', 32, { files: 1 });
   await lab.games('honest', [spec]);
-  await lab.games('liar', [spec]);
-  const eti = join(lab.gamesDir('liar'), 'alienswarm', 'alienswarm.eti');
-  const stamp = new Date('2025-06-01T12:00:00Z');
-  await utimes(eti, stamp, stamp);
   const honest = await lab.start('honest', { extraArgs: SMALL_CHUNKS });
-  const liar = await lab.start('liar', { extraArgs: SMALL_CHUNKS });
-  // A first client makes the liar hash its files; then its bytes rot behind an unchanged mtime,
-  // so its manifest still agrees with the honest peer while the bytes it sends do not.
-  const warm = await lab.start('warm', { extraArgs: SMALL_CHUNKS });
-  await link(warm, liar);
-  assert.equal((await download(warm, 'alienswarm')).answer.ok, true);
-  const file = await open(eti, 'r+');
-  const { size } = await file.stat();
-  // Every chunk rots, the short last one (the archive's trailing headers) too.
-  for (let chunk = 0; chunk < size; chunk += MIB)
-    await file.write(Buffer.from([0xff, 0x00, 0xff]), 0, 3, Math.min(chunk + 4096, size - 3));
-  await file.close();
-  await utimes(eti, stamp, stamp);
+  // Its manifest still agrees with the honest peer while the bytes it sends do not.
+  const { peer: liar } = await startRottenSource(lab, 'liar', spec, SMALL_CHUNKS);
 
   const client = await lab.start('client', { extraArgs: SMALL_CHUNKS });
   await link(client, honest);

@@ -2,19 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ChunkTask } from '../../../src/transfer/chunk-planner.js';
 import { ChunkScheduler, MAX_CHUNK_ATTEMPTS } from '../../../src/transfer/chunk-scheduler.js';
+import { chunkTasks } from '../../support/chunk-tasks.js';
 
 const CHUNK = 100;
 
 /** One file of `count` chunks, the last one `last` bytes long. */
-function tasks(count: number, last = CHUNK): ChunkTask[] {
-  return Array.from({ length: count }, (_, i) => ({
-    key: `big.eti@${i * CHUNK}`,
-    path: 'big.eti',
-    offset: i * CHUNK,
-    length: i === count - 1 ? last : CHUNK,
-    sha256: i.toString(16).padStart(64, '0'),
-  }));
-}
+const tasks = (count: number, last = CHUNK): ChunkTask[] => chunkTasks(count, CHUNK, last);
 
 test('two equal sources alternate and end balanced within one chunk (S14)', () => {
   const s = new ChunkScheduler(tasks(4, 40), ['b', 'c'], { inFlightPerSource: 1 });

@@ -6,19 +6,12 @@ import {
   MAX_CHUNK_ATTEMPTS,
   SPLIT_ALIGN,
 } from '../../../src/transfer/chunk-scheduler.js';
+import { chunkTasks } from '../../support/chunk-tasks.js';
 
 const MIB = 1024 * 1024;
 const CHUNK = 32 * MIB;
 
-function tasks(count: number, last = CHUNK): ChunkTask[] {
-  return Array.from({ length: count }, (_, i) => ({
-    key: `big.eti@${i * CHUNK}`,
-    path: 'big.eti',
-    offset: i * CHUNK,
-    length: i === count - 1 ? last : CHUNK,
-    sha256: i.toString(16).padStart(64, '0'),
-  }));
-}
+const tasks = (count: number, last = CHUNK): ChunkTask[] => chunkTasks(count, CHUNK, last);
 
 /** A scheduler on a clock the test moves. */
 function scheduler(

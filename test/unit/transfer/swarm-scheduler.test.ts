@@ -2,18 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ChunkTask } from '../../../src/transfer/chunk-planner.js';
 import { ChunkScheduler } from '../../../src/transfer/chunk-scheduler.js';
+import { chunkTasks } from '../../support/chunk-tasks.js';
 
 const CHUNK = 100;
 
-function tasks(count: number): ChunkTask[] {
-  return Array.from({ length: count }, (_, i) => ({
-    key: `big.eti@${i * CHUNK}`,
-    path: 'big.eti',
-    offset: i * CHUNK,
-    length: CHUNK,
-    sha256: i.toString(16).padStart(64, '0'),
-  }));
-}
+const tasks = (count: number): ChunkTask[] => chunkTasks(count, CHUNK);
 
 const keys = (...indexes: number[]): Set<string> =>
   new Set(indexes.map((i) => `big.eti@${i * CHUNK}`));
