@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The test run of `npm test`, in two lanes so the suite stays under 15 minutes on 2 cores.
-// Lane one, in order: unit, integration, the scenarios, the browser. Lane two, beside it: the
-// transfer scenarios again on the all-TLS path (`--encrypt-transfers`), then the scenarios that
-// time nothing, taken out of lane one, and the executables. Lane two's report follows lane one's.
+// Lane one, in order: unit, integration, the scenarios. Lane two, beside it: the transfer
+// scenarios again on the all-TLS path (`--encrypt-transfers`), then the scenarios that time
+// nothing, taken out of lane one, the executables and the browser. Lane two's report follows
+// lane one's.
 import { readdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 
@@ -33,6 +34,12 @@ const BESIDE = [
   'test/scenarios/harness-bad-commands.test.ts',
   'test/scenarios/s15-s17-s36-version-skew.test.ts',
   'test/scenarios/s39-s40-s41-s42-s43-s44-s45-s46-s47-streamed-install.test.ts',
+  'test/scenarios/s27-self-connect.test.ts',
+  'test/scenarios/s30-mesh-aggregation.test.ts',
+  'test/scenarios/s35-unknown-game.test.ts',
+  'test/scenarios/s36-catalog-singleton.test.ts',
+  'test/scenarios/s62-share-page.test.ts',
+  'test/scenarios/s63-play-launch.test.ts',
 ];
 const laneOneScenarios = readdirSync(SCENARIOS)
   .filter((name) => name.endsWith('.test.ts'))
@@ -55,13 +62,14 @@ function run(args, keepOutput) {
 
 async function laneTwo() {
   const encrypted = await run(['--encrypt-transfers', ...ENCRYPTED], true);
-  // The executables' scenarios (S61) time nothing either, and lane one is the longer.
-  const beside = await run([...BESIDE, 'test/executables'], true);
+  // The executables' scenarios (S61) and the browser's time nothing either, and lane one is the
+  // longer.
+  const beside = await run([...BESIDE, 'test/executables', 'test/e2e'], true);
   return [encrypted, beside];
 }
 
 const second = laneTwo();
-const first = await run(['test/unit', 'test/integration', ...laneOneScenarios, 'test/e2e'], false);
+const first = await run(['test/unit', 'test/integration', ...laneOneScenarios], false);
 const [encrypted, beside] = await second;
 process.stdout.write('\n=== the transfer scenarios again with --encrypt-transfers ===\n');
 process.stdout.write(encrypted.output);
