@@ -201,6 +201,11 @@ export const ERRORS = {
     meaning:
       'Refused to serve: the game is still downloading on the serving peer and the chunk asked for is not verified there yet (or its file just moved into place); ask another source.',
   },
+  'chunk-busy': {
+    status: 422,
+    meaning:
+      'Refused to serve: the serving peer is still downloading the game and sends that chunk to as many peers at once as it allows (two); take it from one of them, which relay it, or ask again shortly.',
+  },
   'hash-failed': {
     status: 422,
     meaning:

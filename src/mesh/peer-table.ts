@@ -15,6 +15,13 @@ export interface RemotePartial {
   readonly have: HaveMap;
   /** Its chunks in flight from a complete peer. */
   readonly fetching: HaveMap;
+  /** Its chunks in flight from a partial peer, which it relays too. */
+  readonly relaying: HaveMap;
+}
+
+/** An optional have-map of an advert: none set when absent (the schema checked it already). */
+function optionalMap(encoded: string | undefined, chunks: number): HaveMap {
+  return (encoded === undefined ? null : HaveMap.decode(encoded, chunks)) ?? new HaveMap(chunks);
 }
 
 export interface PeerRecord {
@@ -115,10 +122,8 @@ export class PeerTable {
           version: holding.version,
           digest: holding.manifest_digest,
           have,
-          fetching:
-            (holding.fetching === undefined
-              ? null
-              : HaveMap.decode(holding.fetching, holding.chunks)) ?? new HaveMap(holding.chunks),
+          fetching: optionalMap(holding.fetching, holding.chunks),
+          relaying: optionalMap(holding.relaying, holding.chunks),
         });
     }
     return true;

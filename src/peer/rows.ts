@@ -94,7 +94,7 @@ export function peerRow(record: PeerRecord, catalog: Catalog, traffic: PeerTraff
         version: partial.version,
         have_chunks: partial.have.count,
         total_chunks: partial.have.chunks,
-        in_flight_chunks: partial.fetching.count,
+        in_flight_chunks: partial.fetching.count + partial.relaying.count,
       }))
       .sort((a, b) => a.game.localeCompare(b.game)),
     sent_bytes: traffic.sentBytes,

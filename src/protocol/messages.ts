@@ -86,12 +86,20 @@ export const partialHoldingSchema = z
      * fetch other chunks from such peers (same encoding as `have`; absent: none).
      */
     fetching: z.string().max(haveMapBase64Length(MAX_HAVE_CHUNKS)).optional(),
+    /**
+     * Bit i set: chunk i is in flight here from a partial peer (one that verified it, or relays
+     * it from a complete peer), served as it arrives too, but relayed no further (absent: none).
+     */
+    relaying: z.string().max(haveMapBase64Length(MAX_HAVE_CHUNKS)).optional(),
   })
   .refine((h) => HaveMap.decode(h.have, h.chunks) !== null, {
     error: 'have is not a have-map of that many chunks',
   })
   .refine((h) => h.fetching === undefined || HaveMap.decode(h.fetching, h.chunks) !== null, {
     error: 'fetching is not a have-map of that many chunks',
+  })
+  .refine((h) => h.relaying === undefined || HaveMap.decode(h.relaying, h.chunks) !== null, {
+    error: 'relaying is not a have-map of that many chunks',
   });
 export type PartialHolding = z.infer<typeof partialHoldingSchema>;
 

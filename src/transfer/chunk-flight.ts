@@ -1,5 +1,5 @@
 /**
- * One chunk in flight here from a complete peer, as other swarm peers see it: how much of it is
+ * One chunk in flight here from another peer, as other swarm peers see it: how much of it is
  * on disk (its write frontier), and whether its hash has passed. A relay serves the chunk from
  * the file as the frontier moves, but never its last bytes before the hash passed: a peer that
  * takes a relay can only finish the chunk once this peer has verified it.
@@ -9,8 +9,20 @@ import { LanspreadError } from '../errors.js';
 /** The chunk's last bytes, held back from relays until its hash has passed here. */
 export const RELAY_HOLD_BACK_BYTES = 64 * 1024;
 
+/** Where a flight's bytes come from. */
+export interface FlightSource {
+  /** The peer sending them: it is never served its own bytes back. */
+  readonly peer: string;
+  /**
+   * True when that peer relays the chunk itself (it has not verified it): this flight is then
+   * relayed by one more peer at most, which relays it no further.
+   */
+  readonly relayed: boolean;
+}
+
 export class ChunkFlight {
   readonly length: number;
+  readonly source: FlightSource;
   #written = 0;
   #state: 'open' | 'verified' | 'failed' = 'open';
   #wake: (() => void)[] = [];
@@ -19,8 +31,13 @@ export class ChunkFlight {
   relays = 0;
 
   /** `onEnd` runs once, when the flight is verified or fails. */
-  constructor(length: number, onEnd: (flight: ChunkFlight) => void = () => undefined) {
+  constructor(
+    length: number,
+    source: FlightSource,
+    onEnd: (flight: ChunkFlight) => void = () => undefined,
+  ) {
     this.length = length;
+    this.source = source;
     this.#onEnd = onEnd;
   }
 

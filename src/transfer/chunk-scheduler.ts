@@ -63,6 +63,11 @@ interface TaskState {
  * chunks two downloaders fetch from it at the same time.
  */
 const SWARM_COMPLETE_IN_FLIGHT = 1;
+/**
+ * How long a partial source that answered `chunk-busy` is not asked for that chunk: long enough
+ * for the peers it sends the chunk to to advertise it (PARTIALS_FLUSH_MS, local-partials.ts).
+ */
+export const CHUNK_BUSY_REST_MS = 500;
 /** Added to a relayed chunk's rank, more than any count of peers: it ranks after every verified one. */
 const RELAY_RANK = 1_000_000;
 /** An idle partial source takes over a chunk from a complete one that has sent less than this share of it. */
@@ -105,10 +110,17 @@ export class ChunkScheduler<S extends string> {
   /** The live sources that hold only some chunks, and which. */
   readonly #partial = new Map<S, Set<string>>();
   /**
-   * What each partial source is fetching from complete peers now: it relays them as they arrive
-   * there, and will hold them soon.
+   * What each partial source is fetching now from peers that hold them (complete, or verified
+   * there): it relays them as they arrive there, and will hold them soon.
    */
   readonly #fetching = new Map<S, Set<string>>();
+  /**
+   * What each partial source is fetching from relays now: it relays those too, but they go no
+   * further (a relay of a relay is not relayed), so no chain of relays can close into a ring.
+   */
+  readonly #relaying = new Map<S, Set<string>>();
+  /** `source\nkey` of chunks a partial source sends to enough peers now, and until when. */
+  readonly #resting = new Map<string, number>();
   /** Sources dropped for good: they lied or left, and are not taken back. */
   readonly #dropped = new Set<S>();
   readonly #limit: number;
@@ -382,12 +394,22 @@ export class ChunkScheduler<S extends string> {
    * Adds a source or changes what it holds (a partial source's have-map grew, or it completed);
    * true when it is new here, so the caller starts its workers. A dropped source is not taken back.
    */
-  setHolding(source: S, holding: Holding, fetching: ReadonlySet<string> = new Set()): boolean {
+  setHolding(
+    source: S,
+    holding: Holding,
+    fetching: ReadonlySet<string> = new Set(),
+    relaying: ReadonlySet<string> = new Set(),
+  ): boolean {
     if (this.#dropped.has(source)) return false;
     if (holding === 'all') this.#partial.delete(source);
     else this.#partial.set(source, new Set(holding));
-    if (holding === 'all' || fetching.size === 0) this.#fetching.delete(source);
-    else this.#fetching.set(source, new Set(fetching));
+    for (const [map, keys] of [
+      [this.#fetching, fetching],
+      [this.#relaying, relaying],
+    ] as const) {
+      if (holding === 'all' || keys.size === 0) map.delete(source);
+      else map.set(source, new Set(keys));
+    }
     if (this.#live.has(source)) return false;
     this.#live.add(source);
     this.#inFlight.set(source, 0);
@@ -402,8 +424,19 @@ export class ChunkScheduler<S extends string> {
   /** True when the partial `source` has not verified chunk `key` but fetches it: it relays it. */
   relays(source: S, key: string): boolean {
     return (
-      this.#partial.get(source)?.has(key) === false && this.#fetching.get(source)?.has(key) === true
+      this.#partial.get(source)?.has(key) === false &&
+      (this.#fetching.get(source)?.has(key) === true ||
+        this.#relaying.get(source)?.has(key) === true)
     );
+  }
+
+  /**
+   * True when chunk `key` fetched from `source` may be relayed on from here: the source holds it
+   * (complete, or verified there) or fetches it from a peer that does; not when it relays a
+   * relay itself.
+   */
+  relayable(source: S, key: string): boolean {
+    return !this.relays(source, key) || this.#fetching.get(source)?.has(key) === true;
   }
 
   /**
@@ -414,7 +447,21 @@ export class ChunkScheduler<S extends string> {
   notHeld(task: ChunkTask, source: S): void {
     this.#partial.get(source)?.delete(task.key);
     this.#fetching.get(source)?.delete(task.key);
+    this.#relaying.get(source)?.delete(task.key);
     this.postpone(task, source);
+  }
+
+  /**
+   * A partial source answered `chunk-busy`: it sends the chunk to as many peers as it allows. It
+   * is not asked for that chunk for CHUNK_BUSY_REST_MS, and the chunk goes back to the plan
+   * untried, where the peers it is sent to show up as its relays and complete sources leave it
+   * to them.
+   */
+  busy(task: ChunkTask, source: S): void {
+    this.#resting.set(`${source}\n${task.key}`, this.#now() + CHUNK_BUSY_REST_MS);
+    if (this.#leavePart(task, source) !== undefined) return;
+    const state = this.#release(task, source);
+    if (state !== undefined) this.#replan(state);
   }
 
   /**
@@ -436,12 +483,7 @@ export class ChunkScheduler<S extends string> {
       );
       if (!rival) continue;
       this.#release(state.task, holder);
-      state.status = 'queued';
-      state.attempts = Math.max(0, state.attempts - 1);
-      state.taken = false;
-      const index = this.#fresh.indexOf(state);
-      if (index >= 0) this.#cursor = Math.min(this.#cursor, index);
-      else this.#retry.unshift(state);
+      this.#replan(state);
       yielded.push(state.task);
     }
     return yielded;
@@ -452,7 +494,28 @@ export class ChunkScheduler<S extends string> {
     this.#live.delete(source);
     this.#partial.delete(source);
     this.#fetching.delete(source);
+    this.#relaying.delete(source);
     this.#dropped.add(source);
+  }
+
+  /** A released task goes back untried to its place in the plan, where rarest first finds it. */
+  #replan(state: TaskState): void {
+    state.status = 'queued';
+    state.attempts = Math.max(0, state.attempts - 1);
+    state.taken = false;
+    const index = this.#fresh.indexOf(state);
+    if (index >= 0) this.#cursor = Math.min(this.#cursor, index);
+    else this.#retry.unshift(state);
+  }
+
+  /** True while `source` is not asked for the task's chunk: it answered `chunk-busy` lately. */
+  #rests(source: S, state: TaskState): boolean {
+    const key = `${source}\n${state.task.key}`;
+    const until = this.#resting.get(key);
+    if (until === undefined) return false;
+    if (this.#now() < until) return true;
+    this.#resting.delete(key);
+    return false;
   }
 
   /** Every task succeeded. */
@@ -648,11 +711,11 @@ export class ChunkScheduler<S extends string> {
   }
 
   /**
-   * A source may take a chunk it holds; one that failed on it goes elsewhere while some live
-   * source that holds it has not failed it.
+   * A source may take a chunk it holds, unless it answered `chunk-busy` for it lately; one that
+   * failed on it goes elsewhere while some live source that holds it has not failed it.
    */
   #mayTake(state: TaskState, source: S): boolean {
-    if (!this.#holds(source, state)) return false;
+    if (!this.#holds(source, state) || this.#rests(source, state)) return false;
     if (!state.failedOn.has(source)) return true;
     for (const s of this.#live) if (this.#holds(s, state) && !state.failedOn.has(s)) return false;
     return true;
@@ -662,7 +725,7 @@ export class ChunkScheduler<S extends string> {
   #holds(source: S, state: TaskState): boolean {
     const verified = this.#partial.get(source);
     if (verified === undefined) return true;
-    return verified.has(state.task.key) || this.#fetching.get(source)?.has(state.task.key) === true;
+    return verified.has(state.task.key) || this.relays(source, state.task.key);
   }
 
   /** The next never-taken task in plan order (no partial source: every source holds all). */
@@ -677,9 +740,10 @@ export class ChunkScheduler<S extends string> {
    * hold or fetch from a complete peer (rarest first; in plan order among equals); a partial
    * source's verified chunks before those it relays as they arrive there. A complete
    * source leaves a task to the partial sources that hold it while one of them has a free slot,
-   * and one another peer fetches from a complete peer (it will hold it soon), so its uplink goes
-   * to what nobody else has or gets; only in the end game, with nothing in flight here, does it
-   * take such a chunk.
+   * and one another peer holds or fetches (it will hold it soon), so its uplink goes to what
+   * nobody else has or gets; only in the end game, with nothing in flight here, does it take a
+   * chunk a busy partial source holds or one another peer fetches. (Taking those while partial
+   * holders were busy made the seeder send chunks twice: bench (c), stop 26.)
    */
   #rarestFor(source: S): TaskState | undefined {
     const complete = !this.#partial.has(source);
@@ -688,7 +752,13 @@ export class ChunkScheduler<S extends string> {
     let bestRank = Infinity;
     for (let i = this.#cursor; i < this.#fresh.length; i++) {
       const state = this.#fresh[i];
-      if (state === undefined || state.taken || !this.#holds(source, state)) continue;
+      if (
+        state === undefined ||
+        state.taken ||
+        !this.#holds(source, state) ||
+        this.#rests(source, state)
+      )
+        continue;
       let holders = 0;
       let freeHolder = false;
       for (const [other, keys] of this.#partial) {
@@ -697,9 +767,10 @@ export class ChunkScheduler<S extends string> {
         if ((this.#inFlight.get(other) ?? 0) < this.#limit) freeHolder = true;
       }
       let fetchers = 0;
-      for (const [other, keys] of this.#fetching)
-        if (other !== source && keys.has(state.task.key)) fetchers++;
-      if (complete && (freeHolder || (fetchers > 0 && !endGame))) continue;
+      for (const map of [this.#fetching, this.#relaying])
+        for (const [other, keys] of map)
+          if (other !== source && keys.has(state.task.key)) fetchers++;
+      if (complete && (freeHolder || ((holders > 0 || fetchers > 0) && !endGame))) continue;
       holders += fetchers;
       const rank = this.relays(source, state.task.key) ? RELAY_RANK + holders : holders;
       if (rank < bestRank) {

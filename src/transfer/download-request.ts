@@ -59,6 +59,8 @@ export type SwarmHolding =
       have: HaveMap;
       /** Chunks it fetches now from a complete peer. */
       fetching: HaveMap;
+      /** Chunks it fetches now from a partial peer, relayed no further. */
+      relaying: HaveMap;
     };
 
 /** The download's view of the swarm: the other peers' holdings of the game, and its own advert. */

@@ -203,7 +203,8 @@ function joinSwarm(
       metAsPartial.add(peer);
       const held = new Set(keys.filter((_, i) => holding.have.has(i)));
       const fetching = new Set(keys.filter((_, i) => holding.fetching.has(i)));
-      added = scheduler.setHolding(peer, held, fetching);
+      const relaying = new Set(keys.filter((_, i) => holding.relaying.has(i)));
+      added = scheduler.setHolding(peer, held, fetching, relaying);
       for (const task of scheduler.yieldCollisions((other) => other < swarm.self))
         run.running
           .get(runningKey(task))

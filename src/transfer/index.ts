@@ -34,5 +34,5 @@ export {
 } from './serve-budget.js';
 export { serveDataConnection, serveTransferConnection } from './transfer-server.js';
 export { DataTokens, DEFAULT_DATA_TOKEN_LIMITS, type DataTokenLimits } from './data-tokens.js';
-export { LocalPartials, type PartialHandle } from './local-partials.js';
+export { CHUNK_FAN_OUT, LocalPartials, type PartialHandle } from './local-partials.js';
 export { MAX_TRAFFIC_PEERS, Traffic, type PeerTraffic } from './traffic.js';

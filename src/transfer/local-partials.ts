@@ -13,11 +13,17 @@ import {
   type PartialHolding,
   type PartialHoldings,
 } from '../protocol/index.js';
-import { ChunkFlight } from './chunk-flight.js';
+import { ChunkFlight, type FlightSource } from './chunk-flight.js';
 import { chunkKey } from './chunk-planner.js';
 
 /** A changed have-map is advertised within this long: at most four messages a second. */
 export const PARTIALS_FLUSH_MS = 250;
+/**
+ * Peers a downloading peer sends one chunk to at once. The others take it from those, which
+ * relay it: a chunk that only this peer has then spreads down a chain at the pace of a link,
+ * rather than to everyone at once through this peer's uplink shared by all (bench (c)).
+ */
+export const CHUNK_FAN_OUT = 2;
 
 /** The chunk keys of a manifest in have-map order: files in digest order, chunks by offset. */
 export function haveMapKeys(manifest: Manifest): string[] {
@@ -35,8 +41,13 @@ export interface PartialGame {
   readonly root: string;
   /** True when the whole chunk holding `offset` of `path` is verified here. */
   hasChunk(path: string, offset: number): boolean;
-  /** The chunk holding `offset` of `path` while it is in flight here from a complete peer. */
+  /** The chunk holding `offset` of `path` while it is in flight here, relayed as it arrives. */
   flight(path: string, offset: number): ChunkFlight | undefined;
+  /**
+   * Counts a peer being sent the chunk holding `offset` of `path`, until the returned function
+   * is called; null while CHUNK_FAN_OUT peers are sent it already.
+   */
+  send(path: string, offset: number): (() => void) | null;
 }
 
 /** What a download tells the registry of its holding. */
@@ -44,11 +55,12 @@ export interface PartialHandle {
   /** The chunk `key` is verified on disk. */
   verified(key: string): void;
   /**
-   * The chunk `key` of `length` bytes is in flight here from a complete peer: it is advertised
-   * as fetching, and relayed as it arrives, until the returned flight is verified or fails. A
-   * later flight of the same chunk takes the place of an earlier one.
+   * The chunk `key` of `length` bytes is in flight here from `source`: it is advertised as
+   * fetching (from a peer that holds it) or relaying (from a relay), and relayed as it arrives,
+   * until the returned flight is verified or fails. A later flight of the same chunk takes the
+   * place of an earlier one.
    */
-  fetch(key: string, length: number): ChunkFlight;
+  fetch(key: string, length: number, source: FlightSource): ChunkFlight;
   /** The download ended: the holding is withdrawn. */
   end(): void;
 }
@@ -57,8 +69,10 @@ interface Entry extends PartialGame {
   readonly digest: string;
   readonly index: Map<string, number>;
   readonly have: HaveMap;
-  /** The chunks in flight from complete peers, by index. */
+  /** The chunks in flight here, by index. */
   readonly flights: Map<number, ChunkFlight>;
+  /** Peers being sent each chunk now, by index. */
+  readonly sending: Map<number, number>;
 }
 
 export class LocalPartials {
@@ -91,6 +105,8 @@ export class LocalPartials {
     if (digest === null || keys.length === 0 || keys.length > MAX_HAVE_CHUNKS) return null;
     if (!this.#games.has(game) && this.#games.size >= MAX_PARTIAL_GAMES) return null;
     const index = new Map(keys.map((key, i) => [key, i]));
+    const indexOf = (path: string, offset: number): number | undefined =>
+      index.get(chunkKey(path, offset - (offset % manifest.chunk_size)));
     const have = new HaveMap(keys.length);
     for (const key of verified) {
       const i = index.get(key);
@@ -104,13 +120,28 @@ export class LocalPartials {
       index,
       have,
       flights: new Map(),
+      sending: new Map(),
       hasChunk: (path, offset) => {
-        const i = index.get(chunkKey(path, offset - (offset % manifest.chunk_size)));
+        const i = indexOf(path, offset);
         return i !== undefined && have.has(i);
       },
       flight: (path, offset) => {
-        const i = index.get(chunkKey(path, offset - (offset % manifest.chunk_size)));
+        const i = indexOf(path, offset);
         return i === undefined ? undefined : entry.flights.get(i);
+      },
+      send: (path, offset) => {
+        const i = indexOf(path, offset) ?? -1;
+        const now = entry.sending.get(i) ?? 0;
+        if (now >= CHUNK_FAN_OUT) return null;
+        entry.sending.set(i, now + 1);
+        let done = false;
+        return () => {
+          if (done) return;
+          done = true;
+          const left = (entry.sending.get(i) ?? 1) - 1;
+          if (left > 0) entry.sending.set(i, left);
+          else entry.sending.delete(i);
+        };
       },
     };
     this.#games.set(game, entry);
@@ -128,9 +159,9 @@ export class LocalPartials {
         if (ended || i === undefined || !have.set(i)) return;
         changed();
       },
-      fetch: (key, length) => {
+      fetch: (key, length, source) => {
         const i = index.get(key);
-        const flight = new ChunkFlight(length, (done) => {
+        const flight = new ChunkFlight(length, source, (done) => {
           if (i === undefined || entry.flights.get(i) !== done) return;
           entry.flights.delete(i);
           if (!ended) changed();
@@ -189,7 +220,8 @@ export class LocalPartials {
     const entry = this.#games.get(game);
     if (entry === undefined) throw new Error(`no partial holding of ${game}`);
     const fetching = new HaveMap(entry.have.chunks);
-    for (const i of entry.flights.keys()) fetching.set(i);
+    const relaying = new HaveMap(entry.have.chunks);
+    for (const [i, flight] of entry.flights) (flight.source.relayed ? relaying : fetching).set(i);
     return {
       game,
       version: entry.version,
@@ -197,6 +229,7 @@ export class LocalPartials {
       chunks: entry.have.chunks,
       have: entry.have.encode(),
       ...(fetching.count > 0 ? { fetching: fetching.encode() } : {}),
+      ...(relaying.count > 0 ? { relaying: relaying.encode() } : {}),
     };
   }
 

@@ -8,7 +8,7 @@ import type { ChunkFlight } from './chunk-flight.js';
 import type { ChunkTask } from './chunk-planner.js';
 import { hashFileRange } from './chunk-hasher.js';
 import { openChunkWriter } from './chunk-writer.js';
-import type { ChunkScheduler } from './chunk-scheduler.js';
+import { CHUNK_BUSY_REST_MS, type ChunkScheduler } from './chunk-scheduler.js';
 import type { DownloadJournal } from './download-journal.js';
 import type { DownloadRequest, DownloadSource } from './download-request.js';
 import { targetPath } from './download-root.js';
@@ -118,12 +118,13 @@ export async function runSourceWorker(
     const key = runningKey(task, from);
     // A partial source that only fetches this chunk itself relays it as it arrives there.
     const relay = scheduler.relays(source.peerId, task.key);
-    // The other downloaders then ask complete peers for other chunks, and may take this one
-    // from us as it arrives.
+    // The other downloaders may take this chunk from us as it arrives, and meanwhile ask
+    // complete peers for other chunks. A relay of a relay is not relayed on, and a part of a
+    // chunk is not relayed.
     const flight =
-      scheduler.isPartial(source.peerId) || tail
+      tail || !scheduler.relayable(source.peerId, task.key)
         ? undefined
-        : run.share?.fetch(task.key, task.length);
+        : run.share?.fetch(task.key, task.length, { peer: source.peerId, relayed: relay });
     const stop = new AbortController();
     const mySignal = AbortSignal.any([signal, stop.signal]);
     let mine = 0;
@@ -213,6 +214,16 @@ export async function runSourceWorker(
           { game: game.id, peer: source.peerId, path: task.path, offset: task.offset },
           'a chunk in flight went to another source',
         );
+        wakeup.notify();
+        continue;
+      }
+      if (isChunkBusy(err) && !isAborted(signal)) {
+        // It sends this chunk to enough peers now: they relay it, and it is asked for others.
+        scheduler.busy(task, source.peerId);
+        run.received -= mine;
+        setTimeout(() => {
+          wakeup.notify();
+        }, CHUNK_BUSY_REST_MS).unref();
         wakeup.notify();
         continue;
       }
@@ -468,6 +479,10 @@ function notHeldBy(scheduler: ChunkScheduler<PeerId>, source: PeerId, err: unkno
     err instanceof LanspreadError &&
     (err.code === 'chunk-not-here' || err.code === 'serve-busy' || err.code === 'serve-not-ready')
   );
+}
+
+function isChunkBusy(err: unknown): boolean {
+  return err instanceof LanspreadError && err.code === 'chunk-busy';
 }
 
 /**

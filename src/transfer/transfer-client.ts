@@ -361,6 +361,7 @@ export class TransferClient {
 /** A partial source's not-here-now refusals, whose code the caller acts on: it asks another source, blaming none. */
 const PASSED_REFUSALS: ReadonlySet<string> = new Set<ErrorCode>([
   'chunk-not-here',
+  'chunk-busy',
   'serve-busy',
   'serve-not-ready',
 ]);

@@ -22,7 +22,7 @@ import { messageForRemote } from './remote-message.js';
 import { buildManifest } from './manifest-builder.js';
 import { targetSegments } from './download-root.js';
 import type { ChunkFlight } from './chunk-flight.js';
-import type { PartialGame } from './local-partials.js';
+import { CHUNK_FAN_OUT, type PartialGame } from './local-partials.js';
 import { acquireServing, gateOrPartial, type ServeContext } from './serve-context.js';
 import { resolveRegularFile, resolveServePath } from './serve-gates.js';
 import { paced, SEND_QUEUE_BYTES, serveStream } from './stream-server.js';
@@ -139,7 +139,8 @@ export function serveTransferConnection(
           err instanceof LanspreadError &&
           (err.code.startsWith('serve-') ||
             err.code === 'hash-failed' ||
-            err.code === 'chunk-not-here')
+            err.code === 'chunk-not-here' ||
+            err.code === 'chunk-busy')
         ) {
           ctx.log.info(
             { peer, game: msg.game, code: err.code, reason: err.message },
@@ -300,16 +301,24 @@ async function serveChunk(
   const { absPath, size, flight }: { absPath: string; size: number; flight?: ChunkFlight } =
     partial === undefined
       ? await resolveServePath(root, req.path)
-      : await resolvePartialChunk(root, partial, req);
+      : await resolvePartialChunk(root, partial, req, conn.remotePeerId);
   if (req.offset + req.length > size) {
     throw new LanspreadError(
       'serve-bad-path',
       `${req.path} has ${size} bytes; ${req.offset}+${req.length} is past its end`,
     );
   }
+  const sent = partial?.send(req.path, req.offset);
+  if (sent === null) {
+    throw new LanspreadError(
+      'chunk-busy',
+      `the chunk of ${req.path} at ${req.offset} goes to ${CHUNK_FAN_OUT} peers from here already; they relay it`,
+    );
+  }
   // O_NOFOLLOW: a symlink swapped in after the gate's lstat must not be followed.
   const file = await open(absPath, constants.O_RDONLY | constants.O_NOFOLLOW).catch(
     (err: unknown) => {
+      sent?.();
       // A download's version.ini moves into the root at its commit, between our lstat and open.
       if (partial !== undefined) throw notHere(req, `${req.path} moved: ${errorMessage(err)}`);
       throw err;
@@ -391,19 +400,21 @@ async function serveChunk(
     // A read still in flight must settle before its file closes (and must not go unhandled).
     await next?.catch(() => undefined);
     await file.close();
+    sent?.();
   }
 }
 
 /**
  * The staged file of a chunk of the game downloading here: only a range inside one chunk of its
- * manifest that is verified, or in flight here from a complete peer (`flight`: relayed as it
- * arrives), else `chunk-not-here`. The file is reached from the download's root without
+ * manifest that is verified, or in flight here from another peer than `asker` (`flight`: relayed
+ * as it arrives), else `chunk-not-here`. The file is reached from the download's root without
  * following a symlink, as a Ready root's is.
  */
 async function resolvePartialChunk(
   root: string,
   partial: PartialGame,
   req: GetChunk,
+  asker: string,
 ): Promise<{ absPath: string; size: number; flight?: ChunkFlight }> {
   const file = partial.manifest.files.find((f) => f.path === req.path);
   if (file === undefined) {
@@ -420,6 +431,8 @@ async function resolvePartialChunk(
     : partial.flight(req.path, req.offset);
   if (!partial.hasChunk(req.path, req.offset) && flight === undefined)
     throw notHere(req, 'that chunk is not verified here yet');
+  // Its own bytes back to the peer they come from would be a ring with nobody fetching.
+  if (flight?.source.peer === asker) throw notHere(req, 'that chunk comes here from you');
   try {
     const found = await resolveRegularFile(root, targetSegments(req.path), req.path);
     return flight === undefined ? found : { ...found, flight };

@@ -44,6 +44,7 @@ const SENTENCES: Record<UiErrorCode, Sentence> = {
   'serve-chunk-size': null,
   'hash-failed': null,
   'chunk-not-here': null,
+  'chunk-busy': null,
   'not-found': null,
   'too-large': null,
   'bad-host': null,

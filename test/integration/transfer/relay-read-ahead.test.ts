@@ -50,7 +50,7 @@ test('a relay whose chunk fails while its next frame is read ahead ends that rel
   const partials = new LocalPartials(() => undefined);
   const handle = partials.hold(GAME, VERSION, root, manifest, []);
   assert.ok(handle);
-  const flight = handle.fetch(chunkKey('big.bin', 0), CHUNK);
+  const flight = handle.fetch(chunkKey('big.bin', 0), CHUNK, { peer: 'a-seeder', relayed: false });
   flight.written(MIB);
   const uploadCap = new BandwidthCap();
   uploadCap.setRate(CAP);

@@ -43,9 +43,13 @@ test('partial-holdings messages are bounded and their maps checked', () => {
   assert.equal(wireMessageSchema.safeParse(ok).success, true);
   const fetching = { ...ok, upsert: [{ ...holding, fetching: holding.have }] };
   assert.equal(wireMessageSchema.safeParse(fetching).success, true, 'with chunks in flight');
+  const relaying = { ...ok, upsert: [{ ...holding, relaying: holding.have }] };
+  assert.equal(wireMessageSchema.safeParse(relaying).success, true, 'with chunks from relays');
   const bad = [
     { ...ok, upsert: [{ ...holding, fetching: 'AAAA' }] },
     { ...ok, upsert: [{ ...holding, fetching: Buffer.from([0, 0x20]).toString('base64') }] },
+    { ...ok, upsert: [{ ...holding, relaying: 'AAAA' }] },
+    { ...ok, upsert: [{ ...holding, relaying: Buffer.from([0, 0x20]).toString('base64') }] },
     { ...ok, upsert: [{ ...holding, chunks: 9 }] },
     { ...ok, upsert: [{ ...holding, manifest_digest: 'xyz' }] },
     { ...ok, upsert: [{ ...holding, extra: 1 }] },

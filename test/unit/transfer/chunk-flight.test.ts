@@ -19,9 +19,12 @@ async function state<T>(promise: Promise<T>): Promise<T | 'pending' | Error> {
   return outcome === pending ? 'pending' : outcome;
 }
 
+/** A complete peer the flights' bytes come from. */
+const FROM = { peer: 'seeder', relayed: false };
+
 test('a relay follows the write frontier but holds back the last bytes until the hash passed', async () => {
   const ends: ChunkFlight[] = [];
-  const flight = new ChunkFlight(32 * MIB, (f) => ends.push(f));
+  const flight = new ChunkFlight(32 * MIB, FROM, (f) => ends.push(f));
   const signal = new AbortController().signal;
   const first = flight.beyond(0, signal);
   assert.equal(await state(first), 'pending', 'nothing on disk yet');
@@ -42,7 +45,7 @@ test('a relay follows the write frontier but holds back the last bytes until the
 });
 
 test('a chunk shorter than the hold-back is sent only once verified', async () => {
-  const flight = new ChunkFlight(1000);
+  const flight = new ChunkFlight(1000, FROM);
   flight.written(1000);
   assert.equal(flight.sendable, 0);
   const wait = flight.beyond(0, new AbortController().signal);
@@ -52,7 +55,7 @@ test('a chunk shorter than the hold-back is sent only once verified', async () =
 });
 
 test('a failed flight ends every relay waiting on it, and every later one, as chunk-not-here', async () => {
-  const flight = new ChunkFlight(4 * MIB);
+  const flight = new ChunkFlight(4 * MIB, FROM);
   const signal = new AbortController().signal;
   flight.written(2 * MIB);
   const waiting = flight.beyond(2 * MIB, signal);
@@ -67,7 +70,7 @@ test('a failed flight ends every relay waiting on it, and every later one, as ch
 });
 
 test('a relay whose receiver went away stops waiting', async () => {
-  const flight = new ChunkFlight(4 * MIB);
+  const flight = new ChunkFlight(4 * MIB, FROM);
   const abort = new AbortController();
   const waiting = flight.beyond(0, abort.signal);
   abort.abort(new Error('receiver gone'));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ChunkTask } from '../../../src/transfer/chunk-planner.js';
-import { ChunkScheduler } from '../../../src/transfer/chunk-scheduler.js';
+import { CHUNK_BUSY_REST_MS, ChunkScheduler } from '../../../src/transfer/chunk-scheduler.js';
 import { chunkTasks } from '../../support/chunk-tasks.js';
 
 const CHUNK = 100;
@@ -50,11 +50,14 @@ test('a complete source leaves a chunk to a free partial holder and takes what n
   assert.equal(s.next('p')?.offset, 100);
 });
 
-test('a complete source takes a chunk whose partial holders are all busy', () => {
-  const s = new ChunkScheduler<string>(tasks(3), ['seed'], { inFlightPerSource: 1 });
+test('a complete source leaves a chunk to a busy partial holder: the seeder sends each once', () => {
+  const s = new ChunkScheduler<string>(tasks(4), ['seed'], { inFlightPerSource: 1 });
   s.setHolding('p', keys(0, 1, 2));
   assert.ok(s.next('p'));
-  assert.ok(s.next('seed'), 'p is at its limit, so the seed does not wait for it');
+  const fromSeed = s.next('seed');
+  assert.equal(fromSeed?.offset, 300, 'the one p does not hold');
+  s.succeeded(fromSeed, 'seed');
+  assert.equal(s.next('seed'), undefined, 'p is busy, yet holds the rest');
 });
 
 test('an idle partial holder takes over a chunk a complete source has sent less than half of', () => {
@@ -228,4 +231,46 @@ test('a crawling relay is not taken over by a source that would only relay it to
   );
   s.setHolding('q', keys(0, 2));
   assert.equal(s.next('q')?.offset, 0, 'verified at q, it is taken from the crawling relay');
+});
+
+test('relay chains are one link long: a relay of a relay is not relayed on', () => {
+  const s = new ChunkScheduler<string>(tasks(4), ['seed'], { inFlightPerSource: 2 });
+  // p verified chunk 0, fetches 1 from a holder and relays 2 from a relay.
+  s.setHolding('p', keys(0), keys(1), keys(2));
+  assert.deepEqual(
+    [0, 1, 2].map((i) => s.relays('p', `big.eti@${i * CHUNK}`)),
+    [false, true, true],
+  );
+  assert.deepEqual(
+    [0, 1, 2].map((i) => s.relayable('p', `big.eti@${i * CHUNK}`)),
+    [true, true, false],
+    'from p, chunks 0 and 1 may be relayed on from here; chunk 2 not',
+  );
+  assert.equal(s.relayable('seed', 'big.eti@300'), true, 'a complete source holds everything');
+  assert.equal(s.next('seed')?.offset, 300, 'chunks p has or gets are left to it');
+});
+
+test('chunk-busy: the source is not asked for that chunk for a while; the others take it', () => {
+  let now = 0;
+  const s = new ChunkScheduler<string>(tasks(2), ['seed'], {
+    inFlightPerSource: 1,
+    now: () => now,
+  });
+  s.setHolding('p', keys(0, 1));
+  const task = s.next('p');
+  assert.equal(task?.offset, 0);
+  s.busy(task, 'p');
+  const other = s.next('p');
+  assert.equal(other?.offset, 100, 'p is asked for another chunk');
+  s.setHolding('q', new Set(), keys(0));
+  assert.equal(s.next('seed'), undefined, 'the seeder leaves chunk 0 to p and its relay q');
+  assert.equal(s.next('q')?.offset, 0, 'q, which p sends it to, relays it');
+  s.failed(task, 'q');
+  s.setHolding('q', new Set());
+  now += CHUNK_BUSY_REST_MS - 1;
+  s.succeeded(other, 'p');
+  assert.equal(s.next('p'), undefined, 'p still rests for chunk 0');
+  now += 1;
+  assert.equal(s.next('p')?.offset, 0, 'after the rest p is asked again');
+  assert.equal(s.stuck, false);
 });
