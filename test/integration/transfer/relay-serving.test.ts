@@ -11,6 +11,7 @@ import type { Manifest, WireMessage } from '../../../src/protocol/index.js';
 import { chunkKey } from '../../../src/transfer/chunk-planner.js';
 import type { ChunkFlight } from '../../../src/transfer/chunk-flight.js';
 import {
+  BandwidthCap,
   CHUNK_FAN_OUT,
   DEFAULT_SERVE_LIMITS,
   HashCache,
@@ -22,6 +23,9 @@ const GAME = 'alienswarm' as GameId;
 const VERSION = '20250101' as GameVersion;
 const MIB = 1024 * 1024;
 const CHUNK = 32 * MIB;
+/** 20 frames of 50 ms a second under the cap: 64 KiB each. */
+const FRAME = 64 * 1024;
+const CAP = 20 * FRAME;
 
 const transports: Transport[] = [];
 const dirs: string[] = [];
@@ -39,10 +43,13 @@ async function tempDir(): Promise<string> {
 
 /**
  * A peer downloading a one-chunk game whose chunk is in flight here from `upstream` (a relay of
- * it), 1 MiB of it on disk; `dial` opens a transfer connection to it, from `client` or a fresh
- * identity.
+ * it, unless said), 1 MiB of it on disk; `dial` opens a transfer connection to it, from `client`
+ * or a fresh identity.
  */
-async function relayingPeer(upstream: PeerId): Promise<{
+async function relayingPeer(
+  upstream: PeerId,
+  opts: { relayed?: boolean; uploadCap?: BandwidthCap } = {},
+): Promise<{
   flight: ChunkFlight;
   dial: (client?: { transport: Transport }) => Promise<Connection>;
 }> {
@@ -61,13 +68,17 @@ async function relayingPeer(upstream: PeerId): Promise<{
   const partials = new LocalPartials(() => undefined);
   const handle = partials.hold(GAME, VERSION, root, manifest, []);
   assert.ok(handle);
-  const flight = handle.fetch(chunkKey('big.bin', 0), CHUNK, { peer: upstream, relayed: true });
+  const flight = handle.fetch(chunkKey('big.bin', 0), CHUNK, {
+    peer: upstream,
+    relayed: opts.relayed ?? true,
+  });
   flight.written(MIB);
   const hashCache = await HashCache.open(join(dir, 'state'), silentLogger);
   const served = { dir, root, game: GAME, version: VERSION, size: CHUNK, hashCache };
   const server = await startServing(served, DEFAULT_SERVE_LIMITS, silentLogger, {
     lookup: () => ({ entry: undefined, game: undefined, busy: null, root }),
     partials,
+    ...(opts.uploadCap === undefined ? {} : { uploadCap: opts.uploadCap }),
   });
   transports.push(server.transport);
   const dial = async (client?: { transport: Transport }): Promise<Connection> => {
@@ -78,13 +89,12 @@ async function relayingPeer(upstream: PeerId): Promise<{
   return { flight, dial };
 }
 
-/** Asks for the whole chunk on `conn`; resolves with the refusal's code or the bytes that came. */
-async function ask(conn: Connection, want: number): Promise<string | number> {
-  const messages: WireMessage[] = [];
-  let received = 0;
-  conn.onMessage((msg) => messages.push(msg));
+/** Asks `conn` for the whole chunk; what arrives is counted in the returned object. */
+function request(conn: Connection): { messages: WireMessage[]; received: number } {
+  const seen = { messages: [] as WireMessage[], received: 0 };
+  conn.onMessage((msg) => seen.messages.push(msg));
   conn.onData((payload) => {
-    received += payload.length;
+    seen.received += payload.length;
     conn.recycle(payload);
   });
   conn.send({
@@ -95,13 +105,25 @@ async function ask(conn: Connection, want: number): Promise<string | number> {
     offset: 0,
     length: CHUNK,
   });
+  return seen;
+}
+
+/** The code of the first `refused` in `messages`, if any. */
+function refusal(messages: WireMessage[]): string | undefined {
+  const refused = messages.find((m) => m.t === 'refused');
+  return refused?.t === 'refused' ? refused.code : undefined;
+}
+
+/** Asks for the whole chunk on `conn`; resolves with the refusal's code or the bytes that came. */
+async function ask(conn: Connection, want: number): Promise<string | number> {
+  const seen = request(conn);
   const until = Date.now() + 10_000;
-  while (received < want && Date.now() < until) {
-    const refused = messages.find((m) => m.t === 'refused');
-    if (refused?.t === 'refused') return refused.code;
+  while (seen.received < want && Date.now() < until) {
+    const code = refusal(seen.messages);
+    if (code !== undefined) return code;
     await sleep(5);
   }
-  return received;
+  return seen.received;
 }
 
 test('a chunk in flight from a peer is relayed to others, never back to that peer', async () => {
@@ -136,4 +158,27 @@ test(`a downloading peer sends a chunk to ${CHUNK_FAN_OUT} peers at once; the ne
   assert.equal(answer, MIB, 'once a peer is done with it, the next is sent it');
   for (const conn of [...served, next]) conn.close();
   peer.flight.fail();
+});
+
+test('a relay whose chunk fails while its next frame is read ahead ends that relay, and the peer lives on', async () => {
+  const uploadCap = new BandwidthCap();
+  uploadCap.setRate(CAP);
+  const peer = await relayingPeer('a-seeder' as PeerId, { relayed: false, uploadCap });
+  const conn = await peer.dial();
+  const seen = request(conn);
+  // All but the frame at the frontier: the relay has read that one and now reads the next one
+  // ahead, which waits for bytes that will not come, while it waits on the cap to send it.
+  const until = Date.now() + 10_000;
+  while (seen.received < MIB - FRAME && Date.now() < until) await sleep(2);
+  uploadCap.setRate(1);
+  await sleep(100);
+  peer.flight.fail();
+  // The failed read ahead settles while nobody awaits it; the process must not end for it.
+  await sleep(200);
+  uploadCap.setRate(null);
+  const ended = Date.now() + 10_000;
+  while (refusal(seen.messages) === undefined && Date.now() < ended) await sleep(10);
+  assert.equal(refusal(seen.messages), 'chunk-not-here');
+  assert.equal(seen.received, MIB, 'the relay sent what its frontier allowed, and no more');
+  conn.close();
 });
