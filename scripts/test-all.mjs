@@ -5,7 +5,7 @@
 // nothing, taken out of lane one, the executables and the browser. Lane two's report follows
 // lane one's.
 import { readdirSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { runChild } from './run-child.mjs';
 
 const RUN_TESTS = new URL('./run-tests.mjs', import.meta.url).pathname;
 const SCENARIOS = 'test/scenarios';
@@ -49,15 +49,7 @@ const laneOneScenarios = readdirSync(SCENARIOS)
 
 /** Runs run-tests.mjs with `args`; its output goes to ours, or is kept to print later. */
 function run(args, keepOutput) {
-  const child = spawn(process.execPath, [RUN_TESTS, ...args], {
-    stdio: keepOutput ? ['ignore', 'pipe', 'pipe'] : 'inherit',
-  });
-  const out = [];
-  child.stdout?.on('data', (b) => out.push(b));
-  child.stderr?.on('data', (b) => out.push(b));
-  return new Promise((resolve) => {
-    child.on('close', (code) => resolve({ code: code ?? 1, output: Buffer.concat(out) }));
-  });
+  return runChild(process.execPath, [RUN_TESTS, ...args], keepOutput);
 }
 
 async function laneTwo() {
