@@ -12,11 +12,18 @@ import { assertSameRoot } from './harness/manifests.js';
 const MIB = 1024 * 1024;
 const CHUNK = 32 * MIB;
 
+/**
+ * S14's two sources are held to this upload rate each, like two equal links: the split then
+ * shows the scheduler's balance, not which process a loaded machine ran first (under
+ * --encrypt-transfers beside the other lane, one run split 84/36 MiB).
+ */
+const EQUAL_LINK = ['--max-upload', '40'];
+
 scenario('S14', 'large multi-peer chunked download', async (lab) => {
   // As in the seed: an archive of three random 40 MiB payloads, default 32 MiB chunks.
   await lab.games('alpha', [bigGame('alienswarm', 120, { files: 3 })]);
-  const alpha = await lab.start('alpha');
-  const stage = await lab.start('stage');
+  const alpha = await lab.start('alpha', { extraArgs: EQUAL_LINK });
+  const stage = await lab.start('stage', { extraArgs: EQUAL_LINK });
   await link(stage, alpha);
   const first = await download(stage, 'alienswarm');
   assert.equal(first.answer.ok, true, JSON.stringify(first.answer.error));
