@@ -13,9 +13,9 @@ export interface RemotePartial {
   readonly version: string;
   readonly digest: string;
   readonly have: HaveMap;
-  /** Its chunks in flight from a complete peer. */
+  /** Its chunks in flight from a peer that holds them, which it relays. */
   readonly fetching: HaveMap;
-  /** Its chunks in flight from a partial peer, which it relays too. */
+  /** Its chunks in flight from a relay, which it relays too, no further. */
   readonly relaying: HaveMap;
 }
 

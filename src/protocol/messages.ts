@@ -82,13 +82,14 @@ export const partialHoldingSchema = z
     /** Bit i set: chunk i is verified here (src/protocol/have-map.ts). */
     have: z.string().max(haveMapBase64Length(MAX_HAVE_CHUNKS)),
     /**
-     * Bit i set: chunk i is in flight here from a peer that holds the whole game, so the others
-     * fetch other chunks from such peers (same encoding as `have`; absent: none).
+     * Bit i set: chunk i is in flight here from a peer that holds it (the whole game, or that
+     * chunk verified), served as it arrives, so the others fetch other chunks from complete peers
+     * (same encoding as `have`; absent: none).
      */
     fetching: z.string().max(haveMapBase64Length(MAX_HAVE_CHUNKS)).optional(),
     /**
-     * Bit i set: chunk i is in flight here from a partial peer (one that verified it, or relays
-     * it from a complete peer), served as it arrives too, but relayed no further (absent: none).
+     * Bit i set: chunk i is in flight here from a relay (a peer that has it in `fetching`),
+     * served as it arrives too, but relayed no further (absent: none).
      */
     relaying: z.string().max(haveMapBase64Length(MAX_HAVE_CHUNKS)).optional(),
   })

@@ -510,6 +510,8 @@ export class ChunkScheduler<S extends string> {
 
   /** True while `source` is not asked for the task's chunk: it answered `chunk-busy` lately. */
   #rests(source: S, state: TaskState): boolean {
+    // Asked for every chunk of the plan on each `next`: no key to build while nothing rests.
+    if (this.#resting.size === 0) return false;
     const key = `${source}\n${state.task.key}`;
     const until = this.#resting.get(key);
     if (until === undefined) return false;
@@ -737,7 +739,7 @@ export class ChunkScheduler<S extends string> {
 
   /**
    * With partial sources: the never-taken task `source` holds that the fewest partial sources
-   * hold or fetch from a complete peer (rarest first; in plan order among equals); a partial
+   * hold or fetch (rarest first; in plan order among equals); a partial
    * source's verified chunks before those it relays as they arrive there. A complete
    * source leaves a task to the partial sources that hold it while one of them has a free slot,
    * and one another peer holds or fetches (it will hold it soon), so its uplink goes to what

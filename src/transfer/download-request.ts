@@ -57,9 +57,9 @@ export type SwarmHolding =
       version: string;
       digest: string;
       have: HaveMap;
-      /** Chunks it fetches now from a complete peer. */
+      /** Chunks it fetches now from a peer that holds them. */
       fetching: HaveMap;
-      /** Chunks it fetches now from a partial peer, relayed no further. */
+      /** Chunks it fetches now from a relay, relayed no further. */
       relaying: HaveMap;
     };
 
