@@ -62,10 +62,18 @@ export class ReadFeed {
   #target: ((bytes: Buffer) => boolean) | undefined;
   readonly #early: Buffer[] = [];
   #earlyBytes = 0;
+  /** Where the next read should land instead of `buffer` (see `Connection.landIn`). */
+  lander: (() => Buffer | undefined) | undefined;
 
   constructor(bytes = TLS_READ_BUFFER_BYTES) {
     this.buffer = Buffer.allocUnsafe(bytes);
   }
+
+  /**
+   * The `onread` buffer function: Node asks it, after each read, where the next read goes (a
+   * plain socket only; TLS reads into `buffer`).
+   */
+  readonly nextBuffer = (): Buffer => this.lander?.() ?? this.buffer;
 
   /** The `onread` callback; the bytes are valid only during the call. Returning false pauses. */
   readonly callback = (nread: number, buf: Uint8Array): boolean => {
@@ -110,7 +118,7 @@ export class Connection {
   readonly #unframedOut: boolean;
   /** The receiving end of a data connection: a data payload is a view of the feed's buffer. */
   readonly #unframedIn: boolean;
-  /** Such a view is with a listener: reading waits until it is recycled. */
+  /** A payload is with a listener: reading waits until it is recycled. */
   #held = false;
   #paused = false;
   readonly #messageListeners = new Set<(msg: WireMessage) => void>();
@@ -260,6 +268,19 @@ export class Connection {
     }
     this.#held = false;
     if (this.#reading && !this.#paused) this.#socket.resume();
+  }
+
+  /**
+   * On the receiving end of a data connection, lets `lander` say where the socket's next read
+   * goes: a view that a chunk's raw bytes land in, so they need no copy out of the read buffer
+   * (`undefined`: the read buffer). It is asked right after each read, while that read's payload is
+   * still held, so it tells where the bytes after that payload go; the socket reads into it only
+   * once that payload is recycled. Such a view must stay unused by anything else until the
+   * connection reads into it or is destroyed: a request that ends early destroys its connection
+   * (`TransferClient`) before it lets the view go.
+   */
+  landIn(lander: (() => Buffer | undefined) | undefined): void {
+    if (this.#unframedIn && this.#feed !== undefined) this.#feed.lander = lander;
   }
 
   /** Bytes written but not yet handed to the kernel. */

@@ -77,9 +77,11 @@ export interface InboundData {
 }
 
 /**
- * A data connection reads into a buffer this large, its bytes hashed and written in place; the
- * socket waits while they are. 4 MiB reads took a pinned download from about 450 to 520 MiB/s
- * and 1.55 to 1.35 CPU-s/GiB against 1 MiB (8 MiB gained nothing more).
+ * A data connection reads into a buffer this large where its chunk's bytes cannot land in the
+ * writer's own blocks (`Connection.landIn`: a cached writer, a chunk's first read), its bytes
+ * hashed and written in place; the socket waits while they are. 4 MiB reads took a pinned
+ * download from about 450 to 520 MiB/s and 1.55 to 1.35 CPU-s/GiB against 1 MiB (8 MiB gained
+ * nothing more).
  */
 const DATA_READ_BUFFER_BYTES = 4 * 1024 * 1024;
 
@@ -269,7 +271,8 @@ export class Transport {
       host,
       port,
       opts,
-      () => net.connect({ host, port, onread: { buffer: feed.buffer, callback: feed.callback } }),
+      () =>
+        net.connect({ host, port, onread: { buffer: feed.nextBuffer, callback: feed.callback } }),
       'connect',
       (socket, settle) => {
         settle();

@@ -455,6 +455,7 @@ async function fetchInto(
           if (at >= part.end() && at < asked) throw new CutShort();
         },
         signal,
+        writer.landing?.bind(writer),
       )
       .catch((err: unknown) => {
         if (!(err instanceof CutShort)) throw err;

@@ -16,6 +16,9 @@ const STALL_TIMEOUT_MS = 30_000;
 /** Takes a chunk's bytes in order; each call is awaited before the next (backpressure). */
 export type ChunkSink = (bytes: Buffer) => Promise<void>;
 
+/** Where a chunk's bytes from `position` (at most `max` of them) may be read into; see `ChunkWriter.landing`. */
+export type ChunkLanding = (position: number, max: number) => Buffer | undefined;
+
 /** Takes a streamed install in order; each call is awaited before the next (backpressure). */
 export interface StreamReceiver {
   plan(plan: StreamPlan): Promise<void>;
@@ -121,16 +124,25 @@ export class TransferClient {
   /**
    * Fetches `length` bytes of `path` at `offset`, handing them to `sink` in order with
    * backpressure, and resolves once every byte has been written (the caller verifies them).
+   * With `landing`, a data connection reads the chunk's bytes where it says (see
+   * `Connection.landIn`), at their position from the chunk's start.
    */
   async fetchChunk(
     req: { game: GameId; version: GameVersion; path: string; offset: number; length: number },
     sink: ChunkSink,
     signal: AbortSignal,
+    landing?: ChunkLanding,
   ): Promise<void> {
     return this.#request(signal, (resolve, fail, local) => {
       this.connection.send({ t: 'get-chunk', ...req });
       let started = false;
       let received = 0;
+      if (landing !== undefined) {
+        // Only raw chunk bytes may land: after the `chunk` header, up to the chunk's end.
+        this.connection.landIn(() =>
+          started ? landing(received, req.length - received) : undefined,
+        );
+      }
       let queued = 0;
       let writes = Promise.resolve();
       return {
@@ -314,6 +326,7 @@ export class TransferClient {
         clearTimeout(stall);
         signal.removeEventListener('abort', onAbort);
         this.#pending = undefined;
+        this.connection.landIn(undefined);
       };
       const fail = (err: unknown): void => {
         if (this.#pending === undefined) return;
