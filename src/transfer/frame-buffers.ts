@@ -7,18 +7,19 @@ import { FRAME_HEADER_BYTES } from '../protocol/index.js';
  */
 export class FrameBuffers {
   readonly #free: Buffer[] = [];
-  readonly #payloadBytes: number;
+  /** The payload room of each buffer. */
+  readonly payloadBytes: number;
   readonly #keep: number;
 
   /** `keep`: how many free buffers are held at most; more may be in flight. */
   constructor(payloadBytes: number, keep: number) {
-    this.#payloadBytes = payloadBytes;
+    this.payloadBytes = payloadBytes;
     this.#keep = keep;
   }
 
   /** A buffer of header room plus `payloadBytes`. */
   take(): Buffer {
-    return this.#free.pop() ?? Buffer.allocUnsafe(FRAME_HEADER_BYTES + this.#payloadBytes);
+    return this.#free.pop() ?? Buffer.allocUnsafe(FRAME_HEADER_BYTES + this.payloadBytes);
   }
 
   give(frame: Buffer): void {

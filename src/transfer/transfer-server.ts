@@ -180,6 +180,16 @@ const SERVE_FRAMES = new FrameBuffers(
   DATA_FRAME_BYTES,
   4 * (SEND_QUEUE_BYTES / DATA_FRAME_BYTES + 2),
 );
+/** A data connection's reads: 4 MiB (its bytes go out unframed, so no frame limit applies). */
+const DATA_READ_BYTES = 4 * DATA_FRAME_BYTES;
+/**
+ * The same for chunks served on data connections, read from disk 4 MiB at a time: that took a
+ * pinned sender from 0.65 to 0.51 CPU-s/GiB against 1 MiB reads. Two requests' worth lie idle.
+ */
+const DATA_SERVE_FRAMES = new FrameBuffers(
+  DATA_READ_BYTES,
+  2 * (SEND_QUEUE_BYTES / DATA_READ_BYTES + 2),
+);
 
 /** A request this connection may carry. */
 function isRequest(msg: WireMessage, grant: DataGrant | undefined): msg is Request {
@@ -240,8 +250,10 @@ async function serveRequest(
       conn.send({ t: 'data-token', game: msg.game, token: token.toString('hex') });
       return;
     }
-    if (msg.t === 'get-chunk') await serveChunk(conn, msg, ctx, SERVE_FRAMES, signal, serving);
-    else await serveStream(conn, msg, ctx, SERVE_FRAMES, signal);
+    if (msg.t === 'get-chunk') {
+      const frames = conn.role === 'data' ? DATA_SERVE_FRAMES : SERVE_FRAMES;
+      await serveChunk(conn, msg, ctx, frames, signal, serving);
+    } else await serveStream(conn, msg, ctx, SERVE_FRAMES, signal);
   } finally {
     release();
   }
@@ -334,7 +346,10 @@ async function serveChunk(
         ? req.length
         : Math.min(req.length, (await flight.beyond(inChunk + at, signal)) - inChunk);
     // Under a cap, frames of 50 ms of its rate: a low cap then flows evenly, and fairly per peer.
-    const want = Math.min(ctx.uploadCap?.quantum(DATA_FRAME_BYTES) ?? DATA_FRAME_BYTES, ready - at);
+    const want = Math.min(
+      ctx.uploadCap?.quantum(frames.payloadBytes) ?? frames.payloadBytes,
+      ready - at,
+    );
     const buffer = frames.take();
     const { bytesRead } = await file.read(buffer, FRAME_HEADER_BYTES, want, req.offset + at);
     if (bytesRead === 0)
