@@ -91,11 +91,11 @@ export interface ChunkWriter {
   write(bytes: Buffer): Promise<void>;
   /**
    * Where the bytes at `position` (counted from the writer's start) can be read into, so that
-   * `write` need not copy them: a view of at most `max` bytes, or undefined. Every byte before
-   * `position` has been passed to `write` already, and the bytes are read into the view only once
-   * those writes have returned: the view may be of a block that is still being written now. It
-   * stays this writer's until it is written or the writer closes; whoever reads into it stops
-   * doing so (destroys its socket) before calling `close`.
+   * `write` need not copy them: a view of at most `max` bytes, or undefined. The bytes before
+   * `position` go to `write` first, in order, and the view is read into only once those writes
+   * have returned: it may be of a block that is still being written now. It stays this writer's
+   * until it is written or the writer closes; whoever reads into it stops doing so (destroys its
+   * socket) before calling `close`.
    */
   landing?(position: number, max: number): Buffer | undefined;
   /**
