@@ -77,8 +77,9 @@ const HAND_OVER_FACTOR = 2;
 /** and only once it has been in flight this long: a chunk about to end is not worth a restart. */
 const HAND_OVER_AFTER_MS = 1_000;
 /**
- * A split cuts a chunk at a multiple of this from its start: whole 1 MiB direct-write blocks on
- * either side (chunk-writer.ts), and every cut falls on one.
+ * A split cuts a chunk at a multiple of this from its start, so both sides start and end where
+ * direct writes may (chunk-writer.ts: 4 KiB alignment; the part before a cut ends its last block
+ * short).
  */
 export const SPLIT_ALIGN = 1024 * 1024;
 /**
