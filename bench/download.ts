@@ -386,9 +386,14 @@ export async function run(args: string[]): Promise<void> {
     // Round 0 warms up, uncounted: the sources hash the archive for their first manifest.
     for (let round = 0; round <= runs; round++) {
       console.log(round === 0 ? 'warm-up round …' : `round ${round}/${runs} …`);
-      // Round-robin, starting one further each round, so no variant always follows the same one.
+      // Round-robin, starting one further each round and backwards every other round: a
+      // rotation alone keeps each variant right after the same one (two sources after one),
+      // so whatever a run leaves behind would always weigh on the same neighbour.
       for (let k = 0; k < runnable.length; k++) {
-        const v = runnable[(k + round) % runnable.length]!;
+        const at = (k + round) % runnable.length;
+        const v = runnable[round % 2 === 0 ? at : runnable.length - 1 - at]!;
+        // Each starts with nothing of the last run's still to be written or discarded.
+        spawnSync('sync');
         const sample = await v.measure(String(round));
         if (round > 0) samples.get(v)!.push(sample);
       }
@@ -428,7 +433,7 @@ function report(r: {
 
   console.log(
     `\ndownload of ${r.gib} GiB over loopback into a new file, medians of ${r.runs} rounds` +
-      ` (round-robin); pinned = sender on core ${SENDER_CORE}, receiver on core ${RECEIVER_CORE}\n`,
+      ` (round-robin, every other round backwards, a sync before each run); pinned = sender on core ${SENDER_CORE}, receiver on core ${RECEIVER_CORE}\n`,
   );
   console.log(
     '| variant | MiB/s | × (1) | receiver CPU-s/GiB | sender CPU-s/GiB | peak RSS recv / send MB | runs MiB/s |',
