@@ -25,6 +25,14 @@ async function directWorksHere(): Promise<boolean> {
 }
 const direct = await directWorksHere();
 
+/** A new file of `size` zero bytes (sparse), as a download prepares each file before its chunks. */
+async function sparseFile(name: string, size: number): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, '');
+  await truncate(path, size);
+  return path;
+}
+
 /** Writes `bytes` at `offset` of a file of `size` in pieces of `piece` bytes, as a socket hands them over. */
 async function writeInPieces(
   path: string,
@@ -50,11 +58,9 @@ async function writeInPieces(
 }
 
 test('chunks of every shape land at their offsets, direct where the disk allows', async () => {
-  const path = join(dir, 'shapes.bin');
   const size = 21 * MIB + 4_321;
   const want = randomBytes(size);
-  await writeFile(path, Buffer.alloc(0));
-  await truncate(path, size);
+  const path = await sparseFile('shapes.bin', size);
   // Aligned chunks of several 4 MiB blocks, the last one short and odd; pieces that straddle
   // every block edge.
   const chunks = [
@@ -84,9 +90,7 @@ test('a chunk shorter than the alignment, or at an unaligned offset, goes throug
 });
 
 test('a write that fails (the file is gone) rejects, and close still lets everything go', async () => {
-  const path = join(dir, 'gone.bin');
-  await writeFile(path, Buffer.alloc(0));
-  await truncate(path, 4 * MIB);
+  const path = await sparseFile('gone.bin', 4 * MIB);
   const writer = await openChunkWriter(path, 0, 4 * MIB);
   await writer.close();
   await assert.rejects(async () => {
@@ -97,12 +101,10 @@ test('a write that fails (the file is gone) rejects, and close still lets everyt
 });
 
 test('many writers at once share the aligned blocks; those beyond them write through the cache', async () => {
-  const path = join(dir, 'many.bin');
   const writers = 40;
   const size = writers * MIB;
   const want = randomBytes(size);
-  await writeFile(path, Buffer.alloc(0));
-  await truncate(path, size);
+  const path = await sparseFile('many.bin', size);
   const modes = await Promise.all(
     Array.from({ length: writers }, (_, i) =>
       writeInPieces(path, i * MIB, want.subarray(i * MIB, (i + 1) * MIB), 100_000),
@@ -116,10 +118,8 @@ test('many writers at once share the aligned blocks; those beyond them write thr
 });
 
 test('the write frontier is reported in order, and what it covers is readable from the file', async () => {
-  const path = join(dir, 'frontier.bin');
   const length = 9 * MIB + 5000;
-  await writeFile(path, '');
-  await truncate(path, length);
+  const path = await sparseFile('frontier.bin', length);
   const bytes = randomBytes(length);
   const reported: number[] = [];
   const readable: boolean[] = [];
@@ -156,10 +156,8 @@ test('the write frontier is reported in order, and what it covers is readable fr
 });
 
 test('bytes read where `landing` says land in place, through every turn of the blocks', async () => {
-  const path = join(dir, 'landing.bin');
   const length = 19 * MIB + 5000;
-  await writeFile(path, '');
-  await truncate(path, length);
+  const path = await sparseFile('landing.bin', length);
   const bytes = randomBytes(length);
   const writer = await openChunkWriter(path, 0, length);
   let landed = 0;
