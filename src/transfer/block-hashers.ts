@@ -2,20 +2,29 @@
  * SHA-256 of chunks whose bytes lie in shared memory, computed by worker threads: on a receiver
  * with cores to spare, hashing (the largest cost of a received byte) leaves the event loop.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
+import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { LanspreadError } from '../errors.js';
 
 /**
  * Builtins only, from a data: URL (see chunk-hasher.ts for why). A session's hash lives in the
  * worker; each update hashes a range of the shared memory and answers once it is done, so the
- * caller knows when that range may be reused.
+ * caller knows when that range may be reused. A file's bytes are read with async reads, so the
+ * other sessions' updates go on between them.
  */
 const WORKER_SOURCE = `
 import { parentPort, workerData } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
 const memory = workerData;
 const sessions = new Map();
+const hashFileRangeInto = ${hashFileRangeInto.toString()};
+function take(id) {
+  const hash = sessions.get(id) ?? createHash('sha256');
+  sessions.delete(id);
+  return hash;
+}
 parentPort.on('message', (m) => {
   if (m.t === 'update') {
     let hash = sessions.get(m.id);
@@ -23,9 +32,13 @@ parentPort.on('message', (m) => {
     hash.update(new Uint8Array(memory, m.offset, m.length));
     parentPort.postMessage({ seq: m.seq });
   } else if (m.t === 'digest') {
-    const hash = sessions.get(m.id) ?? createHash('sha256');
-    sessions.delete(m.id);
-    parentPort.postMessage({ seq: m.seq, hex: hash.digest('hex') });
+    parentPort.postMessage({ seq: m.seq, hex: take(m.id).digest('hex') });
+  } else if (m.t === 'digest-file') {
+    const hash = take(m.id);
+    hashFileRangeInto(open, hash, m.path, m.start, m.end).then(
+      () => parentPort.postMessage({ seq: m.seq, hex: hash.digest('hex') }),
+      (err) => parentPort.postMessage({ seq: m.seq, error: String((err && err.message) || err) }),
+    );
   } else if (m.t === 'drop') {
     sessions.delete(m.id);
   }
@@ -37,6 +50,34 @@ const WORKER_URL = new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOU
 interface Reply {
   seq: number;
   hex?: string;
+  error?: string;
+}
+
+/**
+ * Feeds bytes [start, end) of the file at `path`, read back from the disk, to `hash`. It uses
+ * nothing but its arguments and globals: the hashing worker runs this very function (its source
+ * is spliced in), so the worker and this thread read a file the same way.
+ */
+async function hashFileRangeInto(
+  openFile: typeof open,
+  hash: Hash,
+  path: string,
+  start: number,
+  end: number,
+): Promise<void> {
+  const file = await openFile(path, 'r');
+  try {
+    // Its own buffer: two sessions of one worker may read at once.
+    const buffer = Buffer.allocUnsafe(Math.min(4 * 1024 * 1024, Math.max(end - start, 1)));
+    for (let at = start; at < end;) {
+      const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, end - at), at);
+      if (bytesRead === 0) throw new Error(`${path} ends before byte ${end}`);
+      hash.update(buffer.subarray(0, bytesRead));
+      at += bytesRead;
+    }
+  } finally {
+    await file.close();
+  }
 }
 
 /** One worker and the answers it owes, in the order asked. */
@@ -52,7 +93,8 @@ class HashWorker {
       const waiter = this.#waiting.get(reply.seq);
       this.#waiting.delete(reply.seq);
       if (this.#waiting.size === 0) this.#worker.unref();
-      waiter?.resolve(reply.hex ?? '');
+      if (reply.error === undefined) waiter?.resolve(reply.hex ?? '');
+      else waiter?.reject(new LanspreadError('hash-failed', reply.error));
     });
     const die = (why: string): void => {
       this.#dead ??= new LanspreadError('hash-failed', `the hashing worker ${why}`);
@@ -75,8 +117,12 @@ class HashWorker {
   }
 
   ask(message: { t: 'update'; id: number; offset: number; length: number }): Promise<void>;
-  ask(message: { t: 'digest'; id: number }): Promise<string>;
-  ask(message: { t: 'update' | 'digest'; id: number }): Promise<unknown> {
+  ask(
+    message:
+      | { t: 'digest'; id: number }
+      | { t: 'digest-file'; id: number; path: string; start: number; end: number },
+  ): Promise<string>;
+  ask(message: { t: 'update' | 'digest' | 'digest-file'; id: number }): Promise<unknown> {
     if (this.#dead !== undefined) return Promise.reject(this.#dead);
     const seq = this.#nextSeq++;
     return new Promise((resolve, reject) => {
@@ -91,14 +137,36 @@ class HashWorker {
   }
 }
 
+/** A hash not yet digested: each of these ends it. */
+export interface OpenHash {
+  /** SHA-256 (hex) of everything hashed. */
+  digest(): Promise<string>;
+  /**
+   * SHA-256 (hex) of everything hashed and then of bytes [start, end) of the file at `path`,
+   * read back from the disk: a chunk written in parts checks its hash reading only the parts
+   * this hash did not see.
+   */
+  digestWithFile(path: string, start: number, end: number): Promise<string>;
+  /** Ends it without a digest. */
+  drop(): void;
+}
+
 /** The hash of one chunk, kept by one worker so that its updates are hashed in order. */
-export interface HashSession {
+export interface HashSession extends OpenHash {
   /** Hashes `length` bytes of the shared memory at `offset`; they may be reused once this resolves. */
   update(offset: number, length: number): Promise<void>;
-  /** SHA-256 (hex) of everything updated; the session ends. */
-  digest(): Promise<string>;
-  /** Ends the session without a digest. */
-  drop(): void;
+}
+
+/** An `OpenHash` of a hash on this thread. */
+export function openHashHere(hash: Hash): OpenHash {
+  return {
+    digest: () => Promise.resolve(hash.digest('hex')),
+    digestWithFile: async (path, start, end) => {
+      await hashFileRangeInto(open, hash, path, start, end);
+      return hash.digest('hex');
+    },
+    drop: () => undefined,
+  };
 }
 
 /**
@@ -130,6 +198,7 @@ export class BlockHashers {
     return {
       update: (offset, length) => mine.ask({ t: 'update', id, offset, length }),
       digest: () => mine.ask({ t: 'digest', id }),
+      digestWithFile: (path, start, end) => mine.ask({ t: 'digest-file', id, path, start, end }),
       drop: () => {
         mine.drop(id);
       },
@@ -139,12 +208,11 @@ export class BlockHashers {
   #hereSession(): HashSession {
     const hash = createHash('sha256');
     return {
+      ...openHashHere(hash),
       update: (offset, length) => {
         hash.update(new Uint8Array(this.#memory, offset, length));
         return Promise.resolve();
       },
-      digest: () => Promise.resolve(hash.digest('hex')),
-      drop: () => undefined,
     };
   }
 }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { BlockHashers, type HashSession } from './block-hashers.js';
+import { BlockHashers, type HashSession, type OpenHash, openHashHere } from './block-hashers.js';
 
 /**
  * Direct writes need this alignment of memory, file offset and length (4096 covers disks with
@@ -99,10 +99,12 @@ export interface ChunkWriter {
    */
   landing?(position: number, max: number): Buffer | undefined;
   /**
-   * Writes what is still held and gives the SHA-256 (hex) of every byte. A cached chunk is also
-   * flushed, so the dirty pages of a download are written as it goes, not all at the commit.
+   * Writes what is still held and gives the hash of every byte, not yet digested: a chunk's
+   * first part goes on from it over the other parts (see `OpenHash`). Whoever takes it ends it.
+   * A cached chunk is also flushed, so the dirty pages of a download are written as it goes, not
+   * all at the commit.
    */
-  finish(): Promise<string>;
+  finish(): Promise<OpenHash>;
   /** Waits for writes under way and lets the file go; call it whatever happened. */
   close(): Promise<void>;
 }
@@ -173,9 +175,9 @@ class CachedWriter implements ChunkWriter {
     this.#onWritten(at + bytes.length - this.#start);
   }
 
-  async finish(): Promise<string> {
+  async finish(): Promise<OpenHash> {
     await this.#handle.datasync();
-    return this.#hash.digest('hex');
+    return openHashHere(this.#hash);
   }
 
   async close(): Promise<void> {
@@ -209,6 +211,8 @@ class DirectWriter implements ChunkWriter {
   #switching = false;
   #failure: Error | undefined;
   #closed = false;
+  /** Set once `finish` gave the hash away: it is no longer this writer's to drop. */
+  #handedOver = false;
   /** The write or finish under way, settled or not: one at a time, and close waits for it. */
   #current: Promise<unknown> = Promise.resolve();
 
@@ -270,11 +274,11 @@ class DirectWriter implements ChunkWriter {
     return block.subarray(at, Math.min(BLOCK_BYTES, at + max));
   }
 
-  finish(): Promise<string> {
+  finish(): Promise<OpenHash> {
     return this.#step(() => this.#finish());
   }
 
-  async #finish(): Promise<string> {
+  async #finish(): Promise<OpenHash> {
     const aligned = this.#fill - (this.#fill % ALIGN);
     const tail = Buffer.from(this.#block.subarray(aligned, this.#fill));
     const tailAt = this.#at + aligned;
@@ -285,7 +289,8 @@ class DirectWriter implements ChunkWriter {
     // cache, the file's extents) the commit's sync of every file covers; until then the resume
     // journal is a hint that a resume checks by hash.
     if (tail.length > 0) await writeCached(this.#path, tail, tailAt, false);
-    return this.#hash.digest();
+    this.#handedOver = true;
+    return this.#hash;
   }
 
   async close(): Promise<void> {
@@ -296,7 +301,7 @@ class DirectWriter implements ChunkWriter {
     // only once it has stopped touching them, or it would write into another chunk's.
     await this.#current;
     await this.#drain().catch(() => undefined);
-    this.#hash.drop();
+    if (!this.#handedOver) this.#hash.drop();
     for (const block of [this.#block, ...this.#spare]) blocks.give(block);
     await this.#handle.close();
   }

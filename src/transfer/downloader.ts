@@ -26,7 +26,13 @@ import { checkManifest } from './manifest-check.js';
 import { manifestChunkSize, matchCatalogDigest } from './catalog-digest-check.js';
 import { manifestDigest, voteManifest } from './manifest-vote.js';
 import { tickProgress } from './progress-ticker.js';
-import { Wakeup, runSourceWorker, runningKey, type DownloadRun } from './source-worker.js';
+import {
+  Wakeup,
+  dropSplitHead,
+  runSourceWorker,
+  runningKey,
+  type DownloadRun,
+} from './source-worker.js';
 import type { TransferClient } from './transfer-client.js';
 
 export type {
@@ -98,6 +104,7 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
       share,
       sources: new Map(),
       badChunks: new Map(),
+      splitHeads: new Map(),
       dropSource: (source, reason) => {
         dropSource(req, scheduler, source, reason);
       },
@@ -150,6 +157,7 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
     } finally {
       stopSwarm();
       stopProgress();
+      for (const key of [...run.splitHeads.keys()]) dropSplitHead(run, key);
     }
     await commit(req.root, manifest);
     // Its files are the Ready root's now; the rescan that follows the download advertises it.

@@ -2,6 +2,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { PeerId } from '../ids.js';
+import type { OpenHash } from './block-hashers.js';
 import { BusyBackoff, isOverBudget, noteBusy } from './busy-backoff.js';
 import { connectChunks } from './chunk-connection.js';
 import type { ChunkFlight } from './chunk-flight.js';
@@ -43,6 +44,11 @@ export interface DownloadRun {
   readonly sources: Map<PeerId, DownloadSource>;
   /** Chunks each source sent that failed their hash. */
   readonly badChunks: Map<PeerId, number>;
+  /**
+   * By chunk key, the open hash of a split chunk's first part, written and hashed as it came:
+   * the chunk's check goes on from it and reads back only the parts after `to`.
+   */
+  readonly splitHeads: Map<string, FetchedPart>;
   dropSource(source: DownloadSource, reason: string): void;
 }
 
@@ -130,7 +136,7 @@ export async function runSourceWorker(
     let mine = 0;
     const slower = takesOver ? running.get(key) : undefined;
     const fetched = task;
-    const job = (async (): Promise<string> => {
+    const job = (async (): Promise<FetchedPart> => {
       if (slower !== undefined) {
         slower.stop.abort(new LanspreadError('cancelled', 'handed to a faster source'));
         // Its writes end before ours start, so what lies on disk at the end is ours alone.
@@ -140,6 +146,8 @@ export async function runSourceWorker(
         const idle = slot === 0 ? run.clients.get(source.peerId) : undefined;
         client = await connectChunks(req, source, mySignal, idle);
       }
+      // Its first bytes are written anew: a first part hashed before them is no longer on disk.
+      if (from === 0) dropSplitHead(run, fetched.key);
       return fetchInto(
         client,
         req,
@@ -163,20 +171,28 @@ export async function runSourceWorker(
     const entry = { stop, settled: job.catch(() => undefined) };
     running.set(key, entry);
     try {
-      const hash = await job.finally(() => {
+      const got = await job.finally(() => {
         if (running.get(key) === entry) running.delete(key);
       });
-      if (stop.signal.aborted) throw stop.signal.reason;
+      if (stop.signal.aborted) {
+        got.hash.drop();
+        throw stop.signal.reason;
+      }
       if (scheduler.isSplit(task)) {
         // Its part is on disk (and its relays end: they follow one source's bytes). The chunk's
-        // hash is checked once every part is.
+        // hash is checked once every part is, going on from the first part's.
         stopRelays(run, task, flight);
+        if (from === 0) {
+          dropSplitHead(run, task.key);
+          run.splitHeads.set(task.key, got);
+        } else got.hash.drop();
         failures = 0;
         backoff.reset();
         if (scheduler.partDone(task, source.peerId)) await checkSplitChunk(run, task);
         wakeup.notify();
         continue;
       }
+      const hash = await got.hash.digest();
       if (hash !== task.sha256) {
         stopRelays(run, task, flight);
         scheduler.failed(task, source.peerId);
@@ -316,11 +332,13 @@ async function chunkVerified(
  */
 async function checkSplitChunk(run: DownloadRun, task: ChunkTask): Promise<void> {
   const { req, scheduler } = run;
-  const hash = await hashFileRange(
-    targetPath(req.root, task.path),
-    task.offset,
-    task.length,
-    req.signal,
+  const path = targetPath(req.root, task.path);
+  const head = run.splitHeads.get(task.key);
+  run.splitHeads.delete(task.key);
+  const hash = await (
+    head === undefined
+      ? hashFileRange(path, task.offset, task.length, req.signal)
+      : head.hash.digestWithFile(path, task.offset + head.to, task.offset + task.length)
   ).catch((err: unknown) => {
     req.signal.throwIfAborted();
     throw new WriteFailure(`cannot read back ${task.path}: ${errorMessage(err)}`);
@@ -394,11 +412,23 @@ async function sitOut(run: DownloadRun, ms: number): Promise<void> {
   }
 }
 
+/** Ends the kept hash of `key`'s first part, if there is one. */
+export function dropSplitHead(run: DownloadRun, key: string): void {
+  run.splitHeads.get(key)?.hash.drop();
+  run.splitHeads.delete(key);
+}
+
+/** What a fetch wrote: bytes [from, to) of its chunk, and their hash, not yet digested. */
+export interface FetchedPart {
+  readonly hash: OpenHash;
+  readonly to: number;
+}
+
 /** Thrown by a fetch's sink once it has all of its part: another source took over the rest. */
 class CutShort extends Error {}
 
 /**
- * Fetches bytes [from, end()) of a chunk into their place and returns the SHA-256 of the bytes
+ * Fetches bytes [from, end()) of a chunk into their place and returns the hash of the bytes
  * written there, hashed as they arrive (nothing is read back). See chunk-writer.ts for how they
  * reach the disk. `end()` may move down while it runs, when another source takes over the tail:
  * the fetch then stops there, its connection closed (the source sends what was asked), and the
@@ -411,7 +441,7 @@ async function fetchInto(
   signal: AbortSignal,
   onBytes: (n: number) => void,
   flight: ChunkFlight | undefined,
-): Promise<string> {
+): Promise<FetchedPart> {
   const { task, from } = part;
   const path = targetPath(req.root, task.path);
   const onWritten =
@@ -460,10 +490,11 @@ async function fetchInto(
       .catch((err: unknown) => {
         if (!(err instanceof CutShort)) throw err;
       });
-    return await writer.finish().catch((err: unknown) => {
+    const hash = await writer.finish().catch((err: unknown) => {
       signal.throwIfAborted();
       throw new WriteFailure(`cannot write ${task.path}: ${errorMessage(err)}`);
     });
+    return { hash, to: at };
   } finally {
     await writer.close();
   }

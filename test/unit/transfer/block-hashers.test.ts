@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { createHash, randomFillSync } from 'node:crypto';
+import { createHash, randomBytes, randomFillSync } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { BlockHashers } from '../../../src/transfer/block-hashers.js';
 
@@ -48,4 +51,40 @@ test('a range outside the memory fails the session with hash-failed, and the nex
       .update(new Uint8Array(memory, 0, 10))
       .digest('hex'),
   );
+});
+
+test('a session goes on over bytes read back from a file, in workers or on this thread alike', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lanspread-block-hashers-'));
+  try {
+    const memory = new SharedArrayBuffer(MIB);
+    randomFillSync(new Uint8Array(memory));
+    const file = randomBytes(9 * MIB + 3);
+    const path = join(dir, 'rest.bin');
+    await writeFile(path, file);
+    const expected = createHash('sha256')
+      .update(new Uint8Array(memory, 0, 1000))
+      .update(file.subarray(17, 9 * MIB))
+      .digest('hex');
+    for (const workers of [0, 1]) {
+      const hashers = new BlockHashers(memory, workers);
+      // Two at once on one worker: each reads with a buffer of its own.
+      const sessions = [hashers.session(), hashers.session()];
+      for (const s of sessions) await s.update(0, 1000);
+      assert.deepEqual(
+        await Promise.all(sessions.map((s) => s.digestWithFile(path, 17, 9 * MIB))),
+        [expected, expected],
+        `${workers} workers`,
+      );
+      // A file that is not there fails that hash only: the worker goes on with the next.
+      await assert.rejects(
+        hashers.session().digestWithFile(join(dir, 'gone.bin'), 0, 10),
+        (err: Error & { code?: string }) => err.code === (workers === 0 ? 'ENOENT' : 'hash-failed'),
+      );
+      const next = hashers.session();
+      await next.update(0, 1000);
+      assert.equal(await next.digestWithFile(path, 17, 9 * MIB), expected);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

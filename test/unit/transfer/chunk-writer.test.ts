@@ -45,7 +45,7 @@ async function writeInPieces(
     for (let at = 0; at < bytes.length; at += piece)
       // A fresh copy each time: the writer must not keep a view of what it was given.
       await writer.write(Buffer.from(bytes.subarray(at, at + piece)));
-    const sha256 = await writer.finish();
+    const sha256 = await (await writer.finish()).digest();
     assert.equal(
       sha256,
       createHash('sha256').update(bytes).digest('hex'),
@@ -87,6 +87,47 @@ test('a chunk shorter than the alignment, or at an unaligned offset, goes throug
   assert.equal(await writeInPieces(path, 0, want.subarray(0, 100), 64), 'cached');
   assert.equal(await writeInPieces(path, 100, want.subarray(100), 4_096), 'cached');
   assert.ok((await readFile(path)).equals(want));
+});
+
+test("a chunk's first part goes on to hash the rest of the chunk from the disk", async () => {
+  // As a split chunk is checked: one writer wrote [0, cut), another source's bytes lie after it.
+  const length = 11 * MIB + 999;
+  const chunkAt = 4 * MIB;
+  const bytes = randomBytes(length);
+  const path = await sparseFile('split.bin', chunkAt + length + 12_345);
+  const whole = createHash('sha256').update(bytes).digest('hex');
+  for (const [offset, cut] of [
+    [chunkAt, 6 * MIB + 17], // aligned: direct where the disk allows
+    [chunkAt + 1, 5 * MIB], // unaligned: through the cache
+  ] as const) {
+    const file = await open(path, 'r+');
+    await file.write(bytes, cut, length - cut, offset + cut);
+    await file.close();
+    const writer = await openChunkWriter(path, offset, cut);
+    try {
+      await writer.write(Buffer.from(bytes.subarray(0, cut)));
+      const head = await writer.finish();
+      assert.equal(
+        await head.digestWithFile(path, offset + cut, offset + length),
+        whole,
+        `${offset}`,
+      );
+    } finally {
+      await writer.close();
+    }
+  }
+  const writer = await openChunkWriter(path, chunkAt, MIB);
+  try {
+    await writer.write(randomBytes(MIB));
+    const head = await writer.finish();
+    // Past the end of the file: the hash fails rather than hash what is not there.
+    await assert.rejects(
+      head.digestWithFile(path, chunkAt + MIB, chunkAt + 2 * length),
+      /ends before/,
+    );
+  } finally {
+    await writer.close();
+  }
 });
 
 test('a write that fails (the file is gone) rejects, and close still lets everything go', async () => {
@@ -178,7 +219,10 @@ test('bytes read where `landing` says land in place, through every turn of the b
       next = writer.mode === 'direct' ? writer.landing?.(position, length - position) : undefined;
       await writer.write(read);
     }
-    assert.equal(await writer.finish(), createHash('sha256').update(bytes).digest('hex'));
+    assert.equal(
+      await (await writer.finish()).digest(),
+      createHash('sha256').update(bytes).digest('hex'),
+    );
   } finally {
     await writer.close();
   }
