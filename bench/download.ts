@@ -17,7 +17,7 @@ import { NGINX_CONFIG_SUMMARY, NginxTls, requireBaselineTools } from './support/
 import { median } from './support/median.js';
 import { cpuSeconds, peakRssMB, reapedChildrenCpuSeconds } from './support/proc-usage.js';
 import { SeededRandom } from '../test/support/fixture-games.js';
-import { CLI, PeerProcess, onCores } from '../test/scenarios/harness/peer-process.js';
+import { CLI, type Json, PeerProcess, onCores } from '../test/scenarios/harness/peer-process.js';
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
@@ -33,6 +33,38 @@ interface Sample {
   senderCpu: number;
   receiverRssMB?: number;
   senderRssMB?: number;
+  /** lanspread's: where its time went, from the receiver's events (see `phasesOf`). */
+  phases?: Phases;
+}
+
+/**
+ * A lanspread download in three parts: until `download-begin` (manifests, the vote, the files
+ * made at their sizes), the transfer (until the chunk events cover the game: every chunk
+ * verified and on the disk), and the rest (the commit: every file synced, version.ini).
+ */
+interface Phases {
+  beginMs: number;
+  transferMs: number;
+  commitMs: number;
+}
+
+function phasesOf(client: PeerProcess, from: number, startedAt: number, endedAt: number): Phases {
+  const events = client.events.slice(from);
+  const at = (e: Json | undefined): number => {
+    const t = e === undefined ? undefined : client.arrivedAt(e);
+    if (t === undefined) throw new Error('the receiver did not report the download as expected');
+    return t;
+  };
+  const begin = events.find((e) => e.event === 'download-begin');
+  let left = Number(begin?.bytes);
+  const last = events.find(
+    (e) => e.event === 'download-chunk-finished' && (left -= Number(e.length)) <= 0,
+  );
+  return {
+    beginMs: at(begin) - startedAt,
+    transferMs: at(last) - at(begin),
+    commitMs: endedAt - at(last),
+  };
 }
 
 interface Variant {
@@ -176,14 +208,15 @@ async function rawCopySample(src: string, dst: string, bytes: number): Promise<S
 
 /**
  * What the receiver's disk takes: the file's size written from memory into a new file with
- * O_DIRECT, 1 MiB blocks, two in flight (as lanspread's receiver writes), on the receiver's core.
+ * O_DIRECT, 4 MiB blocks, two in flight (as each chunk of lanspread's receiver is written), on
+ * the receiver's core.
  * curl and the raw copy only fill the page cache; lanspread's bytes reach the disk as they come.
  */
 const DISK_WRITER = `
 const fs = require('node:fs'); const { open } = require('node:fs/promises');
 (async () => {
-  const size = Number(process.argv[2]); const block = 1 << 20;
-  const memory = new WebAssembly.Memory({ initial: 32, maximum: 32, shared: true });
+  const size = Number(process.argv[2]); const block = 4 << 20;
+  const memory = new WebAssembly.Memory({ initial: 128, maximum: 128, shared: true });
   const bufs = [0, 1].map((i) => Buffer.from(memory.buffer, i * block, block));
   const file = await open(process.argv[1], fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_DIRECT);
   const started = performance.now(); const busy = [];
@@ -282,11 +315,13 @@ async function lanspreadSample(
     const sourcesCpu = async (): Promise<number> =>
       (await Promise.all(sources.map((s) => cpuSeconds(s.pid)))).reduce((a, b) => a + b, 0);
     const before = { receiver: await cpuSeconds(client.pid), senders: await sourcesCpu() };
+    const from = client.events.length;
     const started = performance.now();
     await client.cmd('download', { game: GAME, install: false }, 600_000);
-    const ms = performance.now() - started;
+    const ended = performance.now();
     return {
-      ms,
+      ms: ended - started,
+      phases: phasesOf(client, from, started, ended),
       receiverCpu: (await cpuSeconds(client.pid)) - before.receiver,
       senderCpu: (await sourcesCpu()) - before.senders,
       receiverRssMB: await peakRssMB(client.pid),
@@ -459,6 +494,22 @@ function report(r: {
     );
   }
 
+  console.log(
+    `\nwhere lanspread's time went (medians): until download-begin (manifests, vote, files made)` +
+      ` | the transfer (until every chunk is verified and written) | the commit (every file synced)\n`,
+  );
+  console.log('| variant | to begin ms | transfer MiB/s | commit ms |');
+  console.log('|---|---|---|---|');
+  for (const v of r.variants) {
+    const phases = v.unavailable === undefined ? of(v).map((s) => s.phases) : [];
+    if (phases.length === 0 || phases.some((p) => p === undefined)) continue;
+    const med = (pick: (p: Phases) => number): number => median(phases.map((p) => pick(p!)));
+    console.log(
+      `| ${v.label} | ${med((p) => p.beginMs).toFixed(0)} | ` +
+        `${med((p) => (r.gib * 1024) / (p.transferMs / 1000)).toFixed(0)} | ${med((p) => p.commitMs).toFixed(0)} |`,
+    );
+  }
+
   // A round's pair was measured seconds apart: its ratio drifts less than the medians do.
   const paired = (v: Variant, base: Variant): string =>
     of(v)
@@ -482,6 +533,13 @@ function report(r: {
   console.log(
     `  for scale: (2)/(1s), against a curl whose bytes are on the disk at the end too: ${(speed(one) / speed(synced)).toFixed(2)}` +
       ` (per round ${paired(one, synced)})`,
+  );
+  const transferOnly = median(
+    of(one).map((s) => (s.phases === undefined ? NaN : s.phases.transferMs + s.phases.beginMs)),
+  );
+  console.log(
+    `  for scale: (2) without its commit (until its last chunk is verified and written, no sync)` +
+      ` against (1): ${((r.gib * 1024) / (transferOnly / 1000) / speed(nginx)).toFixed(2)}`,
   );
   const disk = byLabel('(d)');
   console.log(

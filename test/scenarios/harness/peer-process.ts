@@ -50,6 +50,8 @@ export function onCores(cpuList: string | undefined, command: string[]): string[
 export class PeerProcess {
   readonly name: string;
   readonly events: Json[] = [];
+  /** When each of `events` arrived (performance.now()), for a bench's breakdown. */
+  readonly #arrivals = new WeakMap<Json, number>();
   readonly #child: ChildProcessWithoutNullStreams;
   readonly #pending = new Map<
     number,
@@ -192,6 +194,11 @@ export class PeerProcess {
     return this.exited;
   }
 
+  /** When `event`, one of `events`, arrived (performance.now()). */
+  arrivedAt(event: Json): number | undefined {
+    return this.#arrivals.get(event);
+  }
+
   #onLine(line: string): void {
     let msg: Json;
     try {
@@ -202,6 +209,7 @@ export class PeerProcess {
     }
     if ('event' in msg) {
       this.events.push(msg);
+      this.#arrivals.set(msg, performance.now());
       for (const waiter of [...this.#waiters]) waiter();
       return;
     }
