@@ -2,7 +2,6 @@
  * SHA-256 of each chunk of a file, computed in a small worker pool so hashing never stalls the
  * event loop.
  */
-import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { LanspreadError } from '../errors.js';
@@ -11,8 +10,8 @@ import { LanspreadError } from '../errors.js';
  * An inline ES module with builtins only, loaded from a data: URL: tsx does not map a worker's
  * `.js` URL to its `.ts` source, and an eval'd string changes module format with the flags the
  * worker inherits (`--input-type`), so this is the one form that runs the same under tsx and from
- * `dist/`. It reads 4 MiB blocks of [start, end) whatever the chunk size, and checks the file's
- * size before and after.
+ * `dist/`. It reads the file in 4 MiB blocks whatever the chunk size, and checks its size before
+ * and after.
  */
 const WORKER_SOURCE = `
 import { parentPort } from 'node:worker_threads';
@@ -21,7 +20,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 const BLOCK = 4 * 1024 * 1024;
 const FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW || 0);
 let buf;
-function hashFile(path, size, chunkSize, start, end) {
+function hashFile(path, size, chunkSize) {
   const fd = openSync(path, FLAGS);
   try {
     const st = fstatSync(fd);
@@ -31,8 +30,8 @@ function hashFile(path, size, chunkSize, start, end) {
     const hashes = [];
     let hash = createHash('sha256');
     let inChunk = 0;
-    for (let pos = start; pos < end; ) {
-      const n = readSync(fd, buf, 0, Math.min(BLOCK, end - pos), pos);
+    for (let pos = 0; pos < size; ) {
+      const n = readSync(fd, buf, 0, Math.min(BLOCK, size - pos), pos);
       if (n === 0) throw new Error(path + ' shrank while it was hashed');
       for (let off = 0; off < n; ) {
         const take = Math.min(n - off, chunkSize - inChunk);
@@ -58,7 +57,7 @@ parentPort.on('message', (job) => {
   try {
     parentPort.postMessage({
       id: job.id,
-      hashes: hashFile(job.path, job.size, job.chunkSize, job.start, job.end),
+      hashes: hashFile(job.path, job.size, job.chunkSize),
     });
   } catch (err) {
     parentPort.postMessage({ id: job.id, error: String((err && err.message) || err) });
@@ -73,8 +72,6 @@ interface Job {
   readonly path: string;
   readonly size: number;
   readonly chunkSize: number;
-  readonly start: number;
-  readonly end: number;
   settle(result: { hashes: string[] } | { error: Error }): void;
 }
 
@@ -100,31 +97,15 @@ class HasherPool {
     this.#size = Math.max(1, size);
   }
 
-  /** SHA-256 hex of each `chunkSize` slice of [start, end) of a file that must have `size` bytes. */
-  hash(
-    absPath: string,
-    size: number,
-    chunkSize: number,
-    range: { start: number; end: number },
-    signal?: AbortSignal,
-  ): Promise<string[]> {
-    const { start, end } = range;
-    if (
-      ![size, chunkSize, start, end].every(Number.isSafeInteger) ||
-      chunkSize < 1 ||
-      start < 0 ||
-      end < start ||
-      end > size
-    ) {
+  /** SHA-256 hex of each `chunkSize` slice of a file that must have `size` bytes. */
+  hash(absPath: string, size: number, chunkSize: number, signal?: AbortSignal): Promise<string[]> {
+    if (![size, chunkSize].every(Number.isSafeInteger) || chunkSize < 1 || size < 0) {
       return Promise.reject(
-        new LanspreadError(
-          'hash-failed',
-          `bad size ${size}, chunk size ${chunkSize} or range ${start}..${end}`,
-        ),
+        new LanspreadError('hash-failed', `bad size ${size} or chunk size ${chunkSize}`),
       );
     }
     if (signal?.aborted === true) return Promise.reject(abortReason(signal));
-    if (end === start) return Promise.resolve([]);
+    if (size === 0) return Promise.resolve([]);
     return new Promise<string[]>((resolve, reject) => {
       const onAbort = (): void => {
         this.#cancel(job);
@@ -135,8 +116,6 @@ class HasherPool {
         path: absPath,
         size,
         chunkSize,
-        start,
-        end,
         settle(result) {
           signal?.removeEventListener('abort', onAbort);
           if ('hashes' in result) resolve(result.hashes);
@@ -221,8 +200,8 @@ class HasherPool {
       if (job === undefined) return;
       slot.job = job;
       slot.worker.ref();
-      const { id, path, size, chunkSize, start, end } = job;
-      slot.worker.postMessage({ id, path, size, chunkSize, start, end });
+      const { id, path, size, chunkSize } = job;
+      slot.worker.postMessage({ id, path, size, chunkSize });
     }
   }
 }
@@ -239,27 +218,12 @@ export function hashFileChunks(
   chunkSize: number,
   signal?: AbortSignal,
 ): Promise<string[]> {
-  return filePool.hash(absPath, size, chunkSize, { start: 0, end: size }, signal);
-}
-
-/** A pool of its own, so checking a chunk written by several sources never waits behind a library's hashing. */
-const rangePool = new HasherPool(1);
-/** SHA-256 hex of bytes [start, start + length) of a file, read back from the disk. */
-export async function hashFileRange(
-  absPath: string,
-  start: number,
-  length: number,
-  signal?: AbortSignal,
-): Promise<string> {
-  const { size } = await stat(absPath);
-  const [hex] = await rangePool.hash(absPath, size, length, { start, end: start + length }, signal);
-  if (hex === undefined) throw new LanspreadError('hash-failed', 'an empty range has no hash');
-  return hex;
+  return filePool.hash(absPath, size, chunkSize, signal);
 }
 
 /** Terminates every hashing worker; pending hashes fail with `shutting-down`. */
 export async function closeHasherPool(): Promise<void> {
-  await Promise.all([filePool.close(), rangePool.close()]);
+  await filePool.close();
 }
 
 function abortReason(signal: AbortSignal | undefined): Error {

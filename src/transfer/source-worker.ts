@@ -1,13 +1,13 @@
 /** One connection's loop in a download: take a chunk from the scheduler, fetch it into place, verify it. */
+import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { PeerId } from '../ids.js';
-import type { OpenHash } from './block-hashers.js';
+import { type OpenHash, openHashHere } from './block-hashers.js';
 import { BusyBackoff, isOverBudget, noteBusy } from './busy-backoff.js';
 import { connectChunks } from './chunk-connection.js';
 import type { ChunkFlight } from './chunk-flight.js';
 import type { ChunkTask } from './chunk-planner.js';
-import { hashFileRange } from './chunk-hasher.js';
 import { openChunkWriter } from './chunk-writer.js';
 import { CHUNK_BUSY_REST_MS, type ChunkScheduler } from './chunk-scheduler.js';
 import type { DownloadJournal } from './download-journal.js';
@@ -326,23 +326,23 @@ async function chunkVerified(
 }
 
 /**
- * Every part of a split chunk is on disk: its hash is read back from there, as no one source
- * sent all of its bytes. A chunk that fails is fetched again whole (see `splitChecked`), and
+ * Every part of a split chunk is on disk: no one source sent all of its bytes, so the first
+ * part's hash goes on over the later parts, read back from there. A chunk that fails is fetched again whole (see `splitChecked`), and
  * none of its sources is blamed: which one sent the bad bytes cannot be told.
  */
 async function checkSplitChunk(run: DownloadRun, task: ChunkTask): Promise<void> {
   const { req, scheduler } = run;
   const path = targetPath(req.root, task.path);
-  const head = run.splitHeads.get(task.key);
+  // Without a first part hashed as it came (no fetch wrote it from the chunk's start), the whole
+  // chunk is read back.
+  const head = run.splitHeads.get(task.key) ?? { hash: openHashHere(createHash('sha256')), to: 0 };
   run.splitHeads.delete(task.key);
-  const hash = await (
-    head === undefined
-      ? hashFileRange(path, task.offset, task.length, req.signal)
-      : head.hash.digestWithFile(path, task.offset + head.to, task.offset + task.length)
-  ).catch((err: unknown) => {
-    req.signal.throwIfAborted();
-    throw new WriteFailure(`cannot read back ${task.path}: ${errorMessage(err)}`);
-  });
+  const hash = await head.hash
+    .digestWithFile(path, task.offset + head.to, task.offset + task.length)
+    .catch((err: unknown) => {
+      req.signal.throwIfAborted();
+      throw new WriteFailure(`cannot read back ${task.path}: ${errorMessage(err)}`);
+    });
   const parts = scheduler.splitChecked(task, hash === task.sha256);
   if (hash !== task.sha256) {
     run.received -= task.length;
