@@ -14,8 +14,9 @@ export {
 } from './launch-scripts.js';
 export { spawnLaunch, type LaunchExit, type LaunchedProcess } from './launch-process.js';
 export { streamInstallGame, type StreamInstallEvent } from './stream-install.js';
-export { IntentStore, type Intent } from './intent-store.js';
+export { IntentStore, type Intent, type OperationIntent } from './intent-store.js';
 export { recoverIntents } from './recover-intents.js';
+export { systemBootId } from './boot-id.js';
 export {
   discardStaging,
   removeGameFiles,

@@ -1,5 +1,9 @@
-/** Intents of operations that change a game on disk in several steps, kept in `STATE/intents/` for startup recovery. */
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+/**
+ * Intents of operations that change a game on disk in several steps, kept in `STATE/intents/` for
+ * startup recovery; and in `STATE/flushes/`, the committed downloads whose files are not all on
+ * the disk yet (the game is in use meanwhile, so a flush is not an operation's intent).
+ */
+import { access, mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../atomic-write.js';
@@ -33,15 +37,24 @@ const intentSchema = z.discriminatedUnion('kind', [
     phase: z.enum(['fetch', 'swap']),
   }),
   z.object({ kind: z.literal('remove-files'), game, root: path, trash: path }),
+  z.object({
+    kind: z.literal('flush'),
+    game,
+    root: path,
+    /** The system's boot the download committed in; null where the system does not tell. */
+    boot: z.string().nullable(),
+  }),
 ]);
 
 export type Intent = z.infer<typeof intentSchema>;
+/** The intent of an operation on a game, recorded while the operation runs. */
+export type OperationIntent = Exclude<Intent, { kind: 'flush' }>;
 
 export class IntentStore {
   readonly #dir: string;
 
-  constructor(stateDir: string) {
-    this.#dir = join(stateDir, 'intents');
+  constructor(stateDir: string, folder: 'intents' | 'flushes' = 'intents') {
+    this.#dir = join(stateDir, folder);
   }
 
   /** Records (or replaces) the intent for its game, durably, before the disk is touched. */
@@ -53,6 +66,14 @@ export class IntentStore {
   /** The operation ended (either way) and the disk is settled: the intent goes. */
   async clear(game: GameId): Promise<void> {
     await rm(this.#file(game), { force: true });
+  }
+
+  /** Whether `game` has a record here. */
+  async has(game: GameId): Promise<boolean> {
+    return access(this.#file(game)).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Every readable intent; an unreadable file is logged and removed, as nothing can act on it. */

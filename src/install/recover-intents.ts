@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { removeRetrying } from '../transfer/index.js';
+import { flushRoot, journalPath, removeRetrying, uncommit } from '../transfer/index.js';
+import { systemBootId } from './boot-id.js';
 import type { Intent, IntentStore } from './intent-store.js';
 import { exists, LOCAL_DIR, settleInstall, settleUninstall } from './install-transaction.js';
 import { discardStaging, swapInStaging } from './root-swap.js';
@@ -35,7 +36,7 @@ export async function recoverIntents(store: IntentStore, log: Logger): Promise<n
 async function settle(intent: Intent): Promise<string> {
   switch (intent.kind) {
     case 'download':
-      // version.ini is renamed in last, after every byte is verified and synced.
+      // version.ini is renamed in last, after every byte is verified (its flush: `flush` below).
       return (await exists(join(intent.root, 'version.ini')))
         ? 'the download had committed'
         : 'the unfinished download stays as resume data, not Ready (no version.ini)';
@@ -57,6 +58,18 @@ async function settle(intent: Intent): Promise<string> {
         return `the new root (${intent.to}) is in place; the old one removed`;
       }
       return `the old root (${intent.from ?? 'no version'}) kept; staging ${await discardStaging(intent.staging)}`;
+    case 'flush': {
+      if (!(await exists(join(intent.root, 'version.ini'))))
+        return 'the download had not committed (or its root is gone)';
+      if (intent.boot !== null && intent.boot === (await systemBootId())) {
+        // Only lanspread stopped: the system still holds every byte it was given.
+        await flushRoot(intent.root);
+        await removeRetrying(journalPath(intent.root));
+        return 'the system kept the files: flushed now, the root stays Ready';
+      }
+      await uncommit(intent.root);
+      return 'the system restarted before the files were all on the disk: the root is resume data again; its next download re-checks every chunk';
+    }
     case 'remove-files': {
       await removeRetrying(intent.trash);
       return (await exists(intent.root)) ? 'the removal had not begun' : 'the root is removed';

@@ -8,10 +8,11 @@ import {
   removeGameFiles,
   streamInstallGame,
   swapInStaging,
+  systemBootId,
   trashPath,
   uninstallGame,
   updatePaths,
-  type Intent,
+  type OperationIntent,
   type IntentStore,
 } from '../install/index.js';
 import { readGameVersion, type LocalGame } from '../library/index.js';
@@ -35,6 +36,8 @@ export interface GameOperationsOptions {
   library: LocalLibrary;
   operations: Operations;
   intents: IntentStore;
+  /** Committed downloads whose files are not all on the disk yet. */
+  flushes: IntentStore;
   launcher: GameLauncher;
   archiveProvider: ArchiveProvider;
   chunkSize: number;
@@ -66,6 +69,11 @@ interface Run {
 
 export class GameOperations {
   readonly #o: GameOperationsOptions;
+  /**
+   * Each game's flush after its download: the root is Ready, and in use, before its files are all
+   * on the disk. The game's next operation waits for it; Play does not.
+   */
+  readonly #flushing = new Map<GameId, Promise<void>>();
 
   constructor(opts: GameOperationsOptions) {
     this.#o = opts;
@@ -87,7 +95,8 @@ export class GameOperations {
     const sources = this.#requireSources(entry);
     const root = this.#o.library.root(entry.id);
     return this.#run({ kind: 'download', game: entry.id, root }, async (run) => {
-      const finished = await this.#downloadUnder(entry, sources, run, root);
+      const { finished, durable } = await this.#downloadUnder(entry, sources, run, root);
+      this.#flushLater(entry.id, durable);
       if (!install) {
         run.outcome(finished);
         return { game: entry.id };
@@ -136,7 +145,7 @@ export class GameOperations {
     }
     const sources = this.#requireSources(entry);
     const root = this.#o.library.root(entry.id);
-    const intent: Intent = {
+    const intent: OperationIntent = {
       kind: 'stream-install',
       game: entry.id,
       root,
@@ -230,7 +239,7 @@ export class GameOperations {
     this.#o.launcher.refuseWhileRunning(entry.id, 'update');
     const sources = this.#requireSources(entry);
     const paths = updatePaths(this.#o.library.gamesDir, entry.id);
-    const intent: Intent = {
+    const intent: OperationIntent = {
       kind: 'update',
       game: entry.id,
       ...paths,
@@ -248,12 +257,30 @@ export class GameOperations {
             { game: entry.id },
             'the new version is downloaded already; installing it',
           );
-        else this.#o.emit(await this.#downloadUnder(entry, sources, run, paths.staging));
+        else {
+          const { finished, durable } = await this.#downloadUnder(
+            entry,
+            sources,
+            run,
+            paths.staging,
+          );
+          this.#o.emit(finished);
+          // The install goes on meanwhile; the old root goes only once the new one is on the disk.
+          this.#flushLater(entry.id, durable);
+        }
         if (installNew) {
           await this.#installUnder(entry, run, paths.staging);
           this.#o.emit({ event: 'install-finished', game: entry.id });
         }
         run.op.signal.throwIfAborted();
+        await this.#flushing.get(entry.id);
+        if (await this.#o.flushes.has(entry.id)) {
+          const failure = new LanspreadError(
+            'download-failed',
+            `the new version of ${entry.id} could not be written to the disk; the old one is kept`,
+          );
+          throw this.#failed(run, 'download-failed', entry.id, failure);
+        }
         await this.#o.intents.record({ ...intent, phase: 'swap' });
         await swapInStaging(paths).catch((err: unknown) => {
           const message = `cannot swap in the new root of ${entry.id}: ${errorMessage(err)}`;
@@ -264,6 +291,8 @@ export class GameOperations {
         run.outcome({ event: 'update-finished', ...result });
         return result;
       } catch (err) {
+        // The staging root goes once its flush (if one runs) no longer reads it.
+        await this.#flushing.get(entry.id);
         const staging = await discardStaging(paths.staging).catch((cleanup: unknown) => {
           this.#o.log.error(
             { game: entry.id, err: errorMessage(cleanup) },
@@ -285,7 +314,7 @@ export class GameOperations {
     }
     this.#o.launcher.refuseWhileRunning(entry.id, 'remove the files of');
     const { gamesDir } = this.#o.library;
-    const intent: Intent = {
+    const intent: OperationIntent = {
       kind: 'remove-files',
       game: entry.id,
       root: this.#o.library.root(entry.id),
@@ -332,11 +361,13 @@ export class GameOperations {
    * body → clear the intent and release → rescan → the outcome events. A `status` or a retry
    * sent on hearing the outcome finds no operation running and the library rescanned.
    */
-  async #run<T>(intent: Intent, body: (run: Run) => Promise<T>): Promise<T> {
+  async #run<T>(intent: OperationIntent, body: (run: Run) => Promise<T>): Promise<T> {
     const { game, kind } = intent;
     const op = this.#o.operations.begin(game, kind);
     const outcome: PeerEvent[] = [];
     try {
+      // A flush still running on the game's root ends first: this operation may change it.
+      await this.#flushing.get(game);
       await this.#o.intents.record(intent);
       return await body({ op, outcome: (event) => outcome.push(event) });
     } finally {
@@ -350,16 +381,54 @@ export class GameOperations {
     }
   }
 
-  /** Fetches `entry` into `root`; resolves to its `download-finished` for the caller to tell. */
+  /** Resolves once every download's files are on the disk (or their flush failed, logged). */
+  async flushed(): Promise<void> {
+    await Promise.all(this.#flushing.values());
+  }
+
+  /**
+   * Keeps `durable` as the game's flush: its record goes when it ends. A failed flush is logged
+   * and its record kept, so the next start checks the root.
+   */
+  #flushLater(game: GameId, durable: Promise<void>): void {
+    const settled = durable
+      .then(
+        () => this.#o.flushes.clear(game),
+        (err: unknown) => {
+          this.#o.log.error(
+            { game, err: errorMessage(err) },
+            'cannot flush the downloaded files to the disk; the next start checks them',
+          );
+        },
+      )
+      .catch((err: unknown) => {
+        this.#o.log.error({ game, err: errorMessage(err) }, 'cannot clear the flush record');
+      })
+      .finally(() => {
+        if (this.#flushing.get(game) === settled) this.#flushing.delete(game);
+      });
+    this.#flushing.set(game, settled);
+  }
+
+  /**
+   * Fetches `entry` into `root`: its `download-finished` for the caller to tell, and its flush,
+   * under a flush record made before anything is written.
+   */
   async #downloadUnder(
     entry: CatalogGame,
     sources: DownloadSource[],
     run: Run,
     root: string,
-  ): Promise<PeerEvent> {
+  ): Promise<{ finished: PeerEvent; durable: Promise<void> }> {
     try {
       await this.#o.library.rescan();
-      const result = await downloadGame({
+      await this.#o.flushes.record({
+        kind: 'flush',
+        game: entry.id,
+        root,
+        boot: await systemBootId(),
+      });
+      const { durable, ...result } = await downloadGame({
         game: entry,
         root,
         sources,
@@ -375,8 +444,10 @@ export class GameOperations {
         ...(this.#o.swarm === undefined ? {} : { swarm: this.#o.swarm(entry, root) }),
         ...(this.#o.traffic === undefined ? {} : { traffic: this.#o.traffic }),
       });
-      return downloadFinished({ game: entry.id, ...result });
+      return { finished: downloadFinished({ game: entry.id, ...result }), durable };
     } catch (err) {
+      // Nothing was committed: no flush to check.
+      await this.#o.flushes.clear(entry.id).catch(() => undefined);
       throw this.#downloadFailed(entry, err, run);
     }
   }

@@ -115,7 +115,7 @@ export class Peer {
     catalog: Catalog,
     identity: Identity,
     hashCache: HashCache,
-    intents: IntentStore,
+    stores: { intents: IntentStore; flushes: IntentStore },
     settings: Settings,
   ) {
     const emit = this.#emit;
@@ -195,7 +195,7 @@ export class Peer {
     this.#gameOperations = new GameOperations({
       library: this.#library,
       operations: this.#operations,
-      intents,
+      ...stores,
       launcher: this.#launcher,
       archiveProvider,
       chunkSize: opts.chunkSize ?? DEFAULT_CHUNK_SIZE,
@@ -258,9 +258,19 @@ export class Peer {
     const hashCache = await HashCache.open(opts.stateDir, opts.log);
     // Before the first scan, so no half-changed root is ever scanned or advertised.
     const intents = new IntentStore(opts.stateDir);
+    const flushes = new IntentStore(opts.stateDir, 'flushes');
+    // Flushes after intents: an update's staging root, discarded, needs no flush.
     await recoverIntents(intents, opts.log);
+    await recoverIntents(flushes, opts.log);
     const settings = await readSettings(opts.stateDir, opts.log);
-    const peer = new Peer({ ...opts, gamesDir }, catalog, identity, hashCache, intents, settings);
+    const peer = new Peer(
+      { ...opts, gamesDir },
+      catalog,
+      identity,
+      hashCache,
+      { intents, flushes },
+      settings,
+    );
     if (listener !== undefined) peer.#listeners.add(listener);
     await peer.#library.rescan({ always: true });
     await peer.#queue.restore((entry) => peer.#staleQueueEntry(entry));
@@ -423,6 +433,8 @@ export class Peer {
     await this.#mesh.stop();
     this.#operations.cancelAll();
     await this.#mesh.close();
+    // A download's files reach the disk before we go, so the next start has nothing to check.
+    await this.#gameOperations.flushed();
     await this.#hashCache.flush();
     this.#log.info({}, 'peer stopped');
   }

@@ -111,4 +111,9 @@ export interface DownloadResult {
   /** Verified bytes of this run from complete sources and from partial ones. */
   bytesFromComplete: number;
   bytesFromPartial: number;
+  /**
+   * Settles once every file is on the disk (and the resume journal gone); the root is Ready
+   * before. Rejects when the flush fails: the caller must handle it.
+   */
+  durable: Promise<void>;
 }

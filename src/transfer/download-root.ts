@@ -9,6 +9,8 @@ import { NOT_TRANSFERRED } from './transferable-path.js';
 
 /** version.ini is the commit: it waits here until every other byte is verified. */
 const INCOMING_SENTINEL = join('.lanspread', 'version.ini.incoming');
+/** Flushes of many small files overlap, so their waits for the disk do too. */
+const FLUSHES_AT_ONCE = 8;
 
 /** Where the manifest's `path` is written while the download runs. */
 export function targetPath(root: string, path: string): string {
@@ -37,20 +39,50 @@ export async function prepareFiles(root: string, manifest: Manifest): Promise<vo
 }
 
 /**
- * Removes files the manifest does not list, then writes version.ini: the root is now complete.
- * Every file is synced first, so after a power cut a root with version.ini never lacks bytes.
+ * Removes files the manifest does not list, then writes version.ini: the root is now complete and
+ * Ready, every byte verified. Its bytes may not all be on the disk yet: `flushRoot` follows, while
+ * the game is already in use, and a flush record (`STATE/flushes/`) covers it until it ends.
  */
 export async function commit(root: string, manifest: Manifest): Promise<void> {
   await pruneExtra(root, manifest);
-  for (const file of manifest.files) {
-    const handle = await open(targetPath(root, file.path), 'r+');
-    try {
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
-  }
   await renameRetrying(join(root, INCOMING_SENTINEL), join(root, 'version.ini'));
+}
+
+/**
+ * Syncs every file of the root (`.lanspread/` aside) to the disk, a few at a time: after a power
+ * cut the root then never lacks bytes.
+ */
+export async function flushRoot(root: string): Promise<void> {
+  const files: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (dir === root && NOT_TRANSFERRED.has(entry.name)) continue;
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.isFile()) files.push(path);
+    }
+  };
+  await walk(root);
+  await Promise.all(
+    Array.from({ length: Math.min(FLUSHES_AT_ONCE, files.length) }, async () => {
+      for (let path = files.pop(); path !== undefined; path = files.pop()) {
+        const handle = await open(path, 'r+');
+        try {
+          await handle.datasync();
+        } finally {
+          await handle.close();
+        }
+      }
+    }),
+  );
+}
+
+/**
+ * Takes a committed root back to resume data (version.ini back to its incoming name), for a
+ * root whose flush a power cut may have cut short: its next download re-checks every chunk.
+ */
+export async function uncommit(root: string): Promise<void> {
+  await renameRetrying(join(root, 'version.ini'), join(root, INCOMING_SENTINEL));
 }
 
 /**

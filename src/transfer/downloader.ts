@@ -17,7 +17,7 @@ import type {
   SwarmHolding,
   SwarmLink,
 } from './download-request.js';
-import { commit, prepareFiles, targetPath } from './download-root.js';
+import { commit, flushRoot, prepareFiles, targetPath } from './download-root.js';
 import { retryWhileBusy } from './busy-backoff.js';
 import { assertFreeSpace } from './free-space.js';
 import { removeRetrying } from './in-use-retry.js';
@@ -162,8 +162,10 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
     await commit(req.root, manifest);
     // Its files are the Ready root's now; the rescan that follows the download advertises it.
     share?.end();
-    await journal.remove();
+    // The journal stays until the flush ends: a root taken back after a power cut resumes from it.
+    const durable = flushRoot(req.root).then(() => journal.remove());
     return {
+      durable,
       bytes: total,
       bytesReceived: run.received,
       durationMs: Date.now() - started,

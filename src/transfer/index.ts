@@ -11,6 +11,8 @@ export {
 } from './downloader.js';
 export { BandwidthCap } from './bandwidth-cap.js';
 export { retryWhileBusy } from './busy-backoff.js';
+export { flushRoot, uncommit } from './download-root.js';
+export { journalPath } from './download-journal.js';
 export { assertFreeSpace, freeBytes } from './free-space.js';
 export { listGameFiles, type GameFile } from './game-files.js';
 export { HashCache } from './hash-cache.js';

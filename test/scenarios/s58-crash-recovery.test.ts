@@ -169,6 +169,38 @@ scenario(
 );
 
 scenario(
+  'S58-FLUSH',
+  'a peer killed as its download turns Ready, before every file is on the disk, stays Ready',
+  async (lab) => {
+    await lab.games('source', [SPEC]);
+    const source = await lab.start('source', { extraArgs: SMALL_CHUNKS });
+    let client = await lab.start('client', { extraArgs: SMALL_CHUNKS });
+    await link(client, source);
+    const record = join(lab.stateDir('client'), 'flushes', `${GAME}.json`);
+    let pending = false;
+    client = await crashAndRestart(lab, client, {
+      cmd: 'download',
+      args: { install: false },
+      when: async (peer, from) => {
+        await onEvent('download-finished')(peer, from);
+        pending = existsSync(record);
+      },
+    });
+    // Same boot: the system still holds what the killed peer wrote, so recovery flushes it.
+    const settled = await assertSettled(lab, client, 'source');
+    assert.equal(settled, 'Ready (SHA-256 = source)');
+    assert.equal(existsSync(record), false, 'the flush record is settled');
+    const root = join(lab.gamesDir('client'), GAME);
+    assert.equal(existsSync(join(root, '.lanspread', 'download.json')), false, 'no journal left');
+    const outcomes = await recoveries(lab, 'client');
+    if (pending) assert.match(outcomes.join('\n'), /flush: the system kept the files/);
+    // The game is in use at once, and its next operation waits for nothing left.
+    assertOk(await client.request('install', { game: GAME }, 60_000), 'the install after it');
+    return `killed at download-finished with the flush ${pending ? 'still running' : 'already done'}; recovery: ${outcomes.join(' | ') || 'nothing to settle'}; after restart ${settled}, then installed`;
+  },
+);
+
+scenario(
   'S58-INSTALL',
   'a peer killed mid-install keeps the previous local/ whole',
   async (lab) => {

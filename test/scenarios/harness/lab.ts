@@ -24,6 +24,10 @@ export class Lab {
     return join(this.root, peer, 'games');
   }
 
+  stateDir(peer: string): string {
+    return join(this.root, peer, 'state');
+  }
+
   /** Writes fixture games into a peer's games folder before it starts. */
   async games(peer: string, specs: readonly FixtureGameSpec[]): Promise<string> {
     const dir = this.gamesDir(peer);
@@ -39,7 +43,7 @@ export class Lab {
     const peer = await PeerProcess.start({
       name,
       games: this.gamesDir(name),
-      state: join(this.root, name, 'state'),
+      state: this.stateDir(name),
       stderrFile: join(this.root, `${name}.stderr.log`),
       ...opts,
     });

@@ -8,6 +8,7 @@ import type { GameId } from '../../../src/ids.js';
 import {
   IntentStore,
   recoverIntents,
+  systemBootId,
   updatePaths,
   type Intent,
 } from '../../../src/install/index.js';
@@ -173,4 +174,52 @@ test('an unreadable intent is logged and dropped; a torn temp file is ignored', 
   assert.equal(await recoverIntents(store, log), 0);
   assert.deepEqual(await readdir(intents), []);
   assert.ok(log.lines.some((l) => l.level === 'warn' && l.msg.includes('unreadable')));
+});
+
+test('a flush cut short by our own crash is finished on the same boot: the root stays Ready', async () => {
+  await put(root(), { 'version.ini': '1', 'a.eti': 'bytes', '.lanspread/download.json': '{}' });
+  const lines = await recover({
+    kind: 'flush',
+    game: GAME,
+    root: root(),
+    boot: await systemBootId(),
+  });
+  if ((await systemBootId()) === null) {
+    // Where the system does not tell its boot, a flush cut short is always checked again.
+    assert.equal(existsSync(join(root(), 'version.ini')), false);
+    return;
+  }
+  assert.equal(await readFile(join(root(), 'version.ini'), 'utf8'), '1');
+  assert.equal(existsSync(join(root(), '.lanspread', 'download.json')), false, 'no journal left');
+  assert.match(lines.join('\n'), /the system kept the files/);
+});
+
+test('a flush cut short by a restart of the system takes the root back to resume data', async () => {
+  await put(root(), { 'version.ini': '1', 'a.eti': 'bytes', '.lanspread/download.json': '{}' });
+  const lines = await recover({ kind: 'flush', game: GAME, root: root(), boot: 'an earlier boot' });
+  assert.equal(existsSync(join(root(), 'version.ini')), false);
+  assert.equal(await readFile(join(root(), '.lanspread', 'version.ini.incoming'), 'utf8'), '1');
+  assert.equal(existsSync(join(root(), '.lanspread', 'download.json')), true, 'the journal stays');
+  assert.match(lines.join('\n'), /resume data again/);
+});
+
+test('a flush record of a root that never committed, or is gone, changes nothing', async () => {
+  await put(root(), { 'a.eti': 'partial' });
+  await recover({ kind: 'flush', game: GAME, root: root(), boot: 'an earlier boot' });
+  assert.deepEqual(await readdir(root()), ['a.eti']);
+  const lines = await recover({ kind: 'flush', game: GAME, root: join(games, 'gone'), boot: null });
+  assert.match(lines.join('\n'), /had not committed/);
+});
+
+test('flush records live apart from the intents: a game may have both', async () => {
+  const flushes = new IntentStore(join(dir, 'state'), 'flushes');
+  await store.record({ kind: 'install', game: GAME, root: root() });
+  await flushes.record({ kind: 'flush', game: GAME, root: root(), boot: null });
+  const log = recordingLogger();
+  assert.equal((await store.list(log))[0]?.kind, 'install');
+  assert.equal((await flushes.list(log))[0]?.kind, 'flush');
+  assert.equal(await flushes.has(GAME), true);
+  await flushes.clear(GAME);
+  assert.equal(await flushes.has(GAME), false);
+  assert.equal(await store.has(GAME), true);
 });
