@@ -65,6 +65,8 @@ interface Run {
   readonly op: OperationHandle;
   /** Emitted after the release and the rescan, so whoever hears it finds the game free. */
   outcome(event: PeerEvent): void;
+  /** Runs `flush` once the operation is over and its outcome told (see `#flushLater`). */
+  flushAfter(flush: () => Promise<void>): void;
 }
 
 export class GameOperations {
@@ -95,8 +97,8 @@ export class GameOperations {
     const sources = this.#requireSources(entry);
     const root = this.#o.library.root(entry.id);
     return this.#run({ kind: 'download', game: entry.id, root }, async (run) => {
-      const { finished, durable } = await this.#downloadUnder(entry, sources, run, root);
-      this.#flushLater(entry.id, durable);
+      const { finished, flush } = await this.#downloadUnder(entry, sources, run, root);
+      run.flushAfter(flush);
       if (!install) {
         run.outcome(finished);
         return { game: entry.id };
@@ -249,6 +251,7 @@ export class GameOperations {
     };
     const result = { game: entry.id, from: local.version, to: entry.version };
     return this.#run(intent, async (run) => {
+      let flushNew: (() => Promise<void>) | undefined;
       try {
         // A new root already complete beside the old (an earlier update stopped after its
         // download) is not fetched again.
@@ -258,29 +261,18 @@ export class GameOperations {
             'the new version is downloaded already; installing it',
           );
         else {
-          const { finished, durable } = await this.#downloadUnder(
-            entry,
-            sources,
-            run,
-            paths.staging,
-          );
+          const { finished, flush } = await this.#downloadUnder(entry, sources, run, paths.staging);
           this.#o.emit(finished);
-          // The install goes on meanwhile; the old root goes only once the new one is on the disk.
-          this.#flushLater(entry.id, durable);
+          flushNew = flush;
         }
         if (installNew) {
           await this.#installUnder(entry, run, paths.staging);
           this.#o.emit({ event: 'install-finished', game: entry.id });
         }
         run.op.signal.throwIfAborted();
-        await this.#flushing.get(entry.id);
-        if (await this.#o.flushes.has(entry.id)) {
-          const failure = new LanspreadError(
-            'download-failed',
-            `the new version of ${entry.id} could not be written to the disk; the old one is kept`,
-          );
-          throw this.#failed(run, 'download-failed', entry.id, failure);
-        }
+        // The old root goes only once the new one is on the disk.
+        if (flushNew !== undefined) await this.#flushNow(entry, run, flushNew);
+        flushNew = undefined;
         await this.#o.intents.record({ ...intent, phase: 'swap' });
         await swapInStaging(paths).catch((err: unknown) => {
           const message = `cannot swap in the new root of ${entry.id}: ${errorMessage(err)}`;
@@ -291,8 +283,8 @@ export class GameOperations {
         run.outcome({ event: 'update-finished', ...result });
         return result;
       } catch (err) {
-        // The staging root goes once its flush (if one runs) no longer reads it.
-        await this.#flushing.get(entry.id);
+        // A complete staging root stays for the next update, which takes it as it is: on the disk.
+        if (flushNew !== undefined) run.flushAfter(flushNew);
         const staging = await discardStaging(paths.staging).catch((cleanup: unknown) => {
           this.#o.log.error(
             { game: entry.id, err: errorMessage(cleanup) },
@@ -365,11 +357,16 @@ export class GameOperations {
     const { game, kind } = intent;
     const op = this.#o.operations.begin(game, kind);
     const outcome: PeerEvent[] = [];
+    let flush: (() => Promise<void>) | undefined;
     try {
       // A flush still running on the game's root ends first: this operation may change it.
       await this.#flushing.get(game);
       await this.#o.intents.record(intent);
-      return await body({ op, outcome: (event) => outcome.push(event) });
+      return await body({
+        op,
+        outcome: (event) => outcome.push(event),
+        flushAfter: (f) => (flush = f),
+      });
     } finally {
       // The operation has settled the disk either way; a stale intent would only be redone at start.
       await this.#o.intents.clear(game).catch((err: unknown) => {
@@ -378,6 +375,7 @@ export class GameOperations {
       op.end();
       await this.#rescanAfter(game, kind);
       for (const event of outcome) this.#o.emit(event);
+      if (flush !== undefined) this.#flushLater(game, flush);
     }
   }
 
@@ -387,11 +385,11 @@ export class GameOperations {
   }
 
   /**
-   * Keeps `durable` as the game's flush: its record goes when it ends. A failed flush is logged
-   * and its record kept, so the next start checks the root.
+   * Runs `flush` as the game's flush, after its operation: its record goes when it ends. A failed
+   * flush is logged and its record kept, so the next start checks the root.
    */
-  #flushLater(game: GameId, durable: Promise<void>): void {
-    const settled = durable
+  #flushLater(game: GameId, flush: () => Promise<void>): void {
+    const settled = flush()
       .then(
         () => this.#o.flushes.clear(game),
         (err: unknown) => {
@@ -410,16 +408,32 @@ export class GameOperations {
     this.#flushing.set(game, settled);
   }
 
+  /** Runs an update's flush inside it: a failure fails the update, the old root kept. */
+  async #flushNow(entry: CatalogGame, run: Run, flush: () => Promise<void>): Promise<void> {
+    try {
+      await flush();
+    } catch (err) {
+      const message = `cannot write the new version of ${entry.id} to the disk: ${errorMessage(err)}`;
+      throw this.#failed(
+        run,
+        'download-failed',
+        entry.id,
+        new LanspreadError('download-failed', message, { cause: err }),
+      );
+    }
+    await this.#o.flushes.clear(entry.id);
+  }
+
   /**
    * Fetches `entry` into `root`: its `download-finished` for the caller to tell, and its flush,
-   * under a flush record made before anything is written.
+   * for the caller to run, under a flush record made before anything is written.
    */
   async #downloadUnder(
     entry: CatalogGame,
     sources: DownloadSource[],
     run: Run,
     root: string,
-  ): Promise<{ finished: PeerEvent; durable: Promise<void> }> {
+  ): Promise<{ finished: PeerEvent; flush: () => Promise<void> }> {
     try {
       await this.#o.library.rescan();
       await this.#o.flushes.record({
@@ -428,7 +442,7 @@ export class GameOperations {
         root,
         boot: await systemBootId(),
       });
-      const { durable, ...result } = await downloadGame({
+      const { flush, ...result } = await downloadGame({
         game: entry,
         root,
         sources,
@@ -444,7 +458,7 @@ export class GameOperations {
         ...(this.#o.swarm === undefined ? {} : { swarm: this.#o.swarm(entry, root) }),
         ...(this.#o.traffic === undefined ? {} : { traffic: this.#o.traffic }),
       });
-      return { finished: downloadFinished({ game: entry.id, ...result }), durable };
+      return { finished: downloadFinished({ game: entry.id, ...result }), flush };
     } catch (err) {
       // Nothing was committed: no flush to check.
       await this.#o.flushes.clear(entry.id).catch(() => undefined);

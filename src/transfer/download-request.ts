@@ -112,8 +112,9 @@ export interface DownloadResult {
   bytesFromComplete: number;
   bytesFromPartial: number;
   /**
-   * Settles once every file is on the disk (and the resume journal gone); the root is Ready
-   * before. Rejects when the flush fails: the caller must handle it.
+   * Puts every file on the disk and then removes the resume journal; the root is Ready before.
+   * For the caller to run once its own writes are done: while a flush waits for the disk, the
+   * file system's other changes (even removing a file) wait for it too.
    */
-  durable: Promise<void>;
+  flush: () => Promise<void>;
 }

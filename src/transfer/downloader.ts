@@ -162,10 +162,12 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
     await commit(req.root, manifest);
     // Its files are the Ready root's now; the rescan that follows the download advertises it.
     share?.end();
-    // The journal stays until the flush ends: a root taken back after a power cut resumes from it.
-    const durable = flushRoot(req.root).then(() => journal.remove());
     return {
-      durable,
+      // The journal stays until the flush ends: a root taken back after a power cut resumes from it.
+      flush: async () => {
+        await flushRoot(req.root);
+        await journal.remove();
+      },
       bytes: total,
       bytesReceived: run.received,
       durationMs: Date.now() - started,
