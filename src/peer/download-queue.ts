@@ -214,7 +214,9 @@ export class DownloadQueue {
     } finally {
       entry.running = false;
       if (!this.#closed) {
-        await this.#changed();
+        // Not awaited: the answer need not wait for the disk (a finished download's flush may
+        // hold it for a while); a start left in the saved queue is dropped at the next start.
+        void this.#changed();
         this.pump();
       }
     }
