@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { silentLogger } from '../../../src/logger.js';
+import { Peer, type PeerEvent } from '../../../src/peer/index.js';
+import { writeFixtureGame, type FixtureGameSpec } from '../../support/fixture-games.js';
+
+// A download is Ready before its files are all on the disk: the flush that follows is covered
+// by a flush record, which goes once the flush ended (with the resume journal), and the
+// shutdown waits for it.
+const CHUNK = 1024 * 1024;
+const game = (id: string): FixtureGameSpec => ({
+  id,
+  version: '20250101',
+  archives: [{ name: `${id}.eti`, entries: [{ path: 'data/part0.bin', size: 24 * CHUNK }] }],
+  files: [{ path: 'notes.txt', size: 300 }],
+});
+
+const dir = await mkdtemp(join(tmpdir(), 'lanspread-flush-'));
+const peers: Peer[] = [];
+after(async () => {
+  await Promise.all(peers.map((p) => p.shutdown()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function startPeer(name: string): Promise<Peer> {
+  const peer = await Peer.start({
+    gamesDir: join(dir, name, 'games'),
+    stateDir: join(dir, name, 'state'),
+    name,
+    listenHost: '127.0.0.1',
+    listenPort: 0,
+    log: silentLogger,
+    chunkSize: CHUNK,
+  });
+  peers.push(peer);
+  return peer;
+}
+
+const record = (peer: string, id: string): string =>
+  join(dir, peer, 'state', 'flushes', `${id}.json`);
+
+test('a finished download is Ready at once; its flush record goes before its next operation and at shutdown', async () => {
+  await mkdir(join(dir, 'source', 'games'), { recursive: true });
+  for (const id of ['cnc4', 'bfbc2'])
+    await writeFixtureGame(join(dir, 'source', 'games'), game(id));
+  const source = await startPeer('source');
+  const client = await startPeer('client');
+  const recordAtFinish: boolean[] = [];
+  client.onEvent((event: PeerEvent) => {
+    if (event.event === 'download-finished')
+      recordAtFinish.push(existsSync(record('client', event.game)));
+  });
+  await client.execute({ cmd: 'connect', addr: source.addr });
+
+  await client.execute({ cmd: 'download', game: 'cnc4', install: false });
+  assert.deepEqual(recordAtFinish, [true], 'the record covers the flush that follows the outcome');
+  const rows = (await client.execute({ cmd: 'list-games' })) as {
+    local: { id: string; availability: string }[];
+  };
+  assert.equal(rows.local.find((g) => g.id === 'cnc4')?.availability, 'Ready');
+  await client.execute({ cmd: 'install', game: 'cnc4' });
+  assert.equal(
+    existsSync(record('client', 'cnc4')),
+    false,
+    'no flush record is left once the next operation ran',
+  );
+  assert.equal(
+    existsSync(join(dir, 'client', 'games', 'cnc4', '.lanspread', 'download.json')),
+    false,
+    'the journal goes with the flush',
+  );
+
+  await client.execute({ cmd: 'download', game: 'bfbc2', install: false });
+  await client.shutdown();
+  assert.equal(existsSync(record('client', 'bfbc2')), false, 'the shutdown waited for the flush');
+});
