@@ -286,8 +286,8 @@ class DirectWriter implements ChunkWriter {
     await this.#drain();
     this.#throwIfFailed();
     // No flush here: the bytes are with the disk already, and what a flush adds (the disk's own
-    // cache, the file's extents) the commit's sync of every file covers; until then the resume
-    // journal is a hint that a resume checks by hash.
+    // cache, the file's extents) the flush of every file after the commit covers; until then the
+    // resume journal is a hint that a resume checks by hash.
     if (tail.length > 0) await writeCached(this.#path, tail, tailAt, false);
     this.#handedOver = true;
     return this.#hash;
