@@ -4,9 +4,9 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { silentLogger } from '../../../src/logger.js';
-import { Peer, type PeerEvent } from '../../../src/peer/index.js';
+import type { Peer, PeerEvent } from '../../../src/peer/index.js';
 import { writeFixtureGame, type FixtureGameSpec } from '../../support/fixture-games.js';
+import { startLoopbackPeer } from '../../support/loopback-peer.js';
 
 // A download is Ready before its files are all on the disk: the flush that follows is covered
 // by a flush record, which goes once the flush ended (with the resume journal), and the
@@ -27,15 +27,7 @@ after(async () => {
 });
 
 async function startPeer(name: string): Promise<Peer> {
-  const peer = await Peer.start({
-    gamesDir: join(dir, name, 'games'),
-    stateDir: join(dir, name, 'state'),
-    name,
-    listenHost: '127.0.0.1',
-    listenPort: 0,
-    log: silentLogger,
-    chunkSize: CHUNK,
-  });
+  const peer = await startLoopbackPeer(dir, name, { chunkSize: CHUNK });
   peers.push(peer);
   return peer;
 }

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseHostPort } from '../../../src/host-port.js';
-import { silentLogger } from '../../../src/logger.js';
 import { DATA_MAGIC } from '../../../src/net/data-hello.js';
-import { Peer, type SettingsView } from '../../../src/peer/index.js';
+import type { Peer, SettingsView } from '../../../src/peer/index.js';
 import { writeFixtureGame } from '../../support/fixture-games.js';
+import { startLoopbackPeer } from '../../support/loopback-peer.js';
 import { smallGame } from '../../scenarios/harness/fixtures.js';
 
 // Issue 17 item 2: the `encrypt_transfers` setting picks the path of the downloads that start
@@ -19,13 +19,7 @@ let source: Peer;
 let proxy: { addr: string; dataConnections: () => number; close: () => void };
 
 function startPeer(name: string, encryptTransfers?: boolean): Promise<Peer> {
-  return Peer.start({
-    gamesDir: join(dir, name, 'games'),
-    stateDir: join(dir, name, 'state'),
-    name,
-    listenHost: '127.0.0.1',
-    listenPort: 0,
-    log: silentLogger,
+  return startLoopbackPeer(dir, name, {
     rescanIntervalMs: 0,
     ...(encryptTransfers === undefined ? {} : { encryptTransfers }),
   }).then((peer) => {

@@ -3,9 +3,9 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { silentLogger } from '../../../src/logger.js';
-import { Peer, type CommandResult, type PeerEvent } from '../../../src/peer/index.js';
+import type { CommandResult, Peer, PeerEvent } from '../../../src/peer/index.js';
 import { writeFixtureGame, type FixtureGameSpec } from '../../support/fixture-games.js';
+import { startLoopbackPeer } from '../../support/loopback-peer.js';
 
 // Item 5 of issue 15: whoever hears an operation's outcome and asks at once (in the listener
 // itself, before anything else runs) finds the operation released.
@@ -33,15 +33,7 @@ let client: Peer;
 const heard: { event: PeerEvent; status: Promise<CommandResult> }[] = [];
 
 async function startPeer(name: string): Promise<Peer> {
-  const peer = await Peer.start({
-    gamesDir: join(dir, name, 'games'),
-    stateDir: join(dir, name, 'state'),
-    name,
-    listenHost: '127.0.0.1',
-    listenPort: 0,
-    log: silentLogger,
-    chunkSize: CHUNK,
-  });
+  const peer = await startLoopbackPeer(dir, name, { chunkSize: CHUNK });
   peers.push(peer);
   return peer;
 }
