@@ -178,9 +178,13 @@ export class DownloadQueue {
     }
   }
 
-  /** Shutting down: what runs now is aborted by the peer and stays queued for the next start. */
-  close(): void {
+  /**
+   * Shutting down: what runs now is aborted by the peer and stays queued for the next start.
+   * Resolves once the last save has landed.
+   */
+  async close(): Promise<void> {
     this.#closed = true;
+    await this.#saving;
   }
 
   /** Runs `entry` in a slot; `keepWithoutSources`: a download waiting already waits on for a source. */

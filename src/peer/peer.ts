@@ -429,7 +429,7 @@ export class Peer {
     this.#library.close();
     this.#partials.close();
     // What runs now stays queued: the next start carries it on.
-    this.#queue.close();
+    await this.#queue.close();
     await this.#mesh.stop();
     this.#operations.cancelAll();
     await this.#mesh.close();
