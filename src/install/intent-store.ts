@@ -41,7 +41,7 @@ const intentSchema = z.discriminatedUnion('kind', [
     kind: z.literal('flush'),
     game,
     root: path,
-    /** The system's boot the download committed in; null where the system does not tell. */
+    /** The system's boot the download committed in (`systemBootId`); null when it was not known. */
     boot: z.string().nullable(),
   }),
 ]);
