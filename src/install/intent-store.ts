@@ -3,7 +3,7 @@
  * startup recovery; and in `STATE/flushes/`, the committed downloads whose files are not all on
  * the disk yet (the game is in use meanwhile, so a flush is not an operation's intent).
  */
-import { access, mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../atomic-write.js';
@@ -66,14 +66,6 @@ export class IntentStore {
   /** The operation ended (either way) and the disk is settled: the intent goes. */
   async clear(game: GameId): Promise<void> {
     await rm(this.#file(game), { force: true });
-  }
-
-  /** Whether `game` has a record here. */
-  async has(game: GameId): Promise<boolean> {
-    return access(this.#file(game)).then(
-      () => true,
-      () => false,
-    );
   }
 
   /** Every readable intent; an unreadable file is logged and removed, as nothing can act on it. */

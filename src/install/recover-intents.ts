@@ -17,7 +17,7 @@ export async function recoverIntents(store: IntentStore, log: Logger): Promise<n
   const intents = await store.list(log);
   for (const intent of intents) {
     try {
-      const outcome = await settle(intent);
+      const outcome = await settle(intent, log);
       log.info(
         { game: intent.game, kind: intent.kind, root: intent.root, outcome },
         'startup recovery settled an interrupted operation',
@@ -33,7 +33,7 @@ export async function recoverIntents(store: IntentStore, log: Logger): Promise<n
   return intents.length;
 }
 
-async function settle(intent: Intent): Promise<string> {
+async function settle(intent: Intent, log: Logger): Promise<string> {
   switch (intent.kind) {
     case 'download':
       // version.ini is renamed in last, after every byte is verified (its flush: `flush` below).
@@ -63,7 +63,7 @@ async function settle(intent: Intent): Promise<string> {
         return 'the download had not committed (or its root is gone)';
       if (intent.boot !== null && intent.boot === (await systemBootId())) {
         // Only lanspread stopped: the system still holds every byte it was given.
-        await flushRoot(intent.root);
+        await flushRoot(intent.root, log);
         await removeRetrying(journalPath(intent.root));
         return 'the system kept the files: flushed now, the root stays Ready';
       }

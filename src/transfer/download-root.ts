@@ -3,7 +3,9 @@ import { lstat, mkdir, open, readdir, truncate } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { LanspreadError, errorMessage } from '../errors.js';
 import { foldName } from '../portable-name.js';
+import type { Logger } from '../logger.js';
 import type { Manifest } from '../protocol/index.js';
+import { listGameFiles } from './game-files.js';
 import { removeRetrying, renameRetrying } from './in-use-retry.js';
 import { NOT_TRANSFERRED } from './transferable-path.js';
 
@@ -49,20 +51,11 @@ export async function commit(root: string, manifest: Manifest): Promise<void> {
 }
 
 /**
- * Syncs every file of the root (`.lanspread/` aside) to the disk, a few at a time: after a power
- * cut the root then never lacks bytes.
+ * Syncs every file of the root (as `listGameFiles` lists them) to the disk, a few at a time:
+ * after a power cut the root then never lacks bytes.
  */
-export async function flushRoot(root: string): Promise<void> {
-  const files: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (dir === root && NOT_TRANSFERRED.has(entry.name)) continue;
-      if (entry.isDirectory()) await walk(path);
-      else if (entry.isFile()) files.push(path);
-    }
-  };
-  await walk(root);
+export async function flushRoot(root: string, log: Logger): Promise<void> {
+  const files = (await listGameFiles(root, log)).map((f) => join(root, f.path));
   await Promise.all(
     Array.from({ length: Math.min(FLUSHES_AT_ONCE, files.length) }, async () => {
       for (let path = files.pop(); path !== undefined; path = files.pop()) {

@@ -165,7 +165,7 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
     return {
       // The journal stays until the flush ends: a root taken back after a power cut resumes from it.
       flush: async () => {
-        await flushRoot(req.root);
+        await flushRoot(req.root, req.log);
         await journal.remove();
       },
       bytes: total,
