@@ -25,7 +25,9 @@ async function logged(lab: Lab, peer: string, msg: string): Promise<number> {
 async function downloadAtOnce(lab: Lab, games: readonly string[]): Promise<void> {
   await lab.games(
     'source',
-    games.map((id) => bigGame(id, 6, { files: 3 })),
+    // Large enough that every download is still fetching when the last one starts: the starts
+    // are spread by their fsyncs (queue, intent, flush record), which a finished one's flush holds.
+    games.map((id) => bigGame(id, 16, { files: 3 })),
   );
   const source = await lab.start('source', { extraArgs: SMALL_CHUNKS });
   const client = await lab.start('client', { extraArgs: SMALL_CHUNKS });
