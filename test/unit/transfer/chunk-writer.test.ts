@@ -89,6 +89,32 @@ test('a chunk shorter than the alignment, or at an unaligned offset, goes throug
   assert.ok((await readFile(path)).equals(want));
 });
 
+test('a long cached chunk is flushed at its end, a short one is left to the flush after the commit', async () => {
+  // Spy on every file handle's datasync: which chunk flushes is what this test is about.
+  const probe = await open(join(dir, 'probe.bin'), 'r');
+  const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+  await probe.close();
+  const datasync = proto.datasync;
+  let flushes = 0;
+  proto.datasync = function (this: unknown) {
+    flushes++;
+    return datasync.call(this);
+  };
+  try {
+    const path = join(dir, 'flushes.bin');
+    const want = randomBytes(9 + 4 * MIB);
+    await writeFile(path, Buffer.alloc(want.length));
+    // A 9-byte file as version.ini, then 4 MiB at an unaligned offset: both through the cache.
+    assert.equal(await writeInPieces(path, 0, want.subarray(0, 9), 9), 'cached');
+    assert.equal(flushes, 0, 'a short chunk is not flushed');
+    assert.equal(await writeInPieces(path, 9, want.subarray(9), MIB), 'cached');
+    assert.equal(flushes, 1, 'a chunk of 4 MiB or more is flushed once');
+    assert.ok((await readFile(path)).equals(want));
+  } finally {
+    proto.datasync = datasync;
+  }
+});
+
 test("a chunk's first part goes on to hash the rest of the chunk from the disk", async () => {
   // As a split chunk is checked: one writer wrote [0, cut), another source's bytes lie after it.
   const length = 11 * MIB + 999;
