@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readlinkSync } from 'node:fs';
+import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -70,3 +70,62 @@ test('a finished download is Ready at once; its flush record goes before its nex
   await client.shutdown();
   assert.equal(existsSync(record('client', 'bfbc2')), false, 'the shutdown waited for the flush');
 });
+
+test(
+  "the game's next operation waits for its flush: an install starts only once the flush ended",
+  {
+    // The held flush is told apart by its file's path, which Linux gives under /proc/self/fd.
+    skip: process.platform !== 'linux' && 'needs /proc/self/fd',
+  },
+  async () => {
+    await mkdir(join(dir, 'source2', 'games'), { recursive: true });
+    await writeFixtureGame(join(dir, 'source2', 'games'), game('ggoo'));
+    const source = await startPeer('source2');
+    const client = await startPeer('client2');
+    await client.execute({ cmd: 'connect', addr: source.addr });
+    const root = join(dir, 'client2', 'games', 'ggoo');
+    const events: string[] = [];
+    client.onEvent((event: PeerEvent) => {
+      if ('game' in event && event.game === 'ggoo') events.push(event.event);
+    });
+
+    // Every datasync of the game's downloaded files waits for `release`; the install's own (in
+    // .local.installing/ and local/) do not, so only the flush is held.
+    const probe = await open(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+    await probe.close();
+    const datasync = proto.datasync;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let held = 0;
+    proto.datasync = async function (this: { fd: number }) {
+      const path = readlinkSync(`/proc/self/fd/${this.fd}`);
+      if (
+        path.startsWith(root + '/') &&
+        !/\/(local|\.local\.installing)\//.test(path.slice(root.length))
+      ) {
+        held++;
+        await released;
+      }
+      return datasync.call(this);
+    };
+    try {
+      await client.execute({ cmd: 'download', game: 'ggoo', install: false });
+      const install = client.execute({ cmd: 'install', game: 'ggoo' });
+      // Long enough for an install of 24 MiB to begin, had it not waited.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.ok(held > 0, 'the flush reached its datasyncs');
+      assert.equal(existsSync(record('client2', 'ggoo')), true, 'the flush is still under way');
+      assert.equal(events.includes('install-begin'), false, 'the install has not begun');
+      assert.equal(existsSync(join(root, 'local')), false);
+      release();
+      await install;
+      assert.ok(events.indexOf('install-finished') > events.indexOf('install-begin'));
+      assert.equal(existsSync(record('client2', 'ggoo')), false, 'the flush ended first');
+      assert.equal(existsSync(join(root, 'local', 'data', 'part0.bin')), true);
+    } finally {
+      release();
+      proto.datasync = datasync;
+    }
+  },
+);
