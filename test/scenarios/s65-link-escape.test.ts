@@ -82,6 +82,8 @@ scenario(
     // tree and refuses before anything is written. A previous install stays as it was.
     const got = await download(client, GAME);
     assert.equal(got.answer.ok, true, JSON.stringify(got.answer.error));
+    // The journal goes when the flush after the download ends: the tree is taken after it.
+    await lab.flushed('client', GAME);
     const root = join(lab.gamesDir('client'), GAME);
     await mkdir(join(root, 'local'));
     await writeFile(join(root, 'local', 'previous-install.txt'), 'the old install\n');

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { writeFixtureGame, type FixtureGameSpec } from '../../support/fixture-games.js';
 import { CLI, PeerProcess } from './peer-process.js';
@@ -26,6 +27,18 @@ export class Lab {
 
   stateDir(peer: string): string {
     return join(this.root, peer, 'state');
+  }
+
+  /**
+   * Resolves once `peer`'s flush after its download of `game` ended: its record in
+   * `STATE/flushes/` goes last, after the resume journal. A download answers before that.
+   */
+  async flushed(peer: string, game: string, timeoutMs = 30_000): Promise<void> {
+    const record = join(this.stateDir(peer), 'flushes', `${game}.json`);
+    for (const deadline = Date.now() + timeoutMs; existsSync(record);) {
+      if (Date.now() > deadline) throw new Error(`${peer}: ${game}'s flush still runs`);
+      await sleep(50);
+    }
   }
 
   /** Writes fixture games into a peer's games folder before it starts. */
