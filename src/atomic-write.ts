@@ -6,14 +6,18 @@
  * a process that dies still leaves the old content or the new.
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** `<file>.<random>.tmp`: the name of a temp file `writeFileAtomic` writes beside `file`. */
+const TEMP_NAME = /^.+\.[0-9a-f]{12}\.tmp$/;
 
 export async function writeFileAtomic(
   file: string | Buffer,
   data: string | Uint8Array,
   opts: { mode?: number; flush?: boolean } = {},
 ): Promise<void> {
-  const suffix = `.${randomBytes(6).toString('hex')}.tmp`;
+  const suffix = `.${randomBytes(6).toString('hex')}.tmp`; // 12 hex digits: TEMP_NAME
   const temp =
     typeof file === 'string' ? file + suffix : Buffer.concat([file, Buffer.from(suffix)]);
   try {
@@ -30,4 +34,25 @@ export async function writeFileAtomic(
     await rm(temp, { force: true }).catch(() => undefined); // it may never have been created
     throw err;
   }
+}
+
+/**
+ * Removes the temp files that writes cut short by a crash left in `dir` (not below it), those
+ * last changed at least `olderThanMs` ago: a younger one may be another process's write under
+ * way. The file each was to replace still holds its old content. Returns the names removed.
+ */
+export async function sweepTempFiles(dir: string, olderThanMs = 0): Promise<string[]> {
+  const names = await readdir(dir).catch(() => []);
+  const removed: string[] = [];
+  for (const name of names.filter((n) => TEMP_NAME.test(n))) {
+    const file = join(dir, name);
+    const changed = await stat(file).then(
+      (s) => (s.isFile() ? s.mtimeMs : undefined),
+      () => undefined,
+    );
+    if (changed === undefined || Date.now() - changed < olderThanMs) continue;
+    await rm(file, { force: true });
+    removed.push(name);
+  }
+  return removed;
 }

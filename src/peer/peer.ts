@@ -1,5 +1,6 @@
 /** The peer runtime: composes catalog, library, identity, transport and peer mesh behind one command API. */
 import { hostname } from 'node:os';
+import { sweepTempFiles } from '../atomic-write.js';
 import { openCatalog, type Catalog, type CatalogGame, type CoverImage } from '../catalog/index.js';
 import { LanspreadError } from '../errors.js';
 import type { GameId, PeerId } from '../ids.js';
@@ -252,6 +253,10 @@ export class Peer {
   static async start(opts: PeerOptions, listener?: PeerEventListener): Promise<Peer> {
     const catalog = await openCatalog(opts.catalogFile);
     await ensureDir(opts.stateDir, 'state-dir-unusable', 'state folder');
+    // A CLI verb may be writing a state file right now: only a temp file a minute old is left over.
+    const leftovers = await sweepTempFiles(opts.stateDir, 60_000);
+    if (leftovers.length > 0)
+      opts.log.info({ files: leftovers }, 'removed temp files of writes a crash cut short');
     // The same check as set-game-dir's: absolute, apart from the state, a writable folder.
     const gamesDir = await checkGamesDir(opts.gamesDir, opts.stateDir);
     const identity = await loadOrCreateIdentity(opts.stateDir, opts.log);

@@ -2,7 +2,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../atomic-write.js';
+import { sweepTempFiles, writeFileAtomic } from '../atomic-write.js';
 import type { GameId, GameVersion } from '../ids.js';
 
 /** Longest a verified chunk waits before its write starts: a crash loses at most this much. */
@@ -61,6 +61,8 @@ export class DownloadJournal {
     chunkSize: number,
   ): Promise<DownloadJournal> {
     const file = journalPath(root);
+    // The root's operations run one at a time: a journal temp file here is a crashed run's.
+    await sweepTempFiles(dirname(file));
     const header = { game, version, manifest_digest: manifestDigest, chunk_size: chunkSize };
     let verified = new Set<string>();
     try {

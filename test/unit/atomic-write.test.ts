@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { writeFileAtomic } from '../../src/atomic-write.js';
+import { sweepTempFiles, writeFileAtomic } from '../../src/atomic-write.js';
 
 let dir: string;
 before(async () => {
@@ -56,4 +56,26 @@ test('a write that fails leaves what was there and no temp file', async () => {
     (await readdir(dir)).filter((n) => n.endsWith('.tmp')),
     [],
   );
+});
+
+test('sweepTempFiles removes the temp files a crash left, old enough, and nothing else', async () => {
+  const swept = join(dir, 'swept');
+  await mkdir(join(swept, 'folder.0123456789ab.tmp'), { recursive: true });
+  const names = {
+    old: 'settings.json.0123456789ab.tmp',
+    young: 'queue.json.ba9876543210.tmp',
+    kept: ['settings.json', 'notes.tmp', 'a.0123.tmp', 'b.0123456789AB.tmp'],
+  };
+  for (const name of [names.old, names.young, ...names.kept])
+    await writeFile(join(swept, name), 'x');
+  const minuteAgo = new Date(Date.now() - 61_000);
+  await utimes(join(swept, names.old), minuteAgo, minuteAgo);
+  assert.deepEqual(await sweepTempFiles(swept, 60_000), [names.old]);
+  assert.deepEqual(
+    (await readdir(swept)).sort(),
+    [names.young, ...names.kept, 'folder.0123456789ab.tmp'].sort(),
+  );
+  // Without an age every temp file goes; a folder that does not exist has none.
+  assert.deepEqual(await sweepTempFiles(swept), [names.young]);
+  assert.deepEqual(await sweepTempFiles(join(dir, 'no-such-folder')), []);
 });

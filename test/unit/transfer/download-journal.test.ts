@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
@@ -51,6 +51,17 @@ test('record, flush and reopen keeps the keys', async () => {
   await journal.flush();
   const again = await open();
   assert.deepEqual([...again.verified].sort(), ['a.eti@0', `a.eti@${CHUNK}`]);
+});
+
+test('opening sweeps the temp files of writes a crash cut short, and keeps the journal', async () => {
+  const journal = await open();
+  journal.record('a.eti@0');
+  await journal.flush();
+  const leftover = `${journalPath(root)}.0123456789ab.tmp`;
+  await writeFile(leftover, '{"game": "cnctw", "verif');
+  const again = await open();
+  assert.deepEqual([...again.verified], ['a.eti@0']);
+  assert.deepEqual(await readdir(join(root, '.lanspread')), ['download.json']);
 });
 
 test('records are written by themselves after a short delay', async () => {
