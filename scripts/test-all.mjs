@@ -40,6 +40,8 @@ const BESIDE = [
   'test/scenarios/s36-catalog-singleton.test.ts',
   'test/scenarios/s62-share-page.test.ts',
   'test/scenarios/s63-play-launch.test.ts',
+  'test/scenarios/s46d-cancel-download.test.ts',
+  'test/scenarios/s48-s49-resume-and-liar.test.ts',
 ];
 const laneOneScenarios = readdirSync(SCENARIOS)
   .filter((name) => name.endsWith('.test.ts'))
