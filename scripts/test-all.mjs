@@ -42,6 +42,7 @@ const BESIDE = [
   'test/scenarios/s63-play-launch.test.ts',
   'test/scenarios/s46d-cancel-download.test.ts',
   'test/scenarios/s48-s49-resume-and-liar.test.ts',
+  'test/scenarios/s52-busy-partial.test.ts',
 ];
 const laneOneScenarios = readdirSync(SCENARIOS)
   .filter((name) => name.endsWith('.test.ts'))

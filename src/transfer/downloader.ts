@@ -19,6 +19,7 @@ import type {
 } from './download-request.js';
 import { commit, flushRoot, prepareFiles, targetPath } from './download-root.js';
 import { retryWhileBusy } from './busy-backoff.js';
+import { BusyStreaks } from './busy-streaks.js';
 import { assertFreeSpace } from './free-space.js';
 import { removeRetrying } from './in-use-retry.js';
 import { haveMapKeys, type PartialHandle } from './local-partials.js';
@@ -104,6 +105,7 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
       share,
       sources: new Map(),
       badChunks: new Map(),
+      busyStreaks: new BusyStreaks(),
       splitHeads: new Map(),
       dropSource: (source, reason) => {
         dropSource(req, scheduler, source, reason);

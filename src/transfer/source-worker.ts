@@ -9,6 +9,7 @@ import { connectChunks } from './chunk-connection.js';
 import type { ChunkFlight } from './chunk-flight.js';
 import type { ChunkTask } from './chunk-planner.js';
 import { openChunkWriter } from './chunk-writer.js';
+import type { BusyStreaks } from './busy-streaks.js';
 import { CHUNK_BUSY_REST_MS, type ChunkScheduler } from './chunk-scheduler.js';
 import type { DownloadJournal } from './download-journal.js';
 import type { DownloadRequest, DownloadSource } from './download-request.js';
@@ -44,6 +45,8 @@ export interface DownloadRun {
   readonly sources: Map<PeerId, DownloadSource>;
   /** Chunks each source sent that failed their hash. */
   readonly badChunks: Map<PeerId, number>;
+  /** Partial sources answering only `chunk-busy`, to drop one that never sends a chunk. */
+  readonly busyStreaks: BusyStreaks<PeerId>;
   /**
    * By chunk key, the open hash of a split chunk's first part, written and hashed as it came:
    * the chunk's check goes on from it and reads back only the parts after `to`.
@@ -188,6 +191,7 @@ export async function runSourceWorker(
         } else got.hash.drop();
         failures = 0;
         backoff.reset();
+        run.busyStreaks.sent(source.peerId);
         if (scheduler.partDone(task, source.peerId)) await checkSplitChunk(run, task);
         wakeup.notify();
         continue;
@@ -217,6 +221,7 @@ export async function runSourceWorker(
       }
       failures = 0;
       backoff.reset();
+      run.busyStreaks.sent(source.peerId);
       scheduler.succeeded(task, source.peerId);
       flight?.verify();
       await chunkVerified(run, task, [{ source, from: 0, to: task.length }]);
@@ -237,6 +242,12 @@ export async function runSourceWorker(
         // It sends this chunk to enough peers now: they relay it, and it is asked for others.
         scheduler.busy(task, source.peerId);
         run.received -= mine;
+        const busyFor = run.busyStreaks.busy(source.peerId);
+        if (busyFor !== undefined) {
+          run.dropSource(source, busyFor);
+          wakeup.notify();
+          return;
+        }
         setTimeout(() => {
           wakeup.notify();
         }, CHUNK_BUSY_REST_MS).unref();

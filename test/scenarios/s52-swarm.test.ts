@@ -7,15 +7,14 @@ import { loadOrCreateIdentity } from '../../src/identity/index.js';
 import { parseHostPort } from '../../src/host-port.js';
 import { silentLogger } from '../../src/logger.js';
 import { Transport } from '../../src/net/index.js';
-import { digestManifest } from '../../src/catalog/index.js';
-import { HaveMap, type Manifest, type WireMessage } from '../../src/protocol/index.js';
-import { haveMapKeys } from '../../src/transfer/local-partials.js';
+import type { WireMessage } from '../../src/protocol/index.js';
 import { Asker, refusal } from './harness/asker.js';
 import { download, link, listGames, type RemoteRow } from './harness/assertions.js';
 import { bigGame, CATALOG_VERSION } from './harness/fixtures.js';
 import { answerWithJunk, startFakePeer, type FakePeer } from './harness/fake-peer.js';
 import { scenario, type Lab } from './harness/lab.js';
 import { assertSameRoot } from './harness/manifests.js';
+import { everyChunkOf, seederManifest } from './harness/swarm.js';
 import type { Json, PeerProcess } from './harness/peer-process.js';
 
 const MIB = 1024 * 1024;
@@ -71,24 +70,9 @@ async function party(lab: Lab): Promise<{
   const identity = await loadOrCreateIdentity(join(lab.root, 'asker-state'), silentLogger);
   const transport = new Transport({ identity, log: silentLogger });
   // The seeder hashes its root now, before it is slowed: the manifest costs it nothing later.
-  const manifest = await seederManifest(transport, seeder);
+  const manifest = await seederManifest(transport, seeder, GAME, VERSION, CHUNK);
   const size = manifest.files.reduce((sum, f) => sum + f.size, 0);
   return { seeder, clients, size, transport };
-}
-
-/** The seeder's manifest of the game, asked over a transfer connection of `transport`'s own. */
-async function seederManifest(transport: Transport, seeder: PeerProcess): Promise<Manifest> {
-  const to = parseHostPort(seeder.addr);
-  const asker = new Asker(await transport.dial(to.host, to.port, { role: 'transfer' }));
-  const manifest = await asker.ask({
-    t: 'get-manifest',
-    game: GAME,
-    version: VERSION,
-    chunk_size: CHUNK,
-  });
-  asker.close();
-  if (manifest.t !== 'manifest') assert.fail(`the seeder answered ${manifest.t}`);
-  return manifest;
 }
 
 /** `peer`'s row of the game once it counts a partial peer (or after 10 s, as it is then). */
@@ -267,17 +251,9 @@ scenario('S52', 'swarm: a partial peer that serves bad chunks is dropped by name
   const transport = new Transport({ identity, log: silentLogger });
   let liar: FakePeer | undefined;
   try {
-    const manifest = await seederManifest(transport, seeder);
+    const manifest = await seederManifest(transport, seeder, GAME, VERSION, CHUNK);
     // It claims every chunk of the very manifest the seeder serves, and sends other bytes.
-    const have = new HaveMap(haveMapKeys(manifest).length);
-    for (let i = 0; i < have.chunks; i++) have.set(i);
-    const holding = {
-      game: GAME,
-      version: VERSION,
-      manifest_digest: digestManifest(manifest) ?? '',
-      chunks: have.chunks,
-      have: have.encode(),
-    };
+    const holding = everyChunkOf(manifest);
     let served = 0;
     liar = await startFakePeer(
       join(lab.root, 'liar-state'),
@@ -338,7 +314,7 @@ scenario(
     const transport = new Transport({ identity, log: silentLogger });
     let liar: FakePeer | undefined;
     try {
-      const manifest = await seederManifest(transport, seeder);
+      const manifest = await seederManifest(transport, seeder, GAME, VERSION, CHUNK);
       const size = manifest.files.reduce((sum, f) => sum + f.size, 0);
       // The relay's only source: Ready with the seeder's very manifest, it sends the small
       // chunks right (version.ini, the archive's short tail) and every 32 MiB chunk wrong, all
