@@ -50,7 +50,8 @@ export async function sweepTempFiles(dir: string, olderThanMs = 0): Promise<stri
       (s) => (s.isFile() ? s.mtimeMs : undefined),
       () => undefined,
     );
-    if (changed === undefined || Date.now() - changed < olderThanMs) continue;
+    // No age asked: no clock compared either (an mtime may lie a fraction of a ms past `now`).
+    if (changed === undefined || (olderThanMs > 0 && Date.now() - changed < olderThanMs)) continue;
     await rm(file, { force: true });
     removed.push(name);
   }
