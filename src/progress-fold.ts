@@ -23,6 +23,8 @@ export interface Progress {
   /** Null until the download (or streamed install) announced its size. */
   readonly bytesTotal: number | null;
   readonly sources: number;
+  /** Of those, the ones busy serving others, asked again after a wait. */
+  readonly busySources: number;
   /** Bytes done at recent moments: the speed is measured over these. */
   readonly samples: readonly { readonly ms: number; readonly bytes: number }[];
 }
@@ -48,6 +50,7 @@ export function startProgress(game: string, nowMs: number): Progress {
     bytesDone: 0,
     bytesTotal: null,
     sources: 0,
+    busySources: 0,
     samples: [],
   };
 }
@@ -71,6 +74,7 @@ export function foldProgress(p: Progress, event: PeerEvent, nowMs: number): Prog
           bytesTotal: event.bytes_total,
           bytesDone: Math.max(p.bytesDone, event.bytes_done),
           sources: event.active_peers,
+          busySources: event.busy_peers ?? 0,
         },
         nowMs,
       );

@@ -32,6 +32,8 @@ export class ProgressTracker {
   readonly game: string;
   readonly #streamed: boolean;
   #progress: Progress;
+  /** Said once: a download stalled because every source is busy is waiting, not stuck. */
+  #saidAllBusy = false;
 
   constructor(game: string, nowMs: number, streamed = false) {
     this.game = game;
@@ -54,8 +56,15 @@ export class ProgressTracker {
         const verb = this.#streamed ? 'streaming' : 'downloading';
         return note(`${verb} ${formatBytes(event.bytes)}${from}`);
       }
-      case 'download-progress':
-        return { kind: 'progress' };
+      case 'download-progress': {
+        const { sources, busySources } = this.#progress;
+        if (this.#saidAllBusy || sources === 0 || busySources < sources)
+          return { kind: 'progress' };
+        this.#saidAllBusy = true;
+        return note(
+          `${sources === 1 ? 'the source is' : `all ${sources} sources are`} busy serving other peers; asking again shortly`,
+        );
+      }
       case 'download-peer-dropped':
         return note(`dropped source ${event.peer_addr}: ${event.reason}`);
       case 'download-finished': {

@@ -359,6 +359,8 @@ export type PeerEvent =
       bytes_total: number;
       mib_per_s: number;
       active_peers: number;
+      /** A download's sources that are busy serving others (`serve-over-budget`): asked again after a wait. */
+      busy_peers?: number;
       /** A download's verified bytes of this run from complete peers and from partial ones (downloaders). */
       bytes_from_complete?: number;
       bytes_from_partial?: number;

@@ -36,6 +36,8 @@ export type DownloadEvent =
       bytes_total: number;
       mib_per_s: number;
       active_peers: number;
+      /** A download's sources that are busy serving others (`serve-over-budget`): asked again after a wait. */
+      busy_peers?: number;
       /** Verified bytes of this run that came from complete sources and from partial ones. */
       bytes_from_complete?: number;
       bytes_from_partial?: number;

@@ -107,6 +107,7 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
       badChunks: new Map(),
       busyStreaks: new BusyStreaks(),
       splitHeads: new Map(),
+      sittingOut: new Map(),
       dropSource: (source, reason) => {
         dropSource(req, scheduler, source, reason);
       },
@@ -119,6 +120,7 @@ export async function downloadGame(req: DownloadRequest): Promise<DownloadResult
         bytesDone: total - remaining + run.received,
         received: run.received,
         activePeers: scheduler.liveSources.length,
+        busyPeers: run.sittingOut.size,
         fromComplete: run.fromComplete,
         fromPartial: run.fromPartial,
       }),

@@ -9,6 +9,8 @@ export interface ProgressFigures {
   /** Bytes that crossed the wire in this run: the speed counts only these. */
   received: number;
   activePeers: number;
+  /** Of those, the sources that answered `serve-over-budget` and are asked again after a wait. */
+  busyPeers?: number;
   /** A download's verified bytes from complete and from partial sources. */
   fromComplete?: number;
   fromPartial?: number;
@@ -36,6 +38,7 @@ export function tickProgress(
       bytes_total: bytesTotal,
       mib_per_s: Math.round((figures.received / 1048576 / seconds) * 10) / 10,
       active_peers: figures.activePeers,
+      ...(figures.busyPeers === undefined ? {} : { busy_peers: figures.busyPeers }),
       ...(figures.fromComplete === undefined ? {} : { bytes_from_complete: figures.fromComplete }),
       ...(figures.fromPartial === undefined ? {} : { bytes_from_partial: figures.fromPartial }),
     });

@@ -45,6 +45,8 @@ export interface DownloadRun {
   readonly sources: Map<PeerId, DownloadSource>;
   /** Chunks each source sent that failed their hash. */
   readonly badChunks: Map<PeerId, number>;
+  /** Workers of each source sitting out a `serve-over-budget` (`download-progress` counts them). */
+  readonly sittingOut: Map<PeerId, number>;
   /** Partial sources answering only `chunk-busy`, to drop one that never sends a chunk. */
   readonly busyStreaks: BusyStreaks<PeerId>;
   /**
@@ -281,7 +283,14 @@ export async function runSourceWorker(
         wakeup.notify();
         const waitMs = backoff.next();
         noteBusy(req.log, { game: game.id, peer: source.peerId }, 'a chunk', waitMs, err);
-        await sitOut(run, waitMs);
+        run.sittingOut.set(source.peerId, (run.sittingOut.get(source.peerId) ?? 0) + 1);
+        try {
+          await sitOut(run, waitMs);
+        } finally {
+          const left = (run.sittingOut.get(source.peerId) ?? 1) - 1;
+          if (left > 0) run.sittingOut.set(source.peerId, left);
+          else run.sittingOut.delete(source.peerId);
+        }
         continue;
       }
       scheduler.failed(task, source.peerId);

@@ -3,7 +3,7 @@ import type { PeerEvent } from '../../src/peer/index.js';
 
 const MiB = 1048576;
 
-export function progressEvent(done: number, total = 100 * MiB, peers = 2): PeerEvent {
+export function progressEvent(done: number, total = 100 * MiB, peers = 2, busy = 0): PeerEvent {
   return {
     event: 'download-progress',
     game: 'cnc4',
@@ -11,5 +11,6 @@ export function progressEvent(done: number, total = 100 * MiB, peers = 2): PeerE
     bytes_total: total,
     mib_per_s: 0,
     active_peers: peers,
+    busy_peers: busy,
   };
 }

@@ -27,6 +27,9 @@ test('a download and its install move through their phases, bytes and sources', 
   const moving = fold([[progressEvent(30 * MiB), 1020]], begun);
   assert.equal(moving.bytesDone, 30 * MiB);
   assert.equal(moving.sources, 2, 'the sources still in use, from the progress');
+  assert.equal(moving.busySources, 0);
+  const waiting = fold([[progressEvent(30 * MiB, 100 * MiB, 2, 1), 1520]], moving);
+  assert.equal(waiting.busySources, 1, 'one source busy serving others');
   const done = fold(
     [
       [

@@ -13,7 +13,7 @@ export function OperationProgress(props: {
 }) {
   const op = props.game.operation;
   if (op === undefined) return null;
-  const { phase, bytesDone, bytesTotal, sources } = op.progress;
+  const { phase, bytesDone, bytesTotal, sources, busySources } = op.progress;
   const total = phase === 'downloading' ? (bytesTotal ?? 0) : 0;
   const counting = total > 0;
   const { bytesPerSecond, etaSeconds } = progressFigures(op.progress, Date.now());
@@ -31,8 +31,15 @@ export function OperationProgress(props: {
           </span>
           <span>{((bytesPerSecond ?? 0) / 1048576).toFixed(1)} MiB/s</span>
           <span>{formatDuration(etaSeconds ?? Number.NaN)} left</span>
-          <span>
+          <span
+            title={
+              busySources > 0
+                ? `${busySources} busy serving other peers: asked again shortly`
+                : undefined
+            }
+          >
             {sources} {sources === 1 ? 'source' : 'sources'}
+            {busySources > 0 && `, ${busySources} busy`}
           </span>
         </p>
       )}

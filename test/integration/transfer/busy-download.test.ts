@@ -194,8 +194,13 @@ test('a source that stays busy: the download waits without spinning, and a cance
     (err: unknown) => err,
   );
   await new Promise((resolve) => setTimeout(resolve, 2_000));
-  const progress = events.filter((e) => e.event === 'download-progress').length;
-  assert.ok(progress >= 2, `progress events go on (${progress})`);
+  const progress = events.filter((e) => e.event === 'download-progress');
+  assert.ok(progress.length >= 2, `progress events go on (${progress.length})`);
+  // Its one source sits out its refusals: the progress says so, for a display to explain the stall.
+  assert.ok(
+    progress.some((e) => e.busy_peers === 1 && e.active_peers === 1),
+    `the progress counts the busy source: ${JSON.stringify(progress)}`,
+  );
   const asked = chunkAsks();
   assert.ok(asked >= 2 && asked <= 8, `${asked} asks for chunks in 2 s`);
   const cancelled = Date.now();

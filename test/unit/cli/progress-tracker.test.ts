@@ -114,3 +114,21 @@ test('outcomes end the line without a note: the answer says them', () => {
   assert.equal(none.apply({ event: 'no-peers-have-game', game: 'cnc4' }, 1)?.kind, 'progress');
   assert.equal(none.phase, 'failed');
 });
+
+test('a download whose every source is busy says so once; one busy of two says nothing', () => {
+  const t = new ProgressTracker('cnc4', 0);
+  t.apply({ event: 'download-begin', game: 'cnc4', bytes: 100 * MiB }, 0);
+  assert.deepEqual(t.apply(progressEvent(10 * MiB, 100 * MiB, 2, 1), 500), { kind: 'progress' });
+  assert.deepEqual(t.apply(progressEvent(10 * MiB, 100 * MiB, 2, 2), 1000), {
+    kind: 'note',
+    text: 'all 2 sources are busy serving other peers; asking again shortly',
+  });
+  assert.deepEqual(t.apply(progressEvent(20 * MiB, 100 * MiB, 2, 0), 1500), { kind: 'progress' });
+  assert.deepEqual(t.apply(progressEvent(20 * MiB, 100 * MiB, 2, 2), 2000), { kind: 'progress' });
+  const one = new ProgressTracker('cnc4', 0);
+  one.apply({ event: 'download-begin', game: 'cnc4', bytes: 100 * MiB }, 0);
+  assert.deepEqual(one.apply(progressEvent(0, 100 * MiB, 1, 1), 500), {
+    kind: 'note',
+    text: 'the source is busy serving other peers; asking again shortly',
+  });
+});
