@@ -43,9 +43,11 @@ scenario('S13', 'exact transferred-file equality, small and large', async (lab) 
   const a = await assertSameRoot(lab, 'source', 'client', 'bfbc2');
   const b = await assertSameRoot(lab, 'source', 'client', 'alienswarm');
   const chunks = large.events.filter((e) => e.event === 'download-chunk-finished').length;
+  // The journal stays until the flush after the commit has put the files on the disk.
+  await lab.flushed('client', 'alienswarm');
   assert.ok(
     !existsSync(join(lab.gamesDir('client'), 'alienswarm', '.lanspread', 'download.json')),
-    'journal removed after commit',
+    'journal removed after the flush',
   );
   return `bfbc2 ${a} files and alienswarm ${b} files (48 MiB in ${chunks} chunks) match by SHA-256; no extra or missing files`;
 });
