@@ -14,7 +14,7 @@ import { bigGame, CATALOG_VERSION } from './harness/fixtures.js';
 import { answerWithJunk, startFakePeer, type FakePeer } from './harness/fake-peer.js';
 import { scenario, type Lab } from './harness/lab.js';
 import { assertSameRoot } from './harness/manifests.js';
-import { everyChunkOf, seederManifest } from './harness/swarm.js';
+import { seederAndClient, seederManifest, startClaimingPeer } from './harness/swarm.js';
 import type { Json, PeerProcess } from './harness/peer-process.js';
 
 const MIB = 1024 * 1024;
@@ -243,31 +243,15 @@ scenario('S52', 'swarm: a client killed mid-swarm, the others complete', async (
 
 scenario('S52', 'swarm: a partial peer that serves bad chunks is dropped by name', async (lab) => {
   // 64 MiB: two 32 MiB chunks of the archive, plus notes.txt and version.ini.
-  await lab.games('seeder', [bigGame(GAME, 64, { files: 1 })]);
-  const seeder = await lab.start('seeder');
-  const client = await lab.start('c1');
-  await link(client, seeder);
-  const identity = await loadOrCreateIdentity(join(lab.root, 'asker-state'), silentLogger);
-  const transport = new Transport({ identity, log: silentLogger });
+  const { seeder, client, transport } = await seederAndClient(lab, GAME, 64);
   let liar: FakePeer | undefined;
   try {
     const manifest = await seederManifest(transport, seeder, GAME, VERSION, CHUNK);
     // It claims every chunk of the very manifest the seeder serves, and sends other bytes.
-    const holding = everyChunkOf(manifest);
-    let served = 0;
-    liar = await startFakePeer(
-      join(lab.root, 'liar-state'),
-      'liar',
-      [],
-      (conn, msg) => {
-        if (msg.t !== 'get-chunk') return;
-        served++;
-        answerWithJunk(conn, GAME, msg);
-      },
-      [holding],
-    );
-    await client.cmd('connect', { addr: liar.addr });
-    await client.waitEvent((e) => e.event === 'peer-connected' && e.peer_id === liar?.peerId);
+    const claiming = await startClaimingPeer(lab, client, 'liar', manifest, (conn, msg) => {
+      answerWithJunk(conn, GAME, msg);
+    });
+    liar = claiming.peer;
     // Slowed, the seeder leaves the liar time to be asked for every chunk it claims: each bad one
     // (or failed transfer) counts against it until it is dropped.
     const stopThrottle = throttle(seeder);
@@ -282,6 +266,7 @@ scenario('S52', 'swarm: a partial peer that serves bad chunks is dropped by name
       dropped,
       `the liar is dropped by name: ${JSON.stringify(events.map((e) => e.event))}`,
     );
+    const served = claiming.asked();
     assert.ok(served > 0, 'the liar was asked for chunks');
     return `the liar served ${served} bad chunk(s) and was dropped (${String(dropped.reason)}); the root is the seeder's`;
   } finally {
