@@ -39,7 +39,8 @@ export async function writeFileAtomic(
 /**
  * Removes the temp files that writes cut short by a crash left in `dir` (not below it), those
  * last changed at least `olderThanMs` ago: a younger one may be another process's write under
- * way. The file each was to replace still holds its old content. Returns the names removed.
+ * way. The file each was to replace still holds its old content. Returns the names removed;
+ * one that cannot be removed now is left, not an error.
  */
 export async function sweepTempFiles(dir: string, olderThanMs = 0): Promise<string[]> {
   const names = await readdir(dir).catch(() => []);
@@ -52,8 +53,14 @@ export async function sweepTempFiles(dir: string, olderThanMs = 0): Promise<stri
     );
     // No age asked: no clock compared either (an mtime may lie a fraction of a ms past `now`).
     if (changed === undefined || (olderThanMs > 0 && Date.now() - changed < olderThanMs)) continue;
-    await rm(file, { force: true });
-    removed.push(name);
+    // A file Windows holds open (an antivirus scan) stays for the next sweep; nothing fails on it.
+    if (
+      await rm(file, { force: true }).then(
+        () => true,
+        () => false,
+      )
+    )
+      removed.push(name);
   }
   return removed;
 }

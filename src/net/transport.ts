@@ -4,6 +4,7 @@
  */
 import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
+import { addCount } from '../count-map.js';
 import { errorMessage, LanspreadError } from '../errors.js';
 import { formatHostPort } from '../host-port.js';
 import type { PeerId } from '../ids.js';
@@ -580,13 +581,11 @@ export class Transport {
       remoteAddress,
       socket.remotePort ?? 0,
     );
-    this.#inbound.set(remotePeerId, held + 1);
+    addCount(this.#inbound, remotePeerId, 1);
     this.#inboundTotal++;
     conn.onClose(() => {
       this.#inboundTotal--;
-      const left = (this.#inbound.get(remotePeerId) ?? 1) - 1;
-      if (left === 0) this.#inbound.delete(remotePeerId);
-      else this.#inbound.set(remotePeerId, left);
+      addCount(this.#inbound, remotePeerId, -1);
     });
     return conn;
   }

@@ -36,9 +36,9 @@ export class BusyStreaks<S> {
     }
     streak.answers++;
     streak.last = now;
-    const seconds = (now - streak.since) / 1000;
-    if (seconds * 1000 < BUSY_GIVE_UP_MS || streak.answers < BUSY_GIVE_UP_ANSWERS) return undefined;
-    return `answered chunk-busy ${streak.answers} times in ${seconds.toFixed(0)} s without sending a chunk`;
+    const ms = now - streak.since;
+    if (ms < BUSY_GIVE_UP_MS || streak.answers < BUSY_GIVE_UP_ANSWERS) return undefined;
+    return `answered chunk-busy ${streak.answers} times in ${(ms / 1000).toFixed(0)} s without sending a chunk`;
   }
 
   /** `source` sent a chunk (or a part of one): its streak ends. */

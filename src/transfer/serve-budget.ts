@@ -1,4 +1,5 @@
 /** What a remote may spend of this peer while it serves: counted per identity and in total, refused past the limit. */
+import { addCount } from '../count-map.js';
 import { LanspreadError } from '../errors.js';
 import type { PeerId } from '../ids.js';
 
@@ -76,18 +77,12 @@ class SpendCounter {
   }
 
   addPeer(peer: PeerId, delta: number): void {
-    addTo(this.byPeer, peer, delta);
+    addCount(this.byPeer, peer, delta);
   }
 
   addWaiting(peer: PeerId, delta: number): void {
-    addTo(this.waitingByPeer, peer, delta);
+    addCount(this.waitingByPeer, peer, delta);
   }
-}
-
-function addTo(counts: Map<PeerId, number>, peer: PeerId, delta: number): void {
-  const left = (counts.get(peer) ?? 0) + delta;
-  if (left === 0) counts.delete(peer);
-  else counts.set(peer, left);
 }
 
 /**

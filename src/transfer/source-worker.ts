@@ -1,6 +1,7 @@
 /** One connection's loop in a download: take a chunk from the scheduler, fetch it into place, verify it. */
 import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
+import { addCount } from '../count-map.js';
 import { LanspreadError, errorMessage } from '../errors.js';
 import type { PeerId } from '../ids.js';
 import { type OpenHash, openHashHere } from './block-hashers.js';
@@ -283,13 +284,11 @@ export async function runSourceWorker(
         wakeup.notify();
         const waitMs = backoff.next();
         noteBusy(req.log, { game: game.id, peer: source.peerId }, 'a chunk', waitMs, err);
-        run.sittingOut.set(source.peerId, (run.sittingOut.get(source.peerId) ?? 0) + 1);
+        addCount(run.sittingOut, source.peerId, 1);
         try {
           await sitOut(run, waitMs);
         } finally {
-          const left = (run.sittingOut.get(source.peerId) ?? 1) - 1;
-          if (left > 0) run.sittingOut.set(source.peerId, left);
-          else run.sittingOut.delete(source.peerId);
+          addCount(run.sittingOut, source.peerId, -1);
         }
         continue;
       }
